@@ -1,0 +1,1 @@
+//! The explorer's state and its pure `update(state, action)`; no terminal here.

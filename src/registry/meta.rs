@@ -1,0 +1,94 @@
+//! Where a registry came from and what its reader noticed.
+
+/// The kind of source a registry was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// Built in code (tests, generators).
+    #[default]
+    Built,
+    /// `ioreg` text output.
+    IoregText,
+    /// `ioreg -a` plist archive (XML or binary).
+    IoregArchive,
+    /// IORegistryExplorer `.ioreg` document.
+    Iorex,
+    /// Walked through the IOKit seam on the live kernel.
+    Live,
+    /// Walked through the IOKit seam on the simulated kernel.
+    Demo,
+}
+
+impl Origin {
+    /// The reader name reported by `ioscope stats`.
+    pub fn reader_name(self) -> &'static str {
+        match self {
+            Origin::Built => "built",
+            Origin::IoregText => "ioreg-text",
+            Origin::IoregArchive => "ioreg-archive",
+            Origin::Iorex => "iorex",
+            Origin::Live => "live",
+            Origin::Demo => "demo",
+        }
+    }
+
+    /// Whether the registry was walked through the IOKit seam (so handles exist).
+    pub fn has_handles(self) -> bool {
+        matches!(self, Origin::Live | Origin::Demo)
+    }
+}
+
+/// The shape of `ioreg` tree lines, which changed over the years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeaderStyle {
+    /// `<class C, id 0x…, registered, matched, active, busy 0 (1 ms), retain 5>` (IOKitTools-78 on).
+    #[default]
+    Modern,
+    /// `<class C, registered, matched, active, busy 0, retain 5>` (IOKitTools-76, 10.5).
+    NoId,
+    /// `<class C, !registered, !matched, active, busy 0, retain count 5>` (up to IOKitTools-56, 10.4).
+    RetainCount,
+    /// `<class C>` only (10.3).
+    ClassOnly,
+    /// Post-processed `+-o NAME class: A:B:C` lines (not raw `ioreg` output).
+    PostProcessed,
+}
+
+/// How a text dump was printed, so a writer can print it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TextDialect {
+    pub header: HeaderStyle,
+    /// Printed with `-x` (numbers and data in hex).
+    pub hex: bool,
+    /// Printed with `-l` (property blocks present).
+    pub properties: bool,
+    /// The dump was HTML-escaped (`&lt;class …&gt;`).
+    pub html_escaped: bool,
+    /// Lines ended in CRLF.
+    pub crlf: bool,
+}
+
+/// Where a truncated input stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Truncation {
+    /// 1-based line (text) or byte offset (binary), as `position` says.
+    pub position: String,
+    pub message: String,
+}
+
+/// What a reader (or walker) noticed while building a registry. `ioscope stats` prints it.
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    pub origin: Origin,
+    /// Values kept as raw text because they could not be typed.
+    pub raw_values: usize,
+    /// Lines clipped at the terminal width (ending in `$`).
+    pub clipped_lines: usize,
+    /// Set when the input ended early; what was complete is loaded.
+    pub truncated: Option<Truncation>,
+    /// Set for text dumps.
+    pub dialect: Option<TextDialect>,
+    /// Other things worth telling the user (one line each).
+    pub warnings: Vec<String>,
+    /// Host name, when the source records it (IORegistryExplorer documents).
+    pub host: Option<String>,
+}

@@ -1,0 +1,178 @@
+//! The registry model: an arena of entries shared by every source.
+//!
+//! Every reader (text, `ioreg -a` plist, IORegistryExplorer document), the walker
+//! over the IOKit seam (live or simulated) and every writer speak this one model.
+//! Entries live in a `Vec` and are named by [`EntryId`] indices, so building and
+//! walking a registry of a million entries needs no reference counting; class
+//! names are interned once in a [`ClassTable`]; planes keep their own parent and
+//! child links so that one entry can sit in several planes.
+
+mod class;
+mod entry;
+mod meta;
+mod plane;
+mod text;
+mod value;
+
+pub use class::{ClassId, ClassTable};
+pub use entry::{Entry, EntryId, ServiceInfo, ServiceState};
+pub use meta::{HeaderStyle, LoadReport, Origin, TextDialect, Truncation};
+pub use plane::Plane;
+pub use text::Text;
+pub use value::{Date, IntRadix, Integer, Properties, Value};
+
+/// A whole I/O Registry: entries, the planes they sit in, and where it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    entries: Vec<Entry>,
+    planes: Vec<Plane>,
+    /// Interned class names and the superclass of each class, when known.
+    pub classes: ClassTable,
+    /// What read this registry and what it noticed while reading.
+    pub report: LoadReport,
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an entry that sits in no plane yet and returns its id.
+    pub fn add_entry(&mut self, entry: Entry) -> EntryId {
+        let id = EntryId(u32::try_from(self.entries.len()).expect("more than 4 billion entries"));
+        self.entries.push(entry);
+        id
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn entry(&self, id: EntryId) -> &Entry {
+        &self.entries[id.index()]
+    }
+
+    pub fn entry_mut(&mut self, id: EntryId) -> &mut Entry {
+        &mut self.entries[id.index()]
+    }
+
+    /// All entries with their ids, in the order they were added.
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = (EntryId, &Entry)> + '_ {
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (EntryId(i as u32), e))
+    }
+
+    pub fn planes(&self) -> &[Plane] {
+        &self.planes
+    }
+
+    pub fn plane(&self, name: &str) -> Option<&Plane> {
+        self.planes.iter().find(|p| p.name() == name)
+    }
+
+    pub fn plane_index(&self, name: &str) -> Option<usize> {
+        self.planes.iter().position(|p| p.name() == name)
+    }
+
+    /// The plane with this name, created (empty, after the others) if missing.
+    pub fn plane_mut(&mut self, name: &str) -> &mut Plane {
+        let index = match self.plane_index(name) {
+            Some(i) => i,
+            None => {
+                self.planes.push(Plane::new(name));
+                self.planes.len() - 1
+            }
+        };
+        &mut self.planes[index]
+    }
+
+    /// Finds the first entry with this registry entry ID.
+    pub fn find_by_id(&self, registry_id: u64) -> Option<EntryId> {
+        self.entries()
+            .find(|(_, e)| e.id == Some(registry_id))
+            .map(|(id, _)| id)
+    }
+
+    /// The class name of an entry, if known.
+    pub fn class_name(&self, id: EntryId) -> Option<&str> {
+        self.entry(id).class.map(|c| self.classes.name(c))
+    }
+
+    /// The entry's class and its superclasses, leaf first (`IOUSBHostDevice`, `IOService`,
+    /// `IORegistryEntry`), as far as the registry knows them.
+    pub fn class_chain(&self, id: EntryId) -> Vec<&str> {
+        match self.entry(id).class {
+            Some(c) => self
+                .classes
+                .chain(c)
+                .map(|c| self.classes.name(c))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The entry's name in `plane` (a plane may rename an entry).
+    pub fn name_in<'a>(&'a self, plane: &'a Plane, id: EntryId) -> &'a Text {
+        plane.name_override(id).unwrap_or(&self.entry(id).name)
+    }
+
+    /// The entry's location in `plane`, if it has one there.
+    pub fn location_in<'a>(&'a self, plane: &'a Plane, id: EntryId) -> Option<&'a Text> {
+        match plane.location_override(id) {
+            Some(loc) => loc.as_ref(),
+            None => self.entry(id).location.as_ref(),
+        }
+    }
+
+    /// `name@location` as `ioreg` prints it on a tree line.
+    pub fn label_in(&self, plane: &Plane, id: EntryId) -> String {
+        let mut s = self.name_in(plane, id).to_string_lossy().into_owned();
+        if let Some(loc) = self.location_in(plane, id) {
+            s.push('@');
+            s.push_str(&loc.to_string_lossy());
+        }
+        s
+    }
+
+    /// The IOKit path of an entry in a plane, e.g. `IOService:/AppleACPIPlatformExpert/PCI0@0`.
+    /// The root itself is `IOService:/`. `None` when the entry is not in the plane.
+    pub fn path_in(&self, plane: &Plane, id: EntryId) -> Option<String> {
+        if !plane.contains(id) {
+            return None;
+        }
+        let mut parts = Vec::new();
+        let mut cur = id;
+        while let Some(parent) = plane.parent(cur) {
+            parts.push(self.label_in(plane, cur));
+            cur = parent;
+        }
+        // A subtree dump (`ioreg -r`) has no Root: its top entry is part of the path.
+        if !self.is_registry_root(cur) {
+            parts.push(self.label_in(plane, cur));
+        }
+        parts.reverse();
+        Some(format!("{}:/{}", plane.name(), parts.join("/")))
+    }
+
+    /// Whether this entry is the registry root (`Root`, class `IORegistryEntry`, no parent).
+    pub fn is_registry_root(&self, id: EntryId) -> bool {
+        let e = self.entry(id);
+        self.planes.iter().all(|p| p.parent(id).is_none())
+            && (e.is_root
+                || (e.name.as_bytes() == b"Root" && self.class_name(id) == Some("IORegistryEntry")))
+    }
+
+    /// Total number of properties on all entries (top level only).
+    pub fn property_count(&self) -> usize {
+        self.entries.iter().map(|e| e.properties.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests;

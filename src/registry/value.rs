@@ -1,0 +1,131 @@
+//! Typed property values, as IOKit serialises them.
+
+use super::Text;
+
+/// One entry's properties, in their original order (CFDictionary order as dumped).
+pub type Properties = Vec<(Text, Value)>;
+
+/// A property value. Containers keep their original order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Dict(Vec<(Text, Value)>),
+    Array(Vec<Value>),
+    /// An OSSet (`[a,b]` in `ioreg` text; archives write sets as arrays).
+    Set(Vec<Value>),
+    String(Text),
+    Integer(Integer),
+    Bool(bool),
+    Data(Box<[u8]>),
+    Date(Date),
+    Real(f64),
+    /// A value that could not be typed, kept as the text that was read.
+    /// `clipped` marks a value cut short by `ioreg`'s terminal width (a line ending in `$`).
+    Raw {
+        text: Text,
+        clipped: bool,
+    },
+}
+
+impl Value {
+    /// Short type name for display (`dict`, `string`, `integer` …).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Dict(_) => "dict",
+            Value::Array(_) => "array",
+            Value::Set(_) => "set",
+            Value::String(_) => "string",
+            Value::Integer(_) => "integer",
+            Value::Bool(_) => "boolean",
+            Value::Data(_) => "data",
+            Value::Date(_) => "date",
+            Value::Real(_) => "real",
+            Value::Raw { .. } => "raw",
+        }
+    }
+
+    pub fn string(s: &str) -> Self {
+        Value::String(Text::from(s))
+    }
+
+    /// An unsigned 64-bit integer (the width `ioreg` text implies).
+    pub fn u64(v: u64) -> Self {
+        Value::Integer(Integer::unsigned(v, 64))
+    }
+
+    /// Number of values below this one that were kept raw (itself included).
+    pub fn raw_count(&self) -> usize {
+        match self {
+            Value::Raw { .. } => 1,
+            Value::Dict(kv) => kv.iter().map(|(_, v)| v.raw_count()).sum(),
+            Value::Array(v) | Value::Set(v) => v.iter().map(Value::raw_count).sum(),
+            _ => 0,
+        }
+    }
+}
+
+/// How an integer was written where it was read (`ioreg -x` prints hex).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum IntRadix {
+    #[default]
+    Decimal,
+    Hex,
+}
+
+/// An integer with its width and signedness, so that 64-bit and negative values print right.
+///
+/// `bits` holds the two's-complement bit pattern in the low `width` bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Integer {
+    pub bits: u64,
+    /// 8, 16, 32 or 64.
+    pub width: u8,
+    pub signed: bool,
+    pub radix: IntRadix,
+}
+
+impl Integer {
+    pub fn unsigned(v: u64, width: u8) -> Self {
+        Integer {
+            bits: v,
+            width,
+            signed: false,
+            radix: IntRadix::Decimal,
+        }
+    }
+
+    pub fn signed(v: i64, width: u8) -> Self {
+        let bits = if width >= 64 {
+            v as u64
+        } else {
+            (v as u64) & ((1u64 << width) - 1)
+        };
+        Integer {
+            bits,
+            width,
+            signed: true,
+            radix: IntRadix::Decimal,
+        }
+    }
+
+    /// The value as a mathematical integer (sign-extended when signed).
+    pub fn value(&self) -> i128 {
+        if self.signed && self.width < 64 {
+            let shift = 64 - u32::from(self.width);
+            i128::from(((self.bits << shift) as i64) >> shift)
+        } else if self.signed {
+            i128::from(self.bits as i64)
+        } else {
+            i128::from(self.bits)
+        }
+    }
+
+    /// The value as `ioreg` prints it: unsigned decimal of the 64-bit pattern
+    /// (`%qu`, so -1 prints as 18446744073709551615), or `0x%qx` in hex mode.
+    pub fn ioreg_bits(&self) -> u64 {
+        self.value() as i64 as u64
+    }
+}
+
+/// A CFDate: seconds since 2001-01-01 00:00:00 UTC (the Core Foundation epoch).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Date(pub f64);

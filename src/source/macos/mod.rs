@@ -1,0 +1,1 @@
+//! The real IOKit behind the seam (macOS only). Raw calls, no logic.

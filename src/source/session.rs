@@ -1,0 +1,67 @@
+//! The face a live or simulated kernel shows the app: a walked registry plus the
+//! handles we hold on its entries.
+//!
+//! The app never talks to the IOKit seam directly; it holds a `Box<dyn LiveSession>`.
+//! Dumps have no session (and so no handles).
+
+use crate::registry::{EntryId, Registry};
+use crate::source::kernel::{HandleProbe, KernReturn};
+
+/// A handle-lab operation on the selected entry's handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabOp {
+    /// `IOObjectRetain`: send-right urefs +1, kernel count unchanged.
+    Retain,
+    /// `IOObjectRelease`: urefs −1; at zero the name is freed and the handle is stale.
+    Release,
+    /// Obtain the entry again (lookup by registry ID): same name, urefs +1.
+    Obtain,
+}
+
+/// A change seen in the kernel since the last poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A service was published (first-publish notification); registry IDs when known.
+    Published { registry_id: Option<u64> },
+    /// A service was terminated.
+    Terminated { registry_id: Option<u64> },
+}
+
+/// Progress of a walk, for the UI's progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WalkProgress {
+    pub plane: usize,
+    pub planes: usize,
+    pub entries: usize,
+}
+
+/// A kernel we can walk and hold handles in. Implemented over any [`IoKit`](crate::source::kernel::IoKit).
+pub trait LiveSession: Send {
+    /// `"live"` or `"demo"`, shown in the status bar.
+    fn label(&self) -> &'static str;
+
+    /// Walks every plane and (re)builds the registry and the handle table. Handles of entries
+    /// that still exist are kept (same port names); those of vanished entries are released.
+    fn walk(&mut self, progress: &mut dyn FnMut(WalkProgress)) -> Result<Registry, KernReturn>;
+
+    /// Probes the handle held for `entry` (refs, type, kernel count, state, last error).
+    fn probe(&mut self, entry: EntryId) -> Option<HandleProbe>;
+
+    /// Probes every held handle (the handle table), in entry order.
+    fn probe_all(&mut self) -> Vec<(EntryId, HandleProbe)>;
+
+    /// Runs a handle-lab operation on `entry`'s handle and probes it again.
+    fn lab(&mut self, entry: EntryId, op: LabOp) -> Option<HandleProbe>;
+
+    /// Unplugs the device at or above `entry`, or replugs it if it was unplugged (simulated
+    /// kernel only). Returns a one-line description, or why it cannot.
+    fn toggle_plug(&mut self, entry: EntryId) -> Result<String, String> {
+        let _ = entry;
+        Err("unplugging needs the demo kernel".into())
+    }
+
+    /// Changes since the last poll (publish/terminate notifications).
+    fn poll_changes(&mut self) -> Vec<Change> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,154 @@
+//! Saved dumps: format detection and the three readers.
+//!
+//! The format is told from the bytes, never from the file name (a corpus file named
+//! `.ioreg` is plain `ioreg` text).
+
+pub mod archive;
+pub mod iorex;
+pub mod text;
+
+use crate::registry::Registry;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The dump formats ioscope reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `ioreg` text (`-l`, `-x`, tree-only, HTML-escaped, post-processed …).
+    Text,
+    /// `ioreg -a` plist archive, XML or binary.
+    Archive,
+    /// IORegistryExplorer `.ioreg` document (NSKeyedArchiver binary plist).
+    Iorex,
+}
+
+/// Tells the format from the first bytes (and, for plists, whether it is a keyed archive).
+pub fn detect(bytes: &[u8]) -> Format {
+    let head = &bytes[..bytes.len().min(4096)];
+    let is_plist = bytes.starts_with(b"bplist")
+        || trim_start(head).starts_with(b"<?xml")
+        || trim_start(head).starts_with(b"<!DOCTYPE plist")
+        || trim_start(head).starts_with(b"<plist");
+    if !is_plist {
+        return Format::Text;
+    }
+    let keyed = memchr::memmem::find(bytes, b"NSKeyedArchiver").is_some()
+        && memchr::memmem::find(bytes, b"RexDataStore").is_some();
+    if keyed {
+        Format::Iorex
+    } else {
+        Format::Archive
+    }
+}
+
+fn trim_start(b: &[u8]) -> &[u8] {
+    let skip_bom = b.strip_prefix(b"\xef\xbb\xbf").unwrap_or(b);
+    let n = skip_bom
+        .iter()
+        .take_while(|c| c.is_ascii_whitespace())
+        .count();
+    &skip_bom[n..]
+}
+
+/// Bounds that keep a hostile file from crashing the process or exhausting memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of values (and of the tree).
+    pub max_depth: usize,
+    /// Most entries a file may hold.
+    pub max_entries: usize,
+    /// Largest single allocation a size declared in the file may drive.
+    pub max_alloc: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 512,
+            max_entries: 20_000_000,
+            max_alloc: 1 << 30,
+        }
+    }
+}
+
+/// Where in the input a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// 1-based line of a text dump.
+    Line(usize),
+    /// Byte offset in a plist.
+    Byte(u64),
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Position::Line(n) => write!(f, "{n}"),
+            Position::Byte(n) => write!(f, "byte {n}"),
+        }
+    }
+}
+
+/// A reader's complaint: where, and what it expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{at}: {message}")]
+pub struct ReadError {
+    pub at: Position,
+    /// Says what was expected and what was found, e.g. `expected '=' after a key, found end of line`.
+    pub message: String,
+}
+
+impl ReadError {
+    pub fn line(line: usize, message: impl Into<String>) -> Self {
+        ReadError {
+            at: Position::Line(line),
+            message: message.into(),
+        }
+    }
+    pub fn byte(offset: u64, message: impl Into<String>) -> Self {
+        ReadError {
+            at: Position::Byte(offset),
+            message: message.into(),
+        }
+    }
+}
+
+/// A failure to load a file: `FILE:LINE: expected …` or `FILE: byte N: expected …`.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: {source}", path = .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", read_message(.path, .error))]
+    Read { path: PathBuf, error: ReadError },
+}
+
+fn read_message(path: &Path, error: &ReadError) -> String {
+    match error.at {
+        Position::Line(n) => format!("{}:{n}: {}", path.display(), error.message),
+        Position::Byte(n) => format!("{}: byte {n}: {}", path.display(), error.message),
+    }
+}
+
+/// Reads a dump of any format from bytes.
+pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
+    match detect(bytes) {
+        Format::Text => text::read(bytes, limits),
+        Format::Archive => archive::read(bytes, limits),
+        Format::Iorex => iorex::read(bytes, limits),
+    }
+}
+
+/// Reads a dump file of any format.
+pub fn load_file(path: &Path) -> Result<Registry, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    read_bytes(&bytes, &Limits::default()).map_err(|error| LoadError::Read {
+        path: path.to_owned(),
+        error,
+    })
+}
