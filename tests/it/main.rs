@@ -1,0 +1,3 @@
+//! The one integration-test binary (one link, not one per file). Each area adds a module here.
+
+mod common;
