@@ -1,5 +1,4 @@
-//! Writer stub: replaced by the real writer.
-
+//! Writer stub.
 use super::Selection;
 use crate::registry::Registry;
 use std::io::{self, Write};
