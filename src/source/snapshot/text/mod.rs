@@ -95,10 +95,7 @@ impl<'a> Reader<'a> {
 
     fn run(mut self) -> Result<Registry, ReadError> {
         let mut pending = None;
-        loop {
-            let Some(line) = pending.take().or_else(|| self.lines.next_line()) else {
-                break;
-            };
+        while let Some(line) = pending.take().or_else(|| self.lines.next_line()) {
             pending = self.line(line)?;
         }
         self.finish()
