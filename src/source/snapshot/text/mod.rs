@@ -400,8 +400,8 @@ impl<'a> Reader<'a> {
     }
 
     /// A string (or container) that goes on over the following lines: `ioreg` prints newlines
-    /// inside strings as they are. It ends at a line ending in `"` that is followed by a
-    /// property, the block's end, a tree line or the end of the file.
+    /// inside strings as they are. It ends before the next property, the block's end, a
+    /// tree line or the end of the file.
     fn multi_line(&mut self, text: &[u8], at: usize, prefix: &[u8]) -> Result<Value, ReadError> {
         let mut joined = text.to_vec();
         while let Some(next) = self.lines.peek() {
@@ -413,11 +413,10 @@ impl<'a> Reader<'a> {
             };
             joined.push(b'\n');
             joined.extend_from_slice(&next.text);
-            let ends_here = next.text.ends_with(b"\"")
-                && self
-                    .lines
-                    .peek()
-                    .is_none_or(|after| structural(&after.text, prefix));
+            let ends_here = self
+                .lines
+                .peek()
+                .is_none_or(|after| structural(&after.text, prefix));
             if ends_here {
                 if let Some(v) = self.parse(&joined, at)? {
                     return Ok(v);
