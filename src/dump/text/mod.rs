@@ -20,59 +20,43 @@ mod value;
 mod tests;
 
 use super::Selection;
-use crate::registry::{EntryId, Plane, Registry, TextDialect};
+use super::select::{self, SelectOptions, Selected, Top};
+use crate::registry::{EntryId, Registry, TextDialect};
 use std::io::{self, Write};
 
 /// Writes the selected part of `registry` as `ioreg` text.
 pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) -> io::Result<()> {
-    let Some(plane) = pick_plane(registry, selection)? else {
+    if registry.planes().is_empty() {
         return Ok(());
-    };
+    }
     let dialect = registry.report.dialect.unwrap_or(TextDialect {
         properties: true,
         ..TextDialect::default()
     });
+    // A dump read without `-l` is written without property blocks (but `ioreg` still shows
+    // the properties of entries matching `-c`/`-n`/`-k`).
+    let options = SelectOptions {
+        list: dialect.properties,
+        tree: false,
+    };
+    let selected = select::select_with(registry, selection, options)?;
     let mut w = Writer {
-        registry,
-        plane,
-        selection,
+        selected: &selected,
         dialect,
         out: io::BufWriter::with_capacity(1 << 16, out),
         line: Vec::new(),
     };
-    if selection.root_subtrees {
-        w.matched_subtrees()?;
-    } else {
-        for &root in plane.roots() {
-            w.tree(root)?;
-            if !registry.is_registry_root(root) {
-                w.emit_empty()?;
-            }
+    for top in &selected.tops {
+        w.top(top)?;
+        if selected.subtrees || !registry.is_registry_root(top.entry) {
+            w.emit_empty()?;
         }
     }
     w.out.flush()
 }
 
-/// `-p PLANE`, else IOService, else the first plane.
-fn pick_plane<'r>(registry: &'r Registry, selection: &Selection) -> io::Result<Option<&'r Plane>> {
-    match &selection.plane {
-        Some(name) => registry.plane(name).map(Some).ok_or_else(|| {
-            let names: Vec<&str> = registry.planes().iter().map(Plane::name).collect();
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("no plane named {name:?} (planes: {})", names.join(", ")),
-            )
-        }),
-        None => Ok(registry
-            .plane("IOService")
-            .or_else(|| registry.planes().first())),
-    }
-}
-
-struct Writer<'r, 'o> {
-    registry: &'r Registry,
-    plane: &'r Plane,
-    selection: &'r Selection,
+struct Writer<'s, 'r, 'o> {
+    selected: &'s Selected<'r>,
     dialect: TextDialect,
     out: io::BufWriter<&'o mut dyn Write>,
     /// The line being built (written out with the dialect's line ending).
@@ -110,56 +94,37 @@ fn bars(bits: u64, columns: std::ops::Range<usize>, out: &mut Vec<u8>) {
     }
 }
 
-impl Writer<'_, '_> {
-    /// `-r`: each entry that matches `-c`/`-n`/`-k`, with its subtree, from depth 0
-    /// (matches inside a printed subtree are not printed again).
-    fn matched_subtrees(&mut self) -> io::Result<()> {
-        let mut inside: Option<usize> = None;
-        for (id, depth) in self.plane.walk() {
-            if inside.is_some_and(|d| depth > d) {
-                continue;
-            }
-            inside = None;
-            if self.matches(id) {
-                self.tree(id)?;
-                self.emit_empty()?;
-                inside = Some(depth);
-            }
+impl Writer<'_, '_, '_> {
+    /// One selected tree, after its ancestors when `-t` kept them (`ioreg`'s `search`
+    /// shows each ancestor alone, with only its has-children column set).
+    fn top(&mut self, top: &Top) -> io::Result<()> {
+        for (depth, &id) in top.ancestors.iter().enumerate() {
+            self.entry(id, depth, mask(2, depth))?;
         }
-        Ok(())
+        self.tree(top.entry, top.ancestors.len())
     }
 
     /// One tree, depth first, without recursion (trees may be deep): `ioreg`'s `scan`.
-    fn tree(&mut self, top: EntryId) -> io::Result<()> {
+    fn tree(&mut self, top: EntryId, top_depth: usize) -> io::Result<()> {
         let mut stack = vec![Item {
             id: top,
-            depth: 0,
+            depth: top_depth,
             more: false,
             bits: 0,
         }];
         while let Some(item) = stack.pop() {
             let d = item.depth;
-            let children = self.children(item.id, d);
+            let expands = self.selected.expands(d - top_depth);
+            let children: Vec<EntryId> = if expands {
+                self.selected.children(item.id).collect()
+            } else {
+                Vec::new()
+            };
             let mut bits = set(item.bits, 1, d, item.more);
-            if self.descends(d) {
+            if expands {
                 bits = set(bits, 2, d, !children.is_empty());
             }
-            self.line.clear();
-            bars(bits, 0..d, &mut self.line);
-            self.line.extend_from_slice(b"+-o ");
-            node::header(
-                self.registry,
-                self.plane,
-                item.id,
-                &self.dialect,
-                &mut self.line,
-            );
-            self.emit()?;
-            if self.dialect.properties || self.matches(item.id) {
-                let mut prefix = Vec::with_capacity(2 * d + 4);
-                bars(bits, 0..d + 2, &mut prefix);
-                self.block(item.id, &prefix)?;
-            }
+            self.entry(item.id, d, bits)?;
             let n = children.len();
             for (i, &c) in children.iter().enumerate().rev() {
                 stack.push(Item {
@@ -173,31 +138,26 @@ impl Writer<'_, '_> {
         Ok(())
     }
 
-    /// `-d`: `ioreg` goes below an entry at `depth` while the limit is greater than
-    /// `depth + 1` (0 means no limit).
-    fn descends(&self, depth: usize) -> bool {
-        self.selection
-            .depth
-            .is_none_or(|limit| limit == 0 || limit > depth + 1)
-    }
-
-    /// The children printed under an entry at `depth`.
-    fn children(&self, id: EntryId, depth: usize) -> Vec<EntryId> {
-        if !self.descends(depth) {
-            return Vec::new();
+    /// `show`: the tree line, then the property block if the entry shows one.
+    fn entry(&mut self, id: EntryId, depth: usize, bits: u64) -> io::Result<()> {
+        let s = self.selected;
+        self.line.clear();
+        bars(bits, 0..depth, &mut self.line);
+        self.line.extend_from_slice(b"+-o ");
+        node::header(s.registry, s.plane, id, &self.dialect, &mut self.line);
+        self.emit()?;
+        if s.shows_properties(id) {
+            let mut prefix = Vec::with_capacity(2 * depth + 4);
+            bars(bits, 0..depth + 2, &mut prefix);
+            self.block(id, &prefix)?;
         }
-        self.plane
-            .children(id)
-            .iter()
-            .copied()
-            .filter(|&c| self.plane.parent(c) == Some(id))
-            .collect()
+        Ok(())
     }
 
     fn block(&mut self, id: EntryId, prefix: &[u8]) -> io::Result<()> {
         self.prefixed(prefix, b"{")?;
         let hex = self.dialect.hex;
-        let registry = self.registry;
+        let registry = self.selected.registry;
         for (key, value) in &registry.entry(id).properties {
             self.line.clear();
             self.line.extend_from_slice(prefix);
@@ -239,40 +199,5 @@ impl Writer<'_, '_> {
         }
         self.out
             .write_all(if self.dialect.crlf { b"\r\n" } else { b"\n" })
-    }
-
-    /// `ioreg`'s `compare`: every criterion given holds, and at least one is given.
-    fn matches(&self, id: EntryId) -> bool {
-        let s = self.selection;
-        let entry = self.registry.entry(id);
-        if s.class.is_none() && s.name.is_none() && s.key.is_none() {
-            return false;
-        }
-        if let Some(class) = &s.class {
-            let ok = entry
-                .class
-                .is_some_and(|c| self.registry.classes.conforms_to(c, class));
-            if !ok {
-                return false;
-            }
-        }
-        if let Some(key) = &s.key {
-            if entry.property(key).is_none() {
-                return false;
-            }
-        }
-        if let Some(name) = &s.name {
-            let mut label = self.registry.name_in(self.plane, id).as_bytes().to_vec();
-            if name.contains('@') {
-                label.push(b'@');
-                if let Some(loc) = self.registry.location_in(self.plane, id) {
-                    label.extend_from_slice(loc.as_bytes());
-                }
-            }
-            if label != name.as_bytes() {
-                return false;
-            }
-        }
-        true
     }
 }
