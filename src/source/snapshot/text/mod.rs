@@ -309,6 +309,7 @@ impl<'a> Reader<'a> {
         while let Some(line) = self.lines.next_line() {
             if let Some(rest) = line.text.strip_prefix(prefix) {
                 if rest.first() == Some(&b'}') {
+                    self.segment.nodes[node].entry.properties.shrink_to_fit();
                     return Ok(BlockEnd::Closed);
                 }
                 if is_property(rest) {
@@ -346,8 +347,8 @@ impl<'a> Reader<'a> {
             return Ok((Text::from_bytes(key), value));
         };
         let key = Text::from_bytes(key);
-        let value = self.value(value, line, prefix)?;
-        self.registry.report.raw_values += value.raw_count();
+        let (value, raws) = self.value(value, line, prefix)?;
+        self.registry.report.raw_values += raws;
         Ok((key, value))
     }
 
@@ -357,17 +358,23 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Types a value, joining the lines it continues on when it needs them.
-    fn value(&mut self, text: &[u8], line: &Line<'a>, prefix: &[u8]) -> Result<Value, ReadError> {
+    /// Types a value, joining the lines it continues on when it needs them. Also returns
+    /// how many values inside it were kept raw.
+    fn value(
+        &mut self,
+        text: &[u8],
+        line: &Line<'a>,
+        prefix: &[u8],
+    ) -> Result<(Value, usize), ReadError> {
         let at = line.number;
         if text.is_empty() && self.next_is_formatted(prefix) {
             return Ok(self.formatted(prefix));
         }
         let first = self.parse(text, at)?;
         let clipped_mark = text.ends_with(b"$");
-        if let Some(v) = &first {
-            if !clipped_mark || v.raw_count() == 0 {
-                return Ok(first.unwrap_or_else(|| raw(text, false)));
+        if let Some((v, raws)) = first {
+            if !clipped_mark || raws == 0 {
+                return Ok((v, raws));
             }
         }
         let continues = self
@@ -379,18 +386,18 @@ impl<'a> Reader<'a> {
         }
         if clipped_mark {
             self.registry.report.clipped_lines += 1;
-            return Ok(raw(&text[..text.len() - 1], true));
+            return Ok((raw(&text[..text.len() - 1], true), 1));
         }
         if self.lines.peek().is_none() && !line.terminated {
             self.truncated(at, "the file ends in the middle of a property value");
         }
-        Ok(first.unwrap_or_else(|| raw(text, false)))
+        Ok((raw(text, false), 1))
     }
 
     /// Parses a value; `None` when it is not a complete value.
-    fn parse(&mut self, text: &[u8], at: usize) -> Result<Option<Value>, ReadError> {
+    fn parse(&mut self, text: &[u8], at: usize) -> Result<Option<(Value, usize)>, ReadError> {
         match value::parse(text, self.limits.max_depth, &mut self.numbers) {
-            Ok(v) => Ok(Some(v)),
+            Ok(v) => Ok(Some((v, self.numbers.raws))),
             Err(value::Fail::Malformed) => Ok(None),
             Err(value::Fail::TooDeep) => Err(ReadError::line(
                 at,
@@ -402,7 +409,12 @@ impl<'a> Reader<'a> {
     /// A string (or container) that goes on over the following lines: `ioreg` prints newlines
     /// inside strings as they are. It ends before the next property, the block's end, a
     /// tree line or the end of the file.
-    fn multi_line(&mut self, text: &[u8], at: usize, prefix: &[u8]) -> Result<Value, ReadError> {
+    fn multi_line(
+        &mut self,
+        text: &[u8],
+        at: usize,
+        prefix: &[u8],
+    ) -> Result<(Value, usize), ReadError> {
         let mut joined = text.to_vec();
         while let Some(next) = self.lines.peek() {
             if structural(&next.text, prefix) {
@@ -430,7 +442,7 @@ impl<'a> Reader<'a> {
                 "line {at}: a value over several lines could not be read; kept as text"
             ));
         }
-        Ok(raw(&joined, false))
+        Ok((raw(&joined, false), 1))
     }
 
     fn next_is_formatted(&mut self, prefix: &[u8]) -> bool {
@@ -443,7 +455,7 @@ impl<'a> Reader<'a> {
 
     /// `ioreg -f` output on the lines below the key: a hex dump (decoded to data) or
     /// another layout (`reg`, `ranges`, `interrupts` …, kept as text).
-    fn formatted(&mut self, prefix: &[u8]) -> Value {
+    fn formatted(&mut self, prefix: &[u8]) -> (Value, usize) {
         let mut rows: Vec<Vec<u8>> = Vec::new();
         while self.next_is_formatted(prefix) {
             if let Some(line) = self.lines.next_line() {
@@ -451,9 +463,9 @@ impl<'a> Reader<'a> {
             }
         }
         if let Some(bytes) = hexdump::decode(rows.iter().map(Vec::as_slice)) {
-            return Value::Data(bytes.into_boxed_slice());
+            return (Value::Data(bytes.into_boxed_slice()), 0);
         }
-        raw(&rows.join(&b'\n'), false)
+        (raw(&rows.join(&b'\n'), false), 1)
     }
 
     fn truncated(&mut self, line: usize, message: &str) {

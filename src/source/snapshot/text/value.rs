@@ -24,10 +24,13 @@ pub(super) enum Fail {
 pub(super) struct NumberStats {
     pub hex: usize,
     pub decimal: usize,
+    /// Values kept raw in the last value parsed (saves walking it again).
+    pub raws: usize,
 }
 
 /// Parses one whole value (the text after ` = `, multi-line strings joined with `\n`).
 pub(super) fn parse(text: &[u8], max_depth: usize, stats: &mut NumberStats) -> Result<Value, Fail> {
+    stats.raws = 0;
     Parser {
         s: text,
         i: 0,
@@ -60,11 +63,21 @@ impl Frame {
         }
     }
 
+    /// The finished container (its spare capacity given back: big dumps hold many).
     fn into_value(self) -> Value {
         match self {
-            Frame::Array(v) => Value::Array(v),
-            Frame::Set(v) => Value::Set(v),
-            Frame::Dict(kv, _) => Value::Dict(kv),
+            Frame::Array(mut v) => {
+                v.shrink_to_fit();
+                Value::Array(v)
+            }
+            Frame::Set(mut v) => {
+                v.shrink_to_fit();
+                Value::Set(v)
+            }
+            Frame::Dict(mut kv, _) => {
+                kv.shrink_to_fit();
+                Value::Dict(kv)
+            }
         }
     }
 
@@ -188,6 +201,7 @@ impl Parser<'_, '_> {
         let c = self.s.get(self.i).copied();
         if self.follows(c) {
             // Nothing printed: a string `ioreg` could not convert (`"key"=,`).
+            self.stats.raws += 1;
             return Ok(Value::Raw {
                 text: Text::default(),
                 clipped: false,
@@ -281,6 +295,7 @@ impl Parser<'_, '_> {
                 .unwrap_or(self.s.len())
         };
         self.i = end;
+        self.stats.raws += 1;
         Value::Raw {
             text: Text::from_bytes(&self.s[start..end]),
             clipped: false,
@@ -312,6 +327,7 @@ impl Parser<'_, '_> {
             let end = j + n + 1;
             if self.follows(self.s.get(end).copied()) {
                 self.i = end;
+                self.stats.raws += 1;
                 return Ok(Value::Raw {
                     text: Text::from_bytes(&self.s[start..end]),
                     clipped: false,
