@@ -41,6 +41,7 @@ pub fn to_value(report: &LoadReport) -> Value {
             ("properties".into(), Value::Bool(d.properties)),
             ("html-escaped".into(), Value::Bool(d.html_escaped)),
             ("crlf".into(), Value::Bool(d.crlf)),
+            ("inheritance".into(), Value::Bool(d.inheritance)),
         ];
         p.push(("dialect".into(), Value::Dict(dialect)));
     }
@@ -89,6 +90,7 @@ pub fn restore(report: &mut LoadReport, pairs: &Pairs) {
             properties: flag(d, "properties"),
             html_escaped: flag(d, "html-escaped"),
             crlf: flag(d, "crlf"),
+            inheritance: flag(d, "inheritance"),
         });
     }
     report.host = string(get(pairs, "host"));
