@@ -317,7 +317,7 @@ impl Writer<'_, '_> {
 
     fn integer_line(&mut self, v: i128) -> io::Result<()> {
         self.tabs()?;
-        write!(self.out, "<integer>{v}</integer>\n")
+        writeln!(self.out, "<integer>{v}</integer>")
     }
 
     /// A `<string>`; false when the text had to be altered (not UTF-8, or XML-unsafe characters).
@@ -377,11 +377,11 @@ impl Writer<'_, '_> {
                     );
                 }
                 self.tabs()?;
-                write!(self.out, "<date>{iso}</date>\n")
+                writeln!(self.out, "<date>{iso}</date>")
             }
             Value::Real(r) => {
                 self.tabs()?;
-                write!(self.out, "<real>{r:?}</real>\n")
+                writeln!(self.out, "<real>{r:?}</real>")
             }
             Value::Raw { text, clipped } => {
                 let exact = self.string_exact(text)?;

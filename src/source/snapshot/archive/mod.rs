@@ -280,8 +280,8 @@ impl Builder<'_> {
     /// Interprets a synthetic or `ioscope:` key; gives the value back if it is a property.
     fn synthetic(&mut self, s: &mut Scratch, key: &str, value: Value) -> Option<Value> {
         use keys::*;
-        if !SYNTHETIC.contains(&key) && !(key.starts_with(PREFIX) && !key.starts_with(ESCAPED_KEY))
-        {
+        let ours_key = key.starts_with(PREFIX) && !key.starts_with(ESCAPED_KEY);
+        if !SYNTHETIC.contains(&key) && !ours_key {
             return Some(value);
         }
         let ok = match (key, &value) {
