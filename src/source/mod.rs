@@ -12,7 +12,23 @@ pub mod macos;
 
 use crate::registry::Registry;
 
-/// The registry ioscope shows when no file is given: the live one on macOS, the demo elsewhere.
+/// The session ioscope opens when no file is given: the live kernel on macOS.
+#[cfg(target_os = "macos")]
+pub fn default_session() -> Box<dyn session::LiveSession> {
+    crate::source::macos::session()
+}
+
+/// The session ioscope opens when no file is given: the simulated Mac (the demo) off macOS.
+#[cfg(not(target_os = "macos"))]
+pub fn default_session() -> Box<dyn session::LiveSession> {
+    Box::new(sim::demo_session())
+}
+
+/// The registry ioscope shows when no file is given (`stats`, `dump`): one walk of
+/// [`default_session`]; the handles are released when the session is dropped.
 pub fn default_registry() -> anyhow::Result<Registry> {
-    anyhow::bail!("no FILE given and the demo kernel is not built yet")
+    let mut session = default_session();
+    session
+        .walk(&mut |_| {})
+        .map_err(|code| anyhow::anyhow!("walking the {} registry failed: {code}", session.label()))
 }

@@ -60,6 +60,12 @@ pub trait LiveSession: Send {
         Err("unplugging needs the demo kernel".into())
     }
 
+    /// `--demo-hotplug`: unplugs or replugs the demo's fixed USB device (call it on a timer).
+    /// Returns a one-line description, or why it cannot.
+    fn demo_hotplug(&mut self) -> Result<String, String> {
+        Err("hotplug needs the demo kernel".into())
+    }
+
     /// Changes since the last poll (publish/terminate notifications).
     fn poll_changes(&mut self) -> Vec<Change> {
         Vec::new()

@@ -9,10 +9,15 @@
 //! this trait, so the live path is exercised by the simulator in tests.
 
 mod code;
+pub mod handles;
 mod probe;
+mod session_impl;
+pub mod walker;
 
 pub use code::KernReturn;
-pub use probe::{HandleProbe, HandleState};
+pub use handles::{Handle, HandleTable};
+pub use probe::{HandleProbe, HandleState, probe};
+pub use session_impl::{KernelSession, PlugControl, PlugEvent};
 
 use crate::registry::Properties;
 use std::sync::mpsc::Sender;

@@ -44,3 +44,42 @@ pub struct HandleProbe {
     /// The last failing call on this handle and its code.
     pub last_error: Option<(String, KernReturn)>,
 }
+
+impl HandleState {
+    /// The state `mach_port_type` implies: no name → released; a dead name → dead; a send
+    /// right → valid (any other right under our old name is not our object: released).
+    pub fn from_type(port_type: Result<u32, KernReturn>) -> Self {
+        match port_type {
+            Ok(t) if t & super::port_type::DEAD_NAME != 0 => HandleState::DeadName,
+            Ok(t) if t & super::port_type::SEND != 0 => HandleState::Valid,
+            _ => HandleState::Released,
+        }
+    }
+}
+
+/// Probes one handle: both counts, type, kernel count, and one MIG call
+/// (`IORegistryEntryGetRegistryEntryID`) so a stale handle shows the code IOKit gives
+/// it (`0x10000003`). A failing call is remembered as the handle's last error.
+pub fn probe<K: super::IoKit + ?Sized>(
+    kit: &K,
+    handle: &mut super::handles::Handle,
+) -> HandleProbe {
+    use super::right;
+    let port = handle.port;
+    let send_refs = kit.mach_port_get_refs(port, right::SEND);
+    let dead_refs = kit.mach_port_get_refs(port, right::DEAD_NAME);
+    let port_type = kit.mach_port_type(port);
+    let kernel_retain = kit.object_get_kernel_retain_count(port);
+    if let Err(code) = kit.registry_entry_get_registry_entry_id(port) {
+        handle.last_error = Some(("IORegistryEntryGetRegistryEntryID".into(), code));
+    }
+    HandleProbe {
+        port,
+        send_refs,
+        dead_refs,
+        port_type,
+        kernel_retain,
+        state: HandleState::from_type(port_type),
+        last_error: handle.last_error.clone(),
+    }
+}
