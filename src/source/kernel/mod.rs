@@ -8,10 +8,11 @@
 //! Everything else — walker, handle table, probe — is written once against
 //! this trait, so the live path is exercised by the simulator in tests.
 
+pub mod cf_value;
 mod code;
 mod probe;
 
-pub use code::KernReturn;
+pub use code::{CodeRow, Explanation, KernReturn, ParseCodeError, RowKind, code_table};
 pub use probe::{HandleProbe, HandleState};
 
 use crate::registry::Properties;
@@ -127,5 +128,10 @@ pub trait IoKit: Send + Sync {
 
 /// `ioscope explain CODE`.
 pub fn explain_command(code: &str) -> anyhow::Result<std::process::ExitCode> {
-    anyhow::bail!("cannot explain {code}: the decoder is not built yet")
+    use std::io::Write as _;
+    let explanation = KernReturn::parse(code)?.explain();
+    let mut out = std::io::stdout().lock();
+    out.write_all(explanation.details().as_bytes())?;
+    out.flush()?;
+    Ok(std::process::ExitCode::SUCCESS)
 }
