@@ -8,13 +8,14 @@
 //! Everything else — walker, handle table, probe — is written once against
 //! this trait, so the live path is exercised by the simulator in tests.
 
+pub mod cf_value;
 mod code;
 pub mod handles;
 mod probe;
 mod session_impl;
 pub mod walker;
 
-pub use code::KernReturn;
+pub use code::{CodeRow, Explanation, KernReturn, ParseCodeError, RowKind, code_table};
 pub use handles::{Handle, HandleTable};
 pub use probe::{HandleProbe, HandleState, probe};
 pub use session_impl::{KernelSession, PlugControl, PlugEvent};
@@ -132,5 +133,10 @@ pub trait IoKit: Send + Sync {
 
 /// `ioscope explain CODE`.
 pub fn explain_command(code: &str) -> anyhow::Result<std::process::ExitCode> {
-    anyhow::bail!("cannot explain {code}: the decoder is not built yet")
+    use std::io::Write as _;
+    let explanation = KernReturn::parse(code)?.explain();
+    let mut out = std::io::stdout().lock();
+    out.write_all(explanation.details().as_bytes())?;
+    out.flush()?;
+    Ok(std::process::ExitCode::SUCCESS)
 }
