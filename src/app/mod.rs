@@ -293,7 +293,7 @@ impl App {
             Some(p) => {
                 let refs = p
                     .send_refs
-                    .map_or_else(|e| e.to_string(), |r| r.to_string());
+                    .map_or_else(|_| "—".to_string(), |r| r.to_string());
                 let mut m = format!(
                     "{call}: send refs {refs}, kernel retain {}",
                     p.kernel_retain

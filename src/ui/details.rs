@@ -9,7 +9,7 @@ use crate::source::kernel::HandleProbe;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 /// The note on the observer effect (IOJones silently subtracts 1; we show the raw count).
 pub const OBSERVER_NOTE: &str =
@@ -103,42 +103,43 @@ fn handle_block<'a>(state: &'a State, id: EntryId, theme: &Theme, out: &mut Vec<
     }
 }
 
+/// A count, or the short name of why there is none (`— KERN_INVALID_NAME`).
 fn count(r: &Result<u32, crate::source::kernel::KernReturn>) -> String {
     match r {
         Ok(n) => n.to_string(),
-        Err(code) => format!(
-            "— ({})",
-            codes::describe(*code)
-                .split(" —")
-                .next()
-                .unwrap_or_default()
-        ),
+        Err(code) => {
+            let text = codes::describe(*code);
+            let name = text.split(' ').nth(1).unwrap_or_default().to_string();
+            format!("— {name}")
+        }
     }
 }
 
 fn probe_lines(p: &HandleProbe, theme: &Theme, out: &mut Vec<Line<'_>>) {
     let stale = p.state.is_stale();
     let style = if stale { theme.stale } else { theme.value };
+    let state = if stale {
+        Span::styled(format!("✗ {}", p.state.label()), theme.stale)
+    } else {
+        Span::styled(p.state.label(), theme.value)
+    };
     out.push(Line::from(vec![
         Span::styled(format!("{:<9} ", "Handle"), theme.label),
         Span::styled(format!("port {:#x}", p.port), style),
-        Span::raw("   "),
+        Span::raw("  "),
+        state,
+    ]));
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<9} ", "  counts"), theme.label),
         Span::styled("send refs ", theme.label),
         Span::styled(count(&p.send_refs), style),
-        Span::raw("   "),
+        Span::raw("  "),
         Span::styled("dead-name refs ", theme.label),
         Span::styled(count(&p.dead_refs), style),
-        Span::raw("   "),
+        Span::raw("  "),
         Span::styled("kernel retain ", theme.label),
         Span::styled(p.kernel_retain.to_string(), theme.number),
     ]));
-    let mut state_spans = vec![Span::styled(format!("{:<9} ", "  state"), theme.label)];
-    if stale {
-        state_spans.push(Span::styled(format!("✗ {}", p.state.label()), theme.stale));
-    } else {
-        state_spans.push(Span::styled(p.state.label(), theme.value));
-    }
-    out.push(Line::from(state_spans));
     let last = match &p.last_error {
         Some((call, code)) => Span::styled(
             format!("{} → {}", sanitize(call), codes::describe(*code)),
@@ -151,6 +152,21 @@ fn probe_lines(p: &HandleProbe, theme: &Theme, out: &mut Vec<Line<'_>>) {
         last,
     ]));
     out.push(Line::styled(OBSERVER_NOTE, theme.note));
+}
+
+/// The pane's lines wrapped at the inner width.
+pub fn wrapped(state: &State, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    lines(state, theme)
+        .into_iter()
+        .flat_map(|l| super::wrap::wrap_line(l, usize::from(width)))
+        .collect()
+}
+
+/// Screen lines the pane needs at this inner width.
+pub fn height(state: &State, theme: &Theme, width: u16) -> u16 {
+    wrapped(state, theme, width)
+        .len()
+        .min(usize::from(u16::MAX)) as u16
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Rect {
@@ -171,9 +187,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Rect
             },
         ));
     let inner = block.inner(area);
-    let para = Paragraph::new(lines(state, theme))
+    let para = Paragraph::new(wrapped(state, theme, inner.width))
         .block(block)
-        .wrap(Wrap { trim: false })
         .scroll((state.details_scroll, 0));
     frame.render_widget(para, area);
     inner

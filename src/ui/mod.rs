@@ -10,6 +10,7 @@ pub mod svg;
 pub mod terminal;
 pub mod theme;
 pub mod tree;
+pub mod wrap;
 
 use crate::app::state::{Geometry, Mode, State};
 use crate::cli::Cli;
@@ -67,8 +68,8 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
     let tree_share = if area.width >= 120 { 50 } else { 55 };
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(tree_share), Constraint::Fill(1)]).areas(main);
-    let detail_lines = details::lines(state, theme).len() as u16 + 2;
-    let detail_height = detail_lines.min(right.height * 3 / 5).max(3);
+    let detail_lines = details::height(state, theme, right.width.saturating_sub(2)) + 2;
+    let detail_height = detail_lines.min(right.height * 7 / 10).max(3);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(detail_height), Constraint::Fill(1)]).areas(right);
     let tree = tree::draw(frame, left, state, theme);

@@ -42,6 +42,62 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// The foreground colour and attributes of a cell, as SVG attributes.
+fn text_attrs(cell: &ratatui::buffer::Cell) -> String {
+    let reversed = cell.modifier.contains(Modifier::REVERSED);
+    let fg = if reversed {
+        rgb(cell.bg).unwrap_or(BG.into())
+    } else {
+        rgb(cell.fg).unwrap_or(FG.into())
+    };
+    let mut attrs = format!(r#" fill="{fg}""#);
+    if cell.modifier.contains(Modifier::BOLD) {
+        attrs.push_str(r#" font-weight="bold""#);
+    }
+    if cell.modifier.contains(Modifier::DIM) {
+        attrs.push_str(r#" opacity="0.6""#);
+    }
+    if cell.modifier.contains(Modifier::ITALIC) {
+        attrs.push_str(r#" font-style="italic""#);
+    }
+    attrs
+}
+
+/// One `<text>` per run of cells with the same look, stretched to the cells' width.
+fn text_runs(buf: &Buffer, y: u16, out: &mut String) {
+    let area = buf.area;
+    let mut x = 0;
+    while x < area.width {
+        let cell = &buf[(area.x + x, area.y + y)];
+        let attrs = text_attrs(cell);
+        let start = x;
+        let mut text = String::new();
+        let mut cells = 0u16;
+        while x < area.width {
+            let c = &buf[(area.x + x, area.y + y)];
+            if text_attrs(c) != attrs {
+                break;
+            }
+            text.push_str(c.symbol());
+            cells += 1;
+            x += 1;
+        }
+        let trimmed = text.trim_end();
+        if trimmed.trim().is_empty() {
+            continue;
+        }
+        let len = trimmed.chars().count().min(usize::from(cells));
+        let _ = writeln!(
+            out,
+            r#"<text x="{:.1}" y="{:.1}" textLength="{:.1}" lengthAdjust="spacingAndGlyphs" xml:space="preserve"{attrs}>{}</text>"#,
+            f32::from(start) * CELL_W,
+            f32::from(y) * CELL_H + 13.5,
+            len as f32 * CELL_W,
+            escape(trimmed)
+        );
+    }
+}
+
 /// The buffer as a standalone SVG document.
 pub fn render(buf: &Buffer) -> String {
     let area = buf.area;
@@ -74,36 +130,7 @@ pub fn render(buf: &Buffer) -> String {
                 );
             }
         }
-        for x in 0..area.width {
-            let cell = &buf[(area.x + x, area.y + y)];
-            let sym = cell.symbol();
-            if sym.trim().is_empty() {
-                continue;
-            }
-            let reversed = cell.modifier.contains(Modifier::REVERSED);
-            let fg = if reversed {
-                rgb(cell.bg).unwrap_or(BG.into())
-            } else {
-                rgb(cell.fg).unwrap_or(FG.into())
-            };
-            let mut attrs = String::new();
-            if cell.modifier.contains(Modifier::BOLD) {
-                attrs.push_str(r#" font-weight="bold""#);
-            }
-            if cell.modifier.contains(Modifier::DIM) {
-                attrs.push_str(r#" opacity="0.6""#);
-            }
-            if cell.modifier.contains(Modifier::ITALIC) {
-                attrs.push_str(r#" font-style="italic""#);
-            }
-            let _ = writeln!(
-                out,
-                r#"<text x="{:.1}" y="{:.1}" fill="{fg}"{attrs}>{}</text>"#,
-                f32::from(x) * CELL_W,
-                f32::from(y) * CELL_H + 13.5,
-                escape(sym)
-            );
-        }
+        text_runs(buf, y, &mut out);
     }
     out.push_str("</svg>\n");
     out
@@ -121,7 +148,7 @@ mod tests {
         buf.set_string(0, 0, "a<b", Style::default().bg(Color::Blue));
         let svg = super::render(&buf);
         assert!(svg.starts_with("<svg"));
-        assert!(svg.contains(">&lt;</text>"));
+        assert!(svg.contains(">a&lt;b</text>"));
         assert_eq!(svg.matches("fill=\"#3b5bdb\"").count(), 3);
     }
 }
