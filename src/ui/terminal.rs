@@ -78,7 +78,7 @@ pub fn run(mut app: App, theme: Theme) -> anyhow::Result<ExitCode> {
     enter()?;
     let _guard = Guard;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    terminal.clear()?;
+    full_redraw(&mut terminal)?;
     let result = event_loop(&mut app, &mut terminal, &theme, &stop);
     drop(_guard);
     result?;
@@ -184,8 +184,16 @@ fn suspend(terminal: &mut Term) -> anyhow::Result<()> {
         let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTSTP);
     }
     enter()?;
-    terminal.clear()?;
+    full_redraw(terminal)?;
     Ok(())
+}
+
+/// Clears the screen and forgets the last frame, so the next one is drawn whole.
+/// (`Terminal::clear` would ask the terminal for the cursor position, which some
+/// terminals and emulators never answer.)
+fn full_redraw(terminal: &mut Term) -> io::Result<()> {
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 /// Copies through the terminal (OSC 52), which also works over ssh. The text is
