@@ -1,1 +1,340 @@
 //! The explorer's state and its pure `update(state, action)`; no terminal here.
+//!
+//! [`App`] wraps the state with what has side effects but no terminal: the kernel
+//! session (live or demo), background loading and the periodic timers. The UI feeds it
+//! actions and runs the terminal effects it hands back (quit, suspend, copy).
+
+pub mod action;
+pub mod codes;
+pub mod handles;
+pub mod jump;
+pub mod keymap;
+pub mod loader;
+pub mod props;
+pub mod restore;
+pub mod sample;
+pub mod search;
+pub mod state;
+pub mod tree_view;
+pub mod update;
+
+pub use action::Action;
+pub use state::{Focus, Mode, SourceKind, State};
+pub use update::{Effect, update};
+
+use crate::registry::{EntryId, Registry};
+use crate::source::session::{LabOp, LiveSession};
+use loader::{Job, LoadEvent};
+use state::Loading;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
+
+/// How often `--demo-hotplug` unplugs or replugs.
+const HOTPLUG_EVERY: Duration = Duration::from_secs(4);
+
+/// Where a refresh reloads from.
+enum Origin {
+    File(PathBuf),
+    Session,
+    Sample,
+}
+
+/// The state plus the session, the loader and the timers.
+pub struct App {
+    pub state: State,
+    session: Option<Box<dyn LiveSession>>,
+    origin: Origin,
+    loading: Option<Receiver<LoadEvent>>,
+    remembered: Option<restore::Remembered>,
+    /// The first load failed: the error to report after leaving the screen.
+    pub fatal: Option<String>,
+    reprobe: Option<Duration>,
+    last_probe: Instant,
+    hotplug: Option<Instant>,
+    probed_for: Option<EntryId>,
+}
+
+impl App {
+    /// An explorer on a registry that is already loaded (tests, benchmarks).
+    pub fn with_registry(
+        source: SourceKind,
+        registry: Registry,
+        session: Option<Box<dyn LiveSession>>,
+    ) -> App {
+        let origin = if session.is_some() {
+            Origin::Session
+        } else {
+            Origin::Sample
+        };
+        let mut app = App::empty(source, origin, session);
+        app.install(registry);
+        app
+    }
+
+    fn empty(source: SourceKind, origin: Origin, session: Option<Box<dyn LiveSession>>) -> App {
+        App {
+            state: State::new(source, Registry::new()),
+            session,
+            origin,
+            loading: None,
+            remembered: None,
+            fatal: None,
+            reprobe: None,
+            last_probe: Instant::now(),
+            hotplug: None,
+            probed_for: None,
+        }
+    }
+
+    /// An explorer that loads `file` (or walks `session`, or shows the sample) in the background.
+    pub fn start(
+        file: Option<PathBuf>,
+        session: Option<Box<dyn LiveSession>>,
+        reprobe_ms: u64,
+        hotplug: bool,
+    ) -> App {
+        let (source, origin) = match (&file, &session) {
+            (Some(path), _) => (
+                SourceKind::File(path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )),
+                Origin::File(path.clone()),
+            ),
+            (None, Some(s)) if s.label() == "live" => (SourceKind::Live, Origin::Session),
+            (None, Some(_)) => (SourceKind::Demo, Origin::Session),
+            (None, None) => (SourceKind::Sample, Origin::Sample),
+        };
+        let has_session = session.is_some() && file.is_none();
+        let mut app = App::empty(source, origin, if has_session { session } else { None });
+        if has_session && reprobe_ms > 0 {
+            app.reprobe = Some(Duration::from_millis(reprobe_ms));
+        }
+        if has_session && hotplug {
+            app.hotplug = Some(Instant::now());
+        }
+        app.begin_load();
+        app
+    }
+
+    fn begin_load(&mut self) {
+        let job = match &self.origin {
+            Origin::File(p) => Job::File(p.clone()),
+            Origin::Sample => Job::Sample,
+            Origin::Session => match self.session.take() {
+                Some(s) => Job::Walk(s),
+                None => return,
+            },
+        };
+        let what = match &self.origin {
+            Origin::File(p) => format!("reading {}", p.display()),
+            _ => "walking the registry".to_string(),
+        };
+        self.state.loading = Some(Loading {
+            what,
+            progress: Default::default(),
+        });
+        self.loading = Some(loader::spawn(job));
+    }
+
+    /// Whether a background load is running.
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// Takes a freshly loaded registry into the state, keeping what the user had open.
+    fn install(&mut self, registry: Registry) {
+        let source = self.state.source.clone();
+        let old = std::mem::replace(&mut self.state, State::new(source, registry));
+        self.state.has_handles = self.session.is_some();
+        self.state.message = old.message;
+        self.state.focus = old.focus;
+        self.state.prop_expansion = old.prop_expansion;
+        self.state.search.query = old.search.query.clone();
+        self.state.geometry = old.geometry;
+        if let Some(keys) = self.remembered.take() {
+            restore::restore(&mut self.state, &keys);
+        }
+        if !self.state.search.query.is_empty() {
+            update::run_search(&mut self.state);
+        }
+        self.probe_all();
+        self.probed_for = None;
+        self.probe_selected();
+    }
+
+    /// Receives background results and runs the timers. Returns whether the screen changed.
+    pub fn poll(&mut self) -> bool {
+        let mut changed = self.poll_loader();
+        if self.loading.is_none() {
+            changed |= self.timers();
+        }
+        changed
+    }
+
+    fn poll_loader(&mut self) -> bool {
+        let Some(rx) = &self.loading else {
+            return false;
+        };
+        let mut changed = false;
+        loop {
+            match rx.try_recv() {
+                Ok(LoadEvent::Progress(p)) => {
+                    if let Some(l) = &mut self.state.loading {
+                        l.progress = p;
+                    }
+                    changed = true;
+                }
+                Ok(LoadEvent::Done { result, session }) => {
+                    self.loading = None;
+                    self.state.loading = None;
+                    if session.is_some() {
+                        self.session = session;
+                    }
+                    match result {
+                        Ok(registry) => self.install(registry),
+                        Err(e) if self.state.registry.is_empty() => self.fatal = Some(e),
+                        Err(e) => self.state.message = Some(e),
+                    }
+                    return true;
+                }
+                Err(TryRecvError::Empty) => return changed,
+                Err(TryRecvError::Disconnected) => {
+                    self.loading = None;
+                    self.state.loading = None;
+                    self.fatal
+                        .get_or_insert_with(|| "the loader stopped unexpectedly".into());
+                    return true;
+                }
+            }
+        }
+    }
+
+    fn timers(&mut self) -> bool {
+        let mut changed = false;
+        if let Some(every) = self.reprobe {
+            if self.last_probe.elapsed() >= every {
+                self.probe_all();
+                changed = true;
+            }
+        }
+        if let Some(at) = self.hotplug {
+            if at.elapsed() >= HOTPLUG_EVERY {
+                self.hotplug = Some(Instant::now());
+                if let Some(target) = self.hotplug_target() {
+                    self.toggle_plug(target);
+                    changed = true;
+                }
+            }
+        }
+        changed
+    }
+
+    /// The first USB device in the registry (what `--demo-hotplug` unplugs).
+    fn hotplug_target(&self) -> Option<EntryId> {
+        let r = &self.state.registry;
+        r.entries()
+            .find(|(_, e)| {
+                e.class
+                    .is_some_and(|c| r.classes.conforms_to(c, "IOUSBHostDevice"))
+            })
+            .map(|(id, _)| id)
+    }
+
+    /// Applies an action and runs the effects that need the session. Returns the effects
+    /// the terminal must run (quit, suspend, copy).
+    pub fn dispatch(&mut self, action: Action) -> Vec<Effect> {
+        let effects = update(&mut self.state, action);
+        let mut out = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::Refresh => self.refresh(),
+                Effect::Lab(id, op) => self.lab(id, op),
+                Effect::TogglePlug(id) => self.toggle_plug(id),
+                Effect::ProbeAll => self.probe_all(),
+                other => out.push(other),
+            }
+        }
+        self.probe_selected();
+        out
+    }
+
+    /// Reloads the source in the background, remembering what was open.
+    pub fn refresh(&mut self) {
+        if self.loading.is_some() {
+            self.state.message = Some("still loading".into());
+            return;
+        }
+        self.remembered = Some(restore::remember(&self.state));
+        self.begin_load();
+    }
+
+    fn busy(&mut self) -> Option<&mut Box<dyn LiveSession>> {
+        if self.session.is_none() {
+            self.state.message = Some(if self.loading.is_some() {
+                "busy walking the registry".into()
+            } else {
+                "saved dump: no live handles".into()
+            });
+        }
+        self.session.as_mut()
+    }
+
+    fn lab(&mut self, id: EntryId, op: LabOp) {
+        let Some(session) = self.busy() else { return };
+        let probe = session.lab(id, op);
+        let call = match op {
+            LabOp::Retain => "IOObjectRetain",
+            LabOp::Release => "IOObjectRelease",
+            LabOp::Obtain => "obtain (IOServiceGetMatchingService)",
+        };
+        self.state.message = Some(match &probe {
+            Some(p) => {
+                let refs = p
+                    .send_refs
+                    .map_or_else(|_| "—".to_string(), |r| r.to_string());
+                let mut m = format!(
+                    "{call}: send refs {refs}, kernel retain {}",
+                    p.kernel_retain
+                );
+                if let Some((_, code)) = &p.last_error {
+                    m.push_str(&format!("; {}", codes::describe(*code)));
+                }
+                m
+            }
+            None => format!("{call}: no handle held for this entry"),
+        });
+        if let Some(p) = probe {
+            self.state.probes.insert(id, p);
+        }
+    }
+
+    fn toggle_plug(&mut self, id: EntryId) {
+        let Some(session) = self.busy() else { return };
+        let result = session.toggle_plug(id);
+        self.state.message = Some(result.unwrap_or_else(|e| e));
+        self.probe_all();
+    }
+
+    fn probe_all(&mut self) {
+        self.last_probe = Instant::now();
+        if let Some(session) = self.session.as_mut() {
+            self.state.probes = session.probe_all().into_iter().collect();
+        }
+    }
+
+    /// Probes the selected entry's handle when the selection moved.
+    fn probe_selected(&mut self) {
+        let entry = self.state.selected_entry();
+        if entry == self.probed_for {
+            return;
+        }
+        self.probed_for = entry;
+        if let (Some(session), Some(id)) = (self.session.as_mut(), entry) {
+            if let Some(p) = session.probe(id) {
+                self.state.probes.insert(id, p);
+            }
+        }
+    }
+}

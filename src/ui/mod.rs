@@ -1,16 +1,126 @@
-//! Drawing the explorer from its state (ratatui).
+//! Drawing the explorer from its state (ratatui), and running it in a terminal.
 
+pub mod details;
+pub mod help;
+pub mod popup;
+pub mod properties;
+pub mod sanitize;
+pub mod status;
+pub mod svg;
+pub mod terminal;
+pub mod theme;
+pub mod tree;
+pub mod wrap;
+
+use crate::app::state::{Geometry, Mode, State};
 use crate::cli::Cli;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use theme::Theme;
+
+/// Below this size the screen says "terminal too small" instead of drawing panes.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
 
 /// Opens the explorer on the source the command line names.
 pub fn run_explorer(cli: &Cli) -> anyhow::Result<ExitCode> {
-    let registry = crate::cli::load(cli.file.as_deref())?;
-    for plane in registry.planes() {
-        println!("{}:", plane.name());
-        for (id, depth) in plane.walk() {
-            println!("{}+-o {}", "  ".repeat(depth), registry.label_in(plane, id));
-        }
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "stdout is not a terminal, and the explorer needs one; to print or save the registry use `ioscope dump` \
+             (e.g. `ioscope dump FILE --format text`)"
+        );
     }
-    Ok(ExitCode::SUCCESS)
+    if let Some(path) = &cli.file {
+        // Fail before taking over the screen when the file cannot even be opened.
+        std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
+    let session = if cli.file.is_none() {
+        default_session()
+    } else {
+        None
+    };
+    let app = crate::app::App::start(cli.file.clone(), session, cli.reprobe_ms, cli.demo_hotplug);
+    terminal::run(app, Theme::from_env())
+}
+
+/// The live session on macOS, the simulated one elsewhere, when available.
+fn default_session() -> Option<Box<dyn crate::source::session::LiveSession>> {
+    None
+}
+
+/// Draws one frame from the state; returns where things were drawn.
+pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
+    let area = frame.area();
+    let mut geometry = Geometry::default();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area, theme);
+        return geometry;
+    }
+    let [main, bar, message] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let tree_share = if area.width >= 120 { 50 } else { 55 };
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(tree_share), Constraint::Fill(1)]).areas(main);
+    let detail_lines = details::height(state, theme, right.width.saturating_sub(2)) + 2;
+    let detail_height = detail_lines.min(right.height * 7 / 10).max(3);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(detail_height), Constraint::Fill(1)]).areas(right);
+    let tree = tree::draw(frame, left, state, theme);
+    geometry.tree = rect(tree);
+    geometry.details = rect(details::draw(frame, top, state, theme));
+    let (props, lines) = properties::draw(frame, bottom, state, theme);
+    geometry.props = rect(props);
+    geometry.prop_lines = lines;
+    status::draw_bar(frame, bar, state, theme);
+    status::draw_message(frame, message, state, theme);
+    match &state.mode {
+        Mode::Help { scroll } => geometry.list = rect(popup::help(frame, main, *scroll, theme)),
+        Mode::Planes { selected } => {
+            let (r, offset) = popup::planes(frame, main, state, *selected, theme);
+            geometry.list = rect(r);
+            geometry.list_offset = offset;
+        }
+        Mode::Handles { selected, sort } => {
+            let (r, offset) = popup::handle_table(frame, main, state, *selected, *sort, theme);
+            geometry.list = rect(r);
+            geometry.list_offset = offset;
+        }
+        Mode::Explained { lines } => popup::explained(frame, main, lines, theme),
+        Mode::Normal | Mode::Prompt { .. } => {}
+    }
+    if state.loading.is_some() && state.registry.is_empty() {
+        popup::loading(frame, main, state, theme);
+    }
+    geometry
+}
+
+fn rect(r: Rect) -> (u16, u16, u16, u16) {
+    (r.x, r.y, r.width, r.height)
+}
+
+fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let text = format!("terminal too small (need {MIN_WIDTH}×{MIN_HEIGHT})");
+    let lines: Vec<Line> = if area.width as usize >= text.chars().count() {
+        vec![Line::styled(text, theme.error)]
+    } else {
+        // Wrap word by word so that the message fits narrow terminals.
+        text.split(' ')
+            .map(|w| Line::styled(w.to_string(), theme.error))
+            .collect()
+    };
+    let y0 = area.height.saturating_sub(lines.len() as u16) / 2;
+    for (i, line) in lines.iter().enumerate() {
+        let y = area.y + y0 + i as u16;
+        if y >= area.y + area.height {
+            break;
+        }
+        frame.buffer_mut().set_line(area.x, y, line, area.width);
+    }
 }

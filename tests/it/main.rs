@@ -3,4 +3,6 @@
 mod common;
 mod dump;
 mod explain;
+mod pty;
 mod text;
+mod tui;

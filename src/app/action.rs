@@ -1,0 +1,61 @@
+//! What the user (or a timer) asks the explorer to do. Keys become actions through
+//! the one table in [`super::keymap`]; mouse and typed text carry their data here.
+
+/// One request to [`super::update`]. `Copy` so that the keymap table can hold them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    /// Collapse, or go to the parent on a leaf or collapsed node.
+    Left,
+    /// Expand, or step into the first child.
+    Right,
+    Toggle,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    ExpandSubtree,
+    CollapseAll,
+    FocusNext,
+    PlanePicker,
+    SearchStart,
+    NextMatch,
+    PrevMatch,
+    ToggleFilter,
+    JumpStart,
+    ExplainStart,
+    Copy,
+    Refresh,
+    Help,
+    /// `q`: quit from anywhere but a text prompt.
+    Quit,
+    /// Esc: leave the current mode, or quit from the main screen.
+    Back,
+    Suspend,
+    Retain,
+    Release,
+    Obtain,
+    HandleTable,
+    TogglePlug,
+    /// Enter in a prompt or list.
+    Accept,
+    Backspace,
+    /// Cycle the sort column of the handle table.
+    SortNext,
+    /// A character typed into a prompt.
+    Input(char),
+    /// A left click at a screen cell.
+    Click {
+        x: u16,
+        y: u16,
+    },
+    /// Mouse wheel over a screen cell; `down` scrolls towards the end.
+    Wheel {
+        x: u16,
+        y: u16,
+        down: bool,
+    },
+    /// The periodic timer (re-probe, demo hot-plug).
+    Tick,
+}

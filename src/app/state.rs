@@ -1,0 +1,328 @@
+//! Everything the explorer shows, and nothing about the terminal.
+
+use super::props::{PropExpansion, PropRow};
+use super::search::{Search, SearchIndex};
+use super::tree_view::TreeView;
+use crate::registry::{EntryId, Plane, Registry};
+use crate::source::kernel::HandleProbe;
+use crate::source::session::WalkProgress;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Which pane keys move in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    #[default]
+    Tree,
+    Details,
+    Properties,
+}
+
+impl Focus {
+    pub fn next(self) -> Focus {
+        match self {
+            Focus::Tree => Focus::Details,
+            Focus::Details => Focus::Properties,
+            Focus::Properties => Focus::Tree,
+        }
+    }
+}
+
+/// What a text prompt is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Search,
+    Jump,
+    Explain,
+}
+
+impl PromptKind {
+    pub fn sigil(self) -> &'static str {
+        match self {
+            PromptKind::Search => "/",
+            PromptKind::Jump => ":",
+            PromptKind::Explain => "explain code: ",
+        }
+    }
+}
+
+/// Columns the handle table can be sorted by (stale handles always come first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HandleSort {
+    #[default]
+    Port,
+    Entry,
+    Class,
+    Urefs,
+    Kernel,
+}
+
+impl HandleSort {
+    pub fn next(self) -> Self {
+        match self {
+            HandleSort::Port => HandleSort::Entry,
+            HandleSort::Entry => HandleSort::Class,
+            HandleSort::Class => HandleSort::Urefs,
+            HandleSort::Urefs => HandleSort::Kernel,
+            HandleSort::Kernel => HandleSort::Port,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            HandleSort::Port => "port",
+            HandleSort::Entry => "entry",
+            HandleSort::Class => "class",
+            HandleSort::Urefs => "urefs",
+            HandleSort::Kernel => "kernel",
+        }
+    }
+}
+
+/// The screen's mode: the main screen, or one prompt or popup over it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Normal,
+    Prompt {
+        kind: PromptKind,
+        input: String,
+    },
+    Planes {
+        selected: usize,
+    },
+    Help {
+        scroll: u16,
+    },
+    Handles {
+        selected: usize,
+        sort: HandleSort,
+    },
+    /// The decoded lines of a code (`e`).
+    Explained {
+        lines: Vec<String>,
+    },
+}
+
+/// Where the data comes from, as the status bar names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A saved dump; the label is its file name.
+    File(String),
+    Demo,
+    Live,
+    /// A small built-in registry (no kernel session available).
+    Sample,
+}
+
+impl SourceKind {
+    pub fn label(&self) -> &str {
+        match self {
+            SourceKind::File(name) => name,
+            SourceKind::Demo => "demo",
+            SourceKind::Live => "live",
+            SourceKind::Sample => "sample",
+        }
+    }
+}
+
+/// A background load or walk in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loading {
+    pub what: String,
+    pub progress: WalkProgress,
+}
+
+/// Screen areas from the last frame, so clicks and page sizes use what was drawn.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Geometry {
+    /// The tree's row area (inside the border): x, y, width, height.
+    pub tree: (u16, u16, u16, u16),
+    pub props: (u16, u16, u16, u16),
+    pub details: (u16, u16, u16, u16),
+    /// For each drawn line of the properties pane, the property row it shows.
+    pub prop_lines: Vec<usize>,
+    /// Rows of the list popup (planes, handles) and the first item shown.
+    pub list: (u16, u16, u16, u16),
+    pub list_offset: usize,
+}
+
+pub(crate) fn contains(area: (u16, u16, u16, u16), x: u16, y: u16) -> bool {
+    x >= area.0
+        && x < area.0.saturating_add(area.2)
+        && y >= area.1
+        && y < area.1.saturating_add(area.3)
+}
+
+static EMPTY_PLANE: LazyLock<Plane> = LazyLock::new(|| Plane::new("(no planes)"));
+
+/// The plane at `index`, or an empty one for a registry without planes.
+pub fn plane_at(registry: &Registry, index: usize) -> &Plane {
+    registry.planes().get(index).unwrap_or(&EMPTY_PLANE)
+}
+
+/// The explorer's whole state.
+#[derive(Debug)]
+pub struct State {
+    pub source: SourceKind,
+    pub registry: Registry,
+    pub plane: usize,
+    pub view: TreeView,
+    pub selected: usize,
+    /// First tree row on screen.
+    pub offset: usize,
+    pub focus: Focus,
+    pub mode: Mode,
+    pub search: Search,
+    pub index: Option<SearchIndex>,
+    /// Expansion before filter mode, restored when it ends.
+    pub filter_saved: Option<Vec<bool>>,
+    pub props: Vec<PropRow>,
+    pub props_for: Option<EntryId>,
+    pub prop_expansion: PropExpansion,
+    pub prop_selected: usize,
+    pub prop_offset: usize,
+    pub details_scroll: u16,
+    /// Whether this source holds handles (live or demo session).
+    pub has_handles: bool,
+    /// The latest probe of each held handle.
+    pub probes: HashMap<EntryId, HandleProbe>,
+    /// A one-line message for the status line (copied, errors, lab results).
+    pub message: Option<String>,
+    pub loading: Option<Loading>,
+    pub geometry: Geometry,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(source: SourceKind, registry: Registry) -> Self {
+        let plane = registry.plane_index("IOService").unwrap_or(0);
+        let view = TreeView::new(plane_at(&registry, plane), registry.len());
+        let mut state = State {
+            source,
+            registry,
+            plane,
+            view,
+            selected: 0,
+            offset: 0,
+            focus: Focus::Tree,
+            mode: Mode::Normal,
+            search: Search::default(),
+            index: None,
+            filter_saved: None,
+            props: Vec::new(),
+            props_for: None,
+            prop_expansion: PropExpansion::default(),
+            prop_selected: 0,
+            prop_offset: 0,
+            details_scroll: 0,
+            has_handles: false,
+            probes: HashMap::new(),
+            message: None,
+            loading: None,
+            geometry: Geometry::default(),
+            quit: false,
+        };
+        state.open_top_levels();
+        state.sync_props();
+        state
+    }
+
+    /// Expands the first two levels, as `ioreg` users expect to see some of the tree.
+    fn open_top_levels(&mut self) {
+        let plane = plane_at(&self.registry, self.plane);
+        let roots = self.view.len();
+        for i in (0..roots).rev() {
+            self.view.expand(plane, i);
+        }
+        if self.view.len() <= 3 {
+            for i in (0..self.view.len()).rev() {
+                self.view.expand(plane, i);
+            }
+        }
+    }
+
+    pub fn plane(&self) -> &Plane {
+        plane_at(&self.registry, self.plane)
+    }
+
+    /// The selected entry, if the tree has rows.
+    pub fn selected_entry(&self) -> Option<EntryId> {
+        self.view.row(self.selected).map(|r| r.id)
+    }
+
+    /// Number of stale handles among the last probes.
+    pub fn stale_count(&self) -> usize {
+        self.probes.values().filter(|p| p.state.is_stale()).count()
+    }
+
+    pub fn is_stale(&self, id: EntryId) -> bool {
+        self.probes.get(&id).is_some_and(|p| p.state.is_stale())
+    }
+
+    /// Visible tree rows (from the last frame; a sane default before the first).
+    pub fn page(&self) -> usize {
+        usize::from(self.geometry.tree.3).max(1)
+    }
+
+    /// Keeps the selection inside the rows and on screen.
+    pub fn clamp(&mut self) {
+        let n = self.view.len();
+        self.selected = self.selected.min(n.saturating_sub(1));
+        let page = self.page();
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+        self.offset = self.offset.min(n.saturating_sub(1));
+        self.sync_props();
+    }
+
+    /// Rebuilds the property rows when the selection moved to another entry.
+    pub fn sync_props(&mut self) {
+        let entry = self.selected_entry();
+        if entry == self.props_for {
+            return;
+        }
+        self.props_for = entry;
+        self.prop_selected = 0;
+        self.prop_offset = 0;
+        self.details_scroll = 0;
+        self.rebuild_props();
+    }
+
+    pub fn rebuild_props(&mut self) {
+        self.props = match self.props_for {
+            Some(id) => super::props::rows(&self.registry, id, &self.prop_expansion),
+            None => Vec::new(),
+        };
+        self.prop_selected = self.prop_selected.min(self.props.len().saturating_sub(1));
+    }
+
+    /// The search index, built on first use.
+    pub fn ensure_index(&mut self) {
+        if self.index.is_none() {
+            self.index = Some(SearchIndex::build(
+                &self.registry,
+                plane_at(&self.registry, self.plane),
+            ));
+        }
+    }
+
+    /// Selects `id`, expanding its ancestors; false if it is not in this plane (or filtered out).
+    pub fn select_entry(&mut self, id: EntryId) -> bool {
+        let plane = plane_at(&self.registry, self.plane);
+        match self.view.reveal(plane, id) {
+            Some(row) => {
+                self.selected = row;
+                let page = self.page();
+                if row < self.offset || row >= self.offset + page {
+                    self.offset = row.saturating_sub(page / 3);
+                }
+                self.clamp();
+                true
+            }
+            None => false,
+        }
+    }
+}

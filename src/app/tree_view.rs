@@ -1,0 +1,352 @@
+//! The flattened list of visible tree rows, kept up to date by splicing.
+//!
+//! Expanding a node inserts its visible descendants right after it; collapsing drains
+//! them. Nothing else is recomputed, so the cost of a key press follows the rows that
+//! change and the rows on screen, never the size of the registry. Each row carries
+//! what drawing needs (depth, last-sibling flag, guide bits, child count), so the UI
+//! reads only the window it shows.
+
+use crate::registry::{EntryId, Plane};
+
+/// One visible line of the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    pub id: EntryId,
+    pub depth: u16,
+    /// The last visible child of its parent (draws `└─` instead of `├─`).
+    pub last: bool,
+    /// Visible children (under the filter, if any).
+    pub children: u32,
+    /// Bit `l` set: the ancestor at depth `l` has later siblings, so a `│` guide is drawn there.
+    /// Levels past 63 draw no guide.
+    pub guides: u64,
+}
+
+/// Expansion state and the visible rows of one plane.
+#[derive(Debug, Clone, Default)]
+pub struct TreeView {
+    rows: Vec<Row>,
+    /// Indexed by entry index.
+    expanded: Vec<bool>,
+    /// When filtering, only these entries (indexed by entry index) are shown.
+    keep: Option<Vec<bool>>,
+}
+
+fn bit(depth: u16) -> u64 {
+    if depth < 64 { 1u64 << depth } else { 0 }
+}
+
+impl TreeView {
+    /// A view of `plane` with the roots visible and the entries in `expanded` expanded.
+    pub fn new(plane: &Plane, entries: usize) -> Self {
+        let mut view = TreeView {
+            rows: Vec::new(),
+            expanded: vec![false; entries],
+            keep: None,
+        };
+        view.rebuild(plane);
+        view
+    }
+
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn row(&self, index: usize) -> Option<&Row> {
+        self.rows.get(index)
+    }
+
+    pub fn is_expanded(&self, id: EntryId) -> bool {
+        self.expanded.get(id.index()).copied().unwrap_or(false)
+    }
+
+    fn kept(&self, id: EntryId) -> bool {
+        self.keep
+            .as_ref()
+            .is_none_or(|k| k.get(id.index()).copied().unwrap_or(false))
+    }
+
+    /// The children of `id` shown in this view: its own children in the plane (an entry
+    /// with several parents is shown under its first), restricted by the filter.
+    pub fn visible_children<'a>(
+        &'a self,
+        plane: &'a Plane,
+        id: EntryId,
+    ) -> impl Iterator<Item = EntryId> + 'a {
+        plane
+            .children(id)
+            .iter()
+            .copied()
+            .filter(move |&c| plane.parent(c) == Some(id) && self.kept(c))
+    }
+
+    fn make_row(&self, plane: &Plane, id: EntryId, depth: u16, last: bool, guides: u64) -> Row {
+        Row {
+            id,
+            depth,
+            last,
+            children: self.visible_children(plane, id).count() as u32,
+            guides,
+        }
+    }
+
+    /// Appends `parent`'s visible descendants (those under expanded nodes) in pre-order.
+    fn descendants(&self, plane: &Plane, parent: &Row, out: &mut Vec<Row>) {
+        if !self.is_expanded(parent.id) || parent.children == 0 {
+            return;
+        }
+        let guides = if parent.depth >= 1 && !parent.last {
+            parent.guides | bit(parent.depth)
+        } else {
+            parent.guides
+        };
+        let kids: Vec<EntryId> = self.visible_children(plane, parent.id).collect();
+        let n = kids.len();
+        for (i, c) in kids.into_iter().enumerate() {
+            let row = self.make_row(plane, c, parent.depth.saturating_add(1), i + 1 == n, guides);
+            out.push(row);
+            self.descendants(plane, &row, out);
+        }
+    }
+
+    /// Recomputes every row from the expansion state (plane switch, refresh, filter).
+    pub fn rebuild(&mut self, plane: &Plane) {
+        let mut rows = Vec::new();
+        let roots: Vec<EntryId> = plane
+            .roots()
+            .iter()
+            .copied()
+            .filter(|&r| self.kept(r))
+            .collect();
+        let n = roots.len();
+        for (i, r) in roots.into_iter().enumerate() {
+            let row = self.make_row(plane, r, 0, i + 1 == n, 0);
+            rows.push(row);
+            self.descendants(plane, &row, &mut rows);
+        }
+        self.rows = rows;
+    }
+
+    fn set_expanded(&mut self, id: EntryId, on: bool) {
+        if id.index() >= self.expanded.len() {
+            self.expanded.resize(id.index() + 1, false);
+        }
+        self.expanded[id.index()] = on;
+    }
+
+    /// One past the last row of the subtree shown under `index`.
+    fn subtree_end(&self, index: usize) -> usize {
+        let depth = self.rows[index].depth;
+        self.rows[index + 1..]
+            .iter()
+            .position(|r| r.depth <= depth)
+            .map_or(self.rows.len(), |p| index + 1 + p)
+    }
+
+    /// Expands the row at `index`, splicing its visible descendants in. Returns whether anything changed.
+    pub fn expand(&mut self, plane: &Plane, index: usize) -> bool {
+        let Some(&row) = self.rows.get(index) else {
+            return false;
+        };
+        if row.children == 0 || self.is_expanded(row.id) {
+            return false;
+        }
+        self.set_expanded(row.id, true);
+        let mut new_rows = Vec::with_capacity(row.children as usize);
+        self.descendants(plane, &row, &mut new_rows);
+        self.rows.splice(index + 1..index + 1, new_rows);
+        true
+    }
+
+    /// Collapses the row at `index`, draining its descendants. Returns whether anything changed.
+    pub fn collapse(&mut self, index: usize) -> bool {
+        let Some(&row) = self.rows.get(index) else {
+            return false;
+        };
+        if !self.is_expanded(row.id) {
+            return false;
+        }
+        self.set_expanded(row.id, false);
+        let end = self.subtree_end(index);
+        self.rows.drain(index + 1..end);
+        true
+    }
+
+    /// Expands the row at `index` and everything below it.
+    pub fn expand_subtree(&mut self, plane: &Plane, index: usize) {
+        let Some(&row) = self.rows.get(index) else {
+            return;
+        };
+        let mut stack = vec![row.id];
+        while let Some(id) = stack.pop() {
+            self.set_expanded(id, true);
+            stack.extend(self.visible_children(plane, id));
+        }
+        let end = self.subtree_end(index);
+        let mut new_rows = Vec::new();
+        self.descendants(plane, &row, &mut new_rows);
+        self.rows.splice(index + 1..end, new_rows);
+    }
+
+    /// Collapses everything: only the roots stay visible.
+    pub fn collapse_all(&mut self, plane: &Plane) {
+        self.expanded.iter_mut().for_each(|e| *e = false);
+        self.rebuild(plane);
+    }
+
+    /// The row of the nearest visible ancestor of the row at `index`.
+    pub fn parent_row(&self, index: usize) -> Option<usize> {
+        let depth = self.rows.get(index)?.depth;
+        self.rows[..index].iter().rposition(|r| r.depth < depth)
+    }
+
+    /// The row showing `id`, if visible.
+    pub fn row_of(&self, id: EntryId) -> Option<usize> {
+        self.rows.iter().position(|r| r.id == id)
+    }
+
+    /// Expands the ancestors of `id` so that it is visible, and returns its row.
+    pub fn reveal(&mut self, plane: &Plane, id: EntryId) -> Option<usize> {
+        if !plane.contains(id) || !self.kept(id) {
+            return None;
+        }
+        let mut chain = Vec::new();
+        let mut cur = id;
+        while let Some(p) = plane.parent(cur) {
+            chain.push(p);
+            cur = p;
+            if chain.len() > plane.len() {
+                return None;
+            }
+        }
+        for &ancestor in chain.iter().rev() {
+            let row = self.row_of(ancestor)?;
+            self.expand(plane, row);
+        }
+        self.row_of(id)
+    }
+
+    /// The ids of the expanded entries (for keeping expansion across a refresh).
+    pub fn expanded_ids(&self) -> impl Iterator<Item = EntryId> + '_ {
+        self.expanded
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| **e)
+            .map(|(i, _)| EntryId(i as u32))
+    }
+
+    /// Marks entries expanded without touching the rows (call [`Self::rebuild`] after).
+    pub fn mark_expanded(&mut self, ids: impl IntoIterator<Item = EntryId>) {
+        for id in ids {
+            self.set_expanded(id, true);
+        }
+    }
+
+    /// Shows only the entries set in `keep` (`None`: everything).
+    pub fn set_filter(&mut self, plane: &Plane, keep: Option<Vec<bool>>) {
+        self.keep = keep;
+        self.rebuild(plane);
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        self.keep.is_some()
+    }
+
+    /// A copy of the expansion flags, to restore after filtering.
+    pub fn expansion(&self) -> Vec<bool> {
+        self.expanded.clone()
+    }
+
+    pub fn set_expansion(&mut self, expanded: Vec<bool>) {
+        self.expanded = expanded;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{Entry, Registry};
+
+    /// Root → a → (a1, a2), b.
+    fn reg() -> (Registry, [EntryId; 5]) {
+        let mut r = Registry::new();
+        let ids: Vec<EntryId> = ["Root", "a", "a1", "a2", "b"]
+            .iter()
+            .map(|n| r.add_entry(Entry::named(*n)))
+            .collect();
+        let p = r.plane_mut("IOService");
+        p.add_root(ids[0]);
+        p.add_child(ids[0], ids[1]);
+        p.add_child(ids[1], ids[2]);
+        p.add_child(ids[1], ids[3]);
+        p.add_child(ids[0], ids[4]);
+        (r, [ids[0], ids[1], ids[2], ids[3], ids[4]])
+    }
+
+    fn names(r: &Registry, v: &TreeView) -> Vec<String> {
+        v.rows()
+            .iter()
+            .map(|row| r.entry(row.id).name.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn expand_and_collapse_splice_rows() {
+        let (r, [_, a, ..]) = reg();
+        let p = r.plane("IOService").unwrap();
+        let mut v = TreeView::new(p, r.len());
+        assert_eq!(names(&r, &v), ["Root"]);
+        assert!(v.expand(p, 0));
+        assert_eq!(names(&r, &v), ["Root", "a", "b"]);
+        assert!(v.expand(p, 1));
+        assert_eq!(names(&r, &v), ["Root", "a", "a1", "a2", "b"]);
+        assert!(v.row(3).unwrap().last);
+        assert_eq!(v.row(1).unwrap().children, 2);
+        assert!(v.collapse(1));
+        assert_eq!(names(&r, &v), ["Root", "a", "b"]);
+        assert!(!v.is_expanded(a));
+        // Re-expanding the root keeps the children's expansion state.
+        v.expand(p, 1);
+        v.collapse(0);
+        v.expand(p, 0);
+        assert_eq!(names(&r, &v), ["Root", "a", "a1", "a2", "b"]);
+    }
+
+    #[test]
+    fn guides_mark_ancestors_with_later_siblings() {
+        let (r, _) = reg();
+        let p = r.plane("IOService").unwrap();
+        let mut v = TreeView::new(p, r.len());
+        v.expand_subtree(p, 0);
+        // a (depth 1) is not last (b follows), so a1 at depth 2 has the guide bit for level 1.
+        assert_eq!(v.row(2).unwrap().guides, 1 << 1);
+        assert_eq!(v.parent_row(3), Some(1));
+    }
+
+    #[test]
+    fn reveal_and_filter() {
+        let (r, [_, _, a1, a2, b]) = reg();
+        let p = r.plane("IOService").unwrap();
+        let mut v = TreeView::new(p, r.len());
+        assert_eq!(v.reveal(p, a2), Some(3));
+        let mut keep = vec![false; r.len()];
+        for id in [EntryId(0), EntryId(1), a1] {
+            keep[id.index()] = true;
+        }
+        v.set_filter(p, Some(keep));
+        assert_eq!(names(&r, &v), ["Root", "a", "a1"]);
+        assert_eq!(v.row_of(b), None);
+        v.set_filter(p, None);
+        assert_eq!(v.len(), 5);
+        v.collapse_all(p);
+        assert_eq!(v.len(), 1);
+    }
+}

@@ -1,0 +1,607 @@
+//! The pure `update(state, action)`: every key's meaning, with no terminal and no kernel.
+//! What needs the outside world comes back as [`Effect`]s for the caller to run.
+
+use super::action::Action;
+use super::codes;
+use super::handles;
+use super::jump;
+use super::state::{Focus, Mode, PromptKind, State, contains, plane_at};
+use crate::registry::EntryId;
+use crate::source::session::LabOp;
+
+/// Work `update` asks its caller to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    Suspend,
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
+    Refresh,
+    Lab(EntryId, LabOp),
+    TogglePlug(EntryId),
+    /// Probe every held handle (for the handle table).
+    ProbeAll,
+}
+
+const NO_HANDLES: &str = "saved dump: no live handles";
+
+/// Applies one action to the state.
+pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
+    if action != Action::Tick {
+        s.message = None;
+    }
+    let effects = match s.mode.clone() {
+        Mode::Normal => main(s, action),
+        Mode::Prompt { kind, input } => prompt(s, kind, input, action),
+        Mode::Planes { selected } => planes(s, selected, action),
+        Mode::Help { scroll } => help(s, scroll, action),
+        Mode::Handles { selected, sort } => handle_table(s, selected, sort, action),
+        Mode::Explained { .. } => {
+            if matches!(action, Action::Back | Action::Accept | Action::Quit) {
+                s.mode = Mode::Normal;
+            }
+            Vec::new()
+        }
+    };
+    s.clamp();
+    effects
+}
+
+fn main(s: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::Top
+        | Action::Bottom
+        | Action::PageUp
+        | Action::PageDown => match s.focus {
+            Focus::Tree => s.selected = moved(s.selected, s.view.len(), s.page(), action),
+            Focus::Properties => {
+                let page = usize::from(s.geometry.props.3).max(1);
+                s.prop_selected = moved(s.prop_selected, s.props.len(), page, action);
+                keep_prop_visible(s);
+            }
+            Focus::Details => {
+                let page = usize::from(s.geometry.details.3).max(1);
+                s.details_scroll = moved(usize::from(s.details_scroll), 200, page, action) as u16;
+            }
+        },
+        Action::Left => left(s),
+        Action::Right => right(s),
+        Action::Toggle => toggle(s),
+        Action::ExpandSubtree => {
+            let plane = plane_at(&s.registry, s.plane);
+            s.view.expand_subtree(plane, s.selected);
+        }
+        Action::CollapseAll => {
+            let entry = s.selected_entry();
+            let plane = plane_at(&s.registry, s.plane);
+            s.view.collapse_all(plane);
+            // Stay on the top-level ancestor of what was selected.
+            let mut top = entry;
+            while let Some(p) = top.and_then(|t| plane.parent(t)) {
+                top = Some(p);
+            }
+            s.selected = top.and_then(|t| s.view.row_of(t)).unwrap_or(0);
+        }
+        Action::FocusNext => s.focus = s.focus.next(),
+        Action::PlanePicker => s.mode = Mode::Planes { selected: s.plane },
+        Action::SearchStart => start_prompt(s, PromptKind::Search),
+        Action::JumpStart => start_prompt(s, PromptKind::Jump),
+        Action::ExplainStart => start_prompt(s, PromptKind::Explain),
+        Action::NextMatch | Action::PrevMatch => next_match(s, action == Action::NextMatch),
+        Action::ToggleFilter => toggle_filter(s),
+        Action::Copy => return copy(s),
+        Action::Refresh => return vec![Effect::Refresh],
+        Action::Help => s.mode = Mode::Help { scroll: 0 },
+        Action::Quit => return quit(s),
+        Action::Back => {
+            if s.view.is_filtered() {
+                leave_filter(s);
+            } else if s.search.is_active() {
+                s.search.query.clear();
+                s.search.reset_matches();
+            } else {
+                return quit(s);
+            }
+        }
+        Action::Suspend => return vec![Effect::Suspend],
+        Action::Retain => return lab(s, LabOp::Retain),
+        Action::Release => return lab(s, LabOp::Release),
+        Action::Obtain => return lab(s, LabOp::Obtain),
+        Action::HandleTable => {
+            if !s.has_handles {
+                s.message = Some(NO_HANDLES.into());
+                return Vec::new();
+            }
+            s.mode = Mode::Handles {
+                selected: 0,
+                sort: Default::default(),
+            };
+            return vec![Effect::ProbeAll];
+        }
+        Action::TogglePlug => match (s.has_handles, s.selected_entry()) {
+            (true, Some(id)) => return vec![Effect::TogglePlug(id)],
+            _ => s.message = Some("unplugging needs the demo kernel".into()),
+        },
+        Action::Click { x, y } => click(s, x, y),
+        Action::Wheel { x, y, down } => wheel(s, x, y, down),
+        Action::Accept | Action::Backspace | Action::SortNext | Action::Input(_) | Action::Tick => {
+        }
+    }
+    Vec::new()
+}
+
+fn quit(s: &mut State) -> Vec<Effect> {
+    s.quit = true;
+    vec![Effect::Quit]
+}
+
+/// The index after a movement key in a list of `len` items showing `page` at a time.
+fn moved(cur: usize, len: usize, page: usize, action: Action) -> usize {
+    let last = len.saturating_sub(1);
+    match action {
+        Action::Up => cur.saturating_sub(1),
+        Action::Down => (cur + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => cur.saturating_sub(page),
+        Action::PageDown => (cur + page).min(last),
+        _ => cur,
+    }
+}
+
+fn left(s: &mut State) {
+    match s.focus {
+        Focus::Properties => {
+            let Some(row) = s.props.get(s.prop_selected) else {
+                return;
+            };
+            if row.expanded {
+                let path = row.path.clone();
+                s.prop_expansion.0.remove(&path);
+                s.rebuild_props();
+            } else if let Some(parent) = s.props[..s.prop_selected]
+                .iter()
+                .rposition(|r| r.depth < row.depth)
+            {
+                s.prop_selected = parent;
+            }
+            keep_prop_visible(s);
+        }
+        _ => {
+            if !s.view.collapse(s.selected) {
+                if let Some(parent) = s.view.parent_row(s.selected) {
+                    s.selected = parent;
+                }
+            }
+        }
+    }
+}
+
+fn right(s: &mut State) {
+    match s.focus {
+        Focus::Properties => {
+            let Some(row) = s.props.get(s.prop_selected) else {
+                return;
+            };
+            if row.members.is_some_and(|n| n > 0) && !row.expanded {
+                let path = row.path.clone();
+                s.prop_expansion.0.insert(path);
+                s.rebuild_props();
+            } else if row.expanded {
+                s.prop_selected = (s.prop_selected + 1).min(s.props.len().saturating_sub(1));
+            }
+            keep_prop_visible(s);
+        }
+        _ => {
+            let plane = plane_at(&s.registry, s.plane);
+            let Some(row) = s.view.row(s.selected).copied() else {
+                return;
+            };
+            if !s.view.expand(plane, s.selected) && s.view.is_expanded(row.id) && row.children > 0 {
+                s.selected += 1;
+            }
+        }
+    }
+}
+
+fn toggle(s: &mut State) {
+    match s.focus {
+        Focus::Properties => {
+            let Some(row) = s.props.get(s.prop_selected) else {
+                return;
+            };
+            let path = row.path.clone();
+            if row.expanded {
+                s.prop_expansion.0.remove(&path);
+            } else if row.members.is_some() {
+                s.prop_expansion.0.insert(path);
+            }
+            s.rebuild_props();
+        }
+        _ => {
+            let plane = plane_at(&s.registry, s.plane);
+            if !s.view.collapse(s.selected) {
+                s.view.expand(plane, s.selected);
+            }
+        }
+    }
+}
+
+fn keep_prop_visible(s: &mut State) {
+    let page = usize::from(s.geometry.props.3).max(1);
+    if s.prop_selected < s.prop_offset {
+        s.prop_offset = s.prop_selected;
+    } else if s.prop_selected >= s.prop_offset + page {
+        s.prop_offset = s.prop_selected + 1 - page;
+    }
+}
+
+fn start_prompt(s: &mut State, kind: PromptKind) {
+    let input = if kind == PromptKind::Search {
+        s.search.query.clone()
+    } else {
+        String::new()
+    };
+    s.mode = Mode::Prompt { kind, input };
+}
+
+fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Input(c) => input.push(c),
+        Action::Backspace => {
+            input.pop();
+        }
+        Action::Back => {
+            if kind == PromptKind::Search {
+                s.search.query.clear();
+                s.search.reset_matches();
+                if s.view.is_filtered() {
+                    leave_filter(s);
+                }
+            }
+            s.mode = Mode::Normal;
+            return Vec::new();
+        }
+        Action::Accept => {
+            s.mode = Mode::Normal;
+            accept(s, kind, &input);
+            return Vec::new();
+        }
+        _ => return Vec::new(),
+    }
+    if kind == PromptKind::Search {
+        s.search.query = input.clone();
+        run_search(s);
+        let index = s.index.as_ref().expect("index built by run_search");
+        if let Some(first) = s.search.first_from(index, s.selected_entry()) {
+            s.select_entry(first);
+        }
+    }
+    s.mode = Mode::Prompt { kind, input };
+    Vec::new()
+}
+
+/// Recomputes the matches (and the filtered view, when filtering).
+pub fn run_search(s: &mut State) {
+    s.ensure_index();
+    let index = s.index.as_ref().expect("index just built");
+    let plane = plane_at(&s.registry, s.plane);
+    s.search.update(index, plane);
+    if s.view.is_filtered() {
+        apply_filter(s);
+    }
+}
+
+fn accept(s: &mut State, kind: PromptKind, input: &str) {
+    match kind {
+        PromptKind::Search => {
+            let n = s.search.matches().len();
+            if !input.trim().is_empty() {
+                s.message = Some(format!("{n} matches for “{}”", input.trim()));
+            }
+        }
+        PromptKind::Jump => match jump::resolve(&s.registry, s.plane, input) {
+            Ok((plane, entry)) => {
+                if plane != s.plane {
+                    switch_plane(s, plane);
+                }
+                if s.view.is_filtered() && !s.select_entry(entry) {
+                    leave_filter(s);
+                }
+                s.select_entry(entry);
+                s.focus = Focus::Tree;
+            }
+            Err(e) => s.message = Some(e),
+        },
+        PromptKind::Explain => match codes::parse(input) {
+            Some(code) => {
+                s.mode = Mode::Explained {
+                    lines: codes::explain_lines(code),
+                }
+            }
+            None => {
+                s.message = Some(format!(
+                    "not a code: {input} (try 0x10000003, 268435459 or -536870212)"
+                ))
+            }
+        },
+    }
+}
+
+fn next_match(s: &mut State, forward: bool) {
+    if !s.search.is_active() {
+        s.message = Some("no search: press / first".into());
+        return;
+    }
+    s.ensure_index();
+    let index = s.index.as_ref().expect("index built");
+    match s.search.next_after(index, s.selected_entry(), forward) {
+        Some(id) => {
+            s.select_entry(id);
+        }
+        None => s.message = Some("no matches".into()),
+    }
+}
+
+fn toggle_filter(s: &mut State) {
+    if s.view.is_filtered() {
+        leave_filter(s);
+        return;
+    }
+    if !s.search.is_active() {
+        s.message = Some("filter shows search matches: press / first".into());
+        return;
+    }
+    s.filter_saved = Some(s.view.expansion());
+    apply_filter(s);
+}
+
+/// Shows only matches and their ancestors, all expanded.
+fn apply_filter(s: &mut State) {
+    let entry = s.selected_entry();
+    let plane = plane_at(&s.registry, s.plane);
+    let keep = s.search.filter_set(plane, s.registry.len());
+    let open: Vec<EntryId> = keep
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| **k)
+        .map(|(i, _)| EntryId(i as u32))
+        .collect();
+    s.view.mark_expanded(open);
+    s.view.set_filter(plane, Some(keep));
+    reselect(s, entry);
+}
+
+fn leave_filter(s: &mut State) {
+    let entry = s.selected_entry();
+    let plane = plane_at(&s.registry, s.plane);
+    if let Some(saved) = s.filter_saved.take() {
+        s.view.set_expansion(saved);
+    }
+    s.view.set_filter(plane, None);
+    reselect(s, entry);
+}
+
+/// Selects `entry` again after the rows changed, or the first row.
+fn reselect(s: &mut State, entry: Option<EntryId>) {
+    let found = entry.is_some_and(|e| s.select_entry(e));
+    if !found {
+        s.selected = 0;
+        s.offset = 0;
+    }
+}
+
+/// Shows another plane, keeping expansion (by entry) and the selection where it exists.
+pub fn switch_plane(s: &mut State, plane_index: usize) {
+    let entry = s.selected_entry();
+    if s.view.is_filtered() {
+        leave_filter(s);
+    }
+    s.plane = plane_index.min(s.registry.planes().len().saturating_sub(1));
+    let plane = plane_at(&s.registry, s.plane);
+    s.view.rebuild(plane);
+    if s.view.len() == 1 {
+        s.view.expand(plane, 0);
+    }
+    s.index = None;
+    if s.search.is_active() {
+        s.search.reset_matches();
+        run_search(s);
+    }
+    reselect(s, entry);
+}
+
+fn copy(s: &mut State) -> Vec<Effect> {
+    let text = match s.focus {
+        Focus::Properties => s.props.get(s.prop_selected).map(|r| r.copy.clone()),
+        _ => s
+            .selected_entry()
+            .and_then(|id| s.registry.path_in(plane_at(&s.registry, s.plane), id)),
+    };
+    match text {
+        Some(t) => {
+            s.message = Some(format!("copied: {t}"));
+            vec![Effect::Copy(t)]
+        }
+        None => Vec::new(),
+    }
+}
+
+fn lab(s: &mut State, op: LabOp) -> Vec<Effect> {
+    match (s.has_handles, s.selected_entry()) {
+        (true, Some(id)) => vec![Effect::Lab(id, op)],
+        (false, _) => {
+            s.message = Some(NO_HANDLES.into());
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn planes(s: &mut State, selected: usize, action: Action) -> Vec<Effect> {
+    let n = s.registry.planes().len();
+    match action {
+        Action::Accept => {
+            s.mode = Mode::Normal;
+            if selected < n {
+                switch_plane(s, selected);
+            }
+        }
+        Action::Back | Action::Quit => s.mode = Mode::Normal,
+        Action::Click { x, y } => {
+            if let Some(i) = list_hit(s, x, y) {
+                s.mode = Mode::Normal;
+                if i < n {
+                    switch_plane(s, i);
+                }
+            }
+        }
+        _ => {
+            let page = usize::from(s.geometry.list.3).max(1);
+            s.mode = Mode::Planes {
+                selected: moved(selected, n, page, action),
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn list_hit(s: &State, x: u16, y: u16) -> Option<usize> {
+    let area = s.geometry.list;
+    contains(area, x, y).then(|| s.geometry.list_offset + usize::from(y - area.1))
+}
+
+fn help(s: &mut State, scroll: u16, action: Action) -> Vec<Effect> {
+    let page = s.geometry.list.3.max(1);
+    s.mode = match action {
+        Action::Back | Action::Help | Action::Quit => Mode::Normal,
+        Action::Down | Action::Wheel { down: true, .. } => Mode::Help {
+            scroll: scroll.saturating_add(1),
+        },
+        Action::Up | Action::Wheel { down: false, .. } => Mode::Help {
+            scroll: scroll.saturating_sub(1),
+        },
+        Action::PageDown => Mode::Help {
+            scroll: scroll.saturating_add(page),
+        },
+        Action::PageUp => Mode::Help {
+            scroll: scroll.saturating_sub(page),
+        },
+        _ => Mode::Help { scroll },
+    };
+    Vec::new()
+}
+
+fn handle_table(
+    s: &mut State,
+    selected: usize,
+    sort: super::state::HandleSort,
+    action: Action,
+) -> Vec<Effect> {
+    let n = s.probes.len();
+    match action {
+        Action::Back | Action::Quit => s.mode = Mode::Normal,
+        Action::SortNext => {
+            s.mode = Mode::Handles {
+                selected: 0,
+                sort: sort.next(),
+            }
+        }
+        Action::Accept | Action::Click { .. } => {
+            let pick = match action {
+                Action::Click { x, y } => list_hit(s, x, y),
+                _ => Some(selected),
+            };
+            let entry = pick.and_then(|i| handles::rows(s, sort).get(i).map(|r| r.0));
+            if let Some(id) = entry {
+                s.mode = Mode::Normal;
+                jump_to_entry(s, id);
+            }
+        }
+        _ => {
+            let page = usize::from(s.geometry.list.3).max(1);
+            s.mode = Mode::Handles {
+                selected: moved(selected, n, page, action),
+                sort,
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Selects `id`, switching to a plane that holds it if the current one does not.
+pub fn jump_to_entry(s: &mut State, id: EntryId) {
+    if !plane_at(&s.registry, s.plane).contains(id) {
+        if let Some(p) = s.registry.planes().iter().position(|p| p.contains(id)) {
+            switch_plane(s, p);
+        }
+    }
+    if !s.select_entry(id) && s.view.is_filtered() {
+        leave_filter(s);
+        s.select_entry(id);
+    }
+    s.focus = Focus::Tree;
+}
+
+fn click(s: &mut State, x: u16, y: u16) {
+    let g = s.geometry.clone();
+    if contains(g.tree, x, y) {
+        s.focus = Focus::Tree;
+        let row = s.offset + usize::from(y - g.tree.1);
+        let Some(r) = s.view.row(row).copied() else {
+            return;
+        };
+        s.selected = row;
+        let marker = g.tree.0 + 2 * r.depth.min(1000);
+        if r.children > 0 && (x == marker || x == marker + 1) {
+            toggle(s);
+        }
+    } else if contains(g.props, x, y) {
+        s.focus = Focus::Properties;
+        if let Some(&i) = g.prop_lines.get(usize::from(y - g.props.1)) {
+            let was = s.prop_selected;
+            s.prop_selected = i;
+            let depth = s.props.get(i).map_or(0, |r| r.depth);
+            let marker = g.props.0 + 2 * depth;
+            if was == i || x == marker || x == marker + 1 {
+                toggle(s);
+            }
+        }
+    } else if contains(g.details, x, y) {
+        s.focus = Focus::Details;
+    }
+}
+
+fn wheel(s: &mut State, x: u16, y: u16, down: bool) {
+    const STEP: usize = 3;
+    let g = &s.geometry;
+    if contains(g.props, x, y) {
+        s.prop_offset = if down {
+            (s.prop_offset + STEP).min(s.props.len().saturating_sub(1))
+        } else {
+            s.prop_offset.saturating_sub(STEP)
+        };
+        return;
+    }
+    if contains(g.details, x, y) {
+        s.details_scroll = if down {
+            s.details_scroll.saturating_add(1)
+        } else {
+            s.details_scroll.saturating_sub(1)
+        };
+        return;
+    }
+    let n = s.view.len();
+    let page = s.page();
+    s.offset = if down {
+        (s.offset + STEP).min(n.saturating_sub(page))
+    } else {
+        s.offset.saturating_sub(STEP)
+    };
+    // Keep the selection on screen so that `clamp` does not scroll back.
+    s.selected = s
+        .selected
+        .clamp(s.offset, (s.offset + page).saturating_sub(1).max(s.offset));
+}

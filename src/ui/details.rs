@@ -1,0 +1,195 @@
+//! The details pane: identity, state, both counts and the handle block of the selection.
+
+use super::sanitize::sanitize;
+use super::theme::Theme;
+use crate::app::codes;
+use crate::app::state::{Focus, State};
+use crate::registry::{EntryId, ServiceState};
+use crate::source::kernel::HandleProbe;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+/// The note on the observer effect (IOJones silently subtracts 1; we show the raw count).
+pub const OBSERVER_NOTE: &str =
+    "note: our own handle (+1) and the call in progress (+1) add to the kernel count; shown raw";
+
+fn field<'a>(theme: &Theme, label: &'a str, value: String) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label:<9} "), theme.label),
+        Span::styled(value, theme.value),
+    ])
+}
+
+/// The lines of the pane (also used to size it).
+pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(id) = state.selected_entry() else {
+        return vec![Line::styled("nothing selected", theme.dim)];
+    };
+    let r = &state.registry;
+    let plane = state.plane();
+    let e = r.entry(id);
+    let mut out = vec![field(
+        theme,
+        "Name",
+        sanitize(&r.name_in(plane, id).to_string_lossy()).into_owned(),
+    )];
+    let chain = r.class_chain(id);
+    if !chain.is_empty() {
+        out.push(field(
+            theme,
+            "Class",
+            sanitize(&chain.join(" → ")).into_owned(),
+        ));
+    }
+    out.push(field(
+        theme,
+        "ID",
+        e.id.map_or_else(|| "—".into(), |v| format!("{v:#x}")),
+    ));
+    if let Some(loc) = r.location_in(plane, id) {
+        out.push(field(
+            theme,
+            "Location",
+            sanitize(&loc.to_string_lossy()).into_owned(),
+        ));
+    }
+    if let Some(path) = r.path_in(plane, id) {
+        out.push(field(theme, "Path", sanitize(&path).into_owned()));
+    }
+    match e.state {
+        ServiceState::Service(info) => {
+            out.push(field(theme, "State", info.state_words()));
+            let busy = match (info.busy, info.busy_time_ns) {
+                (Some(b), Some(t)) => format!("{b} ({} ms)", t / 1_000_000),
+                (Some(b), None) => b.to_string(),
+                _ => "—".into(),
+            };
+            out.push(field(theme, "Busy", busy));
+        }
+        ServiceState::NotService => out.push(field(theme, "State", "not a service".into())),
+        ServiceState::Unknown => {}
+    }
+    handle_block(state, id, theme, &mut out);
+    out
+}
+
+fn handle_block<'a>(state: &'a State, id: EntryId, theme: &Theme, out: &mut Vec<Line<'a>>) {
+    let captured = state.registry.entry(id).retain;
+    if !state.has_handles {
+        if let Some(n) = captured {
+            out.push(field(
+                theme,
+                "Retain",
+                format!("{n} (kernel count when the dump was taken)"),
+            ));
+        }
+        out.push(Line::from(vec![
+            Span::styled(format!("{:<9} ", "Handle"), theme.label),
+            Span::styled(
+                match state.source {
+                    crate::app::SourceKind::File(_) => "saved dump: no live handles",
+                    _ => "built-in sample: no live handles (no kernel session)",
+                },
+                theme.note,
+            ),
+        ]));
+        return;
+    }
+    match state.probes.get(&id) {
+        None => out.push(field(theme, "Handle", "none held for this entry".into())),
+        Some(p) => probe_lines(p, theme, out),
+    }
+}
+
+/// A count, or the short name of why there is none (`— KERN_INVALID_NAME`).
+fn count(r: &Result<u32, crate::source::kernel::KernReturn>) -> String {
+    match r {
+        Ok(n) => n.to_string(),
+        Err(code) => {
+            let text = codes::describe(*code);
+            let name = text.split(' ').nth(1).unwrap_or_default().to_string();
+            format!("— {name}")
+        }
+    }
+}
+
+fn probe_lines(p: &HandleProbe, theme: &Theme, out: &mut Vec<Line<'_>>) {
+    let stale = p.state.is_stale();
+    let style = if stale { theme.stale } else { theme.value };
+    let state = if stale {
+        Span::styled(format!("✗ {}", p.state.label()), theme.stale)
+    } else {
+        Span::styled(p.state.label(), theme.value)
+    };
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<9} ", "Handle"), theme.label),
+        Span::styled(format!("port {:#x}", p.port), style),
+        Span::raw("  "),
+        state,
+    ]));
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<9} ", "  counts"), theme.label),
+        Span::styled("send refs ", theme.label),
+        Span::styled(count(&p.send_refs), style),
+        Span::raw("  "),
+        Span::styled("dead-name refs ", theme.label),
+        Span::styled(count(&p.dead_refs), style),
+        Span::raw("  "),
+        Span::styled("kernel retain ", theme.label),
+        Span::styled(p.kernel_retain.to_string(), theme.number),
+    ]));
+    let last = match &p.last_error {
+        Some((call, code)) => Span::styled(
+            format!("{} → {}", sanitize(call), codes::describe(*code)),
+            theme.error,
+        ),
+        None => Span::styled("none", theme.dim),
+    };
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<9} ", "  error"), theme.label),
+        last,
+    ]));
+    out.push(Line::styled(OBSERVER_NOTE, theme.note));
+}
+
+/// The pane's lines wrapped at the inner width.
+pub fn wrapped(state: &State, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    lines(state, theme)
+        .into_iter()
+        .flat_map(|l| super::wrap::wrap_line(l, usize::from(width)))
+        .collect()
+}
+
+/// Screen lines the pane needs at this inner width.
+pub fn height(state: &State, theme: &Theme, width: u16) -> u16 {
+    wrapped(state, theme, width)
+        .len()
+        .min(usize::from(u16::MAX)) as u16
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Rect {
+    let focused = state.focus == Focus::Details && state.mode == crate::app::Mode::Normal;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(Span::styled(
+            " Details ",
+            if focused {
+                theme.title_focused
+            } else {
+                theme.title
+            },
+        ));
+    let inner = block.inner(area);
+    let para = Paragraph::new(wrapped(state, theme, inner.width))
+        .block(block)
+        .scroll((state.details_scroll, 0));
+    frame.render_widget(para, area);
+    inner
+}

@@ -1,0 +1,252 @@
+//! Windows over the main screen: help, plane picker, handle table, a decoded code, loading.
+
+use super::sanitize::sanitize;
+use super::theme::Theme;
+use crate::app::codes;
+use crate::app::handles;
+use crate::app::state::{HandleSort, State};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+/// A centred rectangle of at most `w`×`h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused)
+        .title(Span::styled(title, theme.title_focused))
+}
+
+/// Draws `lines` in a box; returns the inner area.
+fn boxed(
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+    lines: Vec<Line<'_>>,
+    scroll: u16,
+    theme: &Theme,
+) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = frame_block(title, theme);
+    let inner = block.inner(area);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+    inner
+}
+
+pub fn help(frame: &mut Frame, screen: Rect, scroll: u16, theme: &Theme) -> Rect {
+    let lines = super::help::lines(theme);
+    let h = lines.len() as u16 + 2;
+    let area = centered(screen, 76, h);
+    let max = h.saturating_sub(area.height);
+    boxed(
+        frame,
+        area,
+        " Keys — ? or Esc closes ".into(),
+        lines,
+        scroll.min(max),
+        theme,
+    )
+}
+
+/// A list with a selection in a box; returns the inner area and the first item shown.
+fn list(
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+    items: Vec<Line<'_>>,
+    selected: usize,
+    theme: &Theme,
+) -> (Rect, usize) {
+    frame.render_widget(Clear, area);
+    let block = frame_block(title, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let offset = items_in(frame, inner, items, selected, theme);
+    (inner, offset)
+}
+
+/// Draws the window of `items` that keeps `selected` visible; returns the first shown.
+fn items_in(
+    frame: &mut Frame,
+    inner: Rect,
+    items: Vec<Line<'_>>,
+    selected: usize,
+    theme: &Theme,
+) -> usize {
+    let height = usize::from(inner.height).max(1);
+    let offset = selected.saturating_sub(height - 1);
+    let buf = frame.buffer_mut();
+    for (i, item) in items
+        .into_iter()
+        .enumerate()
+        .skip(offset)
+        .take(usize::from(inner.height))
+    {
+        let y = inner.y + (i - offset) as u16;
+        let item = if i == selected {
+            item.patch_style(theme.selected)
+        } else {
+            item
+        };
+        if i == selected {
+            buf.set_style(Rect::new(inner.x, y, inner.width, 1), theme.selected);
+        }
+        buf.set_line(inner.x, y, &item, inner.width);
+    }
+    offset
+}
+
+pub fn planes(
+    frame: &mut Frame,
+    screen: Rect,
+    state: &State,
+    selected: usize,
+    theme: &Theme,
+) -> (Rect, usize) {
+    let items: Vec<Line> = state
+        .registry
+        .planes()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mark = if i == state.plane { "● " } else { "  " };
+            Line::from(vec![
+                Span::raw(mark),
+                Span::raw(format!("{:<20}", sanitize(p.name()))),
+                Span::styled(format!("{:>9} entries", p.len()), theme.dim),
+            ])
+        })
+        .collect();
+    let area = centered(screen, 44, items.len() as u16 + 2);
+    list(
+        frame,
+        area,
+        " Plane — Enter picks ".into(),
+        items,
+        selected,
+        theme,
+    )
+}
+
+pub fn handle_table(
+    frame: &mut Frame,
+    screen: Rect,
+    state: &State,
+    selected: usize,
+    sort: HandleSort,
+    theme: &Theme,
+) -> (Rect, usize) {
+    let rows = handles::rows(state, sort);
+    let stale = rows.iter().filter(|r| r.1.state.is_stale()).count();
+    let header = format!(
+        " Handles: {} held, {stale} stale — sorted by {} (s), Enter jumps ",
+        rows.len(),
+        sort.label()
+    );
+    let mut items = Vec::with_capacity(rows.len() + 1);
+    for (id, p) in &rows {
+        let style = if p.state.is_stale() {
+            theme.stale
+        } else {
+            theme.text
+        };
+        let refs = p.send_refs.map_or_else(|_| "—".into(), |n| n.to_string());
+        let err = p
+            .last_error
+            .as_ref()
+            .map(|(_, c)| codes::describe(*c))
+            .unwrap_or_default();
+        let name = sanitize(&state.registry.entry(*id).name.to_string_lossy()).into_owned();
+        let class = sanitize(state.registry.class_name(*id).unwrap_or("")).into_owned();
+        let mark = if p.state.is_stale() { "✗" } else { " " };
+        items.push(Line::styled(
+            format!(
+                "{mark}{:>8} {:<24.24} {:<22.22} {:>5} {:>6}  {:<16} {err}",
+                format!("{:#x}", p.port),
+                name,
+                class,
+                refs,
+                p.kernel_retain,
+                p.state.label()
+            ),
+            style,
+        ));
+    }
+    let w = screen.width.saturating_sub(4).min(140);
+    let h = (items.len() as u16)
+        .saturating_add(3)
+        .min(screen.height.saturating_sub(2));
+    let area = centered(screen, w, h);
+    frame.render_widget(Clear, area);
+    let block = frame_block(header, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 {
+        return (inner, 0);
+    }
+    let title_line = Line::styled(
+        format!(
+            " {:>8} {:<24} {:<22} {:>5} {:>6}  {:<16} last error",
+            "port", "entry", "class", "urefs", "kernel", "state"
+        ),
+        theme.label,
+    );
+    frame
+        .buffer_mut()
+        .set_line(inner.x, inner.y, &title_line, inner.width);
+    let rows_area = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
+    if items.is_empty() && rows_area.height > 0 {
+        frame
+            .buffer_mut()
+            .set_string(rows_area.x, rows_area.y, " no handles held", theme.dim);
+        return (rows_area, 0);
+    }
+    let offset = items_in(frame, rows_area, items, selected, theme);
+    (rows_area, offset)
+}
+
+pub fn explained(frame: &mut Frame, screen: Rect, lines: &[String], theme: &Theme) {
+    let body: Vec<Line> = lines
+        .iter()
+        .map(|l| Line::raw(sanitize(l).into_owned()))
+        .collect();
+    let area = centered(screen, 90, body.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    let block = frame_block(" Code — Esc closes ".into(), theme);
+    frame.render_widget(
+        Paragraph::new(body).block(block).wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+pub fn loading(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
+    let Some(l) = &state.loading else { return };
+    let text = vec![
+        Line::raw(sanitize(&l.what).into_owned()),
+        Line::styled(
+            format!(
+                "plane {}/{} · {} entries",
+                l.progress.plane, l.progress.planes, l.progress.entries
+            ),
+            theme.dim,
+        ),
+    ];
+    let area = centered(screen, 60, 4);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(text).block(frame_block(" Loading ".into(), theme)),
+        area,
+    );
+}

@@ -1,0 +1,163 @@
+//! The properties pane: a collapsible tree of values; long strings wrap.
+
+use super::sanitize::sanitize;
+use super::theme::Theme;
+use crate::app::state::{Focus, State};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
+use unicode_width::UnicodeWidthStr;
+
+/// Draws the pane; returns the inner area and, per drawn line, the property row it shows.
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rect, Vec<usize>) {
+    let focused = state.focus == Focus::Properties && state.mode == crate::app::Mode::Normal;
+    let title = format!(" Properties ({}) ", state.props.len());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(Span::styled(
+            title,
+            if focused {
+                theme.title_focused
+            } else {
+                theme.title
+            },
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut map = Vec::new();
+    if inner.height == 0 || inner.width == 0 {
+        return (inner, map);
+    }
+    let height = usize::from(inner.height);
+    let width = usize::from(inner.width);
+    let mut offset = state.prop_offset.min(state.props.len().saturating_sub(1));
+    if state.prop_selected < offset {
+        offset = state.prop_selected;
+    }
+    // Lines before the selection may push it off screen: start later until it fits.
+    while offset < state.prop_selected
+        && (offset..=state.prop_selected)
+            .map(|i| item_lines(state, i, width, theme).len())
+            .sum::<usize>()
+            > height
+    {
+        offset += 1;
+    }
+    let buf = frame.buffer_mut();
+    let mut y = 0usize;
+    for i in offset..state.props.len() {
+        for mut line in item_lines(state, i, width, theme) {
+            if y >= height {
+                return (inner, map);
+            }
+            if i == state.prop_selected {
+                let style = if focused {
+                    theme.selected
+                } else {
+                    theme.selected_unfocused
+                };
+                line = line.patch_style(style);
+            }
+            buf.set_line(inner.x, inner.y + y as u16, &line, inner.width);
+            map.push(i);
+            y += 1;
+        }
+    }
+    if state.props.is_empty() {
+        buf.set_string(inner.x, inner.y, "(no properties)", theme.dim);
+    }
+    (inner, map)
+}
+
+/// The screen lines of property row `i` at this width: key and value, wrapped, then extra lines.
+fn item_lines<'a>(state: &'a State, i: usize, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let row = &state.props[i];
+    let indent = "  ".repeat(usize::from(row.depth).min(40));
+    let marker = match (row.members, row.expanded) {
+        (Some(n), false) if n > 0 => "▸ ",
+        (Some(n), true) if n > 0 => "▾ ",
+        _ => "  ",
+    };
+    let key = sanitize(&row.key).into_owned();
+    let head = format!("{indent}{marker}{key} = ");
+    let value = sanitize(&row.summary).into_owned();
+    let mut lines = Vec::new();
+    let first_room = width.saturating_sub(head.width()).max(8);
+    let pieces = wrap(
+        &value,
+        first_room,
+        width.saturating_sub(indent.len() + 4).max(8),
+    );
+    let mark = row
+        .mark
+        .map(|m| Span::styled(format!("  ({m})"), theme.error));
+    for (n, piece) in pieces.into_iter().enumerate() {
+        let mut spans = if n == 0 {
+            vec![
+                Span::styled(format!("{indent}{marker}"), theme.guide),
+                Span::styled(key.clone(), theme.label),
+                Span::styled(" = ", theme.dim),
+            ]
+        } else {
+            vec![Span::raw(format!("{indent}    "))]
+        };
+        spans.push(Span::styled(
+            piece,
+            if row.members.is_some() {
+                theme.dim
+            } else {
+                theme.value
+            },
+        ));
+        lines.push(Line::from(spans));
+    }
+    if let (Some(mark), Some(last)) = (mark, lines.last_mut()) {
+        last.spans.push(mark);
+    }
+    for extra in &row.extra {
+        lines.push(Line::from(vec![
+            Span::raw(format!("{indent}    ")),
+            Span::styled(sanitize(extra).into_owned(), theme.number),
+        ]));
+    }
+    lines
+}
+
+/// Splits `text` into pieces of at most `first` columns, then `rest` columns.
+fn wrap(text: &str, first: usize, rest: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut room = first;
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+            used = 0;
+            room = rest;
+            if out.len() >= 64 {
+                out.push("…".into());
+                return out;
+            }
+        }
+        cur.push(c);
+        used += w;
+    }
+    out.push(cur);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrap_splits_long_values() {
+        assert_eq!(super::wrap("abcdefgh", 3, 4), ["abc", "defg", "h"]);
+        assert_eq!(super::wrap("", 3, 4), [""]);
+    }
+}

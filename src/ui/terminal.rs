@@ -1,0 +1,206 @@
+//! Owning the terminal: raw mode and the alternate screen on the way in, and always
+//! the way back out — on quit, on error (drop), on panic (hook), on SIGTERM/SIGHUP
+//! (turned into a quit) and around Ctrl-z.
+
+use super::theme::Theme;
+use crate::app::keymap::{self, Context};
+use crate::app::state::Mode;
+use crate::app::{Action, App, Effect};
+use base64::Engine;
+use crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseButton, MouseEventKind,
+};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{self, Stdout, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Puts the terminal back as we found it. Safe to call more than once.
+pub fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+}
+
+fn enter() -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        cursor::Hide
+    )
+}
+
+/// Restores the terminal when dropped, so every early return and error path leaves it sane.
+struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Restores the terminal before the default panic message is printed.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// SIGTERM and SIGHUP set a flag the loop checks, so we quit through the normal path.
+fn quit_signals() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
+    }
+    flag
+}
+
+/// Runs the explorer until the user quits; the terminal is restored on every path.
+pub fn run(mut app: App, theme: Theme) -> anyhow::Result<ExitCode> {
+    install_panic_hook();
+    let stop = quit_signals();
+    enter()?;
+    let _guard = Guard;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    full_redraw(&mut terminal)?;
+    let result = event_loop(&mut app, &mut terminal, &theme, &stop);
+    drop(_guard);
+    result?;
+    if let Some(err) = app.fatal.take() {
+        anyhow::bail!(err);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn context(mode: &Mode) -> Context {
+    match mode {
+        Mode::Normal => Context::Main,
+        Mode::Prompt { .. } => Context::Prompt,
+        Mode::Help { .. } => Context::Help,
+        Mode::Planes { .. } | Mode::Handles { .. } | Mode::Explained { .. } => Context::List,
+    }
+}
+
+/// Turns a terminal event into an action (keys through the keymap table).
+pub fn action_for(mode: &Mode, event: &Event) -> Option<Action> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => keymap::lookup(context(mode), *key),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
+                x: m.column,
+                y: m.row,
+            }),
+            MouseEventKind::ScrollDown => Some(Action::Wheel {
+                x: m.column,
+                y: m.row,
+                down: true,
+            }),
+            MouseEventKind::ScrollUp => Some(Action::Wheel {
+                x: m.column,
+                y: m.row,
+                down: false,
+            }),
+            _ => None,
+        },
+        Event::Paste(text) if matches!(mode, Mode::Prompt { .. }) => {
+            text.chars().next().map(Action::Input)
+        }
+        _ => None,
+    }
+}
+
+type Term = Terminal<CrosstermBackend<Stdout>>;
+
+fn event_loop(
+    app: &mut App,
+    terminal: &mut Term,
+    theme: &Theme,
+    stop: &AtomicBool,
+) -> anyhow::Result<()> {
+    let mut dirty = true;
+    loop {
+        if stop.load(Ordering::Relaxed) || app.fatal.is_some() {
+            return Ok(());
+        }
+        dirty |= app.poll();
+        if dirty {
+            terminal.draw(|frame| {
+                let geometry = super::draw(frame, &app.state, theme);
+                app.state.geometry = geometry;
+            })?;
+            app.state.clamp();
+            dirty = false;
+        }
+        let wait = if app.is_loading() {
+            Duration::from_millis(50)
+        } else {
+            Duration::from_millis(200)
+        };
+        if !event::poll(wait)? {
+            continue;
+        }
+        // Drain what is queued so that held keys do not lag behind.
+        loop {
+            let ev = event::read()?;
+            dirty = true;
+            if let Some(action) = action_for(&app.state.mode, &ev) {
+                for effect in app.dispatch(action) {
+                    match effect {
+                        Effect::Quit => return Ok(()),
+                        Effect::Suspend => suspend(terminal)?,
+                        Effect::Copy(text) => copy_osc52(&text),
+                        _ => {}
+                    }
+                }
+            }
+            if !event::poll(Duration::ZERO)? {
+                break;
+            }
+        }
+    }
+}
+
+/// Ctrl-z: give the terminal back, stop, and take it again on `fg`.
+fn suspend(terminal: &mut Term) -> anyhow::Result<()> {
+    restore();
+    #[cfg(unix)]
+    {
+        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTSTP);
+    }
+    enter()?;
+    full_redraw(terminal)?;
+    Ok(())
+}
+
+/// Clears the screen and forgets the last frame, so the next one is drawn whole.
+/// (`Terminal::clear` would ask the terminal for the cursor position, which some
+/// terminals and emulators never answer.)
+fn full_redraw(terminal: &mut Term) -> io::Result<()> {
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+}
+
+/// Copies through the terminal (OSC 52), which also works over ssh. The text is
+/// base64-encoded, so nothing in it can break out of the sequence.
+pub fn copy_osc52(text: &str) {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let mut out = io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
+}

@@ -1,0 +1,105 @@
+//! Every colour and text attribute the explorer uses, in one place.
+//!
+//! Only the 16 basic ANSI colours are used, so 16-colour terminals look as intended.
+//! With `NO_COLOR` set (any non-empty value, see no-color.org) the theme uses
+//! modifiers only: bold, reversed, underlined, dim.
+
+use ratatui::style::{Color, Modifier, Style};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    pub color: bool,
+    pub text: Style,
+    pub dim: Style,
+    pub class: Style,
+    pub guide: Style,
+    pub selected: Style,
+    pub selected_unfocused: Style,
+    pub matched: Style,
+    pub stale: Style,
+    pub error: Style,
+    pub title: Style,
+    pub title_focused: Style,
+    pub border: Style,
+    pub border_focused: Style,
+    pub label: Style,
+    pub value: Style,
+    pub number: Style,
+    pub status: Style,
+    pub status_source: Style,
+    pub key: Style,
+    pub note: Style,
+}
+
+impl Theme {
+    /// The theme for this process: colourless when `NO_COLOR` is set and not empty.
+    pub fn from_env() -> Theme {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        if no_color {
+            Theme::mono()
+        } else {
+            Theme::colored()
+        }
+    }
+
+    pub fn colored() -> Theme {
+        let s = Style::default();
+        Theme {
+            color: true,
+            text: s,
+            dim: s.fg(Color::DarkGray),
+            class: s.fg(Color::DarkGray),
+            guide: s.fg(Color::DarkGray),
+            selected: s
+                .bg(Color::Blue)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD),
+            selected_unfocused: s.bg(Color::DarkGray).fg(Color::White),
+            matched: s.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            stale: s.fg(Color::Red).add_modifier(Modifier::BOLD),
+            error: s.fg(Color::Red),
+            title: s.fg(Color::Gray),
+            title_focused: s.fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            border: s.fg(Color::DarkGray),
+            border_focused: s.fg(Color::Cyan),
+            label: s.fg(Color::Cyan),
+            value: s,
+            number: s.fg(Color::Green),
+            status: s.bg(Color::DarkGray).fg(Color::White),
+            status_source: s
+                .bg(Color::Cyan)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD),
+            key: s.fg(Color::Yellow),
+            note: s.fg(Color::DarkGray).add_modifier(Modifier::ITALIC),
+        }
+    }
+
+    pub fn mono() -> Theme {
+        let s = Style::default();
+        let bold = s.add_modifier(Modifier::BOLD);
+        Theme {
+            color: false,
+            text: s,
+            dim: s.add_modifier(Modifier::DIM),
+            class: s.add_modifier(Modifier::DIM),
+            guide: s,
+            selected: s.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            selected_unfocused: s.add_modifier(Modifier::REVERSED),
+            matched: s.add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
+            stale: s.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            error: bold,
+            title: s,
+            title_focused: bold.add_modifier(Modifier::UNDERLINED),
+            border: s,
+            border_focused: bold,
+            label: bold,
+            value: s,
+            number: s,
+            status: s.add_modifier(Modifier::REVERSED),
+            status_source: s.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            key: bold,
+            note: s.add_modifier(Modifier::ITALIC),
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! End to end: the real binary in a pseudo-terminal (portable-pty), its output parsed by
+//! a terminal emulator (vt100). Opens a generated dump, navigates, searches, opens help,
+//! quits, and checks that the terminal was given back (alternate screen left, cursor shown).
+//! Skips (passes with a note) where no pty can be opened.
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const ROWS: u16 = 30;
+const COLS: u16 = 110;
+
+/// A running `ioscope` in a pty, with everything it printed fed to a vt100 parser.
+struct Session {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Session {
+    fn start(args: &[&str]) -> Option<Session> {
+        let pair = match native_pty_system().openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        }) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("pty test skipped: no pseudo-terminal available ({e})");
+                return None;
+            }
+        };
+        let mut cmd = CommandBuilder::new(crate::common::ioscope_bin());
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NO_COLOR");
+        let child = pair.slave.spawn_command(cmd).expect("spawn ioscope");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = pair.master.take_writer().expect("pty writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(ROWS).unwrap(),
+            std::num::NonZeroU16::new(COLS).unwrap(),
+            0,
+        )));
+        let sink = Arc::clone(&parser);
+        std::thread::spawn(move || {
+            let _master = pair.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Some(Session {
+            parser,
+            writer,
+            child,
+        })
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `text` (10 s at most), returning the screen.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "timed out waiting for {text:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader thread take the last bytes.
+                std::thread::sleep(Duration::from_millis(100));
+                return status;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "ioscope did not exit"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A small `ioreg -l` dump written by ioscope's own writer from the built-in sample.
+fn fixture(dir: &std::path::Path) -> std::path::PathBuf {
+    let registry = ioscope::app::sample::registry();
+    let mut out = Vec::new();
+    ioscope::dump::write(
+        &registry,
+        &ioscope::dump::Selection::default(),
+        ioscope::dump::DumpFormat::Text,
+        &mut out,
+    )
+    .unwrap();
+    let path = dir.join("fixture-ioreg.txt");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn explorer_runs_in_a_real_terminal_and_restores_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+        return;
+    };
+    s.wait_for("fixture-ioreg.txt");
+    s.wait_for("AppleARMPE");
+    {
+        let p = s.parser.lock().unwrap();
+        assert!(
+            p.screen().alternate_screen(),
+            "explorer uses the alternate screen"
+        );
+        assert!(p.screen().hide_cursor(), "cursor hidden while exploring");
+    }
+    // Navigate: to the last row (AppleARMPE), expand it, step into usb-drd0.
+    s.send("G");
+    s.send("l");
+    s.wait_for("usb-drd0@2280000");
+    s.send("l");
+    s.wait_for("Name      usb-drd0");
+    s.send("j");
+    s.wait_for("Name      disp0");
+    // Search.
+    s.send("/");
+    s.send("Keyboard");
+    s.wait_for("matches");
+    s.send("\r");
+    let screen = s.wait_for("Name      Magic Keyboard");
+    assert!(screen.contains("IOUSBHostDevice"));
+    // Help, then close it.
+    s.send("?");
+    s.wait_for("Keys —");
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!s.screen().contains("Keys —"), "Esc closes help");
+    s.send("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    let p = s.parser.lock().unwrap();
+    assert!(!p.screen().alternate_screen(), "alternate screen left");
+    assert!(!p.screen().hide_cursor(), "cursor shown again");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let Some(mut s) = Session::start(&[]) else {
+        return;
+    };
+    s.wait_for("IOService");
+    #[cfg(unix)]
+    if let Some(pid) = s.child.process_id() {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    #[cfg(not(unix))]
+    s.send("q");
+    s.wait_exit();
+    let p = s.parser.lock().unwrap();
+    assert!(
+        !p.screen().alternate_screen(),
+        "alternate screen left after SIGTERM"
+    );
+    assert!(!p.screen().hide_cursor(), "cursor shown after SIGTERM");
+}

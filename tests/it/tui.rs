@@ -1,0 +1,506 @@
+//! The explorer drawn into a `TestBackend`: insta snapshots of every screen, and
+//! behaviour checks of keys, mouse, search, refresh and sizes.
+
+use ioscope::app::{Action, App, SourceKind};
+use ioscope::registry::{Entry, EntryId, Registry};
+use ioscope::source::kernel::{HandleProbe, HandleState, KernReturn};
+use ioscope::source::session::{LabOp, LiveSession, WalkProgress};
+use ioscope::ui::{self, theme::Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::{Color, Modifier};
+use std::collections::BTreeMap;
+
+/// A small kernel stand-in: one handle per entry, counts that follow the lab rules.
+struct FakeSession {
+    registry: Registry,
+    handles: BTreeMap<EntryId, HandleProbe>,
+}
+
+impl FakeSession {
+    fn new(registry: Registry) -> Self {
+        let handles = registry
+            .entries()
+            .map(|(id, e)| {
+                let probe = HandleProbe {
+                    port: 0x1003 + 4 * id.0,
+                    send_refs: Ok(1),
+                    dead_refs: Err(KernReturn::INVALID_RIGHT),
+                    port_type: Ok(0x1_0000),
+                    kernel_retain: e.retain.unwrap_or(3) + 2,
+                    state: HandleState::Valid,
+                    last_error: None,
+                };
+                (id, probe)
+            })
+            .collect();
+        FakeSession { registry, handles }
+    }
+}
+
+impl LiveSession for FakeSession {
+    fn label(&self) -> &'static str {
+        "demo"
+    }
+    fn walk(&mut self, progress: &mut dyn FnMut(WalkProgress)) -> Result<Registry, KernReturn> {
+        progress(WalkProgress {
+            plane: 1,
+            planes: 1,
+            entries: self.registry.len(),
+        });
+        Ok(self.registry.clone())
+    }
+    fn probe(&mut self, entry: EntryId) -> Option<HandleProbe> {
+        self.handles.get(&entry).cloned()
+    }
+    fn probe_all(&mut self) -> Vec<(EntryId, HandleProbe)> {
+        self.handles.iter().map(|(k, v)| (*k, v.clone())).collect()
+    }
+    fn lab(&mut self, entry: EntryId, op: LabOp) -> Option<HandleProbe> {
+        let h = self.handles.get_mut(&entry)?;
+        match (op, h.state) {
+            (LabOp::Retain | LabOp::Obtain, HandleState::Valid) => {
+                h.send_refs = h.send_refs.map(|n| n + 1)
+            }
+            (LabOp::Release, HandleState::Valid) => {
+                let n = h.send_refs.unwrap_or(0) - 1;
+                if n == 0 {
+                    h.send_refs = Err(KernReturn::INVALID_NAME);
+                    h.state = HandleState::Released;
+                    h.kernel_retain = 0;
+                    h.last_error = Some((
+                        "IORegistryEntryGetRegistryEntryID".into(),
+                        KernReturn::MACH_SEND_INVALID_DEST,
+                    ));
+                } else {
+                    h.send_refs = Ok(n);
+                }
+            }
+            _ => {}
+        }
+        Some(h.clone())
+    }
+    fn toggle_plug(&mut self, entry: EntryId) -> Result<String, String> {
+        let h = self.handles.get_mut(&entry).ok_or("no handle")?;
+        h.state = HandleState::DeadName;
+        h.send_refs = Ok(0);
+        h.dead_refs = Ok(1);
+        Ok("unplugged".into())
+    }
+}
+
+fn sample() -> Registry {
+    ioscope::app::sample::registry()
+}
+
+/// An app plus a test terminal; every action is followed by a frame, as in the real loop.
+struct Harness {
+    app: App,
+    term: Terminal<TestBackend>,
+    theme: Theme,
+}
+
+impl Harness {
+    fn new(app: App, w: u16, h: u16) -> Self {
+        let mut h = Harness {
+            app,
+            term: Terminal::new(TestBackend::new(w, h)).unwrap(),
+            theme: Theme::colored(),
+        };
+        h.draw();
+        h
+    }
+    fn dump(w: u16, h: u16) -> Self {
+        Harness::new(
+            App::with_registry(SourceKind::File("fixture.txt".into()), sample(), None),
+            w,
+            h,
+        )
+    }
+    fn demo(w: u16, h: u16) -> Self {
+        let session = FakeSession::new(sample());
+        Harness::new(
+            App::with_registry(SourceKind::Demo, sample(), Some(Box::new(session))),
+            w,
+            h,
+        )
+    }
+    fn draw(&mut self) {
+        let (app, theme) = (&mut self.app, &self.theme);
+        self.term
+            .draw(|f| {
+                app.state.geometry = ui::draw(f, &app.state, theme);
+            })
+            .unwrap();
+        app.state.clamp();
+    }
+    fn press(&mut self, actions: &[Action]) -> &mut Self {
+        for &a in actions {
+            self.app.dispatch(a);
+            self.draw();
+        }
+        self
+    }
+    fn typed(&mut self, text: &str) -> &mut Self {
+        for c in text.chars() {
+            self.press(&[Action::Input(c)]);
+        }
+        self
+    }
+    fn resize(&mut self, w: u16, h: u16) {
+        self.term.backend_mut().resize(w, h);
+        self.draw();
+    }
+    fn screen(&self) -> String {
+        let buf = self.term.backend().buffer();
+        (0..buf.area.height)
+            .map(|y| {
+                let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+                line.trim_end().to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+    fn selected_name(&self) -> String {
+        let id = self.app.state.selected_entry().unwrap();
+        self.app.state.registry.entry(id).name.to_string()
+    }
+    /// The screen row whose text contains `needle`.
+    fn row_with(&self, needle: &str) -> u16 {
+        self.screen()
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not on screen")) as u16
+    }
+}
+
+use Action::*;
+
+#[test]
+fn main_screen() {
+    let h = Harness::dump(120, 30);
+    insta::assert_snapshot!("main_screen", h.screen());
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    let mut h = Harness::dump(100, 60);
+    h.press(&[Help]);
+    let screen = h.screen();
+    for b in ioscope::app::keymap::KEYMAP
+        .iter()
+        .filter(|b| b.context == ioscope::app::keymap::Context::Main)
+    {
+        assert!(screen.contains(b.help), "help misses {:?}", b.help);
+    }
+    insta::assert_snapshot!("help", screen);
+    h.press(&[Back]);
+    assert!(!h.screen().contains("Keys —"));
+}
+
+#[test]
+fn search_and_filter() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[SearchStart]).typed("usb");
+    insta::assert_snapshot!("search", h.screen());
+    assert!(h.screen().contains("/usb"));
+    let n = h.app.state.search.matches().len();
+    assert!(n >= 3, "USB entries match: {n}");
+    h.press(&[Accept, ToggleFilter]);
+    insta::assert_snapshot!("filter", h.screen());
+    assert!(!h.screen().contains("cpus"));
+    assert!(!h.screen().contains("disp0"), "non-matching branch hidden");
+    h.press(&[Back]);
+    assert!(h.screen().contains("disp0"), "Esc leaves filter mode");
+}
+
+#[test]
+fn next_and_previous_match_follow_tree_order() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[SearchStart]).typed("IOUSBHost").press(&[Accept]);
+    let first = h.selected_name();
+    h.press(&[NextMatch]);
+    let second = h.selected_name();
+    assert_ne!(first, second);
+    h.press(&[PrevMatch]);
+    assert_eq!(h.selected_name(), first);
+}
+
+#[test]
+fn plane_picker_switches_and_keeps_the_selection() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[JumpStart]).typed("0x100000200").press(&[Accept]);
+    assert_eq!(h.selected_name(), "usb-drd0");
+    h.press(&[PlanePicker]);
+    insta::assert_snapshot!("plane_picker", h.screen());
+    h.press(&[Down, Accept]);
+    assert_eq!(h.app.state.plane().name(), "IODeviceTree");
+    assert_eq!(
+        h.selected_name(),
+        "usb-drd0",
+        "selection survives the plane switch"
+    );
+}
+
+#[test]
+fn keys_move_expand_and_collapse() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[Bottom]);
+    assert_eq!(h.selected_name(), "AppleARMPE");
+    h.press(&[Right, Right]);
+    assert_eq!(
+        h.selected_name(),
+        "usb-drd0",
+        "l on an expanded node steps into it"
+    );
+    h.press(&[Left]);
+    assert_eq!(
+        h.selected_name(),
+        "AppleARMPE",
+        "h on a collapsed node goes to the parent"
+    );
+    h.press(&[Left]);
+    assert!(!h.screen().contains("usb-drd0"), "h collapses");
+    h.press(&[ExpandSubtree]);
+    assert!(h.screen().contains("Keyboard / Boot"));
+    h.press(&[Top, CollapseAll]);
+    assert_eq!(h.app.state.view.len(), 1);
+    h.press(&[Toggle, Down, PageDown, PageUp]);
+    assert_eq!(h.app.state.selected, 0);
+}
+
+#[test]
+fn jump_by_decimal_id_and_path() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[JumpStart])
+        .typed(&0x100000310u64.to_string())
+        .press(&[Accept]);
+    assert_eq!(h.selected_name(), "Keyboard / Boot");
+    h.press(&[JumpStart])
+        .typed("IODeviceTree:/Mac14,2/cpus/cpu2@2")
+        .press(&[Accept]);
+    assert_eq!(h.selected_name(), "cpu2");
+    h.press(&[JumpStart]).typed("/nowhere").press(&[Accept]);
+    assert!(h.screen().contains("no entry at /nowhere"));
+}
+
+#[test]
+fn mouse_click_selects_and_marker_toggles() {
+    let mut h = Harness::dump(120, 30);
+    let y = h.row_with("AppleARMPE (2)");
+    h.press(&[Click { x: 10, y }]);
+    assert_eq!(h.selected_name(), "AppleARMPE");
+    // The marker sits at two columns per depth level inside the border.
+    let marker_x = h.app.state.geometry.tree.0 + 4;
+    h.press(&[Click { x: marker_x, y }]);
+    assert!(h.screen().contains("usb-drd0"), "click on ▸ expands");
+    h.press(&[Wheel {
+        x: 5,
+        y: 5,
+        down: true,
+    }]);
+}
+
+#[test]
+fn dump_handle_block_says_why_there_is_none() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[JumpStart]).typed("0x100000300").press(&[Accept]);
+    let screen = h.screen();
+    assert!(screen.contains("saved dump: no live handles"));
+    insta::assert_snapshot!("dump_handle_block", screen);
+    h.press(&[Release]);
+    assert!(h.screen().contains("saved dump: no live handles"));
+}
+
+#[test]
+fn lab_release_to_zero_turns_the_handle_stale() {
+    let mut h = Harness::demo(120, 30);
+    h.press(&[JumpStart]).typed("0x100000300").press(&[Accept]);
+    assert!(h.screen().contains(" demo "), "the status bar says demo");
+    insta::assert_snapshot!("lab_before_release", h.screen());
+    h.press(&[Retain]);
+    assert!(h.screen().contains("send refs 2"));
+    h.press(&[Release, Release]);
+    let screen = h.screen();
+    assert!(screen.contains("0x10000003"));
+    assert!(screen.contains("MACH_SEND_INVALID_DEST"));
+    assert!(screen.contains("1 stale"));
+    insta::assert_snapshot!("lab_after_release", screen);
+}
+
+#[test]
+fn stale_rows_are_highlighted_in_the_error_colour() {
+    let mut h = Harness::demo(120, 30);
+    h.press(&[JumpStart])
+        .typed("0x100000300")
+        .press(&[Accept, Release, Up]);
+    insta::assert_snapshot!("stale_highlight", h.screen());
+    let y = h.row_with("✗ Magic Keyboard");
+    let buf = h.term.backend().buffer();
+    let x = (0..buf.area.width)
+        .find(|&x| buf[(x, y)].symbol() == "✗")
+        .unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+}
+
+#[test]
+fn handle_table_lists_stale_first_and_jumps() {
+    let mut h = Harness::demo(120, 30);
+    h.press(&[JumpStart])
+        .typed("0x100000400")
+        .press(&[Accept, Release, Top, HandleTable]);
+    let screen = h.screen();
+    insta::assert_snapshot!("handle_table", screen);
+    let rows = ioscope::app::handles::rows(&h.app.state, Default::default());
+    assert_eq!(
+        h.app.state.registry.entry(rows[0].0).name,
+        "USB3.1 Hub",
+        "stale first"
+    );
+    let hub_line = screen
+        .lines()
+        .find(|l| l.contains("USB3.1 Hub") && l.contains("0x"))
+        .unwrap();
+    assert!(hub_line.contains("✗"), "stale marked: {hub_line}");
+    h.press(&[SortNext, Accept]);
+    assert!(!h.screen().contains("Handles:"));
+    assert_eq!(h.selected_name(), "USB3.1 Hub");
+}
+
+#[test]
+fn unplug_makes_handles_dead_names() {
+    let mut h = Harness::demo(120, 30);
+    h.press(&[JumpStart])
+        .typed("0x100000300")
+        .press(&[Accept, TogglePlug]);
+    assert!(h.screen().contains("dead name"));
+    assert!(h.screen().contains("1 stale"));
+}
+
+#[test]
+fn refresh_keeps_expansion_and_selection() {
+    let mut h = Harness::demo(120, 30);
+    h.press(&[JumpStart])
+        .typed("0x100000310")
+        .press(&[Accept, Refresh]);
+    for _ in 0..200 {
+        if !h.app.is_loading() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.app.poll();
+    }
+    h.draw();
+    assert_eq!(h.selected_name(), "Keyboard / Boot");
+    assert!(h.screen().contains("Keyboard / Boot"));
+}
+
+#[test]
+fn explain_decodes_a_code() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[ExplainStart]).typed("268435459").press(&[Accept]);
+    assert!(h.screen().contains("MACH_SEND_INVALID_DEST"));
+    h.press(&[Back]);
+    assert!(!h.screen().contains("MACH_SEND_INVALID_DEST"));
+}
+
+#[test]
+fn no_color_uses_modifiers_only() {
+    let mut h = Harness::dump(120, 30);
+    h.theme = Theme::mono();
+    h.press(&[Down]);
+    insta::assert_snapshot!("no_color", h.screen());
+    let buf = h.term.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(
+            (cell.fg, cell.bg),
+            (Color::Reset, Color::Reset),
+            "a colour under NO_COLOR"
+        );
+    }
+    let y = h.row_with("└─▾ Mac14,2");
+    assert!(
+        buf[(5, y)].modifier.contains(Modifier::REVERSED),
+        "selection is reversed"
+    );
+}
+
+#[test]
+fn tiny_and_huge_terminals() {
+    let mut h = Harness::dump(1, 1);
+    insta::assert_snapshot!("size_1x1", h.screen());
+    h.resize(20, 5);
+    insta::assert_snapshot!("size_20x5", h.screen());
+    assert!(h.screen().contains("too"));
+    h.resize(300, 100);
+    insta::assert_snapshot!("size_300x100", h.screen());
+}
+
+#[test]
+fn every_size_up_to_400x120_draws_without_panicking() {
+    let mut h = Harness::demo(80, 24);
+    h.press(&[ExpandSubtree, HandleTable]);
+    for w in [1, 2, 3, 7, 19, 39, 40, 41, 60, 99, 200, 400] {
+        for ht in [1, 2, 3, 5, 9, 10, 11, 24, 61, 120] {
+            h.resize(w, ht);
+            h.press(&[Down]);
+        }
+    }
+    h.press(&[Back, Help]);
+    for w in [1, 40, 41, 400] {
+        for ht in [1, 10, 120] {
+            h.resize(w, ht);
+        }
+    }
+}
+
+#[test]
+fn hostile_strings_are_drawn_escaped() {
+    let mut r = Registry::new();
+    let root = r.add_entry(Entry::named("Root"));
+    let evil = r.add_entry(Entry {
+        properties: vec![(
+            "\x1b[2Jkey".into(),
+            ioscope::registry::Value::string("\x1b]52;c;cHduZWQ=\x07"),
+        )],
+        ..Entry::named("evil\x1b]0;pwned\x07")
+    });
+    let c = r.classes.intern("Class\x1b[31m");
+    r.entry_mut(evil).class = Some(c);
+    let p = r.plane_mut("IOService");
+    p.add_root(root);
+    p.add_child(root, evil);
+    let mut h = Harness::new(
+        App::with_registry(SourceKind::File("evil.txt".into()), r, None),
+        120,
+        20,
+    );
+    h.press(&[Down]);
+    let screen = h.screen();
+    assert!(screen.contains("evil\\x1b]0;pwned\\x07"));
+    assert!(screen.contains("Class\\x1b[31m"));
+    assert!(screen.contains("\\x1b[2Jkey"));
+    assert!(screen.contains("\\x1b]52;c;cHduZWQ=\\x07"));
+    let buf = h.term.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| !c.symbol().chars().any(char::is_control))
+    );
+}
+
+/// Writes the README screenshot from the real renderer (`assets/screenshot.svg`).
+#[test]
+fn screenshot_svg() {
+    let mut h = Harness::demo(120, 32);
+    h.press(&[JumpStart])
+        .typed("0x100000300")
+        .press(&[Accept, Release]);
+    let svg = ioscope::ui::svg::render(h.term.backend().buffer());
+    assert!(svg.contains("MACH_SEND_INVALID_DEST"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/screenshot.svg");
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(svg.as_str()) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, svg).unwrap();
+    }
+}
