@@ -1,3 +1,4 @@
 //! The one integration-test binary (one link, not one per file). Each area adds a module here.
 
 mod common;
+mod generate;
