@@ -220,6 +220,8 @@ const PCI_NAMES: &[&str] = &[
     "NHI0",
 ];
 
+const MEDIA_CONTENT: &[&str] = &["Apple_APFS", "EFI", "GUID_partition_scheme", "Apple_HFS"];
+
 const PROCESSES: &[&str] = &[
     "WindowServer",
     "launchd",
@@ -1195,15 +1197,7 @@ impl Builder {
         let slice = self.rng.range(1, 6);
         let size = self.rng.range(1 << 20, 1 << 41) & !0xfff;
         let mut p = vec![
-            prop(
-                "Content",
-                Value::string(self.rng.pick(&[
-                    "Apple_APFS",
-                    "EFI",
-                    "GUID_partition_scheme",
-                    "Apple_HFS",
-                ])),
-            ),
+            prop("Content", Value::string(self.rng.pick(MEDIA_CONTENT))),
             prop("UUID", Value::String(self.uuid())),
             prop("Size", Value::u64(size)),
             prop("Preferred Block Size", Value::u64(4096)),
