@@ -1196,8 +1196,9 @@ impl Builder {
         let unit = self.rng.below(8);
         let slice = self.rng.range(1, 6);
         let size = self.rng.range(1 << 20, 1 << 41) & !0xfff;
+        let content = *self.rng.pick(MEDIA_CONTENT);
         let mut p = vec![
-            prop("Content", Value::string(self.rng.pick(MEDIA_CONTENT))),
+            prop("Content", Value::string(content)),
             prop("UUID", Value::String(self.uuid())),
             prop("Size", Value::u64(size)),
             prop("Preferred Block Size", Value::u64(4096)),

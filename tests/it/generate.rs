@@ -4,8 +4,11 @@ use ioscope::registry::generate::{DEEP_CHAIN, WIDE_CHILDREN, WIDE_NODE, syntheti
 use ioscope::registry::{Registry, ServiceState, Value};
 use std::collections::BTreeSet;
 
+/// Entries (debug form), each plane's walk (index, depth), and each entry's class chain.
+type Fingerprint = (Vec<String>, Vec<Vec<(u32, usize)>>, Vec<Vec<String>>);
+
 /// Everything observable about a registry, as comparable data.
-fn fingerprint(r: &Registry) -> (Vec<String>, Vec<Vec<(u32, usize)>>, Vec<Vec<String>>) {
+fn fingerprint(r: &Registry) -> Fingerprint {
     let entries = r.entries().map(|(_, e)| format!("{e:?}")).collect();
     let planes = r
         .planes()
