@@ -1,10 +1,260 @@
-//! Writer stub: replaced by the real writer.
+//! JSON writer: a stable, jq-friendly schema (also in `docs/json-schema.md`).
+//!
+//! ```text
+//! {"planes": [{"name": "IOService", "roots": [ENTRY, …]}]}
+//! ENTRY = {
+//!   "name": "PCI0",                 // name in the plane (non-UTF-8 bytes decoded as MacRoman)
+//!   "location": "0" | null,
+//!   "class": "IOPCIDevice" | null,
+//!   "chain": ["IOPCIDevice", "IOService", "IORegistryEntry"],   // leaf first; [] if unknown
+//!   "id": "0x100000123" | null,     // hex string: registry IDs exceed 2^53
+//!   "retain": 12 | null,
+//!   "state": null                   // the source did not say
+//!          | {"service": false}     // a plain registry entry
+//!          | {"service": true, "bits": 6, "registered": true, "matched": true,
+//!             "active": true, "busy": 0 | null, "busy_time_ns": 0 | null},
+//!   "path": "IOService:/AppleACPIPlatformExpert/PCI0@0",
+//!   "properties": {KEY: VALUE, …},  // in original order; absent if not selected
+//!   "children": [ENTRY, …]          // absent below the -d limit
+//! }
+//! VALUE = string | bool | number | [VALUE…] | {KEY: VALUE…}
+//!       | {"$int": "18446744073709551615"}       // integers beyond ±2^53 (jq uses doubles)
+//!       | {"$data": "00ff10"}                    // lowercase hex
+//!       | {"$date": "2024-05-01T12:00:00Z"}      // or {"$date": seconds} if not whole
+//!       | {"$set": [VALUE…]}                     // OSSet
+//!       | {"$real": "NaN" | "inf" | "-inf"}      // non-finite reals
+//!       | {"$raw": "text", "clipped": bool}      // a value kept as raw text
+//! ```
+//! Ordinary numbers are integers or reals as JSON numbers. A dict with repeated keys keeps
+//! them all (JSON allows it; jq keeps the last). With `-r -t` an ancestor's `children`
+//! holds only the next entry on the path to the match.
 
 use super::Selection;
-use crate::registry::Registry;
-use std::io::{self, Write};
+use super::select::{Selected, select};
+use crate::registry::{EntryId, Registry, ServiceState, Text, Value};
+use std::io::{self, BufWriter, Write};
 
-/// Writes `registry` in this format.
-pub fn write(_registry: &Registry, _selection: &Selection, _out: &mut dyn Write) -> io::Result<()> {
-    Err(io::Error::other("this writer is not written yet"))
+/// Writes the selected part of `registry` as JSON.
+pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) -> io::Result<()> {
+    let sel = select(registry, selection)?;
+    let mut w = Json {
+        out: BufWriter::with_capacity(1 << 20, out),
+        sel: &sel,
+        registry,
+    };
+    w.raw("{\"planes\":[{\"name\":")?;
+    w.string(sel.plane.name())?;
+    w.raw(",\"roots\":[")?;
+    for (i, top) in sel.tops.iter().enumerate() {
+        if i > 0 {
+            w.raw(",")?;
+        }
+        w.chain(&top.ancestors, top.entry)?;
+    }
+    w.raw("]}]}\n")?;
+    w.out.flush()
+}
+
+struct Json<'a, 'w> {
+    out: BufWriter<&'w mut dyn Write>,
+    sel: &'a Selected<'a>,
+    registry: &'a Registry,
+}
+
+/// Largest integer jq (IEEE doubles) holds exactly.
+const EXACT: i128 = 1 << 53;
+
+impl Json<'_, '_> {
+    fn raw(&mut self, s: &str) -> io::Result<()> {
+        self.out.write_all(s.as_bytes())
+    }
+
+    fn string(&mut self, s: &str) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, s).map_err(io::Error::other)
+    }
+
+    fn text(&mut self, t: &Text) -> io::Result<()> {
+        self.string(&t.to_string_lossy())
+    }
+
+    fn chain(&mut self, ancestors: &[EntryId], entry: EntryId) -> io::Result<()> {
+        match ancestors.split_first() {
+            None => self.entry(entry, 0, None),
+            Some((&a, rest)) => self.entry(a, 0, Some((rest, entry))),
+        }
+    }
+
+    fn entry(
+        &mut self,
+        id: EntryId,
+        depth: usize,
+        single: Option<(&[EntryId], EntryId)>,
+    ) -> io::Result<()> {
+        let (r, plane) = (self.registry, self.sel.plane);
+        let e = r.entry(id);
+        self.raw("{\"name\":")?;
+        self.text(r.name_in(plane, id))?;
+        self.raw(",\"location\":")?;
+        match r.location_in(plane, id) {
+            Some(l) => self.text(l)?,
+            None => self.raw("null")?,
+        }
+        self.raw(",\"class\":")?;
+        match r.class_name(id) {
+            Some(c) => self.string(c)?,
+            None => self.raw("null")?,
+        }
+        self.raw(",\"chain\":[")?;
+        for (i, c) in r.class_chain(id).iter().enumerate() {
+            if i > 0 {
+                self.raw(",")?;
+            }
+            self.string(c)?;
+        }
+        self.raw("],\"id\":")?;
+        match e.id {
+            Some(n) => write!(self.out, "\"0x{n:x}\"")?,
+            None => self.raw("null")?,
+        }
+        self.raw(",\"retain\":")?;
+        match e.retain {
+            Some(n) => write!(self.out, "{n}")?,
+            None => self.raw("null")?,
+        }
+        self.raw(",\"state\":")?;
+        self.state(e.state)?;
+        self.raw(",\"path\":")?;
+        match r.path_in(plane, id) {
+            Some(p) => self.string(&p)?,
+            None => self.raw("null")?,
+        }
+        if self.sel.shows_properties(id) {
+            self.raw(",\"properties\":")?;
+            self.dict(&e.properties)?;
+        }
+        match single {
+            Some((rest, entry)) => {
+                self.raw(",\"children\":[")?;
+                self.chain(rest, entry)?;
+                self.raw("]")?;
+            }
+            None if self.sel.expands(depth) => {
+                self.raw(",\"children\":[")?;
+                let children: Vec<EntryId> = self.sel.children(id).collect();
+                for (i, c) in children.into_iter().enumerate() {
+                    if i > 0 {
+                        self.raw(",")?;
+                    }
+                    self.entry(c, depth + 1, None)?;
+                }
+                self.raw("]")?;
+            }
+            None => {}
+        }
+        self.raw("}")
+    }
+
+    fn state(&mut self, state: ServiceState) -> io::Result<()> {
+        match state {
+            ServiceState::Unknown => self.raw("null"),
+            ServiceState::NotService => self.raw("{\"service\":false}"),
+            ServiceState::Service(s) => {
+                write!(
+                    self.out,
+                    "{{\"service\":true,\"bits\":{},\"registered\":{},\"matched\":{},\"active\":{},\"busy\":",
+                    s.state,
+                    s.registered(),
+                    s.matched(),
+                    s.active()
+                )?;
+                match s.busy {
+                    Some(b) => write!(self.out, "{b}")?,
+                    None => self.raw("null")?,
+                }
+                self.raw(",\"busy_time_ns\":")?;
+                match s.busy_time_ns {
+                    Some(t) => write!(self.out, "{t}")?,
+                    None => self.raw("null")?,
+                }
+                self.raw("}")
+            }
+        }
+    }
+
+    fn dict(&mut self, pairs: &[(Text, Value)]) -> io::Result<()> {
+        self.raw("{")?;
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if i > 0 {
+                self.raw(",")?;
+            }
+            self.text(k)?;
+            self.raw(":")?;
+            self.value(v)?;
+        }
+        self.raw("}")
+    }
+
+    fn list(&mut self, items: &[Value]) -> io::Result<()> {
+        self.raw("[")?;
+        for (i, v) in items.iter().enumerate() {
+            if i > 0 {
+                self.raw(",")?;
+            }
+            self.value(v)?;
+        }
+        self.raw("]")
+    }
+
+    fn value(&mut self, v: &Value) -> io::Result<()> {
+        match v {
+            Value::Dict(pairs) => self.dict(pairs),
+            Value::Array(items) => self.list(items),
+            Value::Set(items) => {
+                self.raw("{\"$set\":")?;
+                self.list(items)?;
+                self.raw("}")
+            }
+            Value::String(t) => self.text(t),
+            Value::Integer(i) => {
+                let n = i.value();
+                if (-EXACT..=EXACT).contains(&n) {
+                    write!(self.out, "{n}")
+                } else {
+                    write!(self.out, "{{\"$int\":\"{n}\"}}")
+                }
+            }
+            Value::Bool(b) => self.raw(if *b { "true" } else { "false" }),
+            Value::Data(d) => {
+                self.raw("{\"$data\":\"")?;
+                for b in d.iter() {
+                    write!(self.out, "{b:02x}")?;
+                }
+                self.raw("\"}")
+            }
+            Value::Date(d) => {
+                if d.0.is_finite() && d.0.fract() == 0.0 {
+                    let iso = super::plist::iso_date(d.0).0;
+                    write!(self.out, "{{\"$date\":\"{iso}\"}}")
+                } else {
+                    self.raw("{\"$date\":")?;
+                    self.real(d.0)?;
+                    self.raw("}")
+                }
+            }
+            Value::Real(r) => self.real(*r),
+            Value::Raw { text, clipped } => {
+                self.raw("{\"$raw\":")?;
+                self.text(text)?;
+                write!(self.out, ",\"clipped\":{clipped}}}")
+            }
+        }
+    }
+
+    fn real(&mut self, r: f64) -> io::Result<()> {
+        if r.is_finite() {
+            write!(self.out, "{r:?}")
+        } else {
+            write!(self.out, "{{\"$real\":\"{r}\"}}")
+        }
+    }
 }

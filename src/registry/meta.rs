@@ -65,6 +65,8 @@ pub struct TextDialect {
     pub html_escaped: bool,
     /// Lines ended in CRLF.
     pub crlf: bool,
+    /// Printed with `-i` (classes as `Base:…:Leaf`).
+    pub inheritance: bool,
 }
 
 /// Where a truncated input stopped.

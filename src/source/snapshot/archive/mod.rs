@@ -1,0 +1,673 @@
+//! Reader of `ioreg -a` archives (XML or binary plists).
+//!
+//! Shapes read: a root dict (plain `ioreg -a`), an array of dicts (`-r`), and the `-r -t`
+//! form where an ancestor's `IORegistryEntryChildren` is a single dict. The plist events
+//! are consumed straight into the model (no intermediate `plist::Value`).
+//!
+//! Decisions where `ioreg` is silent:
+//! - The plane is IOService (`ioreg`'s default) unless an `ioscope:plane` key says otherwise;
+//!   `ioreg -a` records no plane.
+//! - Integers: negative values become signed 64-bit, others unsigned 64-bit (what `ioreg`
+//!   text prints); `IORegistryEntryID`, written by `ioreg` as a signed 64-bit number, is
+//!   taken as its 64-bit pattern.
+//! - An entry with none of `IOServiceState`/`IOServiceBusyState`/`IOServiceBusyTime` is a
+//!   plain registry entry (`ioreg` writes them for every IOService).
+//! - The top dict of a non-`-r` archive is the registry root (`ioreg` starts there).
+//! - IOKitTools-86…108 (2011–2019) wrote the entry's name into `IOObjectClass`. An archive
+//!   is taken to carry that bug when every entry with a class has `IOObjectClass` equal to
+//!   its name and there are at least two of them (or an entry named `Root` has class
+//!   `Root`). Then those classes are dropped (unknown) and a warning says so: an unknown
+//!   class is better than a wrong one. A class from a real `IOObjectInheritance` chain (two
+//!   or more classes) is kept. Archives written by ioscope (`ioscope:format`) are never
+//!   taken for buggy ones.
+//! - A synthetic key with an unexpected type is kept as an ordinary property, with a warning.
+//! - Keys starting with `ioscope:` restore what the `ioreg` format cannot hold (see [`keys`]).
+
+mod events;
+pub mod keys;
+
+use super::{Limits, ReadError};
+use crate::registry::{
+    Date, Entry, EntryId, IntRadix, Integer, Origin, Registry, ServiceInfo, ServiceState, Text,
+    Value,
+};
+use compact_str::CompactString;
+use events::Events;
+use plist::stream::OwnedEvent;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds from the Unix epoch to the Core Foundation epoch (2001-01-01).
+const CF_EPOCH_UNIX: f64 = 978_307_200.0;
+
+/// Reads an `ioreg -a` archive.
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
+    let mut b = Builder {
+        events: Events::new(bytes),
+        limits: *limits,
+        registry: Registry::new(),
+        plane: "IOService".to_owned(),
+        ours: false,
+        quirk: QuirkScan::default(),
+        report: None,
+        warnings: Vec::new(),
+        tops: Vec::new(),
+        links: Vec::new(),
+        name_overrides: Vec::new(),
+        location_overrides: Vec::new(),
+    };
+    b.registry.report.origin = Origin::IoregArchive;
+    b.document()?;
+    Ok(b.finish())
+}
+
+struct Builder<'a> {
+    events: Events<'a>,
+    limits: Limits,
+    registry: Registry,
+    plane: String,
+    /// Written by ioscope (an `ioscope:format` key was seen).
+    ours: bool,
+    quirk: QuirkScan,
+    report: Option<Value>,
+    warnings: Vec<String>,
+    /// Plane links, recorded in order and applied at the end (the plane's name may only be
+    /// known after its first entries).
+    tops: Vec<EntryId>,
+    links: Vec<(EntryId, EntryId)>,
+    name_overrides: Vec<(EntryId, Text)>,
+    location_overrides: Vec<(EntryId, Option<Text>)>,
+}
+
+/// Evidence for the 2011–2019 `IOObjectClass` = name bug.
+#[derive(Default)]
+struct QuirkScan {
+    /// Entries whose class came from `IOObjectClass` alone and equals their name.
+    equal: Vec<EntryId>,
+    /// Entries whose `IOObjectClass` differs from their name.
+    differ: usize,
+    root_named_root: bool,
+}
+
+/// Where a node sits: the top of the archive, or below a parent.
+#[derive(Clone, Copy)]
+enum Place {
+    Top { whole_registry: bool },
+    Child(EntryId),
+}
+
+/// What a node dict said besides its properties, applied when the dict ends.
+#[derive(Default)]
+struct Scratch {
+    name: Option<Text>,
+    location: Option<Text>,
+    class: Option<String>,
+    inheritance: Option<Vec<String>>,
+    state: Option<u64>,
+    busy: Option<u32>,
+    busy_time: Option<u64>,
+    plane_name_bytes: Option<Box<[u8]>>,
+    plane_location_bytes: Option<Box<[u8]>>,
+    own_name: Option<Box<[u8]>>,
+    own_location: Option<Option<Box<[u8]>>>,
+    is_root: Option<bool>,
+    service_unknown: bool,
+    id: Option<u64>,
+    retain: Option<u32>,
+    annotations: Vec<Value>,
+}
+
+impl Builder<'_> {
+    /// The top of the plist: one node dict, or an array of them. Returns the top entries.
+    fn document(&mut self) -> Result<(), ReadError> {
+        match self.events.expect("a dict or an array of dicts")? {
+            OwnedEvent::StartDictionary(_) => {
+                let place = Place::Top {
+                    whole_registry: true,
+                };
+                self.node(place, 1)?;
+            }
+            OwnedEvent::StartArray(_) => loop {
+                match self.events.expect("a dict or the end of the array")? {
+                    OwnedEvent::EndCollection => break,
+                    OwnedEvent::StartDictionary(_) => {
+                        let place = Place::Top {
+                            whole_registry: false,
+                        };
+                        self.node(place, 2)?;
+                    }
+                    other => return Err(self.unexpected("a registry entry dict", &other)),
+                }
+            },
+            other => return Err(self.unexpected("a dict or an array at the top", &other)),
+        }
+        if let Some(ev) = self.events.next()? {
+            return Err(self.unexpected("the end of the plist", &ev));
+        }
+        Ok(())
+    }
+
+    fn unexpected(&self, expected: &str, found: &OwnedEvent) -> ReadError {
+        self.events
+            .error(format!("expected {expected}, found {}", event_name(found)))
+    }
+
+    fn check_depth(&self, depth: usize) -> Result<(), ReadError> {
+        if depth > self.limits.max_depth {
+            return Err(self.events.error(format!(
+                "expected at most {} levels of nesting, found more",
+                self.limits.max_depth
+            )));
+        }
+        Ok(())
+    }
+
+    /// One registry entry dict (its `StartDictionary` already read).
+    fn node(&mut self, place: Place, depth: usize) -> Result<EntryId, ReadError> {
+        self.check_depth(depth)?;
+        if self.registry.len() >= self.limits.max_entries {
+            return Err(self.events.error(format!(
+                "expected at most {} entries, found more",
+                self.limits.max_entries
+            )));
+        }
+        let id = self.registry.add_entry(Entry::default());
+        match place {
+            Place::Top { .. } => self.tops.push(id),
+            Place::Child(parent) => self.links.push((parent, id)),
+        }
+        let mut s = Scratch::default();
+        loop {
+            let key = match self.events.expect("a key or the end of the entry dict")? {
+                OwnedEvent::EndCollection => break,
+                OwnedEvent::String(k) => k.into_owned(),
+                other => return Err(self.unexpected("a key", &other)),
+            };
+            if key == keys::CHILDREN {
+                self.children(id, depth)?;
+                continue;
+            }
+            let ev = self.events.expect("a value after a key")?;
+            let value = self.value(ev, depth + 1)?;
+            self.field(id, &mut s, key, value);
+        }
+        self.apply(id, s, place);
+        Ok(id)
+    }
+
+    /// `IORegistryEntryChildren`: an array of dicts, or one dict (`-r -t` ancestors).
+    fn children(&mut self, parent: EntryId, depth: usize) -> Result<(), ReadError> {
+        match self.events.expect("the children of an entry")? {
+            OwnedEvent::StartDictionary(_) => {
+                self.node(Place::Child(parent), depth + 1)?;
+            }
+            OwnedEvent::StartArray(_) => loop {
+                match self
+                    .events
+                    .expect("a child dict or the end of the children")?
+                {
+                    OwnedEvent::EndCollection => break,
+                    OwnedEvent::StartDictionary(_) => {
+                        self.node(Place::Child(parent), depth + 1)?;
+                    }
+                    other => return Err(self.unexpected("a child entry dict", &other)),
+                }
+            },
+            other => return Err(self.unexpected("an array or dict of children", &other)),
+        }
+        Ok(())
+    }
+
+    /// A property value (its first event already read).
+    fn value(&mut self, ev: OwnedEvent, depth: usize) -> Result<Value, ReadError> {
+        self.check_depth(depth)?;
+        Ok(match ev {
+            OwnedEvent::StartArray(_) => {
+                let mut items = Vec::new();
+                loop {
+                    match self.events.expect("a value or the end of the array")? {
+                        OwnedEvent::EndCollection => break,
+                        ev => items.push(self.value(ev, depth + 1)?),
+                    }
+                }
+                Value::Array(items)
+            }
+            OwnedEvent::StartDictionary(_) => {
+                let mut pairs = Vec::new();
+                loop {
+                    let key = match self.events.expect("a key or the end of the dict")? {
+                        OwnedEvent::EndCollection => break,
+                        OwnedEvent::String(k) => text(k.into_owned()),
+                        other => return Err(self.unexpected("a key", &other)),
+                    };
+                    let ev = self.events.expect("a value after a key")?;
+                    pairs.push((key, self.value(ev, depth + 1)?));
+                }
+                Value::Dict(pairs)
+            }
+            OwnedEvent::EndCollection => {
+                return Err(self
+                    .events
+                    .error("expected a value, found the end of a collection"));
+            }
+            OwnedEvent::Boolean(b) => Value::Bool(b),
+            OwnedEvent::Data(d) => Value::Data(d.into_owned().into_boxed_slice()),
+            OwnedEvent::Date(d) => Value::Date(cf_date(d)),
+            OwnedEvent::Integer(i) => Value::Integer(integer(i)),
+            OwnedEvent::Real(r) => Value::Real(r),
+            OwnedEvent::String(s) => Value::String(text(s.into_owned())),
+            OwnedEvent::Uid(u) => Value::Raw {
+                text: Text::from(format!("UID({})", u.get())),
+                clipped: false,
+            },
+            _ => Value::Raw {
+                text: Text::from("<unknown plist object>"),
+                clipped: false,
+            },
+        })
+    }
+
+    /// Files one key of a node dict: a synthetic key into the scratch, anything else as a property.
+    fn field(&mut self, id: EntryId, s: &mut Scratch, key: String, value: Value) {
+        if let Some(rest) = self.synthetic(s, &key, value) {
+            let key = match key.strip_prefix(keys::ESCAPED_KEY) {
+                Some(k) if self.ours => text(k.to_owned()),
+                _ => text(key),
+            };
+            self.registry.entry_mut(id).properties.push((key, rest));
+        }
+    }
+
+    /// Interprets a synthetic or `ioscope:` key; gives the value back if it is a property.
+    fn synthetic(&mut self, s: &mut Scratch, key: &str, value: Value) -> Option<Value> {
+        use keys::*;
+        if !SYNTHETIC.contains(&key) && !(key.starts_with(PREFIX) && !key.starts_with(ESCAPED_KEY))
+        {
+            return Some(value);
+        }
+        let ok = match (key, &value) {
+            (NAME, Value::String(t)) => put(&mut s.name, t.clone()),
+            (LOCATION, Value::String(t)) => put(&mut s.location, t.clone()),
+            (CLASS, Value::String(t)) => put(&mut s.class, t.to_string_lossy().into_owned()),
+            (INHERITANCE, Value::Array(items)) => {
+                let names: Option<Vec<String>> = items
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(t) => t.as_str().map(str::to_owned),
+                        _ => None,
+                    })
+                    .collect();
+                names.is_some_and(|n| put(&mut s.inheritance, n))
+            }
+            (ID, Value::Integer(i)) => put(&mut s.id, i.value() as i64 as u64),
+            (RETAIN, Value::Integer(i)) => {
+                u32::try_from(i.value()).is_ok_and(|n| put(&mut s.retain, n))
+            }
+            (STATE, Value::Integer(i)) => put(&mut s.state, i.value() as i64 as u64),
+            (BUSY, Value::Integer(i)) => {
+                u32::try_from(i.value()).is_ok_and(|n| put(&mut s.busy, n))
+            }
+            (BUSY_TIME, Value::Integer(i)) => put(&mut s.busy_time, i.value() as i64 as u64),
+            (FORMAT, Value::Integer(_)) => {
+                self.ours = true;
+                true
+            }
+            (PLANE, Value::String(t)) => {
+                self.plane = t.to_string_lossy().into_owned();
+                true
+            }
+            (REPORT, Value::Dict(_)) => {
+                self.report = Some(value);
+                return None;
+            }
+            (PLANE_NAME_BYTES, Value::Data(d)) => put(&mut s.plane_name_bytes, d.clone()),
+            (PLANE_LOCATION_BYTES, Value::Data(d)) => put(&mut s.plane_location_bytes, d.clone()),
+            (OWN_NAME, Value::Data(d)) => put(&mut s.own_name, d.clone()),
+            (OWN_LOCATION, Value::Data(d)) => put(&mut s.own_location, Some(d.clone())),
+            (OWN_LOCATION, Value::Bool(false)) => put(&mut s.own_location, None),
+            (IS_ROOT, Value::Bool(b)) => put(&mut s.is_root, *b),
+            (SERVICE, Value::String(t)) if t == "unknown" => {
+                s.service_unknown = true;
+                true
+            }
+            (ANNOTATIONS, Value::Array(_)) => {
+                if let Value::Array(items) = value {
+                    s.annotations = items;
+                }
+                return None;
+            }
+            _ => false,
+        };
+        if ok {
+            None
+        } else {
+            if SYNTHETIC.contains(&key) {
+                self.warn(format!(
+                    "{key} holds a {} (or appears twice); kept as a property",
+                    value.type_name()
+                ));
+            }
+            Some(value)
+        }
+    }
+
+    fn warn(&mut self, message: String) {
+        if self.warnings.len() < 20 {
+            self.warnings.push(message);
+        } else if self.warnings.len() == 20 {
+            self.warnings.push("more warnings left out".to_owned());
+        }
+    }
+
+    /// Applies what a node dict said once it has ended.
+    fn apply(&mut self, id: EntryId, s: Scratch, place: Place) {
+        let plane_name = match s.plane_name_bytes {
+            Some(b) => Text::from_bytes(&b),
+            None => s.name.unwrap_or_default(),
+        };
+        let plane_location = match s.plane_location_bytes {
+            Some(b) => Some(Text::from_bytes(&b)),
+            None => s.location,
+        };
+        let class = self.class_of(id, &plane_name, s.class, s.inheritance);
+        let state = if s.service_unknown {
+            ServiceState::Unknown
+        } else if s.state.is_some() || s.busy.is_some() || s.busy_time.is_some() {
+            ServiceState::Service(ServiceInfo {
+                state: s.state.unwrap_or(0),
+                busy: s.busy,
+                busy_time_ns: s.busy_time,
+            })
+        } else {
+            ServiceState::NotService
+        };
+        let top_of_registry = matches!(
+            place,
+            Place::Top {
+                whole_registry: true
+            }
+        );
+        let is_root = s.is_root.unwrap_or(!self.ours && top_of_registry);
+        let name = match s.own_name {
+            Some(own) => {
+                self.name_overrides.push((id, plane_name));
+                Text::from_bytes(&own)
+            }
+            None => plane_name,
+        };
+        let location = match s.own_location {
+            Some(own) => {
+                self.location_overrides.push((id, plane_location));
+                own.map(|b| Text::from_bytes(&b))
+            }
+            None => plane_location,
+        };
+        let mut bad_annotations = 0;
+        let entry = self.registry.entry_mut(id);
+        entry.name = name;
+        entry.location = location;
+        entry.class = class;
+        entry.id = s.id;
+        entry.retain = s.retain;
+        entry.state = state;
+        entry.is_root = is_root;
+        for a in &s.annotations {
+            if !annotate(&mut entry.properties, a) {
+                bad_annotations += 1;
+            }
+        }
+        entry.properties.shrink_to_fit();
+        if bad_annotations > 0 {
+            self.warn(format!(
+                "{bad_annotations} ioscope annotations did not fit their values"
+            ));
+        }
+    }
+
+    /// The class from `IOObjectInheritance` (base first) or `IOObjectClass`, noting evidence
+    /// of the name-in-class bug.
+    fn class_of(
+        &mut self,
+        id: EntryId,
+        name: &Text,
+        class: Option<String>,
+        inheritance: Option<Vec<String>>,
+    ) -> Option<crate::registry::ClassId> {
+        let chain = inheritance.unwrap_or_default();
+        let (leaf, only_class) = if chain.len() >= 2 {
+            (
+                self.registry
+                    .classes
+                    .intern_chain(chain.iter().map(String::as_str)),
+                false,
+            )
+        } else if let Some(single) = chain.first() {
+            (Some(self.registry.classes.intern(single)), true)
+        } else if let Some(c) = class {
+            (Some(self.registry.classes.intern(&c)), true)
+        } else {
+            (None, false)
+        };
+        if let (Some(c), true) = (leaf, only_class) {
+            let cname = self.registry.classes.name(c);
+            if cname.as_bytes() == name.as_bytes() {
+                self.quirk.equal.push(id);
+                self.quirk.root_named_root |= cname == "Root";
+            } else {
+                self.quirk.differ += 1;
+            }
+        }
+        leaf
+    }
+
+    /// Builds the plane, undoes the name-in-class bug, restores the report.
+    fn finish(mut self) -> Registry {
+        let plane = self.registry.plane_mut(&self.plane);
+        for &t in &self.tops {
+            plane.add_root(t);
+        }
+        for &(p, c) in &self.links {
+            plane.add_child(p, c);
+        }
+        for (id, n) in self.name_overrides.drain(..) {
+            plane.set_name_override(id, n);
+        }
+        for (id, l) in self.location_overrides.drain(..) {
+            plane.set_location_override(id, l);
+        }
+        let q = &self.quirk;
+        if !self.ours && q.differ == 0 && (q.equal.len() >= 2 || q.root_named_root) {
+            for &id in &q.equal {
+                self.registry.entry_mut(id).class = None;
+            }
+            self.warnings.push(format!(
+                "IOObjectClass holds entry names (ioreg 2011-2019 bug); {} classes left unknown",
+                q.equal.len()
+            ));
+        }
+        if let Some(Value::Dict(report)) = self.report.take() {
+            if self.ours {
+                report::restore(&mut self.registry.report, &report);
+            }
+        }
+        let raw: usize = self
+            .registry
+            .entries()
+            .flat_map(|(_, e)| e.properties.iter().map(|(_, v)| v.raw_count()))
+            .sum();
+        self.registry.report.raw_values = raw;
+        self.registry.report.warnings.extend(self.warnings);
+        self.registry
+    }
+}
+
+pub mod report;
+
+/// Sets `slot` if empty; false if it was already set (a repeated key stays a property).
+fn put<T>(slot: &mut Option<T>, value: T) -> bool {
+    if slot.is_some() {
+        return false;
+    }
+    *slot = Some(value);
+    true
+}
+
+fn text(s: String) -> Text {
+    Text::Utf8(CompactString::from(s))
+}
+
+/// A plist integer in the model: negative → signed 64-bit, otherwise unsigned 64-bit.
+fn integer(i: plist::Integer) -> Integer {
+    match (i.as_signed(), i.as_unsigned()) {
+        (Some(v), _) if v < 0 => Integer::signed(v, 64),
+        (_, Some(v)) => Integer::unsigned(v, 64),
+        (Some(v), None) => Integer::signed(v, 64),
+        (None, None) => Integer::unsigned(0, 64),
+    }
+}
+
+/// A plist date as seconds since 2001-01-01 UTC.
+fn cf_date(d: plist::Date) -> Date {
+    let t: SystemTime = d.into();
+    let unix = match t.duration_since(UNIX_EPOCH) {
+        Ok(after) => after.as_secs_f64(),
+        Err(before) => -before.duration().as_secs_f64(),
+    };
+    Date(unix - CF_EPOCH_UNIX)
+}
+
+fn event_name(ev: &OwnedEvent) -> &'static str {
+    match ev {
+        OwnedEvent::StartArray(_) => "an array",
+        OwnedEvent::StartDictionary(_) => "a dict",
+        OwnedEvent::EndCollection => "the end of a collection",
+        OwnedEvent::Boolean(_) => "a boolean",
+        OwnedEvent::Data(_) => "data",
+        OwnedEvent::Date(_) => "a date",
+        OwnedEvent::Integer(_) => "an integer",
+        OwnedEvent::Real(_) => "a real",
+        OwnedEvent::String(_) => "a string",
+        OwnedEvent::Uid(_) => "a UID",
+        _ => "an unknown plist object",
+    }
+}
+
+/// Applies one `ioscope:annotations` item; false if it does not fit.
+fn annotate(props: &mut [(Text, Value)], annotation: &Value) -> bool {
+    use keys::annotation as a;
+    let Value::Dict(fields) = annotation else {
+        return false;
+    };
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    let Some(Value::Array(path)) = field(a::PATH) else {
+        return false;
+    };
+    let path: Option<Vec<usize>> = path
+        .iter()
+        .map(|v| match v {
+            Value::Integer(i) => usize::try_from(i.value()).ok(),
+            _ => None,
+        })
+        .collect();
+    let Some((first, rest)) = path.as_deref().and_then(<[usize]>::split_first) else {
+        return false;
+    };
+    let Some((key, value)) = props.get_mut(*first).and_then(|p| in_pair(p, rest)) else {
+        return false;
+    };
+    let bytes = match field("bytes") {
+        Some(Value::Data(d)) => Some(d.clone()),
+        _ => None,
+    };
+    let flag = |name: &str| matches!(field(name), Some(Value::Bool(true)));
+    let Some(Value::String(kind)) = field(a::KIND) else {
+        return false;
+    };
+    match kind.as_str().unwrap_or("") {
+        a::INTEGER => {
+            let (Value::Integer(i), Some(Value::Integer(w))) = (&*value, field("width")) else {
+                return false;
+            };
+            let width = match w.value() {
+                8 => 8,
+                16 => 16,
+                32 => 32,
+                64 => 64,
+                _ => return false,
+            };
+            let v = i.value();
+            let mut n = if flag("signed") {
+                Integer::signed(v as i64, width)
+            } else {
+                Integer::unsigned(v as u64, width)
+            };
+            if flag("hex") {
+                n.radix = IntRadix::Hex;
+            }
+            *value = Value::Integer(n);
+        }
+        a::SET => match std::mem::replace(value, Value::Bool(false)) {
+            Value::Array(items) => *value = Value::Set(items),
+            other => {
+                *value = other;
+                return false;
+            }
+        },
+        a::RAW => {
+            let text = match (&bytes, &*value) {
+                (Some(b), _) => Text::from_bytes(b),
+                (None, Value::String(t)) => t.clone(),
+                _ => return false,
+            };
+            *value = Value::Raw {
+                text,
+                clipped: flag("clipped"),
+            };
+        }
+        a::STRING => match bytes {
+            Some(b) => *value = Value::String(Text::from_bytes(&b)),
+            None => return false,
+        },
+        a::KEY => match (bytes, key) {
+            (Some(b), Some(k)) => *k = Text::from_bytes(&b),
+            _ => return false,
+        },
+        a::DATE => match field("seconds") {
+            Some(Value::Real(secs)) => *value = Value::Date(Date(*secs)),
+            _ => return false,
+        },
+        _ => return false,
+    }
+    true
+}
+
+/// The key (if the path ends at a dict pair) and value the rest of a path leads to.
+fn in_pair<'a>(
+    pair: &'a mut (Text, Value),
+    rest: &[usize],
+) -> Option<(Option<&'a mut Text>, &'a mut Value)> {
+    match rest.split_first() {
+        None => Some((Some(&mut pair.0), &mut pair.1)),
+        Some((i, more)) => in_value(&mut pair.1, *i, more),
+    }
+}
+
+fn in_value<'a>(
+    value: &'a mut Value,
+    index: usize,
+    rest: &[usize],
+) -> Option<(Option<&'a mut Text>, &'a mut Value)> {
+    match value {
+        Value::Dict(pairs) => in_pair(pairs.get_mut(index)?, rest),
+        Value::Array(items) | Value::Set(items) => {
+            let item = items.get_mut(index)?;
+            match rest.split_first() {
+                None => Some((None, item)),
+                Some((i, more)) => in_value(item, *i, more),
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

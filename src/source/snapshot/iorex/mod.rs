@@ -1,0 +1,24 @@
+//! IORegistryExplorer `.ioreg` documents.
+//!
+//! A document is an NSKeyedArchiver binary plist whose root is a `RexDataStore`: the host
+//! name, the plane names and an array of `RexRegistryEntry` objects, each with its name,
+//! class chain, retain and busy counts, state flags, per-plane names, locations, parents and
+//! children, and its properties as an embedded XML property list.
+//!
+//! Layers: [`bplist`] decodes binary plist objects one at a time, [`keyed`] resolves the
+//! archive's `CF$UID` references and Foundation collections, [`props`] parses the embedded
+//! properties, and [`rex`] maps the Rex objects onto the registry model.
+
+mod bplist;
+mod keyed;
+mod props;
+mod rex;
+
+use super::{Limits, ReadError};
+use crate::registry::Registry;
+
+/// Reads an IORegistryExplorer document. Errors give the byte offset of the object at fault.
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
+    let archive = keyed::Archive::open(bytes)?;
+    rex::build(&archive, limits)
+}

@@ -1,0 +1,175 @@
+//! Splitting a dump into lines, and telling tree lines, block lines and blank lines apart.
+//!
+//! Works on bytes (dumps are not always UTF-8) with `memchr`, so a 2 MB line costs one scan.
+
+use std::borrow::Cow;
+
+/// One physical line, without its `\n` or `\r\n`.
+#[derive(Debug, Clone)]
+pub(super) struct Line<'a> {
+    pub text: Cow<'a, [u8]>,
+    /// 1-based.
+    pub number: usize,
+    /// Whether a line ending followed it (the last line of a truncated file has none).
+    pub terminated: bool,
+}
+
+/// A line cursor with one line of look-ahead.
+pub(super) struct Lines<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    number: usize,
+    html: bool,
+    peeked: Option<Option<Line<'a>>>,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(bytes: &'a [u8], html: bool) -> Self {
+        Lines {
+            bytes,
+            pos: 0,
+            number: 0,
+            html,
+            peeked: None,
+        }
+    }
+
+    fn read(&mut self) -> Option<Line<'a>> {
+        if self.pos >= self.bytes.len() {
+            return None;
+        }
+        let rest = &self.bytes[self.pos..];
+        let (mut text, terminated, advance) = match memchr::memchr(b'\n', rest) {
+            Some(n) => (&rest[..n], true, n + 1),
+            None => (rest, false, rest.len()),
+        };
+        if let Some(stripped) = text.strip_suffix(b"\r") {
+            text = stripped;
+        }
+        self.pos += advance;
+        self.number += 1;
+        let text = if self.html {
+            unescape_html(text)
+        } else {
+            Cow::Borrowed(text)
+        };
+        Some(Line {
+            text,
+            number: self.number,
+            terminated,
+        })
+    }
+
+    pub fn next_line(&mut self) -> Option<Line<'a>> {
+        match self.peeked.take() {
+            Some(line) => line,
+            None => self.read(),
+        }
+    }
+
+    pub fn peek(&mut self) -> Option<&Line<'a>> {
+        if self.peeked.is_none() {
+            let line = self.read();
+            self.peeked = Some(line);
+        }
+        self.peeked.as_ref().and_then(Option::as_ref)
+    }
+
+    /// The number of the last line handed out (or peeked).
+    pub fn last_number(&self) -> usize {
+        self.number
+    }
+}
+
+/// Whether the dump uses CRLF line endings (judged by its first line).
+pub(super) fn is_crlf(bytes: &[u8]) -> bool {
+    match memchr::memchr(b'\n', bytes) {
+        Some(n) => n > 0 && bytes[n - 1] == b'\r',
+        None => false,
+    }
+}
+
+/// Whether the dump was HTML-escaped (its first tree line shows `&lt;class`).
+pub(super) fn is_html_escaped(bytes: &[u8]) -> bool {
+    let Some(at) = memchr::memmem::find(bytes, b"+-o ") else {
+        return false;
+    };
+    let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |n| at + n);
+    memchr::memmem::find(&bytes[at..end], b"&lt;class").is_some()
+}
+
+/// Decodes `&lt;` `&gt;` `&amp;` `&quot;` `&apos;` and `&#N;` (others are left as they are).
+pub(super) fn unescape_html(text: &[u8]) -> Cow<'_, [u8]> {
+    if memchr::memchr(b'&', text).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(n) = memchr::memchr(b'&', &text[i..]) {
+        out.extend_from_slice(&text[i..i + n]);
+        i += n;
+        let (byte, len) = entity(&text[i..]).unwrap_or((b'&', 1));
+        out.push(byte);
+        i += len;
+    }
+    out.extend_from_slice(&text[i..]);
+    Cow::Owned(out)
+}
+
+fn entity(s: &[u8]) -> Option<(u8, usize)> {
+    const NAMED: [(&[u8], u8); 5] = [
+        (b"&lt;", b'<'),
+        (b"&gt;", b'>'),
+        (b"&amp;", b'&'),
+        (b"&quot;", b'"'),
+        (b"&apos;", b'\''),
+    ];
+    for (name, byte) in NAMED {
+        if s.starts_with(name) {
+            return Some((byte, name.len()));
+        }
+    }
+    let digits = s.strip_prefix(b"&#")?;
+    let end = digits.iter().take(4).position(|&c| c == b';')?;
+    let n: u32 = std::str::from_utf8(&digits[..end]).ok()?.parse().ok()?;
+    let byte = u8::try_from(n).ok().filter(u8::is_ascii)?;
+    Some((byte, end + 3))
+}
+
+/// Length of the leading tree bars: pairs of `"| "` or `"  "`.
+pub(super) fn bars_len(text: &[u8]) -> usize {
+    let mut i = 0;
+    while i + 1 < text.len() && (text[i] == b'|' || text[i] == b' ') && text[i + 1] == b' ' {
+        i += 2;
+    }
+    i
+}
+
+/// For a tree line (`| | +-o NAME …`): its depth (bar pairs before `+-o`) and where NAME starts.
+pub(super) fn tree_line(text: &[u8]) -> Option<(usize, usize)> {
+    let bars = bars_len(text);
+    text[bars..]
+        .starts_with(b"+-o ")
+        .then_some((bars / 2, bars + 4))
+}
+
+/// A line of nothing but tree bars and spaces (the line after a property block, or empty).
+pub(super) fn is_blank(text: &[u8]) -> bool {
+    text.iter().all(|&c| c == b' ' || c == b'|')
+}
+
+/// `IOService:` / `IODeviceTree:` on a line of its own: the plane of the trees that follow.
+pub(super) fn plane_header(text: &[u8]) -> Option<&str> {
+    let name = text.strip_suffix(b":")?;
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name[0].is_ascii_alphabetic()
+        && name
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.');
+    if ok {
+        std::str::from_utf8(name).ok()
+    } else {
+        None
+    }
+}

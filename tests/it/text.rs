@@ -1,0 +1,187 @@
+//! The `ioreg` text reader and writer on the shared corpus of real dumps.
+
+use crate::common::shared_corpus;
+use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::registry::{HeaderStyle, Registry};
+use ioscope::source::snapshot::{self, Format};
+use std::path::{Path, PathBuf};
+
+/// The text dumps of the corpus with the entry count PROVENANCE.md gives for each.
+fn text_dumps(dir: &Path) -> Vec<(PathBuf, usize)> {
+    let provenance = std::fs::read_to_string(dir.join("PROVENANCE.md")).expect("PROVENANCE.md");
+    let mut out = Vec::new();
+    for row in provenance.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let Some(file) = cells
+            .get(1)
+            .and_then(|c| c.strip_prefix('`')?.strip_suffix('`'))
+        else {
+            continue;
+        };
+        let Some(count) = row
+            .split(" lines containing '+-o '")
+            .next()
+            .filter(|_| row.contains("lines containing '+-o '"))
+            .and_then(|head| head.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+        else {
+            continue;
+        };
+        out.push((dir.join(file), count));
+    }
+    out
+}
+
+fn load(path: &Path) -> Registry {
+    snapshot::load_file(path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn name(path: &Path) -> &str {
+    path.file_name().and_then(|n| n.to_str()).unwrap_or("?")
+}
+
+#[test]
+fn every_text_dump_loads_with_provenance_entry_counts() {
+    let Some(dir) = shared_corpus() else {
+        eprintln!("shared corpus absent: skipped");
+        return;
+    };
+    let dumps = text_dumps(&dir);
+    assert_eq!(dumps.len(), 22, "text rows in PROVENANCE.md");
+    for (path, count) in dumps {
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(snapshot::detect(&bytes), Format::Text, "{}", name(&path));
+        let grep = bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| memchr::memmem::find(l, b"+-o ").is_some())
+            .count();
+        assert_eq!(grep, count, "{}: PROVENANCE count", name(&path));
+        let r = load(&path);
+        assert_eq!(r.len(), count, "{}", name(&path));
+        assert!(
+            r.report.warnings.is_empty(),
+            "{}: {:?}",
+            name(&path),
+            r.report.warnings
+        );
+        assert!(r.report.dialect.is_some());
+    }
+}
+
+fn corpus_file(dir: &Path, prefix: &str) -> PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| name(p).starts_with(prefix))
+        .unwrap_or_else(|| panic!("{prefix}* in the corpus"))
+}
+
+#[test]
+fn quirky_dumps_report_what_they_are() {
+    let Some(dir) = shared_corpus() else {
+        return;
+    };
+    let r = load(&corpus_file(&dir, "macbookpro8-3_"));
+    let t = r
+        .report
+        .truncated
+        .clone()
+        .expect("the truncated dump says so");
+    assert_eq!(t.position, "line 7823");
+    let last = r.entries().last().unwrap().1;
+    assert_eq!(last.name, "IOHIDSystem");
+    assert_eq!(r.report.clipped_lines, 125);
+    let d = r.report.dialect.unwrap();
+    assert!(d.crlf && d.hex);
+
+    let r = load(&corpus_file(&dir, "macpro4-1_10.5.7-9J61_ioreg-lx-html"));
+    assert_eq!(r.report.clipped_lines, 109);
+    assert!(r.report.dialect.unwrap().html_escaped);
+
+    // 12 lines end in `$` inside `-f` hex dumps: not clipping.
+    let r = load(&corpus_file(&dir, "macbookpro8-1-"));
+    assert_eq!(r.report.clipped_lines, 0);
+    assert!(r.report.truncated.is_none());
+
+    let r = load(&corpus_file(&dir, "macmini1-1_"));
+    assert_eq!(r.plane("IOService").unwrap().len(), 250);
+    assert_eq!(r.plane("IODeviceTree").unwrap().len(), 106);
+    assert_eq!(r.report.clipped_lines, 1);
+    assert_eq!(r.report.dialect.unwrap().header, HeaderStyle::RetainCount);
+
+    for dt in ["m1-macbookpro17-1", "macbookair3-1"] {
+        let r = load(&corpus_file(&dir, dt));
+        assert_eq!(r.planes().len(), 1);
+        assert!(r.plane("IODeviceTree").is_some(), "{dt}");
+    }
+    let r = load(&corpus_file(&dir, "m4pro-"));
+    assert_eq!(r.plane("IOService").unwrap().roots().len(), 1);
+    assert!(!r.is_registry_root(r.plane("IOService").unwrap().roots()[0]));
+}
+
+fn write_text(r: &Registry, plane: Option<&str>) -> Vec<u8> {
+    let sel = Selection {
+        plane: plane.map(str::to_owned),
+        ..Selection::default()
+    };
+    let mut out = Vec::new();
+    dump::write(r, &sel, DumpFormat::Text, &mut out).unwrap();
+    out
+}
+
+/// Dumps whose lines cannot come back exactly, and why.
+const NOT_REPRODUCIBLE: [(&str, &str); 2] = [
+    (
+        "macbookpro8-1-",
+        "`ioreg -f` smart formatting (hex dumps, PCI address layouts) is read, not written",
+    ),
+    (
+        "macbookpro8-3_",
+        "truncated: the cut-off siblings change the tree bars; clipped tree lines lose fields",
+    ),
+];
+
+#[test]
+fn unclipped_text_dumps_are_written_back_line_for_line() {
+    let Some(dir) = shared_corpus() else {
+        return;
+    };
+    let mut checked = 0;
+    for (path, _) in text_dumps(&dir) {
+        let file = name(&path);
+        if NOT_REPRODUCIBLE.iter().any(|(p, _)| file.starts_with(p)) {
+            continue;
+        }
+        let input = std::fs::read(&path).unwrap();
+        let r = load(&path);
+        let output = if file.starts_with("macmini1-1_") {
+            // Two `ioreg` runs in one file, each after a line naming its plane.
+            let mut out = Vec::new();
+            for plane in ["IOService", "IODeviceTree"] {
+                out.extend_from_slice(format!("{plane}:\n").as_bytes());
+                out.extend(write_text(&r, Some(plane)));
+            }
+            out
+        } else {
+            write_text(&r, None)
+        };
+        let expected = if file.starts_with("macpro4-1_10.5.7-9J61_ioreg-lx-html") {
+            // This zip member was cut just before the last line (the blank block line).
+            let mut e = input.clone();
+            e.extend_from_slice(b"          \n");
+            e
+        } else {
+            input
+        };
+        if output != expected {
+            let (o, e) = (
+                String::from_utf8_lossy(&output),
+                String::from_utf8_lossy(&expected),
+            );
+            let at = o.lines().zip(e.lines()).position(|(a, b)| a != b);
+            panic!("{file}: first differing line {at:?}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 20);
+}
