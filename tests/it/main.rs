@@ -4,5 +4,6 @@ mod common;
 mod dump;
 mod explain;
 mod pty;
+mod generate;
 mod text;
 mod tui;
