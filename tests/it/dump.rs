@@ -266,6 +266,7 @@ fn registry() -> impl Strategy<Value = Registry> {
                 properties: true,
                 html_escaped: false,
                 crlf: true,
+                inheritance: true,
             });
             r.report.host = host;
             r.report.clipped_lines = clipped;

@@ -3,7 +3,7 @@
 mod common;
 mod dump;
 mod explain;
-mod pty;
 mod generate;
+mod pty;
 mod text;
 mod tui;
