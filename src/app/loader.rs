@@ -17,7 +17,8 @@ pub enum Job {
 pub enum LoadEvent {
     Progress(WalkProgress),
     Done {
-        result: Result<Registry, String>,
+        /// Boxed: a registry is large, progress events are small and frequent.
+        result: Result<Box<Registry>, String>,
         /// The session, handed back after a walk.
         session: Option<Box<dyn LiveSession>>,
     },
@@ -37,18 +38,20 @@ pub fn spawn(job: Job) -> Receiver<LoadEvent> {
 pub fn run(job: Job, tx: &Sender<LoadEvent>) {
     let done = match job {
         Job::File(path) => LoadEvent::Done {
-            result: crate::source::snapshot::load_file(&path).map_err(|e| e.to_string()),
+            result: crate::source::snapshot::load_file(&path)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
             session: None,
         },
         Job::Sample => LoadEvent::Done {
-            result: Ok(super::sample::registry()),
+            result: Ok(Box::new(super::sample::registry())),
             session: None,
         },
         Job::Walk(mut session) => {
             let mut report = |p: WalkProgress| {
                 let _ = tx.send(LoadEvent::Progress(p));
             };
-            let result = session.walk(&mut report).map_err(|code| {
+            let result = session.walk(&mut report).map(Box::new).map_err(|code| {
                 format!(
                     "walking the registry failed: {}",
                     super::codes::describe(code)

@@ -193,7 +193,7 @@ impl App {
                         self.session = session;
                     }
                     match result {
-                        Ok(registry) => self.install(registry),
+                        Ok(registry) => self.install(*registry),
                         Err(e) if self.state.registry.is_empty() => self.fatal = Some(e),
                         Err(e) => self.state.message = Some(e),
                     }
