@@ -10,7 +10,6 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 pub enum Job {
     File(PathBuf),
     Walk(Box<dyn LiveSession>),
-    Sample,
 }
 
 /// What the loader reports.
@@ -41,10 +40,6 @@ pub fn run(job: Job, tx: &Sender<LoadEvent>) {
             result: crate::source::snapshot::load_file(&path)
                 .map(Box::new)
                 .map_err(|e| e.to_string()),
-            session: None,
-        },
-        Job::Sample => LoadEvent::Done {
-            result: Ok(Box::new(super::sample::registry())),
             session: None,
         },
         Job::Walk(mut session) => {

@@ -12,7 +12,6 @@ pub mod keymap;
 pub mod loader;
 pub mod props;
 pub mod restore;
-pub mod sample;
 pub mod search;
 pub mod state;
 pub mod tree_view;
@@ -37,7 +36,8 @@ const HOTPLUG_EVERY: Duration = Duration::from_secs(4);
 enum Origin {
     File(PathBuf),
     Session,
-    Sample,
+    /// Handed over in memory: a refresh has nothing to reload.
+    Memory,
 }
 
 /// The state plus the session, the loader and the timers.
@@ -65,7 +65,7 @@ impl App {
         let origin = if session.is_some() {
             Origin::Session
         } else {
-            Origin::Sample
+            Origin::Memory
         };
         let mut app = App::empty(source, origin, session);
         app.install(registry);
@@ -87,7 +87,7 @@ impl App {
         }
     }
 
-    /// An explorer that loads `file` (or walks `session`, or shows the sample) in the background.
+    /// An explorer that loads `file` (or walks `session`) in the background.
     pub fn start(
         file: Option<PathBuf>,
         session: Option<Box<dyn LiveSession>>,
@@ -104,7 +104,7 @@ impl App {
             ),
             (None, Some(s)) if s.label() == "live" => (SourceKind::Live, Origin::Session),
             (None, Some(_)) => (SourceKind::Demo, Origin::Session),
-            (None, None) => (SourceKind::Sample, Origin::Sample),
+            (None, None) => (SourceKind::Memory, Origin::Memory),
         };
         let has_session = session.is_some() && file.is_none();
         let mut app = App::empty(source, origin, if has_session { session } else { None });
@@ -121,11 +121,15 @@ impl App {
     fn begin_load(&mut self) {
         let job = match &self.origin {
             Origin::File(p) => Job::File(p.clone()),
-            Origin::Sample => Job::Sample,
             Origin::Session => match self.session.take() {
                 Some(s) => Job::Walk(s),
                 None => return,
             },
+            Origin::Memory => {
+                self.state.message =
+                    Some("nothing to reload: this registry was given in memory".into());
+                return;
+            }
         };
         let what = match &self.origin {
             Origin::File(p) => format!("reading {}", p.display()),

@@ -110,8 +110,8 @@ pub enum SourceKind {
     File(String),
     Demo,
     Live,
-    /// A small built-in registry (no kernel session available).
-    Sample,
+    /// A registry handed over in memory (tests, benchmarks): nothing to reload it from.
+    Memory,
 }
 
 impl SourceKind {
@@ -120,7 +120,7 @@ impl SourceKind {
             SourceKind::File(name) => name,
             SourceKind::Demo => "demo",
             SourceKind::Live => "live",
-            SourceKind::Sample => "sample",
+            SourceKind::Memory => "memory",
         }
     }
 }

@@ -90,7 +90,7 @@ fn handle_block<'a>(state: &'a State, id: EntryId, theme: &Theme, out: &mut Vec<
             Span::styled(
                 match state.source {
                     crate::app::SourceKind::File(_) => "saved dump: no live handles",
-                    _ => "built-in sample: no live handles (no kernel session)",
+                    _ => "no kernel session: no live handles",
                 },
                 theme.note,
             ),

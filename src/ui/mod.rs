@@ -37,18 +37,9 @@ pub fn run_explorer(cli: &Cli) -> anyhow::Result<ExitCode> {
         // Fail before taking over the screen when the file cannot even be opened.
         std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     }
-    let session = if cli.file.is_none() {
-        default_session()
-    } else {
-        None
-    };
+    let session = cli.file.is_none().then(crate::source::default_session);
     let app = crate::app::App::start(cli.file.clone(), session, cli.reprobe_ms, cli.demo_hotplug);
     terminal::run(app, Theme::from_env())
-}
-
-/// The live session on macOS, the simulated one elsewhere, when available.
-fn default_session() -> Option<Box<dyn crate::source::session::LiveSession>> {
-    None
 }
 
 /// Draws one frame from the state; returns where things were drawn.

@@ -3,6 +3,7 @@
 mod common;
 mod dump;
 mod explain;
+mod fixture;
 mod generate;
 mod pty;
 mod text;

@@ -108,7 +108,7 @@ impl Session {
 
 /// A small `ioreg -l` dump written by ioscope's own writer from the built-in sample.
 fn fixture(dir: &std::path::Path) -> std::path::PathBuf {
-    let registry = ioscope::app::sample::registry();
+    let registry = crate::fixture::registry();
     let mut out = Vec::new();
     ioscope::dump::write(
         &registry,

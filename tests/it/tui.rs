@@ -2,95 +2,16 @@
 //! behaviour checks of keys, mouse, search, refresh and sizes.
 
 use ioscope::app::{Action, App, SourceKind};
-use ioscope::registry::{Entry, EntryId, Registry};
+use ioscope::registry::{Entry, Registry};
 use ioscope::source::kernel::{HandleProbe, HandleState, KernReturn};
-use ioscope::source::session::{LabOp, LiveSession, WalkProgress};
+use ioscope::source::session::LiveSession;
 use ioscope::ui::{self, theme::Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
-use std::collections::BTreeMap;
-
-/// A small kernel stand-in: one handle per entry, counts that follow the lab rules.
-struct FakeSession {
-    registry: Registry,
-    handles: BTreeMap<EntryId, HandleProbe>,
-}
-
-impl FakeSession {
-    fn new(registry: Registry) -> Self {
-        let handles = registry
-            .entries()
-            .map(|(id, e)| {
-                let probe = HandleProbe {
-                    port: 0x1003 + 4 * id.0,
-                    send_refs: Ok(1),
-                    dead_refs: Err(KernReturn::INVALID_RIGHT),
-                    port_type: Ok(0x1_0000),
-                    kernel_retain: e.retain.unwrap_or(3) + 2,
-                    state: HandleState::Valid,
-                    last_error: None,
-                };
-                (id, probe)
-            })
-            .collect();
-        FakeSession { registry, handles }
-    }
-}
-
-impl LiveSession for FakeSession {
-    fn label(&self) -> &'static str {
-        "demo"
-    }
-    fn walk(&mut self, progress: &mut dyn FnMut(WalkProgress)) -> Result<Registry, KernReturn> {
-        progress(WalkProgress {
-            plane: 1,
-            planes: 1,
-            entries: self.registry.len(),
-        });
-        Ok(self.registry.clone())
-    }
-    fn probe(&mut self, entry: EntryId) -> Option<HandleProbe> {
-        self.handles.get(&entry).cloned()
-    }
-    fn probe_all(&mut self) -> Vec<(EntryId, HandleProbe)> {
-        self.handles.iter().map(|(k, v)| (*k, v.clone())).collect()
-    }
-    fn lab(&mut self, entry: EntryId, op: LabOp) -> Option<HandleProbe> {
-        let h = self.handles.get_mut(&entry)?;
-        match (op, h.state) {
-            (LabOp::Retain | LabOp::Obtain, HandleState::Valid) => {
-                h.send_refs = h.send_refs.map(|n| n + 1)
-            }
-            (LabOp::Release, HandleState::Valid) => {
-                let n = h.send_refs.unwrap_or(0) - 1;
-                if n == 0 {
-                    h.send_refs = Err(KernReturn::INVALID_NAME);
-                    h.state = HandleState::Released;
-                    h.kernel_retain = 0;
-                    h.last_error = Some((
-                        "IORegistryEntryGetRegistryEntryID".into(),
-                        KernReturn::MACH_SEND_INVALID_DEST,
-                    ));
-                } else {
-                    h.send_refs = Ok(n);
-                }
-            }
-            _ => {}
-        }
-        Some(h.clone())
-    }
-    fn toggle_plug(&mut self, entry: EntryId) -> Result<String, String> {
-        let h = self.handles.get_mut(&entry).ok_or("no handle")?;
-        h.state = HandleState::DeadName;
-        h.send_refs = Ok(0);
-        h.dead_refs = Ok(1);
-        Ok("unplugged".into())
-    }
-}
 
 fn sample() -> Registry {
-    ioscope::app::sample::registry()
+    crate::fixture::registry()
 }
 
 /// An app plus a test terminal; every action is followed by a frame, as in the real loop.
@@ -117,13 +38,29 @@ impl Harness {
             h,
         )
     }
+    /// The explorer on the simulated Mac, walked by the same walker as the live kernel.
     fn demo(w: u16, h: u16) -> Self {
-        let session = FakeSession::new(sample());
+        let mut session = ioscope::source::sim::demo_session();
+        let registry = session.walk(&mut |_| {}).expect("the demo kernel walks");
         Harness::new(
-            App::with_registry(SourceKind::Demo, sample(), Some(Box::new(session))),
+            App::with_registry(SourceKind::Demo, registry, Some(Box::new(session))),
             w,
             h,
         )
+    }
+    /// Selects the first entry named `name` through the `:` prompt (by its registry ID).
+    fn jump_to(&mut self, name: &str) -> &mut Self {
+        let r = &self.app.state.registry;
+        let id = r
+            .entries()
+            .find(|(_, e)| e.name == name)
+            .and_then(|(_, e)| e.id)
+            .unwrap_or_else(|| panic!("no entry named {name}"));
+        self.press(&[JumpStart])
+            .typed(&format!("{id:#x}"))
+            .press(&[Accept]);
+        assert_eq!(self.selected_name(), name);
+        self
     }
     fn draw(&mut self) {
         let (app, theme) = (&mut self.app, &self.theme);
@@ -312,28 +249,50 @@ fn dump_handle_block_says_why_there_is_none() {
     assert!(h.screen().contains("saved dump: no live handles"));
 }
 
+/// The probe of the selected entry's handle.
+fn selected_probe(h: &Harness) -> HandleProbe {
+    let id = h.app.state.selected_entry().unwrap();
+    h.app.state.probes[&id].clone()
+}
+
 #[test]
 fn lab_release_to_zero_turns_the_handle_stale() {
     let mut h = Harness::demo(120, 30);
-    h.press(&[JumpStart]).typed("0x100000300").press(&[Accept]);
+    h.jump_to("Magic Keyboard");
     assert!(h.screen().contains(" demo "), "the status bar says demo");
     insta::assert_snapshot!("lab_before_release", h.screen());
+    let before = selected_probe(&h);
+    assert_eq!(before.send_refs, Ok(1));
     h.press(&[Retain]);
+    let retained = selected_probe(&h);
     assert!(h.screen().contains("send refs 2"));
-    h.press(&[Release, Release]);
+    assert_eq!(retained.send_refs, Ok(2), "IOObjectRetain moves our urefs");
+    assert_eq!(
+        retained.kernel_retain, before.kernel_retain,
+        "…and not the kernel object's count"
+    );
+    h.press(&[Obtain]);
+    assert_eq!(
+        selected_probe(&h).port,
+        before.port,
+        "obtained again: same name"
+    );
+    assert_eq!(selected_probe(&h).send_refs, Ok(3));
+    h.press(&[Release, Release, Release]);
     let screen = h.screen();
     assert!(screen.contains("0x10000003"));
     assert!(screen.contains("MACH_SEND_INVALID_DEST"));
     assert!(screen.contains("1 stale"));
+    let after = selected_probe(&h);
+    assert_eq!(after.state, HandleState::Released);
+    assert_eq!(after.send_refs, Err(KernReturn::INVALID_NAME));
     insta::assert_snapshot!("lab_after_release", screen);
 }
 
 #[test]
 fn stale_rows_are_highlighted_in_the_error_colour() {
     let mut h = Harness::demo(120, 30);
-    h.press(&[JumpStart])
-        .typed("0x100000300")
-        .press(&[Accept, Release, Up]);
+    h.jump_to("Magic Keyboard").press(&[Release, Up]);
     insta::assert_snapshot!("stale_highlight", h.screen());
     let y = h.row_with("✗ Magic Keyboard");
     let buf = h.term.backend().buffer();
@@ -346,53 +305,76 @@ fn stale_rows_are_highlighted_in_the_error_colour() {
 #[test]
 fn handle_table_lists_stale_first_and_jumps() {
     let mut h = Harness::demo(120, 30);
-    h.press(&[JumpStart])
-        .typed("0x100000400")
-        .press(&[Accept, Release, Top, HandleTable]);
+    h.jump_to("USB2.0 Hub").press(&[Release, Top, HandleTable]);
     let screen = h.screen();
     insta::assert_snapshot!("handle_table", screen);
     let rows = ioscope::app::handles::rows(&h.app.state, Default::default());
     assert_eq!(
         h.app.state.registry.entry(rows[0].0).name,
-        "USB3.1 Hub",
+        "USB2.0 Hub",
         "stale first"
     );
     let hub_line = screen
         .lines()
-        .find(|l| l.contains("USB3.1 Hub") && l.contains("0x"))
+        .find(|l| l.contains("USB2.0 Hub") && l.contains("0x"))
         .unwrap();
     assert!(hub_line.contains("✗"), "stale marked: {hub_line}");
     h.press(&[SortNext, Accept]);
     assert!(!h.screen().contains("Handles:"));
-    assert_eq!(h.selected_name(), "USB3.1 Hub");
+    assert_eq!(h.selected_name(), "USB2.0 Hub");
 }
 
 #[test]
 fn unplug_makes_handles_dead_names() {
     let mut h = Harness::demo(120, 30);
-    h.press(&[JumpStart])
-        .typed("0x100000300")
-        .press(&[Accept, TogglePlug]);
+    h.jump_to("Magic Keyboard");
+    let device = h.app.state.selected_entry().unwrap();
+    h.press(&[TogglePlug]);
     assert!(h.screen().contains("dead name"));
-    assert!(h.screen().contains("1 stale"));
+    // The device and every service below it in the IOService plane now hold dead names.
+    let state = &h.app.state;
+    let plane = state.registry.plane("IOService").unwrap();
+    let mut subtree = vec![device];
+    let mut i = 0;
+    while i < subtree.len() {
+        subtree.extend(plane.children(subtree[i]).iter().copied());
+        i += 1;
+    }
+    assert!(subtree.len() > 1, "the keyboard has interfaces");
+    for id in &subtree {
+        let p = &state.probes[id];
+        assert_eq!(
+            p.state,
+            HandleState::DeadName,
+            "{}",
+            state.registry.entry(*id).name
+        );
+        assert_eq!(p.send_refs, Ok(0), "get_refs(SEND) on a dead name is 0");
+    }
+    let stale = state.probes.values().filter(|p| p.state.is_stale()).count();
+    assert!(stale >= subtree.len());
+    assert!(h.screen().contains(&format!("{stale} stale")));
 }
 
 #[test]
-fn refresh_keeps_expansion_and_selection() {
+fn refresh_keeps_expansion_selection_and_port_names() {
     let mut h = Harness::demo(120, 30);
-    h.press(&[JumpStart])
-        .typed("0x100000310")
-        .press(&[Accept, Refresh]);
-    for _ in 0..200 {
+    h.jump_to("Magic Keyboard");
+    let port = selected_probe(&h).port;
+    h.press(&[Refresh]);
+    for _ in 0..400 {
         if !h.app.is_loading() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
         h.app.poll();
     }
+    assert!(!h.app.is_loading(), "the walk finished");
     h.draw();
-    assert_eq!(h.selected_name(), "Keyboard / Boot");
-    assert!(h.screen().contains("Keyboard / Boot"));
+    assert_eq!(h.selected_name(), "Magic Keyboard");
+    assert!(h.screen().contains("Magic Keyboard"));
+    assert_eq!(selected_probe(&h).port, port, "a re-walk keeps our names");
+    assert_eq!(selected_probe(&h).send_refs, Ok(1), "…with one uref each");
 }
 
 #[test]
@@ -493,9 +475,7 @@ fn hostile_strings_are_drawn_escaped() {
 #[test]
 fn screenshot_svg() {
     let mut h = Harness::demo(120, 32);
-    h.press(&[JumpStart])
-        .typed("0x100000300")
-        .press(&[Accept, Release]);
+    h.jump_to("Magic Keyboard").press(&[Release]);
     let svg = ioscope::ui::svg::render(h.term.backend().buffer());
     assert!(svg.contains("MACH_SEND_INVALID_DEST"));
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/screenshot.svg");

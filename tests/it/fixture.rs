@@ -1,7 +1,7 @@
-//! A small built-in registry, shown when no FILE is given and no kernel session is
-//! available. It exercises every value type and a few planes.
+//! A small hand-written registry for tests that need a dump's worth of entries without
+//! a kernel: every value type and a few planes.
 
-use crate::registry::{Entry, EntryId, Integer, Registry, ServiceInfo, ServiceState, Value};
+use ioscope::registry::{Entry, EntryId, Integer, Registry, ServiceInfo, ServiceState, Value};
 
 fn service(busy: u32) -> ServiceState {
     ServiceState::Service(ServiceInfo {
@@ -142,7 +142,7 @@ pub fn registry() -> Registry {
             ),
             (
                 "sessionID",
-                Value::Date(crate::registry::Date(760_000_000.0)),
+                Value::Date(ioscope::registry::Date(760_000_000.0)),
             ),
             ("bMaxPacketSize0", Value::Real(64.0)),
         ],
