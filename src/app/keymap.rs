@@ -174,6 +174,7 @@ pub static KEYMAP: &[Binding] = &[
     ),
     b(P, &[code(C::Enter)], Action::Accept, "accept"),
     b(P, &[code(C::Esc)], Action::Back, "cancel"),
+    b(P, &[code(C::Up)], Action::Up, "recall the last search"),
     b(
         P,
         &[code(C::Backspace)],

@@ -112,6 +112,8 @@ fn value_text(v: &Value, out: &mut String) {
 /// The current query and its matches.
 pub struct Search {
     pub query: String,
+    /// The last accepted query: `/` opens an empty prompt, and ↑ there recalls this.
+    pub previous: String,
     /// The query the matches were computed for.
     matched_query: String,
     /// Matching entries of the current plane, in tree order.
@@ -125,6 +127,7 @@ impl Default for Search {
     fn default() -> Self {
         Search {
             query: String::new(),
+            previous: String::new(),
             matched_query: String::new(),
             matches: Vec::new(),
             is_match: Vec::new(),

@@ -239,12 +239,10 @@ fn keep_prop_visible(s: &mut State) {
 }
 
 fn start_prompt(s: &mut State, kind: PromptKind) {
-    let input = if kind == PromptKind::Search {
-        s.search.query.clone()
-    } else {
-        String::new()
+    s.mode = Mode::Prompt {
+        kind,
+        input: String::new(),
     };
-    s.mode = Mode::Prompt { kind, input };
 }
 
 fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) -> Vec<Effect> {
@@ -253,6 +251,7 @@ fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) ->
         Action::Backspace => {
             input.pop();
         }
+        Action::Up if kind == PromptKind::Search => input.clone_from(&s.search.previous),
         Action::Back => {
             if kind == PromptKind::Search {
                 s.search.query.clear();
@@ -299,6 +298,7 @@ fn accept(s: &mut State, kind: PromptKind, input: &str) {
         PromptKind::Search => {
             let n = s.search.matches().len();
             if !input.trim().is_empty() {
+                s.search.previous = input.to_string();
                 s.message = Some(format!("{n} matches for “{}”", input.trim()));
             }
         }

@@ -168,6 +168,51 @@ fn explorer_runs_in_a_real_terminal_and_restores_it() {
     assert!(!p.screen().hide_cursor(), "cursor shown again");
 }
 
+/// The demo as a user on Linux meets it: break a handle with `-`, unplug a device with `U`.
+#[test]
+fn demo_release_to_zero_and_unplug_flag_stale_handles() {
+    let Some(mut s) = Session::start(&[]) else {
+        return;
+    };
+    s.wait_for(" demo ");
+    s.wait_for("0 stale");
+    // Select the Magic Keyboard by searching for it, then release our only reference.
+    s.send("/");
+    s.send("Magic Keyboard");
+    s.send("\r");
+    s.wait_for("Name      Magic Keyboard");
+    s.wait_for("send refs 1");
+    s.send("-");
+    let screen = s.wait_for("MACH_SEND_INVALID_DEST");
+    assert!(
+        screen.contains("0x10000003"),
+        "decoded code shown:\n{screen}"
+    );
+    assert!(
+        screen.contains("1 stale"),
+        "status bar counts it:\n{screen}"
+    );
+    // Unplug another USB device: its handles turn into dead names.
+    s.send("/");
+    s.send("iPhone");
+    s.send("\r");
+    s.wait_for("Name      iPhone");
+    s.send("U");
+    let screen = s.wait_for("dead name");
+    let stale: usize = screen
+        .split(" stale")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no stale count on screen:\n{screen}"));
+    assert!(
+        stale > 2,
+        "the iPhone, its interfaces and user client are stale: {stale}"
+    );
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
 #[test]
 fn sigterm_restores_the_terminal() {
     let Some(mut s) = Session::start(&[]) else {

@@ -149,6 +149,18 @@ fn search_and_filter() {
     assert!(!h.screen().contains("disp0"), "non-matching branch hidden");
     h.press(&[Back]);
     assert!(h.screen().contains("disp0"), "Esc leaves filter mode");
+    // `/` opens an empty prompt; ↑ recalls the last accepted search.
+    h.press(&[SearchStart]);
+    assert_eq!(h.app.state.mode, prompt(""));
+    h.press(&[Up]);
+    assert_eq!(h.app.state.mode, prompt("usb"));
+}
+
+fn prompt(input: &str) -> ioscope::app::Mode {
+    ioscope::app::Mode::Prompt {
+        kind: ioscope::app::state::PromptKind::Search,
+        input: input.into(),
+    }
 }
 
 #[test]
