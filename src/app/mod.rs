@@ -18,19 +18,28 @@ pub mod tree_view;
 pub mod update;
 
 pub use action::Action;
-pub use state::{Focus, Mode, SourceKind, State};
+pub use state::{Flash, Focus, Mode, SourceKind, State};
 pub use update::{Effect, update};
 
 use crate::registry::{EntryId, Registry};
-use crate::source::session::{LabOp, LiveSession};
+use crate::source::session::{Change, LabOp, LiveSession};
 use loader::{Job, LoadEvent};
 use state::Loading;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 /// How often `--demo-hotplug` unplugs or replugs.
 const HOTPLUG_EVERY: Duration = Duration::from_secs(4);
+
+/// How long a new entry is drawn as new, and a terminated one lingers before the re-walk
+/// that notifications trigger removes it.
+pub const LINGER: Duration = Duration::from_millis(2500);
+
+/// Published entries need a walk to appear: wait this long so that a burst of
+/// notifications costs one walk.
+const PUBLISH_SETTLE: Duration = Duration::from_millis(200);
 
 /// Where a refresh reloads from.
 enum Origin {
@@ -53,6 +62,10 @@ pub struct App {
     last_probe: Instant,
     hotplug: Option<Instant>,
     probed_for: Option<EntryId>,
+    /// When live changes call for a re-walk.
+    rewalk_at: Option<Instant>,
+    /// Registry IDs published since the last walk: drawn as new once it lands.
+    published: Vec<u64>,
 }
 
 impl App {
@@ -84,6 +97,8 @@ impl App {
             last_probe: Instant::now(),
             hotplug: None,
             probed_for: None,
+            rewalk_at: None,
+            published: Vec::new(),
         }
     }
 
@@ -157,6 +172,7 @@ impl App {
         self.state.prop_expansion = old.prop_expansion;
         self.state.search.query = old.search.query.clone();
         self.state.geometry = old.geometry;
+        self.state.flashes = carry_flashes(old.flashes, &self.state.registry, &mut self.published);
         if let Some(keys) = self.remembered.take() {
             restore::restore(&mut self.state, &keys);
         }
@@ -216,6 +232,7 @@ impl App {
     }
 
     fn timers(&mut self) -> bool {
+        let now = Instant::now();
         let mut changed = false;
         if let Some(every) = self.reprobe {
             if self.last_probe.elapsed() >= every {
@@ -224,26 +241,70 @@ impl App {
             }
         }
         if let Some(at) = self.hotplug {
-            if at.elapsed() >= HOTPLUG_EVERY {
-                self.hotplug = Some(Instant::now());
-                if let Some(target) = self.hotplug_target() {
-                    self.toggle_plug(target);
-                    changed = true;
-                }
+            if now.duration_since(at) >= HOTPLUG_EVERY {
+                self.hotplug = Some(now);
+                self.demo_hotplug();
+                changed = true;
             }
+        }
+        if let Some(session) = self.session.as_mut() {
+            let changes = session.poll_changes();
+            changed |= self.note_changes(changes, true);
+        }
+        let flashes = self.state.flashes.len();
+        self.state
+            .flashes
+            .retain(|_, f| !matches!(f, Flash::New { until } if *until <= now));
+        changed |= self.state.flashes.len() != flashes;
+        if self.rewalk_at.is_some_and(|at| now >= at) {
+            self.rewalk_at = None;
+            self.refresh();
+            changed = true;
         }
         changed
     }
 
-    /// The first USB device in the registry (what `--demo-hotplug` unplugs).
-    fn hotplug_target(&self) -> Option<EntryId> {
-        let r = &self.state.registry;
-        r.entries()
-            .find(|(_, e)| {
-                e.class
-                    .is_some_and(|c| r.classes.conforms_to(c, "IOUSBHostDevice"))
-            })
-            .map(|(id, _)| id)
+    /// `--demo-hotplug`: unplugs or replugs the demo's USB flash drive.
+    fn demo_hotplug(&mut self) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        let result = session.demo_hotplug();
+        let changes = session.poll_changes();
+        self.state.message = Some(result.unwrap_or_else(|e| e));
+        self.probe_all();
+        self.note_changes(changes, true);
+    }
+
+    /// Marks live changes on screen and schedules the re-walk they call for. `linger`:
+    /// re-walk after [`LINGER`] even when only terminations came (notifications); without
+    /// it (the user's own `U`), terminated entries and their dead names stay until `r`.
+    fn note_changes(&mut self, changes: Vec<Change>, linger: bool) -> bool {
+        if changes.is_empty() {
+            return false;
+        }
+        let mut terminated = false;
+        for change in changes {
+            match change {
+                Change::Published { registry_id } => self.published.extend(registry_id),
+                Change::Terminated { registry_id } => {
+                    terminated = true;
+                    if let Some(id) = registry_id {
+                        self.state.flashes.insert(id, Flash::Gone);
+                    }
+                }
+            }
+        }
+        let delay = match (terminated, linger) {
+            (true, true) => Some(LINGER),
+            _ if !self.published.is_empty() => Some(PUBLISH_SETTLE),
+            _ => None,
+        };
+        if let Some(delay) = delay {
+            let due = Instant::now() + delay;
+            self.rewalk_at = Some(self.rewalk_at.map_or(due, |t| t.min(due)));
+        }
+        true
     }
 
     /// Applies an action and runs the effects that need the session. Returns the effects
@@ -317,8 +378,10 @@ impl App {
     fn toggle_plug(&mut self, id: EntryId) {
         let Some(session) = self.busy() else { return };
         let result = session.toggle_plug(id);
+        let changes = session.poll_changes();
         self.state.message = Some(result.unwrap_or_else(|e| e));
         self.probe_all();
+        self.note_changes(changes, false);
     }
 
     fn probe_all(&mut self) {
@@ -341,4 +404,26 @@ impl App {
             }
         }
     }
+}
+
+/// The flashes that still mean something after a walk: those of entries still in the
+/// registry, plus the entries published since the walk before, drawn as new for [`LINGER`].
+fn carry_flashes(
+    old: HashMap<u64, Flash>,
+    registry: &Registry,
+    published: &mut Vec<u64>,
+) -> HashMap<u64, Flash> {
+    if old.is_empty() && published.is_empty() {
+        return old;
+    }
+    let present: HashSet<u64> = registry.entries().filter_map(|(_, e)| e.id).collect();
+    let mut flashes: HashMap<u64, Flash> = old
+        .into_iter()
+        .filter(|(id, _)| present.contains(id))
+        .collect();
+    let until = Instant::now() + LINGER;
+    for id in published.drain(..).filter(|id| present.contains(id)) {
+        flashes.insert(id, Flash::New { until });
+    }
+    flashes
 }

@@ -1,10 +1,13 @@
 //! Keeping expansion and selection across a refresh: entries are remembered by
 //! registry entry ID (stable for the life of the kernel object), falling back to the
-//! path in the plane for entries without one (old dumps).
+//! path in the plane for entries without one (old dumps). The selection is remembered
+//! with its path and its ancestors too: a replugged device comes back under a new ID
+//! at the same path, and when an entry is gone its nearest surviving ancestor is selected.
 
 use super::state::{State, plane_at};
 use super::update::switch_plane;
 use crate::registry::{EntryId, Registry};
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -18,7 +21,8 @@ enum Key {
 pub struct Remembered {
     plane: String,
     expanded: Vec<Key>,
-    selected: Option<Key>,
+    /// The selection, then each ancestor up to the root; each by ID and by path.
+    selected: Vec<Vec<Key>>,
 }
 
 fn key_of(registry: &Registry, plane_index: usize, id: EntryId) -> Option<Key> {
@@ -28,6 +32,26 @@ fn key_of(registry: &Registry, plane_index: usize, id: EntryId) -> Option<Key> {
             .path_in(plane_at(registry, plane_index), id)
             .map(Key::Path),
     }
+}
+
+/// Every key `id` can be found again by: its registry ID and its path.
+fn keys_of(registry: &Registry, plane_index: usize, id: EntryId) -> Vec<Key> {
+    let path = registry.path_in(plane_at(registry, plane_index), id);
+    registry
+        .entry(id)
+        .id
+        .map(Key::Id)
+        .into_iter()
+        .chain(path.map(Key::Path))
+        .collect()
+}
+
+/// The selection and its ancestors in the plane, nearest first.
+fn selection_chain(s: &State) -> Vec<Vec<Key>> {
+    let plane = s.plane();
+    std::iter::successors(s.selected_entry(), |&id| plane.parent(id))
+        .map(|id| keys_of(&s.registry, s.plane, id))
+        .collect()
 }
 
 /// Remembers the plane, the expanded entries and the selection.
@@ -40,9 +64,7 @@ pub fn remember(s: &State) -> Remembered {
     Remembered {
         plane: s.plane().name().to_string(),
         expanded,
-        selected: s
-            .selected_entry()
-            .and_then(|id| key_of(&s.registry, s.plane, id)),
+        selected: selection_chain(s),
     }
 }
 
@@ -54,28 +76,29 @@ pub fn restore(s: &mut State, keys: &Remembered) {
         .entries()
         .filter_map(|(id, e)| e.id.map(|rid| (rid, id)))
         .collect();
-    let needs_paths = keys
-        .expanded
-        .iter()
-        .chain(&keys.selected)
-        .any(|k| matches!(k, Key::Path(_)));
-    let by_path: HashMap<String, EntryId> = if needs_paths {
-        let plane = plane_at(&s.registry, wanted);
-        plane
-            .walk()
-            .filter_map(|(id, _)| s.registry.path_in(plane, id).map(|p| (p, id)))
-            .collect()
-    } else {
-        HashMap::new()
+    // Paths cost a walk of the plane: built only when an ID does not answer.
+    let by_path: OnceCell<HashMap<String, EntryId>> = OnceCell::new();
+    let paths = || {
+        by_path.get_or_init(|| {
+            let plane = plane_at(&s.registry, wanted);
+            plane
+                .walk()
+                .filter_map(|(id, _)| s.registry.path_in(plane, id).map(|p| (p, id)))
+                .collect()
+        })
     };
     let find = |k: &Key| match k {
         Key::Id(rid) => by_id.get(rid).copied(),
-        Key::Path(p) => by_path.get(p).copied(),
+        Key::Path(p) => paths().get(p).copied(),
     };
-    let open: Vec<EntryId> = keys.expanded.iter().filter_map(find).collect();
+    let open: Vec<EntryId> = keys.expanded.iter().filter_map(&find).collect();
+    let selected = keys
+        .selected
+        .iter()
+        .find_map(|alternatives| alternatives.iter().find_map(&find));
     s.view.mark_expanded(open);
     switch_plane(s, wanted);
-    if let Some(id) = keys.selected.as_ref().and_then(find) {
+    if let Some(id) = selected {
         s.select_entry(id);
     }
 }

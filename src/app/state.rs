@@ -8,6 +8,7 @@ use crate::source::kernel::HandleProbe;
 use crate::source::session::WalkProgress;
 use std::collections::HashMap;
 use std::sync::LazyLock;
+use std::time::Instant;
 
 /// Which pane keys move in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -125,6 +126,15 @@ impl SourceKind {
     }
 }
 
+/// A live change drawn on an entry, as IORegistryExplorer flashes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flash {
+    /// First published since the walk before; drawn as new until `until`.
+    New { until: Instant },
+    /// Terminated: drawn as gone until a walk replaces the registry.
+    Gone,
+}
+
 /// A background load or walk in progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Loading {
@@ -186,6 +196,8 @@ pub struct State {
     pub has_handles: bool,
     /// The latest probe of each held handle.
     pub probes: HashMap<EntryId, HandleProbe>,
+    /// Live changes by registry entry ID (IDs survive a re-walk; [`EntryId`]s do not).
+    pub flashes: HashMap<u64, Flash>,
     /// A one-line message for the status line (copied, errors, lab results).
     pub message: Option<String>,
     pub loading: Option<Loading>,
@@ -217,6 +229,7 @@ impl State {
             details_scroll: 0,
             has_handles: false,
             probes: HashMap::new(),
+            flashes: HashMap::new(),
             message: None,
             loading: None,
             geometry: Geometry::default(),
@@ -257,6 +270,15 @@ impl State {
 
     pub fn is_stale(&self, id: EntryId) -> bool {
         self.probes.get(&id).is_some_and(|p| p.state.is_stale())
+    }
+
+    /// The live change shown on `id`, if any.
+    pub fn flash(&self, id: EntryId) -> Option<Flash> {
+        if self.flashes.is_empty() {
+            return None;
+        }
+        let registry_id = self.registry.entry(id).id?;
+        self.flashes.get(&registry_id).copied()
     }
 
     /// Visible tree rows (from the last frame; a sane default before the first).

@@ -3,7 +3,7 @@
 use super::sanitize::sanitize;
 use super::theme::Theme;
 use crate::app::codes;
-use crate::app::state::{Focus, State};
+use crate::app::state::{Flash, Focus, State};
 use crate::registry::{EntryId, ServiceState};
 use crate::source::kernel::HandleProbe;
 use ratatui::Frame;
@@ -70,6 +70,22 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
         }
         ServiceState::NotService => out.push(field(theme, "State", "not a service".into())),
         ServiceState::Unknown => {}
+    }
+    match state.flash(id) {
+        Some(Flash::New { .. }) => out.push(Line::from(vec![
+            Span::styled(format!("{:<9} ", "Change"), theme.label),
+            Span::styled("+ published since the last walk", theme.new),
+        ])),
+        Some(Flash::Gone) => out.push(Line::from(vec![
+            Span::styled(format!("{:<9} ", "Change"), theme.label),
+            Span::styled(
+                "− terminated: gone at the next walk (r)",
+                theme
+                    .gone
+                    .remove_modifier(ratatui::style::Modifier::CROSSED_OUT),
+            ),
+        ])),
+        None => {}
     }
     handle_block(state, id, theme, &mut out);
     out

@@ -17,6 +17,10 @@ pub struct Theme {
     pub selected_unfocused: Style,
     pub matched: Style,
     pub stale: Style,
+    /// An entry published since the last walk (live changes).
+    pub new: Style,
+    /// A terminated entry, lingering until the next walk.
+    pub gone: Style,
     pub error: Style,
     pub title: Style,
     pub title_focused: Style,
@@ -57,6 +61,8 @@ impl Theme {
             selected_unfocused: s.bg(Color::DarkGray).fg(Color::White),
             matched: s.fg(Color::Yellow).add_modifier(Modifier::BOLD),
             stale: s.fg(Color::Red).add_modifier(Modifier::BOLD),
+            new: s.fg(Color::Green).add_modifier(Modifier::BOLD),
+            gone: s.fg(Color::Magenta).add_modifier(Modifier::CROSSED_OUT),
             error: s.fg(Color::Red),
             title: s.fg(Color::Gray),
             title_focused: s.fg(Color::Cyan).add_modifier(Modifier::BOLD),
@@ -88,6 +94,8 @@ impl Theme {
             selected_unfocused: s.add_modifier(Modifier::REVERSED),
             matched: s.add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
             stale: s.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            new: s.add_modifier(Modifier::BOLD | Modifier::ITALIC),
+            gone: s.add_modifier(Modifier::CROSSED_OUT | Modifier::DIM),
             error: bold,
             title: s,
             title_focused: bold.add_modifier(Modifier::UNDERLINED),

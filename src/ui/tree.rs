@@ -2,7 +2,7 @@
 
 use super::sanitize::sanitize;
 use super::theme::Theme;
-use crate::app::state::{Focus, State};
+use crate::app::state::{Flash, Focus, State};
 use crate::app::tree_view::Row;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -107,7 +107,13 @@ fn row_line<'a>(state: &'a State, row: &Row, theme: &Theme) -> Line<'a> {
     };
     let stale = state.is_stale(row.id);
     let matched = state.search.is_match(row.id);
-    let label_style = if stale {
+    let flash = state.flash(row.id);
+    let label_style = if let Some(f) = flash {
+        match f {
+            Flash::New { .. } => theme.new,
+            Flash::Gone => theme.gone,
+        }
+    } else if stale {
         theme.stale
     } else if matched {
         theme.matched
@@ -127,6 +133,11 @@ fn row_line<'a>(state: &'a State, row: &Row, theme: &Theme) -> Line<'a> {
     ];
     if stale {
         spans.push(Span::styled("✗ ", theme.stale));
+    }
+    match flash {
+        Some(Flash::New { .. }) => spans.push(Span::styled("+ ", theme.new)),
+        Some(Flash::Gone) => spans.push(Span::styled("− ", theme.gone)),
+        None => {}
     }
     spans.push(Span::styled(
         sanitize(&registry.label_in(plane, row.id)).into_owned(),

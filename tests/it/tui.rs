@@ -1,7 +1,7 @@
 //! The explorer drawn into a `TestBackend`: insta snapshots of every screen, and
 //! behaviour checks of keys, mouse, search, refresh and sizes.
 
-use ioscope::app::{Action, App, SourceKind};
+use ioscope::app::{Action, App, Flash, SourceKind};
 use ioscope::registry::{Entry, Registry};
 use ioscope::source::kernel::{HandleProbe, HandleState, KernReturn};
 use ioscope::source::session::LiveSession;
@@ -83,6 +83,19 @@ impl Harness {
             self.press(&[Action::Input(c)]);
         }
         self
+    }
+    /// Polls the app (timers, background walks) and redraws until `done`; false after `limit`.
+    fn wait_until(&mut self, limit: std::time::Duration, done: impl Fn(&Harness) -> bool) -> bool {
+        let start = std::time::Instant::now();
+        while !done(self) {
+            if start.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            self.app.poll();
+            self.draw();
+        }
+        true
     }
     fn resize(&mut self, w: u16, h: u16) {
         self.term.backend_mut().resize(w, h);
@@ -366,6 +379,102 @@ fn unplug_makes_handles_dead_names() {
     let stale = state.probes.values().filter(|p| p.state.is_stale()).count();
     assert!(stale >= subtree.len());
     assert!(h.screen().contains(&format!("{stale} stale")));
+}
+
+#[test]
+fn unplugged_entries_linger_as_gone_and_a_replug_flashes_new() {
+    let mut h = Harness::demo(120, 30);
+    h.jump_to("Magic Keyboard");
+    let old_id = h
+        .app
+        .state
+        .registry
+        .entry(h.app.state.selected_entry().unwrap())
+        .id;
+    h.press(&[TogglePlug]);
+    assert!(
+        matches!(
+            h.app.state.flash(h.app.state.selected_entry().unwrap()),
+            Some(Flash::Gone)
+        ),
+        "terminated entries are marked gone"
+    );
+    assert!(h.screen().contains("− Magic Keyboard"), "{}", h.screen());
+    assert!(h.screen().contains("terminated: gone at the next walk"));
+    // The user's own unplug keeps the dead names on screen: no walk is scheduled.
+    let walked = h.wait_until(std::time::Duration::from_millis(400), |h| {
+        h.app.is_loading()
+    });
+    assert!(!walked, "no walk after the user's own unplug");
+    assert!(h.screen().contains("− Magic Keyboard"));
+    // Replugging publishes a new instance: a walk brings it in, drawn as new.
+    h.press(&[TogglePlug]);
+    let flashed = h.wait_until(std::time::Duration::from_secs(5), |h| {
+        h.screen().contains("+ Magic Keyboard")
+    });
+    assert!(
+        flashed,
+        "the replugged keyboard is drawn as new:\n{}",
+        h.screen()
+    );
+    let entry = h.app.state.selected_entry().unwrap();
+    assert_eq!(
+        h.selected_name(),
+        "Magic Keyboard",
+        "selection follows by path"
+    );
+    assert_ne!(
+        h.app.state.registry.entry(entry).id,
+        old_id,
+        "a new registry ID"
+    );
+    assert!(matches!(h.app.state.flash(entry), Some(Flash::New { .. })));
+    assert_eq!(
+        h.app.state.stale_count(),
+        0,
+        "the dead names went with the old entries"
+    );
+    // The flash fades after LINGER.
+    let faded = h.wait_until(ioscope::app::LINGER * 2, |h| {
+        !h.screen().contains("+ Magic Keyboard")
+    });
+    assert!(faded, "the new flash fades");
+}
+
+/// Notifications (the live path, here from the simulated kernel with a watch): terminated
+/// entries linger as gone, then a walk removes them; published ones come in as new.
+#[test]
+fn notifications_flash_changes_and_rewalk() {
+    use ioscope::source::kernel::{KernelSession, PlugControl};
+    let sim = std::sync::Arc::new(ioscope::source::sim::SimKernel::new());
+    let mut session = KernelSession::new(sim.clone(), ioscope::registry::Origin::Demo)
+        .with_watch()
+        .expect("the simulated kernel delivers notifications");
+    let registry = session.walk(&mut |_| {}).unwrap();
+    let app = App::with_registry(SourceKind::Demo, registry, Some(Box::new(session)));
+    let mut h = Harness::new(app, 120, 30);
+    let drive = ioscope::source::sim::machine::HOTPLUG_DEVICE;
+    h.jump_to(drive);
+    sim.toggle_demo_device().unwrap();
+    let gone = format!("− {drive}");
+    assert!(h.wait_until(std::time::Duration::from_secs(2), |h| {
+        h.screen().contains(&gone)
+    }));
+    // A watched service keeps its port (machPortHoldDestroy): no dead names.
+    assert_eq!(h.app.state.stale_count(), 0);
+    let removed = h.wait_until(ioscope::app::LINGER * 3, |h| {
+        !h.app.state.registry.entries().any(|(_, e)| e.name == drive)
+    });
+    assert!(removed, "the re-walk after the linger removes the drive");
+    sim.toggle_demo_device().unwrap();
+    let new = format!("+ {drive}");
+    assert!(
+        h.wait_until(std::time::Duration::from_secs(5), |h| h
+            .screen()
+            .contains(&new)),
+        "the replugged drive is drawn as new:\n{}",
+        h.screen()
+    );
 }
 
 #[test]
