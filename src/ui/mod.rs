@@ -27,15 +27,15 @@ pub const MIN_HEIGHT: u16 = 10;
 
 /// Opens the explorer on the source the command line names.
 pub fn run_explorer(cli: &Cli) -> anyhow::Result<ExitCode> {
+    if let Some(path) = &cli.file {
+        // Fail before taking over the screen when the file cannot even be opened.
+        std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
             "stdout is not a terminal, and the explorer needs one; to print or save the registry use `ioscope dump` \
              (e.g. `ioscope dump FILE --format text`)"
         );
-    }
-    if let Some(path) = &cli.file {
-        // Fail before taking over the screen when the file cannot even be opened.
-        std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     }
     let session = cli.file.is_none().then(crate::source::default_session);
     let app = crate::app::App::start(cli.file.clone(), session, cli.reprobe_ms, cli.demo_hotplug);
