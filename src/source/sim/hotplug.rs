@@ -86,22 +86,57 @@ impl State {
             }
         }
         for &v in victims {
-            let held = self
-                .objs
-                .entry(v)
-                .and_then(|e| e.service)
-                .is_some_and(|s| s.hold);
-            if self.objs.is_service(v) && !held {
-                for kind in [PortKind::Object, PortKind::Connect] {
-                    if let Some(p) = self.ports.existing(v, kind) {
-                        self.ports.destroy(p);
-                    }
-                }
+            if self.objs.is_service(v) {
+                self.destroy_user_references(v);
             }
         }
         for &v in victims {
             self.objs.detach_all(v);
         }
+    }
+
+    /// `IOUserClient::destroyUserReferences(victim)` (IOUserClient.cpp; rules §4).
+    ///
+    /// The object port goes unless a terminated notification held it
+    /// (`releasePortForObject(obj, IKOT_IOKIT_OBJECT)` checks `machPortHoldDestroy` for
+    /// IOService objects only). The connect port of a user client goes in any case: that
+    /// second half of `destroyUserReferences` looks the IKOT_IOKIT_CONNECT port up and
+    /// disables it without consulting the hold flag (user-client `mappings`, which would
+    /// keep it alive re-pointed at the mappings, are not modelled). An earlier version
+    /// of this function skipped both ports of a held service, which left a held user
+    /// client's connect port alive.
+    fn destroy_user_references(&mut self, service: ObjId) {
+        let held = self
+            .objs
+            .entry(service)
+            .and_then(|e| e.service)
+            .is_some_and(|s| s.hold);
+        let kinds: &[PortKind] = if held {
+            &[PortKind::Connect]
+        } else {
+            &[PortKind::Object, PortKind::Connect]
+        };
+        for &kind in kinds {
+            if let Some(p) = self.ports.existing(service, kind) {
+                self.ports.destroy(p);
+            }
+        }
+    }
+
+    /// MIG `io_service_close`: the connect port's user client is closed (here: terminated).
+    /// A stale name fails at `mach_msg` (`MACH_SEND_INVALID_DEST`); a port that is no
+    /// connect port gives a NULL client, `kIOReturnBadArgument`.
+    fn io_service_close(&mut self, connect: Port) -> KernReturn {
+        let port = match self.space.copyin_send(connect, &self.ports) {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        let rec = self.ports.get(port);
+        let (PortKind::Connect, Some(uc)) = (rec.kind, rec.object) else {
+            return KernReturn::IO_RETURN_BAD_ARGUMENT;
+        };
+        self.terminate(&[uc]);
+        KernReturn::SUCCESS
     }
 
     /// The device's IOService subtree plus the IOPower connections above its members.
@@ -206,20 +241,15 @@ impl SimKernel {
         Ok(st.send_connect(uc))
     }
 
-    /// `IOServiceClose(connect)`: `io_service_close` (the driver terminates its client)
-    /// then `IOObjectRelease(connect)`.
+    /// `IOServiceClose(connect)`: `kr = io_service_close(connect)` (the driver terminates its
+    /// client), then `IOObjectRelease(connect)` whatever `kr` was, and `kr` is returned
+    /// (IOKitLib.c). The release is unconditional: an earlier version returned early on a
+    /// failing `io_service_close` (dead name, object port) and so leaked the caller's uref.
     pub fn service_close(&self, connect: Port) -> KernReturn {
         let st = &mut *self.lock();
-        let port = match st.space.copyin_send(connect, &st.ports) {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
-        let rec = st.ports.get(port).clone();
-        let (PortKind::Connect, Some(uc)) = (rec.kind, rec.object) else {
-            return KernReturn::IO_RETURN_BAD_ARGUMENT;
-        };
-        st.terminate(&[uc]);
-        st.deallocate(connect)
+        let code = st.io_service_close(connect);
+        st.deallocate(connect);
+        code
     }
 
     /// Detaches a plain (non-service) entry from every plane, as a driver removing a
