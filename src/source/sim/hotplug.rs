@@ -180,6 +180,7 @@ impl State {
     fn replug(&mut self, slot: usize) -> PlugEvent {
         let s = self.devices.slots[slot].clone();
         let device = machine::plug(&mut self.objs, &s);
+        machine::join_power_tree(&mut self.objs, device);
         self.devices.slots[slot].current = Some(device);
         let fresh: Vec<ObjId> = self
             .objs
