@@ -1,1 +1,7 @@
+//! Tests of the simulated kernel against `mach-iokit-rules.md`, one concept per module.
+//! Expected values come from the rules document (cited per test), never from the sim.
 
+mod names;
+mod port_calls;
+mod refs;
+mod support;
