@@ -4,10 +4,11 @@
 use super::support::*;
 use crate::registry::{EntryId, Origin, Registry};
 use crate::source::kernel::{
-    HandleProbe, HandleState, IoKit, KernReturn, KernelSession, port_type, probe,
+    HandleProbe, HandleState, IoKit, KernReturn, KernelSession, Port, port_type, probe,
 };
 use crate::source::session::{LabOp, LiveSession};
 use crate::source::sim::SimKernel;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The last error every probe of a stale handle records (its MIG call).
@@ -78,90 +79,117 @@ fn probe_tells_valid_released_and_dead_apart() {
     assert_released_probe(&released);
 }
 
-/// A walked demo session and the `EntryId` of the entry with this registry ID.
-fn session_at(sim: &Arc<SimKernel>, registry_id: u64) -> (KernelSession<SimKernel>, EntryId) {
-    let mut session = KernelSession::new(sim.clone(), Origin::Demo).with_plug(sim.clone());
-    let registry: Registry = session.walk(&mut |_| {}).unwrap();
-    let entry = registry.find_by_id(registry_id).expect("walked");
-    (session, entry)
+/// A booted sim, the names it started with, a walked demo session over it, and the entry
+/// the lab works on with its registry ID.
+struct Lab {
+    sim: Arc<SimKernel>,
+    start: BTreeMap<Port, u32>,
+    session: KernelSession<SimKernel>,
+    entry: EntryId,
+    id: u64,
+}
+
+impl Lab {
+    /// The lab on the entry `pick` chooses (by registry ID) in a freshly booted sim.
+    fn on(pick: fn(&SimKernel) -> u64) -> Self {
+        let sim = boot();
+        let start = names(&sim);
+        let id = pick(&sim);
+        let mut session = KernelSession::new(sim.clone(), Origin::Demo).with_plug(sim.clone());
+        let registry: Registry = session.walk(&mut |_| {}).unwrap();
+        let entry = registry.find_by_id(id).expect("walked");
+        Lab {
+            sim,
+            start,
+            session,
+            entry,
+            id,
+        }
+    }
+
+    fn op(&mut self, op: LabOp) -> HandleProbe {
+        self.session.lab(self.entry, op).expect("a handle")
+    }
+
+    fn held(&self) -> u32 {
+        self.session.handles().get(self.entry).unwrap().held
+    }
+
+    fn port(&self) -> Port {
+        self.session.handles().get(self.entry).unwrap().port
+    }
+
+    /// The kernel count of the entry's object with one port (§1).
+    fn kernel(&self) -> u32 {
+        expected_kernel_count(&self.sim, self.id, 1)
+    }
+
+    /// Drops the session: the task is back to its boot names.
+    fn finish(self) {
+        assert_drop_restores(&self.sim, self.session, &self.start);
+    }
+}
+
+/// The registry ID of the device-tree node `efi` (not a service), found through the seam.
+fn efi_id(sim: &SimKernel) -> u64 {
+    let efi = walk_to(sim, DEVICE_TREE, &["/", "efi"]);
+    let id = sim.registry_entry_get_registry_entry_id(efi).unwrap();
+    release_n(sim, efi, 1);
+    id
 }
 
 #[test]
 fn lab_retain_release_and_obtain_move_urefs_not_the_kernel_count() {
-    let sim = boot();
-    let start = names(&sim);
-    let id = flash_drive(&sim);
-    let (mut session, entry) = session_at(&sim, id);
-    let kernel = expected_kernel_count(&sim, id, 1);
-    let port = session.handles().get(entry).unwrap().port;
-    let mut step = |op, urefs| {
-        let p = session.lab(entry, op).unwrap();
+    let mut lab = Lab::on(flash_drive);
+    let (port, kernel) = (lab.port(), lab.kernel());
+    for (op, urefs) in [
+        (LabOp::Retain, 2),
+        (LabOp::Obtain, 3),
+        (LabOp::Release, 2),
+        (LabOp::Release, 1),
+    ] {
+        let p = lab.op(op);
         assert_eq!(p.port, port, "{op:?} keeps the name");
         assert_valid_probe(&p, urefs, kernel);
         assert_eq!(p.last_error, None);
-    };
-    step(LabOp::Retain, 2);
-    step(LabOp::Obtain, 3);
-    step(LabOp::Release, 2);
-    step(LabOp::Release, 1);
-    assert_eq!(session.handles().get(entry).unwrap().held, 1);
-    drop(session);
-    assert_eq!(names(&sim), start);
+        assert_eq!(lab.held(), urefs);
+    }
+    lab.finish();
 }
 
 #[test]
 fn lab_release_to_zero_then_obtain_gives_a_new_name() {
-    let sim = boot();
-    let start = names(&sim);
-    let id = flash_drive(&sim);
-    let (mut session, entry) = session_at(&sim, id);
-    let old = session.handles().get(entry).unwrap().port;
-    let released = session.lab(entry, LabOp::Release).unwrap();
-    assert_released_probe(&released);
+    let mut lab = Lab::on(flash_drive);
+    let old = lab.port();
+    assert_released_probe(&lab.op(LabOp::Release));
     // Released names refuse both calls with KERN_INVALID_NAME (§4 table); the lab keeps
     // the count at 0 and the probe shows the handle stale.
     for op in [LabOp::Release, LabOp::Retain] {
-        let p = session.lab(entry, op).unwrap();
-        assert_released_probe(&p);
-        assert_eq!(session.handles().get(entry).unwrap().held, 0);
+        assert_released_probe(&lab.op(op));
+        assert_eq!(lab.held(), 0);
     }
-    let fresh = session.lab(entry, LabOp::Obtain).unwrap();
-    assert_ne!(fresh.port, old);
+    let fresh = lab.op(LabOp::Obtain);
     // LIFO reuse of the freed slot with generation + 4 (§2).
     assert_reused(old, fresh.port);
-    assert_valid_probe(&fresh, 1, expected_kernel_count(&sim, id, 1));
-    drop(session);
-    assert_eq!(names(&sim), start);
+    assert_valid_probe(&fresh, 1, lab.kernel());
+    lab.finish();
 }
 
 #[test]
 fn lab_on_a_dead_name_moves_dead_name_urefs() {
-    let sim = boot();
-    let start = names(&sim);
-    let id = flash_drive(&sim);
-    let (mut session, entry) = session_at(&sim, id);
-    session.toggle_plug(entry).unwrap();
-    let retained = session.lab(entry, LabOp::Retain).unwrap();
-    assert_dead_probe(&retained, 2);
-    let released = session.lab(entry, LabOp::Release).unwrap();
-    assert_dead_probe(&released, 1);
+    let mut lab = Lab::on(flash_drive);
+    lab.session.toggle_plug(lab.entry).unwrap();
+    assert_dead_probe(&lab.op(LabOp::Retain), 2);
+    assert_dead_probe(&lab.op(LabOp::Release), 1);
     // A terminated service cannot be obtained again.
-    let obtained = session.lab(entry, LabOp::Obtain).unwrap();
-    assert_dead_probe(&obtained, 1);
-    drop(session);
-    assert_eq!(names(&sim), start);
+    assert_dead_probe(&lab.op(LabOp::Obtain), 1);
+    lab.finish();
 }
 
 #[test]
 fn lab_obtain_of_a_plain_entry_iterates_its_parent() {
-    let sim = boot();
-    let start = names(&sim);
-    let efi = walk_to(&sim, DEVICE_TREE, &["/", "efi"]);
-    let id = sim.registry_entry_get_registry_entry_id(efi).unwrap();
-    release_n(&sim, efi, 1);
-    let (mut session, entry) = session_at(&sim, id);
-    let p = session.lab(entry, LabOp::Obtain).unwrap();
-    assert_valid_probe(&p, 2, expected_kernel_count(&sim, id, 1));
-    drop(session);
-    assert_eq!(names(&sim), start);
+    let mut lab = Lab::on(efi_id);
+    let p = lab.op(LabOp::Obtain);
+    assert_valid_probe(&p, 2, lab.kernel());
+    lab.finish();
 }

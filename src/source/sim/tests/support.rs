@@ -229,6 +229,13 @@ pub fn assert_dead(sim: &SimKernel, name: Port, urefs: u32) {
     assert_mig_fails(sim, name);
 }
 
+/// Drops whatever owns our handles (a session, a table) and checks that exactly the names
+/// of `start` are left, with the same types: everything it held was given back.
+pub fn assert_drop_restores<T>(sim: &SimKernel, owner: T, start: &BTreeMap<Port, u32>) {
+    drop(owner);
+    assert_eq!(names(sim), *start, "every name given back");
+}
+
 /// Releases a name `times` times, each `IOObjectRelease` succeeding.
 pub fn release_n(sim: &SimKernel, name: Port, times: u32) {
     for _ in 0..times {

@@ -10,6 +10,7 @@ use crate::source::kernel::{
 };
 use crate::source::session::{Change, LiveSession};
 use crate::source::sim::SimKernel;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
@@ -64,8 +65,7 @@ fn ten_refreshes_hold_the_name_count_and_dropping_returns_to_the_start() {
         assert_eq!(again.len(), first.len());
         assert_eq!(names(&sim), after_first, "same names, same types");
     }
-    drop(session);
-    assert_eq!(names(&sim), start);
+    assert_drop_restores(&sim, session, &start);
 }
 
 #[test]
@@ -86,8 +86,7 @@ fn unplug_and_replug_between_walks_release_the_vanished_handles() {
     assert_eq!(replugged.len(), before.len());
     assert!(replugged.find_by_id(replugged_event.published[0]).is_some());
     assert_one_name_per_entry(&sim, &session, &replugged, start.len());
-    drop(session);
-    assert_eq!(names(&sim), start);
+    assert_drop_restores(&sim, session, &start);
 }
 
 /// Where the [`Saboteur`] unplugs the armed device.
@@ -207,19 +206,20 @@ impl IoKit for Saboteur {
     }
 }
 
-/// Walks once cleanly, then unplugs the flash drive at `trap` during the second walk.
-/// Returns the session, the faulty walk and the runtime name count.
-fn sabotaged_walk(
-    trap: Trap,
-) -> (
+/// What a sabotaged walk leaves: the sim, the names before the session, the session, the
+/// faulty walk and the unplugged device's registry ID.
+type Sabotaged = (
     Arc<SimKernel>,
+    BTreeMap<Port, u32>,
     KernelSession<Saboteur>,
     Registry,
-    usize,
     u64,
-) {
+);
+
+/// Walks once cleanly, then unplugs the flash drive at `trap` during the second walk.
+fn sabotaged_walk(trap: Trap) -> Sabotaged {
     let sim = boot();
-    let runtime = names(&sim).len();
+    let start = names(&sim);
     let kit = Arc::new(Saboteur {
         sim: sim.clone(),
         armed: AtomicU64::new(0),
@@ -231,12 +231,13 @@ fn sabotaged_walk(
     kit.armed.store(device, Ordering::SeqCst);
     let faulty = walk(&mut session);
     assert_eq!(kit.armed.load(Ordering::SeqCst), 0, "the trap was sprung");
-    (sim, session, faulty, runtime, device)
+    (sim, start, session, faulty, device)
 }
 
 #[test]
 fn a_device_dying_under_iterator_next_fails_one_call_and_leaks_nothing() {
-    let (sim, mut session, faulty, runtime, device) = sabotaged_walk(Trap::Next);
+    let (sim, start, mut session, faulty, device) = sabotaged_walk(Trap::Next);
+    let runtime = start.len();
     // The walker read the ID of the name IOIteratorNext had just handed out: dead by then.
     let failed: Vec<_> = faulty
         .report
@@ -251,13 +252,13 @@ fn a_device_dying_under_iterator_next_fails_one_call_and_leaks_nothing() {
     let next = walk(&mut session);
     assert!(next.report.warnings.is_empty());
     assert_one_name_per_entry(&sim, &session, &next, runtime);
-    drop(session);
-    assert_eq!(names(&sim).len(), runtime);
+    assert_drop_restores(&sim, session, &start);
 }
 
 #[test]
 fn a_device_dying_under_its_child_iterator_leaks_nothing() {
-    let (sim, mut session, faulty, runtime, device) = sabotaged_walk(Trap::ChildIterator);
+    let (sim, start, mut session, faulty, device) = sabotaged_walk(Trap::ChildIterator);
+    let runtime = start.len();
     // The device was read before it died, so it is in this walk; its children are not
     // (the iterator skips detached entries), and its handle is now a dead name.
     assert!(faulty.find_by_id(device).is_some());
@@ -274,32 +275,35 @@ fn a_device_dying_under_its_child_iterator_leaks_nothing() {
     assert!(next.find_by_id(device).is_none());
     assert_released(&sim, h.port);
     assert_one_name_per_entry(&sim, &session, &next, runtime);
-    drop(session);
-    assert_eq!(names(&sim).len(), runtime);
+    assert_drop_restores(&sim, session, &start);
+}
+
+/// A booted sim, its names, and a walked session subscribed to notifications.
+fn watching_session() -> (
+    Arc<SimKernel>,
+    BTreeMap<Port, u32>,
+    KernelSession<SimKernel>,
+) {
+    let sim = boot();
+    let start = names(&sim);
+    let mut session = KernelSession::new(sim.clone(), Origin::Demo)
+        .with_watch()
+        .unwrap();
+    walk(&mut session);
+    (sim, start, session)
 }
 
 #[test]
 fn undelivered_notices_are_released_when_the_session_is_dropped() {
-    let sim = boot();
-    let start = names(&sim);
-    let mut session = KernelSession::new(sim.clone(), Origin::Demo)
-        .with_watch()
-        .unwrap();
-    walk(&mut session);
+    let (sim, start, session) = watching_session();
     sim.toggle_device(flash_drive(&sim)).unwrap();
     // Not polled: each terminated notice still owns a uref on its (held) name.
-    drop(session);
-    assert_eq!(names(&sim), start);
+    assert_drop_restores(&sim, session, &start);
 }
 
 #[test]
 fn polled_notices_are_released_and_held_services_go_with_the_next_walk() {
-    let sim = boot();
-    let start = names(&sim);
-    let mut session = KernelSession::new(sim.clone(), Origin::Demo)
-        .with_watch()
-        .unwrap();
-    walk(&mut session);
+    let (sim, start, mut session) = watching_session();
     let device = flash_drive(&sim);
     let event = sim.toggle_device(device).unwrap();
     let changes = session.poll_changes();
@@ -317,6 +321,5 @@ fn polled_notices_are_released_and_held_services_go_with_the_next_walk() {
     let next = walk(&mut session);
     assert_released(&sim, h.port);
     assert_one_name_per_entry(&sim, &session, &next, start.len());
-    drop(session);
-    assert_eq!(names(&sim), start);
+    assert_drop_restores(&sim, session, &start);
 }
