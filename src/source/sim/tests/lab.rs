@@ -193,3 +193,23 @@ fn lab_obtain_of_a_plain_entry_iterates_its_parent() {
     assert_valid_probe(&p, 2, lab.kernel());
     lab.finish();
 }
+
+#[test]
+fn a_walk_after_the_lab_keeps_the_counts_the_lab_set() {
+    // Released to zero: the next walk meets the entry under a new name and adopts it.
+    let mut lab = Lab::on(flash_drive);
+    let old = lab.port();
+    lab.op(LabOp::Release);
+    lab.session.walk(&mut |_| {}).unwrap();
+    // (The walk's iterators took the freed slot first: just a different, live name.)
+    assert_ne!(lab.port(), old);
+    assert_released(&lab.sim, old);
+    assert_live(&lab.sim, lab.port(), 1);
+    assert_eq!(lab.held(), 1);
+    // Retained: the walk's own reference is given back, the lab's extra one stays.
+    lab.op(LabOp::Retain);
+    lab.session.walk(&mut |_| {}).unwrap();
+    assert_live(&lab.sim, lab.port(), 2);
+    assert_eq!(lab.held(), 2);
+    lab.finish();
+}
