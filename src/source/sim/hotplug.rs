@@ -1,8 +1,8 @@
 //! Unplugging and replugging USB devices, user clients, and publish/terminate
 //! notifications.
 //!
-//! Unplugging terminates the device's IOService subtree (and its IOPower connections):
-//! every victim goes inactive, terminated notifications fire (a watcher *holds* the
+//! Unplugging terminates the device's IOService subtree (its IOPower connections are
+//! only detached, as `PMstop` does): every victim goes inactive, terminated notifications fire (a watcher *holds* the
 //! port: `setMachPortHoldDestroy`, IOUserClient.cpp:1031), then `destroyUserReferences`
 //! destroys the object and connect ports of each service not held, so our names for
 //! them turn into dead names on next use; then the victims are detached from every
@@ -139,10 +139,9 @@ impl State {
         KernReturn::SUCCESS
     }
 
-    /// The device's IOService subtree plus the IOPower connections above its members.
-    fn victims_of(&self, device: ObjId) -> Vec<ObjId> {
-        let mut victims = self.objs.subtree(SERVICE, device);
-        let conns: Vec<ObjId> = victims
+    /// The IOPowerConnections that link the members of `victims` into the power tree.
+    fn power_connections(&self, victims: &[ObjId]) -> Vec<ObjId> {
+        victims
             .iter()
             .filter_map(|&v| self.objs.entry(v)?.planes[POWER].parent)
             .filter(|&p| {
@@ -150,27 +149,36 @@ impl State {
                     .entry(p)
                     .is_some_and(|e| e.class == "IOPowerConnection")
             })
-            .collect();
-        victims.extend(conns);
-        victims
+            .collect()
     }
 
+    /// Unplugging: `terminatePhase1` terminates the device and its clients, i.e. its
+    /// IOService-plane subtree (rules §4 "Service termination"). The IOPowerConnections
+    /// that linked them into IOPower are not among those victims: `PMstop` →
+    /// `removePowerChild` only detaches each nub (IOServicePM.cpp), it never terminates
+    /// one, so no terminated notification fires for them and no `destroyUserReferences`
+    /// runs: like any detached entry, a name for one stays a live send right. (This used
+    /// to terminate the connections with the services, killing those names too.)
     fn unplug(&mut self, slot: usize) -> PlugEvent {
         let device = self.devices.slots[slot].current.take().expect("plugged in");
         let id = self.registry_id(device);
         self.devices.slots[slot].history.push(id);
-        let victims = self.victims_of(device);
-        let terminated = victims
+        let victims = self.objs.subtree(SERVICE, device);
+        let connections = self.power_connections(&victims);
+        let terminated: Vec<u64> = victims
             .iter()
             .filter(|&&v| self.objs.is_service(v))
             .map(|&v| self.registry_id(v))
             .collect();
         self.terminate(&victims);
+        for c in connections {
+            self.objs.detach_all(c);
+        }
         PlugEvent {
             description: format!(
                 "unplugged {} (id {id:#x}): {} services terminated",
                 self.devices.slots[slot].spec.name,
-                victims.len()
+                terminated.len()
             ),
             terminated,
             published: Vec::new(),

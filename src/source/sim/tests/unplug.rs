@@ -3,6 +3,7 @@
 //! names, which keep their urefs and can still be retained and released.
 
 use super::support::*;
+use crate::registry::ServiceInfo;
 use crate::source::kernel::{IoKit, KernReturn, PlugControl, port_type, right};
 
 #[test]
@@ -15,13 +16,9 @@ fn unplug_turns_every_name_in_the_subtree_into_a_dead_name() {
     // The device twice: its name carries 2 urefs into death.
     assert_eq!(lookup(&sim, device), held[0]);
     let event = sim.toggle_device(device).unwrap();
-    // Terminated: the IOService subtree in pre-order, then the IOPowerConnections that
-    // linked its members into the power tree (services too).
-    assert_eq!(event.terminated[..subtree.len()], subtree[..]);
-    assert!(event.terminated.len() > subtree.len());
-    for &extra in &event.terminated[subtree.len()..] {
-        assert_eq!(class_of(&sim, extra), "IOPowerConnection");
-    }
+    // Terminated: the device and its clients, the IOService subtree in pre-order (§4
+    // "terminates the provider and its clients").
+    assert_eq!(event.terminated, subtree);
     for &name in &held[1..] {
         assert_dead(&sim, name, 1);
     }
@@ -118,4 +115,36 @@ fn entries_outside_the_subtree_are_untouched() {
     assert_live(&sim, keyboard, 1);
     assert_live(&sim, root, 1);
     assert_eq!(sim.object_get_class(keyboard), Ok("IOUSBHostDevice".into()));
+}
+
+#[test]
+fn power_connections_are_detached_not_terminated() {
+    // PMstop → removePowerChild only detaches the IOPowerConnection nubs; they are no
+    // termination victims, so our names for them stay live (like any detached entry).
+    let sim = boot();
+    let device = flash_drive(&sim);
+    let dev = lookup(&sim, device);
+    let iter = sim
+        .registry_entry_get_child_iterator(dev, "IOPower")
+        .unwrap();
+    let nub = sim.iterator_next(iter);
+    release_n(&sim, iter, 1);
+    assert_eq!(sim.object_get_class(nub), Ok("IOPowerConnection".into()));
+    let event = sim.toggle_device(device).unwrap();
+    assert!(
+        event
+            .terminated
+            .iter()
+            .all(|&id| class_of(&sim, id) != "IOPowerConnection")
+    );
+    assert_dead(&sim, dev, 1);
+    assert_live(&sim, nub, 1);
+    assert_eq!(sim.object_get_class(nub), Ok("IOPowerConnection".into()));
+    let busy = sim.service_get_busy_state_and_time(nub).unwrap();
+    assert_eq!(busy.state & ServiceInfo::INACTIVE, 0, "not terminated");
+    assert_eq!(
+        sim.registry_entry_get_path(nub, "IOPower"),
+        Err(KernReturn::IO_RETURN_BAD_ARGUMENT),
+        "detached"
+    );
 }

@@ -77,12 +77,32 @@ fn unplug_and_replug_between_walks_release_the_vanished_handles() {
     let device = flash_drive(&sim);
     let event = sim.toggle_device(device).unwrap();
     let unplugged = walk(&mut session);
-    assert_eq!(unplugged.len(), before.len() - event.terminated.len());
+    // Gone: the terminated services, and the IOPowerConnections PMstop detached.
+    let vanished: Vec<(u64, &str)> = before
+        .entries()
+        .filter(|(_, e)| unplugged.find_by_id(e.id.unwrap()).is_none())
+        .map(|(i, e)| (e.id.unwrap(), before.class_name(i).unwrap()))
+        .collect();
+    assert!(
+        event
+            .terminated
+            .iter()
+            .all(|id| vanished.iter().any(|v| v.0 == *id))
+    );
+    let detached = vanished
+        .iter()
+        .filter(|(id, _)| !event.terminated.contains(id));
+    assert!(detached.clone().count() > 0);
+    assert!(
+        detached
+            .clone()
+            .all(|&(_, class)| class == "IOPowerConnection")
+    );
+    assert_eq!(unplugged.len() + vanished.len(), before.len());
     assert_one_name_per_entry(&sim, &session, &unplugged, start.len());
-    assert!(unplugged.find_by_id(device).is_none());
     let replugged_event = sim.toggle_device(device).unwrap();
     let replugged = walk(&mut session);
-    // Replugging publishes the device's services and the new power connections.
+    // The device comes back whole: its services and their power connections.
     assert_eq!(replugged.len(), before.len());
     assert!(replugged.find_by_id(replugged_event.published[0]).is_some());
     assert_one_name_per_entry(&sim, &session, &replugged, start.len());
