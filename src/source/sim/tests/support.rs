@@ -78,8 +78,8 @@ pub fn lookup(sim: &SimKernel, registry_id: u64) -> Port {
     name
 }
 
-/// Every object a name is for, in IOService-plane pre-order below `registry_id` (the
-/// device's termination victims that are services), as registry IDs.
+/// The services of the IOService-plane subtree at `registry_id`, in pre-order, as registry
+/// IDs: for a device, exactly what unplugging terminates (read below the seam).
 pub fn service_subtree(sim: &SimKernel, registry_id: u64) -> Vec<u64> {
     let st = sim.lock();
     let top = st.objs.by_registry_id(registry_id).expect("known id");
