@@ -242,6 +242,23 @@ impl<K: IoKit + ?Sized + 'static> KernelSession<K> {
     }
 }
 
+impl<K: IoKit + ?Sized + 'static> Drop for KernelSession<K> {
+    /// Unsubscribes, then gives back the reference each notice not yet polled carries
+    /// (every notice is a new uref on its service's name). Without this, dropping a
+    /// watching session after an unplug left one uref per terminated service behind.
+    /// The handle table (a field) releases its own handles after this runs.
+    fn drop(&mut self) {
+        if let Some((guard, rx)) = self.watch.take() {
+            drop(guard);
+            for notice in rx.try_iter() {
+                let (ServiceNotice::FirstPublished(port) | ServiceNotice::Terminated(port)) =
+                    notice;
+                self.table.kit().object_release(port);
+            }
+        }
+    }
+}
+
 impl<K: IoKit + ?Sized + 'static> LiveSession for KernelSession<K> {
     fn label(&self) -> &'static str {
         match self.origin {

@@ -1,8 +1,8 @@
 //! Unplugging and replugging USB devices, user clients, and publish/terminate
 //! notifications.
 //!
-//! Unplugging terminates the device's IOService subtree (and its IOPower connections):
-//! every victim goes inactive, terminated notifications fire (a watcher *holds* the
+//! Unplugging terminates the device's IOService subtree (its IOPower connections are
+//! only detached, as `PMstop` does): every victim goes inactive, terminated notifications fire (a watcher *holds* the
 //! port: `setMachPortHoldDestroy`, IOUserClient.cpp:1031), then `destroyUserReferences`
 //! destroys the object and connect ports of each service not held, so our names for
 //! them turn into dead names on next use; then the victims are detached from every
@@ -86,17 +86,8 @@ impl State {
             }
         }
         for &v in victims {
-            let held = self
-                .objs
-                .entry(v)
-                .and_then(|e| e.service)
-                .is_some_and(|s| s.hold);
-            if self.objs.is_service(v) && !held {
-                for kind in [PortKind::Object, PortKind::Connect] {
-                    if let Some(p) = self.ports.existing(v, kind) {
-                        self.ports.destroy(p);
-                    }
-                }
+            if self.objs.is_service(v) {
+                self.destroy_user_references(v);
             }
         }
         for &v in victims {
@@ -104,10 +95,53 @@ impl State {
         }
     }
 
-    /// The device's IOService subtree plus the IOPower connections above its members.
-    fn victims_of(&self, device: ObjId) -> Vec<ObjId> {
-        let mut victims = self.objs.subtree(SERVICE, device);
-        let conns: Vec<ObjId> = victims
+    /// `IOUserClient::destroyUserReferences(victim)` (IOUserClient.cpp; rules §4).
+    ///
+    /// The object port goes unless a terminated notification held it
+    /// (`releasePortForObject(obj, IKOT_IOKIT_OBJECT)` checks `machPortHoldDestroy` for
+    /// IOService objects only). The connect port of a user client goes in any case: that
+    /// second half of `destroyUserReferences` looks the IKOT_IOKIT_CONNECT port up and
+    /// disables it without consulting the hold flag (user-client `mappings`, which would
+    /// keep it alive re-pointed at the mappings, are not modelled). An earlier version
+    /// of this function skipped both ports of a held service, which left a held user
+    /// client's connect port alive.
+    fn destroy_user_references(&mut self, service: ObjId) {
+        let held = self
+            .objs
+            .entry(service)
+            .and_then(|e| e.service)
+            .is_some_and(|s| s.hold);
+        let kinds: &[PortKind] = if held {
+            &[PortKind::Connect]
+        } else {
+            &[PortKind::Object, PortKind::Connect]
+        };
+        for &kind in kinds {
+            if let Some(p) = self.ports.existing(service, kind) {
+                self.ports.destroy(p);
+            }
+        }
+    }
+
+    /// MIG `io_service_close`: the connect port's user client is closed (here: terminated).
+    /// A stale name fails at `mach_msg` (`MACH_SEND_INVALID_DEST`); a port that is no
+    /// connect port gives a NULL client, `kIOReturnBadArgument`.
+    fn io_service_close(&mut self, connect: Port) -> KernReturn {
+        let port = match self.space.copyin_send(connect, &self.ports) {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        let rec = self.ports.get(port);
+        let (PortKind::Connect, Some(uc)) = (rec.kind, rec.object) else {
+            return KernReturn::IO_RETURN_BAD_ARGUMENT;
+        };
+        self.terminate(&[uc]);
+        KernReturn::SUCCESS
+    }
+
+    /// The IOPowerConnections that link the members of `victims` into the power tree.
+    fn power_connections(&self, victims: &[ObjId]) -> Vec<ObjId> {
+        victims
             .iter()
             .filter_map(|&v| self.objs.entry(v)?.planes[POWER].parent)
             .filter(|&p| {
@@ -115,27 +149,36 @@ impl State {
                     .entry(p)
                     .is_some_and(|e| e.class == "IOPowerConnection")
             })
-            .collect();
-        victims.extend(conns);
-        victims
+            .collect()
     }
 
+    /// Unplugging: `terminatePhase1` terminates the device and its clients, i.e. its
+    /// IOService-plane subtree (rules §4 "Service termination"). The IOPowerConnections
+    /// that linked them into IOPower are not among those victims: `PMstop` →
+    /// `removePowerChild` only detaches each nub (IOServicePM.cpp), it never terminates
+    /// one, so no terminated notification fires for them and no `destroyUserReferences`
+    /// runs: like any detached entry, a name for one stays a live send right. (This used
+    /// to terminate the connections with the services, killing those names too.)
     fn unplug(&mut self, slot: usize) -> PlugEvent {
         let device = self.devices.slots[slot].current.take().expect("plugged in");
         let id = self.registry_id(device);
         self.devices.slots[slot].history.push(id);
-        let victims = self.victims_of(device);
-        let terminated = victims
+        let victims = self.objs.subtree(SERVICE, device);
+        let connections = self.power_connections(&victims);
+        let terminated: Vec<u64> = victims
             .iter()
             .filter(|&&v| self.objs.is_service(v))
             .map(|&v| self.registry_id(v))
             .collect();
         self.terminate(&victims);
+        for c in connections {
+            self.objs.detach_all(c);
+        }
         PlugEvent {
             description: format!(
                 "unplugged {} (id {id:#x}): {} services terminated",
                 self.devices.slots[slot].spec.name,
-                victims.len()
+                terminated.len()
             ),
             terminated,
             published: Vec::new(),
@@ -145,6 +188,7 @@ impl State {
     fn replug(&mut self, slot: usize) -> PlugEvent {
         let s = self.devices.slots[slot].clone();
         let device = machine::plug(&mut self.objs, &s);
+        machine::join_power_tree(&mut self.objs, device);
         self.devices.slots[slot].current = Some(device);
         let fresh: Vec<ObjId> = self
             .objs
@@ -206,20 +250,15 @@ impl SimKernel {
         Ok(st.send_connect(uc))
     }
 
-    /// `IOServiceClose(connect)`: `io_service_close` (the driver terminates its client)
-    /// then `IOObjectRelease(connect)`.
+    /// `IOServiceClose(connect)`: `kr = io_service_close(connect)` (the driver terminates its
+    /// client), then `IOObjectRelease(connect)` whatever `kr` was, and `kr` is returned
+    /// (IOKitLib.c). The release is unconditional: an earlier version returned early on a
+    /// failing `io_service_close` (dead name, object port) and so leaked the caller's uref.
     pub fn service_close(&self, connect: Port) -> KernReturn {
         let st = &mut *self.lock();
-        let port = match st.space.copyin_send(connect, &st.ports) {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
-        let rec = st.ports.get(port).clone();
-        let (PortKind::Connect, Some(uc)) = (rec.kind, rec.object) else {
-            return KernReturn::IO_RETURN_BAD_ARGUMENT;
-        };
-        st.terminate(&[uc]);
-        st.deallocate(connect)
+        let code = st.io_service_close(connect);
+        st.deallocate(connect);
+        code
     }
 
     /// Detaches a plain (non-service) entry from every plane, as a driver removing a

@@ -555,7 +555,7 @@ pub fn build() -> (Objects, ObjId, Devices) {
     let xhc = pci(&mut b, acpi, pe);
     resources_children(&mut b, resources);
     let devices = usb(&mut b, root, xhc);
-    power_pass(&mut b, root);
+    power_pass(&mut b, root, Some(root));
     (b.objs, root, devices)
 }
 
@@ -577,10 +577,11 @@ fn unpowered(objs: &Objects, class: &str) -> bool {
     .any(|c| objs.conforms(class, c))
 }
 
-/// Joins every power-managed service not placed yet to its nearest IOService ancestor
-/// in the power tree (as drivers calling `joinPMtree` on their provider do).
-fn power_pass(b: &mut Builder, root: ObjId) {
-    for obj in b.objs.subtree(SERVICE, root) {
+/// Joins every power-managed service below `top` not placed yet to its nearest IOService
+/// ancestor in the power tree (as drivers calling `joinPMtree` on their provider do);
+/// `root` (at boot) is never a power parent, IOPMrootDomain stands in for it.
+fn power_pass(b: &mut Builder, top: ObjId, root: Option<ObjId>) {
+    for obj in b.objs.subtree(SERVICE, top) {
         let Some(e) = b.objs.entry(obj) else { continue };
         if e.service.is_none() || e.planes[POWER].member || unpowered(&b.objs, e.class) {
             continue;
@@ -593,7 +594,7 @@ fn power_pass(b: &mut Builder, root: ObjId) {
             anc = b.objs.entry(a).and_then(|ae| ae.planes[SERVICE].parent);
         }
         let parent = anc
-            .filter(|&a| a != root)
+            .filter(|&a| Some(a) != root)
             .or(b.pmroot)
             .expect("pmroot is set");
         b.power(parent, obj);
@@ -1686,6 +1687,20 @@ pub fn plug(objs: &mut Objects, slot: &DeviceSlot) -> ObjId {
     }
     *objs = b.objs;
     dev
+}
+
+/// After a replug: the new device's drivers join the power tree below it, as the boot-time
+/// [`power_pass`] joined the first instance's. (Without this a replugged device came back
+/// with fewer IOPowerConnections than it was booted with, and a walk after replugging had
+/// fewer entries than before the unplug.) Not used at boot, which stays as it was.
+pub fn join_power_tree(objs: &mut Objects, device: ObjId) {
+    let mut b = Builder {
+        objs: std::mem::take(objs),
+        rng: Rng(0x0070_7765_7200 ^ u64::from(device.0)),
+        pmroot: None,
+    };
+    power_pass(&mut b, device, None);
+    *objs = b.objs;
 }
 
 /// The `&'static str` for a class in [`CLASSES`] (driver lists name them as plain strings).

@@ -53,6 +53,9 @@ impl Default for SimKernel {
     }
 }
 
+/// Where `OSObject::taggedRetain` stops counting (0xffff would mean "being freed").
+const RETAIN_SATURATED: u32 = 0xfffe;
+
 /// How many names our task holds before it touches IOKit (bootstrap, reply ports, …).
 const RUNTIME_NAMES: usize = 6;
 
@@ -191,13 +194,15 @@ impl State {
     }
 
     /// `getRetainCount()` as `io_object_get_retain_count` reads it: base + 1 per live port
-    /// (object, connect) + 1 for the call in progress, low 16 bits.
+    /// (object, connect) + 1 for the call in progress, low 16 bits of a counter that
+    /// `taggedRetain` stops at 0xfffe (rules §1), so never above 0xfffe. (This used to
+    /// mask with 0xffff, which wrapped a count past 0xffff round to small numbers.)
     pub fn kernel_retain(&self, obj: ObjId) -> u32 {
         let ports = [PortKind::Object, PortKind::Connect]
             .iter()
             .filter(|&&k| self.ports.existing(obj, k).is_some())
             .count() as u32;
-        (self.base_refs(obj) + ports + 1) & 0xffff
+        (self.base_refs(obj) + ports + 1).min(RETAIN_SATURATED)
     }
 }
 

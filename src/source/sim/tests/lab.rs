@@ -1,0 +1,215 @@
+//! The probe (valid / released / dead name, last error decoded) and the handle lab of
+//! `KernelSession` (Retain / Release / Obtain move the right counts; rules §1–§4).
+
+use super::support::*;
+use crate::registry::{EntryId, Origin, Registry};
+use crate::source::kernel::{
+    HandleProbe, HandleState, IoKit, KernReturn, KernelSession, Port, port_type, probe,
+};
+use crate::source::session::{LabOp, LiveSession};
+use crate::source::sim::SimKernel;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The last error every probe of a stale handle records (its MIG call).
+fn stale_error() -> Option<(String, KernReturn)> {
+    Some((
+        "IORegistryEntryGetRegistryEntryID".into(),
+        KernReturn::MACH_SEND_INVALID_DEST,
+    ))
+}
+
+/// What a probe must show for a live handle with `urefs` on an object with `kernel` count.
+fn assert_valid_probe(p: &HandleProbe, urefs: u32, kernel: u32) {
+    assert_eq!(p.state, HandleState::Valid);
+    assert_eq!(p.send_refs, Ok(urefs));
+    assert_eq!(p.dead_refs, Ok(0));
+    assert_eq!(p.port_type, Ok(port_type::SEND));
+    assert_eq!(p.kernel_retain, kernel);
+}
+
+fn assert_released_probe(p: &HandleProbe) {
+    assert_eq!(p.state, HandleState::Released);
+    assert_eq!(p.send_refs, Err(KernReturn::INVALID_NAME));
+    assert_eq!(p.dead_refs, Err(KernReturn::INVALID_NAME));
+    assert_eq!(p.port_type, Err(KernReturn::INVALID_NAME));
+    assert_eq!(p.kernel_retain, 0);
+    assert_eq!(p.last_error, stale_error());
+}
+
+fn assert_dead_probe(p: &HandleProbe, urefs: u32) {
+    assert_eq!(p.state, HandleState::DeadName);
+    assert_eq!(p.send_refs, Ok(0));
+    assert_eq!(p.dead_refs, Ok(urefs));
+    assert_eq!(p.port_type, Ok(port_type::DEAD_NAME));
+    assert_eq!(p.kernel_retain, 0);
+    assert_eq!(p.last_error, stale_error());
+}
+
+#[test]
+fn probe_tells_valid_released_and_dead_apart() {
+    let sim = boot();
+    let id = flash_drive(&sim);
+    let mut table = crate::source::kernel::HandleTable::new(sim.clone());
+    table.adopt(id, lookup(&sim, id));
+    table.bind(vec![Some(id)]);
+    let h = table.get_mut(EntryId(0)).unwrap();
+    let valid = probe(&*sim, h);
+    assert_valid_probe(&valid, 1, expected_kernel_count(&sim, id, 1));
+    assert_eq!(valid.last_error, None);
+    assert!(!valid.state.is_stale());
+
+    // Unplugged: a dead name; the decoded error names MACH_SEND_INVALID_DEST.
+    let mut dead_handle = h.clone();
+    assert_eq!(sim.object_retain(dead_handle.port), KernReturn::SUCCESS);
+    crate::source::kernel::PlugControl::toggle_device(&*sim, id).unwrap();
+    let dead = probe(&*sim, &mut dead_handle);
+    assert_dead_probe(&dead, 2);
+    assert!(dead.state.is_stale());
+    let (_, code) = dead.last_error.clone().unwrap();
+    assert!(
+        code.explain()
+            .names()
+            .contains(&"MACH_SEND_INVALID_DEST".to_string())
+    );
+
+    // Released to zero: the name is gone.
+    release_n(&sim, dead_handle.port, 2);
+    let released = probe(&*sim, &mut dead_handle);
+    assert_released_probe(&released);
+}
+
+/// A booted sim, the names it started with, a walked demo session over it, and the entry
+/// the lab works on with its registry ID.
+struct Lab {
+    sim: Arc<SimKernel>,
+    start: BTreeMap<Port, u32>,
+    session: KernelSession<SimKernel>,
+    entry: EntryId,
+    id: u64,
+}
+
+impl Lab {
+    /// The lab on the entry `pick` chooses (by registry ID) in a freshly booted sim.
+    fn on(pick: fn(&SimKernel) -> u64) -> Self {
+        let sim = boot();
+        let start = names(&sim);
+        let id = pick(&sim);
+        let mut session = KernelSession::new(sim.clone(), Origin::Demo).with_plug(sim.clone());
+        let registry: Registry = session.walk(&mut |_| {}).unwrap();
+        let entry = registry.find_by_id(id).expect("walked");
+        Lab {
+            sim,
+            start,
+            session,
+            entry,
+            id,
+        }
+    }
+
+    fn op(&mut self, op: LabOp) -> HandleProbe {
+        self.session.lab(self.entry, op).expect("a handle")
+    }
+
+    fn held(&self) -> u32 {
+        self.session.handles().get(self.entry).unwrap().held
+    }
+
+    fn port(&self) -> Port {
+        self.session.handles().get(self.entry).unwrap().port
+    }
+
+    /// The kernel count of the entry's object with one port (§1).
+    fn kernel(&self) -> u32 {
+        expected_kernel_count(&self.sim, self.id, 1)
+    }
+
+    /// Drops the session: the task is back to its boot names.
+    fn finish(self) {
+        assert_drop_restores(&self.sim, self.session, &self.start);
+    }
+}
+
+/// The registry ID of the device-tree node `efi` (not a service), found through the seam.
+fn efi_id(sim: &SimKernel) -> u64 {
+    let efi = walk_to(sim, DEVICE_TREE, &["/", "efi"]);
+    let id = sim.registry_entry_get_registry_entry_id(efi).unwrap();
+    release_n(sim, efi, 1);
+    id
+}
+
+#[test]
+fn lab_retain_release_and_obtain_move_urefs_not_the_kernel_count() {
+    let mut lab = Lab::on(flash_drive);
+    let (port, kernel) = (lab.port(), lab.kernel());
+    for (op, urefs) in [
+        (LabOp::Retain, 2),
+        (LabOp::Obtain, 3),
+        (LabOp::Release, 2),
+        (LabOp::Release, 1),
+    ] {
+        let p = lab.op(op);
+        assert_eq!(p.port, port, "{op:?} keeps the name");
+        assert_valid_probe(&p, urefs, kernel);
+        assert_eq!(p.last_error, None);
+        assert_eq!(lab.held(), urefs);
+    }
+    lab.finish();
+}
+
+#[test]
+fn lab_release_to_zero_then_obtain_gives_a_new_name() {
+    let mut lab = Lab::on(flash_drive);
+    let old = lab.port();
+    assert_released_probe(&lab.op(LabOp::Release));
+    // Released names refuse both calls with KERN_INVALID_NAME (§4 table); the lab keeps
+    // the count at 0 and the probe shows the handle stale.
+    for op in [LabOp::Release, LabOp::Retain] {
+        assert_released_probe(&lab.op(op));
+        assert_eq!(lab.held(), 0);
+    }
+    let fresh = lab.op(LabOp::Obtain);
+    // LIFO reuse of the freed slot with generation + 4 (§2).
+    assert_reused(old, fresh.port);
+    assert_valid_probe(&fresh, 1, lab.kernel());
+    lab.finish();
+}
+
+#[test]
+fn lab_on_a_dead_name_moves_dead_name_urefs() {
+    let mut lab = Lab::on(flash_drive);
+    lab.session.toggle_plug(lab.entry).unwrap();
+    assert_dead_probe(&lab.op(LabOp::Retain), 2);
+    assert_dead_probe(&lab.op(LabOp::Release), 1);
+    // A terminated service cannot be obtained again.
+    assert_dead_probe(&lab.op(LabOp::Obtain), 1);
+    lab.finish();
+}
+
+#[test]
+fn lab_obtain_of_a_plain_entry_iterates_its_parent() {
+    let mut lab = Lab::on(efi_id);
+    let p = lab.op(LabOp::Obtain);
+    assert_valid_probe(&p, 2, lab.kernel());
+    lab.finish();
+}
+
+#[test]
+fn a_walk_after_the_lab_keeps_the_counts_the_lab_set() {
+    // Released to zero: the next walk meets the entry under a new name and adopts it.
+    let mut lab = Lab::on(flash_drive);
+    let old = lab.port();
+    lab.op(LabOp::Release);
+    lab.session.walk(&mut |_| {}).unwrap();
+    // (The walk's iterators took the freed slot first: just a different, live name.)
+    assert_ne!(lab.port(), old);
+    assert_released(&lab.sim, old);
+    assert_live(&lab.sim, lab.port(), 1);
+    assert_eq!(lab.held(), 1);
+    // Retained: the walk's own reference is given back, the lab's extra one stays.
+    lab.op(LabOp::Retain);
+    lab.session.walk(&mut |_| {}).unwrap();
+    assert_live(&lab.sim, lab.port(), 2);
+    assert_eq!(lab.held(), 2);
+    lab.finish();
+}
