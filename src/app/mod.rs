@@ -22,7 +22,7 @@ pub use state::{Focus, Mode, SourceKind, State};
 pub use update::{Effect, update};
 
 use crate::registry::{EntryId, Registry};
-use crate::source::session::{LabOp, LiveSession};
+use crate::source::session::{Change, LabOp, LiveSession};
 use loader::{Job, LoadEvent};
 use state::Loading;
 use std::path::PathBuf;
@@ -216,7 +216,7 @@ impl App {
     }
 
     fn timers(&mut self) -> bool {
-        let mut changed = false;
+        let mut changed = self.poll_changes();
         if let Some(every) = self.reprobe {
             if self.last_probe.elapsed() >= every {
                 self.probe_all();
@@ -233,6 +233,27 @@ impl App {
             }
         }
         changed
+    }
+
+    /// Drains the session's publish/terminate notices (each one holds a kernel reference until
+    /// the session reads it). On the live registry, says how many just arrived.
+    fn poll_changes(&mut self) -> bool {
+        let Some(session) = self.session.as_mut() else {
+            return false;
+        };
+        let changes = session.poll_changes();
+        if changes.is_empty() || session.label() != "live" {
+            return false;
+        }
+        let published = changes
+            .iter()
+            .filter(|c| matches!(c, Change::Published { .. }))
+            .count();
+        let terminated = changes.len() - published;
+        self.state.message = Some(format!(
+            "live registry changed: {published} service(s) published, {terminated} terminated (r refreshes)"
+        ));
+        true
     }
 
     /// The first USB device in the registry (what `--demo-hotplug` unplugs).
