@@ -156,6 +156,21 @@ fn a_walk_of_every_plane_agrees_with_iokit_matching() {
 /// Port names in our space not accounted for by the session's handles, measured when no
 /// notice arrived meanwhile (each notice holds a reference until the session drains it).
 fn unaccounted_names(kit: &MacIoKit, session: &mut dyn LiveSession) -> usize {
+    // A test thread of the harness that is just exiting takes its thread port with it: take the
+    // count once it holds still.
+    let mut last = unaccounted_names_once(kit, session);
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = unaccounted_names_once(kit, session);
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    last
+}
+
+fn unaccounted_names_once(kit: &MacIoKit, session: &mut dyn LiveSession) -> usize {
     for _ in 0..10 {
         session.poll_changes();
         let names = match kit.mach_port_names() {
@@ -164,7 +179,9 @@ fn unaccounted_names(kit: &MacIoKit, session: &mut dyn LiveSession) -> usize {
         };
         let handles = session.probe_all().len();
         if session.poll_changes().is_empty() {
-            return names - handles;
+            return names.checked_sub(handles).unwrap_or_else(|| {
+                panic!("{handles} handles but only {names} names: handles share names")
+            });
         }
     }
     panic!("the registry never held still long enough to count port names");
@@ -465,7 +482,16 @@ fn the_live_registry_dumps_in_every_format() {
                         panic!("{} as {format:?}: no plane read back", plane.name());
                     };
                     if format == DumpFormat::Plist {
-                        assert_eq!(back_plane.len(), plane.len(), "{}", plane.name());
+                        // Every entry comes back. An entry with several parents in the plane
+                        // (common in IOPower) is written under each, so it may come back once
+                        // per parent: never fewer entries, possibly more.
+                        assert!(
+                            back_plane.len() >= plane.len(),
+                            "{}: {} entries read back, {} walked",
+                            plane.name(),
+                            back_plane.len(),
+                            plane.len()
+                        );
                     } else {
                         assert!(!back_plane.is_empty(), "{}", plane.name());
                     }

@@ -8,6 +8,7 @@
 //! itself does: `kIOMainPortDefault` and `kIOMasterPortDefault` are both `MACH_PORT_NULL`, and
 //! every IOKit call given 0 uses the main port. So callers pass [`MAIN_PORT_DEFAULT`] (0).
 
+use io_kit_sys::types::io_service_t;
 use mach2::kern_return::kern_return_t;
 use mach2::mach_types::ipc_space_t;
 use mach2::message::mach_msg_type_number_t;
@@ -67,7 +68,7 @@ unsafe extern "C" {
     ///  uint32_t *busy_state, uint64_t *accumulated_busy_time);` (MIG io_service_get_state;
     /// zeroes every output on error).
     pub fn IOServiceGetBusyStateAndTime(
-        service: mach_port_t,
+        service: io_service_t,
         state: *mut u64,
         busy_state: *mut u32,
         accumulated_busy_time: *mut u64,
