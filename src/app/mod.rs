@@ -249,6 +249,16 @@ impl App {
         }
         if let Some(session) = self.session.as_mut() {
             let changes = session.poll_changes();
+            if !changes.is_empty() {
+                let published = changes
+                    .iter()
+                    .filter(|c| matches!(c, Change::Published { .. }))
+                    .count();
+                self.state.message = Some(format!(
+                    "registry changed: {published} published, {} terminated",
+                    changes.len() - published
+                ));
+            }
             changed |= self.note_changes(changes, true);
         }
         let flashes = self.state.flashes.len();

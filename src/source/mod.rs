@@ -27,6 +27,10 @@ pub fn default_session() -> Box<dyn session::LiveSession> {
 /// The registry ioscope shows when no file is given (`stats`, `dump`): one walk of
 /// [`default_session`]; the handles are released when the session is dropped.
 pub fn default_registry() -> anyhow::Result<Registry> {
+    // On macOS: the live session without notifications (nothing would read them).
+    #[cfg(target_os = "macos")]
+    let mut session = crate::source::macos::walk_session();
+    #[cfg(not(target_os = "macos"))]
     let mut session = default_session();
     session
         .walk(&mut |_| {})

@@ -101,10 +101,23 @@ pub fn to_value(value: CfValue) -> Value {
         CfValue::Boolean(b) => Value::Bool(b),
         CfValue::Data(bytes) => Value::Data(bytes.into_boxed_slice()),
         CfValue::Date(t) => Value::Date(Date(t)),
-        CfValue::Unknown { description, .. } => Value::Raw {
-            text: Text::from(description),
+        CfValue::Unknown {
+            type_name,
+            description,
+        } => Value::Raw {
+            text: Text::from(unknown_text(type_name, description)),
             clipped: false,
         },
+    }
+}
+
+/// What stands for a CF object of a type ioscope does not know: its `CFCopyDescription`, or
+/// its type name when the description is empty.
+fn unknown_text(type_name: String, description: String) -> String {
+    if description.is_empty() {
+        format!("<{type_name}>")
+    } else {
+        description
     }
 }
 
@@ -140,7 +153,10 @@ fn key_text(key: CfValue) -> Text {
             ..
         }) => Text::from(f.to_string()),
         CfValue::Boolean(b) => Text::from(if b { "Yes" } else { "No" }),
-        CfValue::Unknown { description, .. } => Text::from(description),
+        CfValue::Unknown {
+            type_name,
+            description,
+        } => Text::from(unknown_text(type_name, description)),
         other => Text::from(format!("<{}>", to_value(other).type_name())),
     }
 }
@@ -267,6 +283,29 @@ mod tests {
                 clipped: false
             }
         );
+    }
+
+    #[test]
+    fn unknown_types_without_description_show_their_type_name() {
+        let unknown = || CfValue::Unknown {
+            type_name: "CFUUID".into(),
+            description: String::new(),
+        };
+        let raw = Value::Raw {
+            text: Text::from("<CFUUID>"),
+            clipped: false,
+        };
+        assert_eq!(to_value(unknown()), raw);
+        let nested = to_value(CfValue::Array(vec![CfValue::Dictionary(vec![(
+            CfValue::String("k".into()),
+            unknown(),
+        )])]));
+        let Value::Array(items) = nested else {
+            panic!("not an array")
+        };
+        assert_eq!(items, vec![Value::Dict(vec![(Text::from("k"), raw)])]);
+        let props = to_properties(vec![(unknown(), CfValue::Boolean(false))]);
+        assert_eq!(props[0].0, Text::from("<CFUUID>"));
     }
 
     #[test]

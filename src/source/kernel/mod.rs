@@ -13,6 +13,7 @@ mod code;
 pub mod handles;
 mod probe;
 mod session_impl;
+pub mod timed;
 pub mod walker;
 
 pub use code::{CodeRow, Explanation, KernReturn, ParseCodeError, RowKind, code_table};

@@ -1,40 +1,41 @@
-//! The C functions ioscope needs that io-kit-sys 0.5 and mach2 0.7 do not declare, written from
-//! the SDK prototypes (mach/mach_port.h, SDK 14.2) and IOKitUser's IOKitLib.c. Everything else
-//! comes from the crates.
+//! The C declarations ioscope needs that io-kit-sys 0.5 and mach2 0.7 lack, written from the
+//! SDK prototypes (IOKit/IOKitLib.h and mach/mach_port.h, SDK 14.2) and, for the private
+//! `IOServiceGetBusyStateAndTime`, IOKitUser's IOKitLib.c. Everything else comes from the crates.
 //!
-//! Not declared on purpose: `kIOMainPortDefault` / `IOMainPort` exist only from macOS 12 and a
-//! reference to them would stop the binary loading on macOS 11; both are `MACH_PORT_NULL`, so
-//! callers pass [`MAIN_PORT_DEFAULT`] (0), which IOKitLib.c treats as the main port.
+//! `kIOMainPortDefault` and `IOMainPort` are declared as in IOKitLib.h but only the macOS unit
+//! test below references them: both exist from macOS 12 only, and a reference in the binary
+//! would stop it loading on macOS 11. The fallback that works everywhere is what IOKitLib.c
+//! itself does: `kIOMainPortDefault` and `kIOMasterPortDefault` are both `MACH_PORT_NULL`, and
+//! every IOKit call given 0 uses the main port. So callers pass [`MAIN_PORT_DEFAULT`] (0).
 
+use io_kit_sys::types::io_service_t;
 use mach2::kern_return::kern_return_t;
+use mach2::mach_types::ipc_space_t;
 use mach2::message::mach_msg_type_number_t;
-use mach2::port::{mach_port_name_t, mach_port_right_t, mach_port_t};
+use mach2::port::{
+    mach_port_name_t, mach_port_right_t, mach_port_t, mach_port_type_t, mach_port_urefs_t,
+};
 
 /// `kIOMainPortDefault` (= `kIOMasterPortDefault` = `MACH_PORT_NULL`, IOKitLib.c).
 pub const MAIN_PORT_DEFAULT: mach_port_t = 0;
-
-/// `ipc_space_t` is a `mach_port_t` (mach/mach_types.h).
-type IpcSpace = mach_port_t;
-/// `mach_port_urefs_t`, `mach_port_type_t`: `natural_t` (mach/port.h).
-type Natural = u32;
 
 // libsystem_kernel, re-exported by libSystem (linked into every binary): no #[link] needed.
 unsafe extern "C" {
     /// `kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name,
     ///  mach_port_right_t right, mach_port_urefs_t *refs);`
     pub fn mach_port_get_refs(
-        task: IpcSpace,
+        task: ipc_space_t,
         name: mach_port_name_t,
         right: mach_port_right_t,
-        refs: *mut Natural,
+        refs: *mut mach_port_urefs_t,
     ) -> kern_return_t;
 
     /// `kern_return_t mach_port_type(ipc_space_t task, mach_port_name_t name,
     ///  mach_port_type_t *ptype);`
     pub fn mach_port_type(
-        task: IpcSpace,
+        task: ipc_space_t,
         name: mach_port_name_t,
-        ptype: *mut Natural,
+        ptype: *mut mach_port_type_t,
     ) -> kern_return_t;
 
     /// `kern_return_t mach_port_names(ipc_space_t task, mach_port_name_array_t *names,
@@ -42,24 +43,65 @@ unsafe extern "C" {
     ///  mach_msg_type_number_t *typesCnt);` — both arrays are out-of-line memory the caller
     /// must `vm_deallocate`.
     pub fn mach_port_names(
-        task: IpcSpace,
+        task: ipc_space_t,
         names: *mut *mut mach_port_name_t,
         names_cnt: *mut mach_msg_type_number_t,
-        types: *mut *mut Natural,
+        types: *mut *mut mach_port_type_t,
         types_cnt: *mut mach_msg_type_number_t,
     ) -> kern_return_t;
 }
 
 #[link(name = "IOKit", kind = "framework")]
 unsafe extern "C" {
+    /// `extern const mach_port_t kIOMainPortDefault;` (macOS 12+, = `MACH_PORT_NULL`).
+    // Referenced by the unit test only (see the module notes).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub static kIOMainPortDefault: mach_port_t;
+
+    /// `kern_return_t IOMainPort(mach_port_t bootstrapPort, mach_port_t *mainPort);` (macOS 12+;
+    /// `IOMasterPort`, which io-kit-sys declares, before). The result is a send right we own.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn IOMainPort(bootstrap_port: mach_port_t, main_port: *mut mach_port_t) -> kern_return_t;
+
     /// Private SPI, exported by IOKit but in no SDK header. IOKitUser IOKitLib.c:
     /// `kern_return_t IOServiceGetBusyStateAndTime(io_service_t service, uint64_t *state,
     ///  uint32_t *busy_state, uint64_t *accumulated_busy_time);` (MIG io_service_get_state;
     /// zeroes every output on error).
     pub fn IOServiceGetBusyStateAndTime(
-        service: mach_port_t,
+        service: io_service_t,
         state: *mut u64,
         busy_state: *mut u32,
         accumulated_busy_time: *mut u64,
     ) -> kern_return_t;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mach2::mach_port::mach_port_deallocate;
+    use mach2::traps::mach_task_self;
+
+    #[test]
+    fn main_port_default_is_mach_port_null() {
+        // SAFETY: reading two `const mach_port_t` data symbols of IOKit.
+        let (main, master) = unsafe { (kIOMainPortDefault, io_kit_sys::kIOMasterPortDefault) };
+        assert_eq!(main, MAIN_PORT_DEFAULT);
+        assert_eq!(master, MAIN_PORT_DEFAULT);
+    }
+
+    #[test]
+    fn io_main_port_and_io_master_port_name_the_same_port() {
+        let (mut main, mut master) = (0, 0);
+        // SAFETY: out-pointers to locals; each success hands us one send-right reference.
+        unsafe {
+            assert_eq!(IOMainPort(0, &mut main), 0);
+            #[allow(deprecated)]
+            let kr = io_kit_sys::IOMasterPort(0, &mut master);
+            assert_eq!(kr, 0);
+            assert_ne!(main, 0);
+            assert_eq!(main, master, "one port, one name in our space");
+            assert_eq!(mach_port_deallocate(mach_task_self(), main), 0);
+            assert_eq!(mach_port_deallocate(mach_task_self(), master), 0);
+        }
+    }
 }

@@ -1,11 +1,13 @@
 //! The real IOKit behind the seam (macOS only). Raw calls, no logic: the walker, handle table,
-//! probe and CF conversion rules are the neutral code the simulated kernel already exercises.
+//! probe, session, CF conversion rules and the timed-call machinery are the neutral code in
+//! `source::kernel`, exercised on Linux by the simulated kernel and unit tests.
 //!
 //! - [`MacIoKit`] implements [`IoKit`](crate::source::kernel::IoKit) with io-kit-sys, mach2 and
 //!   core-foundation, plus the few declarations they lack (`ffi`).
 //! - `object::IoObject` owns each `io_object_t` the backend keeps for itself.
-//! - Properties are read with a time limit (`properties`); changes arrive from a notification
-//!   thread with its own run loop (`watch`).
+//! - Properties are read with a time limit (`properties`, over `kernel::timed`); changes arrive
+//!   from a notification thread with its own run loop (`watch`) over a channel.
+//! - [`session`] is what the explorer opens on a Mac; [`walk_session`] is for one-shot walks.
 
 mod cf;
 mod ffi;
@@ -18,38 +20,23 @@ pub use iokit::MacIoKit;
 pub use object::IoObject;
 pub use properties::PROPERTY_TIMEOUT;
 
-use crate::registry::{EntryId, Registry};
-use crate::source::kernel::{HandleProbe, KernReturn};
-use crate::source::session::{LabOp, LiveSession, WalkProgress};
+use crate::registry::Origin;
+use crate::source::kernel::KernelSession;
+use crate::source::session::LiveSession;
+use std::sync::Arc;
 
-/// The live session the app holds on macOS.
+/// The live session the explorer holds: the neutral [`KernelSession`] over [`MacIoKit`], with
+/// publish/terminate notifications from the watch thread (if they cannot be armed, the session
+/// still walks; changes then show on the next refresh only).
 pub fn session() -> Box<dyn LiveSession> {
-    Box::new(UnwiredSession)
+    let kit = Arc::new(MacIoKit::new());
+    match KernelSession::new(Arc::clone(&kit), Origin::Live).with_watch() {
+        Ok(watched) => Box::new(watched),
+        Err(_) => Box::new(KernelSession::new(kit, Origin::Live)),
+    }
 }
 
-/// Stands in until the neutral kernel session (`KernelSession<K: IoKit>`, written over the
-/// seam) is merged: then `session()` builds it over [`MacIoKit`]. Every walk fails with
-/// `kIOReturnUnsupported`, so the app shows an error instead of an empty registry.
-struct UnwiredSession;
-
-impl LiveSession for UnwiredSession {
-    fn label(&self) -> &'static str {
-        "live"
-    }
-
-    fn walk(&mut self, _progress: &mut dyn FnMut(WalkProgress)) -> Result<Registry, KernReturn> {
-        Err(KernReturn(0xe000_02c7))
-    }
-
-    fn probe(&mut self, _entry: EntryId) -> Option<HandleProbe> {
-        None
-    }
-
-    fn probe_all(&mut self) -> Vec<(EntryId, HandleProbe)> {
-        Vec::new()
-    }
-
-    fn lab(&mut self, _entry: EntryId, _op: LabOp) -> Option<HandleProbe> {
-        None
-    }
+/// A live session without notifications, for one-shot walks (`ioscope dump`, `stats`).
+pub fn walk_session() -> Box<dyn LiveSession> {
+    Box::new(KernelSession::new(Arc::new(MacIoKit::new()), Origin::Live))
 }
