@@ -153,7 +153,7 @@ impl<'a> Events<'a> {
             .rsplit_once("(offset ")
             .and_then(|(_, rest)| rest.trim_end_matches(')').parse::<u64>().ok())
             .unwrap_or(self.last);
-        let kind = text.split(' ').next().unwrap_or("");
+        let kind = text.split([' ', '(']).next().unwrap_or("");
         ReadError::byte(offset, describe(kind, e.is_eof()))
     }
 }
@@ -174,6 +174,19 @@ fn describe(kind: &str, eof: bool) -> String {
         "InvalidRealString" => "expected a number inside <real>",
         "InvalidMagic" => "expected a binary plist header",
         "RecursiveObject" => "expected a tree, found an object that contains itself",
+        "InvalidTrailerObjectOffsetSize" | "InvalidTrailerObjectReferenceSize" => {
+            "expected a binary plist trailer with offset and reference sizes of 1 to 8 bytes \
+             (truncated?)"
+        }
+        "ObjectOffsetTooLarge" => "expected an object offset inside the file (truncated?)",
+        "ObjectReferenceTooLarge" => "expected an object reference inside the object table",
+        "ObjectTooLarge" | "InvalidObjectLength" => {
+            "expected an object length that fits in the file"
+        }
+        "UnknownObjectType" => "expected a binary plist object marker",
+        "InvalidUtf8String" | "InvalidUtf16String" => "expected a valid string object",
+        "IntegerOutOfRange" => "expected an integer that fits in 64 bits",
+        "OverflowOrNanDate" => "expected a finite date",
         _ => return format!("expected a valid property list ({kind})"),
     };
     what.to_owned()

@@ -839,3 +839,32 @@ fn limits_bound_entries_and_nesting() {
     assert!(e.message.contains("nested at most 50"), "{e}");
     assert!(read(&rex_document("h", &["IOService"], &[x]), &Limits::default()).is_ok());
 }
+
+/// Writes small documents as seeds for the `iorex` fuzz target (the corpus documents are
+/// megabytes): `IOSCOPE_FUZZ_SEEDS=fuzz/corpus/iorex cargo test --lib iorex::tests::fuzz_seeds -- --ignored`.
+#[test]
+#[ignore]
+fn fuzz_seeds() {
+    let Ok(dir) = std::env::var("IOSCOPE_FUZZ_SEEDS") else {
+        return;
+    };
+    let dir = std::path::Path::new(&dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let cycle = |name| Rex {
+        name,
+        inheritance: PE_CHAIN,
+        planes: vec![("IOService", links(name, None, &[1], &[1]))],
+        ..Rex::default()
+    };
+    let seeds = [
+        ("sample.ioreg", sample()),
+        (
+            "cycle.ioreg",
+            rex_document("h", &["IOService"], &[cycle("A"), cycle("B")]),
+        ),
+        ("empty.ioreg", rex_document("h", &["IOService"], &[])),
+    ];
+    for (name, bytes) in seeds {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
