@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `../shared/corpus` beside the repository, when present (tests using it skip cleanly otherwise).
 #[allow(dead_code)]
@@ -13,4 +13,73 @@ pub fn shared_corpus() -> Option<PathBuf> {
 #[allow(dead_code)]
 pub fn ioscope_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ioscope"))
+}
+
+/// How PROVENANCE.md counted a file's entries.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// `N lines containing '+-o '` (text dumps).
+    TreeLines,
+    /// `N RexRegistryEntry objects` (IORegistryExplorer documents).
+    RexEntries,
+}
+
+/// One row of PROVENANCE.md's table.
+#[allow(dead_code)]
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    pub path: PathBuf,
+    pub entries: usize,
+    pub counted: Counted,
+}
+
+/// Every file PROVENANCE.md lists, with its independent entry count.
+#[allow(dead_code)]
+pub fn provenance(dir: &Path) -> Vec<Provenance> {
+    let text = std::fs::read_to_string(dir.join("PROVENANCE.md")).expect("PROVENANCE.md");
+    let mut out = Vec::new();
+    for row in text.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let Some(file) = cells
+            .get(1)
+            .and_then(|c| c.strip_prefix('`')?.strip_suffix('`'))
+        else {
+            continue;
+        };
+        let count = |marker: &str| {
+            let head = row.split(marker).next().filter(|_| row.contains(marker))?;
+            head.rsplit(' ').next()?.parse::<usize>().ok()
+        };
+        // A plist count of 0 comes first for `.ioreg` documents: the Rex count wins.
+        let (entries, counted) = match count(" RexRegistryEntry objects") {
+            Some(n) => (n, Counted::RexEntries),
+            None => match count(" lines containing '+-o '") {
+                Some(n) => (n, Counted::TreeLines),
+                None => panic!("{file}: no entry count in PROVENANCE.md"),
+            },
+        };
+        out.push(Provenance {
+            path: dir.join(file),
+            entries,
+            counted,
+        });
+    }
+    out
+}
+
+/// A file's name, for messages.
+#[allow(dead_code)]
+pub fn file_name(path: &Path) -> &str {
+    path.file_name().and_then(|n| n.to_str()).unwrap_or("?")
+}
+
+/// The corpus file whose name starts with `prefix`.
+#[allow(dead_code)]
+pub fn corpus_file(dir: &Path, prefix: &str) -> PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| file_name(p).starts_with(prefix))
+        .unwrap_or_else(|| panic!("{prefix}* in the corpus"))
 }

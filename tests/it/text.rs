@@ -1,79 +1,23 @@
-//! The `ioreg` text reader and writer on the shared corpus of real dumps.
+//! The `ioreg` text reader and writer on the shared corpus of real dumps (every file's
+//! detection and entry count: `corpus.rs`).
 
-use crate::common::shared_corpus;
+use crate::common::{Counted, corpus_file, file_name, provenance, shared_corpus};
 use ioscope::dump::{self, DumpFormat, Selection};
 use ioscope::registry::{HeaderStyle, Registry};
-use ioscope::source::snapshot::{self, Format};
+use ioscope::source::snapshot;
 use std::path::{Path, PathBuf};
 
 /// The text dumps of the corpus with the entry count PROVENANCE.md gives for each.
 fn text_dumps(dir: &Path) -> Vec<(PathBuf, usize)> {
-    let provenance = std::fs::read_to_string(dir.join("PROVENANCE.md")).expect("PROVENANCE.md");
-    let mut out = Vec::new();
-    for row in provenance.lines().filter(|l| l.starts_with("| ")) {
-        let cells: Vec<&str> = row.split(" | ").collect();
-        let Some(file) = cells
-            .get(1)
-            .and_then(|c| c.strip_prefix('`')?.strip_suffix('`'))
-        else {
-            continue;
-        };
-        let Some(count) = row
-            .split(" lines containing '+-o '")
-            .next()
-            .filter(|_| row.contains("lines containing '+-o '"))
-            .and_then(|head| head.rsplit(' ').next())
-            .and_then(|n| n.parse().ok())
-        else {
-            continue;
-        };
-        out.push((dir.join(file), count));
-    }
-    out
+    provenance(dir)
+        .into_iter()
+        .filter(|p| p.counted == Counted::TreeLines)
+        .map(|p| (p.path, p.entries))
+        .collect()
 }
 
 fn load(path: &Path) -> Registry {
     snapshot::load_file(path).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn name(path: &Path) -> &str {
-    path.file_name().and_then(|n| n.to_str()).unwrap_or("?")
-}
-
-#[test]
-fn every_text_dump_loads_with_provenance_entry_counts() {
-    let Some(dir) = shared_corpus() else {
-        eprintln!("shared corpus absent: skipped");
-        return;
-    };
-    let dumps = text_dumps(&dir);
-    assert_eq!(dumps.len(), 22, "text rows in PROVENANCE.md");
-    for (path, count) in dumps {
-        let bytes = std::fs::read(&path).unwrap();
-        assert_eq!(snapshot::detect(&bytes), Format::Text, "{}", name(&path));
-        let grep = bytes
-            .split(|&b| b == b'\n')
-            .filter(|l| memchr::memmem::find(l, b"+-o ").is_some())
-            .count();
-        assert_eq!(grep, count, "{}: PROVENANCE count", name(&path));
-        let r = load(&path);
-        assert_eq!(r.len(), count, "{}", name(&path));
-        assert!(
-            r.report.warnings.is_empty(),
-            "{}: {:?}",
-            name(&path),
-            r.report.warnings
-        );
-        assert!(r.report.dialect.is_some());
-    }
-}
-
-fn corpus_file(dir: &Path, prefix: &str) -> PathBuf {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| name(p).starts_with(prefix))
-        .unwrap_or_else(|| panic!("{prefix}* in the corpus"))
 }
 
 #[test]
@@ -148,7 +92,7 @@ fn unclipped_text_dumps_are_written_back_line_for_line() {
     };
     let mut checked = 0;
     for (path, _) in text_dumps(&dir) {
-        let file = name(&path);
+        let file = file_name(&path);
         if NOT_REPRODUCIBLE.iter().any(|(p, _)| file.starts_with(p)) {
             continue;
         }

@@ -2,6 +2,11 @@
 //!
 //! The `plist` crate's streaming readers are used directly (no `plist::Value` tree is
 //! built), so a 100 MB archive becomes the model in one pass without a second copy.
+//!
+//! A binary plist is a graph: its reader yields a shared object once per reference, so a
+//! few hundred bytes of arrays that share their children expand exponentially. Events of a
+//! binary plist are therefore charged to a budget proportional to the file's size (about
+//! what they cost in memory); XML cannot share, so its events are bounded by its size.
 
 use super::ReadError;
 use plist::stream::{BinaryReader, OwnedEvent, XmlReader};
@@ -39,12 +44,20 @@ enum Inner<'a> {
     Binary(BinaryReader<Cursor<&'a [u8]>>),
 }
 
+/// What a binary plist's events may cost per byte of the file, and at least.
+const BUDGET_PER_BYTE: u64 = 64;
+const BUDGET_FLOOR: u64 = 64 << 20;
+/// The cost of one event besides its string or data bytes.
+const EVENT_COST: u64 = 16;
+
 /// Events of one plist, XML or binary (told by the `bplist00` magic).
 pub struct Events<'a> {
     inner: Inner<'a>,
     len: usize,
     /// Offset of the last event, for errors raised by the model builder.
     last: u64,
+    /// What binary events may still cost (see the module notes).
+    budget: u64,
 }
 
 impl<'a> Events<'a> {
@@ -63,6 +76,9 @@ impl<'a> Events<'a> {
             inner,
             len: bytes.len(),
             last: 0,
+            budget: (bytes.len() as u64)
+                .saturating_mul(BUDGET_PER_BYTE)
+                .saturating_add(BUDGET_FLOOR),
         }
     }
 
@@ -74,12 +90,43 @@ impl<'a> Events<'a> {
                 self.last = pos.get() as u64;
                 item
             }
-            Inner::Binary(r) => r.next(),
+            Inner::Binary(r) => {
+                let item = r.next();
+                if let Some(Ok(ev)) = &item {
+                    self.charge(ev)?;
+                }
+                item
+            }
         };
         match item {
             None => Ok(None),
             Some(Ok(ev)) => Ok(Some(ev)),
             Some(Err(e)) => Err(self.plist_error(&e)),
+        }
+    }
+
+    fn charge(&mut self, ev: &OwnedEvent) -> Result<(), ReadError> {
+        let bytes = match ev {
+            OwnedEvent::String(s) => s.len(),
+            OwnedEvent::Data(d) => d.len(),
+            _ => 0,
+        };
+        let cost = EVENT_COST.saturating_add(bytes as u64);
+        match self.budget.checked_sub(cost) {
+            Some(left) => {
+                self.budget = left;
+                Ok(())
+            }
+            None => Err(ReadError::byte(
+                self.last,
+                format!(
+                    "expected a binary plist whose shared objects expand to at most {} bytes \
+                     ({BUDGET_PER_BYTE} per byte of the file), found objects referenced too often",
+                    (self.len as u64)
+                        .saturating_mul(BUDGET_PER_BYTE)
+                        .saturating_add(BUDGET_FLOOR)
+                ),
+            )),
         }
     }
 
@@ -106,7 +153,7 @@ impl<'a> Events<'a> {
             .rsplit_once("(offset ")
             .and_then(|(_, rest)| rest.trim_end_matches(')').parse::<u64>().ok())
             .unwrap_or(self.last);
-        let kind = text.split(' ').next().unwrap_or("");
+        let kind = text.split([' ', '(']).next().unwrap_or("");
         ReadError::byte(offset, describe(kind, e.is_eof()))
     }
 }
@@ -127,6 +174,19 @@ fn describe(kind: &str, eof: bool) -> String {
         "InvalidRealString" => "expected a number inside <real>",
         "InvalidMagic" => "expected a binary plist header",
         "RecursiveObject" => "expected a tree, found an object that contains itself",
+        "InvalidTrailerObjectOffsetSize" | "InvalidTrailerObjectReferenceSize" => {
+            "expected a binary plist trailer with offset and reference sizes of 1 to 8 bytes \
+             (truncated?)"
+        }
+        "ObjectOffsetTooLarge" => "expected an object offset inside the file (truncated?)",
+        "ObjectReferenceTooLarge" => "expected an object reference inside the object table",
+        "ObjectTooLarge" | "InvalidObjectLength" => {
+            "expected an object length that fits in the file"
+        }
+        "UnknownObjectType" => "expected a binary plist object marker",
+        "InvalidUtf8String" | "InvalidUtf16String" => "expected a valid string object",
+        "IntegerOutOfRange" => "expected an integer that fits in 64 bits",
+        "OverflowOrNanDate" => "expected a finite date",
         _ => return format!("expected a valid property list ({kind})"),
     };
     what.to_owned()

@@ -227,3 +227,53 @@ fn deep_nesting_and_too_many_entries_hit_the_limits() {
     let e = read(plist(ROOT).as_bytes(), &limits).unwrap_err();
     assert!(e.message.contains("at most 2 entries"), "{e}");
 }
+
+/// A binary plist from encoded objects (one-byte references, four-byte offsets).
+fn raw_bplist(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"bplist00".to_vec();
+    let mut offsets = Vec::new();
+    for o in objects {
+        offsets.push(out.len() as u32);
+        out.extend_from_slice(o);
+    }
+    let table = out.len() as u64;
+    for o in offsets {
+        out.extend_from_slice(&o.to_be_bytes());
+    }
+    out.extend_from_slice(&[0, 0, 0, 0, 0, 0, 4, 1]);
+    out.extend_from_slice(&(objects.len() as u64).to_be_bytes());
+    out.extend_from_slice(&0u64.to_be_bytes());
+    out.extend_from_slice(&table.to_be_bytes());
+    out
+}
+
+/// 500 bytes whose arrays share their children: 2^60 values if every reference were
+/// expanded. An error, not a hang or an exhausted memory.
+#[test]
+fn shared_binary_objects_cannot_expand_exponentially() {
+    let levels = 60u8;
+    let mut objects = vec![
+        vec![0xD2, 1, 2, 3, 4],
+        [&[0x5F, 0x10, 19][..], b"IORegistryEntryName"].concat(),
+        b"\x51p".to_vec(),
+        b"\x54Root".to_vec(),
+    ];
+    for i in 0..levels {
+        let next = 5 + i;
+        objects.push(vec![0xA2, next, next]);
+    }
+    objects.push(b"\x51x".to_vec());
+    let bytes = raw_bplist(&objects);
+    assert!(bytes.len() < 600, "{}", bytes.len());
+    let e = err(&bytes);
+    assert!(e.message.contains("referenced too often"), "{e}");
+
+    // A few levels are fine: 2^4 strings.
+    let mut small = objects[..4].to_vec();
+    for i in 0..4u8 {
+        small.push(vec![0xA2, 5 + i, 5 + i]);
+    }
+    small.push(b"\x51x".to_vec());
+    let r = read(&raw_bplist(&small), &Limits::default()).expect("reads");
+    assert_eq!(r.len(), 1);
+}

@@ -105,7 +105,10 @@ impl<'a> Refs<'a> {
 
     pub(crate) fn get(&self, i: usize) -> Option<u64> {
         let start = i.checked_mul(self.size)?;
-        self.bytes.get(start..start + self.size).map(be_uint)
+        // `i` comes from the file (a CF$UID): `start + size` may not fit.
+        self.bytes
+            .get(start..start.checked_add(self.size)?)
+            .map(be_uint)
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = u64> + 'a {

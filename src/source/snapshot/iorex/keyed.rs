@@ -8,10 +8,21 @@
 //!
 //! Nothing here follows references recursively, so reference cycles cannot loop: callers
 //! walk the graph themselves, one level at a time.
+//!
+//! Objects can be shared: a few bytes can make every entry refer to the same huge string,
+//! array or property list. So everything handed out (fields, members, string and data bytes)
+//! is charged to a budget proportional to the file's size; a real document spends a small
+//! fraction of it, a hostile one gets an error instead of exhausting memory or time.
 
 use super::super::ReadError;
 use super::bplist::{Bplist, Obj, Refs};
 use crate::registry::Text;
+use std::cell::Cell;
+
+/// Items (fields, members, bytes) the archive may hand out per byte of the file.
+const BUDGET_PER_BYTE: u64 = 8;
+/// Budget every archive gets, however small.
+const BUDGET_FLOOR: u64 = 1 << 20;
 
 /// An opened keyed archive.
 pub(crate) struct Archive<'a> {
@@ -20,6 +31,9 @@ pub(crate) struct Archive<'a> {
     top: Vec<(Text, Obj<'a>)>,
     /// Byte offset of the top dictionary, for messages about the archive as a whole.
     at: u64,
+    /// What may still be handed out (see the module notes), and the starting amount.
+    budget: Cell<u64>,
+    limit: u64,
 }
 
 /// One archived instance: its `$objects` number, byte offset, class name and fields.
@@ -66,12 +80,36 @@ impl<'a> Archive<'a> {
             }
             _ => return Err(ReadError::byte(at, "expected $top dictionary")),
         };
+        let limit = (bytes.len() as u64)
+            .saturating_mul(BUDGET_PER_BYTE)
+            .saturating_add(BUDGET_FLOOR);
         Ok(Archive {
             plist,
             objects,
             top,
             at,
+            budget: Cell::new(limit),
+            limit,
         })
+    }
+
+    /// Spends `n` of the budget on something found at byte `at`.
+    pub(crate) fn charge(&self, n: usize, at: u64) -> Result<(), ReadError> {
+        let left = self.budget.get();
+        match left.checked_sub(n as u64) {
+            Some(rest) => {
+                self.budget.set(rest);
+                Ok(())
+            }
+            None => Err(ReadError::byte(
+                at,
+                format!(
+                    "expected objects that expand to at most {} items and bytes, \
+                     found shared objects referenced too often",
+                    self.limit
+                ),
+            )),
+        }
     }
 
     /// The `CF$UID` stored under `key` in `$top`.
@@ -104,12 +142,18 @@ impl<'a> Archive<'a> {
     pub(crate) fn instance(&self, uid: u64) -> Result<Instance<'a>, ReadError> {
         let (obj, at) = self.resolve(uid)?;
         let what = format!("object {uid}: expected an archived instance");
+        if let Obj::Dict { keys, .. } = obj {
+            self.charge(keys.len(), at)?;
+        }
         let fields = dict_entries(&self.plist, obj, at, &what)?;
         let class_uid = match fields.iter().find(|(k, _)| k == "$class") {
             Some((_, Obj::Uid(c))) => *c,
             _ => return Err(ReadError::byte(at, format!("{what} with a $class"))),
         };
         let (class_obj, class_at) = self.resolve(class_uid)?;
+        if let Obj::Dict { keys, .. } = class_obj {
+            self.charge(keys.len(), class_at)?;
+        }
         let class_what = format!("object {class_uid}: expected a class description");
         let class_fields = dict_entries(&self.plist, class_obj, class_at, &class_what)?;
         let class = class_fields
@@ -163,10 +207,9 @@ impl<'a> Archive<'a> {
             None | Some(Obj::Uid(0)) => return Ok(None),
             Some(Obj::Uid(u)) => u,
             Some(other) => {
-                return other
-                    .text()
-                    .map(Some)
-                    .ok_or_else(|| not_string(inst, key, &other));
+                let text = other.text().ok_or_else(|| not_string(inst, key, &other))?;
+                self.charge(1 + text.len(), inst.at)?;
+                return Ok(Some(text));
             }
         };
         self.string_at(uid)
@@ -180,12 +223,16 @@ impl<'a> Archive<'a> {
         }
         let (obj, at) = self.resolve(uid)?;
         if let Some(t) = obj.text() {
+            self.charge(1 + t.len(), at)?;
             return Ok(Some(t));
         }
         let inst = self.instance(uid)?;
         // One level only: `NS.string` must hold the characters themselves.
         match inst.get("NS.string").and_then(|o| o.text()) {
-            Some(t) => Ok(Some(t)),
+            Some(t) => {
+                self.charge(1 + t.len(), at)?;
+                Ok(Some(t))
+            }
             None => Err(ReadError::byte(
                 at,
                 format!("object {uid}: expected a string, found {}", inst.class),
@@ -233,6 +280,7 @@ impl<'a> Archive<'a> {
             Some(Obj::Array(r) | Obj::Set(r)) => r,
             _ => return Err(coll.error(format!("expected an {key} array"))),
         };
+        self.charge(refs.len(), coll.at)?;
         refs.iter()
             .map(|r| match self.plist.object(r)? {
                 (Obj::Uid(u), _) => Ok(u),
@@ -259,17 +307,22 @@ impl<'a> Archive<'a> {
         let uid = match inst.get(key) {
             None | Some(Obj::Uid(0)) => return Ok(None),
             Some(Obj::Uid(u)) => u,
-            Some(Obj::Data(d)) => return Ok(Some(d)),
+            Some(Obj::Data(d)) => {
+                self.charge(d.len(), inst.at)?;
+                return Ok(Some(d));
+            }
             Some(other) => {
                 return Err(inst.error(format!("expected data in '{key}', found {}", other.kind())));
             }
         };
-        if let (Obj::Data(d), _) = self.resolve(uid)? {
+        if let (Obj::Data(d), at) = self.resolve(uid)? {
+            self.charge(d.len(), at)?;
             return Ok(Some(d));
         }
         let holder = self.instance(uid)?;
         for k in ["NS.bytes", "NS.data"] {
             if let Some(Obj::Data(d)) = holder.get(k) {
+                self.charge(d.len(), holder.at)?;
                 return Ok(Some(d));
             }
         }

@@ -14,6 +14,9 @@ mod keyed;
 mod props;
 mod rex;
 
+#[cfg(test)]
+mod tests;
+
 use super::{Limits, ReadError};
 use crate::registry::Registry;
 

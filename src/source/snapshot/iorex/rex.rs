@@ -13,6 +13,10 @@ use super::props;
 use crate::registry::{Entry, EntryId, Origin, Registry, ServiceInfo, ServiceState, Text};
 use std::collections::HashMap;
 
+/// Most planes a document may name. Real registries have about ten; every plane costs a
+/// slot per entry, so thousands of plane names would cost memory quadratic in the file.
+const MAX_PLANES: usize = 64;
+
 /// Per-plane facts of one entry, by index into [`PlaneNames`].
 #[derive(Default)]
 struct Links {
@@ -49,13 +53,19 @@ struct PlaneNames {
 }
 
 impl PlaneNames {
-    fn intern(&mut self, name: String) -> usize {
+    fn intern(&mut self, name: String, at: u64) -> Result<usize, ReadError> {
         if let Some(&i) = self.index.get(&name) {
-            return i;
+            return Ok(i);
+        }
+        if self.names.len() >= MAX_PLANES {
+            return Err(ReadError::byte(
+                at,
+                format!("expected at most {MAX_PLANES} planes, found another one: {name}"),
+            ));
         }
         self.names.push(name.clone());
         self.index.insert(name, self.names.len() - 1);
-        self.names.len() - 1
+        Ok(self.names.len() - 1)
     }
 
     /// The plane named by the string numbered `uid` (cached: documents share these strings).
@@ -67,7 +77,8 @@ impl PlaneNames {
             .string_at(uid)?
             .map(|t| t.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let i = self.intern(name);
+        let at = archive.resolve(uid).map_or(0, |(_, at)| at);
+        let i = self.intern(name, at)?;
         self.by_uid.insert(uid, i);
         Ok(i)
     }
@@ -123,8 +134,16 @@ fn decode_entry(
     let mut entry = Entry::named(archive.string(inst, "name")?.unwrap_or_default());
     entry.location = archive.string(inst, "location")?;
     if inst.get("inheritance").is_some() {
-        let mut chain = Vec::new();
-        for uid in archive.array(inst, "inheritance")? {
+        let uids = archive.array(inst, "inheritance")?;
+        if uids.len() > limits.max_depth {
+            return Err(inst.error(format!(
+                "expected a class chain at most {} long, found {}",
+                limits.max_depth,
+                uids.len()
+            )));
+        }
+        let mut chain = Vec::with_capacity(uids.len());
+        for uid in uids {
             if let Some(t) = archive.string_at(uid)? {
                 chain.push(t.to_string_lossy().into_owned());
             }

@@ -16,6 +16,19 @@
 //!   the `$` (hex-dump text and strings may end in `$`).
 //! - `<"a","b">` data reads as `a\0b\0` (`ioreg` prints `a\0b` the same way).
 //! - A truncated file loads what is complete, including the cut last entry's name.
+//! - Two things stay raw (`raw_values` in `ioscope stats`) because the text no longer holds
+//!   the value (IOKitTools-125 `ioreg.c`):
+//!   - an empty value (`"Codec"=,`, `"FullName" = `): `cfstringshow` prints nothing when
+//!     `CFStringGetCString` fails (a non-ASCII string needs more UTF-8 bytes than its
+//!     `length + 1` buffer), and `cfnumbershow` nothing when a number does not fit a
+//!     `long long`; the characters are gone and even the type is uncertain;
+//!   - `ioreg -f` layouts of `reg`, `assigned-addresses`, `ranges`, `interrupts` …: the data
+//!     is printed as host-order 32-bit words (the byte order is not in the dump), trailing
+//!     bytes short of a whole record are dropped, and `ranges` columns depend on other
+//!     entries' `#address-cells`; so no bytes can be rebuilt with confidence. Hex dumps of
+//!     other data are exact and decode to data.
+//! - A tree line that stops before its `>` with more lines after it is an error (`ioreg`
+//!   marks a clipped line with `$`; only a truncated file's last line may stop early).
 
 mod header;
 mod hexdump;
@@ -180,6 +193,7 @@ impl<'a> Reader<'a> {
             ));
         }
         let h = header::parse(&line.text[at..]);
+        self.check_header(&h, &line, at)?;
         self.note_header(&h, &line);
         let parent = self.attach(depth, line.number);
         let entry = self.entry(&h, depth == 0 || parent.is_none());
@@ -198,6 +212,32 @@ impl<'a> Reader<'a> {
         let open = next.number;
         self.lines.next_line();
         self.block(index, prefix, open)
+    }
+
+    /// A tree line cut short in the middle of the file is broken: `ioreg` ends a clipped line
+    /// with `$`, and only the last line of a truncated file may stop early.
+    fn check_header(
+        &mut self,
+        h: &header::Header<'_>,
+        line: &Line<'_>,
+        at: usize,
+    ) -> Result<(), ReadError> {
+        let rest = &line.text[at..];
+        let broken = h.incomplete
+            && !h.clipped
+            && line.terminated
+            && memchr::memmem::find(rest, b"  <class").is_some()
+            && self.lines.peek().is_some();
+        if broken {
+            return Err(ReadError::line(
+                line.number,
+                format!(
+                    "expected a tree line ending in `>` (or `$` where ioreg clipped it), found {}",
+                    describe(rest)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn note_header(&mut self, h: &header::Header<'_>, line: &Line<'_>) {
