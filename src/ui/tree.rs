@@ -10,10 +10,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
-/// The first row to show so that the selection is on screen.
+/// The first row to show so that the selection is on screen, and no rows stay hidden
+/// above while the pane has room below (after the terminal grew, or rows were collapsed).
 pub fn window_start(state: &State, height: usize) -> usize {
     let height = height.max(1);
-    let mut offset = state.offset.min(state.view.len().saturating_sub(1));
+    let mut offset = state.offset.min(state.view.len().saturating_sub(height));
     if state.selected < offset {
         offset = state.selected;
     } else if state.selected >= offset + height {
