@@ -98,7 +98,7 @@ fn items_in(
     {
         let y = inner.y + (i - offset) as u16;
         let item = if i == selected {
-            item.patch_style(theme.selected)
+            super::theme::on_selection(item, theme.selected)
         } else {
             item
         };

@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
                 } else {
                     theme.selected_unfocused
                 };
-                line = line.patch_style(style);
+                line = super::theme::on_selection(line, style);
             }
             buf.set_line(inner.x, inner.y + y as u16, &line, inner.width);
             map.push(i);

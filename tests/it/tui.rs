@@ -675,6 +675,8 @@ fn loading_a_file_shows_bytes_and_time() {
     .unwrap();
     let mut h = Harness::new(App::start(Some(path), None, 0, false), 100, 24);
     let screen = h.screen();
+    assert!(screen.contains("loading…"), "{screen}");
+    assert!(!screen.contains("(empty plane)"), "{screen}");
     assert!(screen.contains(" MB"), "{screen}");
     assert!(screen.contains(" s"), "{screen}");
     assert!(
@@ -791,4 +793,38 @@ fn a_long_key_in_a_narrow_pane_puts_its_value_below() {
     let screen = h.screen();
     assert!(screen.contains("\"0123456789"), "{screen}");
     assert!(screen.contains("def\""), "{screen}");
+}
+
+/// Cells of screen row `y` between `x0` and `x1` whose text has the colour of their background.
+fn invisible_cells(h: &Harness, y: u16, x0: u16, x1: u16) -> Vec<String> {
+    let buf = h.term.backend().buffer();
+    (x0..x1)
+        .map(|x| &buf[(x, y)])
+        .filter(|c| !c.symbol().trim().is_empty() && c.fg == c.bg)
+        .map(|c| c.symbol().to_string())
+        .collect()
+}
+
+#[test]
+fn the_selected_row_stays_readable_focused_or_not() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[Down, Down]);
+    let tree = h.app.state.geometry.tree;
+    let y = tree.1 + (h.app.state.selected - h.app.state.offset) as u16;
+    assert!(invisible_cells(&h, y, tree.0, tree.0 + tree.2).is_empty());
+    // Unfocused, the bar turns grey: the grey class name and guides must not vanish on it.
+    h.press(&[FocusNext]);
+    let hidden = invisible_cells(&h, y, tree.0, tree.0 + tree.2);
+    assert!(
+        hidden.is_empty(),
+        "invisible on the bar: {}",
+        hidden.concat()
+    );
+    let props = h.app.state.geometry.props;
+    let hidden = invisible_cells(&h, props.1, props.0, props.0 + props.2);
+    assert!(
+        hidden.is_empty(),
+        "invisible on the bar: {}",
+        hidden.concat()
+    );
 }
