@@ -828,3 +828,25 @@ fn the_selected_row_stays_readable_focused_or_not() {
         hidden.concat()
     );
 }
+
+#[test]
+fn a_hostile_file_name_is_drawn_escaped_while_loading() {
+    let dir = std::env::temp_dir().join(format!("ioscope-tui-name-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("dump\x1b]0;pwned\x07.txt");
+    std::fs::write(
+        &path,
+        "+-o Root  <class IORegistryEntry, id 0x100000100, retain 10>\n",
+    )
+    .unwrap();
+    let h = Harness::new(App::start(Some(path), None, 0, false), 120, 24);
+    let screen = h.screen();
+    assert!(screen.contains("dump\\x1b]0;pwned\\x07.txt"), "{screen}");
+    let buf = h.term.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| !c.symbol().chars().any(char::is_control))
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
