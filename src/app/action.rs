@@ -18,6 +18,8 @@ pub enum Action {
     ExpandSubtree,
     CollapseAll,
     FocusNext,
+    /// Shift-Tab: the pane before.
+    FocusPrev,
     PlanePicker,
     SearchStart,
     NextMatch,

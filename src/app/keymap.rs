@@ -47,6 +47,12 @@ const fn ctrl(c: char) -> Key {
         mods: KeyModifiers::CONTROL,
     }
 }
+const fn shift(code: KeyCode) -> Key {
+    Key {
+        code,
+        mods: KeyModifiers::SHIFT,
+    }
+}
 const fn code(code: KeyCode) -> Key {
     Key {
         code,
@@ -109,6 +115,7 @@ pub static KEYMAP: &[Binding] = &[
     ),
     b(M, &[k('z')], Action::CollapseAll, "collapse all"),
     b(M, &[code(C::Tab)], Action::FocusNext, "next pane"),
+    b(M, &[shift(C::Tab)], Action::FocusPrev, "previous pane"),
     b(M, &[k('p')], Action::PlanePicker, "pick a plane"),
     b(
         M,
@@ -224,6 +231,7 @@ pub static KEYMAP: &[Binding] = &[
 
 /// Crossterm reports shifted letters with SHIFT set on some terminals and not others;
 /// the character already carries the case, so SHIFT is ignored for characters.
+/// Shift-Tab arrives as BackTab, with or without SHIFT: it is written `Shift-Tab` here.
 fn normalize(key: KeyEvent) -> Key {
     let mut mods =
         key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
@@ -231,7 +239,10 @@ fn normalize(key: KeyEvent) -> Key {
         mods.remove(KeyModifiers::SHIFT);
     }
     let code = match key.code {
-        KeyCode::BackTab => KeyCode::Tab,
+        KeyCode::BackTab => {
+            mods.insert(KeyModifiers::SHIFT);
+            KeyCode::Tab
+        }
         c => c,
     };
     Key { code, mods }
@@ -277,6 +288,8 @@ pub fn key_label(key: &Key) -> String {
     };
     if key.mods.contains(KeyModifiers::CONTROL) {
         format!("Ctrl-{base}")
+    } else if key.mods.contains(KeyModifiers::SHIFT) {
+        format!("Shift-{base}")
     } else {
         base
     }
@@ -330,6 +343,17 @@ mod tests {
             Some(Action::Input('j'))
         );
         assert_eq!(lookup(Context::Main, press(KeyCode::Char('x'), none)), None);
+        // Terminals send Shift-Tab as BackTab, some with SHIFT set and some without.
+        for mods in [none, KeyModifiers::SHIFT] {
+            assert_eq!(
+                lookup(Context::Main, press(KeyCode::BackTab, mods)),
+                Some(Action::FocusPrev)
+            );
+        }
+        assert_eq!(
+            lookup(Context::Main, press(KeyCode::Tab, none)),
+            Some(Action::FocusNext)
+        );
     }
 
     #[test]

@@ -1,10 +1,18 @@
 //! Loading off the UI thread: a dump is read, or a kernel walked, on a background
 //! thread that reports progress, so the screen never freezes.
+//!
+//! A file is read in chunks that report the bytes read so far, then parsed; the
+//! readers report nothing while parsing, so the screen shows the phase and the time.
 
 use crate::registry::Registry;
 use crate::source::session::{LiveSession, WalkProgress};
-use std::path::PathBuf;
+use crate::source::snapshot::{self, Limits, LoadError};
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
+
+/// How much of a file is read between two progress reports.
+const CHUNK: usize = 4 << 20;
 
 /// What to load.
 pub enum Job {
@@ -15,6 +23,11 @@ pub enum Job {
 /// What the loader reports.
 pub enum LoadEvent {
     Progress(WalkProgress),
+    /// Bytes of a file read so far, of `total`; `done == total` means parsing has begun.
+    Read {
+        done: u64,
+        total: u64,
+    },
     Done {
         /// Boxed: a registry is large, progress events are small and frequent.
         result: Result<Box<Registry>, String>,
@@ -37,7 +50,7 @@ pub fn spawn(job: Job) -> Receiver<LoadEvent> {
 pub fn run(job: Job, tx: &Sender<LoadEvent>) {
     let done = match job {
         Job::File(path) => LoadEvent::Done {
-            result: crate::source::snapshot::load_file(&path)
+            result: load_file(&path, tx)
                 .map(Box::new)
                 .map_err(|e| e.to_string()),
             session: None,
@@ -59,4 +72,79 @@ pub fn run(job: Job, tx: &Sender<LoadEvent>) {
         }
     };
     let _ = tx.send(done);
+}
+
+/// [`snapshot::load_file`], reporting the bytes read as it goes (same errors).
+fn load_file(path: &Path, tx: &Sender<LoadEvent>) -> Result<Registry, LoadError> {
+    let io = |source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    loop {
+        let before = bytes.len();
+        let n = (&mut file)
+            .take(CHUNK as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        let _ = tx.send(LoadEvent::Read {
+            done: bytes.len() as u64,
+            total: total.max(bytes.len() as u64),
+        });
+        if n == 0 || bytes.len() == before {
+            break;
+        }
+    }
+    snapshot::read_bytes(&bytes, &Limits::default()).map_err(|error| LoadError::Read {
+        path: path.to_owned(),
+        error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_reports_bytes_read_then_loads() {
+        let dir = std::env::temp_dir().join(format!("ioscope-loader-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("small.txt");
+        std::fs::write(
+            &path,
+            "+-o Root  <class IORegistryEntry, id 0x100000100, retain 10>\n  +-o Child  <class IOService, id 0x100000200, retain 5>\n",
+        )
+        .unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        let (tx, rx) = channel();
+        run(Job::File(path), &tx);
+        let events: Vec<LoadEvent> = rx.try_iter().collect();
+        let reads: Vec<(u64, u64)> = events
+            .iter()
+            .filter_map(|e| match e {
+                LoadEvent::Read { done, total } => Some((*done, *total)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(reads.last(), Some(&(size, size)), "{reads:?}");
+        match events.last() {
+            Some(LoadEvent::Done { result: Ok(r), .. }) => assert_eq!(r.len(), 2),
+            _ => panic!("the load did not finish with a registry"),
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_naming_it() {
+        let (tx, rx) = channel();
+        run(Job::File("/nonexistent/ioscope.txt".into()), &tx);
+        match rx.try_iter().last() {
+            Some(LoadEvent::Done { result: Err(e), .. }) => {
+                assert!(e.starts_with("/nonexistent/ioscope.txt: "), "{e}")
+            }
+            _ => panic!("expected an error"),
+        }
+    }
 }

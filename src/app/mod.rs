@@ -150,10 +150,12 @@ impl App {
             Origin::File(p) => format!("reading {}", p.display()),
             _ => "walking the registry".to_string(),
         };
-        self.state.loading = Some(Loading {
-            what,
-            progress: Default::default(),
-        });
+        let mut loading = Loading::new(what);
+        if let Origin::File(p) = &self.origin {
+            // Known before the first chunk arrives, so the first frame already says "MB".
+            loading.bytes = std::fs::metadata(p).ok().map(|m| (0, m.len()));
+        }
+        self.state.loading = Some(loading);
         self.loading = Some(loader::spawn(job));
     }
 
@@ -173,11 +175,16 @@ impl App {
         self.state.search.query = old.search.query.clone();
         self.state.geometry = old.geometry;
         self.state.flashes = carry_flashes(old.flashes, &self.state.registry, &mut self.published);
+        let mut filtered = false;
         if let Some(keys) = self.remembered.take() {
             restore::restore(&mut self.state, &keys);
+            filtered = keys.filtered;
         }
         if !self.state.search.query.is_empty() {
             update::run_search(&mut self.state);
+            if filtered && self.state.search.is_active() {
+                update::enter_filter(&mut self.state);
+            }
         }
         self.probe_all();
         self.probed_for = None;
@@ -197,14 +204,17 @@ impl App {
         let Some(rx) = &self.loading else {
             return false;
         };
-        let mut changed = false;
         loop {
             match rx.try_recv() {
                 Ok(LoadEvent::Progress(p)) => {
                     if let Some(l) = &mut self.state.loading {
                         l.progress = p;
                     }
-                    changed = true;
+                }
+                Ok(LoadEvent::Read { done, total }) => {
+                    if let Some(l) = &mut self.state.loading {
+                        l.bytes = Some((done, total));
+                    }
                 }
                 Ok(LoadEvent::Done { result, session }) => {
                     self.loading = None;
@@ -219,7 +229,8 @@ impl App {
                     }
                     return true;
                 }
-                Err(TryRecvError::Empty) => return changed,
+                // Redraw anyway: the elapsed time shows that a long parse is not a hang.
+                Err(TryRecvError::Empty) => return true,
                 Err(TryRecvError::Disconnected) => {
                     self.loading = None;
                     self.state.loading = None;

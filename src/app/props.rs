@@ -105,16 +105,21 @@ pub fn integer(i: &Integer) -> String {
     }
 }
 
+/// `1 item`, `2 items`: counts in summaries read as English.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The one-line form of a value.
 pub fn summary(v: &Value) -> String {
     match v {
-        Value::Dict(kv) => format!("{{{} keys}}", kv.len()),
-        Value::Array(items) => format!("[{} items]", items.len()),
-        Value::Set(items) => format!("set [{} items]", items.len()),
+        Value::Dict(kv) => format!("{{{}}}", count(kv.len(), "key", "keys")),
+        Value::Array(items) => format!("[{}]", count(items.len(), "item", "items")),
+        Value::Set(items) => format!("set [{}]", count(items.len(), "item", "items")),
         Value::String(t) => format!("\"{}\"", t.to_string_lossy()),
         Value::Integer(i) => integer(i),
         Value::Bool(b) => if *b { "Yes" } else { "No" }.into(),
-        Value::Data(d) => format!("<{} bytes>", d.len()),
+        Value::Data(d) => format!("<{}>", count(d.len(), "byte", "bytes")),
         Value::Date(d) => date(*d),
         Value::Real(r) => format!("{r}"),
         Value::Raw { text, .. } => text.to_string_lossy().into_owned(),
@@ -242,5 +247,14 @@ mod tests {
         let rows1 = rows(&r, e, &exp);
         assert_eq!(rows1.len(), 2);
         assert_eq!(rows1[1].summary, "0x2 (2)");
+        assert_eq!(rows0[0].summary, "{1 key}");
+    }
+
+    #[test]
+    fn counts_of_one_are_singular() {
+        assert_eq!(summary(&Value::Array(vec![Value::u64(1)])), "[1 item]");
+        assert_eq!(summary(&Value::Array(vec![])), "[0 items]");
+        assert_eq!(summary(&Value::Data(vec![0].into())), "<1 byte>");
+        assert_eq!(summary(&Value::Data(vec![0, 1].into())), "<2 bytes>");
     }
 }

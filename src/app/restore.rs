@@ -23,6 +23,8 @@ pub struct Remembered {
     expanded: Vec<Key>,
     /// The selection, then each ancestor up to the root; each by ID and by path.
     selected: Vec<Vec<Key>>,
+    /// Filter mode was on: it is turned on again once the search has run on the new registry.
+    pub filtered: bool,
 }
 
 fn key_of(registry: &Registry, plane_index: usize, id: EntryId) -> Option<Key> {
@@ -56,15 +58,25 @@ fn selection_chain(s: &State) -> Vec<Vec<Key>> {
 
 /// Remembers the plane, the expanded entries and the selection.
 pub fn remember(s: &State) -> Remembered {
-    let expanded = s
-        .view
-        .expanded_ids()
-        .filter_map(|id| key_of(&s.registry, s.plane, id))
-        .collect();
+    // In filter mode every match's ancestor is open; what the user opened is the
+    // expansion saved when the filter began, and leaving the filter must bring that back.
+    let expanded: Vec<EntryId> = match &s.filter_saved {
+        Some(saved) => saved
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| **e)
+            .map(|(i, _)| EntryId(i as u32))
+            .collect(),
+        None => s.view.expanded_ids().collect(),
+    };
     Remembered {
         plane: s.plane().name().to_string(),
-        expanded,
+        expanded: expanded
+            .into_iter()
+            .filter_map(|id| key_of(&s.registry, s.plane, id))
+            .collect(),
         selected: selection_chain(s),
+        filtered: s.view.is_filtered(),
     }
 }
 

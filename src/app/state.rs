@@ -27,6 +27,9 @@ impl Focus {
             Focus::Properties => Focus::Tree,
         }
     }
+    pub fn prev(self) -> Focus {
+        self.next().next()
+    }
 }
 
 /// What a text prompt is for.
@@ -140,6 +143,42 @@ pub enum Flash {
 pub struct Loading {
     pub what: String,
     pub progress: WalkProgress,
+    /// A file: bytes read so far and the file's size (a walk reports `progress` instead).
+    pub bytes: Option<(u64, u64)>,
+    /// When the load began, so that a long parse (which reports nothing) still shows time passing.
+    pub started: Instant,
+}
+
+impl Loading {
+    pub fn new(what: String) -> Self {
+        Loading {
+            what,
+            progress: WalkProgress::default(),
+            bytes: None,
+            started: Instant::now(),
+        }
+    }
+
+    /// One line of progress: `42.0 of 100.0 MB read`, `parsing 100.0 MB`, or planes and entries;
+    /// then the seconds elapsed.
+    pub fn progress_line(&self) -> String {
+        const MB: f64 = 1e6;
+        let what = match self.bytes {
+            Some((done, total)) if done < total => {
+                format!(
+                    "{:.1} of {:.1} MB read",
+                    done as f64 / MB,
+                    total as f64 / MB
+                )
+            }
+            Some((_, total)) => format!("parsing {:.1} MB", total as f64 / MB),
+            None => format!(
+                "plane {}/{} · {} entries",
+                self.progress.plane, self.progress.planes, self.progress.entries
+            ),
+        };
+        format!("{what} · {:.1} s", self.started.elapsed().as_secs_f64())
+    }
 }
 
 /// Screen areas from the last frame, so clicks and page sizes use what was drawn.
@@ -149,11 +188,16 @@ pub struct Geometry {
     pub tree: (u16, u16, u16, u16),
     pub props: (u16, u16, u16, u16),
     pub details: (u16, u16, u16, u16),
+    /// Lines of the details text at the drawn width, so that scrolling stops at its end.
+    pub details_lines: u16,
     /// For each drawn line of the properties pane, the property row it shows.
     pub prop_lines: Vec<usize>,
     /// Rows of the list popup (planes, handles) and the first item shown.
     pub list: (u16, u16, u16, u16),
     pub list_offset: usize,
+    /// The furthest the help text scrolls at this size, so that scrolling back up
+    /// responds at once after pressing down past its end.
+    pub help_scroll_max: u16,
 }
 
 pub(crate) fn contains(area: (u16, u16, u16, u16), x: u16, y: u16) -> bool {
@@ -281,6 +325,13 @@ impl State {
         self.flashes.get(&registry_id).copied()
     }
 
+    /// The furthest the details pane scrolls: its last line at the bottom of the pane.
+    pub fn details_scroll_max(&self) -> u16 {
+        self.geometry
+            .details_lines
+            .saturating_sub(self.geometry.details.3)
+    }
+
     /// Visible tree rows (from the last frame; a sane default before the first).
     pub fn page(&self) -> usize {
         usize::from(self.geometry.tree.3).max(1)
@@ -296,7 +347,9 @@ impl State {
         } else if self.selected >= self.offset + page {
             self.offset = self.selected + 1 - page;
         }
-        self.offset = self.offset.min(n.saturating_sub(1));
+        // As the tree pane draws it: no rows hidden above while there is room below.
+        self.offset = self.offset.min(n.saturating_sub(page));
+        self.details_scroll = self.details_scroll.min(self.details_scroll_max());
         self.sync_props();
     }
 
@@ -346,5 +399,22 @@ impl State {
             }
             None => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Loading;
+
+    #[test]
+    fn file_loading_says_how_far_it_got() {
+        let mut l = Loading::new("reading big.txt".into());
+        l.bytes = Some((42_000_000, 100_000_000));
+        assert!(l.progress_line().starts_with("42.0 of 100.0 MB read · "));
+        l.bytes = Some((100_000_000, 100_000_000));
+        assert!(l.progress_line().starts_with("parsing 100.0 MB · "));
+        l.bytes = None;
+        assert!(l.progress_line().starts_with("plane 0/0 · 0 entries · "));
+        assert!(l.progress_line().ends_with(" s"));
     }
 }

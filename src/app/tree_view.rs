@@ -167,11 +167,13 @@ impl TreeView {
     }
 
     /// Collapses the row at `index`, draining its descendants. Returns whether anything changed.
+    /// A leaf has nothing to collapse, even when `*` or the filter marked it expanded,
+    /// so that `h` on it goes to the parent at the first press.
     pub fn collapse(&mut self, index: usize) -> bool {
         let Some(&row) = self.rows.get(index) else {
             return false;
         };
-        if !self.is_expanded(row.id) {
+        if row.children == 0 || !self.is_expanded(row.id) {
             return false;
         }
         self.set_expanded(row.id, false);

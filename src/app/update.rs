@@ -62,8 +62,11 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
                 keep_prop_visible(s);
             }
             Focus::Details => {
+                // Scroll positions 0..=max: past the last line the pane would only go blank.
                 let page = usize::from(s.geometry.details.3).max(1);
-                s.details_scroll = moved(usize::from(s.details_scroll), 200, page, action) as u16;
+                let positions = usize::from(s.details_scroll_max()) + 1;
+                s.details_scroll =
+                    moved(usize::from(s.details_scroll), positions, page, action) as u16;
             }
         },
         Action::Left => left(s),
@@ -85,6 +88,7 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
             s.selected = top.and_then(|t| s.view.row_of(t)).unwrap_or(0);
         }
         Action::FocusNext => s.focus = s.focus.next(),
+        Action::FocusPrev => s.focus = s.focus.prev(),
         Action::PlanePicker => s.mode = Mode::Planes { selected: s.plane },
         Action::SearchStart => start_prompt(s, PromptKind::Search),
         Action::JumpStart => start_prompt(s, PromptKind::Jump),
@@ -354,6 +358,11 @@ fn toggle_filter(s: &mut State) {
         s.message = Some("filter shows search matches: press / first".into());
         return;
     }
+    enter_filter(s);
+}
+
+/// Turns filter mode on, saving the expansion to restore when it ends.
+pub fn enter_filter(s: &mut State) {
     s.filter_saved = Some(s.view.expansion());
     apply_filter(s);
 }
@@ -475,6 +484,7 @@ fn list_hit(s: &State, x: u16, y: u16) -> Option<usize> {
 
 fn help(s: &mut State, scroll: u16, action: Action) -> Vec<Effect> {
     let page = s.geometry.list.3.max(1);
+    let max = s.geometry.help_scroll_max;
     s.mode = match action {
         Action::Back | Action::Help | Action::Quit => Mode::Normal,
         Action::Down | Action::Wheel { down: true, .. } => Mode::Help {
@@ -491,6 +501,9 @@ fn help(s: &mut State, scroll: u16, action: Action) -> Vec<Effect> {
         },
         _ => Mode::Help { scroll },
     };
+    if let Mode::Help { scroll } = &mut s.mode {
+        *scroll = (*scroll).min(max);
+    }
     Vec::new()
 }
 
@@ -583,11 +596,20 @@ fn wheel(s: &mut State, x: u16, y: u16, down: bool) {
         } else {
             s.prop_offset.saturating_sub(STEP)
         };
+        // The pane always shows the selected row: carry it along, or the drawing
+        // would scroll straight back to it.
+        let page = usize::from(g.props.3).max(1);
+        s.prop_selected = s
+            .prop_selected
+            .clamp(s.prop_offset, s.prop_offset + page - 1)
+            .min(s.props.len().saturating_sub(1));
         return;
     }
     if contains(g.details, x, y) {
         s.details_scroll = if down {
-            s.details_scroll.saturating_add(1)
+            s.details_scroll
+                .saturating_add(1)
+                .min(s.details_scroll_max())
         } else {
             s.details_scroll.saturating_sub(1)
         };

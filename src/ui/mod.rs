@@ -59,8 +59,12 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
     let tree_share = if area.width >= 120 { 50 } else { 55 };
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(tree_share), Constraint::Fill(1)]).areas(main);
-    let detail_lines = details::height(state, theme, right.width.saturating_sub(2)) + 2;
-    let detail_height = detail_lines.min(right.height * 7 / 10).max(3);
+    let text_lines = details::height(state, theme, right.width.saturating_sub(2));
+    geometry.details_lines = text_lines;
+    let detail_height = text_lines
+        .saturating_add(2)
+        .min(right.height * 7 / 10)
+        .max(3);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(detail_height), Constraint::Fill(1)]).areas(right);
     let tree = tree::draw(frame, left, state, theme);
@@ -72,7 +76,11 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
     status::draw_bar(frame, bar, state, theme);
     status::draw_message(frame, message, state, theme);
     match &state.mode {
-        Mode::Help { scroll } => geometry.list = rect(popup::help(frame, main, *scroll, theme)),
+        Mode::Help { scroll } => {
+            let (r, max) = popup::help(frame, main, *scroll, theme);
+            geometry.list = rect(r);
+            geometry.help_scroll_max = max;
+        }
         Mode::Planes { selected } => {
             let (r, offset) = popup::planes(frame, main, state, *selected, theme);
             geometry.list = rect(r);

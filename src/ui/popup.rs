@@ -45,19 +45,21 @@ fn boxed(
     inner
 }
 
-pub fn help(frame: &mut Frame, screen: Rect, scroll: u16, theme: &Theme) -> Rect {
+/// Draws the help; returns its inner area and the furthest it scrolls.
+pub fn help(frame: &mut Frame, screen: Rect, scroll: u16, theme: &Theme) -> (Rect, u16) {
     let lines = super::help::lines(theme);
     let h = lines.len() as u16 + 2;
     let area = centered(screen, 76, h);
     let max = h.saturating_sub(area.height);
-    boxed(
+    let inner = boxed(
         frame,
         area,
         " Keys — ? or Esc closes ".into(),
         lines,
         scroll.min(max),
         theme,
-    )
+    );
+    (inner, max)
 }
 
 /// A list with a selection in a box; returns the inner area and the first item shown.
@@ -96,7 +98,7 @@ fn items_in(
     {
         let y = inner.y + (i - offset) as u16;
         let item = if i == selected {
-            item.patch_style(theme.selected)
+            super::theme::on_selection(item, theme.selected)
         } else {
             item
         };
@@ -235,13 +237,7 @@ pub fn loading(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
     let Some(l) = &state.loading else { return };
     let text = vec![
         Line::raw(sanitize(&l.what).into_owned()),
-        Line::styled(
-            format!(
-                "plane {}/{} · {} entries",
-                l.progress.plane, l.progress.planes, l.progress.entries
-            ),
-            theme.dim,
-        ),
+        Line::styled(l.progress_line(), theme.dim),
     ];
     let area = centered(screen, 60, 4);
     frame.render_widget(Clear, area);

@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
                 } else {
                     theme.selected_unfocused
                 };
-                line = line.patch_style(style);
+                line = super::theme::on_selection(line, style);
             }
             buf.set_line(inner.x, inner.y + y as u16, &line, inner.width);
             map.push(i);
@@ -88,22 +88,27 @@ fn item_lines<'a>(state: &'a State, i: usize, width: usize, theme: &Theme) -> Ve
     let head = format!("{indent}{marker}{key} = ");
     let value = sanitize(&row.summary).into_owned();
     let mut lines = Vec::new();
-    let first_room = width.saturating_sub(head.width()).max(8);
-    let pieces = wrap(
-        &value,
-        first_room,
-        width.saturating_sub(indent.len() + 4).max(8),
-    );
+    let rest = width.saturating_sub(indent.len() + 4).max(8);
+    // In a narrow pane a long key leaves little room: rather than clip the value at the
+    // edge, start it on the next line.
+    let room = width.saturating_sub(head.width());
+    let value_below = room < 8 && room < value.width();
+    let first_room = if value_below { rest } else { room.max(1) };
+    let pieces = wrap(&value, first_room, rest);
     let mark = row
         .mark
         .map(|m| Span::styled(format!("  ({m})"), theme.error));
+    let head_spans = vec![
+        Span::styled(format!("{indent}{marker}"), theme.guide),
+        Span::styled(key.clone(), theme.label),
+        Span::styled(" = ", theme.dim),
+    ];
+    if value_below {
+        lines.push(Line::from(head_spans.clone()));
+    }
     for (n, piece) in pieces.into_iter().enumerate() {
-        let mut spans = if n == 0 {
-            vec![
-                Span::styled(format!("{indent}{marker}"), theme.guide),
-                Span::styled(key.clone(), theme.label),
-                Span::styled(" = ", theme.dim),
-            ]
+        let mut spans = if n == 0 && !value_below {
+            head_spans.clone()
         } else {
             vec![Span::raw(format!("{indent}    "))]
         };

@@ -77,10 +77,7 @@ pub fn draw_message(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
         }
         _ => match (&state.loading, &state.message) {
             (Some(l), _) => Line::styled(
-                format!(
-                    "{}… plane {}/{}, {} entries",
-                    l.what, l.progress.plane, l.progress.planes, l.progress.entries
-                ),
+                format!("{}… {}", sanitize(&l.what), l.progress_line()),
                 theme.note,
             ),
             (None, Some(m)) => Line::styled(sanitize(m).into_owned(), theme.text),

@@ -16,10 +16,11 @@ use crossterm::terminal::{
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use std::io::{self, Stdout, Write};
+use std::io::{self, IsTerminal, Stdout, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::time::Duration;
 
 /// Puts the terminal back as we found it. Safe to call more than once.
@@ -127,15 +128,46 @@ pub fn action_for(mode: &Mode, event: &Event) -> Option<Action> {
 
 type Term = Terminal<CrosstermBackend<Stdout>>;
 
+/// Reads terminal events on a thread of its own.
+///
+/// Once the terminal hangs up (window closed, ssh dropped, tmux session killed),
+/// crossterm's reader loops forever inside `poll`/`read` (its tty read keeps failing
+/// with an error other than "would block"): on the UI thread that would never return
+/// to notice SIGHUP, and the process would be left spinning a core with no terminal.
+/// Here it can only stall this thread; the loop quits and the process exits with it.
+fn spawn_reader() -> io::Result<Receiver<io::Result<Event>>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("ioscope-input".into())
+        .spawn(move || {
+            loop {
+                let event = event::read();
+                let failed = event.is_err();
+                if tx.send(event).is_err() || failed {
+                    return;
+                }
+            }
+        })?;
+    Ok(rx)
+}
+
+/// Whether the terminal went away: after a hang-up the tty answers no terminal ioctl,
+/// so this notices a lost terminal even when no SIGHUP came (it was ignored, or sent
+/// to another process group).
+fn hung_up() -> bool {
+    !io::stdout().is_terminal()
+}
+
 fn event_loop(
     app: &mut App,
     terminal: &mut Term,
     theme: &Theme,
     stop: &AtomicBool,
 ) -> anyhow::Result<()> {
+    let events = spawn_reader()?;
     let mut dirty = true;
     loop {
-        if stop.load(Ordering::Relaxed) || app.fatal.is_some() {
+        if stop.load(Ordering::Relaxed) || app.fatal.is_some() || hung_up() {
             return Ok(());
         }
         dirty |= app.poll();
@@ -152,12 +184,13 @@ fn event_loop(
         } else {
             Duration::from_millis(200)
         };
-        if !event::poll(wait)? {
-            continue;
-        }
+        let mut next = match events.recv_timeout(wait) {
+            Ok(ev) => Some(ev?),
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        };
         // Drain what is queued so that held keys do not lag behind.
-        loop {
-            let ev = event::read()?;
+        while let Some(ev) = next.take() {
             dirty = true;
             if let Some(action) = action_for(&app.state.mode, &ev) {
                 for effect in app.dispatch(action) {
@@ -169,9 +202,10 @@ fn event_loop(
                     }
                 }
             }
-            if !event::poll(Duration::ZERO)? {
-                break;
-            }
+            next = match events.try_recv() {
+                Ok(ev) => Some(ev?),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
+            };
         }
     }
 }

@@ -5,6 +5,7 @@
 //! modifiers only: bold, reversed, underlined, dim.
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
@@ -110,4 +111,18 @@ impl Theme {
             note: s.add_modifier(Modifier::ITALIC),
         }
     }
+}
+
+/// A row drawn on the selection bar. Dark grey text (classes, guides, child counts, dimmed
+/// values) takes the bar's foreground: on the grey bar of an unfocused pane it would be
+/// grey on grey, invisible, and it is hard to read on the blue one. Other colours
+/// (matches, stale and new entries, labels) keep theirs.
+pub fn on_selection(line: Line<'_>, bar: Style) -> Line<'_> {
+    let mut line = line.patch_style(bar);
+    for span in &mut line.spans {
+        if span.style.fg == Some(Color::DarkGray) {
+            span.style.fg = bar.fg;
+        }
+    }
+    line
 }

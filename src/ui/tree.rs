@@ -10,10 +10,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
-/// The first row to show so that the selection is on screen.
+/// The first row to show so that the selection is on screen, and no rows stay hidden
+/// above while the pane has room below (after the terminal grew, or rows were collapsed).
 pub fn window_start(state: &State, height: usize) -> usize {
     let height = height.max(1);
-    let mut offset = state.offset.min(state.view.len().saturating_sub(1));
+    let mut offset = state.offset.min(state.view.len().saturating_sub(height));
     if state.selected < offset {
         offset = state.selected;
     } else if state.selected >= offset + height {
@@ -67,7 +68,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Rect
             } else {
                 theme.selected_unfocused
             };
-            line = line.patch_style(style);
+            line = super::theme::on_selection(line, style);
             // Fill the whole width so the selection bar is visible.
             buf.set_style(
                 Rect::new(inner.x, inner.y + i as u16, inner.width, 1),
@@ -77,7 +78,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Rect
         buf.set_line(inner.x, inner.y + i as u16, &line, inner.width);
     }
     if state.view.is_empty() {
-        let msg = if state.view.is_filtered() {
+        // While the first load runs the plane is not empty, just not there yet.
+        let msg = if state.loading.is_some() {
+            "loading…"
+        } else if state.view.is_filtered() {
             "no matches"
         } else {
             "(empty plane)"

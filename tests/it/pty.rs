@@ -241,3 +241,55 @@ fn sigterm_restores_the_terminal() {
     );
     assert!(!p.screen().hide_cursor(), "cursor shown after SIGTERM");
 }
+
+/// Closing the terminal (window closed, ssh dropped, tmux session killed) must end the
+/// explorer: it used to spin forever inside the terminal reader, a core at 100%.
+#[cfg(unix)]
+#[test]
+fn closing_the_terminal_ends_the_explorer() {
+    let pair = match native_pty_system().openpty(PtySize {
+        rows: ROWS,
+        cols: COLS,
+        pixel_width: 0,
+        pixel_height: 0,
+    }) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("pty test skipped: no pseudo-terminal available ({e})");
+            return;
+        }
+    };
+    let mut cmd = CommandBuilder::new(crate::common::ioscope_bin());
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pair.slave.spawn_command(cmd).expect("spawn ioscope");
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().expect("pty reader");
+    let mut parser = vt100::Parser::new(
+        std::num::NonZeroU16::new(ROWS).unwrap(),
+        std::num::NonZeroU16::new(COLS).unwrap(),
+        0,
+    );
+    let mut buf = [0u8; 8192];
+    while !parser.screen().contents().contains("IOService") {
+        let n = reader.read(&mut buf).expect("read the first frame");
+        assert!(n > 0, "ioscope exited before drawing");
+        parser.process(&buf[..n]);
+    }
+    // Hang up: every handle on the pty's master side goes.
+    drop(reader);
+    drop(pair.master);
+    let start = Instant::now();
+    let exited = loop {
+        if child.try_wait().unwrap().is_some() {
+            break true;
+        }
+        if start.elapsed() > Duration::from_secs(5) {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    if !exited {
+        let _ = child.kill();
+    }
+    assert!(exited, "ioscope kept running after its terminal closed");
+}

@@ -605,3 +605,248 @@ fn screenshot_svg() {
         std::fs::write(&path, svg).unwrap();
     }
 }
+
+/// The demo entry with the most properties, selected through `:` (by its registry ID).
+fn select_richest(h: &mut Harness) {
+    let r = &h.app.state.registry;
+    let plane = h.app.state.plane();
+    let id = r
+        .entries()
+        .filter(|(id, e)| plane.contains(*id) && e.id.is_some())
+        .max_by_key(|(_, e)| e.properties.len())
+        .and_then(|(_, e)| e.id)
+        .unwrap();
+    h.press(&[JumpStart])
+        .typed(&format!("{id:#x}"))
+        .press(&[Accept]);
+}
+
+#[test]
+fn details_scroll_stops_at_the_last_line() {
+    // Short enough that the details pane (at most 70% of the height) clips its text.
+    let mut h = Harness::demo(100, 16);
+    h.jump_to("Magic Keyboard");
+    let g = h.app.state.geometry.clone();
+    assert!(g.details_lines > g.details.3, "the details must not fit");
+    h.press(&[FocusNext, Bottom, PageDown, Down, Down]);
+    assert_eq!(
+        h.app.state.details_scroll,
+        g.details_lines - g.details.3,
+        "scrolled past the end"
+    );
+    assert!(
+        h.screen().contains("shown raw"),
+        "the last line is on screen"
+    );
+    let (x, y) = (g.details.0 + 1, g.details.1 + 1);
+    h.press(&[Wheel { x, y, down: true }, Wheel { x, y, down: true }]);
+    assert!(
+        h.screen().contains("shown raw"),
+        "the wheel stops there too"
+    );
+    h.press(&[Top]);
+    assert_eq!(h.app.state.details_scroll, 0);
+}
+
+#[test]
+fn wheel_over_properties_scrolls_them() {
+    let mut h = Harness::demo(120, 24);
+    select_richest(&mut h);
+    let g = h.app.state.geometry.clone();
+    assert!(h.app.state.props.len() > usize::from(g.props.3) + 6);
+    assert_eq!(g.prop_lines.first(), Some(&0));
+    let (x, y) = (g.props.0 + 2, g.props.1 + 1);
+    h.press(&[Wheel { x, y, down: true }, Wheel { x, y, down: true }]);
+    let first = *h.app.state.geometry.prop_lines.first().unwrap();
+    assert!(first >= 6, "the pane scrolled (first row shown: {first})");
+    h.press(&[Wheel { x, y, down: false }, Wheel { x, y, down: false }]);
+    assert_eq!(h.app.state.geometry.prop_lines.first(), Some(&0));
+}
+
+#[test]
+fn loading_a_file_shows_bytes_and_time() {
+    let dir = std::env::temp_dir().join(format!("ioscope-tui-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("dump.txt");
+    std::fs::write(
+        &path,
+        "+-o Root  <class IORegistryEntry, id 0x100000100, retain 10>\n  +-o Child  <class IOService, id 0x100000200, retain 5>\n",
+    )
+    .unwrap();
+    let mut h = Harness::new(App::start(Some(path), None, 0, false), 100, 24);
+    let screen = h.screen();
+    assert!(screen.contains("loading…"), "{screen}");
+    assert!(!screen.contains("(empty plane)"), "{screen}");
+    assert!(screen.contains(" MB"), "{screen}");
+    assert!(screen.contains(" s"), "{screen}");
+    assert!(
+        h.wait_until(std::time::Duration::from_secs(10), |h| !h.app.is_loading()),
+        "the file loads"
+    );
+    assert!(h.screen().contains("Child"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn help_scrolls_back_up_at_once_after_its_end() {
+    let mut h = Harness::dump(100, 20);
+    h.press(&[Help]);
+    for _ in 0..100 {
+        h.press(&[Down]);
+    }
+    let max = h.app.state.geometry.help_scroll_max;
+    assert!(max > 0, "the help must not fit in 20 rows");
+    assert_eq!(h.app.state.mode, ioscope::app::Mode::Help { scroll: max });
+    h.press(&[Up]);
+    assert_eq!(
+        h.app.state.mode,
+        ioscope::app::Mode::Help { scroll: max - 1 }
+    );
+}
+
+#[test]
+fn h_on_a_leaf_goes_to_the_parent_after_expanding_the_subtree() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[Top, ExpandSubtree]);
+    let rows = h.app.state.view.rows().to_vec();
+    let leaf = rows
+        .iter()
+        .position(|r| r.children == 0 && r.depth > 1)
+        .expect("a leaf below the top");
+    for _ in 0..leaf {
+        h.press(&[Down]);
+    }
+    let parent = h.app.state.view.parent_row(leaf).unwrap();
+    h.press(&[Left]);
+    assert_eq!(h.app.state.selected, parent, "one h goes to the parent");
+}
+
+#[test]
+fn growing_the_terminal_shows_the_rows_scrolled_off_above() {
+    let mut h = Harness::dump(100, 10);
+    h.press(&[Top, ExpandSubtree, Bottom]);
+    assert!(h.app.state.offset > 0, "the small pane scrolled");
+    h.resize(100, 40);
+    assert!(
+        h.screen().lines().nth(1).unwrap().contains("Root"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(h.app.state.offset, 0);
+    // Collapsing near the end pulls the rows above back in as well.
+    h.resize(100, 10);
+    h.press(&[Top, CollapseAll]);
+    assert_eq!(h.app.state.offset, 0);
+}
+
+#[test]
+fn refresh_keeps_filter_mode_and_the_expansion_before_it() {
+    let filter = |h: &mut Harness| {
+        h.press(&[SearchStart])
+            .typed("Magic Keyboard")
+            .press(&[Accept, ToggleFilter]);
+    };
+    // Without a refresh: the rows after leaving the filter.
+    let mut plain = Harness::demo(120, 30);
+    filter(&mut plain);
+    let filtered_rows = plain.app.state.view.len();
+    plain.press(&[ToggleFilter]);
+    let unfiltered_rows = plain.app.state.view.len();
+
+    let mut h = Harness::demo(120, 30);
+    filter(&mut h);
+    h.press(&[Refresh]);
+    assert!(
+        h.wait_until(std::time::Duration::from_secs(10), |h| !h.app.is_loading()),
+        "the walk finished"
+    );
+    assert!(h.app.state.view.is_filtered(), "still filtered after r");
+    assert_eq!(h.app.state.view.len(), filtered_rows);
+    assert_eq!(h.selected_name(), "Magic Keyboard");
+    h.press(&[ToggleFilter]);
+    assert!(!h.app.state.view.is_filtered());
+    assert_eq!(
+        h.app.state.view.len(),
+        unfiltered_rows,
+        "leaving the filter brings back the expansion from before it"
+    );
+}
+
+#[test]
+fn a_long_key_in_a_narrow_pane_puts_its_value_below() {
+    let mut r = Registry::new();
+    let root = r.add_entry(Entry {
+        properties: vec![(
+            "AVeryLongPropertyKeyName".into(),
+            ioscope::registry::Value::string("0123456789abcdef"),
+        )],
+        ..Entry::named("Root")
+    });
+    r.plane_mut("IOService").add_root(root);
+    let h = Harness::new(
+        App::with_registry(SourceKind::File("narrow.txt".into()), r, None),
+        44,
+        16,
+    );
+    let g = &h.app.state.geometry;
+    assert!(g.props.2 < 29, "the key and ` = ` fill the pane");
+    let screen = h.screen();
+    assert!(screen.contains("\"0123456789"), "{screen}");
+    assert!(screen.contains("def\""), "{screen}");
+}
+
+/// Cells of screen row `y` between `x0` and `x1` whose text has the colour of their background.
+fn invisible_cells(h: &Harness, y: u16, x0: u16, x1: u16) -> Vec<String> {
+    let buf = h.term.backend().buffer();
+    (x0..x1)
+        .map(|x| &buf[(x, y)])
+        .filter(|c| !c.symbol().trim().is_empty() && c.fg == c.bg)
+        .map(|c| c.symbol().to_string())
+        .collect()
+}
+
+#[test]
+fn the_selected_row_stays_readable_focused_or_not() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[Down, Down]);
+    let tree = h.app.state.geometry.tree;
+    let y = tree.1 + (h.app.state.selected - h.app.state.offset) as u16;
+    assert!(invisible_cells(&h, y, tree.0, tree.0 + tree.2).is_empty());
+    // Unfocused, the bar turns grey: the grey class name and guides must not vanish on it.
+    h.press(&[FocusNext]);
+    let hidden = invisible_cells(&h, y, tree.0, tree.0 + tree.2);
+    assert!(
+        hidden.is_empty(),
+        "invisible on the bar: {}",
+        hidden.concat()
+    );
+    let props = h.app.state.geometry.props;
+    let hidden = invisible_cells(&h, props.1, props.0, props.0 + props.2);
+    assert!(
+        hidden.is_empty(),
+        "invisible on the bar: {}",
+        hidden.concat()
+    );
+}
+
+#[test]
+fn a_hostile_file_name_is_drawn_escaped_while_loading() {
+    let dir = std::env::temp_dir().join(format!("ioscope-tui-name-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("dump\x1b]0;pwned\x07.txt");
+    std::fs::write(
+        &path,
+        "+-o Root  <class IORegistryEntry, id 0x100000100, retain 10>\n",
+    )
+    .unwrap();
+    let h = Harness::new(App::start(Some(path), None, 0, false), 120, 24);
+    let screen = h.screen();
+    assert!(screen.contains("dump\\x1b]0;pwned\\x07.txt"), "{screen}");
+    let buf = h.term.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| !c.symbol().chars().any(char::is_control))
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
