@@ -106,6 +106,16 @@ impl Session {
     }
 }
 
+/// A failed assertion must not leave the explorer running behind the test.
+impl Drop for Session {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// A small `ioreg -l` dump written by ioscope's own writer from the built-in sample.
 fn fixture(dir: &std::path::Path) -> std::path::PathBuf {
     let registry = crate::fixture::registry();
