@@ -63,6 +63,22 @@ fn matching_service_ids(kit: &MacIoKit) -> BTreeSet<u64> {
 
 /// IDs of the IOService-plane entries IOKit's matching returns: matched and active services
 /// (`copyExistingServices(matching, kIOServiceMatchedState)` skips inactive ones).
+/// The first service `IOServiceGetMatchingServices(IOServiceMatching("IOService"))` yields
+/// (the iterator is released on return; the service is ours).
+fn first_service(kit: &MacIoKit) -> IoObject {
+    let iterator = match kit.service_get_matching_services("IOService") {
+        Ok(port) => IoObject::from_owned(port),
+        Err(code) => panic!("matching services: {}", code.explain()),
+    };
+    let Some(iterator) = iterator else {
+        panic!("no iterator");
+    };
+    let Some(service) = IoObject::from_owned(kit.iterator_next(iterator.port())) else {
+        panic!("no service");
+    };
+    service
+}
+
 fn walked_service_ids(registry: &Registry) -> BTreeSet<u64> {
     let Some(plane) = registry.plane("IOService") else {
         panic!("no IOService plane");
@@ -380,16 +396,7 @@ fn the_same_entry_obtained_twice_has_the_same_name() {
     assert_eq!(c.port(), a.port());
     assert_eq!(kit.object_get_user_retain_count(a.port()), refs + 1);
 
-    let iterator = match kit.service_get_matching_services("IOService") {
-        Ok(port) => IoObject::from_owned(port),
-        Err(code) => panic!("matching services: {}", code.explain()),
-    };
-    let Some(iterator) = iterator else {
-        panic!("no iterator");
-    };
-    let Some(service) = IoObject::from_owned(kit.iterator_next(iterator.port())) else {
-        panic!("no service");
-    };
+    let service = first_service(&kit);
     let id = match kit.registry_entry_get_registry_entry_id(service.port()) {
         Ok(id) => id,
         Err(code) => panic!("registry ID: {}", code.explain()),
@@ -532,16 +539,7 @@ fn root_properties_convert_through_the_neutral_rules() {
 fn busy_state_of_a_service_reads() {
     let _serial = serial();
     let kit = MacIoKit::new();
-    let iterator = match kit.service_get_matching_services("IOService") {
-        Ok(port) => IoObject::from_owned(port),
-        Err(code) => panic!("matching services: {}", code.explain()),
-    };
-    let Some(iterator) = iterator else {
-        panic!("no iterator");
-    };
-    let Some(service) = IoObject::from_owned(kit.iterator_next(iterator.port())) else {
-        panic!("no service");
-    };
+    let service = first_service(&kit);
     let busy = match kit.service_get_busy_state_and_time(service.port()) {
         Ok(busy) => busy,
         Err(code) => panic!("busy state: {}", code.explain()),

@@ -11,6 +11,22 @@ use std::time::{Duration, Instant};
 const ROWS: u16 = 30;
 const COLS: u16 = 110;
 
+/// A pseudo-terminal of the test's size, or `None` (with a note) where none can be opened.
+fn open_pty() -> Option<portable_pty::PtyPair> {
+    match native_pty_system().openpty(PtySize {
+        rows: ROWS,
+        cols: COLS,
+        pixel_width: 0,
+        pixel_height: 0,
+    }) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            eprintln!("pty test skipped: no pseudo-terminal available ({e})");
+            None
+        }
+    }
+}
+
 /// A running `ioscope` in a pty, with everything it printed fed to a vt100 parser.
 struct Session {
     parser: Arc<Mutex<vt100::Parser>>,
@@ -20,18 +36,7 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str]) -> Option<Session> {
-        let pair = match native_pty_system().openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        }) {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("pty test skipped: no pseudo-terminal available ({e})");
-                return None;
-            }
-        };
+        let pair = open_pty()?;
         let mut cmd = CommandBuilder::new(crate::common::ioscope_bin());
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
@@ -257,17 +262,8 @@ fn sigterm_restores_the_terminal() {
 #[cfg(unix)]
 #[test]
 fn closing_the_terminal_ends_the_explorer() {
-    let pair = match native_pty_system().openpty(PtySize {
-        rows: ROWS,
-        cols: COLS,
-        pixel_width: 0,
-        pixel_height: 0,
-    }) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("pty test skipped: no pseudo-terminal available ({e})");
-            return;
-        }
+    let Some(pair) = open_pty() else {
+        return;
     };
     let mut cmd = CommandBuilder::new(crate::common::ioscope_bin());
     cmd.env("TERM", "xterm-256color");

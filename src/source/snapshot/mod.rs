@@ -5,6 +5,8 @@
 
 pub mod archive;
 pub mod iorex;
+#[cfg(test)]
+pub(crate) mod test_bplist;
 pub mod text;
 
 use crate::registry::Registry;

@@ -1,5 +1,6 @@
 use super::*;
 use crate::source::snapshot::Position;
+use crate::source::snapshot::test_bplist::raw_bplist;
 
 fn plist(body: &str) -> String {
     format!(
@@ -228,25 +229,6 @@ fn deep_nesting_and_too_many_entries_hit_the_limits() {
     assert!(e.message.contains("at most 2 entries"), "{e}");
 }
 
-/// A binary plist from encoded objects (one-byte references, four-byte offsets).
-fn raw_bplist(objects: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = b"bplist00".to_vec();
-    let mut offsets = Vec::new();
-    for o in objects {
-        offsets.push(out.len() as u32);
-        out.extend_from_slice(o);
-    }
-    let table = out.len() as u64;
-    for o in offsets {
-        out.extend_from_slice(&o.to_be_bytes());
-    }
-    out.extend_from_slice(&[0, 0, 0, 0, 0, 0, 4, 1]);
-    out.extend_from_slice(&(objects.len() as u64).to_be_bytes());
-    out.extend_from_slice(&0u64.to_be_bytes());
-    out.extend_from_slice(&table.to_be_bytes());
-    out
-}
-
 /// 500 bytes whose arrays share their children: 2^60 values if every reference were
 /// expanded. An error, not a hang or an exhausted memory.
 #[test]
@@ -263,7 +245,7 @@ fn shared_binary_objects_cannot_expand_exponentially() {
         objects.push(vec![0xA2, next, next]);
     }
     objects.push(b"\x51x".to_vec());
-    let bytes = raw_bplist(&objects);
+    let bytes = raw_bplist(&objects, 0, 1);
     assert!(bytes.len() < 600, "{}", bytes.len());
     let e = err(&bytes);
     assert!(e.message.contains("referenced too often"), "{e}");
@@ -274,6 +256,6 @@ fn shared_binary_objects_cannot_expand_exponentially() {
         small.push(vec![0xA2, 5 + i, 5 + i]);
     }
     small.push(b"\x51x".to_vec());
-    let r = read(&raw_bplist(&small), &Limits::default()).expect("reads");
+    let r = read(&raw_bplist(&small, 0, 1), &Limits::default()).expect("reads");
     assert_eq!(r.len(), 1);
 }

@@ -5,6 +5,7 @@
 
 use super::read;
 use crate::registry::{Date, EntryId, Integer, Origin, Registry, ServiceInfo, ServiceState, Value};
+use crate::source::snapshot::test_bplist::raw_bplist;
 use crate::source::snapshot::{self, Format, Limits, Position, ReadError};
 use plist::{Dictionary, Uid, Value as P};
 
@@ -670,26 +671,6 @@ fn a_huge_uid_is_dangling_not_an_overflow() {
 }
 
 // ---------- absurd declared sizes ----------
-
-/// A binary plist from encoded objects (references `ref_size` bytes, offsets 4 bytes).
-fn raw_bplist(objects: &[Vec<u8>], top: u64, ref_size: u8) -> Vec<u8> {
-    let mut out = b"bplist00".to_vec();
-    let mut offsets = Vec::new();
-    for o in objects {
-        offsets.push(out.len() as u32);
-        out.extend_from_slice(o);
-    }
-    let table = out.len() as u64;
-    for o in offsets {
-        out.extend_from_slice(&o.to_be_bytes());
-    }
-    out.extend_from_slice(&[0; 6]);
-    out.extend_from_slice(&[4, ref_size]);
-    out.extend_from_slice(&(objects.len() as u64).to_be_bytes());
-    out.extend_from_slice(&top.to_be_bytes());
-    out.extend_from_slice(&table.to_be_bytes());
-    out
-}
 
 fn patch_trailer(mut bytes: Vec<u8>, field: usize, value: &[u8]) -> Vec<u8> {
     let at = bytes.len() - 32 + field;
