@@ -26,6 +26,9 @@ impl KernReturn {
     pub const IO_RETURN_NOT_FOUND: KernReturn = KernReturn(0xe000_02f0);
     pub const IO_RETURN_BAD_ARGUMENT: KernReturn = KernReturn(0xe000_02c2);
     pub const IO_RETURN_NO_DEVICE: KernReturn = KernReturn(0xe000_02c0);
+    pub const IO_RETURN_INTERNAL_ERROR: KernReturn = KernReturn(0xe000_02c9);
+    pub const IO_RETURN_BUSY: KernReturn = KernReturn(0xe000_02d5);
+    pub const IO_RETURN_TIMEOUT: KernReturn = KernReturn(0xe000_02d6);
 
     pub fn is_success(self) -> bool {
         self.0 == 0

@@ -22,14 +22,6 @@ use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-/// `kIOReturnTimeout`: the call did not answer in time (or an earlier one on the same key still
-/// has not).
-pub const IO_RETURN_TIMEOUT: KernReturn = KernReturn(0xe000_02d6);
-/// `kIOReturnBusy`: not tried, too many earlier calls are still hung.
-pub const IO_RETURN_BUSY: KernReturn = KernReturn(0xe000_02d5);
-/// `kIOReturnInternalError`: the worker vanished before answering (it panicked).
-pub const IO_RETURN_INTERNAL_ERROR: KernReturn = KernReturn(0xe000_02c9);
-
 /// Abandoned calls tolerated before new ones are refused (see the module notes).
 pub const DEFAULT_MAX_HUNG: usize = 4;
 
@@ -88,10 +80,10 @@ impl TimedCalls {
         {
             let mut running = lock(&self.running);
             if running.contains(&key) {
-                return Err(IO_RETURN_TIMEOUT);
+                return Err(KernReturn::IO_RETURN_TIMEOUT);
             }
             if running.len() >= self.max_hung {
-                return Err(IO_RETURN_BUSY);
+                return Err(KernReturn::IO_RETURN_BUSY);
             }
             running.insert(key);
         }
@@ -114,7 +106,9 @@ impl TimedCalls {
         if let Err(mpsc::SendError(job)) = requests.send(job) {
             // The worker is gone (it panicked in an earlier call): run it here instead.
             job();
-            return answer.recv().map_err(|_| IO_RETURN_INTERNAL_ERROR);
+            return answer
+                .recv()
+                .map_err(|_| KernReturn::IO_RETURN_INTERNAL_ERROR);
         }
         match answer.recv_timeout(self.timeout) {
             Ok(result) => {
@@ -122,10 +116,10 @@ impl TimedCalls {
                 Ok(result)
             }
             // Dropping `requests` lets the abandoned worker exit once its call returns.
-            Err(RecvTimeoutError::Timeout) => Err(IO_RETURN_TIMEOUT),
+            Err(RecvTimeoutError::Timeout) => Err(KernReturn::IO_RETURN_TIMEOUT),
             Err(RecvTimeoutError::Disconnected) => {
                 lock(&self.running).remove(&key);
-                Err(IO_RETURN_INTERNAL_ERROR)
+                Err(KernReturn::IO_RETURN_INTERNAL_ERROR)
             }
         }
     }
@@ -193,7 +187,7 @@ mod tests {
         let (release, released) = mpsc::channel();
         assert_eq!(
             calls.call(1, blocking(started, released)),
-            Err(IO_RETURN_TIMEOUT)
+            Err(KernReturn::IO_RETURN_TIMEOUT)
         );
         has_started.recv().expect("the call ran");
         assert_eq!(calls.hung(), 1);
@@ -203,7 +197,7 @@ mod tests {
         let tried = Arc::new(AtomicUsize::new(0));
         let t = Arc::clone(&tried);
         let again = calls.call(1, move || t.fetch_add(1, Ordering::SeqCst));
-        assert_eq!(again, Err(IO_RETURN_TIMEOUT));
+        assert_eq!(again, Err(KernReturn::IO_RETURN_TIMEOUT));
         assert_eq!(tried.load(Ordering::SeqCst), 0, "not run");
         // Once the driver answers, the entry can be read again.
         release.send(()).expect("still waiting");
@@ -220,7 +214,7 @@ mod tests {
             let (release, released) = mpsc::channel();
             assert_eq!(
                 calls.call(key, blocking(started, released)),
-                Err(IO_RETURN_TIMEOUT)
+                Err(KernReturn::IO_RETURN_TIMEOUT)
             );
             has_started.recv().expect("ran");
             releases.push(release);
@@ -230,7 +224,7 @@ mod tests {
         let t = Arc::clone(&tried);
         assert_eq!(
             calls.call(5, move || t.fetch_add(1, Ordering::SeqCst)),
-            Err(IO_RETURN_BUSY)
+            Err(KernReturn::IO_RETURN_BUSY)
         );
         assert_eq!(tried.load(Ordering::SeqCst), 0, "not run");
         releases.remove(0).send(()).expect("waiting");
@@ -244,7 +238,7 @@ mod tests {
     fn a_panicking_call_is_an_internal_error_and_the_next_call_works() {
         let calls = TimedCalls::new(LONG);
         let r: Result<u32, _> = calls.call(1, || panic!("driver bug"));
-        assert_eq!(r, Err(IO_RETURN_INTERNAL_ERROR));
+        assert_eq!(r, Err(KernReturn::IO_RETURN_INTERNAL_ERROR));
         assert_eq!(calls.hung(), 0, "the key is not left running");
         assert_eq!(calls.call(1, || 3), Ok(3));
     }

@@ -10,7 +10,7 @@ use super::cf::to_cf_value;
 use super::object::IoObject;
 use crate::source::kernel::KernReturn;
 use crate::source::kernel::cf_value::CfValue;
-use crate::source::kernel::timed::{IO_RETURN_INTERNAL_ERROR, TimedCalls};
+use crate::source::kernel::timed::TimedCalls;
 use core_foundation::base::{CFType, TCFType};
 use core_foundation_sys::base::kCFAllocatorDefault;
 use core_foundation_sys::dictionary::CFMutableDictionaryRef;
@@ -64,6 +64,6 @@ fn read_now(entry: mach_port_t) -> Result<PropertyPairs, KernReturn> {
     // SAFETY: `owned` keeps the dictionary alive for the whole mirroring.
     match unsafe { to_cf_value(owned.as_CFTypeRef()) } {
         CfValue::Dictionary(pairs) => Ok(pairs),
-        _ => Err(IO_RETURN_INTERNAL_ERROR),
+        _ => Err(KernReturn::IO_RETURN_INTERNAL_ERROR),
     }
 }

@@ -22,7 +22,6 @@ use std::sync::mpsc::{self, Sender};
 use std::thread::JoinHandle;
 
 const IO_RETURN_NO_MEMORY: KernReturn = KernReturn(0xe000_02bd);
-const IO_RETURN_INTERNAL_ERROR: KernReturn = KernReturn(0xe000_02c9);
 /// How often the loop looks at the stop flag even if no stop message got through.
 const POLL_SECONDS: f64 = 0.5;
 
@@ -79,7 +78,7 @@ pub fn start(sink: Sender<ServiceNotice>) -> Result<ServiceWatch, KernReturn> {
         }
         Err(_) => {
             let _ = thread.join();
-            Err(IO_RETURN_INTERNAL_ERROR)
+            Err(KernReturn::IO_RETURN_INTERNAL_ERROR)
         }
     }
 }
@@ -190,7 +189,7 @@ fn add(port: &NotifyPort, kind: *const c_char, context: &Context) -> Result<IoOb
         )
     };
     KernReturn(kr as u32).ok()?;
-    let iterator = IoObject::from_owned(iterator).ok_or(IO_RETURN_INTERNAL_ERROR)?;
+    let iterator = IoObject::from_owned(iterator).ok_or(KernReturn::IO_RETURN_INTERNAL_ERROR)?;
     drain(iterator.port(), |object| {
         // SAFETY: a reference IOIteratorNext gave us.
         unsafe { IOObjectRelease(object) };
