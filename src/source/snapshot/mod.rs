@@ -142,13 +142,90 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> 
 }
 
 /// Reads a dump file of any format.
+///
+/// Same result as [`read_bytes`] on the file's bytes, but with less memory: the goal is a
+/// peak resident size of at most 1.5× the file for large dumps. A text dump larger than
+/// [`MAP_AT_LEAST`] is memory-mapped (on Unix) and read with [`text::read_releasing`],
+/// which drops the mapped pages behind the reader, so the file never sits whole in memory
+/// next to the model it becomes. Plists are read whole (binary ones need random access;
+/// an XML archive streams through `plist`'s event reader and costs ≈ file + model).
 pub fn load_file(path: &Path) -> Result<Registry, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    let io = |source| LoadError::Io {
         path: path.to_owned(),
         source,
-    })?;
-    read_bytes(&bytes, &Limits::default()).map_err(|error| LoadError::Read {
+    };
+    let limits = Limits::default();
+    let result = match mapped::text(path, &limits).map_err(io)? {
+        Some(result) => result,
+        None => {
+            let bytes = std::fs::read(path).map_err(io)?;
+            read_bytes(&bytes, &limits)
+        }
+    };
+    result.map_err(|error| LoadError::Read {
         path: path.to_owned(),
         error,
     })
+}
+
+/// Text dumps at least this large are mapped rather than read (smaller ones: not worth it).
+pub const MAP_AT_LEAST: u64 = 8 << 20;
+
+/// Text dumps read from a memory map whose pages are released behind the reader.
+#[cfg(unix)]
+mod mapped {
+    use super::{Format, Limits, ReadError, detect, text};
+    use crate::registry::Registry;
+    use memmap2::{Advice, Mmap, UncheckedAdvice};
+    use std::fs::File;
+    use std::io::{self, Read};
+    use std::path::Path;
+
+    /// Reads `path` if it is a text dump of at least [`super::MAP_AT_LEAST`] bytes; `None`
+    /// when it is smaller or not text (the caller reads it whole).
+    pub(super) fn text(
+        path: &Path,
+        limits: &Limits,
+    ) -> io::Result<Option<Result<Registry, ReadError>>> {
+        let mut file = File::open(path)?;
+        let len = file.metadata()?.len();
+        if len < super::MAP_AT_LEAST || usize::try_from(len).is_err() {
+            return Ok(None);
+        }
+        // The format is told by the first 4 KB alone unless the file is a plist.
+        let mut head = Vec::with_capacity(4096);
+        (&mut file).take(4096).read_to_end(&mut head)?;
+        if detect(&head) != Format::Text {
+            return Ok(None);
+        }
+        // SAFETY: the mapping is read-only and lives only in this function. Like any reader
+        // of a file, it assumes the file is not truncated or rewritten while it is read
+        // (a truncated mapping faults with SIGBUS; a rewritten one shows the new bytes).
+        let map = unsafe { Mmap::map(&file)? };
+        let _ = map.advise(Advice::Sequential);
+        let release = |upto: usize| {
+            // SAFETY: `map` is a shared, read-only mapping of a file: after MADV_DONTNEED
+            // its pages read back the file's bytes (re-faulted from the page cache), so the
+            // borrows of `map` that the reader still holds see the same bytes as before.
+            // (The danger memmap2 warns of, zero-filled pages, is for private or anonymous
+            // mappings.) On macOS the advice only marks the pages as reclaimable.
+            let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, 0, upto) };
+        };
+        Ok(Some(text::read_releasing(&map, limits, &release)))
+    }
+}
+
+/// Elsewhere every file is read whole.
+#[cfg(not(unix))]
+mod mapped {
+    use super::ReadError;
+    use crate::registry::Registry;
+    use std::path::Path;
+
+    pub(super) fn text(
+        _path: &Path,
+        _limits: &super::Limits,
+    ) -> std::io::Result<Option<Result<Registry, ReadError>>> {
+        Ok(None)
+    }
 }
