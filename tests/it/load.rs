@@ -1,6 +1,7 @@
 //! `snapshot::load_file` reads a file to the same registry (or the same error) as
-//! `snapshot::read_bytes` on its bytes, though it reads large text dumps from a memory map
-//! whose pages it releases as it goes (the memory goal: peak ≤ 1.5× the file size).
+//! `snapshot::read_bytes` on its bytes, though it streams XML archives from the file and
+//! reads large text dumps from a memory map whose pages it releases as it goes (the memory
+//! goal: peak ≤ 1.5× the file size).
 
 use ioscope::dump::{self, DumpFormat, Selection};
 use ioscope::registry::Registry;
@@ -97,6 +98,17 @@ fn an_xml_archive_loads_as_from_its_bytes_and_fails_at_the_same_byte() {
     assert_same_error(&path, &broken);
     let message = snapshot::load_file(&path).err().unwrap().to_string();
     assert!(message.contains(": byte "), "{message}");
+
+    // An error the model builder raises (at the last event's offset), and a truncated file.
+    let mut misplaced = bytes.clone();
+    let at =
+        memchr::memmem::find(&misplaced[bytes.len() / 2..], b"<key>").unwrap() + bytes.len() / 2;
+    misplaced.splice(at..at, b"<string>a</string>".to_vec());
+    std::fs::write(&path, &misplaced).unwrap();
+    assert_same_error(&path, &misplaced);
+    let truncated = &bytes[..bytes.len() * 2 / 3];
+    std::fs::write(&path, truncated).unwrap();
+    assert_same_error(&path, truncated);
     std::fs::remove_dir_all(&d).ok();
 }
 
