@@ -7,6 +7,7 @@ mod dump;
 mod explain;
 mod fixture;
 mod generate;
+mod load;
 mod pty;
 mod text;
 mod tui;

@@ -26,21 +26,28 @@ pub enum Format {
 
 /// Tells the format from the first bytes (and, for plists, whether it is a keyed archive).
 pub fn detect(bytes: &[u8]) -> Format {
-    let head = &bytes[..bytes.len().min(4096)];
-    let is_plist = bytes.starts_with(b"bplist")
-        || trim_start(head).starts_with(b"<?xml")
-        || trim_start(head).starts_with(b"<!DOCTYPE plist")
-        || trim_start(head).starts_with(b"<plist");
-    if !is_plist {
+    if !is_plist(bytes) {
         return Format::Text;
     }
-    let keyed = memchr::memmem::find(bytes, b"NSKeyedArchiver").is_some()
-        && memchr::memmem::find(bytes, b"RexDataStore").is_some();
+    let keyed = memchr::memmem::find(bytes, KEYED[0]).is_some()
+        && memchr::memmem::find(bytes, KEYED[1]).is_some();
     if keyed {
         Format::Iorex
     } else {
         Format::Archive
     }
+}
+
+/// Both appear in an IORegistryExplorer document (and tell it from an `ioreg -a` archive).
+const KEYED: [&[u8]; 2] = [b"NSKeyedArchiver", b"RexDataStore"];
+
+/// Whether the bytes start a plist, judged by the first 4 KB.
+fn is_plist(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    bytes.starts_with(b"bplist")
+        || trim_start(head).starts_with(b"<?xml")
+        || trim_start(head).starts_with(b"<!DOCTYPE plist")
+        || trim_start(head).starts_with(b"<plist")
 }
 
 fn trim_start(b: &[u8]) -> &[u8] {
@@ -144,13 +151,136 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> 
 }
 
 /// Reads a dump file of any format.
+///
+/// Same result as [`read_bytes`] on the file's bytes, but with less memory: the goal is a
+/// peak resident size of at most 1.5× the file for large dumps, so the file is not held
+/// whole beside the model it becomes. An XML archive is streamed through a buffer
+/// ([`archive::read_xml_file`]); a text dump of at least [`MAP_AT_LEAST`] bytes is
+/// memory-mapped (on Unix) and read with [`text::read_releasing`], which drops the mapped
+/// pages behind the reader. Binary plists (random access) and small files are read whole.
 pub fn load_file(path: &Path) -> Result<Registry, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    let io = |source| LoadError::Io {
         path: path.to_owned(),
         source,
-    })?;
-    read_bytes(&bytes, &Limits::default()).map_err(|error| LoadError::Read {
+    };
+    let limits = Limits::default();
+    let result = match streamed(path, &limits).map_err(io)? {
+        Some(result) => result,
+        None => {
+            let bytes = std::fs::read(path).map_err(io)?;
+            read_bytes(&bytes, &limits)
+        }
+    };
+    result.map_err(|error| LoadError::Read {
         path: path.to_owned(),
         error,
     })
+}
+
+/// Reads an XML archive or a large text dump without holding the whole file; `None` for
+/// the files [`load_file`] reads whole.
+fn streamed(path: &Path, limits: &Limits) -> std::io::Result<Option<Result<Registry, ReadError>>> {
+    use std::io::{Read, Seek};
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        // A pipe (`<(…)`) can be read only once, from the start: read it whole.
+        return Ok(None);
+    }
+    let len = meta.len();
+    let mut head = Vec::with_capacity(4096);
+    (&mut file).take(4096).read_to_end(&mut head)?;
+    if head.starts_with(b"bplist") {
+        return Ok(None);
+    }
+    if !is_plist(&head) {
+        return mapped::text(&file, len, limits);
+    }
+    file.rewind()?;
+    if keyed(&mut file)? {
+        return Ok(None);
+    }
+    file.rewind()?;
+    Ok(Some(archive::read_xml_file(file, len, limits)))
+}
+
+/// [`detect`]'s keyed-archive test on a file, a chunk at a time.
+fn keyed(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::Read;
+    const CHUNK: usize = 1 << 20;
+    let keep = KEYED.iter().map(|k| k.len()).max().unwrap_or(0) - 1;
+    let mut found = [false; 2];
+    let mut buf = vec![0; keep + CHUNK];
+    let mut filled = 0;
+    loop {
+        let n = file.read(&mut buf[filled..])?;
+        if n == 0 {
+            return Ok(false);
+        }
+        filled += n;
+        for (f, k) in found.iter_mut().zip(KEYED) {
+            *f = *f || memchr::memmem::find(&buf[..filled], k).is_some();
+        }
+        if found == [true, true] {
+            return Ok(true);
+        }
+        if filled == buf.len() {
+            buf.copy_within(filled - keep..filled, 0);
+            filled = keep;
+        }
+    }
+}
+
+/// Text dumps at least this large are mapped rather than read (smaller ones: not worth it).
+pub const MAP_AT_LEAST: u64 = 8 << 20;
+
+/// Text dumps read from a memory map whose pages are released behind the reader.
+#[cfg(unix)]
+mod mapped {
+    use super::{Limits, ReadError, text};
+    use crate::registry::Registry;
+    use memmap2::{Advice, Mmap, UncheckedAdvice};
+    use std::fs::File;
+    use std::io;
+
+    /// Reads a text dump of `len` bytes from a map of `file` if it has at least
+    /// [`super::MAP_AT_LEAST`] bytes; `None` when it is smaller (the caller reads it whole).
+    pub(super) fn text(
+        file: &File,
+        len: u64,
+        limits: &Limits,
+    ) -> io::Result<Option<Result<Registry, ReadError>>> {
+        if len < super::MAP_AT_LEAST || usize::try_from(len).is_err() {
+            return Ok(None);
+        }
+        // SAFETY: the mapping is read-only and lives only in this function. Like any reader
+        // of a file, it assumes the file is not truncated or rewritten while it is read
+        // (a truncated mapping faults with SIGBUS; a rewritten one shows the new bytes).
+        let map = unsafe { Mmap::map(file)? };
+        let _ = map.advise(Advice::Sequential);
+        let release = |upto: usize| {
+            // SAFETY: `map` is a shared, read-only mapping of a file: after MADV_DONTNEED
+            // its pages read back the file's bytes (re-faulted from the page cache), so the
+            // borrows of `map` that the reader still holds see the same bytes as before.
+            // (The danger memmap2 warns of, zero-filled pages, is for private or anonymous
+            // mappings.) On macOS the advice only marks the pages as reclaimable.
+            let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, 0, upto) };
+        };
+        Ok(Some(text::read_releasing(&map, limits, &release)))
+    }
+}
+
+/// Elsewhere text dumps are read whole.
+#[cfg(not(unix))]
+mod mapped {
+    use super::ReadError;
+    use crate::registry::Registry;
+
+    pub(super) fn text(
+        _file: &std::fs::File,
+        _len: u64,
+        _limits: &super::Limits,
+    ) -> std::io::Result<Option<Result<Registry, ReadError>>> {
+        Ok(None)
+    }
 }

@@ -39,8 +39,33 @@ impl BufRead for Counting<'_> {
     }
 }
 
+/// A buffered file reader that tells how far the XML parser has consumed.
+struct CountingFile {
+    inner: io::BufReader<std::fs::File>,
+    pos: Rc<Cell<usize>>,
+}
+
+impl Read for CountingFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos.set(self.pos.get() + n);
+        Ok(n)
+    }
+}
+
+impl BufRead for CountingFile {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.inner.consume(amt);
+        self.pos.set(self.pos.get() + amt);
+    }
+}
+
 enum Inner<'a> {
     Xml(XmlReader<Counting<'a>>, Rc<Cell<usize>>),
+    XmlFile(XmlReader<CountingFile>, Rc<Cell<usize>>),
     Binary(BinaryReader<Cursor<&'a [u8]>>),
 }
 
@@ -82,10 +107,32 @@ impl<'a> Events<'a> {
         }
     }
 
+    /// Events of an XML plist streamed from `file` (of `len` bytes) through a buffer, so the
+    /// file is never whole in memory (`snapshot::load_file`: the memory goal). Positions
+    /// are the same as for [`Events::new`] on the file's bytes.
+    pub fn xml_file(file: std::fs::File, len: u64) -> Self {
+        let pos = Rc::new(Cell::new(0));
+        let reader = CountingFile {
+            inner: io::BufReader::with_capacity(1 << 16, file),
+            pos: pos.clone(),
+        };
+        Events {
+            inner: Inner::XmlFile(XmlReader::new(reader), pos),
+            len: usize::try_from(len).unwrap_or(usize::MAX),
+            last: 0,
+            budget: 0,
+        }
+    }
+
     /// The next event; `Ok(None)` at the end of the document.
     pub fn next(&mut self) -> Result<Option<OwnedEvent>, ReadError> {
         let item = match &mut self.inner {
             Inner::Xml(r, pos) => {
+                let item = r.next();
+                self.last = pos.get() as u64;
+                item
+            }
+            Inner::XmlFile(r, pos) => {
                 let item = r.next();
                 self.last = pos.get() as u64;
                 item

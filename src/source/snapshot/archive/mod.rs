@@ -41,8 +41,22 @@ const CF_EPOCH_UNIX: f64 = 978_307_200.0;
 
 /// Reads an `ioreg -a` archive.
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
+    build(Events::new(bytes), limits)
+}
+
+/// Reads an XML `ioreg -a` archive from a file of `len` bytes, streaming: the same result
+/// as [`read`] on its bytes without holding them all (see `snapshot::load_file`).
+pub fn read_xml_file(
+    file: std::fs::File,
+    len: u64,
+    limits: &Limits,
+) -> Result<Registry, ReadError> {
+    build(Events::xml_file(file, len), limits)
+}
+
+fn build(events: Events<'_>, limits: &Limits) -> Result<Registry, ReadError> {
     let mut b = Builder {
-        events: Events::new(bytes),
+        events,
         limits: *limits,
         registry: Registry::new(),
         plane: "IOService".to_owned(),

@@ -14,6 +14,15 @@ pub(super) struct Line<'a> {
     pub terminated: bool,
 }
 
+/// How far the cursor moves between two calls of its release hook.
+const RELEASE_STEP: usize = 4 << 20;
+/// How much of what was read last is kept out of the release (lines of a value being
+/// gathered, the look-ahead line): releasing them would only make them fault back in.
+const RELEASE_MARGIN: usize = 1 << 20;
+
+/// Told, now and then, that bytes before an offset are no longer needed (see [`Lines::releasing`]).
+pub(super) type Release<'a> = &'a dyn Fn(usize);
+
 /// A line cursor with one line of look-ahead.
 pub(super) struct Lines<'a> {
     bytes: &'a [u8],
@@ -21,6 +30,9 @@ pub(super) struct Lines<'a> {
     number: usize,
     html: bool,
     peeked: Option<Option<Line<'a>>>,
+    release: Option<Release<'a>>,
+    /// Where the last release call was made.
+    released: usize,
 }
 
 impl<'a> Lines<'a> {
@@ -31,7 +43,18 @@ impl<'a> Lines<'a> {
             number: 0,
             html,
             peeked: None,
+            release: None,
+            released: 0,
         }
+    }
+
+    /// Calls `release(offset)` every few MB as the cursor advances: the bytes before
+    /// `offset` were handed out a while ago and will most likely not be read again. Lets a
+    /// memory-mapped file drop its pages behind the reader (`snapshot::load_file`). The
+    /// bytes must stay readable all the same: a line still held may be read later.
+    pub fn releasing(mut self, release: Release<'a>) -> Self {
+        self.release = Some(release);
+        self
     }
 
     fn read(&mut self) -> Option<Line<'a>> {
@@ -48,6 +71,12 @@ impl<'a> Lines<'a> {
         }
         self.pos += advance;
         self.number += 1;
+        if let Some(release) = self.release {
+            if self.pos - self.released >= RELEASE_STEP + RELEASE_MARGIN {
+                self.released = self.pos - RELEASE_MARGIN;
+                release(self.released);
+            }
+        }
         let text = if self.html {
             unescape_html(text)
         } else {

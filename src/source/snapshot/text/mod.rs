@@ -57,6 +57,18 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
     Reader::new(bytes, limits).run()
 }
 
+/// [`read`], calling `release(offset)` every few MB once the bytes before `offset` are
+/// behind the reader (they may still be read again, so they must stay readable).
+pub fn read_releasing(
+    bytes: &[u8],
+    limits: &Limits,
+    release: &dyn Fn(usize),
+) -> Result<Registry, ReadError> {
+    let mut reader = Reader::new(bytes, limits);
+    reader.lines = reader.lines.releasing(release);
+    reader.run()
+}
+
 struct Reader<'a> {
     lines: Lines<'a>,
     limits: &'a Limits,

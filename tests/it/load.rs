@@ -1,0 +1,129 @@
+//! `snapshot::load_file` reads a file to the same registry (or the same error) as
+//! `snapshot::read_bytes` on its bytes, though it streams XML archives from the file and
+//! reads large text dumps from a memory map whose pages it releases as it goes (the memory
+//! goal: peak ≤ 1.5× the file size).
+
+use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::registry::Registry;
+use ioscope::registry::generate::synthetic;
+use ioscope::source::snapshot::{self, Limits, LoadError, MAP_AT_LEAST};
+use std::path::{Path, PathBuf};
+
+/// Everything observable about a registry, as comparable text (the class table's hash map
+/// is left out: its order is not stable; each entry's class chain stands for it).
+type Fingerprint = (Vec<String>, Vec<Vec<(u32, usize)>>, Vec<String>, String);
+
+fn fingerprint(r: &Registry) -> Fingerprint {
+    let entries = r.entries().map(|(_, e)| format!("{e:?}")).collect();
+    let planes = r
+        .planes()
+        .iter()
+        .map(|p| p.walk().map(|(id, d)| (id.0, d)).collect())
+        .collect();
+    let chains = r
+        .entries()
+        .map(|(id, _)| format!("{:?}", r.class_chain(id)))
+        .collect();
+    (entries, planes, chains, format!("{:?}", r.report))
+}
+
+fn dir(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ioscope-it-load-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(registry: &Registry, format: DumpFormat, path: &Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    dump::write(registry, &Selection::default(), format, &mut bytes).unwrap();
+    std::fs::write(path, &bytes).unwrap();
+    bytes
+}
+
+fn assert_same_as_read_bytes(path: &Path, bytes: &[u8]) {
+    let from_file = snapshot::load_file(path).unwrap_or_else(|e| panic!("{e}"));
+    let from_bytes = snapshot::read_bytes(bytes, &Limits::default()).unwrap();
+    assert!(!from_file.is_empty());
+    assert_eq!(from_file.len(), from_bytes.len());
+    assert_eq!(fingerprint(&from_file), fingerprint(&from_bytes));
+}
+
+fn assert_same_error(path: &Path, bytes: &[u8]) {
+    let expected = snapshot::read_bytes(bytes, &Limits::default()).unwrap_err();
+    match snapshot::load_file(path) {
+        Err(LoadError::Read { error, .. }) => assert_eq!(error, expected),
+        Err(other) => panic!("expected a read error, got {other}"),
+        Ok(_) => panic!("expected {expected}, the file loaded"),
+    }
+}
+
+#[test]
+fn a_large_text_dump_loads_from_its_map_as_from_its_bytes() {
+    let d = dir("text");
+    let path = d.join("large.txt");
+    // Large enough to be mapped, and to be released behind the reader more than once.
+    let registry = synthetic(12_000, 5);
+    let bytes = write(&registry, DumpFormat::Text, &path);
+    assert!(
+        bytes.len() as u64 >= MAP_AT_LEAST + (4 << 20),
+        "{}",
+        bytes.len()
+    );
+    assert_same_as_read_bytes(&path, &bytes);
+
+    // Broken near the end, far behind released pages: a tree line cut short mid-file.
+    let at = memchr::memmem::rfind(&bytes, b"+-o ").unwrap();
+    let line_start = memchr::memrchr(b'\n', &bytes[..at]).unwrap() + 1;
+    let class = at + memchr::memmem::find(&bytes[at..], b"  <class").unwrap();
+    let mut cut = bytes[line_start..class].to_vec();
+    cut.extend_from_slice(b"  <class IOService, id 0x1\n");
+    let mut broken = bytes.clone();
+    broken.splice(line_start..line_start, cut);
+    std::fs::write(&path, &broken).unwrap();
+    assert_same_error(&path, &broken);
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn an_xml_archive_loads_as_from_its_bytes_and_fails_at_the_same_byte() {
+    let d = dir("xml");
+    let path = d.join("archive.xml");
+    let bytes = write(&synthetic(2_000, 9), DumpFormat::Plist, &path);
+    assert_same_as_read_bytes(&path, &bytes);
+
+    let mut broken = bytes.clone();
+    let at = memchr::memmem::rfind(&broken, b"<integer>").unwrap();
+    broken[at + 9] = b'x';
+    std::fs::write(&path, &broken).unwrap();
+    assert_same_error(&path, &broken);
+    let message = snapshot::load_file(&path).err().unwrap().to_string();
+    assert!(message.contains(": byte "), "{message}");
+
+    // An error the model builder raises (at the last event's offset), and a truncated file.
+    let mut misplaced = bytes.clone();
+    let at =
+        memchr::memmem::find(&misplaced[bytes.len() / 2..], b"<key>").unwrap() + bytes.len() / 2;
+    misplaced.splice(at..at, b"<string>a</string>".to_vec());
+    std::fs::write(&path, &misplaced).unwrap();
+    assert_same_error(&path, &misplaced);
+    let truncated = &bytes[..bytes.len() * 2 / 3];
+    std::fs::write(&path, truncated).unwrap();
+    assert_same_error(&path, truncated);
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn a_small_text_dump_and_an_empty_file_load_as_from_their_bytes() {
+    let d = dir("small");
+    let path = d.join("small.txt");
+    let bytes = write(&synthetic(300, 2), DumpFormat::Text, &path);
+    assert_same_as_read_bytes(&path, &bytes);
+    let empty = d.join("empty.txt");
+    std::fs::write(&empty, b"").unwrap();
+    let a = snapshot::load_file(&empty)
+        .map(|r| r.len())
+        .map_err(|e| e.to_string());
+    let b = snapshot::read_bytes(b"", &Limits::default()).map(|r| r.len());
+    assert_eq!(a.is_ok(), b.is_ok());
+    std::fs::remove_dir_all(&d).ok();
+}
