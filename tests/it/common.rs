@@ -83,3 +83,27 @@ pub fn corpus_file(dir: &Path, prefix: &str) -> PathBuf {
         .find(|p| file_name(p).starts_with(prefix))
         .unwrap_or_else(|| panic!("{prefix}* in the corpus"))
 }
+
+/// Entries (debug form), each plane's walk (index, depth), each entry's class chain, and the
+/// reader's report: everything observable about a registry, as comparable data (the class
+/// table's hash map is left out, its order is not stable; the chains stand for it).
+pub type Fingerprint = (
+    Vec<String>,
+    Vec<Vec<(u32, usize)>>,
+    Vec<Vec<String>>,
+    String,
+);
+
+pub fn fingerprint(r: &ioscope::registry::Registry) -> Fingerprint {
+    let entries = r.entries().map(|(_, e)| format!("{e:?}")).collect();
+    let planes = r
+        .planes()
+        .iter()
+        .map(|p| p.walk().map(|(id, d)| (id.0, d)).collect())
+        .collect();
+    let chains = r
+        .entries()
+        .map(|(id, _)| r.class_chain(id).iter().map(|s| s.to_string()).collect())
+        .collect();
+    (entries, planes, chains, format!("{:?}", r.report))
+}

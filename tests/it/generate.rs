@@ -1,26 +1,9 @@
 //! The synthetic registry generator: deterministic, exact size, realistic shapes, every value type.
 
+use crate::common::fingerprint;
 use ioscope::registry::generate::{DEEP_CHAIN, WIDE_CHILDREN, WIDE_NODE, synthetic};
-use ioscope::registry::{Registry, ServiceState, Value};
+use ioscope::registry::{ServiceState, Value};
 use std::collections::BTreeSet;
-
-/// Entries (debug form), each plane's walk (index, depth), and each entry's class chain.
-type Fingerprint = (Vec<String>, Vec<Vec<(u32, usize)>>, Vec<Vec<String>>);
-
-/// Everything observable about a registry, as comparable data.
-fn fingerprint(r: &Registry) -> Fingerprint {
-    let entries = r.entries().map(|(_, e)| format!("{e:?}")).collect();
-    let planes = r
-        .planes()
-        .iter()
-        .map(|p| p.walk().map(|(id, d)| (id.0, d)).collect())
-        .collect();
-    let chains = r
-        .entries()
-        .map(|(id, _)| r.class_chain(id).iter().map(|s| s.to_string()).collect())
-        .collect();
-    (entries, planes, chains)
-}
 
 #[test]
 fn same_seed_same_registry_other_seed_other_registry() {

@@ -3,29 +3,12 @@
 //! reads large text dumps from a memory map whose pages it releases as it goes (the memory
 //! goal: peak ≤ 1.5× the file size).
 
+use crate::common::fingerprint;
 use ioscope::dump::{self, DumpFormat, Selection};
 use ioscope::registry::Registry;
 use ioscope::registry::generate::synthetic;
 use ioscope::source::snapshot::{self, Limits, LoadError, MAP_AT_LEAST};
 use std::path::{Path, PathBuf};
-
-/// Everything observable about a registry, as comparable text (the class table's hash map
-/// is left out: its order is not stable; each entry's class chain stands for it).
-type Fingerprint = (Vec<String>, Vec<Vec<(u32, usize)>>, Vec<String>, String);
-
-fn fingerprint(r: &Registry) -> Fingerprint {
-    let entries = r.entries().map(|(_, e)| format!("{e:?}")).collect();
-    let planes = r
-        .planes()
-        .iter()
-        .map(|p| p.walk().map(|(id, d)| (id.0, d)).collect())
-        .collect();
-    let chains = r
-        .entries()
-        .map(|(id, _)| format!("{:?}", r.class_chain(id)))
-        .collect();
-    (entries, planes, chains, format!("{:?}", r.report))
-}
 
 fn dir(test: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ioscope-it-load-{}-{test}", std::process::id()));
