@@ -109,9 +109,8 @@ mod tests {
 
     #[test]
     fn a_file_reports_bytes_read_then_loads() {
-        let dir = std::env::temp_dir().join(format!("ioscope-loader-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("small.txt");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("small.txt");
         std::fs::write(
             &path,
             "+-o Root  <class IORegistryEntry, id 0x100000100, retain 10>\n  +-o Child  <class IOService, id 0x100000200, retain 5>\n",
@@ -133,7 +132,6 @@ mod tests {
             Some(LoadEvent::Done { result: Ok(r), .. }) => assert_eq!(r.len(), 2),
             _ => panic!("the load did not finish with a registry"),
         }
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -107,3 +107,15 @@ pub fn fingerprint(r: &ioscope::registry::Registry) -> Fingerprint {
         .collect();
     (entries, planes, chains, format!("{:?}", r.report))
 }
+
+/// A two-entry `ioreg` text dump, for tests that need a file and not its content.
+pub const TWO_ENTRY_DUMP: &str = "+-o Root  <class IORegistryEntry, id 0x100000100, retain 10>\n  \
+                                  +-o Child  <class IOService, id 0x100000200, retain 5>\n";
+
+/// `contents` written to `name` in a fresh temporary directory (removed when the guard drops).
+pub fn temp_file(name: &str, contents: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).expect("write the temporary file");
+    (dir, path)
+}

@@ -8,12 +8,11 @@ use ioscope::dump::{self, DumpFormat, Selection};
 use ioscope::registry::Registry;
 use ioscope::registry::generate::synthetic;
 use ioscope::source::snapshot::{self, Limits, LoadError, MAP_AT_LEAST};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ioscope-it-load-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh temporary directory (removed when the guard drops).
+fn dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
 }
 
 fn write(registry: &Registry, format: DumpFormat, path: &Path) -> Vec<u8> {
@@ -42,8 +41,8 @@ fn assert_same_error(path: &Path, bytes: &[u8]) {
 
 #[test]
 fn a_large_text_dump_loads_from_its_map_as_from_its_bytes() {
-    let d = dir("text");
-    let path = d.join("large.txt");
+    let d = dir();
+    let path = d.path().join("large.txt");
     // Large enough to be mapped, and to be released behind the reader more than once.
     let registry = synthetic(12_000, 5);
     let bytes = write(&registry, DumpFormat::Text, &path);
@@ -64,13 +63,12 @@ fn a_large_text_dump_loads_from_its_map_as_from_its_bytes() {
     broken.splice(line_start..line_start, cut);
     std::fs::write(&path, &broken).unwrap();
     assert_same_error(&path, &broken);
-    std::fs::remove_dir_all(&d).ok();
 }
 
 #[test]
 fn an_xml_archive_loads_as_from_its_bytes_and_fails_at_the_same_byte() {
-    let d = dir("xml");
-    let path = d.join("archive.xml");
+    let d = dir();
+    let path = d.path().join("archive.xml");
     let bytes = write(&synthetic(2_000, 9), DumpFormat::Plist, &path);
     assert_same_as_read_bytes(&path, &bytes);
 
@@ -92,21 +90,19 @@ fn an_xml_archive_loads_as_from_its_bytes_and_fails_at_the_same_byte() {
     let truncated = &bytes[..bytes.len() * 2 / 3];
     std::fs::write(&path, truncated).unwrap();
     assert_same_error(&path, truncated);
-    std::fs::remove_dir_all(&d).ok();
 }
 
 #[test]
 fn a_small_text_dump_and_an_empty_file_load_as_from_their_bytes() {
-    let d = dir("small");
-    let path = d.join("small.txt");
+    let d = dir();
+    let path = d.path().join("small.txt");
     let bytes = write(&synthetic(300, 2), DumpFormat::Text, &path);
     assert_same_as_read_bytes(&path, &bytes);
-    let empty = d.join("empty.txt");
+    let empty = d.path().join("empty.txt");
     std::fs::write(&empty, b"").unwrap();
     let a = snapshot::load_file(&empty)
         .map(|r| r.len())
         .map_err(|e| e.to_string());
     let b = snapshot::read_bytes(b"", &Limits::default()).map(|r| r.len());
     assert_eq!(a.is_ok(), b.is_ok());
-    std::fs::remove_dir_all(&d).ok();
 }

@@ -665,14 +665,7 @@ fn wheel_over_properties_scrolls_them() {
 
 #[test]
 fn loading_a_file_shows_bytes_and_time() {
-    let dir = std::env::temp_dir().join(format!("ioscope-tui-load-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("dump.txt");
-    std::fs::write(
-        &path,
-        "+-o Root  <class IORegistryEntry, id 0x100000100, retain 10>\n  +-o Child  <class IOService, id 0x100000200, retain 5>\n",
-    )
-    .unwrap();
+    let (_dir, path) = crate::common::temp_file("dump.txt", crate::common::TWO_ENTRY_DUMP);
     let mut h = Harness::new(App::start(Some(path), None, 0, false), 100, 24);
     let screen = h.screen();
     assert!(screen.contains("loading…"), "{screen}");
@@ -684,7 +677,6 @@ fn loading_a_file_shows_bytes_and_time() {
         "the file loads"
     );
     assert!(h.screen().contains("Child"));
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -831,14 +823,8 @@ fn the_selected_row_stays_readable_focused_or_not() {
 
 #[test]
 fn a_hostile_file_name_is_drawn_escaped_while_loading() {
-    let dir = std::env::temp_dir().join(format!("ioscope-tui-name-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("dump\x1b]0;pwned\x07.txt");
-    std::fs::write(
-        &path,
-        "+-o Root  <class IORegistryEntry, id 0x100000100, retain 10>\n",
-    )
-    .unwrap();
+    let (_dir, path) =
+        crate::common::temp_file("dump\x1b]0;pwned\x07.txt", crate::common::TWO_ENTRY_DUMP);
     let h = Harness::new(App::start(Some(path), None, 0, false), 120, 24);
     let screen = h.screen();
     assert!(screen.contains("dump\\x1b]0;pwned\\x07.txt"), "{screen}");
@@ -848,5 +834,4 @@ fn a_hostile_file_name_is_drawn_escaped_while_loading() {
             .iter()
             .all(|c| !c.symbol().chars().any(char::is_control))
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }
