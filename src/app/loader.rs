@@ -6,13 +6,9 @@
 
 use crate::registry::Registry;
 use crate::source::session::{LiveSession, WalkProgress};
-use crate::source::snapshot::{self, Limits, LoadError};
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use crate::source::snapshot;
+use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
-
-/// How much of a file is read between two progress reports.
-const CHUNK: usize = 4 << 20;
 
 /// What to load.
 pub enum Job {
@@ -50,9 +46,11 @@ pub fn spawn(job: Job) -> Receiver<LoadEvent> {
 pub fn run(job: Job, tx: &Sender<LoadEvent>) {
     let done = match job {
         Job::File(path) => LoadEvent::Done {
-            result: load_file(&path, tx)
-                .map(Box::new)
-                .map_err(|e| e.to_string()),
+            result: snapshot::load_file_reporting(&path, &mut |done, total| {
+                let _ = tx.send(LoadEvent::Read { done, total });
+            })
+            .map(Box::new)
+            .map_err(|e| e.to_string()),
             session: None,
         },
         Job::Walk(mut session) => {
@@ -72,35 +70,6 @@ pub fn run(job: Job, tx: &Sender<LoadEvent>) {
         }
     };
     let _ = tx.send(done);
-}
-
-/// [`snapshot::load_file`], reporting the bytes read as it goes (same errors).
-fn load_file(path: &Path, tx: &Sender<LoadEvent>) -> Result<Registry, LoadError> {
-    let io = |source| LoadError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
-    loop {
-        let before = bytes.len();
-        let n = (&mut file)
-            .take(CHUNK as u64)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        let _ = tx.send(LoadEvent::Read {
-            done: bytes.len() as u64,
-            total: total.max(bytes.len() as u64),
-        });
-        if n == 0 || bytes.len() == before {
-            break;
-        }
-    }
-    snapshot::read_bytes(&bytes, &Limits::default()).map_err(|error| LoadError::Read {
-        path: path.to_owned(),
-        error,
-    })
 }
 
 #[cfg(test)]

@@ -159,15 +159,31 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> 
 /// memory-mapped (on Unix) and read with [`text::read_releasing`], which drops the mapped
 /// pages behind the reader. Binary plists (random access) and small files are read whole.
 pub fn load_file(path: &Path) -> Result<Registry, LoadError> {
+    load_file_reporting(path, &mut |_, _| {})
+}
+
+/// How much a whole-file read takes at a time between two progress reports.
+const READ_CHUNK: u64 = 4 << 20;
+
+/// [`load_file`], telling `progress(done, total)` how many bytes have been read, for the
+/// explorer's loading line (`done == total`: parsing). A file read whole reports every few
+/// MB; a streamed one is read while it is parsed, so it reports all read as it begins.
+pub fn load_file_reporting(
+    path: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Registry, LoadError> {
     let io = |source| LoadError::Io {
         path: path.to_owned(),
         source,
     };
     let limits = Limits::default();
-    let result = match streamed(path, &limits).map_err(io)? {
+    let total = std::fs::metadata(path).map_or(0, |m| m.len());
+    progress(0, total);
+    // A streamed file is read and parsed in one pass: it reports all read as that pass begins.
+    let result = match streamed(path, &limits, &mut || progress(total, total)).map_err(io)? {
         Some(result) => result,
         None => {
-            let bytes = std::fs::read(path).map_err(io)?;
+            let bytes = read_reporting(path, total, progress).map_err(io)?;
             read_bytes(&bytes, &limits)
         }
     };
@@ -177,9 +193,33 @@ pub fn load_file(path: &Path) -> Result<Registry, LoadError> {
     })
 }
 
+/// The whole file, `READ_CHUNK` at a time, reporting the bytes read after each.
+fn read_reporting(
+    path: &Path,
+    total: u64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    loop {
+        let n = (&mut file).take(READ_CHUNK).read_to_end(&mut bytes)?;
+        let done = bytes.len() as u64;
+        progress(done, total.max(done));
+        if n == 0 {
+            return Ok(bytes);
+        }
+    }
+}
+
 /// Reads an XML archive or a large text dump without holding the whole file; `None` for
 /// the files [`load_file`] reads whole.
-fn streamed(path: &Path, limits: &Limits) -> std::io::Result<Option<Result<Registry, ReadError>>> {
+/// `parsing` is called just before a streamed read begins.
+fn streamed(
+    path: &Path,
+    limits: &Limits,
+    parsing: &mut dyn FnMut(),
+) -> std::io::Result<Option<Result<Registry, ReadError>>> {
     use std::io::{Read, Seek};
     let mut file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
@@ -194,13 +234,14 @@ fn streamed(path: &Path, limits: &Limits) -> std::io::Result<Option<Result<Regis
         return Ok(None);
     }
     if !is_plist(&head) {
-        return mapped::text(&file, len, limits);
+        return mapped::text(&file, len, limits, parsing);
     }
     file.rewind()?;
     if keyed(&mut file)? {
         return Ok(None);
     }
     file.rewind()?;
+    parsing();
     Ok(Some(archive::read_xml_file(file, len, limits)))
 }
 
@@ -249,10 +290,12 @@ mod mapped {
         file: &File,
         len: u64,
         limits: &Limits,
+        parsing: &mut dyn FnMut(),
     ) -> io::Result<Option<Result<Registry, ReadError>>> {
         if len < super::MAP_AT_LEAST || usize::try_from(len).is_err() {
             return Ok(None);
         }
+        parsing();
         // SAFETY: the mapping is read-only and lives only in this function. Like any reader
         // of a file, it assumes the file is not truncated or rewritten while it is read
         // (a truncated mapping faults with SIGBUS; a rewritten one shows the new bytes).
@@ -280,6 +323,7 @@ mod mapped {
         _file: &std::fs::File,
         _len: u64,
         _limits: &super::Limits,
+        _parsing: &mut dyn FnMut(),
     ) -> std::io::Result<Option<Result<Registry, ReadError>>> {
         Ok(None)
     }
