@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod iorex;
+mod release;
 #[cfg(test)]
 pub(crate) mod test_bplist;
 pub mod text;
@@ -29,8 +30,9 @@ pub fn detect(bytes: &[u8]) -> Format {
     if !is_plist(bytes) {
         return Format::Text;
     }
-    let keyed = memchr::memmem::find(bytes, KEYED[0]).is_some()
-        && memchr::memmem::find(bytes, KEYED[1]).is_some();
+    let keyed = KEYED
+        .iter()
+        .all(|k| memchr::memmem::find(bytes, k).is_some());
     if keyed {
         Format::Iorex
     } else {
@@ -38,8 +40,10 @@ pub fn detect(bytes: &[u8]) -> Format {
     }
 }
 
-/// Both appear in an IORegistryExplorer document (and tell it from an `ioreg -a` archive).
-const KEYED: [&[u8]; 2] = [b"NSKeyedArchiver", b"RexDataStore"];
+/// All appear in an IORegistryExplorer document (and tell it from an `ioreg -a` archive):
+/// `$archiver` is the top key of every keyed archive (what [`load_file`] looks for while it
+/// reads an XML plist as an `ioreg -a` archive).
+const KEYED: [&[u8]; 3] = [b"NSKeyedArchiver", b"RexDataStore", b"$archiver"];
 
 /// Whether the bytes start a plist, judged by the first 4 KB.
 fn is_plist(bytes: &[u8]) -> bool {
@@ -154,10 +158,11 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> 
 ///
 /// Same result as [`read_bytes`] on the file's bytes, but with less memory: the goal is a
 /// peak resident size of at most 1.5× the file for large dumps, so the file is not held
-/// whole beside the model it becomes. An XML archive is streamed through a buffer
-/// ([`archive::read_xml_file`]); a text dump of at least [`MAP_AT_LEAST`] bytes is
-/// memory-mapped (on Unix) and read with [`text::read_releasing`], which drops the mapped
-/// pages behind the reader. Binary plists (random access) and small files are read whole.
+/// whole beside the model it becomes. A text dump or XML archive of at least
+/// [`MAP_AT_LEAST`] bytes is memory-mapped (on Unix) and read with
+/// [`text::read_releasing`] or [`archive::read_xml_releasing`], which drop the mapped pages
+/// behind the reader. Binary plists (random access), `.ioreg` documents and small files are
+/// read whole.
 pub fn load_file(path: &Path) -> Result<Registry, LoadError> {
     load_file_reporting(path, &mut |_, _| {})
 }
@@ -212,15 +217,15 @@ fn read_reporting(
     }
 }
 
-/// Reads an XML archive or a large text dump without holding the whole file; `None` for
-/// the files [`load_file`] reads whole.
-/// `parsing` is called just before a streamed read begins.
+/// Reads a large XML archive or text dump from a memory map, without holding the whole file;
+/// `None` for the files [`load_file`] reads whole.
+/// `parsing` is called just before a mapped read begins.
 fn streamed(
     path: &Path,
     limits: &Limits,
     parsing: &mut dyn FnMut(),
 ) -> std::io::Result<Option<Result<Registry, ReadError>>> {
-    use std::io::{Read, Seek};
+    use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
@@ -234,64 +239,41 @@ fn streamed(
         return Ok(None);
     }
     if !is_plist(&head) {
-        return mapped::text(&file, len, limits, parsing);
+        return mapped::read(&file, len, parsing, |bytes, release| {
+            text::read_releasing(bytes, limits, release)
+        });
     }
-    file.rewind()?;
-    if keyed(&mut file)? {
-        return Ok(None);
-    }
-    file.rewind()?;
-    parsing();
-    Ok(Some(archive::read_xml_file(file, len, limits)))
+    // Read as an `ioreg -a` archive; one with `$archiver` at its top is a keyed archive
+    // (maybe an IORegistryExplorer document): read whole, [`detect`] tells.
+    let archive = mapped::read(&file, len, parsing, |bytes, release| {
+        archive::read_xml_releasing(bytes, limits, release)
+    })?;
+    Ok(match archive {
+        Some(Ok(None)) | None => None,
+        Some(Ok(Some(registry))) => Some(Ok(registry)),
+        Some(Err(e)) => Some(Err(e)),
+    })
 }
 
-/// [`detect`]'s keyed-archive test on a file, a chunk at a time.
-fn keyed(file: &mut std::fs::File) -> std::io::Result<bool> {
-    use std::io::Read;
-    const CHUNK: usize = 1 << 20;
-    let keep = KEYED.iter().map(|k| k.len()).max().unwrap_or(0) - 1;
-    let mut found = [false; 2];
-    let mut buf = vec![0; keep + CHUNK];
-    let mut filled = 0;
-    loop {
-        let n = file.read(&mut buf[filled..])?;
-        if n == 0 {
-            return Ok(false);
-        }
-        filled += n;
-        for (f, k) in found.iter_mut().zip(KEYED) {
-            *f = *f || memchr::memmem::find(&buf[..filled], k).is_some();
-        }
-        if found == [true, true] {
-            return Ok(true);
-        }
-        if filled == buf.len() {
-            buf.copy_within(filled - keep..filled, 0);
-            filled = keep;
-        }
-    }
-}
-
-/// Text dumps at least this large are mapped rather than read (smaller ones: not worth it).
+/// Dumps at least this large are mapped rather than read (smaller ones: not worth it).
 pub const MAP_AT_LEAST: u64 = 8 << 20;
 
-/// Text dumps read from a memory map whose pages are released behind the reader.
+/// Dumps read from a memory map whose pages are released behind the reader.
 #[cfg(unix)]
 mod mapped {
-    use super::{Limits, ReadError, text};
-    use crate::registry::Registry;
     use memmap2::{Advice, Mmap, UncheckedAdvice};
     use std::fs::File;
     use std::io;
 
-    /// Reads a text dump of `len` bytes from a map of `file` if it has at least
-    /// [`super::MAP_AT_LEAST`] bytes; `None` when it is smaller (the caller reads it whole).
-    pub(super) fn text(
+    /// Reads a dump of `len` bytes from a map of `file` with `reader` (given the bytes and a
+    /// hook that releases them) if it has at least [`super::MAP_AT_LEAST`] bytes; `None` when
+    /// it is smaller (the caller reads it whole).
+    pub(super) fn read<T>(
         file: &File,
         len: u64,
-        limits: &Limits,
         parsing: &mut dyn FnMut(),
-    ) -> io::Result<Option<Result<Registry, ReadError>>> {
+        reader: impl FnOnce(&[u8], &dyn Fn(usize)) -> T,
+    ) -> io::Result<Option<T>> {
         if len < super::MAP_AT_LEAST || usize::try_from(len).is_err() {
             return Ok(None);
         }
@@ -309,22 +291,19 @@ mod mapped {
             // mappings.) On macOS the advice only marks the pages as reclaimable.
             let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, 0, upto) };
         };
-        Ok(Some(text::read_releasing(&map, limits, &release)))
+        Ok(Some(reader(&map, &release)))
     }
 }
 
-/// Elsewhere text dumps are read whole.
+/// Elsewhere dumps are read whole.
 #[cfg(not(unix))]
 mod mapped {
-    use super::ReadError;
-    use crate::registry::Registry;
-
-    pub(super) fn text(
+    pub(super) fn read<T>(
         _file: &std::fs::File,
         _len: u64,
-        _limits: &super::Limits,
         _parsing: &mut dyn FnMut(),
-    ) -> std::io::Result<Option<Result<Registry, ReadError>>> {
+        _reader: impl FnOnce(&[u8], &dyn Fn(usize)) -> T,
+    ) -> std::io::Result<Option<T>> {
         Ok(None)
     }
 }

@@ -1,7 +1,8 @@
 //! The plist event stream (XML or binary) with byte positions for error messages.
 //!
-//! The `plist` crate's streaming readers are used directly (no `plist::Value` tree is
-//! built), so a 100 MB archive becomes the model in one pass without a second copy.
+//! XML is read by this crate's own [`xml::Scanner`] (the hot path: see its notes); binary
+//! plists by the `plist` crate's streaming reader. Neither builds a value tree, so a 100 MB
+//! archive becomes the model in one pass without a second copy.
 //!
 //! A binary plist is a graph: its reader yields a shared object once per reference, so a
 //! few hundred bytes of arrays that share their children expand exponentially. Events of a
@@ -9,63 +10,55 @@
 //! what they cost in memory); XML cannot share, so its events are bounded by its size.
 
 use super::ReadError;
-use plist::stream::{BinaryReader, OwnedEvent, XmlReader};
-use std::cell::Cell;
-use std::io::{self, BufRead, Cursor, Read};
-use std::rc::Rc;
+use super::xml::{self, Scanner};
+use crate::registry::{Date, Integer};
+use crate::source::snapshot::release::Release;
+use plist::stream::{BinaryReader, OwnedEvent};
+use std::borrow::Cow;
+use std::io::Cursor;
 
-/// A `&[u8]` reader that tells how far the XML parser has consumed.
-struct Counting<'a> {
-    data: &'a [u8],
-    pos: Rc<Cell<usize>>,
+/// One plist event. Keys are strings (as in the `plist` crate); text borrows from the
+/// input where it can.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event<'a> {
+    StartArray,
+    StartDict,
+    /// The end of the innermost array or dict.
+    End,
+    Bool(bool),
+    Data(Vec<u8>),
+    Date(Date),
+    /// Negative values signed, others unsigned, 64 bits wide.
+    Integer(Integer),
+    Real(f64),
+    String(Cow<'a, str>),
+    /// A keyed archive's object reference (binary plists only).
+    Uid(u64),
+    /// An object of a kind newer than this reader (the `plist` crate's events may grow).
+    Unknown,
 }
 
-impl Read for Counting<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.fill_buf()?.len().min(buf.len());
-        buf[..n].copy_from_slice(&self.data[self.pos.get()..self.pos.get() + n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl BufRead for Counting<'_> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        Ok(&self.data[self.pos.get()..])
-    }
-    fn consume(&mut self, amt: usize) {
-        let p = (self.pos.get() + amt).min(self.data.len());
-        self.pos.set(p);
-    }
-}
-
-/// A buffered file reader that tells how far the XML parser has consumed.
-struct CountingFile {
-    inner: io::BufReader<std::fs::File>,
-    pos: Rc<Cell<usize>>,
-}
-
-impl Read for CountingFile {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.pos.set(self.pos.get() + n);
-        Ok(n)
-    }
-}
-
-impl BufRead for CountingFile {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-    fn consume(&mut self, amt: usize) {
-        self.inner.consume(amt);
-        self.pos.set(self.pos.get() + amt);
+impl Event<'_> {
+    /// The event in a phrase for error messages: "found a dict".
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::StartArray => "an array",
+            Event::StartDict => "a dict",
+            Event::End => "the end of a collection",
+            Event::Bool(_) => "a boolean",
+            Event::Data(_) => "data",
+            Event::Date(_) => "a date",
+            Event::Integer(_) => "an integer",
+            Event::Real(_) => "a real",
+            Event::String(_) => "a string",
+            Event::Uid(_) => "a UID",
+            Event::Unknown => "an unknown plist object",
+        }
     }
 }
 
 enum Inner<'a> {
-    Xml(XmlReader<Counting<'a>>, Rc<Cell<usize>>),
-    XmlFile(XmlReader<CountingFile>, Rc<Cell<usize>>),
+    Xml(Scanner<'a>),
     Binary(BinaryReader<Cursor<&'a [u8]>>),
 }
 
@@ -90,65 +83,44 @@ impl<'a> Events<'a> {
         let inner = if bytes.starts_with(b"bplist00") {
             Inner::Binary(BinaryReader::new(Cursor::new(bytes)))
         } else {
-            let pos = Rc::new(Cell::new(0));
-            let reader = Counting {
-                data: bytes,
-                pos: pos.clone(),
-            };
-            Inner::Xml(XmlReader::new(reader), pos)
+            Inner::Xml(Scanner::new(bytes))
         };
+        Self::with(inner, bytes.len())
+    }
+
+    /// Events of an XML plist, calling `release(offset)` every few MB for the bytes behind
+    /// the reader (a memory-mapped file drops those pages: `snapshot::load_file`).
+    pub fn xml_releasing(bytes: &'a [u8], release: Release<'a>) -> Self {
+        Self::with(Inner::Xml(Scanner::releasing(bytes, release)), bytes.len())
+    }
+
+    fn with(inner: Inner<'a>, len: usize) -> Self {
         Events {
             inner,
-            len: bytes.len(),
+            len,
             last: 0,
-            budget: (bytes.len() as u64)
+            budget: (len as u64)
                 .saturating_mul(BUDGET_PER_BYTE)
                 .saturating_add(BUDGET_FLOOR),
         }
     }
 
-    /// Events of an XML plist streamed from `file` (of `len` bytes) through a buffer, so the
-    /// file is never whole in memory (`snapshot::load_file`: the memory goal). Positions
-    /// are the same as for [`Events::new`] on the file's bytes.
-    pub fn xml_file(file: std::fs::File, len: u64) -> Self {
-        let pos = Rc::new(Cell::new(0));
-        let reader = CountingFile {
-            inner: io::BufReader::with_capacity(1 << 16, file),
-            pos: pos.clone(),
-        };
-        Events {
-            inner: Inner::XmlFile(XmlReader::new(reader), pos),
-            len: usize::try_from(len).unwrap_or(usize::MAX),
-            last: 0,
-            budget: 0,
-        }
-    }
-
     /// The next event; `Ok(None)` at the end of the document.
-    pub fn next(&mut self) -> Result<Option<OwnedEvent>, ReadError> {
-        let item = match &mut self.inner {
-            Inner::Xml(r, pos) => {
-                let item = r.next();
-                self.last = pos.get() as u64;
-                item
+    pub fn next(&mut self) -> Result<Option<Event<'a>>, ReadError> {
+        match &mut self.inner {
+            Inner::Xml(scanner) => {
+                let event = scanner.next();
+                self.last = scanner.offset() as u64;
+                event
             }
-            Inner::XmlFile(r, pos) => {
-                let item = r.next();
-                self.last = pos.get() as u64;
-                item
-            }
-            Inner::Binary(r) => {
-                let item = r.next();
-                if let Some(Ok(ev)) = &item {
-                    self.charge(ev)?;
+            Inner::Binary(r) => match r.next() {
+                None => Ok(None),
+                Some(Ok(ev)) => {
+                    self.charge(&ev)?;
+                    Ok(Some(from_plist(ev)))
                 }
-                item
-            }
-        };
-        match item {
-            None => Ok(None),
-            Some(Ok(ev)) => Ok(Some(ev)),
-            Some(Err(e)) => Err(self.plist_error(&e)),
+                Some(Err(e)) => Err(self.plist_error(&e)),
+            },
         }
     }
 
@@ -178,7 +150,7 @@ impl<'a> Events<'a> {
     }
 
     /// The next event, which must exist: the end of input is an error saying what was expected.
-    pub fn expect(&mut self, expected: &str) -> Result<OwnedEvent, ReadError> {
+    pub fn expect(&mut self, expected: &str) -> Result<Event<'a>, ReadError> {
         match self.next()? {
             Some(ev) => Ok(ev),
             None => Err(ReadError::byte(
@@ -205,20 +177,37 @@ impl<'a> Events<'a> {
     }
 }
 
-/// A readable sentence for the `plist` crate's error kinds.
+/// A `plist` crate event (from the binary reader) in this module's terms.
+pub(super) fn from_plist(ev: OwnedEvent) -> Event<'static> {
+    match ev {
+        OwnedEvent::StartArray(_) => Event::StartArray,
+        OwnedEvent::StartDictionary(_) => Event::StartDict,
+        OwnedEvent::EndCollection => Event::End,
+        OwnedEvent::Boolean(b) => Event::Bool(b),
+        OwnedEvent::Data(d) => Event::Data(d.into_owned()),
+        OwnedEvent::Date(d) => Event::Date(xml::cf_date(d)),
+        OwnedEvent::Integer(i) => Event::Integer(integer(i)),
+        OwnedEvent::Real(r) => Event::Real(r),
+        OwnedEvent::String(s) => Event::String(s),
+        OwnedEvent::Uid(u) => Event::Uid(u.get()),
+        _ => Event::Unknown,
+    }
+}
+
+/// A plist integer in the model: negative → signed 64-bit, otherwise unsigned 64-bit.
+fn integer(i: plist::Integer) -> Integer {
+    match (i.as_signed(), i.as_unsigned()) {
+        (Some(v), _) if v < 0 => Integer::signed(v, 64),
+        (_, Some(v)) => Integer::unsigned(v, 64),
+        (Some(v), None) => Integer::signed(v, 64),
+        (None, None) => Integer::unsigned(0, 64),
+    }
+}
+
+/// A readable sentence for the `plist` crate's (binary) error kinds.
 fn describe(kind: &str, eof: bool) -> String {
     let what = match kind {
         _ if eof => "expected more plist data, found the end of the file (truncated?)",
-        "UnclosedXmlElement" => "expected a closing XML tag, found the end of the file",
-        "UnexpectedXmlCharactersExpectedElement" => "expected an XML element, found text",
-        "UnexpectedXmlOpeningTag" => "expected text or a closing tag, found an opening tag",
-        "UnknownXmlElement" => "expected a plist element (dict, array, key, string, …)",
-        "InvalidXmlSyntax" => "expected well-formed XML",
-        "InvalidXmlUtf8" => "expected UTF-8 text in the XML",
-        "InvalidDataString" => "expected base64 inside <data>",
-        "InvalidDateString" => "expected an ISO 8601 date inside <date>",
-        "InvalidIntegerString" => "expected a 64-bit integer inside <integer>",
-        "InvalidRealString" => "expected a number inside <real>",
         "InvalidMagic" => "expected a binary plist header",
         "RecursiveObject" => "expected a tree, found an object that contains itself",
         "InvalidTrailerObjectOffsetSize" | "InvalidTrailerObjectReferenceSize" => {

@@ -25,36 +25,41 @@
 
 mod events;
 pub mod keys;
+mod xml;
 
 use super::{Limits, ReadError};
 use crate::registry::{
-    Date, Entry, EntryId, IntRadix, Integer, Origin, Registry, ServiceInfo, ServiceState, Text,
-    Value,
+    Date, Entry, EntryId, IntRadix, Integer, Origin, Properties, Registry, ServiceInfo,
+    ServiceState, Text, Value,
 };
 use compact_str::CompactString;
-use events::Events;
-use plist::stream::OwnedEvent;
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Seconds from the Unix epoch to the Core Foundation epoch (2001-01-01).
-const CF_EPOCH_UNIX: f64 = 978_307_200.0;
+use events::{Event, Events};
+use std::borrow::Cow;
 
 /// Reads an `ioreg -a` archive.
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
     build(Events::new(bytes), limits)
 }
 
-/// Reads an XML `ioreg -a` archive from a file of `len` bytes, streaming: the same result
-/// as [`read`] on its bytes without holding them all (see `snapshot::load_file`).
-pub fn read_xml_file(
-    file: std::fs::File,
-    len: u64,
+/// [`read`] for an XML archive, calling `release(offset)` every few MB once the bytes before
+/// `offset` are behind the reader (a memory-mapped file drops those pages: see
+/// `snapshot::load_file`). `None` when the top dict has a `$archiver` key: the document is
+/// a keyed archive (an IORegistryExplorer document, perhaps), not an `ioreg -a` archive.
+pub fn read_xml_releasing(
+    bytes: &[u8],
     limits: &Limits,
-) -> Result<Registry, ReadError> {
-    build(Events::xml_file(file, len), limits)
+    release: &dyn Fn(usize),
+) -> Result<Option<Registry>, ReadError> {
+    let (registry, keyed) = build_noting_keyed(Events::xml_releasing(bytes, release), limits)?;
+    Ok((!keyed).then_some(registry))
 }
 
 fn build(events: Events<'_>, limits: &Limits) -> Result<Registry, ReadError> {
+    build_noting_keyed(events, limits).map(|(registry, _)| registry)
+}
+
+/// The registry, and whether its top dict had a `$archiver` key.
+fn build_noting_keyed(events: Events<'_>, limits: &Limits) -> Result<(Registry, bool), ReadError> {
     let mut b = Builder {
         events,
         limits: *limits,
@@ -68,10 +73,15 @@ fn build(events: Events<'_>, limits: &Limits) -> Result<Registry, ReadError> {
         links: Vec::new(),
         name_overrides: Vec::new(),
         location_overrides: Vec::new(),
+        keyed: false,
+        pairs: Vec::new(),
+        items: Vec::new(),
+        raw: 0,
     };
     b.registry.report.origin = Origin::IoregArchive;
     b.document()?;
-    Ok(b.finish())
+    let keyed = b.keyed;
+    Ok((b.finish(), keyed))
 }
 
 struct Builder<'a> {
@@ -90,6 +100,15 @@ struct Builder<'a> {
     links: Vec<(EntryId, EntryId)>,
     name_overrides: Vec<(EntryId, Text)>,
     location_overrides: Vec<(EntryId, Option<Text>)>,
+    /// The top dict had a `$archiver` key (a keyed archive, not a registry).
+    keyed: bool,
+    /// Stacks of the dict pairs (and entry properties) and array items being read: each
+    /// collection takes its own off the top when it ends, into a vector of the exact size
+    /// (no growing, no shrinking, one allocation per collection).
+    pairs: Vec<(Text, Value)>,
+    items: Vec<Value>,
+    /// Values kept raw, counted as entries end (while their properties are in cache).
+    raw: usize,
 }
 
 /// Evidence for the 2011–2019 `IOObjectClass` = name bug.
@@ -134,16 +153,16 @@ impl Builder<'_> {
     /// The top of the plist: one node dict, or an array of them. Returns the top entries.
     fn document(&mut self) -> Result<(), ReadError> {
         match self.events.expect("a dict or an array of dicts")? {
-            OwnedEvent::StartDictionary(_) => {
+            Event::StartDict => {
                 let place = Place::Top {
                     whole_registry: true,
                 };
                 self.node(place, 1)?;
             }
-            OwnedEvent::StartArray(_) => loop {
+            Event::StartArray => loop {
                 match self.events.expect("a dict or the end of the array")? {
-                    OwnedEvent::EndCollection => break,
-                    OwnedEvent::StartDictionary(_) => {
+                    Event::End => break,
+                    Event::StartDict => {
                         let place = Place::Top {
                             whole_registry: false,
                         };
@@ -160,9 +179,9 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn unexpected(&self, expected: &str, found: &OwnedEvent) -> ReadError {
+    fn unexpected(&self, expected: &str, found: &Event<'_>) -> ReadError {
         self.events
-            .error(format!("expected {expected}, found {}", event_name(found)))
+            .error(format!("expected {expected}, found {}", found.name()))
     }
 
     fn check_depth(&self, depth: usize) -> Result<(), ReadError> {
@@ -190,37 +209,42 @@ impl Builder<'_> {
             Place::Child(parent) => self.links.push((parent, id)),
         }
         let mut s = Scratch::default();
+        let base = self.pairs.len();
         loop {
             let key = match self.events.expect("a key or the end of the entry dict")? {
-                OwnedEvent::EndCollection => break,
-                OwnedEvent::String(k) => k.into_owned(),
+                Event::End => break,
+                Event::String(k) => k,
                 other => return Err(self.unexpected("a key", &other)),
             };
             if key == keys::CHILDREN {
                 self.children(id, depth)?;
                 continue;
             }
+            if depth == 1 && key == "$archiver" {
+                self.keyed = true;
+            }
             let ev = self.events.expect("a value after a key")?;
             let value = self.value(ev, depth + 1)?;
-            self.field(id, &mut s, key, value);
+            self.field(&mut s, key, value);
         }
-        self.apply(id, s, place);
+        let properties = self.pairs.drain(base..).collect();
+        self.apply(id, s, place, properties);
         Ok(id)
     }
 
     /// `IORegistryEntryChildren`: an array of dicts, or one dict (`-r -t` ancestors).
     fn children(&mut self, parent: EntryId, depth: usize) -> Result<(), ReadError> {
         match self.events.expect("the children of an entry")? {
-            OwnedEvent::StartDictionary(_) => {
+            Event::StartDict => {
                 self.node(Place::Child(parent), depth + 1)?;
             }
-            OwnedEvent::StartArray(_) => loop {
+            Event::StartArray => loop {
                 match self
                     .events
                     .expect("a child dict or the end of the children")?
                 {
-                    OwnedEvent::EndCollection => break,
-                    OwnedEvent::StartDictionary(_) => {
+                    Event::End => break,
+                    Event::StartDict => {
                         self.node(Place::Child(parent), depth + 1)?;
                     }
                     other => return Err(self.unexpected("a child entry dict", &other)),
@@ -232,48 +256,52 @@ impl Builder<'_> {
     }
 
     /// A property value (its first event already read).
-    fn value(&mut self, ev: OwnedEvent, depth: usize) -> Result<Value, ReadError> {
+    fn value(&mut self, ev: Event<'_>, depth: usize) -> Result<Value, ReadError> {
         self.check_depth(depth)?;
         Ok(match ev {
-            OwnedEvent::StartArray(_) => {
-                let mut items = Vec::new();
+            Event::StartArray => {
+                let base = self.items.len();
                 loop {
                     match self.events.expect("a value or the end of the array")? {
-                        OwnedEvent::EndCollection => break,
-                        ev => items.push(self.value(ev, depth + 1)?),
+                        Event::End => break,
+                        ev => {
+                            let item = self.value(ev, depth + 1)?;
+                            self.items.push(item);
+                        }
                     }
                 }
-                Value::Array(items)
+                Value::Array(self.items.drain(base..).collect())
             }
-            OwnedEvent::StartDictionary(_) => {
-                let mut pairs = Vec::new();
+            Event::StartDict => {
+                let base = self.pairs.len();
                 loop {
                     let key = match self.events.expect("a key or the end of the dict")? {
-                        OwnedEvent::EndCollection => break,
-                        OwnedEvent::String(k) => text(k.into_owned()),
+                        Event::End => break,
+                        Event::String(k) => text(k),
                         other => return Err(self.unexpected("a key", &other)),
                     };
                     let ev = self.events.expect("a value after a key")?;
-                    pairs.push((key, self.value(ev, depth + 1)?));
+                    let value = self.value(ev, depth + 1)?;
+                    self.pairs.push((key, value));
                 }
-                Value::Dict(pairs)
+                Value::Dict(self.pairs.drain(base..).collect())
             }
-            OwnedEvent::EndCollection => {
+            Event::End => {
                 return Err(self
                     .events
                     .error("expected a value, found the end of a collection"));
             }
-            OwnedEvent::Boolean(b) => Value::Bool(b),
-            OwnedEvent::Data(d) => Value::Data(d.into_owned().into_boxed_slice()),
-            OwnedEvent::Date(d) => Value::Date(cf_date(d)),
-            OwnedEvent::Integer(i) => Value::Integer(integer(i)),
-            OwnedEvent::Real(r) => Value::Real(r),
-            OwnedEvent::String(s) => Value::String(text(s.into_owned())),
-            OwnedEvent::Uid(u) => Value::Raw {
-                text: Text::from(format!("UID({})", u.get())),
+            Event::Bool(b) => Value::Bool(b),
+            Event::Data(d) => Value::Data(d.into_boxed_slice()),
+            Event::Date(d) => Value::Date(d),
+            Event::Integer(i) => Value::Integer(i),
+            Event::Real(r) => Value::Real(r),
+            Event::String(s) => Value::String(text(s)),
+            Event::Uid(u) => Value::Raw {
+                text: Text::from(format!("UID({u})")),
                 clipped: false,
             },
-            _ => Value::Raw {
+            Event::Unknown => Value::Raw {
                 text: Text::from("<unknown plist object>"),
                 clipped: false,
             },
@@ -281,13 +309,13 @@ impl Builder<'_> {
     }
 
     /// Files one key of a node dict: a synthetic key into the scratch, anything else as a property.
-    fn field(&mut self, id: EntryId, s: &mut Scratch, key: String, value: Value) {
+    fn field(&mut self, s: &mut Scratch, key: Cow<'_, str>, value: Value) {
         if let Some(rest) = self.synthetic(s, &key, value) {
             let key = match key.strip_prefix(keys::ESCAPED_KEY) {
-                Some(k) if self.ours => text(k.to_owned()),
+                Some(k) if self.ours => text(Cow::Borrowed(k)),
                 _ => text(key),
             };
-            self.registry.entry_mut(id).properties.push((key, rest));
+            self.pairs.push((key, rest));
         }
     }
 
@@ -373,7 +401,7 @@ impl Builder<'_> {
     }
 
     /// Applies what a node dict said once it has ended.
-    fn apply(&mut self, id: EntryId, s: Scratch, place: Place) {
+    fn apply(&mut self, id: EntryId, s: Scratch, place: Place, properties: Properties) {
         let plane_name = match s.plane_name_bytes {
             Some(b) => Text::from_bytes(&b),
             None => s.name.unwrap_or_default(),
@@ -424,12 +452,17 @@ impl Builder<'_> {
         entry.retain = s.retain;
         entry.state = state;
         entry.is_root = is_root;
+        entry.properties = properties;
         for a in &s.annotations {
             if !annotate(&mut entry.properties, a) {
                 bad_annotations += 1;
             }
         }
-        entry.properties.shrink_to_fit();
+        self.raw += entry
+            .properties
+            .iter()
+            .map(|(_, v)| v.raw_count())
+            .sum::<usize>();
         if bad_annotations > 0 {
             self.warn(format!(
                 "{bad_annotations} ioscope annotations did not fit their values"
@@ -503,12 +536,7 @@ impl Builder<'_> {
                 report::restore(&mut self.registry.report, &report);
             }
         }
-        let raw: usize = self
-            .registry
-            .entries()
-            .flat_map(|(_, e)| e.properties.iter().map(|(_, v)| v.raw_count()))
-            .sum();
-        self.registry.report.raw_values = raw;
+        self.registry.report.raw_values = self.raw;
         self.registry.report.warnings.extend(self.warnings);
         self.registry
     }
@@ -525,44 +553,8 @@ fn put<T>(slot: &mut Option<T>, value: T) -> bool {
     true
 }
 
-fn text(s: String) -> Text {
+fn text(s: Cow<'_, str>) -> Text {
     Text::Utf8(CompactString::from(s))
-}
-
-/// A plist integer in the model: negative → signed 64-bit, otherwise unsigned 64-bit.
-fn integer(i: plist::Integer) -> Integer {
-    match (i.as_signed(), i.as_unsigned()) {
-        (Some(v), _) if v < 0 => Integer::signed(v, 64),
-        (_, Some(v)) => Integer::unsigned(v, 64),
-        (Some(v), None) => Integer::signed(v, 64),
-        (None, None) => Integer::unsigned(0, 64),
-    }
-}
-
-/// A plist date as seconds since 2001-01-01 UTC.
-fn cf_date(d: plist::Date) -> Date {
-    let t: SystemTime = d.into();
-    let unix = match t.duration_since(UNIX_EPOCH) {
-        Ok(after) => after.as_secs_f64(),
-        Err(before) => -before.duration().as_secs_f64(),
-    };
-    Date(unix - CF_EPOCH_UNIX)
-}
-
-fn event_name(ev: &OwnedEvent) -> &'static str {
-    match ev {
-        OwnedEvent::StartArray(_) => "an array",
-        OwnedEvent::StartDictionary(_) => "a dict",
-        OwnedEvent::EndCollection => "the end of a collection",
-        OwnedEvent::Boolean(_) => "a boolean",
-        OwnedEvent::Data(_) => "data",
-        OwnedEvent::Date(_) => "a date",
-        OwnedEvent::Integer(_) => "an integer",
-        OwnedEvent::Real(_) => "a real",
-        OwnedEvent::String(_) => "a string",
-        OwnedEvent::Uid(_) => "a UID",
-        _ => "an unknown plist object",
-    }
 }
 
 /// Applies one `ioscope:annotations` item; false if it does not fit.

@@ -363,6 +363,50 @@ fn sample_is_detected_as_an_iorex_document() {
     assert_eq!(snapshot::detect(&sample()), Format::Iorex);
 }
 
+/// `load_file` reads a large XML plist as an `ioreg -a` archive from a memory map; one whose
+/// top dict has `$archiver` (here after 9 MB of `$objects`) is read again whole, as
+/// `read_bytes` reads it: a document (which this reader takes only in binary form).
+#[test]
+fn a_large_xml_document_loads_from_a_file_as_from_its_bytes() {
+    /// XML has no UIDs: Core Foundation writes `{CF$UID = n}`.
+    fn xml_uids(v: P) -> P {
+        match v {
+            P::Uid(u) => dict([("CF$UID", P::Integer(u.get().into()))]),
+            P::Array(items) => P::Array(items.into_iter().map(xml_uids).collect()),
+            P::Dictionary(d) => {
+                P::Dictionary(d.into_iter().map(|(k, v)| (k, xml_uids(v))).collect())
+            }
+            other => other,
+        }
+    }
+    let P::Dictionary(top) = xml_uids(P::from_reader(std::io::Cursor::new(sample())).unwrap())
+    else {
+        panic!("a dict at the top")
+    };
+    let mut objects = top["$objects"].as_array().unwrap().clone();
+    objects.push(P::String("padding ".repeat(9 << 17)));
+    let mut reordered = Dictionary::new();
+    reordered.insert("$objects".into(), P::Array(objects));
+    for (k, v) in top.into_iter().filter(|(k, _)| k != "$objects") {
+        reordered.insert(k, v);
+    }
+    let mut xml = Vec::new();
+    P::Dictionary(reordered).to_writer_xml(&mut xml).unwrap();
+    assert!(xml.len() as u64 > snapshot::MAP_AT_LEAST, "{}", xml.len());
+    assert_eq!(snapshot::detect(&xml), Format::Iorex);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("document.xml");
+    std::fs::write(&path, &xml).unwrap();
+
+    let expected = snapshot::read_bytes(&xml, &Limits::default()).map(|r| r.len());
+    let from_file = snapshot::load_file(&path).map(|r| r.len());
+    match (from_file, expected) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(snapshot::LoadError::Read { error, .. }), Err(e)) => assert_eq!(error, e),
+        (a, b) => panic!("load_file: {a:?}, read_bytes: {b:?}"),
+    }
+}
+
 #[test]
 fn every_plane_becomes_a_plane_with_its_own_names_and_locations() {
     let r = load(&sample());

@@ -2,6 +2,7 @@
 //!
 //! Works on bytes (dumps are not always UTF-8) with `memchr`, so a 2 MB line costs one scan.
 
+use crate::source::snapshot::release::{Release, Releaser};
 use std::borrow::Cow;
 
 /// One physical line, without its `\n` or `\r\n`.
@@ -14,15 +15,6 @@ pub(super) struct Line<'a> {
     pub terminated: bool,
 }
 
-/// How far the cursor moves between two calls of its release hook.
-const RELEASE_STEP: usize = 4 << 20;
-/// How much of what was read last is kept out of the release (lines of a value being
-/// gathered, the look-ahead line): releasing them would only make them fault back in.
-const RELEASE_MARGIN: usize = 1 << 20;
-
-/// Told, now and then, that bytes before an offset are no longer needed (see [`Lines::releasing`]).
-pub(super) type Release<'a> = &'a dyn Fn(usize);
-
 /// A line cursor with one line of look-ahead.
 pub(super) struct Lines<'a> {
     bytes: &'a [u8],
@@ -30,9 +22,9 @@ pub(super) struct Lines<'a> {
     number: usize,
     html: bool,
     peeked: Option<Option<Line<'a>>>,
-    release: Option<Release<'a>>,
-    /// Where the last release call was made.
-    released: usize,
+    /// Gives back the mapped pages behind the cursor (lines of a value being gathered and the
+    /// look-ahead line stay inside its margin).
+    release: Releaser<'a>,
 }
 
 impl<'a> Lines<'a> {
@@ -43,8 +35,7 @@ impl<'a> Lines<'a> {
             number: 0,
             html,
             peeked: None,
-            release: None,
-            released: 0,
+            release: Releaser::default(),
         }
     }
 
@@ -53,7 +44,7 @@ impl<'a> Lines<'a> {
     /// memory-mapped file drop its pages behind the reader (`snapshot::load_file`). The
     /// bytes must stay readable all the same: a line still held may be read later.
     pub fn releasing(mut self, release: Release<'a>) -> Self {
-        self.release = Some(release);
+        self.release = Releaser::new(release);
         self
     }
 
@@ -71,12 +62,7 @@ impl<'a> Lines<'a> {
         }
         self.pos += advance;
         self.number += 1;
-        if let Some(release) = self.release {
-            if self.pos - self.released >= RELEASE_STEP + RELEASE_MARGIN {
-                self.released = self.pos - RELEASE_MARGIN;
-                release(self.released);
-            }
-        }
+        self.release.advanced(self.pos);
         let text = if self.html {
             unescape_html(text)
         } else {
