@@ -25,16 +25,19 @@
 
 mod events;
 pub mod keys;
+mod values;
 mod xml;
+
+pub(crate) use values::properties;
 
 use super::{Limits, ReadError};
 use crate::registry::{
     Date, Entry, EntryId, IntRadix, Integer, Origin, Properties, Registry, ServiceInfo,
     ServiceState, Text, Value,
 };
-use compact_str::CompactString;
 use events::{Event, Events};
 use std::borrow::Cow;
+use values::{Values, text};
 
 /// Reads an `ioreg -a` archive.
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
@@ -74,8 +77,8 @@ fn build_noting_keyed(events: Events<'_>, limits: &Limits) -> Result<(Registry, 
         name_overrides: Vec::new(),
         location_overrides: Vec::new(),
         keyed: false,
-        pairs: Vec::new(),
-        items: Vec::new(),
+        values: Values::new(limits.max_depth),
+        props: Vec::new(),
         raw: 0,
     };
     b.registry.report.origin = Origin::IoregArchive;
@@ -102,11 +105,9 @@ struct Builder<'a> {
     location_overrides: Vec<(EntryId, Option<Text>)>,
     /// The top dict had a `$archiver` key (a keyed archive, not a registry).
     keyed: bool,
-    /// Stacks of the dict pairs (and entry properties) and array items being read: each
-    /// collection takes its own off the top when it ends, into a vector of the exact size
-    /// (no growing, no shrinking, one allocation per collection).
-    pairs: Vec<(Text, Value)>,
-    items: Vec<Value>,
+    values: Values,
+    /// The properties of the entries being read, a stack (as in [`Values`]).
+    props: Vec<(Text, Value)>,
     /// Values kept raw, counted as entries end (while their properties are in cache).
     raw: usize,
 }
@@ -185,13 +186,7 @@ impl Builder<'_> {
     }
 
     fn check_depth(&self, depth: usize) -> Result<(), ReadError> {
-        if depth > self.limits.max_depth {
-            return Err(self.events.error(format!(
-                "expected at most {} levels of nesting, found more",
-                self.limits.max_depth
-            )));
-        }
-        Ok(())
+        self.values.check_depth(&self.events, depth)
     }
 
     /// One registry entry dict (its `StartDictionary` already read).
@@ -209,7 +204,7 @@ impl Builder<'_> {
             Place::Child(parent) => self.links.push((parent, id)),
         }
         let mut s = Scratch::default();
-        let base = self.pairs.len();
+        let base = self.props.len();
         loop {
             let key = match self.events.expect("a key or the end of the entry dict")? {
                 Event::End => break,
@@ -227,7 +222,7 @@ impl Builder<'_> {
             let value = self.value(ev, depth + 1)?;
             self.field(&mut s, key, value);
         }
-        let properties = self.pairs.drain(base..).collect();
+        let properties = self.props.drain(base..).collect();
         self.apply(id, s, place, properties);
         Ok(id)
     }
@@ -257,55 +252,7 @@ impl Builder<'_> {
 
     /// A property value (its first event already read).
     fn value(&mut self, ev: Event<'_>, depth: usize) -> Result<Value, ReadError> {
-        self.check_depth(depth)?;
-        Ok(match ev {
-            Event::StartArray => {
-                let base = self.items.len();
-                loop {
-                    match self.events.expect("a value or the end of the array")? {
-                        Event::End => break,
-                        ev => {
-                            let item = self.value(ev, depth + 1)?;
-                            self.items.push(item);
-                        }
-                    }
-                }
-                Value::Array(self.items.drain(base..).collect())
-            }
-            Event::StartDict => {
-                let base = self.pairs.len();
-                loop {
-                    let key = match self.events.expect("a key or the end of the dict")? {
-                        Event::End => break,
-                        Event::String(k) => text(k),
-                        other => return Err(self.unexpected("a key", &other)),
-                    };
-                    let ev = self.events.expect("a value after a key")?;
-                    let value = self.value(ev, depth + 1)?;
-                    self.pairs.push((key, value));
-                }
-                Value::Dict(self.pairs.drain(base..).collect())
-            }
-            Event::End => {
-                return Err(self
-                    .events
-                    .error("expected a value, found the end of a collection"));
-            }
-            Event::Bool(b) => Value::Bool(b),
-            Event::Data(d) => Value::Data(d.into_boxed_slice()),
-            Event::Date(d) => Value::Date(d),
-            Event::Integer(i) => Value::Integer(i),
-            Event::Real(r) => Value::Real(r),
-            Event::String(s) => Value::String(text(s)),
-            Event::Uid(u) => Value::Raw {
-                text: Text::from(format!("UID({u})")),
-                clipped: false,
-            },
-            Event::Unknown => Value::Raw {
-                text: Text::from("<unknown plist object>"),
-                clipped: false,
-            },
-        })
+        self.values.value(&mut self.events, ev, depth)
     }
 
     /// Files one key of a node dict: a synthetic key into the scratch, anything else as a property.
@@ -315,7 +262,7 @@ impl Builder<'_> {
                 Some(k) if self.ours => text(Cow::Borrowed(k)),
                 _ => text(key),
             };
-            self.pairs.push((key, rest));
+            self.props.push((key, rest));
         }
     }
 
@@ -551,10 +498,6 @@ fn put<T>(slot: &mut Option<T>, value: T) -> bool {
     }
     *slot = Some(value);
     true
-}
-
-fn text(s: Cow<'_, str>) -> Text {
-    Text::Utf8(CompactString::from(s))
 }
 
 /// Applies one `ioscope:annotations` item; false if it does not fit.

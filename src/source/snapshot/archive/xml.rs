@@ -66,7 +66,12 @@ impl<'a> Scanner<'a> {
     pub fn new(bytes: &'a [u8]) -> Self {
         Scanner {
             bytes,
-            pos: 0,
+            // A UTF-8 byte order mark is not text.
+            pos: if bytes.starts_with(b"\xef\xbb\xbf") {
+                3
+            } else {
+                0
+            },
             start: 0,
             open: Vec::new(),
             owed_end: false,

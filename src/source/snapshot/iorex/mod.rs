@@ -6,12 +6,12 @@
 //! children, and its properties as an embedded XML property list.
 //!
 //! Layers: [`bplist`] decodes binary plist objects one at a time, [`keyed`] resolves the
-//! archive's `CF$UID` references and Foundation collections, [`props`] parses the embedded
-//! properties, and [`rex`] maps the Rex objects onto the registry model.
+//! archive's `CF$UID` references and Foundation collections, and [`rex`] maps the Rex
+//! objects onto the registry model. The embedded properties are read as the `ioreg -a`
+//! reader reads its values (`archive::properties`).
 
 mod bplist;
 mod keyed;
-mod props;
 mod rex;
 
 #[cfg(test)]

@@ -6,10 +6,9 @@
 //! app's own counter (1, 2, 3 … in archive order), not the registry entry ID, which these
 //! documents do not record. A few entries sit in no plane (detached while the app watched).
 
-use super::super::{Limits, ReadError};
+use super::super::{Limits, Position, ReadError, archive};
 use super::bplist::Obj;
 use super::keyed::{Archive, Instance};
-use super::props;
 use crate::registry::{Entry, EntryId, Origin, Registry, ServiceInfo, ServiceState, Text};
 use std::collections::HashMap;
 
@@ -161,9 +160,11 @@ fn decode_entry(
         Some(true) => ServiceState::Service(service_info(inst)?),
     };
     if let Some(xml) = archive.data(inst, "properties")? {
-        entry.properties = props::parse(xml, limits.max_depth).map_err(|e| {
+        entry.properties = archive::properties(xml, limits.max_depth).map_err(|e| {
             let mut err = inst.error(format!("properties: {}", e.message));
-            err.at = super::super::Position::Byte(archive.offset_of(xml) + e.offset);
+            if let Position::Byte(n) = e.at {
+                err.at = Position::Byte(archive.offset_of(xml) + n);
+            }
             err
         })?;
         reg.report.raw_values += entry

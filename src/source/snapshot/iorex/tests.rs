@@ -861,7 +861,7 @@ fn limits_bound_entries_and_nesting() {
         &limits,
     )
     .unwrap_err();
-    assert!(e.message.contains("nested at most 50"), "{e}");
+    assert!(e.message.contains("at most 50 levels of nesting"), "{e}");
     assert!(read(&rex_document("h", &["IOService"], &[x]), &Limits::default()).is_ok());
 }
 

@@ -83,6 +83,10 @@ fn empty_forms() {
         ]
     );
     assert_eq!(events(b"<plist/>").unwrap(), vec![]);
+    assert_eq!(
+        events(b"\xef\xbb\xbf<plist><true/></plist>").unwrap(),
+        vec![Event::Bool(true)]
+    );
     assert_eq!(events(b"  \n").unwrap(), vec![]);
 }
 
