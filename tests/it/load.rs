@@ -1,7 +1,7 @@
 //! `snapshot::load_file` reads a file to the same registry (or the same error) as
-//! `snapshot::read_bytes` on its bytes, though it streams XML archives from the file and
-//! reads large text dumps from a memory map whose pages it releases as it goes (the memory
-//! goal: peak ≤ 1.5× the file size).
+//! `snapshot::read_bytes` on its bytes, though it reads large XML archives and text dumps
+//! from a memory map whose pages it releases as it goes (the memory goal: peak ≤ 1.5× the
+//! file size).
 
 use crate::common::fingerprint;
 use ioscope::dump::{self, DumpFormat, Selection};
@@ -69,7 +69,13 @@ fn a_large_text_dump_loads_from_its_map_as_from_its_bytes() {
 fn an_xml_archive_loads_as_from_its_bytes_and_fails_at_the_same_byte() {
     let d = dir();
     let path = d.path().join("archive.xml");
-    let bytes = write(&synthetic(2_000, 9), DumpFormat::Plist, &path);
+    let bytes = write(&synthetic(3_000, 9), DumpFormat::Plist, &path);
+    // Large enough to be mapped, and to be released behind the reader.
+    assert!(
+        bytes.len() as u64 >= MAP_AT_LEAST.max(5 << 20),
+        "{}",
+        bytes.len()
+    );
     assert_same_as_read_bytes(&path, &bytes);
 
     let mut broken = bytes.clone();

@@ -172,7 +172,7 @@ const READ_CHUNK: u64 = 4 << 20;
 
 /// [`load_file`], telling `progress(done, total)` how many bytes have been read, for the
 /// explorer's loading line (`done == total`: parsing). A file read whole reports every few
-/// MB; a streamed one is read while it is parsed, so it reports all read as it begins.
+/// MB; a mapped one is read while it is parsed, so it reports all read as it begins.
 pub fn load_file_reporting(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
@@ -184,8 +184,8 @@ pub fn load_file_reporting(
     let limits = Limits::default();
     let total = std::fs::metadata(path).map_or(0, |m| m.len());
     progress(0, total);
-    // A streamed file is read and parsed in one pass: it reports all read as that pass begins.
-    let result = match streamed(path, &limits, &mut || progress(total, total)).map_err(io)? {
+    // A mapped file is read and parsed in one pass: it reports all read as that pass begins.
+    let result = match mapped_read(path, &limits, &mut || progress(total, total)).map_err(io)? {
         Some(result) => result,
         None => {
             let bytes = read_reporting(path, total, progress).map_err(io)?;
@@ -220,7 +220,7 @@ fn read_reporting(
 /// Reads a large XML archive or text dump from a memory map, without holding the whole file;
 /// `None` for the files [`load_file`] reads whole.
 /// `parsing` is called just before a mapped read begins.
-fn streamed(
+fn mapped_read(
     path: &Path,
     limits: &Limits,
     parsing: &mut dyn FnMut(),
