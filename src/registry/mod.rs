@@ -19,7 +19,7 @@ pub use class::{ClassId, ClassTable};
 pub use entry::{Entry, EntryId, ServiceInfo, ServiceState};
 pub use meta::{HeaderStyle, LoadReport, Origin, TextDialect, Truncation};
 pub use plane::Plane;
-pub use text::Text;
+pub use text::{Text, str_from_utf8};
 pub use value::{Date, IntRadix, Integer, Properties, Value};
 
 /// A whole I/O Registry: entries, the planes they sit in, and where it came from.

@@ -8,6 +8,18 @@ use compact_str::CompactString;
 use std::borrow::Cow;
 use std::fmt;
 
+/// `str::from_utf8` with the common case inline: registry strings are mostly short ASCII, and
+/// checking them in a loop the compiler vectorises, without a call, was worth a fifth of the
+/// XML reader's time.
+#[inline]
+pub fn str_from_utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    if bytes.iter().all(|&c| c < 0x80) {
+        // SAFETY: ASCII bytes are UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes)
+}
+
 /// A registry string: UTF-8 when it was valid UTF-8, otherwise the raw bytes.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Text {
@@ -19,7 +31,7 @@ pub enum Text {
 impl Text {
     /// Makes a `Text` from bytes, choosing the UTF-8 form when the bytes allow it.
     pub fn from_bytes(bytes: &[u8]) -> Self {
-        match std::str::from_utf8(bytes) {
+        match str_from_utf8(bytes) {
             Ok(s) => Text::Utf8(CompactString::new(s)),
             Err(_) => Text::Bytes(bytes.into()),
         }

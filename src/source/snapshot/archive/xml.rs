@@ -497,12 +497,7 @@ impl<'a> Scanner<'a> {
     #[inline]
     fn utf8(&self, from: usize, to: usize) -> Result<&'a str, ReadError> {
         let bytes: &'a [u8] = &self.bytes[from..to];
-        // Nearly all registry text is short ASCII: checked inline, without a call.
-        if bytes.iter().all(|&c| c < 0x80) {
-            // SAFETY: ASCII bytes are UTF-8.
-            return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
-        }
-        std::str::from_utf8(bytes)
+        crate::registry::str_from_utf8(bytes)
             .map_err(|e| self.error_at(from + e.valid_up_to(), "expected UTF-8 text in the XML"))
     }
 
