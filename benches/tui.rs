@@ -329,12 +329,17 @@ fn open(c: &mut Criterion) {
     g.finish();
 }
 
+/// As the terminal loop does it: wait for the loader's wake-up (or the 50 ms tick that
+/// redraws the loading line), then poll.
 fn open_to_first_frame(path: &Path) -> Screen {
-    let mut app = App::start(Some(path.to_path_buf()), None, 0, false);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waker = std::sync::Arc::new(move || {
+        let _ = tx.send(());
+    });
+    let mut app = App::start(Some(path.to_path_buf()), None, 0, false, Some(waker));
     while app.is_loading() {
-        if !app.poll() {
-            std::thread::sleep(Duration::from_micros(200));
-        }
+        let _ = rx.recv_timeout(Duration::from_millis(50));
+        app.poll();
     }
     if let Some(e) = &app.fatal {
         panic!("{}: {e}", path.display());

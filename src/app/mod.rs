@@ -66,6 +66,8 @@ pub struct App {
     rewalk_at: Option<Instant>,
     /// Registry IDs published since the last walk: drawn as new once it lands.
     published: Vec<u64>,
+    /// Wakes the UI when a background load is done.
+    waker: Option<loader::Waker>,
 }
 
 impl App {
@@ -99,15 +101,18 @@ impl App {
             probed_for: None,
             rewalk_at: None,
             published: Vec::new(),
+            waker: None,
         }
     }
 
-    /// An explorer that loads `file` (or walks `session`) in the background.
+    /// An explorer that loads `file` (or walks `session`) in the background; `waker` is
+    /// called (on the loader's thread) whenever a load is done.
     pub fn start(
         file: Option<PathBuf>,
         session: Option<Box<dyn LiveSession>>,
         reprobe_ms: u64,
         hotplug: bool,
+        waker: Option<loader::Waker>,
     ) -> App {
         let (source, origin) = match (&file, &session) {
             (Some(path), _) => (
@@ -129,6 +134,7 @@ impl App {
         if has_session && hotplug {
             app.hotplug = Some(Instant::now());
         }
+        app.waker = waker;
         app.begin_load();
         app
     }
@@ -156,7 +162,7 @@ impl App {
             loading.bytes = std::fs::metadata(p).ok().map(|m| (0, m.len()));
         }
         self.state.loading = Some(loading);
-        self.loading = Some(loader::spawn(job));
+        self.loading = Some(loader::spawn(job, self.waker.clone()));
     }
 
     /// Whether a background load is running.

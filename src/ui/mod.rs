@@ -38,8 +38,15 @@ pub fn run_explorer(cli: &Cli) -> anyhow::Result<ExitCode> {
         );
     }
     let session = cli.file.is_none().then(crate::source::default_session);
-    let app = crate::app::App::start(cli.file.clone(), session, cli.reprobe_ms, cli.demo_hotplug);
-    terminal::run(app, Theme::from_env())
+    let wakeups = terminal::Wakeups::new();
+    let app = crate::app::App::start(
+        cli.file.clone(),
+        session,
+        cli.reprobe_ms,
+        cli.demo_hotplug,
+        Some(wakeups.waker()),
+    );
+    terminal::run(app, Theme::from_env(), wakeups)
 }
 
 /// Draws one frame from the state; returns where things were drawn.

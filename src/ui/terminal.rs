@@ -72,15 +72,49 @@ fn quit_signals() -> Arc<AtomicBool> {
     flag
 }
 
+/// What wakes the event loop: terminal input, or a background load that is done.
+enum Wake {
+    Input(io::Result<Event>),
+    Loaded,
+}
+
+/// The event loop's wake-ups: created before the [`App`], so that its loader can wake the
+/// loop the moment a registry is ready (rather than at the next 50 ms tick).
+pub struct Wakeups {
+    tx: mpsc::Sender<Wake>,
+    rx: Receiver<Wake>,
+}
+
+impl Wakeups {
+    pub fn new() -> Self {
+        let (tx, rx) = mpsc::channel();
+        Wakeups { tx, rx }
+    }
+
+    /// For [`App::start`]: wakes the loop when a load is done.
+    pub fn waker(&self) -> crate::app::loader::Waker {
+        let tx = self.tx.clone();
+        Arc::new(move || {
+            let _ = tx.send(Wake::Loaded);
+        })
+    }
+}
+
+impl Default for Wakeups {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Runs the explorer until the user quits; the terminal is restored on every path.
-pub fn run(mut app: App, theme: Theme) -> anyhow::Result<ExitCode> {
+pub fn run(mut app: App, theme: Theme, wakeups: Wakeups) -> anyhow::Result<ExitCode> {
     install_panic_hook();
     let stop = quit_signals();
     enter()?;
     let _guard = Guard;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     full_redraw(&mut terminal)?;
-    let result = event_loop(&mut app, &mut terminal, &theme, &stop);
+    let result = event_loop(&mut app, &mut terminal, &theme, &stop, wakeups);
     drop(_guard);
     result?;
     if let Some(err) = app.fatal.take() {
@@ -135,20 +169,19 @@ type Term = Terminal<CrosstermBackend<Stdout>>;
 /// with an error other than "would block"): on the UI thread that would never return
 /// to notice SIGHUP, and the process would be left spinning a core with no terminal.
 /// Here it can only stall this thread; the loop quits and the process exits with it.
-fn spawn_reader() -> io::Result<Receiver<io::Result<Event>>> {
-    let (tx, rx) = mpsc::channel();
+fn spawn_reader(tx: mpsc::Sender<Wake>) -> io::Result<()> {
     std::thread::Builder::new()
         .name("ioscope-input".into())
         .spawn(move || {
             loop {
                 let event = event::read();
                 let failed = event.is_err();
-                if tx.send(event).is_err() || failed {
+                if tx.send(Wake::Input(event)).is_err() || failed {
                     return;
                 }
             }
         })?;
-    Ok(rx)
+    Ok(())
 }
 
 /// Whether the terminal went away: after a hang-up the tty answers no terminal ioctl,
@@ -163,8 +196,10 @@ fn event_loop(
     terminal: &mut Term,
     theme: &Theme,
     stop: &AtomicBool,
+    wakeups: Wakeups,
 ) -> anyhow::Result<()> {
-    let events = spawn_reader()?;
+    let Wakeups { tx, rx: events } = wakeups;
+    spawn_reader(tx)?;
     let mut dirty = true;
     loop {
         if stop.load(Ordering::Relaxed) || app.fatal.is_some() || hung_up() {
@@ -185,8 +220,8 @@ fn event_loop(
             Duration::from_millis(200)
         };
         let mut next = match events.recv_timeout(wait) {
-            Ok(ev) => Some(ev?),
-            Err(RecvTimeoutError::Timeout) => continue,
+            Ok(Wake::Input(ev)) => Some(ev?),
+            Ok(Wake::Loaded) | Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };
         // Drain what is queued so that held keys do not lag behind.
@@ -203,8 +238,8 @@ fn event_loop(
                 }
             }
             next = match events.try_recv() {
-                Ok(ev) => Some(ev?),
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
+                Ok(Wake::Input(ev)) => Some(ev?),
+                Ok(Wake::Loaded) | Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
             };
         }
     }

@@ -666,7 +666,7 @@ fn wheel_over_properties_scrolls_them() {
 #[test]
 fn loading_a_file_shows_bytes_and_time() {
     let (_dir, path) = crate::common::temp_file("dump.txt", crate::common::TWO_ENTRY_DUMP);
-    let mut h = Harness::new(App::start(Some(path), None, 0, false), 100, 24);
+    let mut h = Harness::new(App::start(Some(path), None, 0, false, None), 100, 24);
     let screen = h.screen();
     assert!(screen.contains("loading…"), "{screen}");
     assert!(!screen.contains("(empty plane)"), "{screen}");
@@ -825,7 +825,7 @@ fn the_selected_row_stays_readable_focused_or_not() {
 fn a_hostile_file_name_is_drawn_escaped_while_loading() {
     let (_dir, path) =
         crate::common::temp_file("dump\x1b]0;pwned\x07.txt", crate::common::TWO_ENTRY_DUMP);
-    let h = Harness::new(App::start(Some(path), None, 0, false), 120, 24);
+    let h = Harness::new(App::start(Some(path), None, 0, false, None), 120, 24);
     let screen = h.screen();
     assert!(screen.contains("dump\\x1b]0;pwned\\x07.txt"), "{screen}");
     let buf = h.term.backend().buffer();
