@@ -86,6 +86,9 @@ struct Reader<'a> {
     crlf: bool,
     preamble: Vec<usize>,
     dropped_warnings: usize,
+    /// The properties of the block being read, moved into their entry at its end: one
+    /// allocation of the exact size per entry (a growing vector reallocates and copies).
+    block_properties: Vec<(Text, Value)>,
 }
 
 /// How a property block ended.
@@ -115,6 +118,7 @@ impl<'a> Reader<'a> {
             crlf: lines::is_crlf(bytes),
             preamble: Vec::new(),
             dropped_warnings: 0,
+            block_properties: Vec::new(),
         }
     }
 
@@ -336,7 +340,9 @@ impl<'a> Reader<'a> {
         open: usize,
     ) -> Result<Option<Line<'a>>, ReadError> {
         self.properties = true;
-        match self.block_lines(node, &prefix)? {
+        let end = self.block_lines(&prefix)?;
+        self.segment.nodes[node].entry.properties = self.block_properties.drain(..).collect();
+        match end {
             BlockEnd::Closed => Ok(None),
             BlockEnd::Interrupted(line) => {
                 let msg = format!(
@@ -357,16 +363,15 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn block_lines(&mut self, node: usize, prefix: &[u8]) -> Result<BlockEnd<'a>, ReadError> {
+    fn block_lines(&mut self, prefix: &[u8]) -> Result<BlockEnd<'a>, ReadError> {
         while let Some(line) = self.lines.next_line() {
             if let Some(rest) = line.text.strip_prefix(prefix) {
                 if rest.first() == Some(&b'}') {
-                    self.segment.nodes[node].entry.properties.shrink_to_fit();
                     return Ok(BlockEnd::Closed);
                 }
                 if is_property(rest) {
                     let (key, value) = self.property(&line, prefix)?;
-                    self.segment.nodes[node].entry.properties.push((key, value));
+                    self.block_properties.push((key, value));
                     continue;
                 }
             }
