@@ -107,8 +107,8 @@ pub fn run(job: Job, tx: &Sender<LoadEvent>) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_file_reports_bytes_read_then_loads() {
+    /// A two-entry text dump in a fresh directory (kept alive by the guard).
+    fn small_dump() -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("small.txt");
         std::fs::write(
@@ -116,6 +116,12 @@ mod tests {
             "+-o Root  <class IORegistryEntry, id 0x100000100, retain 10>\n  +-o Child  <class IOService, id 0x100000200, retain 5>\n",
         )
         .unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn a_file_reports_bytes_read_then_loads() {
+        let (_dir, path) = small_dump();
         let size = std::fs::metadata(&path).unwrap().len();
         let (tx, rx) = channel();
         run(Job::File(path), &tx);
@@ -136,13 +142,7 @@ mod tests {
 
     #[test]
     fn the_waker_is_called_once_the_result_can_be_taken() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("small.txt");
-        std::fs::write(
-            &path,
-            "+-o Root  <class IORegistryEntry, id 0x100000100, retain 10>\n",
-        )
-        .unwrap();
+        let (_dir, path) = small_dump();
         let (woken_tx, woken) = channel();
         let waker: Waker = Arc::new(move || {
             let _ = woken_tx.send(());

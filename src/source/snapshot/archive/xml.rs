@@ -217,14 +217,11 @@ impl<'a> Scanner<'a> {
     fn start_tag(&mut self) -> Result<Tag<'a>, ReadError> {
         let bytes = self.bytes;
         let from = self.pos + 1;
-        let len = bytes[from..]
-            .iter()
-            .position(|c| !is_name_byte(*c))
-            .unwrap_or(bytes.len() - from);
+        let name = self.name_at(from);
+        let len = name.len();
         if len == 0 {
             return Err(self.error("expected an element name after `<`"));
         }
-        let name = &bytes[from..from + len];
         let mut i = from + len;
         // Most tags are `<key>` or `<true/>`.
         match (bytes.get(i), bytes.get(i + 1)) {
@@ -263,16 +260,22 @@ impl<'a> Scanner<'a> {
         )))
     }
 
+    /// The element name starting at `from` (empty if there is none).
+    fn name_at(&self, from: usize) -> &'a [u8] {
+        let bytes: &'a [u8] = self.bytes;
+        let rest = bytes.get(from..).unwrap_or_default();
+        let len = rest
+            .iter()
+            .position(|c| !is_name_byte(*c))
+            .unwrap_or(rest.len());
+        &rest[..len]
+    }
+
     /// An end tag at `pos`: its name; `pos` moves past it.
     fn end_tag(&mut self) -> Result<&'a [u8], ReadError> {
         let bytes = self.bytes;
-        let from = self.pos + 2;
-        let len = bytes[from..]
-            .iter()
-            .position(|c| !is_name_byte(*c))
-            .unwrap_or(bytes.len() - from);
-        let name = &bytes[from..from + len];
-        let mut i = from + len;
+        let name = self.name_at(self.pos + 2);
+        let mut i = self.pos + 2 + name.len();
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(i) {
             i += 1;
         }
