@@ -106,9 +106,34 @@ impl Default for Wakeups {
     }
 }
 
+/// A dump of 8 MB or more is memory-mapped while it is read (`snapshot::load_file`). If the
+/// file is truncated meanwhile, touching its lost pages raises SIGBUS, which would kill the
+/// process with the terminal still raw and on the alternate screen. This gives the terminal
+/// back and says why, then dies of the signal as before (same exit status).
+fn restore_on_sigbus() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::SIGBUS;
+        // SAFETY: the action runs in a signal handler. `restore` is not strictly
+        // async-signal-safe (it takes crossterm's raw-mode lock and stdout's lock, then
+        // writes and calls tcsetattr); the thread that faults on a mapped page (the loader)
+        // holds neither, and the process ends right after.
+        let _ = unsafe {
+            signal_hook::low_level::register(SIGBUS, || {
+                restore();
+                let _ = io::stderr().write_all(
+                    b"ioscope: bus error (SIGBUS): was the dump truncated while it was being read?\n",
+                );
+                let _ = signal_hook::low_level::emulate_default_handler(SIGBUS);
+            })
+        };
+    }
+}
+
 /// Runs the explorer until the user quits; the terminal is restored on every path.
 pub fn run(mut app: App, theme: Theme, wakeups: Wakeups) -> anyhow::Result<ExitCode> {
     install_panic_hook();
+    restore_on_sigbus();
     let stop = quit_signals();
     enter()?;
     let _guard = Guard;

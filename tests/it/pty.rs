@@ -257,6 +257,42 @@ fn sigterm_restores_the_terminal() {
     assert!(!p.screen().hide_cursor(), "cursor shown after SIGTERM");
 }
 
+/// A mapped dump truncated while it is read raises SIGBUS: the terminal comes back and the
+/// likely reason is shown before the process dies of the signal. (Sent with `kill` here: the
+/// handler is the same for a fault. Without it, a sent SIGBUS would not even end the process:
+/// Rust's own handler, meant for stack overflows, resets the signal and returns.)
+#[cfg(unix)]
+#[test]
+fn sigbus_restores_the_terminal_and_says_why() {
+    let Some(mut s) = Session::start(&[]) else {
+        return;
+    };
+    s.wait_for("IOService");
+    let Some(pid) = s.child.process_id() else {
+        return;
+    };
+    let status = std::process::Command::new("kill")
+        .args(["-BUS", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        !s.wait_exit().success(),
+        "killed by the signal, not a clean exit"
+    );
+    let screen = s.wait_for("SIGBUS");
+    assert!(
+        screen.contains("truncated while it was being read"),
+        "{screen}"
+    );
+    let p = s.parser.lock().unwrap();
+    assert!(
+        !p.screen().alternate_screen(),
+        "alternate screen left after SIGBUS"
+    );
+    assert!(!p.screen().hide_cursor(), "cursor shown after SIGBUS");
+}
+
 /// Closing the terminal (window closed, ssh dropped, tmux session killed) must end the
 /// explorer: it used to spin forever inside the terminal reader, a core at 100%.
 #[cfg(unix)]
