@@ -94,6 +94,27 @@ impl Session {
         std::thread::sleep(Duration::from_millis(60));
     }
 
+    /// Sends the signal `name` (`TERM`, `BUS`) to ioscope.
+    #[cfg(unix)]
+    fn signal(&self, name: &str) {
+        let pid = self.child.process_id().expect("ioscope has a pid");
+        let status = std::process::Command::new("kill")
+            .args([format!("-{name}"), pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{name} {pid}");
+    }
+
+    /// The alternate screen was left and the cursor shown again.
+    fn assert_terminal_restored(&self, when: &str) {
+        let p = self.parser.lock().unwrap();
+        assert!(
+            !p.screen().alternate_screen(),
+            "alternate screen left {when}"
+        );
+        assert!(!p.screen().hide_cursor(), "cursor shown {when}");
+    }
+
     fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let start = Instant::now();
         loop {
@@ -178,9 +199,7 @@ fn explorer_runs_in_a_real_terminal_and_restores_it() {
     s.send("q");
     let status = s.wait_exit();
     assert!(status.success(), "exit status {status:?}");
-    let p = s.parser.lock().unwrap();
-    assert!(!p.screen().alternate_screen(), "alternate screen left");
-    assert!(!p.screen().hide_cursor(), "cursor shown again");
+    s.assert_terminal_restored("after q");
 }
 
 /// The demo as a user on Linux meets it: break a handle with `-`, unplug a device with `U`.
@@ -239,22 +258,11 @@ fn sigterm_restores_the_terminal() {
     };
     s.wait_for("IOService");
     #[cfg(unix)]
-    if let Some(pid) = s.child.process_id() {
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
+    s.signal("TERM");
     #[cfg(not(unix))]
     s.send("q");
     s.wait_exit();
-    let p = s.parser.lock().unwrap();
-    assert!(
-        !p.screen().alternate_screen(),
-        "alternate screen left after SIGTERM"
-    );
-    assert!(!p.screen().hide_cursor(), "cursor shown after SIGTERM");
+    s.assert_terminal_restored("after SIGTERM");
 }
 
 /// A mapped dump truncated while it is read raises SIGBUS: the terminal comes back and the
@@ -268,14 +276,7 @@ fn sigbus_restores_the_terminal_and_says_why() {
         return;
     };
     s.wait_for("IOService");
-    let Some(pid) = s.child.process_id() else {
-        return;
-    };
-    let status = std::process::Command::new("kill")
-        .args(["-BUS", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    s.signal("BUS");
     assert!(
         !s.wait_exit().success(),
         "killed by the signal, not a clean exit"
@@ -285,12 +286,7 @@ fn sigbus_restores_the_terminal_and_says_why() {
         screen.contains("truncated while it was being read"),
         "{screen}"
     );
-    let p = s.parser.lock().unwrap();
-    assert!(
-        !p.screen().alternate_screen(),
-        "alternate screen left after SIGBUS"
-    );
-    assert!(!p.screen().hide_cursor(), "cursor shown after SIGBUS");
+    s.assert_terminal_restored("after SIGBUS");
 }
 
 /// Closing the terminal (window closed, ssh dropped, tmux session killed) must end the
