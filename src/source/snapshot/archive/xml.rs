@@ -115,7 +115,7 @@ impl<'a> Scanner<'a> {
                 return Err(self.error("expected an XML element, found text"));
             }
             match self.bytes.get(self.pos + 1) {
-                Some(b'?') => self.skip_past(b"?>", "`?>` closing a processing instruction")?,
+                Some(b'?') => self.skip_instruction()?,
                 Some(b'!') => self.skip_declaration()?,
                 Some(b'/') => {
                     if let Some(event) = self.close()? {
@@ -147,14 +147,12 @@ impl<'a> Scanner<'a> {
     fn skip_whitespace(&mut self) {
         let rest = &self.bytes[self.pos..];
         let gap = memchr::memchr(b'<', rest).unwrap_or(rest.len());
-        let all_space = rest[..gap].iter().fold(true, |ok, &c| {
-            ok & matches!(c, b' ' | b'\t' | b'\n' | b'\r')
-        });
+        let all_space = rest[..gap].iter().fold(true, |ok, &c| ok & is_space(c));
         let skip = if all_space {
             gap
         } else {
             rest.iter()
-                .position(|&c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+                .position(|&c| !is_space(c))
                 .unwrap_or(rest.len())
         };
         self.pos += skip;
@@ -175,16 +173,12 @@ impl<'a> Scanner<'a> {
     /// is text where an element belongs unless it is all whitespace.
     fn skip_declaration(&mut self) -> Result<(), ReadError> {
         let rest = &self.bytes[self.pos..];
-        if rest.starts_with(b"<!--") {
-            self.pos += 4;
-            return self.skip_past(b"-->", "`-->` closing a comment");
+        if rest.starts_with(COMMENT) {
+            return self.skip_comment();
         }
-        if rest.starts_with(b"<![CDATA[") {
-            self.pos += 9;
-            let from = self.pos;
-            self.skip_past(b"]]>", "`]]>` closing a CDATA section")?;
-            let text = &self.bytes[from..self.pos - 3];
-            if text.iter().all(u8::is_ascii_whitespace) {
+        if rest.starts_with(CDATA) {
+            let (from, to) = self.cdata()?;
+            if self.bytes[from..to].iter().all(u8::is_ascii_whitespace) {
                 return Ok(());
             }
             return Err(self.error("expected an XML element, found text"));
@@ -211,6 +205,25 @@ impl<'a> Scanner<'a> {
             return Err(self.error("expected `>` closing the DOCTYPE, found the end of the file"));
         }
         Err(self.error("expected a comment, DOCTYPE or element after `<!`"))
+    }
+
+    /// A comment at `pos`; `pos` moves past it.
+    fn skip_comment(&mut self) -> Result<(), ReadError> {
+        self.pos += COMMENT.len();
+        self.skip_past(b"-->", "`-->` closing a comment")
+    }
+
+    /// A CDATA section at `pos`: where its text begins and ends; `pos` moves past it.
+    fn cdata(&mut self) -> Result<(usize, usize), ReadError> {
+        self.pos += CDATA.len();
+        let from = self.pos;
+        self.skip_past(b"]]>", "`]]>` closing a CDATA section")?;
+        Ok((from, self.pos - 3))
+    }
+
+    /// A processing instruction (`<?xml …?>`) at `pos`; `pos` moves past it.
+    fn skip_instruction(&mut self) -> Result<(), ReadError> {
+        self.skip_past(b"?>", "`?>` closing a processing instruction")
     }
 
     /// A start tag at `pos`: its name and whether it is empty; `pos` moves past it.
@@ -276,7 +289,7 @@ impl<'a> Scanner<'a> {
         let bytes = self.bytes;
         let name = self.name_at(self.pos + 2);
         let mut i = self.pos + 2 + name.len();
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(i) {
+        while bytes.get(i).is_some_and(|&c| is_space(c)) {
             i += 1;
         }
         if bytes.get(i) != Some(&b'>') {
@@ -422,16 +435,13 @@ impl<'a> Scanner<'a> {
             let rest = &bytes[self.pos..];
             if rest[0] == b'&' {
                 self.entity(&mut out)?;
-            } else if rest.starts_with(b"<![CDATA[") {
-                self.pos += 9;
-                let inner = self.pos;
-                self.skip_past(b"]]>", "`]]>` closing a CDATA section")?;
-                out.push_str(self.utf8(inner, self.pos - 3)?);
-            } else if rest.starts_with(b"<!--") {
-                self.pos += 4;
-                self.skip_past(b"-->", "`-->` closing a comment")?;
+            } else if rest.starts_with(CDATA) {
+                let (from, to) = self.cdata()?;
+                out.push_str(self.utf8(from, to)?);
+            } else if rest.starts_with(COMMENT) {
+                self.skip_comment()?;
             } else if rest.starts_with(b"<?") {
-                self.skip_past(b"?>", "`?>` closing a processing instruction")?;
+                self.skip_instruction()?;
             } else if rest.starts_with(b"</") {
                 let at = self.pos;
                 let end = self.end_tag()?;
@@ -545,6 +555,15 @@ pub(super) fn cf_date(d: plist::Date) -> Date {
         Err(before) => -before.duration().as_secs_f64(),
     };
     Date(unix - CF_EPOCH_UNIX)
+}
+
+const COMMENT: &[u8] = b"<!--";
+const CDATA: &[u8] = b"<![CDATA[";
+
+/// XML whitespace.
+#[inline]
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// Bytes of an element name (ASCII names only: plist elements are all ASCII).
