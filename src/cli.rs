@@ -112,6 +112,7 @@ impl DumpArgs {
             key: self.key.clone(),
             root_subtrees: self.root_subtrees,
             depth: self.depth,
+            max_appearances: None,
         }
     }
 }

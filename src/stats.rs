@@ -9,8 +9,16 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Stats {
     pub reader: &'static str,
-    /// Every entry in every plane, once.
+    /// Every registry entry in every plane, once (an entry with several parents once; in a
+    /// dump without registry entry IDs, each appearance is its own entry).
     pub entries: usize,
+    /// Appearances: one per entry per path from the top of its plane, summed over planes —
+    /// what a text dump's `+-o` lines count (`ioreg` prints an entry under every parent).
+    pub appearances: u64,
+    /// Entries with more than one parent in some plane.
+    pub multi_parent: usize,
+    /// Entries whose parent the dump lacks (gathered under one "unattached entries" node).
+    pub unattached: usize,
     /// Top-level properties over all entries.
     pub properties: usize,
     /// Plane name → number of entries in it.
@@ -38,7 +46,14 @@ impl Stats {
             .unwrap_or(0);
         Stats {
             reader: registry.report.origin.reader_name(),
-            entries: registry.len(),
+            entries: registry.entry_count(),
+            appearances: registry
+                .planes()
+                .iter()
+                .map(|p| p.appearances() - unattached_nodes(registry, p))
+                .fold(0u64, u64::saturating_add),
+            multi_parent: multi_parent(registry),
+            unattached: registry.report.unattached,
             properties: registry.property_count(),
             planes,
             max_depth,
@@ -48,4 +63,26 @@ impl Stats {
             load_ms: (load_ms * 1000.0).round() / 1000.0,
         }
     }
+}
+
+/// The synthetic "unattached entries" node of a plane (not an appearance of an entry).
+fn unattached_nodes(registry: &Registry, plane: &crate::registry::Plane) -> u64 {
+    plane
+        .roots()
+        .iter()
+        .filter(|&&r| registry.entry(r).synthetic)
+        .count() as u64
+}
+
+/// Entries with more than one parent in at least one plane, each counted once.
+fn multi_parent(registry: &Registry) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    for plane in registry.planes() {
+        for (id, _) in plane.walk() {
+            if plane.parents(id).nth(1).is_some() {
+                seen.insert(id);
+            }
+        }
+    }
+    seen.len()
 }

@@ -128,6 +128,18 @@ impl Json<'_, '_> {
             Some(p) => self.string(&p)?,
             None => self.raw("null")?,
         }
+        // Every parent in the plane, the first first (omitted when the source has no IDs).
+        if e.id.is_some() {
+            let parents: Vec<u64> = plane.parents(id).filter_map(|p| r.entry(p).id).collect();
+            self.raw(",\"parents\":[")?;
+            for (i, p) in parents.iter().enumerate() {
+                if i > 0 {
+                    self.raw(",")?;
+                }
+                write!(self.out, "\"0x{p:x}\"")?;
+            }
+            self.raw("]")?;
+        }
         if self.sel.shows_properties(id) {
             self.raw(",\"properties\":")?;
             self.dict(&e.properties)?;

@@ -17,9 +17,11 @@
 //!   subtree (within its `-d` limit) is not selected again, one below the limit is.
 //! - `-d DEPTH` shows DEPTH levels counting the top as 1 (`-d 1` is the top alone);
 //!   `-d 0` means no limit, as in `ioreg` (`atoi` gives 0).
-//! - Only an entry's primary children in a plane are followed (those whose parent in the
-//!   plane is that entry, as [`Plane::walk`] does), so an entry with several parents is
-//!   written once and a hostile file cannot make a writer loop.
+//! - Every child of an entry is followed, so an entry with several parents is written (with
+//!   its subtree) under each of them, as `ioreg` prints it. The appearances a selection would
+//!   write are counted first (linear in the links) and refused above
+//!   [`Selection::max_appearances`], so a file built to nest shared children gets a clear
+//!   error, not an hour of output. Readers refuse cycles, so no walk loops.
 
 use crate::registry::{EntryId, Plane, Registry, Value};
 
@@ -38,7 +40,14 @@ pub struct Selection {
     pub root_subtrees: bool,
     /// `-d DEPTH`.
     pub depth: Option<usize>,
+    /// The most appearances (an entry under each of its parents counts each time) one walk
+    /// may write; `None`: [`DEFAULT_MAX_APPEARANCES`].
+    pub max_appearances: Option<u64>,
 }
+
+/// The appearance limit's default: far above any real registry (a large Mac has ~5,000
+/// entries), far below what a hostile document nesting shared children could claim.
+pub const DEFAULT_MAX_APPEARANCES: u64 = 20_000_000;
 
 /// Options of `ioreg` that `ioscope dump` does not expose as [`Selection`] fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +77,15 @@ pub enum SelectError {
     },
     #[error("the registry has no planes")]
     NoPlanes,
+    #[error(
+        "plane {plane}: writing every entry under every parent would take {count} appearances, \
+         more than the limit of {limit} (raise it with --limit appearances=N)"
+    )]
+    TooManyAppearances {
+        plane: String,
+        count: u64,
+        limit: u64,
+    },
 }
 
 impl From<SelectError> for std::io::Error {
@@ -122,6 +140,15 @@ pub fn select_with<'r>(
     options: SelectOptions,
 ) -> Result<Selected<'r>, SelectError> {
     let plane = pick_plane(registry, selection.plane.as_deref())?;
+    let limit = selection.max_appearances.unwrap_or(DEFAULT_MAX_APPEARANCES);
+    let count = plane.appearances();
+    if count > limit {
+        return Err(SelectError::TooManyAppearances {
+            plane: plane.name().to_owned(),
+            count,
+            limit,
+        });
+    }
     let levels_below = match selection.depth {
         None | Some(0) => None,
         Some(d) => Some(d - 1),
@@ -142,16 +169,28 @@ pub fn select_with<'r>(
     selected.tops = if selection.root_subtrees {
         selected.search(options.tree)
     } else {
-        plane
-            .roots()
-            .iter()
-            .map(|&entry| Top {
+        tops_of(registry, plane)
+            .map(|entry| Top {
                 entry,
                 ancestors: Vec::new(),
             })
             .collect()
     };
     Ok(selected)
+}
+
+/// The plane's top entries for a writer: its roots, with the synthetic "unattached entries"
+/// node replaced by the entries it holds (written as the tops they are in the source).
+fn tops_of<'r>(registry: &'r Registry, plane: &'r Plane) -> impl Iterator<Item = EntryId> + 'r {
+    plane.roots().iter().flat_map(move |r| {
+        if registry.entry(*r).synthetic {
+            plane.children(*r)
+        } else {
+            std::slice::from_ref(r)
+        }
+        .iter()
+        .copied()
+    })
 }
 
 /// The named plane, or IOService, or the first plane.
@@ -190,14 +229,10 @@ impl<'r> Selected<'r> {
         self.list || self.is_match(id)
     }
 
-    /// The entry's primary children in the plane (see the module docs).
+    /// The entry's children in the plane, including those that have another first parent
+    /// (see the module docs).
     pub fn children(&self, id: EntryId) -> impl Iterator<Item = EntryId> + '_ {
-        let plane = self.plane;
-        plane
-            .children(id)
-            .iter()
-            .copied()
-            .filter(move |&c| plane.parent(c) == Some(id))
+        self.plane.children(id).iter().copied()
     }
 
     /// Whether an entry `depth` levels below its top has its children written.
@@ -260,13 +295,10 @@ impl<'r> Selected<'r> {
     fn search(&self, tree: bool) -> Vec<Top> {
         let mut tops = Vec::new();
         // (entry, depth, depth up to which entries are already covered by a selected tree)
-        let mut stack: Vec<(EntryId, usize, usize)> = self
-            .plane
-            .roots()
-            .iter()
-            .rev()
-            .map(|&r| (r, 0, 0))
+        let mut stack: Vec<(EntryId, usize, usize)> = tops_of(self.registry, self.plane)
+            .map(|r| (r, 0, 0))
             .collect();
+        stack.reverse();
         let mut path: Vec<EntryId> = Vec::new();
         while let Some((id, depth, mut covered)) = stack.pop() {
             path.truncate(depth);

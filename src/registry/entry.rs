@@ -29,6 +29,9 @@ pub struct Entry {
     pub properties: Properties,
     /// Marks the registry root (some sources say so explicitly).
     pub is_root: bool,
+    /// Not a registry entry: the node that holds a plane's unattached entries (entries whose
+    /// parent the source lacks). Counted nowhere, written by no writer.
+    pub synthetic: bool,
 }
 
 impl Entry {

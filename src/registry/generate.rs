@@ -499,6 +499,7 @@ impl Builder {
             },
             properties: spec.properties,
             is_root: false,
+            synthetic: false,
         };
         let id = self.registry.add_entry(entry);
         self.in_dt.push(false);

@@ -93,4 +93,14 @@ pub struct LoadReport {
     pub warnings: Vec<String>,
     /// Host name, when the source records it (IORegistryExplorer documents).
     pub host: Option<String>,
+    /// Appearances of an entry under a further parent that were merged into that entry
+    /// (same registry entry ID): `ioreg` prints such an entry under every parent.
+    pub merged_appearances: usize,
+    /// (parent, child) links the source listed more than once (each kept once).
+    pub duplicate_links: usize,
+    /// The source has no registry entry IDs (dumps before 10.6), so an entry with several
+    /// parents could not be recognised: each appearance stays its own entry.
+    pub unmerged: bool,
+    /// Entries whose parent the source lacks, gathered under one synthetic node per plane.
+    pub unattached: usize,
 }

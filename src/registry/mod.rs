@@ -11,6 +11,7 @@ mod class;
 mod entry;
 pub mod generate;
 mod meta;
+mod path;
 mod plane;
 mod text;
 mod value;
@@ -18,9 +19,13 @@ mod value;
 pub use class::{ClassId, ClassTable};
 pub use entry::{Entry, EntryId, ServiceInfo, ServiceState};
 pub use meta::{HeaderStyle, LoadReport, Origin, TextDialect, Truncation};
-pub use plane::Plane;
+pub use path::PathError;
+pub use plane::{Link, Plane};
 pub use text::{Text, str_from_utf8};
 pub use value::{Date, IntRadix, Integer, Properties, Value};
+
+/// The name of the synthetic node that holds a plane's unattached entries.
+pub const UNATTACHED: &str = "unattached entries";
 
 /// A whole I/O Registry: entries, the planes they sit in, and where it came from.
 #[derive(Debug, Clone, Default)]
@@ -43,6 +48,28 @@ impl Registry {
         let id = EntryId(u32::try_from(self.entries.len()).expect("more than 4 billion entries"));
         self.entries.push(entry);
         id
+    }
+
+    /// Keeps the entries whose `keep` flag is set, in order, and returns each old index's new
+    /// id (an index dropped maps to where the next kept one went: callers map dropped entries
+    /// to kept ones first). For readers, before any entry is linked into a plane.
+    pub fn drop_entries(&mut self, keep: &[bool]) -> Vec<EntryId> {
+        debug_assert!(self.planes.iter().all(Plane::is_empty));
+        let mut next = 0u32;
+        let new_index = keep
+            .iter()
+            .map(|&k| {
+                let id = EntryId(next);
+                next += u32::from(k);
+                id
+            })
+            .collect();
+        let mut i = 0;
+        self.entries.retain(|_| {
+            i += 1;
+            keep.get(i - 1).copied().unwrap_or(true)
+        });
+        new_index
     }
 
     pub fn len(&self) -> usize {
@@ -141,32 +168,49 @@ impl Registry {
         s
     }
 
-    /// The IOKit path of an entry in a plane, e.g. `IOService:/AppleACPIPlatformExpert/PCI0@0`.
-    /// The root itself is `IOService:/`. `None` when the entry is not in the plane.
-    pub fn path_in(&self, plane: &Plane, id: EntryId) -> Option<String> {
-        if !plane.contains(id) {
-            return None;
-        }
-        let mut parts = Vec::new();
-        let mut cur = id;
-        while let Some(parent) = plane.parent(cur) {
-            parts.push(self.label_in(plane, cur));
-            cur = parent;
-        }
-        // A subtree dump (`ioreg -r`) has no Root: its top entry is part of the path.
-        if !self.is_registry_root(cur) {
-            parts.push(self.label_in(plane, cur));
-        }
-        parts.reverse();
-        Some(format!("{}:/{}", plane.name(), parts.join("/")))
-    }
-
     /// Whether this entry is the registry root (`Root`, class `IORegistryEntry`, no parent).
     pub fn is_registry_root(&self, id: EntryId) -> bool {
         let e = self.entry(id);
         self.planes.iter().all(|p| p.parent(id).is_none())
             && (e.is_root
                 || (e.name.as_bytes() == b"Root" && self.class_name(id) == Some("IORegistryEntry")))
+    }
+
+    /// Gathers, in each plane that has the registry root, every other top entry (an entry
+    /// whose parent the source lacks) under one synthetic node named [`UNATTACHED`], so that
+    /// they are never taken for roots. Returns how many entries were gathered.
+    pub fn gather_unattached(&mut self) -> usize {
+        let mut gathered = 0;
+        for index in 0..self.planes.len() {
+            let plane = &self.planes[index];
+            let has_root = plane.roots().iter().any(|&r| self.is_registry_root(r));
+            let loose: Vec<EntryId> = plane
+                .roots()
+                .iter()
+                .copied()
+                .filter(|&r| !self.is_registry_root(r) && !self.entry(r).synthetic)
+                .collect();
+            if !has_root || loose.is_empty() {
+                continue;
+            }
+            gathered += loose.len();
+            let node = self.add_entry(Entry {
+                synthetic: true,
+                ..Entry::named(UNATTACHED)
+            });
+            let plane = &mut self.planes[index];
+            plane.add_root(node);
+            for e in loose {
+                let _ = plane.add_child(node, e);
+            }
+        }
+        self.report.unattached += gathered;
+        gathered
+    }
+
+    /// Entries that are real registry entries (not the synthetic unattached node).
+    pub fn entry_count(&self) -> usize {
+        self.entries.iter().filter(|e| !e.synthetic).count()
     }
 
     /// Total number of properties on all entries (top level only).

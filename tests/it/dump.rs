@@ -214,6 +214,7 @@ fn gen_entry() -> impl Strategy<Value = GenEntry> {
                         state,
                         properties: props,
                         is_root,
+                        synthetic: false,
                     },
                     chain,
                     name_override: no,
@@ -250,7 +251,9 @@ fn registry() -> impl Strategy<Value = Registry> {
             let plane = r.plane_mut(plane_name);
             for (id, parent, no, lo) in links {
                 match parent {
-                    Some(p) => plane.add_child(p, id),
+                    Some(p) => {
+                        let _ = plane.add_child(p, id);
+                    }
                     None => plane.add_root(id),
                 }
                 if let Some(n) = no {
@@ -411,7 +414,10 @@ fn json_tags_values_jq_cannot_hold_and_ids_are_hex() {
     assert_eq!(root["state"]["service"], false);
     let kb = &root["children"][0];
     assert_eq!(kb["chain"][0], "IOUSBHostDevice");
-    assert_eq!(kb["path"], "IOService:/Keyboard@14100000");
+    // Root's first child is the plane's root object: `IOService:/` itself (xnu `getPath`).
+    assert_eq!(kb["path"], "IOService:/");
+    assert_eq!(kb["parents"], serde_json::json!(["0x100000100"]));
+    assert_eq!(root["parents"], serde_json::json!([]));
     assert_eq!(kb["state"]["registered"], true);
     let p = &kb["properties"];
     assert_eq!(p["idVendor"], 1452);

@@ -29,6 +29,7 @@ fn add(
         state: service(0),
         properties: props.into_iter().map(|(k, v)| (k.into(), v)).collect(),
         is_root: false,
+        synthetic: false,
     })
 }
 

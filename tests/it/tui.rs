@@ -239,11 +239,11 @@ fn jump_by_decimal_id_and_path() {
         .press(&[Accept]);
     assert_eq!(h.selected_name(), "Keyboard / Boot");
     h.press(&[JumpStart])
-        .typed("IODeviceTree:/Mac14,2/cpus/cpu2@2")
+        .typed("IODeviceTree:/cpus/cpu2@2")
         .press(&[Accept]);
     assert_eq!(h.selected_name(), "cpu2");
     h.press(&[JumpStart]).typed("/nowhere").press(&[Accept]);
-    assert!(h.screen().contains("no entry at /nowhere"));
+    assert!(h.screen().contains("no nowhere under"), "{}", h.screen());
 }
 
 #[test]

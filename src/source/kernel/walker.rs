@@ -156,7 +156,9 @@ impl<K: IoKit + ?Sized> Walk<'_, K> {
         let p = self.registry.plane_mut(plane);
         match parent {
             None => p.add_root(id),
-            Some(parent) => p.add_child(parent, id),
+            Some(parent) => {
+                let _ = p.add_child(parent, id);
+            }
         }
         if first_time_here {
             self.children(port, plane, id, in_plane);
@@ -271,6 +273,7 @@ impl<K: IoKit + ?Sized> Walk<'_, K> {
             state,
             properties,
             is_root: false,
+            synthetic: false,
         });
         self.by_id.insert(registry_id, id);
         for (call, code) in failures {

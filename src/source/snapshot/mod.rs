@@ -152,6 +152,14 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> 
         Format::Archive => archive::read(bytes, limits),
         Format::Iorex => iorex::read(bytes, limits),
     }
+    .map(settle)
+}
+
+/// What every reader's registry gets last: entries whose parent the dump lacks are
+/// gathered under one node per plane, never shown as extra roots.
+fn settle(mut registry: Registry) -> Registry {
+    registry.gather_unattached();
+    registry
 }
 
 /// Reads a dump file of any format.
@@ -192,7 +200,7 @@ pub fn load_file_reporting(
             read_bytes(&bytes, &limits)
         }
     };
-    result.map_err(|error| LoadError::Read {
+    result.map(settle).map_err(|error| LoadError::Read {
         path: path.to_owned(),
         error,
     })

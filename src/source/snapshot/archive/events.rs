@@ -160,6 +160,11 @@ impl<'a> Events<'a> {
         }
     }
 
+    /// Where the last event began (a byte offset).
+    pub fn offset(&self) -> u64 {
+        self.last
+    }
+
     /// An error at the current position.
     pub fn error(&self, message: impl Into<String>) -> ReadError {
         ReadError::byte(self.last, message)

@@ -32,11 +32,12 @@ pub(crate) use values::properties;
 
 use super::{Limits, ReadError};
 use crate::registry::{
-    Date, Entry, EntryId, IntRadix, Integer, Origin, Properties, Registry, ServiceInfo,
+    Date, Entry, EntryId, IntRadix, Integer, Link, Origin, Properties, Registry, ServiceInfo,
     ServiceState, Text, Value,
 };
 use events::{Event, Events};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use values::{Values, text};
 
 /// Reads an `ioreg -a` archive.
@@ -74,6 +75,8 @@ fn build_noting_keyed(events: Events<'_>, limits: &Limits) -> Result<(Registry, 
         warnings: Vec::new(),
         tops: Vec::new(),
         links: Vec::new(),
+        starts: Vec::new(),
+        merged_links: Vec::new(),
         name_overrides: Vec::new(),
         location_overrides: Vec::new(),
         keyed: false,
@@ -84,7 +87,7 @@ fn build_noting_keyed(events: Events<'_>, limits: &Limits) -> Result<(Registry, 
     b.registry.report.origin = Origin::IoregArchive;
     b.document()?;
     let keyed = b.keyed;
-    Ok((b.finish(), keyed))
+    Ok((b.finish()?, keyed))
 }
 
 struct Builder<'a> {
@@ -101,6 +104,10 @@ struct Builder<'a> {
     /// known after its first entries).
     tops: Vec<EntryId>,
     links: Vec<(EntryId, EntryId)>,
+    /// `links` after [`Builder::merge_repeats`]: (parent, child, inside a repeated subtree).
+    merged_links: Vec<(EntryId, EntryId, bool)>,
+    /// Where each entry's dict began (for errors found once the whole tree is known).
+    starts: Vec<u64>,
     name_overrides: Vec<(EntryId, Text)>,
     location_overrides: Vec<(EntryId, Option<Text>)>,
     /// The top dict had a `$archiver` key (a keyed archive, not a registry).
@@ -199,6 +206,7 @@ impl Builder<'_> {
             )));
         }
         let id = self.registry.add_entry(Entry::default());
+        self.starts.push(self.events.offset());
         match place {
             Place::Top { .. } => self.tops.push(id),
             Place::Child(parent) => self.links.push((parent, id)),
@@ -453,28 +461,52 @@ impl Builder<'_> {
         leaf
     }
 
-    /// Builds the plane, undoes the name-in-class bug, restores the report.
-    fn finish(mut self) -> Registry {
+    /// Merges repeated appearances, builds the plane, flags the name-in-class bug, restores
+    /// the report.
+    fn finish(mut self) -> Result<Registry, ReadError> {
+        self.merge_repeats();
         let plane = self.registry.plane_mut(&self.plane);
         for &t in &self.tops {
             plane.add_root(t);
         }
-        for &(p, c) in &self.links {
-            plane.add_child(p, c);
+        let mut duplicates = 0;
+        for &(p, c, echo) in &self.merged_links {
+            if plane.add_child(p, c) == Link::Again && !echo {
+                duplicates += 1;
+            }
         }
+        self.registry.report.duplicate_links += duplicates;
+        let plane = self.registry.plane_mut(&self.plane);
+        if let Some(e) = plane.find_cycle() {
+            let entry = self.registry.entry(e);
+            return Err(ReadError::byte(
+                self.starts.get(e.index()).copied().unwrap_or(0),
+                format!(
+                    "entry {} (id {:#x}) is listed below itself",
+                    entry.name,
+                    entry.id.unwrap_or(0)
+                ),
+            ));
+        }
+        let plane = self.registry.plane_mut(&self.plane);
         for (id, n) in self.name_overrides.drain(..) {
             plane.set_name_override(id, n);
         }
         for (id, l) in self.location_overrides.drain(..) {
             plane.set_location_override(id, l);
         }
+        if self.registry.report.duplicate_links > 0 {
+            self.warnings.push(format!(
+                "{} (parent, child) link(s) listed twice under one parent: kept once",
+                self.registry.report.duplicate_links
+            ));
+        }
         let q = &self.quirk;
         if !self.ours && q.differ == 0 && (q.equal.len() >= 2 || q.root_named_root) {
-            for &id in &q.equal {
-                self.registry.entry_mut(id).class = None;
-            }
+            // Kept as written (a class equal to its name is real for AppleUSBInterface …).
             self.warnings.push(format!(
-                "IOObjectClass holds entry names (ioreg 2011-2019 bug); {} classes left unknown",
+                "IOObjectClass equals the entry name in all {} entries that have one: \
+                 ioreg 2011-2019 wrote names there, so these classes may be names",
                 q.equal.len()
             ));
         }
@@ -485,8 +517,67 @@ impl Builder<'_> {
         }
         self.registry.report.raw_values = self.raw;
         self.registry.report.warnings.extend(self.warnings);
-        self.registry
+        Ok(self.registry)
     }
+
+    /// `ioreg -a` writes an entry with several parents (and its subtree) under each parent:
+    /// every dict after the first with the same `IORegistryEntryID` is that entry again. Keeps
+    /// the first, drops the repeats, and turns each repeat's link into one more parent of the
+    /// entry (`merged_links`, in file order, marked when they lie inside a repeated subtree).
+    fn merge_repeats(&mut self) {
+        let n = self.registry.len();
+        let mut first: HashMap<u64, usize> = HashMap::new();
+        let mut canon: Vec<usize> = (0..n).collect();
+        for (i, e) in self.registry.entries() {
+            if let Some(rid) = e.id {
+                canon[i.index()] = *first.entry(rid).or_insert(i.index());
+            }
+        }
+        // Inside a repeat: the dict is a repeat, or its parent dict is inside one.
+        let mut echo = vec![false; n];
+        let parent_of: HashMap<usize, usize> = self
+            .links
+            .iter()
+            .map(|&(p, c)| (c.index(), p.index()))
+            .collect();
+        for i in 0..n {
+            let parent_echo = parent_of.get(&i).is_some_and(|&p| echo[p] || canon[p] != p);
+            echo[i] = parent_echo;
+        }
+        let repeats = (0..n).filter(|&i| canon[i] != i).count();
+        self.registry.report.merged_appearances = repeats;
+        if repeats == 0 {
+            self.merged_links = self.links.iter().map(|&(p, c)| (p, c, false)).collect();
+            return;
+        }
+        let keep: Vec<bool> = (0..n).map(|i| canon[i] == i).collect();
+        let new_index = self.registry.drop_entries(&keep);
+        let map = |e: EntryId| new_index[canon[e.index()]];
+        self.tops = self.tops.iter().map(|&t| map(t)).collect();
+        self.merged_links = self
+            .links
+            .iter()
+            .map(|&(p, c)| (map(p), map(c), echo[c.index()]))
+            .collect();
+        self.starts = (0..n)
+            .filter(|&i| keep[i])
+            .map(|i| self.starts.get(i).copied().unwrap_or(0))
+            .collect();
+        let overrides = std::mem::take(&mut self.name_overrides);
+        self.name_overrides = dedupe(overrides.into_iter().map(|(e, v)| (map(e), v)));
+        let overrides = std::mem::take(&mut self.location_overrides);
+        self.location_overrides = dedupe(overrides.into_iter().map(|(e, v)| (map(e), v)));
+        let equal = std::mem::take(&mut self.quirk.equal);
+        self.quirk.equal = (equal.into_iter().filter(|e| keep[e.index()]))
+            .map(map)
+            .collect();
+    }
+}
+
+/// The first value per entry.
+fn dedupe<T>(items: impl Iterator<Item = (EntryId, T)>) -> Vec<(EntryId, T)> {
+    let mut seen = std::collections::HashSet::new();
+    items.filter(|(e, _)| seen.insert(*e)).collect()
 }
 
 pub mod report;

@@ -35,6 +35,13 @@ impl Links {
         self.parents.iter().any(|(q, v)| *q == p && !v.is_empty())
     }
 
+    fn parents(&self, p: usize) -> &[EntryId] {
+        self.parents
+            .iter()
+            .find(|(q, _)| *q == p)
+            .map_or(&[], |(_, v)| v.as_slice())
+    }
+
     fn children(&self, p: usize) -> &[EntryId] {
         self.children
             .iter()
@@ -309,7 +316,7 @@ fn link_planes(
             let mut stack = vec![(top, 0usize)];
             while let Some((e, depth)) = stack.pop() {
                 for &c in links[e].children(p) {
-                    plane.add_child(EntryId(e as u32), c);
+                    let _ = plane.add_child(EntryId(e as u32), c);
                     if !visited[c.index()] {
                         visited[c.index()] = true;
                         if depth + 1 > limits.max_depth {
@@ -326,11 +333,25 @@ fn link_planes(
                 }
             }
         }
+        if let Some(e) = plane.find_cycle() {
+            return Err(ReadError::byte(
+                0,
+                format!(
+                    "plane {name}: entry {} is listed below itself",
+                    reg.entry(e).name
+                ),
+            ));
+        }
+        let plane = reg.plane_mut(name);
         for (i, l) in links.iter().enumerate() {
             if !member[i] {
                 continue;
             }
             placed[i] = true;
+            // The first parent is the one the document (the kernel) lists first.
+            if let Some(&first) = l.parents(p).first() {
+                plane.prefer_parent(EntryId(i as u32), first);
+            }
             let id = EntryId(i as u32);
             for (_, t) in l.names.iter().filter(|(q, _)| *q == p) {
                 plane.set_name_override(id, t.clone());

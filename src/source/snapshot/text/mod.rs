@@ -77,6 +77,7 @@ struct Reader<'a> {
     /// Indices into `segment.nodes` of the open entries, by depth.
     stack: Vec<usize>,
     by_id: HashMap<u64, EntryId>,
+    merged: tree::Merged,
     total: usize,
     style: Option<HeaderStyle>,
     numbers: value::NumberStats,
@@ -109,6 +110,7 @@ impl<'a> Reader<'a> {
             segment: Segment::default(),
             stack: Vec::new(),
             by_id: HashMap::new(),
+            merged: tree::Merged::default(),
             total: 0,
             style: None,
             numbers: value::NumberStats::default(),
@@ -141,7 +143,7 @@ impl<'a> Reader<'a> {
         }
         if let Some(plane) = lines::plane_header(text) {
             let plane = plane.to_owned();
-            self.new_segment(Some(plane));
+            self.new_segment(Some(plane))?;
             return Ok(None);
         }
         if self.total == 0 {
@@ -181,11 +183,12 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn new_segment(&mut self, plane: Option<String>) {
+    fn new_segment(&mut self, plane: Option<String>) -> Result<(), ReadError> {
         let done = std::mem::take(&mut self.segment);
-        tree::flush(done, &mut self.registry, &mut self.by_id);
+        tree::flush(done, &mut self.registry, &mut self.by_id, &mut self.merged)?;
         self.segment.plane = plane;
         self.stack.clear();
+        Ok(())
     }
 
     /// A tree line: adds the entry, then reads its property block if one follows.
@@ -214,7 +217,11 @@ impl<'a> Reader<'a> {
         let parent = self.attach(depth, line.number);
         let entry = self.entry(&h, depth == 0 || parent.is_none());
         let index = self.segment.nodes.len();
-        self.segment.nodes.push(Pending { entry, parent });
+        self.segment.nodes.push(Pending {
+            entry,
+            parent,
+            line: line.number,
+        });
         self.stack.push(index);
 
         let Some(next) = self.lines.peek() else {
@@ -313,6 +320,7 @@ impl<'a> Reader<'a> {
             state: h.state,
             properties: Vec::new(),
             is_root,
+            synthetic: false,
         }
     }
 
@@ -542,6 +550,25 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Says how entries with several parents were read (merged by ID, or not at all).
+    fn report_merges(&mut self) {
+        let m = &self.merged;
+        let report = &mut self.registry.report;
+        report.merged_appearances = m.appearances;
+        report.duplicate_links += m.duplicate_links;
+        if m.duplicate_links > 0 {
+            let msg = format!(
+                "{} (parent, child) link(s) listed twice under one parent: kept once",
+                m.duplicate_links
+            );
+            self.warn(msg);
+        }
+        let has_ids = self.registry.entries().any(|(_, e)| e.id.is_some());
+        if !has_ids {
+            self.registry.report.unmerged = true;
+        }
+    }
+
     fn finish(mut self) -> Result<Registry, ReadError> {
         if self.total == 0 {
             let line = self.preamble.first().copied().unwrap_or(1);
@@ -550,7 +577,7 @@ impl<'a> Reader<'a> {
                 "expected an ioreg tree line `+-o NAME  <class …>`, found none in the file",
             ));
         }
-        self.new_segment(None);
+        self.new_segment(None)?;
         if let Some(&first) = self.preamble.first() {
             let msg = format!(
                 "line {first}: skipped {} line(s) before the first tree line",
@@ -558,6 +585,7 @@ impl<'a> Reader<'a> {
             );
             self.warn(msg);
         }
+        self.report_merges();
         if self.dropped_warnings > 0 {
             let n = self.dropped_warnings;
             self.registry

@@ -6,7 +6,8 @@
 //! the registry when the segment ends, so that an entry met again in a later plane (same
 //! registry entry ID) becomes one entry sitting in both planes.
 
-use crate::registry::{Entry, EntryId, Registry};
+use super::ReadError;
+use crate::registry::{Entry, EntryId, Link, Registry};
 use std::collections::HashMap;
 
 /// An entry read from a tree line, and its parent (an index into the same segment).
@@ -14,6 +15,8 @@ use std::collections::HashMap;
 pub(super) struct Pending {
     pub entry: Entry,
     pub parent: Option<usize>,
+    /// The tree line's 1-based number.
+    pub line: usize,
 }
 
 #[derive(Debug, Default)]
@@ -41,27 +44,97 @@ pub(super) fn infer_plane(nodes: &[Pending]) -> &'static str {
     }
 }
 
+/// What merging repeated appearances found, for the load report.
+#[derive(Debug, Default)]
+pub(super) struct Merged {
+    /// Tree lines that repeat an entry already shown in the same plane (same registry
+    /// entry ID): `ioreg` prints an entry with several parents under each of them.
+    pub appearances: usize,
+    /// A parent listing the same child twice (kept once).
+    pub duplicate_links: usize,
+}
+
 /// Adds a finished segment's entries to the registry, in its plane.
-pub(super) fn flush(segment: Segment, registry: &mut Registry, by_id: &mut HashMap<u64, EntryId>) {
+///
+/// A tree line whose registry entry ID was already met in this plane is the same entry
+/// under another parent: it becomes one more parent link of that entry, and the subtree
+/// printed again below it (`ioreg` prints the whole subtree under each parent) is matched
+/// to the entries already read. Dumps without IDs cannot be merged: each line stays its
+/// own entry. A link that would make an entry its own ancestor is refused.
+pub(super) fn flush(
+    segment: Segment,
+    registry: &mut Registry,
+    by_id: &mut HashMap<u64, EntryId>,
+    merged: &mut Merged,
+) -> Result<(), ReadError> {
     if segment.nodes.is_empty() {
-        return;
+        return Ok(());
     }
     let plane = match segment.plane {
         Some(p) => p,
         None => infer_plane(&segment.nodes).to_owned(),
     };
     registry.plane_mut(&plane);
-    let mut ids: Vec<EntryId> = Vec::with_capacity(segment.nodes.len());
+    let n = segment.nodes.len();
+    let mut ids: Vec<EntryId> = Vec::with_capacity(n);
+    let mut parents: Vec<Option<usize>> = Vec::with_capacity(n);
+    // A repeated appearance, or inside the subtree printed again below one (whose links
+    // are known already).
+    let mut echo: Vec<bool> = Vec::with_capacity(n);
     for node in segment.nodes {
-        let id = place(node.entry, &plane, registry, by_id);
-        let parent = node.parent.and_then(|p| ids.get(p).copied());
+        let parent = node.parent.filter(|&p| p < ids.len());
+        let line = node.line;
+        let repeat = node
+            .entry
+            .id
+            .and_then(|i| by_id.get(&i).copied())
+            .filter(|&e| registry.plane(&plane).is_some_and(|p| p.contains(e)));
+        let in_echo = parent.is_some_and(|p| echo[p]);
+        let id = match repeat {
+            Some(existing) => {
+                merged.appearances += 1;
+                if let Some(p) = parent
+                    && is_ancestor(existing, p, &ids, &parents)
+                {
+                    return Err(ReadError::line(
+                        line,
+                        format!(
+                            "entry {} (id {:#x}) is listed below itself in {plane}",
+                            registry.entry(existing).name,
+                            registry.entry(existing).id.unwrap_or(0)
+                        ),
+                    ));
+                }
+                existing
+            }
+            None => place(node.entry, &plane, registry, by_id),
+        };
         let plane = registry.plane_mut(&plane);
         match parent {
-            Some(p) => plane.add_child(p, id),
+            Some(p) => {
+                if plane.add_child(ids[p], id) == Link::Again && !in_echo {
+                    merged.duplicate_links += 1;
+                }
+            }
             None => plane.add_root(id),
         }
         ids.push(id);
+        parents.push(parent);
+        echo.push(in_echo || repeat.is_some());
     }
+    Ok(())
+}
+
+/// Whether `entry` is the node at `index` or one of its ancestors in the segment.
+fn is_ancestor(entry: EntryId, index: usize, ids: &[EntryId], parents: &[Option<usize>]) -> bool {
+    let mut cur = Some(index);
+    while let Some(i) = cur {
+        if ids[i] == entry {
+            return true;
+        }
+        cur = parents[i];
+    }
+    false
 }
 
 /// The registry entry for a node: an existing one with the same registry entry ID that sits
