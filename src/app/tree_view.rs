@@ -5,8 +5,15 @@
 //! change and the rows on screen, never the size of the registry. Each row carries
 //! what drawing needs (depth, last-sibling flag, guide bits, child count), so the UI
 //! reads only the window it shows.
+//!
+//! The registry is a graph: an entry with several parents appears under each of them. Its
+//! first appearance (under its first parent) is an ordinary row; later ones are marked rows
+//! ([`Row::later`]) that start collapsed and open only by hand (`*` does not open them), each
+//! on its own, so expanding everything stays linear in the entries however a document nests
+//! shared children.
 
 use crate::registry::{EntryId, Plane};
+use std::collections::HashSet;
 
 /// One visible line of the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +27,10 @@ pub struct Row {
     /// Bit `l` set: the ancestor at depth `l` has later siblings, so a `│` guide is drawn there.
     /// Levels past 63 draw no guide.
     pub guides: u64,
+    /// The entry this row sits under (`None` for a root).
+    pub parent: Option<EntryId>,
+    /// A later appearance: the entry's first parent is another entry.
+    pub later: bool,
 }
 
 /// Expansion state and the visible rows of one plane.
@@ -30,6 +41,8 @@ pub struct TreeView {
     expanded: Vec<bool>,
     /// When filtering, only these entries (indexed by entry index) are shown.
     keep: Option<Vec<bool>>,
+    /// Later appearances opened by hand, as (parent, entry) links.
+    later_open: HashSet<(EntryId, EntryId)>,
 }
 
 fn bit(depth: u16) -> u64 {
@@ -43,6 +56,7 @@ impl TreeView {
             rows: Vec::new(),
             expanded: vec![false; entries],
             keep: None,
+            later_open: HashSet::new(),
         };
         view.rebuild(plane);
         view
@@ -68,14 +82,23 @@ impl TreeView {
         self.expanded.get(id.index()).copied().unwrap_or(false)
     }
 
+    /// Whether this row shows its children: the entry's expansion for a first appearance,
+    /// the row's own for a later one.
+    pub fn row_expanded(&self, row: &Row) -> bool {
+        match (row.later, row.parent) {
+            (true, Some(p)) => self.later_open.contains(&(p, row.id)),
+            _ => self.is_expanded(row.id),
+        }
+    }
+
     fn kept(&self, id: EntryId) -> bool {
         self.keep
             .as_ref()
             .is_none_or(|k| k.get(id.index()).copied().unwrap_or(false))
     }
 
-    /// The children of `id` shown in this view: its own children in the plane (an entry
-    /// with several parents is shown under its first), restricted by the filter.
+    /// The children of `id` shown in this view: all its children in the plane (an entry
+    /// with several parents appears under each), restricted by the filter.
     pub fn visible_children<'a>(
         &'a self,
         plane: &'a Plane,
@@ -85,22 +108,31 @@ impl TreeView {
             .children(id)
             .iter()
             .copied()
-            .filter(move |&c| plane.parent(c) == Some(id) && self.kept(c))
+            .filter(move |&c| self.kept(c))
     }
 
-    fn make_row(&self, plane: &Plane, id: EntryId, depth: u16, last: bool, guides: u64) -> Row {
+    fn make_row(
+        &self,
+        plane: &Plane,
+        (id, parent): (EntryId, Option<EntryId>),
+        depth: u16,
+        last: bool,
+        guides: u64,
+    ) -> Row {
         Row {
             id,
             depth,
             last,
             children: self.visible_children(plane, id).count() as u32,
             guides,
+            parent,
+            later: parent.is_some_and(|p| !plane.is_first_parent(p, id)),
         }
     }
 
     /// Appends `parent`'s visible descendants (those under expanded nodes) in pre-order.
     fn descendants(&self, plane: &Plane, parent: &Row, out: &mut Vec<Row>) {
-        if !self.is_expanded(parent.id) || parent.children == 0 {
+        if !self.row_expanded(parent) || parent.children == 0 {
             return;
         }
         let guides = if parent.depth >= 1 && !parent.last {
@@ -111,7 +143,8 @@ impl TreeView {
         let kids: Vec<EntryId> = self.visible_children(plane, parent.id).collect();
         let n = kids.len();
         for (i, c) in kids.into_iter().enumerate() {
-            let row = self.make_row(plane, c, parent.depth.saturating_add(1), i + 1 == n, guides);
+            let depth = parent.depth.saturating_add(1);
+            let row = self.make_row(plane, (c, Some(parent.id)), depth, i + 1 == n, guides);
             out.push(row);
             self.descendants(plane, &row, out);
         }
@@ -128,11 +161,26 @@ impl TreeView {
             .collect();
         let n = roots.len();
         for (i, r) in roots.into_iter().enumerate() {
-            let row = self.make_row(plane, r, 0, i + 1 == n, 0);
+            let row = self.make_row(plane, (r, None), 0, i + 1 == n, 0);
             rows.push(row);
             self.descendants(plane, &row, &mut rows);
         }
         self.rows = rows;
+    }
+
+    /// Opens or closes a row: the entry's flag for a first appearance, the row's own for a
+    /// later one.
+    fn set_row_expanded(&mut self, row: &Row, on: bool) {
+        match (row.later, row.parent) {
+            (true, Some(p)) => {
+                if on {
+                    self.later_open.insert((p, row.id));
+                } else {
+                    self.later_open.remove(&(p, row.id));
+                }
+            }
+            _ => self.set_expanded(row.id, on),
+        }
     }
 
     fn set_expanded(&mut self, id: EntryId, on: bool) {
@@ -156,10 +204,10 @@ impl TreeView {
         let Some(&row) = self.rows.get(index) else {
             return false;
         };
-        if row.children == 0 || self.is_expanded(row.id) {
+        if row.children == 0 || self.row_expanded(&row) {
             return false;
         }
-        self.set_expanded(row.id, true);
+        self.set_row_expanded(&row, true);
         let mut new_rows = Vec::with_capacity(row.children as usize);
         self.descendants(plane, &row, &mut new_rows);
         self.rows.splice(index + 1..index + 1, new_rows);
@@ -173,24 +221,32 @@ impl TreeView {
         let Some(&row) = self.rows.get(index) else {
             return false;
         };
-        if row.children == 0 || !self.is_expanded(row.id) {
+        if row.children == 0 || !self.row_expanded(&row) {
             return false;
         }
-        self.set_expanded(row.id, false);
+        self.set_row_expanded(&row, false);
         let end = self.subtree_end(index);
         self.rows.drain(index + 1..end);
         true
     }
 
-    /// Expands the row at `index` and everything below it.
+    /// Expands the row at `index` and everything below it, except later appearances of
+    /// shared entries (they open by hand), so the work is linear in the entries.
     pub fn expand_subtree(&mut self, plane: &Plane, index: usize) {
         let Some(&row) = self.rows.get(index) else {
             return;
         };
-        let mut stack = vec![row.id];
+        self.set_row_expanded(&row, true);
+        let mut stack: Vec<EntryId> = self
+            .visible_children(plane, row.id)
+            .filter(|&c| plane.is_first_parent(row.id, c))
+            .collect();
         while let Some(id) = stack.pop() {
             self.set_expanded(id, true);
-            stack.extend(self.visible_children(plane, id));
+            stack.extend(
+                self.visible_children(plane, id)
+                    .filter(|&c| plane.is_first_parent(id, c)),
+            );
         }
         let end = self.subtree_end(index);
         let mut new_rows = Vec::new();
@@ -201,6 +257,7 @@ impl TreeView {
     /// Collapses everything: only the roots stay visible.
     pub fn collapse_all(&mut self, plane: &Plane) {
         self.expanded.iter_mut().for_each(|e| *e = false);
+        self.later_open.clear();
         self.rebuild(plane);
     }
 
@@ -210,9 +267,19 @@ impl TreeView {
         self.rows[..index].iter().rposition(|r| r.depth < depth)
     }
 
-    /// The row showing `id`, if visible.
+    /// The row showing `id`'s first appearance, if visible.
     pub fn row_of(&self, id: EntryId) -> Option<usize> {
-        self.rows.iter().position(|r| r.id == id)
+        self.rows.iter().position(|r| r.id == id && !r.later)
+    }
+
+    /// Reveals `id`'s appearance under `parent` (expanding `parent`'s first appearance and
+    /// its ancestors) and returns its row.
+    pub fn reveal_under(&mut self, plane: &Plane, id: EntryId, parent: EntryId) -> Option<usize> {
+        let p = self.reveal(plane, parent)?;
+        self.expand(plane, p);
+        let end = self.subtree_end(p);
+        let depth = self.rows[p].depth + 1;
+        (p + 1..end).find(|&i| self.rows[i].id == id && self.rows[i].depth == depth)
     }
 
     /// Expands the ancestors of `id` so that it is visible, and returns its row.

@@ -8,6 +8,7 @@ mod explain;
 mod fixture;
 mod generate;
 mod load;
+mod paths;
 mod pty;
 mod text;
 mod tui;

@@ -771,11 +771,15 @@ fn services_root(b: &mut Builder, root: ObjId) -> (ObjId, ObjId) {
     (pm, resources)
 }
 
+/// The processors: services under the ACPI platform expert, and in the device tree below
+/// `/cpus` as on real Intel Macs (`IODeviceTree:/cpus/CPU0@0`).
 fn cpus(b: &mut Builder, acpi: ObjId, pe: ObjId) {
+    let node = b.entry("IOPlatformDevice", "cpus", None);
+    b.objs.attach(DEVICE_TREE, pe, node);
     for i in 0..24u32 {
         let loc = format!("{i:x}");
         let cpu = b.node(acpi, "AppleACPICPU", &format!("CPU{i}"), Some(&loc));
-        b.objs.attach(DEVICE_TREE, pe, cpu);
+        b.objs.attach(DEVICE_TREE, node, cpu);
         b.add_props(
             cpu,
             vec![
