@@ -32,7 +32,8 @@ pub type IoString = [c_char; 512];
 /// kIOClassNameOverrideNone = 0x00000001 };`): the `options` bit that makes `_IOObjectGetClass`
 /// and `_IOObjectConformsTo` answer with the kernel's own class, as `ioreg` asks. Without it
 /// IOKitLib.c answers an entry's `IOClassNameOverride` property instead (a USB device says
-/// `IOUSBDevice`, not `IOUSBHostDevice`, and `IOObjectCopySuperclassForClass` finds no such class).
+/// `IOUSBDevice` where the kernel holds an `IOUSBHostDevice`, and the superclass chain asked for
+/// under that name is not the device's).
 pub const CLASS_NAME_OVERRIDE_NONE: u64 = 0x0000_0001;
 
 /// `kIOReturnNoMemory` (IOKit/IOReturn.h): a create call returned NULL.
@@ -145,6 +146,38 @@ mod tests {
             assert_eq!(main, master, "one port, one name in our space");
             assert_eq!(mach_port_deallocate(mach_task_self(), main), 0);
             assert_eq!(mach_port_deallocate(mach_task_self(), master), 0);
+        }
+    }
+
+    /// The private calls answer like the public ones on an entry without an override (Root),
+    /// and `_IOObjectConformsTo` follows the kernel's class chain.
+    #[test]
+    fn private_class_calls_read_the_kernels_class() {
+        use crate::source::macos::IoObject;
+        use io_kit_sys::{IOObjectConformsTo, IOObjectGetClass, IORegistryGetRootEntry};
+        // SAFETY: plain call; the root is ours and released by IoObject.
+        let Some(root) = IoObject::from_owned(unsafe { IORegistryGetRootEntry(0) }) else {
+            panic!("IORegistryGetRootEntry gave 0");
+        };
+        let (mut private, mut public): (IoName, IoName) = ([0; 128], [0; 128]);
+        // SAFETY: io_name_t buffers; NUL-terminated class names.
+        unsafe {
+            let kr = _IOObjectGetClass(root.port(), CLASS_NAME_OVERRIDE_NONE, private.as_mut_ptr());
+            assert_eq!(kr, 0);
+            assert_eq!(IOObjectGetClass(root.port(), public.as_mut_ptr()), 0);
+            let private = std::ffi::CStr::from_ptr(private.as_ptr());
+            assert_eq!(private, c"IORegistryEntry");
+            assert_eq!(private, std::ffi::CStr::from_ptr(public.as_ptr()));
+            let conforms = |class: &std::ffi::CStr| {
+                _IOObjectConformsTo(root.port(), class.as_ptr(), CLASS_NAME_OVERRIDE_NONE) != 0
+            };
+            assert!(conforms(c"IORegistryEntry"));
+            assert!(conforms(c"OSObject"));
+            assert!(!conforms(c"IOService"));
+            assert_eq!(
+                conforms(c"IORegistryEntry"),
+                IOObjectConformsTo(root.port(), c"IORegistryEntry".as_ptr()) != 0
+            );
         }
     }
 }
