@@ -12,14 +12,16 @@
 //!
 //! plus: properties that do not come back in time are reported on their entry and the walk goes
 //! on; `ioscope dump` writes the live registry in every format; notifications start and stop
-//! without leaking names; the CF conversion and `IOServiceGetBusyStateAndTime` work live.
+//! without leaking names; the CF conversion and `IOServiceGetBusyStateAndTime` work live;
+//! classes are the kernel's own (`_IOObjectGetClass` with `kIOClassNameOverrideNone`, issue 16),
+//! and paths come from `IORegistryEntryCopyPath` with the kernel's codes on failure.
 //!
 //! All tests share one Mach port name space (one process), and some release names to zero or
 //! count them, so they run one at a time under [`serial`].
 #![cfg(target_os = "macos")]
 
 use ioscope::dump::{self, DumpFormat, Selection};
-use ioscope::registry::{Origin, Registry, ServiceInfo, ServiceState, Value};
+use ioscope::registry::{Origin, Properties, Registry, ServiceInfo, ServiceState, Value};
 use ioscope::source::kernel::{
     HandleState, IoKit, KernReturn, KernelSession, Port, ServiceNotice, right,
 };
@@ -169,21 +171,43 @@ fn a_walk_of_every_plane_agrees_with_iokit_matching() {
     eprintln!("accepted within tolerance ({differing} ≤ {allowed}): {last}");
 }
 
-/// Port names in our space not accounted for by the session's handles, measured when no
-/// notice arrived meanwhile (each notice holds a reference until the session drains it).
-fn unaccounted_names(kit: &MacIoKit, session: &mut dyn LiveSession) -> usize {
-    // A test thread of the harness that is just exiting takes its thread port with it: take the
-    // count once it holds still.
-    let mut last = unaccounted_names_once(kit, session);
-    for _ in 0..10 {
-        std::thread::sleep(Duration::from_millis(100));
-        let now = unaccounted_names_once(kit, session);
-        if now == last {
-            return now;
+/// Reads between two looks at a port-name count when it settles.
+const SETTLE_PAUSE: Duration = Duration::from_millis(50);
+/// The same count this many reads in a row is taken as settled.
+const SETTLE_STABLE: usize = 5;
+/// At most this many reads (about 3 s) before the last one is taken as it is.
+const SETTLE_READS: usize = 60;
+
+/// A port-name count once it holds still. Counts drift for a moment: after a notification or a
+/// notification port's teardown (CF lets go of its Mach port asynchronously), or while a test
+/// thread of the harness exits (taking its thread port with it). Reads `count` every
+/// [`SETTLE_PAUSE`] until it gives `expected` (when one is given) or the same value
+/// [`SETTLE_STABLE`] times in a row, at most [`SETTLE_READS`] times, and returns the last read:
+/// the caller asserts on it, so a real leak (a count that settles elsewhere) still fails.
+fn settled_count(expected: Option<usize>, mut count: impl FnMut() -> usize) -> usize {
+    let mut last = count();
+    let mut same = 1;
+    for _ in 1..SETTLE_READS {
+        if Some(last) == expected || same >= SETTLE_STABLE {
+            break;
         }
+        std::thread::sleep(SETTLE_PAUSE);
+        let now = count();
+        same = if now == last { same + 1 } else { 1 };
         last = now;
     }
     last
+}
+
+/// Port names in our space not accounted for by the session's handles, measured when no
+/// notice arrived meanwhile (each notice holds a reference until the session drains it), once
+/// the count has settled ([`settled_count`]).
+fn unaccounted_names(
+    kit: &MacIoKit,
+    session: &mut dyn LiveSession,
+    expected: Option<usize>,
+) -> usize {
+    settled_count(expected, || unaccounted_names_once(kit, session))
 }
 
 fn unaccounted_names_once(kit: &MacIoKit, session: &mut dyn LiveSession) -> usize {
@@ -213,13 +237,13 @@ fn port_name_count_is_unchanged_by_ten_refreshes() {
     let mut session = session();
     // The first walk starts the property worker and caches IOKit's main port: warm up.
     walk(session.as_mut());
-    let before = unaccounted_names(&kit, session.as_mut());
+    let before = unaccounted_names(&kit, session.as_mut(), None);
     let handles_before = session.probe_all().len();
     for _ in 0..10 {
         walk(session.as_mut());
         session.poll_changes();
     }
-    let after = unaccounted_names(&kit, session.as_mut());
+    let after = unaccounted_names(&kit, session.as_mut(), Some(before));
     let handles_after = session.probe_all().len();
     assert_eq!(
         before, after,
@@ -294,11 +318,21 @@ fn raw_release_to_zero_makes_iokit_calls_fail() {
         Ok(refs) => refs,
         Err(code) => panic!("send refs: {}", code.explain()),
     };
+    // Root has no path (xnu getPath: no parent in the plane): IORegistryEntryCopyPath gives
+    // NULL, and the code is the kernel's, not a made-up one.
+    assert_eq!(
+        kit.registry_entry_get_path(root, "IOService"),
+        Err(KernReturn::IO_RETURN_BAD_ARGUMENT)
+    );
     for _ in 0..refs {
         assert_eq!(kit.object_release(root), KernReturn::SUCCESS);
     }
     assert_eq!(
         kit.object_get_class(root),
+        Err(KernReturn::MACH_SEND_INVALID_DEST)
+    );
+    assert_eq!(
+        kit.registry_entry_get_path(root, "IOService"),
         Err(KernReturn::MACH_SEND_INVALID_DEST)
     );
     assert_eq!(
@@ -554,9 +588,11 @@ fn watching_services_starts_and_stops_without_leaking_names() {
     let kit = MacIoKit::new();
     // The first run loop in a process also creates ports that stay: warm up.
     watch_once(&kit);
-    let before = names(&kit);
+    let before = settled_count(None, || names(&kit));
     watch_once(&kit);
-    let after = names(&kit);
+    // The notification port's receive right and its CFMachPort go a moment after the watch is
+    // dropped: the count is compared once it has settled.
+    let after = settled_count(Some(before), || names(&kit));
     assert_eq!(
         before, after,
         "the notification port, iterators or run loop leaked"
@@ -581,4 +617,137 @@ fn watch_once(kit: &MacIoKit) {
         let (ServiceNotice::FirstPublished(port) | ServiceNotice::Terminated(port)) = notice;
         drop(IoObject::from_owned(port));
     }
+}
+
+/// Every service `IOServiceGetMatchingServices(IOServiceMatching("IOService"))` returns, each
+/// with its properties (the iterator and each service are released through [`IoObject`]).
+fn services_with_properties(kit: &MacIoKit) -> Vec<(IoObject, Properties)> {
+    let iterator = match kit.service_get_matching_services("IOService") {
+        Ok(port) => IoObject::from_owned(port),
+        Err(code) => panic!("IOServiceGetMatchingServices: {}", code.explain()),
+    };
+    let Some(iterator) = iterator else {
+        panic!("IOServiceGetMatchingServices gave no iterator");
+    };
+    let mut services = Vec::new();
+    while let Some(service) = IoObject::from_owned(kit.iterator_next(iterator.port())) {
+        let properties = kit
+            .registry_entry_create_properties(service.port())
+            .unwrap_or_default();
+        services.push((service, properties));
+    }
+    services
+}
+
+/// The superclass chain of `class` as `IOObjectCopySuperclassForClass` gives it, `class` first,
+/// up to (not including) `OSObject`, as ioreg's `createInheritanceStringForIORegistryClassName`.
+fn class_chain(kit: &MacIoKit, class: &str) -> Vec<String> {
+    let mut chain = vec![class.to_string()];
+    while let Some(sup) = kit.object_copy_superclass_for_class(&chain[chain.len() - 1]) {
+        if sup == "OSObject" || chain.len() > 64 {
+            break;
+        }
+        chain.push(sup);
+    }
+    chain
+}
+
+/// Classes are the kernel's own, as `ioreg` reads them (`_IOObjectGetClass` and
+/// `_IOObjectConformsTo` with `kIOClassNameOverrideNone`): every service's class is a kernel
+/// class whose superclass chain reaches `IOService`, and the service conforms to it. An entry
+/// carrying an `IOClassNameOverride` that is no kernel class (a USB device's `IOUSBDevice` on
+/// a Mac whose USB stack is `IOUSBHostDevice`) is not reported under that name. With the
+/// override applied (the public `IOObjectGetClass`), such a device's chain would stop at once.
+#[test]
+fn classes_are_the_kernels_own_with_the_override_off() {
+    let _serial = serial();
+    let kit = MacIoKit::new();
+    let services = services_with_properties(&kit);
+    assert!(services.len() > 50, "a real Mac has many services");
+    let mut overridden = Vec::new();
+    for (service, properties) in &services {
+        let class = match kit.object_get_class(service.port()) {
+            Ok(class) => class,
+            Err(code) => panic!("class of {:#x}: {}", service.port(), code.explain()),
+        };
+        let chain = class_chain(&kit, &class);
+        assert!(
+            chain.iter().any(|c| c == "IOService"),
+            "{class}: the superclass chain {chain:?} does not reach IOService"
+        );
+        assert!(kit.object_conforms_to(service.port(), &class), "{class}");
+        assert!(
+            kit.object_conforms_to(service.port(), "IOService"),
+            "{class}"
+        );
+        let override_name = properties.iter().find_map(|(k, v)| match v {
+            Value::String(name) if k == "IOClassNameOverride" => Some(name.to_string()),
+            _ => None,
+        });
+        let Some(override_name) = override_name else {
+            continue;
+        };
+        let is_kernel_class = kit
+            .object_copy_superclass_for_class(&override_name)
+            .is_some();
+        if !is_kernel_class {
+            assert_ne!(class, override_name, "the override was applied");
+            assert!(
+                !kit.object_conforms_to(service.port(), &override_name),
+                "{class} conforms to its override {override_name}"
+            );
+        }
+        overridden.push(format!("{class} (override {override_name})"));
+    }
+    eprintln!(
+        "{} services, {} with IOClassNameOverride: {overridden:?}",
+        services.len(),
+        overridden.len()
+    );
+}
+
+/// Paths come from `IORegistryEntryCopyPath`, at any length: every service's IOService path is
+/// `IOService:/` (the plane's root object) or ends in its own `/name` or `/name@location`; an
+/// unknown plane gives the kernel's `kIOReturnBadArgument`.
+#[test]
+fn service_paths_are_the_kernels_at_any_length() {
+    let _serial = serial();
+    let kit = MacIoKit::new();
+    let services = services_with_properties(&kit);
+    let mut longest = String::new();
+    for (service, _) in &services {
+        let port = service.port();
+        let path = match kit.registry_entry_get_path(port, "IOService") {
+            Ok(path) => String::from_utf8_lossy(&path).into_owned(),
+            Err(code) => {
+                // A service terminated since it was matched has left the plane.
+                let inactive = kit
+                    .service_get_busy_state_and_time(port)
+                    .is_ok_and(|b| b.state & ServiceInfo::INACTIVE != 0);
+                assert!(inactive, "path of {port:#x}: {}", code.explain());
+                continue;
+            }
+        };
+        let name = match kit.registry_entry_get_name_in_plane(port, Some("IOService")) {
+            Ok(name) => String::from_utf8_lossy(&name).into_owned(),
+            Err(code) => panic!("name of {port:#x}: {}", code.explain()),
+        };
+        let tail = match kit.registry_entry_get_location_in_plane(port, Some("IOService")) {
+            Ok(location) => format!("/{name}@{}", String::from_utf8_lossy(&location)),
+            Err(_) => format!("/{name}"),
+        };
+        assert!(path.starts_with("IOService:/"), "{path}");
+        assert!(
+            path == "IOService:/" || path.ends_with(&tail),
+            "{path} does not end in {tail}"
+        );
+        if path.len() > longest.len() {
+            longest = path;
+        }
+        assert_eq!(
+            kit.registry_entry_get_path(port, "NoSuchPlane"),
+            Err(KernReturn::IO_RETURN_BAD_ARGUMENT)
+        );
+    }
+    eprintln!("longest path ({} bytes): {longest}", longest.len());
 }

@@ -95,13 +95,17 @@ pub trait IoKit: Send + Sync {
         entry: Port,
         plane: Option<&str>,
     ) -> Result<Vec<u8>, KernReturn>;
-    /// `IORegistryEntryGetPath(entry, plane, path)`.
+    /// The entry's path in `plane`, at any length: `IORegistryEntryCopyPath(entry, plane)`;
+    /// on failure the code `IORegistryEntryGetPath` gives.
     fn registry_entry_get_path(&self, entry: Port, plane: &str) -> Result<Vec<u8>, KernReturn>;
-    /// `IOObjectGetClass(object, className)`.
+    /// The kernel's own class, as `ioreg` reads it: `_IOObjectGetClass(object,
+    /// kIOClassNameOverrideNone, className)` (`IOObjectGetClass` answers an entry's
+    /// `IOClassNameOverride` property instead).
     fn object_get_class(&self, object: Port) -> Result<String, KernReturn>;
     /// `IOObjectCopySuperclassForClass(name)`; `None` for a root class or unknown name.
     fn object_copy_superclass_for_class(&self, class: &str) -> Option<String>;
-    /// `IOObjectConformsTo(object, className)`.
+    /// `_IOObjectConformsTo(object, className, kIOClassNameOverrideNone)`: by the kernel's
+    /// classes only, as `ioreg` asks.
     fn object_conforms_to(&self, object: Port, class: &str) -> bool;
     /// `IORegistryEntryGetRegistryEntryID(entry, &id)`.
     fn registry_entry_get_registry_entry_id(&self, entry: Port) -> Result<u64, KernReturn>;

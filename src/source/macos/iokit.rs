@@ -1,6 +1,8 @@
 //! [`MacIoKit`]: the seam's trait over the real IOKit and Mach calls, one raw call per method.
 
-use super::ffi::{self, MAIN_PORT_DEFAULT};
+use super::ffi::{
+    self, CLASS_NAME_OVERRIDE_NONE, IO_RETURN_NO_MEMORY, IoName, IoString, MAIN_PORT_DEFAULT,
+};
 use super::properties::{PROPERTY_TIMEOUT, PropertyReader};
 use super::watch;
 use crate::registry::Properties;
@@ -10,8 +12,8 @@ use core_foundation::base::TCFType;
 use core_foundation::string::CFString;
 use io_kit_sys::types::io_iterator_t;
 use io_kit_sys::{
-    IOIteratorNext, IOObjectConformsTo, IOObjectCopySuperclassForClass, IOObjectGetClass,
-    IOObjectGetKernelRetainCount, IOObjectGetUserRetainCount, IOObjectRelease, IOObjectRetain,
+    IOIteratorNext, IOObjectCopySuperclassForClass, IOObjectGetKernelRetainCount,
+    IOObjectGetUserRetainCount, IOObjectRelease, IOObjectRetain, IORegistryEntryCopyPath,
     IORegistryEntryGetChildIterator, IORegistryEntryGetLocationInPlane,
     IORegistryEntryGetNameInPlane, IORegistryEntryGetPath, IORegistryEntryGetRegistryEntryID,
     IORegistryEntryIDMatching, IORegistryGetRootEntry, IOServiceGetMatchingService,
@@ -23,12 +25,7 @@ use std::ffi::{CString, c_char};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-/// `io_name_t` is `char[128]`.
-const IO_NAME_LEN: usize = 128;
-/// `io_string_t` is `char[512]`.
-const IO_STRING_LEN: usize = 512;
 const IO_RETURN_BAD_ARGUMENT: KernReturn = KernReturn::IO_RETURN_BAD_ARGUMENT;
-const IO_RETURN_NO_MEMORY: KernReturn = KernReturn(0xe000_02bd);
 
 /// The live kernel behind the seam. Needs no privileges.
 pub struct MacIoKit {
@@ -72,7 +69,8 @@ fn until_nul(buf: &[c_char]) -> Vec<u8> {
         .collect()
 }
 
-/// Calls `f(entry, plane_ptr, buffer)` for the `IORegistryEntryGet*InPlane` family.
+/// Calls `f(plane_ptr, buffer)` for the `IORegistryEntryGet*InPlane` family, whose output is
+/// a `char[N]` buffer (`io_name_t`, `io_string_t`) the call fills, NUL-terminated.
 fn get_in_plane<const N: usize>(
     plane: Option<&str>,
     f: impl FnOnce(*const c_char, *mut c_char) -> i32,
@@ -82,6 +80,20 @@ fn get_in_plane<const N: usize>(
     let mut buf = [0 as c_char; N];
     kr(f(plane_ptr, buf.as_mut_ptr())).ok()?;
     Ok(until_nul(&buf))
+}
+
+/// `IORegistryEntryCopyPath(entry, plane)`: the path at any length (the MIG call returns a long
+/// path out of line), or `None` when the call gave NULL.
+fn copy_path(entry: Port, plane: &str) -> Result<Option<Vec<u8>>, KernReturn> {
+    let plane = c_name(plane)?;
+    // SAFETY: NUL-terminated plane.
+    let path = unsafe { IORegistryEntryCopyPath(entry, plane.as_ptr()) };
+    if path.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: a CFString we own (Copy rule); the wrapper releases it.
+    let path = unsafe { CFString::wrap_under_create_rule(path) };
+    Ok(Some(path.to_string().into_bytes()))
 }
 
 impl IoKit for MacIoKit {
@@ -114,7 +126,7 @@ impl IoKit for MacIoKit {
         plane: Option<&str>,
     ) -> Result<Vec<u8>, KernReturn> {
         // SAFETY: plane is NULL or NUL-terminated; the buffer is an io_name_t.
-        get_in_plane::<IO_NAME_LEN>(plane, |p, buf| unsafe {
+        get_in_plane::<{ size_of::<IoName>() }>(plane, |p, buf| unsafe {
             IORegistryEntryGetNameInPlane(entry, p, buf)
         })
     }
@@ -125,22 +137,32 @@ impl IoKit for MacIoKit {
         plane: Option<&str>,
     ) -> Result<Vec<u8>, KernReturn> {
         // SAFETY: plane is NULL or NUL-terminated; the buffer is an io_name_t.
-        get_in_plane::<IO_NAME_LEN>(plane, |p, buf| unsafe {
+        get_in_plane::<{ size_of::<IoName>() }>(plane, |p, buf| unsafe {
             IORegistryEntryGetLocationInPlane(entry, p, buf)
         })
     }
 
     fn registry_entry_get_path(&self, entry: Port, plane: &str) -> Result<Vec<u8>, KernReturn> {
+        if let Some(path) = copy_path(entry, plane)? {
+            return Ok(path);
+        }
+        // IORegistryEntryCopyPath says NULL and no more (IOKitLib.c: the MIG call failed, or its
+        // bytes are not UTF-8). The same request through IORegistryEntryGetPath gives the
+        // kernel's own code: MACH_SEND_INVALID_DEST on a stale name, kIOReturnBadArgument for an
+        // entry not in the plane or an unknown plane; a path it can hold (< 512 bytes) that CF
+        // would not take comes back as raw bytes.
         // SAFETY: plane is NUL-terminated; the buffer is an io_string_t.
-        get_in_plane::<IO_STRING_LEN>(Some(plane), |p, buf| unsafe {
+        get_in_plane::<{ size_of::<IoString>() }>(Some(plane), |p, buf| unsafe {
             IORegistryEntryGetPath(entry, p, buf)
         })
     }
 
     fn object_get_class(&self, object: Port) -> Result<String, KernReturn> {
-        let mut buf = [0 as c_char; IO_NAME_LEN];
-        // SAFETY: the buffer is an io_name_t.
-        kr(unsafe { IOObjectGetClass(object, buf.as_mut_ptr()) }).ok()?;
+        let mut buf: IoName = [0; size_of::<IoName>()];
+        // SAFETY: the buffer is an io_name_t, filled NUL-terminated. The override is off, as
+        // ioreg asks (ioreg.c: `_IOObjectGetClass(service, kIOClassNameOverrideNone, class)`).
+        kr(unsafe { ffi::_IOObjectGetClass(object, CLASS_NAME_OVERRIDE_NONE, buf.as_mut_ptr()) })
+            .ok()?;
         Ok(String::from_utf8_lossy(&until_nul(&buf)).into_owned())
     }
 
@@ -158,8 +180,9 @@ impl IoKit for MacIoKit {
         let Ok(class) = c_name(class) else {
             return false;
         };
-        // SAFETY: NUL-terminated class name.
-        unsafe { IOObjectConformsTo(object, class.as_ptr()) != 0 }
+        // SAFETY: NUL-terminated class name. The override is off, as ioreg asks (ioreg.c:
+        // `_IOObjectConformsTo(service, "IOService", kIOClassNameOverrideNone)`).
+        unsafe { ffi::_IOObjectConformsTo(object, class.as_ptr(), CLASS_NAME_OVERRIDE_NONE) != 0 }
     }
 
     fn registry_entry_get_registry_entry_id(&self, entry: Port) -> Result<u64, KernReturn> {

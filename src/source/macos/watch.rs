@@ -1,6 +1,6 @@
 //! Publish and terminate notifications on a background thread with its own CFRunLoop.
 
-use super::ffi::MAIN_PORT_DEFAULT;
+use super::ffi::{IO_RETURN_NO_MEMORY, IO_RETURN_NO_RESOURCES, MAIN_PORT_DEFAULT};
 use super::object::IoObject;
 use crate::source::kernel::{KernReturn, ServiceNotice, Watch};
 use core_foundation_sys::base::{CFRelease, CFRetain};
@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::thread::JoinHandle;
 
-const IO_RETURN_NO_MEMORY: KernReturn = KernReturn(0xe000_02bd);
 /// How often the loop looks at the stop flag even if no stop message got through.
 const POLL_SECONDS: f64 = 0.5;
 
@@ -155,11 +154,16 @@ fn arm(
         return Err(IO_RETURN_NO_MEMORY);
     }
     let port = NotifyPort(raw);
-    // SAFETY: the source belongs to the port (not retained here) and stays valid while it lives.
-    unsafe {
-        let source = IONotificationPortGetRunLoopSource(port.0);
-        CFRunLoopAddSource(CFRunLoopGetCurrent(), source, kCFRunLoopDefaultMode);
+    // SAFETY: a live port. The source belongs to the port (Get rule: not ours to release) and
+    // stays valid while it lives; IONotificationPortDestroy invalidates and releases it.
+    let source = unsafe { IONotificationPortGetRunLoopSource(port.0) };
+    if source.is_null() {
+        // IOKitLib.c gives NULL when its CFMachPort cannot be made or CF hands back a recycled
+        // one; the port is destroyed on return.
+        return Err(IO_RETURN_NO_RESOURCES);
     }
+    // SAFETY: a non-NULL source; the run loop takes its own reference.
+    unsafe { CFRunLoopAddSource(CFRunLoopGetCurrent(), source, kCFRunLoopDefaultMode) };
     let first = add(&port, kIOFirstPublishNotification, published)?;
     let gone = add(&port, kIOTerminatedNotification, terminated)?;
     Ok((port, [first, gone]))
@@ -188,8 +192,10 @@ fn add(port: &NotifyPort, kind: *const c_char, context: &Context) -> Result<IoOb
             &mut iterator,
         )
     };
+    // Owned before the code is looked at, so nothing is left behind on any path.
+    let iterator = IoObject::from_owned(iterator);
     KernReturn(kr as u32).ok()?;
-    let iterator = IoObject::from_owned(iterator).ok_or(KernReturn::IO_RETURN_INTERNAL_ERROR)?;
+    let iterator = iterator.ok_or(KernReturn::IO_RETURN_INTERNAL_ERROR)?;
     drain(iterator.port(), |object| {
         // SAFETY: a reference IOIteratorNext gave us.
         unsafe { IOObjectRelease(object) };
