@@ -17,6 +17,8 @@ pub enum Action {
     PageDown,
     ExpandSubtree,
     CollapseAll,
+    /// `a`: the selected entry's next appearance (an entry with several parents).
+    NextAppearance,
     FocusNext,
     /// Shift-Tab: the pane before.
     FocusPrev,

@@ -114,6 +114,12 @@ pub static KEYMAP: &[Binding] = &[
         "expand the whole subtree",
     ),
     b(M, &[k('z')], Action::CollapseAll, "collapse all"),
+    b(
+        M,
+        &[k('a')],
+        Action::NextAppearance,
+        "next appearance of an entry with several parents",
+    ),
     b(M, &[code(C::Tab)], Action::FocusNext, "next pane"),
     b(M, &[shift(C::Tab)], Action::FocusPrev, "previous pane"),
     b(M, &[k('p')], Action::PlanePicker, "pick a plane"),

@@ -418,4 +418,70 @@ mod tests {
         v.collapse_all(p);
         assert_eq!(v.len(), 1);
     }
+
+    /// Root → a, b; a → s; b → s (s has two parents, a first); s → t.
+    fn diamond() -> (Registry, [EntryId; 5]) {
+        let mut r = Registry::new();
+        let ids: Vec<EntryId> = ["Root", "a", "b", "s", "t"]
+            .iter()
+            .map(|n| r.add_entry(Entry::named(*n)))
+            .collect();
+        let p = r.plane_mut("IOService");
+        p.add_root(ids[0]);
+        for (parent, child) in [(0, 1), (0, 2), (1, 3), (2, 3), (3, 4)] {
+            let _ = p.add_child(ids[parent], ids[child]);
+        }
+        (r, [ids[0], ids[1], ids[2], ids[3], ids[4]])
+    }
+
+    #[test]
+    fn a_shared_entry_appears_under_every_parent_and_later_ones_open_by_hand() {
+        let (r, [_, a, b, s, _]) = diamond();
+        let p = r.plane("IOService").unwrap();
+        let mut v = TreeView::new(p, r.len());
+        v.expand_subtree(p, 0);
+        // `*` opens the first appearance of s, not the later one under b.
+        assert_eq!(names(&r, &v), ["Root", "a", "s", "t", "b", "s"]);
+        let later: Vec<bool> = v.rows().iter().map(|row| row.later).collect();
+        assert_eq!(later, [false, false, false, false, false, true]);
+        assert_eq!(v.row(5).unwrap().parent, Some(b));
+        assert!(!v.row_expanded(v.row(5).unwrap()));
+        // Opening the later appearance by hand shows the same subtree, on its own.
+        assert!(v.expand(p, 5));
+        assert_eq!(names(&r, &v), ["Root", "a", "s", "t", "b", "s", "t"]);
+        assert!(v.collapse(2));
+        assert_eq!(names(&r, &v), ["Root", "a", "s", "b", "s", "t"]);
+        // The first appearance is what search, `:` and reveal land on.
+        assert_eq!(v.row_of(s), Some(2));
+        assert_eq!(v.reveal_under(p, s, b), Some(4));
+        assert_eq!(v.reveal_under(p, s, a), Some(2));
+    }
+
+    #[test]
+    fn expanding_everything_stays_linear_when_children_are_shared() {
+        // 30 levels of two entries each listing both entries of the next level: 2^30 paths.
+        let mut r = Registry::new();
+        let root = r.add_entry(Entry::named("Root"));
+        let p = r.plane_mut("IOService");
+        p.add_root(root);
+        let mut level = vec![root];
+        for depth in 0..30 {
+            let next: Vec<EntryId> = (0..2)
+                .map(|i| r.add_entry(Entry::named(format!("n{depth}-{i}").as_str())))
+                .collect();
+            let p = r.plane_mut("IOService");
+            for &parent in &level {
+                for &child in &next {
+                    let _ = p.add_child(parent, child);
+                }
+            }
+            level = next;
+        }
+        let p = r.plane("IOService").unwrap();
+        let mut v = TreeView::new(p, r.len());
+        v.expand_subtree(p, 0);
+        // Each entry once as a first appearance, plus one closed row per further link.
+        assert!(v.len() <= 1 + 2 * 30 * 2, "{} rows", v.len());
+        assert_eq!(v.rows().iter().filter(|row| !row.later).count(), 61);
+    }
 }

@@ -87,6 +87,7 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
             }
             s.selected = top.and_then(|t| s.view.row_of(t)).unwrap_or(0);
         }
+        Action::NextAppearance => next_appearance(s),
         Action::FocusNext => s.focus = s.focus.next(),
         Action::FocusPrev => s.focus = s.focus.prev(),
         Action::PlanePicker => s.mode = Mode::Planes { selected: s.plane },
@@ -626,4 +627,35 @@ fn wheel(s: &mut State, x: u16, y: u16, down: bool) {
     s.selected = s
         .selected
         .clamp(s.offset, (s.offset + page).saturating_sub(1).max(s.offset));
+}
+
+/// `a`: moves to the selected entry's appearance under its next parent (wrapping), revealing
+/// it; says so when the entry has one parent only.
+fn next_appearance(s: &mut State) {
+    let Some(&row) = s.view.row(s.selected) else {
+        return;
+    };
+    let plane = plane_at(&s.registry, s.plane);
+    let parents: Vec<EntryId> = plane.parents(row.id).collect();
+    if parents.len() < 2 {
+        s.message = Some("this entry has one parent in this plane".into());
+        return;
+    }
+    let here = row
+        .parent
+        .and_then(|p| parents.iter().position(|&q| q == p))
+        .unwrap_or(0);
+    let k = (here + 1) % parents.len();
+    match s.view.reveal_under(plane, row.id, parents[k]) {
+        Some(index) => {
+            s.selected = index;
+            s.message = Some(format!(
+                "appearance {} of {} (under {})",
+                k + 1,
+                parents.len(),
+                s.registry.label_in(plane, parents[k])
+            ));
+        }
+        None => s.message = Some("that appearance is hidden by the filter".into()),
+    }
 }

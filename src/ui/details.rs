@@ -58,6 +58,15 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     if let Some(path) = r.path_in(plane, id) {
         out.push(field(theme, "Path", sanitize(&path).into_owned()));
     }
+    // An entry with several parents: the others, by path (`a` moves to its next appearance).
+    let parents: Vec<_> = plane.parents(id).collect();
+    if parents.len() > 1 {
+        for (i, &p) in parents.iter().enumerate().skip(1) {
+            let shown = r.path_in(plane, p).unwrap_or_else(|| r.label_in(plane, p));
+            let label = if i == 1 { "Also under" } else { "" };
+            out.push(field(theme, label, sanitize(&shown).into_owned()));
+        }
+    }
     match e.state {
         ServiceState::Service(info) => {
             out.push(field(theme, "State", info.state_words()));

@@ -103,7 +103,7 @@ fn row_line<'a>(state: &'a State, row: &Row, theme: &Theme) -> Line<'a> {
     if row.depth > 0 {
         prefix.push_str(if row.last { "└─" } else { "├─" });
     }
-    let expanded = state.view.is_expanded(row.id);
+    let expanded = state.view.row_expanded(row);
     let marker = match (row.children > 0, expanded) {
         (false, _) => "─ ",
         (true, false) => "▸ ",
@@ -137,6 +137,10 @@ fn row_line<'a>(state: &'a State, row: &Row, theme: &Theme) -> Line<'a> {
     ];
     if stale {
         spans.push(Span::styled("✗ ", theme.stale));
+    }
+    if row.later {
+        // A later appearance of an entry with several parents (`a` moves between them).
+        spans.push(Span::styled("↪ ", theme.dim));
     }
     match flash {
         Some(Flash::New { .. }) => spans.push(Span::styled("+ ", theme.new)),

@@ -60,8 +60,7 @@ fn names_an_entry(r: &Registry, path: &str) -> bool {
     p.walk().any(|(e, _)| {
         r.name_in(p, e) == name
             && (location.is_empty()
-                || r
-                    .location_in(p, e)
+                || r.location_in(p, e)
                     .is_some_and(|l| l.to_string_lossy().eq_ignore_ascii_case(location)))
     })
 }
@@ -116,7 +115,10 @@ fn the_demo_device_tree_has_intel_cpus() {
     let r = session.walk(&mut |_| {}).expect("the demo walks");
     let dt = r.plane_index("IODeviceTree").expect("IODeviceTree");
     let (p, cpu0) = r.resolve(dt, "IODeviceTree:/cpus/CPU0@0").unwrap();
-    assert_eq!(r.path_in(&r.planes()[p], cpu0).unwrap(), "IODeviceTree:/cpus/CPU0@0");
+    assert_eq!(
+        r.path_in(&r.planes()[p], cpu0).unwrap(),
+        "IODeviceTree:/cpus/CPU0@0"
+    );
     let cpus = r.planes()[p].parent(cpu0).unwrap();
     assert!(r.planes()[p].children(cpus).len() >= 2);
 }

@@ -331,3 +331,29 @@ fn closing_the_terminal_ends_the_explorer() {
     }
     assert!(exited, "ioscope kept running after its terminal closed");
 }
+
+/// A real dump with an entry under several parents (IONetworkStack on a Mac mini): `:` lands
+/// on its first appearance, the details pane lists the other parents, and `a` moves through
+/// its appearances (each drawn with `↪`).
+#[test]
+fn a_moves_between_the_appearances_of_a_shared_entry() {
+    let Some(dir) = crate::common::shared_corpus() else {
+        return;
+    };
+    let file = dir.join("hackintosh-macmini8-1-smbios_15.x-24G720_ioreg-l.txt");
+    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+        return;
+    };
+    s.wait_for("Root");
+    s.send(":");
+    s.send("0x10000036f\r");
+    let screen = s.wait_for("Name      IONetworkStack");
+    assert!(screen.contains("Also under"), "{screen}");
+    s.send("a");
+    let screen = s.wait_for("appearance 2 of");
+    assert!(screen.contains("↪ IONetworkStack"), "{screen}");
+    s.send("a");
+    s.wait_for("appearance 3 of");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
