@@ -119,24 +119,17 @@ impl Plane {
         Link::Added
     }
 
-    /// Makes `parent` the first parent of `child` when it is one of its parents (a reader
-    /// that links in another order than the kernel lists parents).
-    pub fn prefer_parent(&mut self, child: EntryId, parent: EntryId) {
-        let Some(first) = self.parent(child) else {
-            return;
-        };
-        if first == parent {
+    /// Puts `child`'s parents in the order `order` lists them (a reader that links in another
+    /// order than the source lists parents); parents `order` omits keep their place after.
+    pub fn order_parents(&mut self, child: EntryId, order: &[EntryId]) {
+        let mut all: Vec<EntryId> = self.parents(child).collect();
+        if all.len() < 2 {
             return;
         }
-        let Some(more) = self.more_parents.get_mut(&child) else {
-            return;
-        };
-        if let Some(slot) = more.iter_mut().find(|p| **p == parent) {
-            *slot = first;
-            more.retain(|p| *p != first);
-            more.insert(0, first);
-            self.parent[child.index()] = parent.0;
-        }
+        let rank = |p: &EntryId| order.iter().position(|o| o == p).unwrap_or(usize::MAX);
+        all.sort_by_key(rank);
+        self.parent[child.index()] = all[0].0;
+        self.more_parents.insert(child, all[1..].to_vec());
     }
 
     /// The first parent (what `IORegistryEntryGetParentEntry` returns).

@@ -7,6 +7,7 @@ mod dump;
 mod explain;
 mod fixture;
 mod generate;
+mod graph;
 mod load;
 mod paths;
 mod pty;

@@ -348,10 +348,8 @@ fn link_planes(
                 continue;
             }
             placed[i] = true;
-            // The first parent is the one the document (the kernel) lists first.
-            if let Some(&first) = l.parents(p).first() {
-                plane.prefer_parent(EntryId(i as u32), first);
-            }
+            // Parents in the order the document (the kernel) lists them.
+            plane.order_parents(EntryId(i as u32), l.parents(p));
             let id = EntryId(i as u32);
             for (_, t) in l.names.iter().filter(|(q, _)| *q == p) {
                 plane.set_name_override(id, t.clone());

@@ -1,0 +1,192 @@
+//! The registry is a graph: entries with several parents, read from real dumps and checked
+//! against an independent reading of the same bytes (the tree lines' own indentation, the
+//! `.ioreg` documents' own `parentsInPlanes`), then carried through an `ioreg -a` archive.
+
+use crate::common::{Counted, file_name, provenance, shared_corpus};
+use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::registry::Registry;
+use ioscope::source::snapshot::{self, Limits, archive};
+use std::collections::BTreeMap;
+
+/// From a text dump's tree lines alone: for each registry ID, the IDs of the entries it is
+/// printed under, in order of first appearance (a parent is the nearest line above at one
+/// level less; `+-o` sits at column 2 × depth).
+fn parents_by_indentation(bytes: &[u8]) -> BTreeMap<u64, Vec<u64>> {
+    let mut open: Vec<u64> = Vec::new();
+    let mut parents: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for line in bytes.split(|&b| b == b'\n') {
+        let Some(col) = memchr::memmem::find(line, b"+-o ") else {
+            continue;
+        };
+        let Some(at) = memchr::memmem::find(line, b", id 0x") else {
+            open.clear();
+            continue;
+        };
+        let hex: String = line[at + 7..]
+            .iter()
+            .take_while(|b| b.is_ascii_hexdigit())
+            .map(|&b| b as char)
+            .collect();
+        let id = u64::from_str_radix(&hex, 16).unwrap();
+        let depth = col / 2;
+        open.truncate(depth);
+        if let Some(&p) = open.last() {
+            let list = parents.entry(id).or_default();
+            if !list.contains(&p) {
+                list.push(p);
+            }
+        }
+        open.push(id);
+    }
+    parents
+}
+
+/// The model's parents of every entry of `plane`, by registry ID.
+fn model_parents(r: &Registry, plane: &str) -> BTreeMap<u64, Vec<u64>> {
+    let p = r.plane(plane).unwrap();
+    p.walk()
+        .filter_map(|(e, _)| {
+            let id = r.entry(e).id?;
+            let ps: Vec<u64> = p.parents(e).filter_map(|q| r.entry(q).id).collect();
+            (!ps.is_empty()).then_some((id, ps))
+        })
+        .collect()
+}
+
+#[test]
+fn text_dumps_give_each_entry_every_parent_in_the_order_printed() {
+    let Some(dir) = shared_corpus() else {
+        eprintln!("shared corpus absent: skipped");
+        return;
+    };
+    let mut multi = 0;
+    for row in provenance(&dir) {
+        let name = file_name(&row.path);
+        if row.counted != Counted::TreeLines {
+            continue;
+        }
+        let bytes = std::fs::read(&row.path).unwrap();
+        let expected = parents_by_indentation(&bytes);
+        if expected.is_empty() {
+            continue; // No IDs (before 10.6): nothing can be merged.
+        }
+        let r = snapshot::read_bytes(&bytes, &Limits::default()).unwrap();
+        let plane = r.planes()[0].name().to_owned();
+        let got = model_parents(&r, &plane);
+        assert_eq!(got, expected, "{name}");
+        multi += expected.values().filter(|p| p.len() > 1).count();
+
+        // Through an `ioreg -a` archive: written under every parent, merged again by ID.
+        let sel = Selection {
+            plane: Some(plane.clone()),
+            ..Selection::default()
+        };
+        let mut xml = Vec::new();
+        dump::write(&r, &sel, DumpFormat::Plist, &mut xml).unwrap();
+        let back = archive::read(&xml, &Limits::default()).unwrap();
+        let back_plane = back.planes()[0].name().to_owned();
+        assert_eq!(
+            model_parents(&back, &back_plane),
+            expected,
+            "{name} via plist"
+        );
+        assert_eq!(back.entry_count(), r.entry_count(), "{name} via plist");
+    }
+    // IOHIDSystem, IONetworkStack, their user clients, IOHIDInterface …
+    assert!(multi >= 30, "only {multi} entries with several parents");
+}
+
+/// `.ioreg` documents list each entry's parents per plane (`parentsInPlanes`); read the
+/// keyed archive here with the `plist` crate, independently of ioscope's reader.
+fn rex_parents(bytes: &[u8]) -> BTreeMap<(String, String), Vec<String>> {
+    use plist::Value;
+    let v: Value = plist::from_bytes(bytes).unwrap();
+    let objects = v.as_dictionary().unwrap()["$objects"].as_array().unwrap();
+    let deref = |v: &Value| -> Value {
+        match v {
+            Value::Uid(u) => objects[u.get() as usize].clone(),
+            other => other.clone(),
+        }
+    };
+    let string = |v: &Value| deref(v).as_string().map(str::to_owned);
+    let items = |v: &Value| -> Vec<Value> {
+        deref(v)
+            .as_dictionary()
+            .and_then(|d| d.get("NS.objects"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut out = BTreeMap::new();
+    for obj in objects {
+        let Some(d) = obj.as_dictionary() else {
+            continue;
+        };
+        let (Some(parents), Some(name)) = (d.get("parentsInPlanes"), d.get("name")) else {
+            continue;
+        };
+        let Some(name) = string(name) else { continue };
+        let pd = deref(parents);
+        let Some(pd) = pd.as_dictionary() else {
+            continue;
+        };
+        let keys = pd.get("NS.keys").and_then(Value::as_array).cloned();
+        let vals = pd.get("NS.objects").and_then(Value::as_array).cloned();
+        for (k, v) in keys
+            .unwrap_or_default()
+            .iter()
+            .zip(vals.unwrap_or_default())
+        {
+            let plane = string(k).unwrap_or_default();
+            let names: Vec<String> = items(&v)
+                .iter()
+                .filter_map(|p| {
+                    let pd = deref(p);
+                    string(pd.as_dictionary()?.get("name")?)
+                })
+                .collect();
+            if names.len() > 1 {
+                out.insert((plane, name.clone()), names);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn iorex_documents_keep_every_parent_in_the_documents_order() {
+    let Some(dir) = shared_corpus() else {
+        eprintln!("shared corpus absent: skipped");
+        return;
+    };
+    let mut checked = 0;
+    for row in provenance(&dir) {
+        if row.counted != Counted::RexEntries {
+            continue;
+        }
+        let bytes = std::fs::read(&row.path).unwrap();
+        let expected = rex_parents(&bytes);
+        let r = snapshot::read_bytes(&bytes, &Limits::default()).unwrap();
+        let mut got = BTreeMap::new();
+        for plane in r.planes() {
+            for (e, _) in plane.walk() {
+                let names: Vec<String> = plane
+                    .parents(e)
+                    .map(|p| r.entry(p).name.to_string())
+                    .collect();
+                if names.len() > 1 {
+                    got.insert(
+                        (plane.name().to_owned(), r.entry(e).name.to_string()),
+                        names,
+                    );
+                }
+            }
+        }
+        assert_eq!(got, expected, "{}", file_name(&row.path));
+        checked += expected.len();
+    }
+    assert!(
+        checked >= 4,
+        "only {checked} multi-parent entries in the documents"
+    );
+}
