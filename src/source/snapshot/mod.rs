@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod iorex;
+pub mod json;
 mod release;
 #[cfg(test)]
 pub(crate) mod test_bplist;
@@ -23,11 +24,16 @@ pub enum Format {
     Archive,
     /// IORegistryExplorer `.ioreg` document (NSKeyedArchiver binary plist).
     Iorex,
+    /// ioscope's own JSON export (`dump --format json`).
+    Json,
 }
 
 /// Tells the format from the first bytes (and, for plists, whether it is a keyed archive).
 pub fn detect(bytes: &[u8]) -> Format {
     if !is_plist(bytes) {
+        if json::looks_like(bytes) {
+            return Format::Json;
+        }
         return Format::Text;
     }
     let keyed = KEYED
@@ -151,6 +157,7 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> 
         Format::Text => text::read(bytes, limits),
         Format::Archive => archive::read(bytes, limits),
         Format::Iorex => iorex::read(bytes, limits),
+        Format::Json => json::read(bytes, limits),
     }
 }
 
@@ -235,7 +242,7 @@ fn mapped_read(
     let len = meta.len();
     let mut head = Vec::with_capacity(4096);
     (&mut file).take(4096).read_to_end(&mut head)?;
-    if head.starts_with(b"bplist") {
+    if head.starts_with(b"bplist") || json::looks_like(&head) {
         return Ok(None);
     }
     if !is_plist(&head) {

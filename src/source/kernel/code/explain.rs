@@ -344,9 +344,15 @@ mod tests {
     fn a_bare_iokit_code_field_suggests_the_full_code() {
         let e = explain(0x2c2);
         assert_eq!(e.suggestion().map(|r| r.name), Some("kIOReturnBadArgument"));
-        assert!(e.details().contains("try:       0xe00002c2 kIOReturnBadArgument"));
+        assert!(
+            e.details()
+                .contains("try:       0xe00002c2 kIOReturnBadArgument")
+        );
         assert!(explain(0xe000_02c2).suggestion().is_none());
-        assert!(explain(0x3).suggestion().is_none(), "KERN_NO_SPACE is known");
+        assert!(
+            explain(0x3).suggestion().is_none(),
+            "KERN_NO_SPACE is known"
+        );
     }
 
     #[test]
