@@ -49,9 +49,10 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
 
 /// Appends `bytes` to `out` with the same rule, for byte-exact registry text (which may not be
 /// UTF-8: old dumps hold MacRoman). Valid UTF-8 is escaped as [`for_terminal`] does; a byte
-/// outside valid UTF-8 is kept unless it is a C0 or C1 control or DEL (`\x9b`), so MacRoman
-/// letters survive. With `keep_layout`, newline and tab pass through (an `ioreg -l` text dump
-/// has multi-line strings; neither can change a terminal's state).
+/// outside valid UTF-8 is shown as its MacRoman character, as the explorer shows such text
+/// (`Caf\x8e` is `Café`), so the output is always UTF-8 and a lone C1 byte never reaches the
+/// terminal. With `keep_layout`, newline and tab pass through (an `ioreg -l` text dump has
+/// multi-line strings; neither can change a terminal's state).
 pub fn bytes_for_terminal(bytes: &[u8], keep_layout: bool, out: &mut Vec<u8>) {
     let safe_ascii =
         |b: u8| (0x20..0x7f).contains(&b) || (keep_layout && (b == b'\n' || b == b'\t'));
@@ -60,31 +61,24 @@ pub fn bytes_for_terminal(bytes: &[u8], keep_layout: bool, out: &mut Vec<u8>) {
         return;
     }
     let mut buf = String::new();
+    let mut push = |c: char, out: &mut Vec<u8>| {
+        buf.clear();
+        if is_unsafe(c) && !(keep_layout && (c == '\n' || c == '\t')) {
+            push_escape(c, &mut buf);
+        } else {
+            buf.push(c);
+        }
+        out.extend_from_slice(buf.as_bytes());
+    };
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
-            if is_unsafe(c) && !(keep_layout && (c == '\n' || c == '\t')) {
-                buf.clear();
-                push_escape(c, &mut buf);
-                out.extend_from_slice(buf.as_bytes());
-            } else {
-                let mut b = [0; 4];
-                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
-            }
+            push(c, out);
         }
-        for &b in chunk.invalid() {
-            if b < 0x20 || (0x7f..0xa0).contains(&b) {
-                let _ = write!(buf_clear(&mut buf), "\\x{b:02x}");
-                out.extend_from_slice(buf.as_bytes());
-            } else {
-                out.push(b);
-            }
+        let (macroman, _, _) = encoding_rs::MACINTOSH.decode(chunk.invalid());
+        for c in macroman.chars() {
+            push(c, out);
         }
     }
-}
-
-fn buf_clear(buf: &mut String) -> &mut String {
-    buf.clear();
-    buf
 }
 
 /// JSON text (as `serde_json` writes it) with DEL and every C1 control inside strings written
@@ -144,9 +138,13 @@ mod tests {
     #[test]
     fn bytes_keep_macroman_letters_and_escape_controls() {
         let mut out = Vec::new();
-        // 0x8a is MacRoman 'ä' (not UTF-8); 0x9b alone is a C1 CSI in 8-bit terminals.
+        // 0x8a is MacRoman 'ä' (not UTF-8); a lone 0x9b, a C1 CSI to 8-bit terminals, is
+        // MacRoman 'õ'; U+009B in UTF-8 (c2 9b) is the control itself.
         bytes_for_terminal(b"K\x8anig\x1b[2J\n\x9b1m\xc2\x9b", true, &mut out);
-        assert_eq!(out, b"K\x8anig\\x1b[2J\n\\x9b1m\\x9b");
+        assert_eq!(
+            String::from_utf8(out.clone()).unwrap(),
+            "Känig\\x1b[2J\nõ1m\\x9b"
+        );
         out.clear();
         bytes_for_terminal(b"a\nb\tc", false, &mut out);
         assert_eq!(out, b"a\\x0ab\\x09c");
