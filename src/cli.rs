@@ -139,6 +139,17 @@ pub struct DumpArgs {
     /// With `-o`: replace OUT even when it is the dump being read.
     #[arg(long, requires = "out")]
     pub force: bool,
+    /// `ioreg -s`/`-S` (state shown or not): accepted and ignored, as `ioreg` has since
+    /// IOKitTools-86; the state is always written.
+    #[arg(short = 's', short_alias = 'S', hide = true)]
+    pub state: bool,
+    /// `ioreg -b`, `-f` or `-y`: refused with the reason (`ioreg` habits ioscope does not have).
+    #[arg(short = 'b', hide = true)]
+    pub bold: bool,
+    #[arg(short = 'f', hide = true)]
+    pub smart_format: bool,
+    #[arg(short = 'y', hide = true)]
+    pub no_user_classes: bool,
 }
 
 const DUMP_NOTES: &str = "Selection follows ioreg: with -c/-n/-k every entry is still written (-r: \
@@ -309,6 +320,17 @@ pub fn load(file: Option<&Path>) -> Result<Registry> {
 }
 
 fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
+    if args.bold {
+        bail!("-b (ioreg's bold names) is not supported: a dump is plain text");
+    }
+    if args.smart_format {
+        bail!(
+            "-f (ioreg's smart formatting of reg, ranges, interrupts…) is not supported: values are written as ioreg writes them without -f"
+        );
+    }
+    if args.no_user_classes {
+        bail!("-y (ioreg's -c without IOUserClasses) is not supported: -c also matches IOUserClasses, as ioreg does without -y");
+    }
     let format = args.format();
     if args.all_planes && format == DumpFormat::Plist {
         bail!("{}", dump::StyleError::PlistAllPlanes);

@@ -18,6 +18,7 @@ pub fn render(cmd: clap::Command) -> io::Result<Vec<u8>> {
     man.render_options_section(&mut out)?;
     commands(&cmd, &mut out);
     keys(&mut out);
+    examples(&mut out);
     man.render_version_section(&mut out)?;
     Ok(out)
 }
@@ -115,4 +116,12 @@ fn keys(out: &mut Vec<u8>) {
 
 fn push(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
+}
+
+/// EXAMPLES: the top-level `--help` examples.
+fn examples(out: &mut Vec<u8>) {
+    out.extend_from_slice(b".SH EXAMPLES\n");
+    for line in super::EXAMPLES.lines().skip(1) {
+        push(out, &format!("{}\n.br\n", roff(line.trim())));
+    }
 }
