@@ -1,10 +1,14 @@
 //! The command line: one clap definition feeds parsing, `--help`, the man page and completions.
 
-use crate::dump::{self, DumpFormat, Selection};
-use crate::registry::Registry;
+mod man;
+mod output;
+mod planes;
+
+use crate::dump::{self, DumpFormat, Selection, Style};
+use crate::registry::{Registry, escape};
 use crate::source::snapshot;
 use crate::stats::Stats;
-use anyhow::{Context, Result};
+use anyhow::{Result, bail};
 use clap::{CommandFactory, Parser, Subcommand};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -20,7 +24,9 @@ use std::time::Instant;
 #[derive(Debug, Parser)]
 #[command(name = "ioscope", version, about, long_about, after_help = EXAMPLES)]
 pub struct Cli {
-    /// A saved registry dump to open, e.g. `ioscope ioreg.txt`.
+    /// A saved registry dump to open, e.g. `ioscope ioreg.txt` (also read by `stats` and
+    /// `dump` when written before them: `ioscope ioreg.txt stats`).
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: Option<PathBuf>,
 
     /// Demo only: unplug and replug a USB device every few seconds.
@@ -53,13 +59,15 @@ pub enum Command {
     /// Example: `ioscope stats ioreg.txt | jq .entries`
     Stats {
         /// The dump to read (default: the live registry, or the demo off macOS).
+        #[arg(value_hint = clap::ValueHint::FilePath)]
         file: Option<PathBuf>,
     },
     /// Decode a kern_return_t / IOReturn / mach_msg_return_t code.
     ///
     /// Example: `ioscope explain 0x10000003`, `ioscope explain -- -536870212`.
     Explain {
-        /// The code: hex (0xe00002c2), decimal (268435459) or negative 32-bit (-536870212).
+        /// The code: hex (0xe00002c2 or e00002c2), decimal (268435459), negative 32-bit
+        /// (-536870212) or a name (kIOReturnBadArgument).
         #[arg(allow_hyphen_values = true)]
         code: String,
     },
@@ -67,43 +75,96 @@ pub enum Command {
     ///
     /// Example: `ioscope completions bash > /etc/bash_completion.d/ioscope`
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff) to stdout.
+    /// Print the man page (roff) to stdout: every subcommand and the explorer's keys.
     ///
     /// Example: `ioscope man | man -l -`
     Man,
 }
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = DUMP_NOTES)]
 pub struct DumpArgs {
     /// The dump to read (default: the live registry, or the demo off macOS).
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DumpFormat::Plist)]
     pub format: DumpFormat,
+    /// `ioreg -a`: the same as `--format plist`.
+    #[arg(short = 'a', conflicts_with = "format")]
+    pub archive: bool,
     /// Only this plane, e.g. `-p IODeviceTree` (default IOService).
-    #[arg(short = 'p', value_name = "PLANE")]
+    #[arg(short = 'p', value_name = "PLANE", value_parser = planes::PlaneParser, conflicts_with = "all_planes")]
     pub plane: Option<String>,
-    /// Entries of this class or a subclass, e.g. `-c IOUSBHostDevice`.
+    /// Every plane of the source, one after the other (JSON and text; a plist holds one plane).
+    #[arg(long)]
+    pub all_planes: bool,
+    /// Properties only for entries of this class or a subclass, e.g. `-c IOUSBHostDevice`.
     #[arg(short = 'c', value_name = "CLASS")]
     pub class: Option<String>,
-    /// Entries with this name (or name@location), e.g. `-n XHC1`.
+    /// Properties only for entries with this name (or name@location), e.g. `-n XHC1`.
     #[arg(short = 'n', value_name = "NAME")]
     pub name: Option<String>,
-    /// Entries having this property key, e.g. `-k IOPCIExpressLinkStatus`.
+    /// Properties only for entries having this property key, e.g. `-k IOPCIExpressLinkStatus`.
     #[arg(short = 'k', value_name = "KEY")]
     pub key: Option<String>,
+    /// Properties of every entry, also with `-c`/`-n`/`-k` (the default without them).
+    #[arg(short = 'l')]
+    pub list: bool,
     /// Root the output at each match (print matching subtrees), like `ioreg -r`.
     #[arg(short = 'r')]
     pub root_subtrees: bool,
+    /// With `-r`: show the path (the ancestors) down to each match, like `ioreg -r -t`.
+    #[arg(short = 't')]
+    pub tree: bool,
     /// Descend at most DEPTH levels, e.g. `-d 2`.
     #[arg(short = 'd', value_name = "DEPTH")]
     pub depth: Option<usize>,
+    /// Text: clip lines to WIDTH columns as `ioreg -w` does (0: unlimited, the default).
+    #[arg(short = 'w', value_name = "WIDTH")]
+    pub width: Option<usize>,
+    /// Text: numbers and data in hexadecimal, like `ioreg -x`.
+    #[arg(short = 'x')]
+    pub hex: bool,
+    /// Text: the class chain in each entry line (`IOService:IOUSBHostDevice`), like `ioreg -i`.
+    #[arg(short = 'i')]
+    pub inheritance: bool,
+    /// Text: write names, keys and values byte for byte, control characters included (by
+    /// default they are shown escaped, `\x1b`, so that a dump cannot drive your terminal).
+    #[arg(long)]
+    pub raw: bool,
     /// Write to OUT atomically (temp file + rename) instead of stdout, e.g. `-o dump.plist`.
-    #[arg(short = 'o', value_name = "OUT")]
+    #[arg(short = 'o', value_name = "OUT", value_hint = clap::ValueHint::FilePath)]
     pub out: Option<PathBuf>,
+    /// With `-o`: replace OUT even when it is the dump being read.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// `ioreg -s`/`-S` (state shown or not): accepted and ignored, as `ioreg` has since
+    /// IOKitTools-86; the state is always written.
+    #[arg(short = 's', short_alias = 'S', hide = true)]
+    pub state: bool,
+    /// `ioreg -b`, `-f` or `-y`: refused with the reason (`ioreg` habits ioscope does not have).
+    #[arg(short = 'b', hide = true)]
+    pub bold: bool,
+    #[arg(short = 'f', hide = true)]
+    pub smart_format: bool,
+    #[arg(short = 'y', hide = true)]
+    pub no_user_classes: bool,
 }
 
+const DUMP_NOTES: &str = "Selection follows ioreg: with -c/-n/-k every entry is still written (-r: \
+only the subtrees at the matches), with properties for the matching entries only (-l: for all). \
+Without -p only one plane is written (IOService); stderr names the planes left out.";
+
 impl DumpArgs {
+    fn format(&self) -> DumpFormat {
+        if self.archive {
+            DumpFormat::Plist
+        } else {
+            self.format
+        }
+    }
+
     fn selection(&self) -> Selection {
         Selection {
             plane: self.plane.clone(),
@@ -113,6 +174,19 @@ impl DumpArgs {
             root_subtrees: self.root_subtrees,
             depth: self.depth,
             max_appearances: None,
+            all_planes: self.all_planes,
+            list: self.list,
+            tree: self.tree,
+            class_ignore_case: false,
+        }
+    }
+
+    fn style(&self) -> Style {
+        Style {
+            escape: !self.raw,
+            width: self.width,
+            hex: self.hex,
+            inheritance: self.inheritance,
         }
     }
 }
@@ -123,6 +197,7 @@ pub fn command() -> clap::Command {
 }
 
 /// Entry point of the binary: runs and turns errors into one stderr line and exit code 1.
+/// A closed stdout (`ioscope dump | head`) ends quietly with status 0, as ripgrep does.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -131,15 +206,34 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("ioscope: {}", one_line(&err));
+            warn(&one_line(&err));
             ExitCode::FAILURE
         }
     }
 }
 
+/// Prints `ioscope: MESSAGE` on stderr, with control characters escaped (messages quote file
+/// names, plane names and text from the dump).
+pub fn warn(message: &str) {
+    let line = format!("ioscope: {}\n", escape::for_terminal(message));
+    let _ = io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// The error and its causes on one line, each cause once: a cause whose text its wrapper
+/// already quotes (`FILE: Is a directory (os error 21)`) is not repeated.
 fn one_line(err: &anyhow::Error) -> String {
-    let text = format!("{err:#}");
-    text.replace('\n', " ")
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text.replace(['\n', '\r'], " ")
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -149,30 +243,70 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
+/// Writes `bytes` to stdout (an error, a closed pipe included, is returned, never a panic).
+fn print_bytes(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+/// `ioscope FILE stats` / `ioscope FILE dump …`: FILE before the subcommand is the
+/// subcommand's file; given twice, or before a subcommand that reads no file, it is refused.
+fn place_file(cli: &mut Cli) -> Result<()> {
+    let Some(file) = cli.file.take() else {
+        return Ok(());
+    };
+    let shown = file.display().to_string();
+    let (slot, name) = match &mut cli.command {
+        None => {
+            cli.file = Some(file);
+            return Ok(());
+        }
+        Some(Command::Stats { file }) => (file, "stats"),
+        Some(Command::Dump(args)) => (&mut args.file, "dump"),
+        Some(Command::Explain { .. }) => bail!("{shown}: `explain` reads no file"),
+        Some(Command::Completions { .. }) => bail!("{shown}: `completions` reads no file"),
+        Some(Command::Man) => bail!("{shown}: `man` reads no file"),
+    };
+    if let Some(other) = slot {
+        bail!(
+            "two files given ({shown} and {}): name one, after the subcommand (`ioscope {name} FILE`)",
+            other.display()
+        );
+    }
+    *slot = Some(file);
+    Ok(())
+}
+
+fn run(mut cli: Cli) -> Result<ExitCode> {
+    place_file(&mut cli)?;
     match cli.command {
         None => crate::ui::run_explorer(&cli),
         Some(Command::Stats { file }) => {
             let start = Instant::now();
             let registry = load(file.as_deref())?;
             let stats = Stats::of(&registry, start.elapsed().as_secs_f64() * 1000.0);
-            let mut out = io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &stats)?;
-            writeln!(out)?;
+            let mut json = serde_json::to_string_pretty(&stats)?;
+            json.push('\n');
+            print_bytes(escape::json_controls(&json).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Dump(args)) => {
-            let registry = load(args.file.as_deref())?;
-            write_dump(&registry, &args)?;
+        Some(Command::Dump(args)) => dump_command(&args),
+        Some(Command::Explain { code }) => {
+            let details = crate::source::kernel::KernReturn::parse(&code)?
+                .explain()
+                .details();
+            print_bytes(details.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Explain { code }) => crate::source::kernel::explain_command(&code),
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut command(), "ioscope", &mut io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command(), "ioscope", &mut script);
+            print_bytes(&script)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Man) => {
-            clap_mangen::Man::new(command()).render(&mut io::stdout())?;
+            print_bytes(&man::render(command())?)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -186,34 +320,50 @@ pub fn load(file: Option<&Path>) -> Result<Registry> {
     }
 }
 
-fn write_dump(registry: &Registry, args: &DumpArgs) -> Result<()> {
-    let selection = args.selection();
-    match &args.out {
+fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
+    if args.bold {
+        bail!("-b (ioreg's bold names) is not supported: a dump is plain text");
+    }
+    if args.smart_format {
+        bail!(
+            "-f (ioreg's smart formatting of reg, ranges, interrupts…) is not supported: values are written as ioreg writes them without -f"
+        );
+    }
+    if args.no_user_classes {
+        bail!(
+            "-y (ioreg's -c without IOUserClasses) is not supported: -c also matches IOUserClasses, as ioreg does without -y"
+        );
+    }
+    let format = args.format();
+    if args.all_planes && format == DumpFormat::Plist {
+        bail!("{}", dump::StyleError::PlistAllPlanes);
+    }
+    // Refuse a bad `-o` before the (maybe long) load.
+    let target = match &args.out {
+        Some(out) => Some(output::Target::check(
+            out,
+            args.file.as_deref(),
+            args.force,
+        )?),
+        None => None,
+    };
+    let registry = load(args.file.as_deref())?;
+    let mut selection = args.selection();
+    if !planes::settle_class(&registry, &mut selection)? {
+        return Ok(ExitCode::FAILURE);
+    }
+    let selection = &selection;
+    planes::report_left_out(&registry, selection)?;
+    let style = args.style();
+    match target {
         None => {
             let mut out = io::BufWriter::new(io::stdout().lock());
-            dump::write(registry, &selection, args.format, &mut out)?;
+            dump::write_styled(&registry, selection, format, &style, &mut out)?;
             out.flush()?;
         }
-        Some(path) => {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
-                format!(
-                    "{}: cannot create a temporary file beside it",
-                    path.display()
-                )
-            })?;
-            {
-                let mut out = io::BufWriter::new(tmp.as_file_mut());
-                dump::write(registry, &selection, args.format, &mut out)?;
-                out.flush()?;
-            }
-            tmp.as_file().sync_all()?;
-            tmp.persist(path)
-                .with_context(|| format!("{}: cannot write", path.display()))?;
+        Some(target) => {
+            target.write(|out| dump::write_styled(&registry, selection, format, &style, out))?
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

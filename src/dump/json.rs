@@ -20,43 +20,57 @@
 //! VALUE = string | bool | number | [VALUE…] | {KEY: VALUE…}
 //!       | {"$int": "18446744073709551615"}       // integers beyond ±2^53 (jq uses doubles)
 //!       | {"$data": "00ff10"}                    // lowercase hex
-//!       | {"$date": "2024-05-01T12:00:00Z"}      // or {"$date": seconds} if not whole
+//!       | {"$date": "2024-05-01T12:00:00Z"}      // or {"$date": seconds since 2001-01-01}
+//!                                                // if not whole or outside years 1…9999
 //!       | {"$set": [VALUE…]}                     // OSSet
 //!       | {"$real": "NaN" | "inf" | "-inf"}      // non-finite reals
 //!       | {"$raw": "text", "clipped": bool}      // a value kept as raw text
 //! ```
+//! A dict key beginning with `$` is written with one more `$` (`$data` → `$$data`) so that it
+//! cannot be taken for a tag. A plist UID (only keyed archives hold them) is a raw value,
+//! `{"$raw": "UID(5)", "clipped": false}`. Every C0 and C1 control in a string is a `\u`
+//! escape. With `--all-planes`, `planes` lists every plane.
 //! Ordinary numbers are integers or reals as JSON numbers. A dict with repeated keys keeps
 //! them all (JSON allows it; jq keeps the last). With `-r -t` an ancestor's `children`
 //! holds only the next entry on the path to the match.
 
 use super::Selection;
-use super::select::{Selected, select};
-use crate::registry::{EntryId, Registry, ServiceState, Text, Value};
+use super::select::{self, Selected};
+use crate::registry::{EntryId, Registry, ServiceState, Text, Value, escape};
 use std::io::{self, BufWriter, Write};
 
-/// Writes the selected part of `registry` as JSON.
+/// Writes the selected part of `registry` as JSON: one object per plane written (one plane,
+/// or every plane with `--all-planes`).
 pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) -> io::Result<()> {
-    let sel = select(registry, selection)?;
-    let mut w = Json {
-        out: BufWriter::with_capacity(1 << 20, out),
-        sel: &sel,
-        registry,
-    };
-    w.raw("{\"planes\":[{\"name\":")?;
-    w.string(sel.plane.name())?;
-    w.raw(",\"roots\":[")?;
-    for (i, top) in sel.tops.iter().enumerate() {
-        if i > 0 {
+    let mut out = BufWriter::with_capacity(1 << 20, out);
+    out.write_all(b"{\"planes\":[")?;
+    for (n, plane) in select::planes(registry, selection)?.into_iter().enumerate() {
+        let sel = select::select_in(registry, plane, selection, selection.options())?;
+        let mut w = Json {
+            out: &mut out,
+            sel: &sel,
+            registry,
+        };
+        if n > 0 {
             w.raw(",")?;
         }
-        w.chain(&top.ancestors, top.entry)?;
+        w.raw("{\"name\":")?;
+        w.string(sel.plane.name())?;
+        w.raw(",\"roots\":[")?;
+        for (i, top) in sel.tops.iter().enumerate() {
+            if i > 0 {
+                w.raw(",")?;
+            }
+            w.chain(&top.ancestors, top.entry)?;
+        }
+        w.raw("]}")?;
     }
-    w.raw("]}]}\n")?;
-    w.out.flush()
+    out.write_all(b"]}\n")?;
+    out.flush()
 }
 
-struct Json<'a, 'w> {
-    out: BufWriter<&'w mut dyn Write>,
+struct Json<'a, 'o, 'w> {
+    out: &'o mut BufWriter<&'w mut dyn Write>,
     sel: &'a Selected<'a>,
     registry: &'a Registry,
 }
@@ -64,13 +78,26 @@ struct Json<'a, 'w> {
 /// Largest integer jq (IEEE doubles) holds exactly.
 const EXACT: i128 = 1 << 53;
 
-impl Json<'_, '_> {
+impl Json<'_, '_, '_> {
     fn raw(&mut self, s: &str) -> io::Result<()> {
         self.out.write_all(s.as_bytes())
     }
 
+    /// A JSON string with every C0 and C1 control escaped (`\u009b`).
     fn string(&mut self, s: &str) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, s).map_err(io::Error::other)
+        let json = serde_json::to_string(s).map_err(io::Error::other)?;
+        self.raw(&escape::json_controls(&json))
+    }
+
+    /// A dict key: one beginning with `$` gets one more (`$data` → `$$data`), so that it never
+    /// reads back as a tagged value; a reader drops one `$` from a key beginning with `$$`.
+    fn key(&mut self, t: &Text) -> io::Result<()> {
+        let key = t.to_string_lossy();
+        if key.starts_with('$') {
+            self.string(&format!("${key}"))
+        } else {
+            self.string(&key)
+        }
     }
 
     fn text(&mut self, t: &Text) -> io::Result<()> {
@@ -199,7 +226,7 @@ impl Json<'_, '_> {
             if i > 0 {
                 self.raw(",")?;
             }
-            self.text(k)?;
+            self.key(k)?;
             self.raw(":")?;
             self.value(v)?;
         }
@@ -244,8 +271,10 @@ impl Json<'_, '_> {
                 self.raw("\"}")
             }
             Value::Date(d) => {
-                if d.0.is_finite() && d.0.fract() == 0.0 {
-                    let iso = super::plist::iso_date(d.0).0;
+                // Whole seconds within years 1…9999 as ISO 8601; any other date (fractional,
+                // before year 1, after 9999) as its exact seconds since 2001-01-01.
+                let (iso, exact) = super::plist::iso_date(d.0);
+                if exact {
                     write!(self.out, "{{\"$date\":\"{iso}\"}}")
                 } else {
                     self.raw("{\"$date\":")?;

@@ -21,16 +21,54 @@ pub enum DumpFormat {
     Text,
 }
 
-/// Writes the selected part of `registry` in `format`.
+/// How a dump is written, beyond what it selects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    /// Text: control characters in names, keys and values shown escaped (`\x1b`, see
+    /// [`crate::registry::escape`]). Off: the bytes exactly as held (`--raw`).
+    pub escape: bool,
+    /// Text: `ioreg -w WIDTH` clipping (`None` or 0: no clipping).
+    pub width: Option<usize>,
+    /// Text: `ioreg -x`, numbers and data in hexadecimal.
+    pub hex: bool,
+    /// Text: `ioreg -i`, the class chain in each header.
+    pub inheritance: bool,
+}
+
+/// Why a dump cannot be written as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StyleError {
+    #[error(
+        "--all-planes cannot be written as a plist: an `ioreg -a` document holds one plane (use --format json or text, or -p PLANE)"
+    )]
+    PlistAllPlanes,
+}
+
+/// Writes the selected part of `registry` in `format`, byte-exact (no escaping, no clipping).
 pub fn write(
     registry: &Registry,
     selection: &Selection,
     format: DumpFormat,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    write_styled(registry, selection, format, &Style::default(), out)
+}
+
+/// Writes the selected part of `registry` in `format` and `style`.
+pub fn write_styled(
+    registry: &Registry,
+    selection: &Selection,
+    format: DumpFormat,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
+        DumpFormat::Plist if selection.all_planes => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            StyleError::PlistAllPlanes,
+        )),
         DumpFormat::Plist => plist::write(registry, selection, out),
         DumpFormat::Json => json::write(registry, selection, out),
-        DumpFormat::Text => text::write(registry, selection, out),
+        DumpFormat::Text => text::write_styled(registry, selection, style, out),
     }
 }

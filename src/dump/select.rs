@@ -11,8 +11,12 @@
 //! - `-k KEY` matches entries having a top-level property KEY.
 //! - Without `-r` the whole plane is selected (every root, `-d` applied); the filters only
 //!   mark entries ([`Selected::is_match`]). `ioreg` prints properties for an entry when `-l`
-//!   is given or it matched ([`Selected::shows_properties`]); `ioscope dump` always behaves as
-//!   if `-l` were given, because a dump is meant to be complete.
+//!   is given or it matched ([`Selected::shows_properties`]); so does `ioscope dump` in every
+//!   format (`ioreg -a -c` writes the same). With no filter at all, `ioscope dump` writes every
+//!   entry's properties, as if `-l` were given, because a dump is meant to be complete.
+//! - `-t` keeps the path down to each match with `-r`; without `-r` it changes nothing (the
+//!   whole tree is printed anyway), as in `ioreg`.
+//! - `--all-planes` (no `ioreg` equivalent) selects in every plane, one after the other.
 //! - With `-r` each matching entry roots a subtree; an entry inside an already selected
 //!   subtree (within its `-d` limit) is not selected again, one below the limit is.
 //! - `-d DEPTH` shows DEPTH levels counting the top as 1 (`-d 1` is the top alone);
@@ -43,6 +47,32 @@ pub struct Selection {
     /// The most appearances (an entry under each of its parents counts each time) one walk
     /// may write; `None`: [`DEFAULT_MAX_APPEARANCES`].
     pub max_appearances: Option<u64>,
+    /// `--all-planes`: every plane, one after the other (JSON and text).
+    pub all_planes: bool,
+    /// `-l`: properties for every entry even when `-c`/`-n`/`-k` select some. Without a
+    /// filter every entry's properties are written anyway (a dump is meant to be complete).
+    pub list: bool,
+    /// `-t`: with `-r`, keep the path from the plane's top down to each match.
+    pub tree: bool,
+    /// `-c` compares class names ignoring ASCII case (the CLI's fallback when no entry has the
+    /// class as typed).
+    pub class_ignore_case: bool,
+}
+
+impl Selection {
+    /// Whether `-c`, `-n` or `-k` is given.
+    pub fn has_filter(&self) -> bool {
+        self.class.is_some() || self.name.is_some() || self.key.is_some()
+    }
+
+    /// The `-l`/`-t` options a JSON or plist writer selects with: properties for every entry
+    /// with `-l` or without a filter, else only for matches (as `ioreg -a -c` writes them).
+    pub fn options(&self) -> SelectOptions {
+        SelectOptions {
+            list: self.list || !self.has_filter(),
+            tree: self.tree,
+        }
+    }
 }
 
 /// The appearance limit's default: far above any real registry (a large Mac has ~5,000
@@ -121,16 +151,17 @@ pub struct Selected<'r> {
 #[derive(Debug, Clone, Default)]
 struct Filter<'r> {
     class: Option<&'r str>,
+    class_ignore_case: bool,
     name: Option<&'r str>,
     key: Option<&'r str>,
 }
 
-/// Selects with `ioscope dump`'s defaults (`-l` implied, no `-t`).
+/// Selects with the selection's own `-l`/`-t` ([`Selection::options`]).
 pub fn select<'r>(
     registry: &'r Registry,
     selection: &'r Selection,
 ) -> Result<Selected<'r>, SelectError> {
-    select_with(registry, selection, SelectOptions::default())
+    select_with(registry, selection, selection.options())
 }
 
 /// Selects with explicit `-l`/`-t` options.
@@ -140,6 +171,31 @@ pub fn select_with<'r>(
     options: SelectOptions,
 ) -> Result<Selected<'r>, SelectError> {
     let plane = pick_plane(registry, selection.plane.as_deref())?;
+    select_in(registry, plane, selection, options)
+}
+
+/// The planes a selection writes: every plane with `all_planes`, else the one
+/// [`pick_plane`] picks.
+pub fn planes<'r>(
+    registry: &'r Registry,
+    selection: &Selection,
+) -> Result<Vec<&'r Plane>, SelectError> {
+    if selection.all_planes {
+        if registry.planes().is_empty() {
+            return Err(SelectError::NoPlanes);
+        }
+        return Ok(registry.planes().iter().collect());
+    }
+    Ok(vec![pick_plane(registry, selection.plane.as_deref())?])
+}
+
+/// Selects in one given plane.
+pub fn select_in<'r>(
+    registry: &'r Registry,
+    plane: &'r Plane,
+    selection: &'r Selection,
+    options: SelectOptions,
+) -> Result<Selected<'r>, SelectError> {
     let limit = selection.max_appearances.unwrap_or(DEFAULT_MAX_APPEARANCES);
     let count = plane.appearances();
     if count > limit {
@@ -161,6 +217,7 @@ pub fn select_with<'r>(
         levels_below,
         filter: Filter {
             class: selection.class.as_deref(),
+            class_ignore_case: selection.class_ignore_case,
             name: selection.name.as_deref(),
             key: selection.key.as_deref(),
         },
@@ -224,6 +281,13 @@ impl<'r> Selected<'r> {
             && f.name.is_none_or(|n| self.name_matches(id, n))
     }
 
+    /// Whether any entry of the plane passes the filters (false when no filter is given).
+    pub fn any_match(&self) -> bool {
+        self.registry
+            .entries()
+            .any(|(id, _)| self.plane.contains(id) && self.is_match(id))
+    }
+
     /// Whether a writer includes this entry's properties (`-l`, or a match).
     pub fn shows_properties(&self, id: EntryId) -> bool {
         self.list || self.is_match(id)
@@ -267,14 +331,27 @@ impl<'r> Selected<'r> {
     fn class_matches(&self, id: EntryId, class: &str) -> bool {
         let registry = self.registry;
         let entry = registry.entry(id);
+        let fold = self.filter.class_ignore_case;
+        let same = |name: &[u8]| {
+            if fold {
+                name.eq_ignore_ascii_case(class.as_bytes())
+            } else {
+                name == class.as_bytes()
+            }
+        };
         if let Some(Value::Array(names)) = entry.property("IOUserClasses") {
             return names
                 .iter()
-                .any(|v| matches!(v, Value::String(s) if s == class));
+                .any(|v| matches!(v, Value::String(s) if same(s.as_bytes())));
         }
-        entry
-            .class
-            .is_some_and(|c| registry.classes.conforms_to(c, class))
+        let classes = &registry.classes;
+        entry.class.is_some_and(|c| {
+            if fold {
+                classes.chain(c).any(|k| same(classes.name(k).as_bytes()))
+            } else {
+                classes.conforms_to(c, class)
+            }
+        })
     }
 
     fn name_matches(&self, id: EntryId, wanted: &str) -> bool {

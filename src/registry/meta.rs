@@ -12,6 +12,8 @@ pub enum Origin {
     IoregArchive,
     /// IORegistryExplorer `.ioreg` document.
     Iorex,
+    /// ioscope's own JSON export.
+    IoscopeJson,
     /// Walked through the IOKit seam on the live kernel.
     Live,
     /// Walked through the IOKit seam on the simulated kernel.
@@ -26,6 +28,7 @@ impl Origin {
             Origin::IoregText => "ioreg-text",
             Origin::IoregArchive => "ioreg-archive",
             Origin::Iorex => "iorex",
+            Origin::IoscopeJson => "ioscope-json",
             Origin::Live => "live",
             Origin::Demo => "demo",
         }

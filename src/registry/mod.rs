@@ -9,6 +9,7 @@
 
 mod class;
 mod entry;
+pub mod escape;
 pub mod generate;
 mod meta;
 mod path;

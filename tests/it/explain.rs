@@ -106,3 +106,20 @@ fn unreadable_input_fails_clearly() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn hex_without_0x_reads_as_hex() {
+    let bare = explain_ok("e00002bc");
+    assert_eq!(bare, explain_ok("0xe00002bc"));
+    assert!(bare.contains("kIOReturnError"), "{bare}");
+}
+
+#[test]
+fn a_bare_code_field_suggests_the_iokit_code() {
+    let text = explain_ok("0x2c2");
+    assert!(text.contains("not in the table"), "{text}");
+    assert!(
+        text.contains("0xe00002c2 kIOReturnBadArgument"),
+        "suggests the IOReturn: {text}"
+    );
+}

@@ -19,48 +19,75 @@ mod value;
 #[cfg(test)]
 mod tests;
 
-use super::Selection;
 use super::select::{self, SelectOptions, Selected, Top};
-use crate::registry::{EntryId, Registry, TextDialect};
+use super::{Selection, Style};
+use crate::registry::{EntryId, Registry, TextDialect, escape};
 use std::io::{self, Write};
 
-/// Writes the selected part of `registry` as `ioreg` text.
+/// Writes the selected part of `registry` as `ioreg` text, exactly as read.
 pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) -> io::Result<()> {
+    write_styled(registry, selection, &Style::default(), out)
+}
+
+/// Writes the selected part of `registry` as `ioreg` text in `style` (escaping, `-w`, `-x`,
+/// `-i`). With `--all-planes` each plane is preceded by a `PLANE:` line, as a file holding
+/// several `ioreg -p` runs is.
+pub fn write_styled(
+    registry: &Registry,
+    selection: &Selection,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if registry.planes().is_empty() {
         return Ok(());
     }
-    let dialect = registry.report.dialect.unwrap_or(TextDialect {
+    let mut dialect = registry.report.dialect.unwrap_or(TextDialect {
         properties: true,
         ..TextDialect::default()
     });
+    dialect.hex |= style.hex;
+    dialect.inheritance |= style.inheritance;
     // A dump read without `-l` is written without property blocks (but `ioreg` still shows
     // the properties of entries matching `-c`/`-n`/`-k`).
     let options = SelectOptions {
-        list: dialect.properties,
-        tree: false,
+        list: selection.list || (dialect.properties && !selection.has_filter()),
+        tree: selection.tree,
     };
-    let selected = select::select_with(registry, selection, options)?;
-    let mut w = Writer {
-        selected: &selected,
-        dialect,
-        out: io::BufWriter::with_capacity(1 << 16, out),
-        line: Vec::new(),
-    };
-    for top in &selected.tops {
-        w.top(top)?;
-        if selected.subtrees || !registry.is_registry_root(top.entry) {
-            w.emit_empty()?;
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    for plane in select::planes(registry, selection)? {
+        let selected = select::select_in(registry, plane, selection, options)?;
+        let mut w = Writer {
+            selected: &selected,
+            dialect,
+            style,
+            out: &mut out,
+            line: Vec::new(),
+            shown: Vec::new(),
+        };
+        if selection.all_planes {
+            w.line.extend_from_slice(plane.name().as_bytes());
+            w.line.push(b':');
+            w.emit()?;
+        }
+        for top in &selected.tops {
+            w.top(top)?;
+            if selected.subtrees || !registry.is_registry_root(top.entry) {
+                w.emit_empty()?;
+            }
         }
     }
-    w.out.flush()
+    out.flush()
 }
 
-struct Writer<'s, 'r, 'o> {
+struct Writer<'s, 'r, 'o, 'w> {
     selected: &'s Selected<'r>,
     dialect: TextDialect,
-    out: io::BufWriter<&'o mut dyn Write>,
+    style: &'s Style,
+    out: &'o mut io::BufWriter<&'w mut dyn Write>,
     /// The line being built (written out with the dialect's line ending).
     line: Vec<u8>,
+    /// The line as shown: escaped and clipped (reused buffer).
+    shown: Vec<u8>,
 }
 
 /// An entry waiting to be printed: whether more siblings follow it, and `ioreg`'s
@@ -94,7 +121,7 @@ fn bars(bits: u64, columns: std::ops::Range<usize>, out: &mut Vec<u8>) {
     }
 }
 
-impl Writer<'_, '_, '_> {
+impl Writer<'_, '_, '_, '_> {
     /// One selected tree, after its ancestors when `-t` kept them (`ioreg`'s `search`
     /// shows each ancestor alone, with only its has-children column set).
     fn top(&mut self, top: &Top) -> io::Result<()> {
@@ -183,10 +210,21 @@ impl Writer<'_, '_, '_> {
         self.emit()
     }
 
-    /// Writes the built line (HTML-escaped if the dump was) and the line ending.
+    /// Writes the built line and the line ending: control characters escaped unless raw
+    /// output was asked for, clipped to `-w` as `ioreg` clips, HTML-escaped if the dump was.
     fn emit(&mut self) -> io::Result<()> {
+        let mut line = std::mem::take(&mut self.shown);
+        line.clear();
+        if self.style.escape {
+            escape::bytes_for_terminal(&self.line, true, &mut line);
+        } else {
+            line.extend_from_slice(&self.line);
+        }
+        if let Some(width) = self.style.width.filter(|&w| w > 0) {
+            clip(&mut line, width);
+        }
         if self.dialect.html_escaped {
-            for &b in &self.line {
+            for &b in &line {
                 match b {
                     b'<' => self.out.write_all(b"&lt;")?,
                     b'>' => self.out.write_all(b"&gt;")?,
@@ -195,9 +233,30 @@ impl Writer<'_, '_, '_> {
                 }
             }
         } else {
-            self.out.write_all(&self.line)?;
+            self.out.write_all(&line)?;
         }
+        self.shown = line;
         self.out
             .write_all(if self.dialect.crlf { b"\r\n" } else { b"\n" })
     }
+}
+
+/// `ioreg -w WIDTH` (`printva`/`println` in `ioreg.c`): newlines inside the line become
+/// spaces, and a line of WIDTH bytes or more keeps its first WIDTH − 1 bytes and ends in `$`
+/// (cut back to a character boundary, so a clipped line is still UTF-8 when it was).
+pub(super) fn clip(line: &mut Vec<u8>, width: usize) {
+    for b in line.iter_mut() {
+        if *b == b'\n' {
+            *b = b' ';
+        }
+    }
+    if line.len() < width {
+        return;
+    }
+    let mut keep = width - 1;
+    while keep > 0 && keep < line.len() && (line[keep] & 0xc0) == 0x80 {
+        keep -= 1;
+    }
+    line.truncate(keep);
+    line.push(b'$');
 }

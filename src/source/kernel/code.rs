@@ -39,9 +39,9 @@ impl KernReturn {
         if self.is_success() { Ok(()) } else { Err(self) }
     }
 
-    /// Reads a code as a user types it: hex (`0x10000003`), decimal (`268435459`), negative
-    /// 32-bit (`-536870212`, how `c_int` IOReturns print), or a name from the table
-    /// (`kIOReturnBadArgument`).
+    /// Reads a code as a user types it: hex (`0x10000003`, or `e00002bc` without `0x` when
+    /// it has a hex letter), decimal (`268435459`), negative 32-bit (`-536870212`, how `c_int`
+    /// IOReturns print), or a name from the table (`kIOReturnBadArgument`).
     pub fn parse(input: &str) -> Result<KernReturn, ParseCodeError> {
         let s = input.trim();
         let err = |reason: &'static str| ParseCodeError {
@@ -64,6 +64,9 @@ impl KernReturn {
             digits.parse::<u64>().map_err(|_| err("too large"))?
         } else if !negative && let Some(row) = table::row_named(s) {
             return Ok(KernReturn(row.value));
+        } else if !negative && digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            // Letters make it hex (`e00002bc`, as `printf("%x")` and crash logs write codes).
+            u64::from_str_radix(digits, 16).map_err(|_| err("too large"))?
         } else {
             return Err(err(
                 "expected 0x… hex, decimal, negative 32-bit or a known name",
@@ -136,6 +139,14 @@ mod tests {
     }
 
     #[test]
+    fn hex_without_0x_is_read_when_it_has_a_letter() {
+        assert_eq!(KernReturn::parse("e00002bc"), Ok(KernReturn(0xe000_02bc)));
+        assert_eq!(KernReturn::parse("E00002C2"), Ok(KernReturn(0xe000_02c2)));
+        // Digits alone stay decimal.
+        assert_eq!(KernReturn::parse("10"), Ok(KernReturn(10)));
+    }
+
+    #[test]
     fn parses_a_table_name() {
         assert_eq!(
             KernReturn::parse("MACH_SEND_INVALID_DEST"),
@@ -152,7 +163,8 @@ mod tests {
             "4294967296",
             "-2147483649",
             "0x100000000",
-            "12ab",
+            "12ag",
+            "1e00002bc",
             "-x",
         ] {
             let e = KernReturn::parse(bad).expect_err(bad);

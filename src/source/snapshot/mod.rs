@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod iorex;
+pub mod json;
 mod release;
 #[cfg(test)]
 pub(crate) mod test_bplist;
@@ -23,11 +24,16 @@ pub enum Format {
     Archive,
     /// IORegistryExplorer `.ioreg` document (NSKeyedArchiver binary plist).
     Iorex,
+    /// ioscope's own JSON export (`dump --format json`).
+    Json,
 }
 
 /// Tells the format from the first bytes (and, for plists, whether it is a keyed archive).
 pub fn detect(bytes: &[u8]) -> Format {
     if !is_plist(bytes) {
+        if json::looks_like(bytes) {
+            return Format::Json;
+        }
         return Format::Text;
     }
     let keyed = KEYED
@@ -151,15 +157,29 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> 
         Format::Text => text::read(bytes, limits),
         Format::Archive => archive::read(bytes, limits),
         Format::Iorex => iorex::read(bytes, limits),
+        Format::Json => json::read(bytes, limits),
     }
-    .map(settle)
+    .and_then(settle)
 }
 
-/// What every reader's registry gets last: entries whose parent the dump lacks are
-/// gathered under one node per plane, never shown as extra roots.
-fn settle(mut registry: Registry) -> Registry {
+/// What every reader's registry gets last: a claimed cycle of parent links is refused (the
+/// readers that know positions refuse it first, naming the line or byte); entries whose
+/// parent the dump lacks are gathered under one node per plane, never shown as extra roots.
+fn settle(mut registry: Registry) -> Result<Registry, ReadError> {
+    for plane in registry.planes() {
+        if let Some(e) = plane.find_cycle() {
+            return Err(ReadError::byte(
+                0,
+                format!(
+                    "plane {}: entry {} is listed below itself",
+                    plane.name(),
+                    registry.entry(e).name
+                ),
+            ));
+        }
+    }
     registry.gather_unattached();
-    registry
+    Ok(registry)
 }
 
 /// Reads a dump file of any format.
@@ -200,7 +220,7 @@ pub fn load_file_reporting(
             read_bytes(&bytes, &limits)
         }
     };
-    result.map(settle).map_err(|error| LoadError::Read {
+    result.and_then(settle).map_err(|error| LoadError::Read {
         path: path.to_owned(),
         error,
     })
@@ -243,7 +263,7 @@ fn mapped_read(
     let len = meta.len();
     let mut head = Vec::with_capacity(4096);
     (&mut file).take(4096).read_to_end(&mut head)?;
-    if head.starts_with(b"bplist") {
+    if head.starts_with(b"bplist") || json::looks_like(&head) {
         return Ok(None);
     }
     if !is_plist(&head) {

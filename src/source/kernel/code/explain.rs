@@ -146,6 +146,13 @@ impl Explanation {
         }
         if !any {
             let _ = writeln!(s, "  name:      (not in the table) {}", self.meaning());
+            if let Some(row) = self.suggestion() {
+                let _ = writeln!(
+                    s,
+                    "  try:       {:#010x} {}  (an IOReturn carries sys_iokit|sub_iokit_common, 0xe0000000, above its code)",
+                    row.value, row.name
+                );
+            }
         }
         let _ = writeln!(
             s,
@@ -168,6 +175,16 @@ impl Explanation {
             let _ = writeln!(s, "  source:    {} ({})", row.source, row.name);
         }
         s
+    }
+
+    /// For an unknown bare code field (`0x2c2`), the IOKit common code it is likely short for
+    /// (`0xe00002c2 kIOReturnBadArgument`).
+    pub fn suggestion(&self) -> Option<&'static CodeRow> {
+        let v = self.code.0;
+        if self.is_known() || v == 0 || v > 0x3fff {
+            return None;
+        }
+        table::rows_with_value((SYS_IOKIT << 26) | v).find(|r| r.kind == RowKind::Code)
     }
 
     fn code_rows(&self) -> impl Iterator<Item = &'static CodeRow> + '_ {
@@ -321,6 +338,21 @@ mod tests {
     fn mig_errors_are_named() {
         assert_eq!(explain(-300i32 as u32).names(), ["MIG_TYPE_ERROR"]);
         assert!(explain(-310i32 as u32).meaning().contains("-310"));
+    }
+
+    #[test]
+    fn a_bare_iokit_code_field_suggests_the_full_code() {
+        let e = explain(0x2c2);
+        assert_eq!(e.suggestion().map(|r| r.name), Some("kIOReturnBadArgument"));
+        assert!(
+            e.details()
+                .contains("try:       0xe00002c2 kIOReturnBadArgument")
+        );
+        assert!(explain(0xe000_02c2).suggestion().is_none());
+        assert!(
+            explain(0x3).suggestion().is_none(),
+            "KERN_NO_SPACE is known"
+        );
     }
 
     #[test]
