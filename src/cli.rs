@@ -117,6 +117,11 @@ pub struct DumpArgs {
     /// With `-r`: show the path (the ancestors) down to each match, like `ioreg -r -t`.
     #[arg(short = 't')]
     pub tree: bool,
+    /// Plist: add ioscope's own `ioscope:` keys (plane, load report, exact bytes, value
+    /// types) so that reading the archive back loses nothing. Without it the archive holds
+    /// exactly the keys `ioreg -a` writes.
+    #[arg(long)]
+    pub annotate: bool,
     /// Descend at most DEPTH levels, e.g. `-d 2`.
     #[arg(short = 'd', value_name = "DEPTH")]
     pub depth: Option<usize>,
@@ -178,6 +183,7 @@ impl DumpArgs {
             list: self.list,
             tree: self.tree,
             class_ignore_case: false,
+            annotate: self.annotate,
         }
     }
 

@@ -33,9 +33,10 @@ pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) ->
         sel: &sel,
         registry,
         indent: 0,
+        annotate: selection.annotate,
     };
     w.raw(HEADER)?;
-    let as_array = sel.subtrees || sel.tops.len() != 1;
+    let as_array = sel.subtrees || sel.tops.len() != 1 || registry.report.array_root;
     if as_array {
         w.line("<array>")?;
         w.indent += 1;
@@ -56,6 +57,8 @@ struct Writer<'a, 'w> {
     sel: &'a Selected<'a>,
     registry: &'a Registry,
     indent: usize,
+    /// Add ioscope's own `ioscope:` keys (see [`Selection::annotate`]).
+    annotate: bool,
 }
 
 /// Where an annotation points, and its collected list.
@@ -130,7 +133,7 @@ impl Writer<'_, '_> {
     ) -> io::Result<()> {
         self.line("<dict>")?;
         self.indent += 1;
-        if let Some(first) = top {
+        if let (Some(first), true) = (top, self.annotate) {
             self.top_keys(first)?;
         }
         self.identity(id)?;
@@ -187,19 +190,19 @@ impl Writer<'_, '_> {
         let entry = r.entry(id);
         let name = r.name_in(plane, id);
         self.key_str(keys::NAME)?;
-        if !self.string_exact(name)? {
+        if !self.string_exact(name)? && self.annotate {
             self.data_key(keys::PLANE_NAME_BYTES, name.as_bytes())?;
         }
-        if plane.name_override(id).is_some() {
+        if plane.name_override(id).is_some() && self.annotate {
             self.data_key(keys::OWN_NAME, entry.name.as_bytes())?;
         }
         if let Some(loc) = r.location_in(plane, id) {
             self.key_str(keys::LOCATION)?;
-            if !self.string_exact(loc)? {
+            if !self.string_exact(loc)? && self.annotate {
                 self.data_key(keys::PLANE_LOCATION_BYTES, loc.as_bytes())?;
             }
         }
-        if plane.location_override(id).is_some() {
+        if plane.location_override(id).is_some() && self.annotate {
             match &entry.location {
                 Some(own) => self.data_key(keys::OWN_LOCATION, own.as_bytes())?,
                 None => {
@@ -212,7 +215,7 @@ impl Writer<'_, '_> {
             self.key_str(keys::ID)?;
             self.integer_line(i128::from(reg_id))?;
         }
-        if entry.is_root {
+        if entry.is_root && self.annotate {
             self.key_str(keys::IS_ROOT)?;
             self.line("<true/>")?;
         }
@@ -242,10 +245,11 @@ impl Writer<'_, '_> {
             self.integer_line(i128::from(n))?;
         }
         match entry.state {
-            ServiceState::Unknown => {
+            ServiceState::Unknown if self.annotate => {
                 self.key_str(keys::SERVICE)?;
                 self.string_exact(&Text::from("unknown"))?;
             }
+            ServiceState::Unknown => {}
             ServiceState::NotService => {}
             ServiceState::Service(info) => {
                 self.key_str(keys::STATE)?;
@@ -274,7 +278,7 @@ impl Writer<'_, '_> {
             self.value(v, &mut notes)?;
             notes.path.pop();
         }
-        if !notes.list.is_empty() {
+        if !notes.list.is_empty() && self.annotate {
             self.key_str(keys::ANNOTATIONS)?;
             let list = Value::Array(std::mem::take(&mut notes.list));
             self.value(&list, &mut notes)?;

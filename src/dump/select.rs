@@ -57,6 +57,10 @@ pub struct Selection {
     /// `-c` compares class names ignoring ASCII case (the CLI's fallback when no entry has the
     /// class as typed).
     pub class_ignore_case: bool,
+    /// `--annotate`: the plist writer adds ioscope's own `ioscope:` keys (format, plane, load
+    /// report, exact bytes, value annotations) so that a read back is lossless; without it
+    /// the archive holds exactly the keys `ioreg -a` writes.
+    pub annotate: bool,
 }
 
 impl Selection {

@@ -106,4 +106,7 @@ pub struct LoadReport {
     pub unmerged: bool,
     /// Entries whose parent the source lacks, gathered under one synthetic node per plane.
     pub unattached: usize,
+    /// An `ioreg -a` archive whose top is an array of entry dicts (`ioreg -a -r`): written
+    /// back as an array.
+    pub array_root: bool,
 }

@@ -76,7 +76,12 @@ fn chain_has(e: &Json, class: &str) -> bool {
 
 fn write_registry(r: &Registry, dir: &Path, name: &str) -> String {
     let mut bytes = Vec::new();
-    dump::write(r, &Selection::default(), DumpFormat::Plist, &mut bytes).unwrap();
+    // Annotated: the fixture's exact bytes (control characters …) survive the archive.
+    let annotated = Selection {
+        annotate: true,
+        ..Selection::default()
+    };
+    dump::write(r, &annotated, DumpFormat::Plist, &mut bytes).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path.to_str().unwrap().to_owned()

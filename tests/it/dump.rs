@@ -296,7 +296,8 @@ proptest! {
 
     #[test]
     fn plist_write_then_read_is_the_identity(r in registry()) {
-        let xml = write(&r, DumpFormat::Plist, &Selection::default());
+        let annotated = Selection { annotate: true, ..Selection::default() };
+        let xml = write(&r, DumpFormat::Plist, &annotated);
         let back = archive::read(&xml, &Limits::default())
             .map_err(|e| TestCaseError::fail(format!("{e}\n{}", String::from_utf8_lossy(&xml))))?;
         prop_assert_eq!(canon(&r), canon(&back));

@@ -12,5 +12,6 @@ mod graph;
 mod load;
 mod paths;
 mod pty;
+mod roundtrip;
 mod text;
 mod tui;

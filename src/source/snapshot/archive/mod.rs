@@ -168,6 +168,7 @@ impl Builder<'_> {
                 self.node(place, 1)?;
             }
             Event::StartArray => loop {
+                self.registry.report.array_root = true;
                 match self.events.expect("a dict or the end of the array")? {
                     Event::End => break,
                     Event::StartDict => {
