@@ -19,6 +19,13 @@ pub struct Stats {
     pub multi_parent: usize,
     /// Entries whose parent the dump lacks (gathered under one "unattached entries" node).
     pub unattached: usize,
+    /// The dump has no registry entry IDs (before 10.6): an entry with several parents could
+    /// not be recognised, so each of its appearances counts as an entry.
+    pub unmerged: bool,
+    /// (parent, child) links the dump listed more than once (each kept once).
+    pub duplicate_links: usize,
+    /// What the reader noticed, one line each (with the line or byte where it applies).
+    pub warnings: Vec<String>,
     /// Top-level properties over all entries.
     pub properties: usize,
     /// Plane name → number of entries in it.
@@ -36,7 +43,10 @@ impl Stats {
         let planes = registry
             .planes()
             .iter()
-            .map(|p| (p.name().to_owned(), p.len()))
+            .map(|p| {
+                let n = p.len() as u64 - unattached_nodes(registry, p);
+                (p.name().to_owned(), n as usize)
+            })
             .collect();
         let max_depth = registry
             .planes()
@@ -54,6 +64,9 @@ impl Stats {
                 .fold(0u64, u64::saturating_add),
             multi_parent: multi_parent(registry),
             unattached: registry.report.unattached,
+            unmerged: registry.report.unmerged,
+            duplicate_links: registry.report.duplicate_links,
+            warnings: registry.report.warnings.clone(),
             properties: registry.property_count(),
             planes,
             max_depth,
