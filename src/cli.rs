@@ -1,5 +1,6 @@
 //! The command line: one clap definition feeds parsing, `--help`, the man page and completions.
 
+mod census;
 mod man;
 mod output;
 mod planes;
@@ -75,6 +76,88 @@ pub enum Command {
     ///
     /// Example: `ioscope completions bash > /etc/bash_completion.d/ioscope`
     Completions { shell: clap_complete::Shell },
+    /// Compare two registries: entries added and removed, retain counts, states and
+    /// properties changed, classes whose instance count moved.
+    ///
+    /// With one source, A is compared with the live registry (the demo off macOS). Entries
+    /// are matched by registry ID (by path when a dump has none). Volatile properties (idle
+    /// times, counters, IOKitDiagnostics…) are left out unless `--all`. Exit status as
+    /// diff(1): 0 same, 1 different, 2 trouble.
+    ///
+    /// Example: `ioscope diff before.ioreg after.ioreg -c IOUserClient`
+    Diff {
+        /// The registry before.
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        a: PathBuf,
+        /// The registry after (default: the live registry, or the demo off macOS).
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        b: Option<PathBuf>,
+        /// Only say whether they differ.
+        #[arg(short = 'q')]
+        quiet: bool,
+        /// Include volatile properties and busy times.
+        #[arg(long)]
+        all: bool,
+        /// Compare this plane (default IOService).
+        #[arg(short = 'p', value_name = "PLANE")]
+        plane: Option<String>,
+        /// Only entries of this class or a subclass.
+        #[arg(short = 'c', value_name = "CLASS")]
+        class: Option<String>,
+        /// Only entries with this name.
+        #[arg(short = 'n', value_name = "NAME")]
+        name: Option<String>,
+        /// Only entries having this property.
+        #[arg(short = 'k', value_name = "KEY")]
+        key: Option<String>,
+        #[command(flatten)]
+        source: census::SourceArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = census::ReportFormat::Text)]
+        format: census::ReportFormat,
+    },
+    /// Instances per class, beside the kernel's own count (`ioclasscount`'s `Name = N`).
+    ///
+    /// `instances` counts unique registry entries of the class; `kernel` is the root's
+    /// IOKitDiagnostics → Classes, what ioclasscount prints. xnu counts objects outside the
+    /// registry too, and adds 1 to a class per direct subclass with live instances, so the
+    /// kernel's count is usually larger. Text shows the kernel's count when the source has it.
+    ///
+    /// Example: `ioscope classes saved.txt IOUSBHostDevice --baseline before.txt`
+    Classes {
+        /// `[SOURCE] [CLASS…]`: a first argument naming an existing file is the dump to read
+        /// (default: the live registry, or the demo off macOS); the rest are classes to show
+        /// (exact names), as `ioclasscount CLASS…`.
+        #[arg(value_name = "SOURCE|CLASS")]
+        args: Vec<String>,
+        /// Set by `ioscope FILE classes`.
+        #[arg(skip)]
+        file: Option<PathBuf>,
+        /// Add each class's count in this earlier registry, and the delta.
+        #[arg(long, value_name = "A")]
+        baseline: Option<PathBuf>,
+        #[command(flatten)]
+        source: census::SourceArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = census::ReportFormat::Text)]
+        format: census::ReportFormat,
+    },
+    /// User clients per process (`IOUserClientCreator`), by class and by the service opened.
+    ///
+    /// Example: `ioscope clients --baseline morning.txt` (growth per process: the leak signal)
+    Clients {
+        /// The dump to read (default: the live registry, or the demo off macOS).
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        file: Option<PathBuf>,
+        /// Add each process's count in this earlier registry, and its growth.
+        #[arg(long, value_name = "A")]
+        baseline: Option<PathBuf>,
+        #[command(flatten)]
+        source: census::SourceArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = census::ReportFormat::Text)]
+        format: census::ReportFormat,
+    },
     /// Print the man page (roff) to stdout: every subcommand and the explorer's keys.
     ///
     /// Example: `ioscope man | man -l -`
@@ -270,6 +353,11 @@ fn place_file(cli: &mut Cli) -> Result<()> {
         }
         Some(Command::Stats { file }) => (file, "stats"),
         Some(Command::Dump(args)) => (&mut args.file, "dump"),
+        Some(Command::Classes { file, .. }) => (file, "classes"),
+        Some(Command::Clients { file, .. }) => (file, "clients"),
+        Some(Command::Diff { .. }) => {
+            bail!("{shown}: name the files after `diff` (`ioscope diff A B`)")
+        }
         Some(Command::Explain { .. }) => bail!("{shown}: `explain` reads no file"),
         Some(Command::Completions { .. }) => bail!("{shown}: `completions` reads no file"),
         Some(Command::Man) => bail!("{shown}: `man` reads no file"),
@@ -298,6 +386,52 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Dump(args)) => dump_command(&args),
+        Some(Command::Classes {
+            args,
+            file,
+            baseline,
+            source,
+            format,
+        }) => {
+            let (file, wanted) = census::source_and_classes(file, args);
+            census::classes_command(
+                file.as_deref(),
+                &wanted,
+                baseline.as_deref(),
+                &source,
+                format,
+            )
+        }
+        Some(Command::Clients {
+            file,
+            baseline,
+            source,
+            format,
+        }) => census::clients_command(file.as_deref(), baseline.as_deref(), &source, format),
+        Some(Command::Diff {
+            a,
+            b,
+            quiet,
+            all,
+            plane,
+            class,
+            name,
+            key,
+            source,
+            format,
+        }) => {
+            let options = crate::census::diff::DiffOptions {
+                plane,
+                class,
+                name,
+                key,
+                all,
+            };
+            census::diff_command(&a, b.as_ref(), &options, quiet, &source, format).or_else(|e| {
+                warn(&one_line(&e));
+                Ok(ExitCode::from(2))
+            })
+        }
         Some(Command::Explain { code }) => {
             let details = crate::source::kernel::KernReturn::parse(&code)?
                 .explain()

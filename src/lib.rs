@@ -5,6 +5,7 @@
 //! Input becomes actions through one keymap table.
 
 pub mod app;
+pub mod census;
 pub mod cli;
 pub mod dump;
 pub mod registry;

@@ -78,9 +78,13 @@ struct Json<'a, 'o, 'w> {
 /// Largest integer jq (IEEE doubles) holds exactly.
 const EXACT: i128 = 1 << 53;
 
-impl Json<'_, '_, '_> {
+/// Writing VALUEs (and strings, keys): shared by the dump and by anything else that prints
+/// values as `dump --format json` does (`ioscope diff`).
+trait JsonOut {
+    fn out(&mut self) -> &mut dyn Write;
+
     fn raw(&mut self, s: &str) -> io::Result<()> {
-        self.out.write_all(s.as_bytes())
+        self.out().write_all(s.as_bytes())
     }
 
     /// A JSON string with every C0 and C1 control escaped (`\u009b`).
@@ -104,6 +108,109 @@ impl Json<'_, '_, '_> {
         self.string(&t.to_string_lossy())
     }
 
+    fn dict(&mut self, pairs: &[(Text, Value)]) -> io::Result<()> {
+        self.raw("{")?;
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if i > 0 {
+                self.raw(",")?;
+            }
+            self.key(k)?;
+            self.raw(":")?;
+            self.value(v)?;
+        }
+        self.raw("}")
+    }
+
+    fn list(&mut self, items: &[Value]) -> io::Result<()> {
+        self.raw("[")?;
+        for (i, v) in items.iter().enumerate() {
+            if i > 0 {
+                self.raw(",")?;
+            }
+            self.value(v)?;
+        }
+        self.raw("]")
+    }
+
+    fn value(&mut self, v: &Value) -> io::Result<()> {
+        match v {
+            Value::Dict(pairs) => self.dict(pairs),
+            Value::Array(items) => self.list(items),
+            Value::Set(items) => {
+                self.raw("{\"$set\":")?;
+                self.list(items)?;
+                self.raw("}")
+            }
+            Value::String(t) => self.text(t),
+            Value::Integer(i) => {
+                let n = i.value();
+                if (-EXACT..=EXACT).contains(&n) {
+                    write!(self.out(), "{n}")
+                } else {
+                    write!(self.out(), "{{\"$int\":\"{n}\"}}")
+                }
+            }
+            Value::Bool(b) => self.raw(if *b { "true" } else { "false" }),
+            Value::Data(d) => {
+                self.raw("{\"$data\":\"")?;
+                for b in d.iter() {
+                    write!(self.out(), "{b:02x}")?;
+                }
+                self.raw("\"}")
+            }
+            Value::Date(d) => {
+                // Whole seconds within years 1…9999 as ISO 8601; any other date (fractional,
+                // before year 1, after 9999) as its exact seconds since 2001-01-01.
+                let (iso, exact) = super::plist::iso_date(d.0);
+                if exact {
+                    write!(self.out(), "{{\"$date\":\"{iso}\"}}")
+                } else {
+                    self.raw("{\"$date\":")?;
+                    self.real(d.0)?;
+                    self.raw("}")
+                }
+            }
+            Value::Real(r) => self.real(*r),
+            Value::Raw { text, clipped } => {
+                self.raw("{\"$raw\":")?;
+                self.text(text)?;
+                write!(self.out(), ",\"clipped\":{clipped}}}")
+            }
+        }
+    }
+
+    fn real(&mut self, r: f64) -> io::Result<()> {
+        if r.is_finite() {
+            write!(self.out(), "{r:?}")
+        } else {
+            write!(self.out(), "{{\"$real\":\"{r}\"}}")
+        }
+    }
+}
+
+impl JsonOut for Json<'_, '_, '_> {
+    fn out(&mut self) -> &mut dyn Write {
+        self.out
+    }
+}
+
+/// A bare writer of values.
+struct Plain<'w>(&'w mut dyn Write);
+
+impl JsonOut for Plain<'_> {
+    fn out(&mut self) -> &mut dyn Write {
+        self.0
+    }
+}
+
+/// One VALUE exactly as `dump --format json` writes it (tags, escapes and all).
+pub fn value_json(v: &Value) -> String {
+    let mut buf = Vec::new();
+    let _ = Plain(&mut buf).value(v);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+impl Json<'_, '_, '_> {
     fn chain(&mut self, ancestors: &[EntryId], entry: EntryId) -> io::Result<()> {
         match ancestors.split_first() {
             None => self.entry(entry, 0, None),
@@ -217,85 +324,6 @@ impl Json<'_, '_, '_> {
                 }
                 self.raw("}")
             }
-        }
-    }
-
-    fn dict(&mut self, pairs: &[(Text, Value)]) -> io::Result<()> {
-        self.raw("{")?;
-        for (i, (k, v)) in pairs.iter().enumerate() {
-            if i > 0 {
-                self.raw(",")?;
-            }
-            self.key(k)?;
-            self.raw(":")?;
-            self.value(v)?;
-        }
-        self.raw("}")
-    }
-
-    fn list(&mut self, items: &[Value]) -> io::Result<()> {
-        self.raw("[")?;
-        for (i, v) in items.iter().enumerate() {
-            if i > 0 {
-                self.raw(",")?;
-            }
-            self.value(v)?;
-        }
-        self.raw("]")
-    }
-
-    fn value(&mut self, v: &Value) -> io::Result<()> {
-        match v {
-            Value::Dict(pairs) => self.dict(pairs),
-            Value::Array(items) => self.list(items),
-            Value::Set(items) => {
-                self.raw("{\"$set\":")?;
-                self.list(items)?;
-                self.raw("}")
-            }
-            Value::String(t) => self.text(t),
-            Value::Integer(i) => {
-                let n = i.value();
-                if (-EXACT..=EXACT).contains(&n) {
-                    write!(self.out, "{n}")
-                } else {
-                    write!(self.out, "{{\"$int\":\"{n}\"}}")
-                }
-            }
-            Value::Bool(b) => self.raw(if *b { "true" } else { "false" }),
-            Value::Data(d) => {
-                self.raw("{\"$data\":\"")?;
-                for b in d.iter() {
-                    write!(self.out, "{b:02x}")?;
-                }
-                self.raw("\"}")
-            }
-            Value::Date(d) => {
-                // Whole seconds within years 1…9999 as ISO 8601; any other date (fractional,
-                // before year 1, after 9999) as its exact seconds since 2001-01-01.
-                let (iso, exact) = super::plist::iso_date(d.0);
-                if exact {
-                    write!(self.out, "{{\"$date\":\"{iso}\"}}")
-                } else {
-                    self.raw("{\"$date\":")?;
-                    self.real(d.0)?;
-                    self.raw("}")
-                }
-            }
-            Value::Real(r) => self.real(*r),
-            Value::Raw { text, clipped } => {
-                self.raw("{\"$raw\":")?;
-                self.text(text)?;
-                write!(self.out, ",\"clipped\":{clipped}}}")
-            }
-        }
-    }
-
-    fn real(&mut self, r: f64) -> io::Result<()> {
-        if r.is_finite() {
-            write!(self.out, "{r:?}")
-        } else {
-            write!(self.out, "{{\"$real\":\"{r}\"}}")
         }
     }
 }

@@ -47,6 +47,16 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`for_terminal`] line by line: a report of several lines keeps its newlines.
+pub fn lines_for_terminal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        out.push_str(&for_terminal(line));
+        out.push('\n');
+    }
+    out
+}
+
 /// Appends `bytes` to `out` with the same rule, for byte-exact registry text (which may not be
 /// UTF-8: old dumps hold MacRoman). Valid UTF-8 is escaped as [`for_terminal`] does; a byte
 /// outside valid UTF-8 is shown as its MacRoman character, as the explorer shows such text

@@ -1,5 +1,6 @@
 //! The one integration-test binary (one link, not one per file). Each area adds a module here.
 
+mod census;
 mod cli;
 mod cli_errors;
 mod common;

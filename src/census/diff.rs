@@ -1,0 +1,591 @@
+//! `ioscope diff`: what changed between two registries.
+//!
+//! Entries are matched by registry entry ID; when either side has no IDs (text dumps before
+//! 10.6) by path in the compared plane. Reported: entries added and removed (a subtree once,
+//! at its top, with its size), retain-count changes, service state and busy-count changes, and
+//! property changes with the key path inside nested containers. Volatile properties (the
+//! [`VOLATILE`] table) are left out unless asked for; a per-class summary follows.
+
+use crate::dump::json::value_json;
+use crate::registry::{EntryId, Plane, Registry, ServiceState, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Properties that change on their own on a running Mac, left out of a diff unless `--all`.
+/// `key` is a top-level property; `inner` names keys inside it (empty: the whole property).
+pub const VOLATILE: &[Volatile] = &[
+    Volatile {
+        key: "IOKitDiagnostics",
+        inner: &[],
+        why: "kernel allocation and instance counters",
+    },
+    Volatile {
+        key: "IOPowerManagement",
+        inner: &[
+            "ActivityTickles",
+            "TimeSinceLastTickle",
+            "IdleTimerElapsedTime",
+            "TimeSinceDeviceBusy",
+            "DevicePowerStateChangeCount",
+        ],
+        why: "power-management times and counters",
+    },
+    Volatile {
+        key: "PerformanceStatistics",
+        inner: &[],
+        why: "driver performance counters",
+    },
+    Volatile {
+        key: "Statistics",
+        inner: &[],
+        why: "driver counters",
+    },
+    Volatile {
+        key: "HIDIdleTime",
+        inner: &[],
+        why: "time since the last HID event",
+    },
+    Volatile {
+        key: "CursorState",
+        inner: &[],
+        why: "HID cursor timestamps",
+    },
+    Volatile {
+        key: "DebugState",
+        inner: &[],
+        why: "HID event queue counters",
+    },
+    Volatile {
+        key: "IOReportLegendPublic",
+        inner: &[],
+        why: "IOReport channels, republished",
+    },
+];
+
+/// One entry of [`VOLATILE`].
+#[derive(Debug, Clone, Copy)]
+pub struct Volatile {
+    pub key: &'static str,
+    pub inner: &'static [&'static str],
+    pub why: &'static str,
+}
+
+/// Also volatile: any top-level key ending in one of these.
+const VOLATILE_SUFFIXES: [&str; 3] = ["Statistics", "Timestamp", "TimeStamp"];
+
+/// What to compare.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    /// The plane for paths and subtrees (default IOService, else the first plane).
+    pub plane: Option<String>,
+    /// `-c`: only entries of this class or a subclass.
+    pub class: Option<String>,
+    /// `-n`: only entries with this name.
+    pub name: Option<String>,
+    /// `-k`: only entries having this property.
+    pub key: Option<String>,
+    /// `--all`: volatile properties and busy times too.
+    pub all: bool,
+}
+
+/// One side of the comparison.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Side {
+    pub source: String,
+    pub entries: usize,
+}
+
+/// The top of an added or removed subtree.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Node {
+    pub id: Option<String>,
+    pub path: Option<String>,
+    pub class: Option<String>,
+    /// It and every entry below it (all added, or all removed).
+    pub subtree: u64,
+}
+
+/// A property that differs: the key path (strings for keys, numbers for array indices)
+/// and both values as `dump --format json` writes them (`None`: absent on that side).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PropertyChange {
+    pub path: Vec<PathStep>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathStep {
+    Key(String),
+    Index(usize),
+}
+
+/// An entry on both sides that differs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changed {
+    pub id: Option<String>,
+    pub path: Option<String>,
+    pub class: Option<String>,
+    pub retain: Option<(Option<u32>, Option<u32>)>,
+    pub state: Option<(String, String)>,
+    pub properties: Vec<PropertyChange>,
+}
+
+/// A class whose instance count changed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClassChange {
+    pub class: String,
+    pub before: u64,
+    pub after: u64,
+    pub retain_before: u64,
+    pub retain_after: u64,
+}
+
+/// The whole difference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diff {
+    pub a: Side,
+    pub b: Side,
+    pub added: Vec<Node>,
+    pub removed: Vec<Node>,
+    pub changed: Vec<Changed>,
+    pub classes: Vec<ClassChange>,
+}
+
+impl Diff {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// One registry's entries as the diff sees them: the compared plane, and a key per entry.
+struct View<'r> {
+    r: &'r Registry,
+    plane: Option<&'r Plane>,
+    keys: HashMap<Key, EntryId>,
+    order: Vec<(Key, EntryId)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Key {
+    Id(u64),
+    Path(String),
+}
+
+fn pick_plane<'r>(r: &'r Registry, name: Option<&str>) -> Option<&'r Plane> {
+    match name {
+        Some(n) => r.plane(n),
+        None => r.plane("IOService").or_else(|| r.planes().first()),
+    }
+}
+
+impl<'r> View<'r> {
+    fn new(r: &'r Registry, options: &DiffOptions, by_id: bool) -> Self {
+        let plane = pick_plane(r, options.plane.as_deref());
+        let mut keys = HashMap::new();
+        let mut order = Vec::new();
+        let entries: Vec<EntryId> = match plane {
+            Some(p) => p.walk().map(|(e, _)| e).collect(),
+            None => Vec::new(),
+        };
+        for e in entries {
+            let entry = r.entry(e);
+            if entry.synthetic || !selected(r, plane, e, options) {
+                continue;
+            }
+            let key = match (by_id, entry.id) {
+                (true, Some(id)) => Key::Id(id),
+                _ => match plane.and_then(|p| r.path_in(p, e)) {
+                    Some(path) => Key::Path(path),
+                    None => continue,
+                },
+            };
+            if keys.insert(key.clone(), e).is_none() {
+                order.push((key, e));
+            }
+        }
+        View {
+            r,
+            plane,
+            keys,
+            order,
+        }
+    }
+
+    fn node(&self, e: EntryId, subtree: u64) -> Node {
+        Node {
+            id: self.r.entry(e).id.map(|i| format!("{i:#x}")),
+            path: self.plane.and_then(|p| self.r.path_in(p, e)),
+            class: self.r.class_name(e).map(str::to_owned),
+            subtree,
+        }
+    }
+}
+
+fn selected(r: &Registry, plane: Option<&Plane>, e: EntryId, o: &DiffOptions) -> bool {
+    let entry = r.entry(e);
+    o.class
+        .as_deref()
+        .is_none_or(|c| entry.class.is_some_and(|id| r.classes.conforms_to(id, c)))
+        && o.key.as_deref().is_none_or(|k| entry.property(k).is_some())
+        && o.name
+            .as_deref()
+            .is_none_or(|n| plane.map_or(entry.name == n, |p| r.name_in(p, e) == n))
+}
+
+/// Compares `a` (before) with `b` (after).
+pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOptions) -> Diff {
+    let has_ids = |r: &Registry| r.entries().any(|(_, e)| e.id.is_some());
+    let by_id = has_ids(a) && has_ids(b);
+    let va = View::new(a, options, by_id);
+    let vb = View::new(b, options, by_id);
+    let gone: HashSet<EntryId> = va
+        .order
+        .iter()
+        .filter(|(k, _)| !vb.keys.contains_key(k))
+        .map(|(_, e)| *e)
+        .collect();
+    let new: HashSet<EntryId> = vb
+        .order
+        .iter()
+        .filter(|(k, _)| !va.keys.contains_key(k))
+        .map(|(_, e)| *e)
+        .collect();
+    let removed = tops(&va, &gone);
+    let added = tops(&vb, &new);
+    let mut changed = Vec::new();
+    for (key, ea) in &va.order {
+        let Some(&eb) = vb.keys.get(key) else {
+            continue;
+        };
+        if let Some(c) = compare(&va, *ea, &vb, eb, options.all) {
+            changed.push(c);
+        }
+    }
+    Diff {
+        a: Side {
+            source: sources.0.to_owned(),
+            entries: a.entry_count(),
+        },
+        b: Side {
+            source: sources.1.to_owned(),
+            entries: b.entry_count(),
+        },
+        added,
+        removed,
+        changed,
+        classes: classes(&va, &vb),
+    }
+}
+
+/// The tops of the subtrees made of `set`'s entries (an entry whose first parent is not in
+/// the set), each with the size of its subtree in the set.
+fn tops(v: &View<'_>, set: &HashSet<EntryId>) -> Vec<Node> {
+    let Some(plane) = v.plane else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (_, e) in &v.order {
+        if !set.contains(e) || plane.parent(*e).is_some_and(|p| set.contains(&p)) {
+            continue;
+        }
+        let mut size = 0u64;
+        let mut stack = vec![*e];
+        while let Some(x) = stack.pop() {
+            size += 1;
+            stack.extend(
+                plane
+                    .children(x)
+                    .iter()
+                    .copied()
+                    .filter(|c| set.contains(c) && plane.is_first_parent(x, *c)),
+            );
+        }
+        out.push(v.node(*e, size));
+    }
+    out
+}
+
+fn state_text(s: ServiceState) -> String {
+    match s {
+        ServiceState::Unknown => "unknown".into(),
+        ServiceState::NotService => "not a service".into(),
+        ServiceState::Service(i) => match i.busy {
+            Some(b) => format!("{}, busy {b}", i.state_words()),
+            None => i.state_words(),
+        },
+    }
+}
+
+fn compare(va: &View<'_>, ea: EntryId, vb: &View<'_>, eb: EntryId, all: bool) -> Option<Changed> {
+    let (x, y) = (va.r.entry(ea), vb.r.entry(eb));
+    let retain = (x.retain != y.retain).then_some((x.retain, y.retain));
+    let state_differs = match (x.state, y.state) {
+        (ServiceState::Service(p), ServiceState::Service(q)) => {
+            p.state != q.state || p.busy != q.busy || (all && p.busy_time_ns != q.busy_time_ns)
+        }
+        (p, q) => p != q,
+    };
+    let state = state_differs.then(|| (state_text(x.state), state_text(y.state)));
+    let mut properties = Vec::new();
+    let mut path = Vec::new();
+    compare_props(
+        &x.properties,
+        &y.properties,
+        all,
+        &mut path,
+        &mut properties,
+    );
+    if retain.is_none() && state.is_none() && properties.is_empty() {
+        return None;
+    }
+    let node = vb.node(eb, 1);
+    Some(Changed {
+        id: node.id,
+        path: node.path,
+        class: node.class,
+        retain,
+        state,
+        properties,
+    })
+}
+
+/// Whether a top-level property (or `inner` inside it) is volatile.
+pub fn is_volatile(key: &str, inner: Option<&str>) -> bool {
+    VOLATILE_SUFFIXES.iter().any(|s| key.ends_with(s))
+        || VOLATILE.iter().any(|v| {
+            v.key == key && (v.inner.is_empty() || inner.is_some_and(|i| v.inner.contains(&i)))
+        })
+}
+
+fn first<'v>(pairs: &'v [(crate::registry::Text, Value)], key: &str) -> Option<&'v Value> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+fn compare_props(
+    a: &[(crate::registry::Text, Value)],
+    b: &[(crate::registry::Text, Value)],
+    all: bool,
+    path: &mut Vec<PathStep>,
+    out: &mut Vec<PropertyChange>,
+) {
+    let mut keys: Vec<String> = Vec::new();
+    for (k, _) in a.iter().chain(b) {
+        let k = k.to_string_lossy().into_owned();
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    for k in keys {
+        let inner_volatile = |k: &str| match path.first() {
+            Some(PathStep::Key(top)) => is_volatile(top, Some(k)),
+            _ => is_volatile(k, None),
+        };
+        if !all && (path.len() <= 1) && inner_volatile(&k) {
+            continue;
+        }
+        if !all && path.is_empty() && k == "IOUserClientCreator" {
+            // The same process name with another PID is the same client, reopened.
+            let name = |v: Option<&Value>| match v {
+                Some(Value::String(s)) => {
+                    crate::census::clients::parse_creator(&s.to_string_lossy()).map(|c| c.1)
+                }
+                _ => None,
+            };
+            let (x, y) = (first(a, &k), first(b, &k));
+            if x.is_some() && name(x) == name(y) {
+                continue;
+            }
+        }
+        path.push(PathStep::Key(k.clone()));
+        compare_values(first(a, &k), first(b, &k), all, path, out);
+        path.pop();
+    }
+}
+
+fn compare_values(
+    a: Option<&Value>,
+    b: Option<&Value>,
+    all: bool,
+    path: &mut Vec<PathStep>,
+    out: &mut Vec<PropertyChange>,
+) {
+    match (a, b) {
+        (Some(Value::Dict(x)), Some(Value::Dict(y))) => compare_props(x, y, all, path, out),
+        (Some(Value::Array(x)), Some(Value::Array(y))) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                path.push(PathStep::Index(i));
+                compare_values(Some(p), Some(q), all, path, out);
+                path.pop();
+            }
+        }
+        (x, y) if x == y => {}
+        (x, y) => out.push(PropertyChange {
+            path: path.clone(),
+            before: x.map(value_json),
+            after: y.map(value_json),
+        }),
+    }
+}
+
+/// Classes whose instance count changed, with summed retain counts before and after.
+fn classes(va: &View<'_>, vb: &View<'_>) -> Vec<ClassChange> {
+    let count = |v: &View<'_>| {
+        let mut m: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for (_, e) in &v.order {
+            if let Some(c) = v.r.class_name(*e) {
+                let slot = m.entry(c.to_owned()).or_default();
+                slot.0 += 1;
+                slot.1 += u64::from(v.r.entry(*e).retain.unwrap_or(0));
+            }
+        }
+        m
+    };
+    let (before, after) = (count(va), count(vb));
+    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|c| {
+            let (b, rb) = before.get(c).copied().unwrap_or_default();
+            let (a, ra) = after.get(c).copied().unwrap_or_default();
+            (a != b).then(|| ClassChange {
+                class: c.clone(),
+                before: b,
+                after: a,
+                retain_before: rb,
+                retain_after: ra,
+            })
+        })
+        .collect()
+}
+
+/// The `--format json` object.
+pub fn json(d: &Diff) -> String {
+    use serde_json::{Value as J, json};
+    let raw = |s: &Option<String>| -> J {
+        s.as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or(J::Null)
+    };
+    let changed: Vec<J> = d
+        .changed
+        .iter()
+        .map(|c| {
+            let props: Vec<J> = c
+                .properties
+                .iter()
+                .map(|p| {
+                    let path: Vec<J> = p
+                        .path
+                        .iter()
+                        .map(|s| match s {
+                            PathStep::Key(k) => J::String(k.clone()),
+                            PathStep::Index(i) => json!(i),
+                        })
+                        .collect();
+                    json!({
+                        "key": path.first().cloned().unwrap_or(J::Null),
+                        "path": path,
+                        "before": raw(&p.before),
+                        "after": raw(&p.after),
+                    })
+                })
+                .collect();
+            json!({
+                "id": c.id, "path": c.path, "class": c.class,
+                "retain": c.retain.map(|(x, y)| json!([x, y])),
+                "state": c.state.as_ref().map(|(x, y)| json!([x, y])),
+                "properties": props,
+            })
+        })
+        .collect();
+    let classes: Vec<J> = d
+        .classes
+        .iter()
+        .map(|c| json!({"class": c.class, "before": c.before, "after": c.after}))
+        .collect();
+    let v = json!({
+        "a": d.a, "b": d.b,
+        "added": d.added, "removed": d.removed,
+        "changed": changed, "classes": classes,
+    });
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    s.push('\n');
+    crate::registry::escape::json_controls(&s).into_owned()
+}
+
+/// The text report (`+` added, `-` removed, `~` changed, then classes); nothing when the
+/// registries are the same, as diff(1).
+pub fn text(d: &Diff) -> String {
+    if d.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "--- {} ({} entries)\n+++ {} ({} entries)\n",
+        d.a.source, d.a.entries, d.b.source, d.b.entries
+    );
+    let label = |n: &Node| {
+        let mut s = n.path.clone().unwrap_or_else(|| "?".into());
+        if let Some(c) = &n.class {
+            s.push_str(&format!("  <{c}"));
+            if let Some(id) = &n.id {
+                s.push_str(&format!(", id {id}"));
+            }
+            s.push('>');
+        }
+        if n.subtree > 1 {
+            s.push_str(&format!("  ({} entries)", n.subtree));
+        }
+        s
+    };
+    for n in &d.removed {
+        out.push_str(&format!("- {}\n", label(n)));
+    }
+    for n in &d.added {
+        out.push_str(&format!("+ {}\n", label(n)));
+    }
+    for c in &d.changed {
+        let node = Node {
+            id: c.id.clone(),
+            path: c.path.clone(),
+            class: c.class.clone(),
+            subtree: 1,
+        };
+        out.push_str(&format!("~ {}\n", label(&node)));
+        if let Some((x, y)) = c.retain {
+            let f = |v: Option<u32>| v.map_or("—".into(), |n| n.to_string());
+            out.push_str(&format!("    retain {} → {}\n", f(x), f(y)));
+        }
+        if let Some((x, y)) = &c.state {
+            out.push_str(&format!("    state {x} → {y}\n"));
+        }
+        for p in &c.properties {
+            let path: Vec<String> = p
+                .path
+                .iter()
+                .map(|s| match s {
+                    PathStep::Key(k) => format!("{k:?}"),
+                    PathStep::Index(i) => format!("[{i}]"),
+                })
+                .collect();
+            let f = |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".into());
+            out.push_str(&format!(
+                "    {} {} → {}\n",
+                path.join("."),
+                f(&p.before),
+                f(&p.after)
+            ));
+        }
+    }
+    if !d.classes.is_empty() {
+        out.push_str("classes (instances, summed retain counts):\n");
+        for c in &d.classes {
+            out.push_str(&format!(
+                "  {}: {} → {} (retain {} → {})\n",
+                c.class, c.before, c.after, c.retain_before, c.retain_after
+            ));
+        }
+    }
+    crate::registry::escape::lines_for_terminal(&out)
+}
