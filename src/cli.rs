@@ -4,6 +4,7 @@ mod census;
 mod man;
 mod output;
 mod planes;
+mod record;
 
 use crate::dump::{self, DumpFormat, Selection, Style};
 use crate::registry::{Registry, escape};
@@ -62,6 +63,10 @@ pub enum Command {
         /// The dump to read (default: the live registry, or the demo off macOS).
         #[arg(value_hint = clap::ValueHint::FilePath)]
         file: Option<PathBuf>,
+        /// With a recording: the moment to read (seconds from the start, `12.5`, or an RFC
+        /// 3339 time); default its last.
+        #[arg(long, value_name = "T")]
+        at: Option<String>,
     },
     /// Decode a kern_return_t / IOReturn / mach_msg_return_t code.
     ///
@@ -95,6 +100,9 @@ pub enum Command {
         /// Only say whether they differ.
         #[arg(short = 'q')]
         quiet: bool,
+        /// With one recording: `--at T1 --at T2` compares two of its moments.
+        #[arg(long, value_name = "T", num_args = 1)]
+        at: Vec<String>,
         /// Include volatile properties and busy times.
         #[arg(long)]
         all: bool,
@@ -133,6 +141,11 @@ pub enum Command {
         /// Set by `ioscope FILE classes`.
         #[arg(skip)]
         file: Option<PathBuf>,
+        /// With a recording: the moment to read (seconds from the start, `12.5`, or an RFC
+        /// 3339 time); default its last.
+        #[arg(long, value_name = "T")]
+        at: Option<String>,
+
         /// Add each class's count in this earlier registry, and the delta.
         #[arg(long, value_name = "A")]
         baseline: Option<PathBuf>,
@@ -149,6 +162,11 @@ pub enum Command {
         /// The dump to read (default: the live registry, or the demo off macOS).
         #[arg(value_hint = clap::ValueHint::FilePath)]
         file: Option<PathBuf>,
+        /// With a recording: the moment to read (seconds from the start, `12.5`, or an RFC
+        /// 3339 time); default its last.
+        #[arg(long, value_name = "T")]
+        at: Option<String>,
+
         /// Add each process's count in this earlier registry, and its growth.
         #[arg(long, value_name = "A")]
         baseline: Option<PathBuf>,
@@ -158,6 +176,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = census::ReportFormat::Text)]
         format: census::ReportFormat,
     },
+    /// Record the live registry (the demo off macOS) over time, until Ctrl-C or --duration.
+    ///
+    /// The recording replays anywhere: `ioscope session.ioscope` opens its last moment;
+    /// `stats`, `dump`, `classes` and `clients` take `--at T`; `diff --at T1 --at T2` compares
+    /// two moments (T: seconds from the start, `12.5`, or an RFC 3339 time).
+    ///
+    /// Example: `ioscope record -o session.ioscope --interval 1s --duration 10m`
+    Record(record::RecordArgs),
     /// Print the man page (roff) to stdout: every subcommand and the explorer's keys.
     ///
     /// Example: `ioscope man | man -l -`
@@ -224,6 +250,10 @@ pub struct DumpArgs {
     /// Write to OUT atomically (temp file + rename) instead of stdout, e.g. `-o dump.plist`.
     #[arg(short = 'o', value_name = "OUT", value_hint = clap::ValueHint::FilePath)]
     pub out: Option<PathBuf>,
+    /// With a recording: the moment to read (seconds from the start, `12.5`, or an RFC 3339
+    /// time); default its last.
+    #[arg(long, value_name = "T")]
+    pub at: Option<String>,
     /// With `-o`: replace OUT even when it is the dump being read.
     #[arg(long, requires = "out")]
     pub force: bool,
@@ -351,13 +381,14 @@ fn place_file(cli: &mut Cli) -> Result<()> {
             cli.file = Some(file);
             return Ok(());
         }
-        Some(Command::Stats { file }) => (file, "stats"),
+        Some(Command::Stats { file, .. }) => (file, "stats"),
         Some(Command::Dump(args)) => (&mut args.file, "dump"),
         Some(Command::Classes { file, .. }) => (file, "classes"),
         Some(Command::Clients { file, .. }) => (file, "clients"),
         Some(Command::Diff { .. }) => {
             bail!("{shown}: name the files after `diff` (`ioscope diff A B`)")
         }
+        Some(Command::Record(_)) => bail!("{shown}: `record` reads no file; it writes one with -o"),
         Some(Command::Explain { .. }) => bail!("{shown}: `explain` reads no file"),
         Some(Command::Completions { .. }) => bail!("{shown}: `completions` reads no file"),
         Some(Command::Man) => bail!("{shown}: `man` reads no file"),
@@ -376,9 +407,9 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     place_file(&mut cli)?;
     match cli.command {
         None => crate::ui::run_explorer(&cli),
-        Some(Command::Stats { file }) => {
+        Some(Command::Stats { file, at }) => {
             let start = Instant::now();
-            let registry = load(file.as_deref())?;
+            let registry = load_at(file.as_deref(), at.as_deref())?;
             let stats = Stats::of(&registry, start.elapsed().as_secs_f64() * 1000.0);
             let mut json = serde_json::to_string_pretty(&stats)?;
             json.push('\n');
@@ -389,13 +420,14 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
         Some(Command::Classes {
             args,
             file,
+            at,
             baseline,
             source,
             format,
         }) => {
             let (file, wanted) = census::source_and_classes(file, args);
             census::classes_command(
-                file.as_deref(),
+                (file.as_deref(), at.as_deref()),
                 &wanted,
                 baseline.as_deref(),
                 &source,
@@ -404,14 +436,21 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Clients {
             file,
+            at,
             baseline,
             source,
             format,
-        }) => census::clients_command(file.as_deref(), baseline.as_deref(), &source, format),
+        }) => census::clients_command(
+            (file.as_deref(), at.as_deref()),
+            baseline.as_deref(),
+            &source,
+            format,
+        ),
         Some(Command::Diff {
             a,
             b,
             quiet,
+            at,
             all,
             plane,
             class,
@@ -427,11 +466,14 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
                 key,
                 all,
             };
-            census::diff_command(&a, b.as_ref(), &options, quiet, &source, format).or_else(|e| {
-                warn(&one_line(&e));
-                Ok(ExitCode::from(2))
-            })
+            census::diff_command(&a, b.as_ref(), &at, &options, (quiet, format), &source).or_else(
+                |e| {
+                    warn(&one_line(&e));
+                    Ok(ExitCode::from(2))
+                },
+            )
         }
+        Some(Command::Record(args)) => record::record_command(&args),
         Some(Command::Explain { code }) => {
             let details = crate::source::kernel::KernReturn::parse(&code)?
                 .explain()
@@ -450,6 +492,36 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Loads FILE at a moment: `at` applies to recordings only (their last moment otherwise).
+pub fn load_at(file: Option<&Path>, at: Option<&str>) -> Result<Registry> {
+    let Some(at) = at else {
+        return load(file);
+    };
+    let Some(path) = file else {
+        bail!("--at {at}: name a recording to read (`ioscope record -o FILE` makes one)");
+    };
+    let bytes = std::fs::read(path).map_err(|source| snapshot::LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    if !snapshot::recording::is_recording(&bytes) {
+        bail!("{}: --at needs a recording; this is a dump", path.display());
+    }
+    let rec = snapshot::recording::Recording::read(&bytes, &snapshot::Limits::default()).map_err(
+        |error| snapshot::LoadError::Read {
+            path: path.to_owned(),
+            error,
+        },
+    )?;
+    let t = rec
+        .parse_at(at)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(rec.at(t).map_err(|error| snapshot::LoadError::Read {
+        path: path.to_owned(),
+        error,
+    })?)
 }
 
 /// Loads FILE, or the live registry (macOS) / the demo (elsewhere) when no file is given.
@@ -487,7 +559,7 @@ fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
         )?),
         None => None,
     };
-    let registry = load(args.file.as_deref())?;
+    let registry = load_at(args.file.as_deref(), args.at.as_deref())?;
     let mut selection = args.selection();
     if !planes::settle_class(&registry, &mut selection)? {
         return Ok(ExitCode::FAILURE);

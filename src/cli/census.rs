@@ -1,7 +1,7 @@
 //! `ioscope classes`, `ioscope clients` and `ioscope diff`: leak hunting from the command line
 //! (the counting and comparing live in [`crate::census`]).
 
-use super::{load, print_bytes};
+use super::{load, load_at, print_bytes};
 use crate::census::{classes, clients, diff};
 use crate::registry::Registry;
 use anyhow::{Context, Result};
@@ -23,9 +23,12 @@ pub enum ReportFormat {
     Json,
 }
 
-fn load_source(file: Option<&Path>, demo: bool) -> Result<Registry> {
-    match (file, demo) {
-        (Some(f), _) => load(Some(f)),
+/// A file (at a moment, for a recording), `--demo`, or the live registry.
+type Source<'a> = (Option<&'a Path>, Option<&'a str>);
+
+fn load_source(file: Source<'_>, demo: bool) -> Result<Registry> {
+    match (file.0, demo) {
+        (Some(f), _) => load_at(Some(f), file.1),
         (None, true) => {
             use crate::source::session::LiveSession;
             let mut session = crate::source::sim::demo_session();
@@ -33,7 +36,7 @@ fn load_source(file: Option<&Path>, demo: bool) -> Result<Registry> {
                 .walk(&mut |_| {})
                 .map_err(|code| anyhow::anyhow!("walking the demo registry failed: {code}"))
         }
-        (None, false) => load(None),
+        (None, false) => load_at(None, file.1),
     }
 }
 
@@ -62,7 +65,7 @@ pub fn source_and_classes(
 
 /// `ioscope classes [SOURCE] [CLASS…] [--baseline A] [--format json]`.
 pub fn classes_command(
-    file: Option<&Path>,
+    file: Source<'_>,
     wanted: &[String],
     baseline: Option<&Path>,
     source: &SourceArgs,
@@ -85,7 +88,7 @@ pub fn classes_command(
 
 /// `ioscope clients [SOURCE] [--baseline A] [--format json]`.
 pub fn clients_command(
-    file: Option<&Path>,
+    file: Source<'_>,
     baseline: Option<&Path>,
     source: &SourceArgs,
     format: ReportFormat,
@@ -115,20 +118,38 @@ fn json_line<T: serde::Serialize>(v: &T) -> Result<String> {
 pub fn diff_command(
     a: &Path,
     b: Option<&PathBuf>,
+    at: &[String],
     options: &diff::DiffOptions,
-    quiet: bool,
+    (quiet, format): (bool, ReportFormat),
     source: &SourceArgs,
-    format: ReportFormat,
 ) -> Result<ExitCode> {
-    let ra = load(Some(a))?;
-    let rb = load_source(b.map(PathBuf::as_path), source.demo)?;
-    let names = (
-        a.display().to_string(),
-        b.map_or_else(
-            || live_name(source.demo).to_owned(),
-            |p| p.display().to_string(),
+    let (ra, rb, names) = match at {
+        [] => {
+            let ra = load(Some(a))?;
+            let rb = load_source((b.map(PathBuf::as_path), None), source.demo)?;
+            let names = (
+                a.display().to_string(),
+                b.map_or_else(
+                    || live_name(source.demo).to_owned(),
+                    |p| p.display().to_string(),
+                ),
+            );
+            (ra, rb, names)
+        }
+        [t1, t2] if b.is_none() => {
+            let ra = load_at(Some(a), Some(t1))?;
+            let rb = load_at(Some(a), Some(t2))?;
+            let shown = a.display();
+            (
+                ra,
+                rb,
+                (format!("{shown} at {t1}"), format!("{shown} at {t2}")),
+            )
+        }
+        _ => anyhow::bail!(
+            "--at: give two moments of one recording (`ioscope diff REC --at T1 --at T2`)"
         ),
-    );
+    };
     let d = diff::diff(&ra, &rb, (&names.0, &names.1), options);
     if quiet {
         if !d.is_empty() {

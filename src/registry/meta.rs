@@ -14,6 +14,8 @@ pub enum Origin {
     Iorex,
     /// ioscope's own JSON export.
     IoscopeJson,
+    /// An ioscope recording (`ioscope record`), at one moment.
+    Recording,
     /// Walked through the IOKit seam on the live kernel.
     Live,
     /// Walked through the IOKit seam on the simulated kernel.
@@ -29,6 +31,7 @@ impl Origin {
             Origin::IoregArchive => "ioreg-archive",
             Origin::Iorex => "iorex",
             Origin::IoscopeJson => "ioscope-json",
+            Origin::Recording => "recording",
             Origin::Live => "live",
             Origin::Demo => "demo",
         }

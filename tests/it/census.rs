@@ -279,3 +279,75 @@ fn clients_count_each_user_client_once_per_process() {
         .collect();
     assert!(counts.windows(2).all(|w| w[0] >= w[1]));
 }
+
+/// A demo recording with a device unplugged on the way replays on any OS: `diff --at` of its
+/// first and last moments equals `diff` of dumps of those moments.
+#[test]
+fn a_recording_replays_and_diffs_between_moments() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("session.ioscope");
+    let rec_s = rec.to_str().unwrap();
+    let out = run(&[
+        "record",
+        "-o",
+        rec_s,
+        "--demo-hotplug",
+        "--interval",
+        "500ms",
+        "--duration",
+        "5s",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats = json(&run(&["stats", rec_s]));
+    assert_eq!(stats["reader"], "recording");
+    let last = "5.5";
+    let between = run(&["diff", rec_s, "--at", "0", "--at", last, "--format", "json"]);
+    assert_eq!(
+        between.status.code(),
+        Some(1),
+        "the unplug changed the registry"
+    );
+    let between = json(&between);
+    let dump_at = |t: &str, name: &str| {
+        let path = dir.path().join(name);
+        let out = run(&[
+            "dump",
+            rec_s,
+            "--at",
+            t,
+            "--format",
+            "json",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        path
+    };
+    let (a, b) = (dump_at("0", "a.json"), dump_at(last, "b.json"));
+    let dumps = json(&run(&[
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    for key in ["added", "removed", "changed", "classes"] {
+        assert_eq!(between[key], dumps[key], "{key}");
+    }
+    assert!(
+        !between["removed"].as_array().unwrap().is_empty()
+            || !between["added"].as_array().unwrap().is_empty()
+    );
+    // A time outside the file's kind is refused in one line.
+    let bad = run(&["stats", rec_s, "--at", "yesterday"]);
+    assert!(!bad.status.success());
+    assert_eq!(String::from_utf8_lossy(&bad.stderr).lines().count(), 1);
+}

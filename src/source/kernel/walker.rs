@@ -279,7 +279,7 @@ impl<K: IoKit + ?Sized> Walk<'_, K> {
         for (call, code) in failures {
             self.warn(format!("entry {registry_id:#x}: {call} failed: {code}"));
         }
-        if self.registry.len() % PROGRESS_EVERY == 0 {
+        if self.registry.len().is_multiple_of(PROGRESS_EVERY) {
             self.report();
         }
         id

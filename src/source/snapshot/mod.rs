@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod iorex;
 pub mod json;
+pub mod recording;
 mod release;
 #[cfg(test)]
 pub(crate) mod test_bplist;
@@ -26,10 +27,15 @@ pub enum Format {
     Iorex,
     /// ioscope's own JSON export (`dump --format json`).
     Json,
+    /// An ioscope recording (`ioscope record`): read as its last moment unless a time is asked.
+    Recording,
 }
 
 /// Tells the format from the first bytes (and, for plists, whether it is a keyed archive).
 pub fn detect(bytes: &[u8]) -> Format {
+    if recording::is_recording(bytes) {
+        return Format::Recording;
+    }
     if !is_plist(bytes) {
         if json::looks_like(bytes) {
             return Format::Json;
@@ -158,6 +164,7 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> 
         Format::Archive => archive::read(bytes, limits),
         Format::Iorex => iorex::read(bytes, limits),
         Format::Json => json::read(bytes, limits),
+        Format::Recording => recording::Recording::read(bytes, limits)?.last(),
     }
     .and_then(settle)
 }
@@ -263,7 +270,7 @@ fn mapped_read(
     let len = meta.len();
     let mut head = Vec::with_capacity(4096);
     (&mut file).take(4096).read_to_end(&mut head)?;
-    if head.starts_with(b"bplist") || json::looks_like(&head) {
+    if head.starts_with(b"bplist") || json::looks_like(&head) || recording::is_recording(&head) {
         return Ok(None);
     }
     if !is_plist(&head) {
