@@ -87,7 +87,7 @@ pub enum Command {
     /// With one source, A is compared with the live registry (the demo off macOS). Entries
     /// are matched by registry ID (by path when a dump has none). Volatile properties (idle
     /// times, counters, IOKitDiagnostics…) are left out unless `--all`. Exit status as
-    /// diff(1): 0 same, 1 different, 2 trouble.
+    /// diff's: 0 same, 1 different, 2 trouble.
     ///
     /// Example: `ioscope diff before.ioreg after.ioreg -c IOUserClient`
     Diff {

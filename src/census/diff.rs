@@ -516,7 +516,7 @@ pub fn json(d: &Diff) -> String {
 }
 
 /// The text report (`+` added, `-` removed, `~` changed, then classes); nothing when the
-/// registries are the same, as diff(1).
+/// registries are the same, as diff does.
 pub fn text(d: &Diff) -> String {
     if d.is_empty() {
         return String::new();
