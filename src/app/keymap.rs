@@ -11,7 +11,7 @@ pub enum Context {
     Main,
     /// A text prompt (`/`, `:`, `e`): other printable keys are typed in.
     Prompt,
-    /// A list popup (plane picker, handle table).
+    /// A list popup (plane picker, handle table, hex view).
     List,
     /// The help screen.
     Help,
@@ -22,7 +22,7 @@ impl Context {
         match self {
             Context::Main => "Explorer",
             Context::Prompt => "Prompts (search, jump, explain)",
-            Context::List => "Lists (plane picker, handle table)",
+            Context::List => "Lists (plane picker, handle table, hex view)",
             Context::Help => "Help",
         }
     }
@@ -121,7 +121,7 @@ pub static KEYMAP: &[Binding] = &[
         M,
         &[k('/')],
         Action::SearchStart,
-        "fuzzy search (names, classes, IDs, properties)",
+        "search; in the properties pane: filter its rows",
     ),
     b(M, &[k('n')], Action::NextMatch, "next match"),
     b(M, &[k('N')], Action::PrevMatch, "previous match"),
@@ -144,6 +144,18 @@ pub static KEYMAP: &[Binding] = &[
         "copy the path (or the selected property value)",
     ),
     b(M, &[k('r')], Action::Refresh, "refresh the source"),
+    b(
+        M,
+        &[k('s')],
+        Action::SortProps,
+        "properties: key order / file order",
+    ),
+    b(
+        M,
+        &[k('Z')],
+        Action::Zoom,
+        "zoom the focused pane to the full screen and back",
+    ),
     b(
         M,
         &[k('+')],

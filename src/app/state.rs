@@ -1,6 +1,6 @@
 //! Everything the explorer shows, and nothing about the terminal.
 
-use super::props::{PropExpansion, PropRow};
+use super::props::{PropExpansion, PropRow, PropView};
 use super::search::{Search, SearchIndex};
 use super::tree_view::TreeView;
 use crate::registry::{EntryId, Plane, Registry};
@@ -36,6 +36,8 @@ impl Focus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptKind {
     Search,
+    /// `/` while the properties pane has focus: filter its rows.
+    PropFilter,
     Jump,
     Explain,
 }
@@ -44,6 +46,7 @@ impl PromptKind {
     pub fn sigil(self) -> &'static str {
         match self {
             PromptKind::Search => "/",
+            PromptKind::PropFilter => "filter properties: ",
             PromptKind::Jump => ":",
             PromptKind::Explain => "explain code: ",
         }
@@ -105,6 +108,23 @@ pub enum Mode {
     Explained {
         lines: Vec<String>,
     },
+    /// Every byte of a data value (Enter on it in the properties pane).
+    Hex {
+        entry: EntryId,
+        /// The value's index path (see [`PropRow::at`]).
+        at: Vec<usize>,
+        /// The first 16-byte line shown, and the one selected.
+        cursor: super::cursor::Cursor,
+    },
+}
+
+/// What `/` started from: Esc in the prompt puts it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchOrigin {
+    pub entry: Option<EntryId>,
+    pub offset: usize,
+    pub expansion: Vec<bool>,
+    pub prop_selected: usize,
 }
 
 /// Where the data comes from, as the status bar names it.
@@ -186,6 +206,8 @@ impl Loading {
 pub struct Geometry {
     /// The tree's row area (inside the border): x, y, width, height.
     pub tree: (u16, u16, u16, u16),
+    /// The column of the `▸`/`▾` marker on each drawn tree row (guides may be collapsed).
+    pub tree_markers: Vec<u16>,
     pub props: (u16, u16, u16, u16),
     pub details: (u16, u16, u16, u16),
     /// Lines of the details text at the drawn width, so that scrolling stops at its end.
@@ -230,9 +252,15 @@ pub struct State {
     pub index: Option<SearchIndex>,
     /// Expansion before filter mode, restored when it ends.
     pub filter_saved: Option<Vec<bool>>,
+    /// Where `/` began, for Esc in the prompt to go back to.
+    pub search_origin: Option<SearchOrigin>,
+    /// The focused pane fills the screen (`Z`).
+    pub zoom: bool,
     pub props: Vec<PropRow>,
     pub props_for: Option<EntryId>,
     pub prop_expansion: PropExpansion,
+    /// Key order and the filter of the properties pane.
+    pub prop_view: PropView,
     pub prop_selected: usize,
     pub prop_offset: usize,
     pub details_scroll: u16,
@@ -265,9 +293,12 @@ impl State {
             search: Search::default(),
             index: None,
             filter_saved: None,
+            search_origin: None,
+            zoom: false,
             props: Vec::new(),
             props_for: None,
             prop_expansion: PropExpansion::default(),
+            prop_view: PropView::default(),
             prop_selected: 0,
             prop_offset: 0,
             details_scroll: 0,
@@ -368,7 +399,9 @@ impl State {
 
     pub fn rebuild_props(&mut self) {
         self.props = match self.props_for {
-            Some(id) => super::props::rows(&self.registry, id, &self.prop_expansion),
+            Some(id) => {
+                super::props::rows(&self.registry, id, &self.prop_expansion, &self.prop_view)
+            }
             None => Vec::new(),
         };
         self.prop_selected = self.prop_selected.min(self.props.len().saturating_sub(1));

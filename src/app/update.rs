@@ -3,9 +3,10 @@
 
 use super::action::Action;
 use super::codes;
+use super::cursor::{self, Cursor};
 use super::handles;
 use super::jump;
-use super::state::{Focus, Mode, PromptKind, State, contains, plane_at};
+use super::state::{Focus, Mode, PromptKind, SearchOrigin, State, contains, plane_at};
 use crate::registry::EntryId;
 use crate::source::session::LabOp;
 
@@ -36,6 +37,7 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         Mode::Planes { selected } => planes(s, selected, action),
         Mode::Help { scroll } => help(s, scroll, action),
         Mode::Handles { selected, sort } => handle_table(s, selected, sort, action),
+        Mode::Hex { entry, at, cursor } => hex_view(s, entry, at, cursor, action),
         Mode::Explained { .. } => {
             if matches!(action, Action::Back | Action::Accept | Action::Quit) {
                 s.mode = Mode::Normal;
@@ -90,7 +92,39 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::FocusNext => s.focus = s.focus.next(),
         Action::FocusPrev => s.focus = s.focus.prev(),
         Action::PlanePicker => s.mode = Mode::Planes { selected: s.plane },
-        Action::SearchStart => start_prompt(s, PromptKind::Search),
+        Action::SearchStart if s.focus == Focus::Properties => {
+            s.mode = Mode::Prompt {
+                kind: PromptKind::PropFilter,
+                input: s.prop_view.filter.clone(),
+            };
+        }
+        Action::SearchStart => {
+            s.search_origin = Some(SearchOrigin {
+                entry: s.selected_entry(),
+                offset: s.offset,
+                expansion: s.view.expansion(),
+                prop_selected: s.prop_selected,
+            });
+            start_prompt(s, PromptKind::Search)
+        }
+        Action::SortProps => {
+            s.prop_view.by_key = !s.prop_view.by_key;
+            let top = s.props.get(s.prop_selected).map(|r| r.at.clone());
+            s.rebuild_props();
+            if let Some(i) = top.and_then(|at| s.props.iter().position(|r| r.at == at)) {
+                s.prop_selected = i;
+            }
+            keep_prop_visible(s);
+            s.message = Some(
+                if s.prop_view.by_key {
+                    "properties in key order (s: file order)"
+                } else {
+                    "properties in file order (s: key order)"
+                }
+                .into(),
+            );
+        }
+        Action::Zoom => s.zoom = !s.zoom,
         Action::JumpStart => start_prompt(s, PromptKind::Jump),
         Action::ExplainStart => start_prompt(s, PromptKind::Explain),
         Action::NextMatch | Action::PrevMatch => next_match(s, action == Action::NextMatch),
@@ -100,7 +134,9 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::Help => s.mode = Mode::Help { scroll: 0 },
         Action::Quit => return quit(s),
         Action::Back => {
-            if s.view.is_filtered() {
+            if !s.prop_view.filter.is_empty() {
+                set_prop_filter(s, String::new());
+            } else if s.view.is_filtered() {
                 leave_filter(s);
             } else if s.search.is_active() {
                 s.search.query.clear();
@@ -143,16 +179,7 @@ fn quit(s: &mut State) -> Vec<Effect> {
 
 /// The index after a movement key in a list of `len` items showing `page` at a time.
 fn moved(cur: usize, len: usize, page: usize, action: Action) -> usize {
-    let last = len.saturating_sub(1);
-    match action {
-        Action::Up => cur.saturating_sub(1),
-        Action::Down => (cur + 1).min(last),
-        Action::Top => 0,
-        Action::Bottom => last,
-        Action::PageUp => cur.saturating_sub(page),
-        Action::PageDown => (cur + page).min(last),
-        _ => cur,
-    }
+    cursor::step(cur, len, page, action)
 }
 
 fn left(s: &mut State) {
@@ -216,6 +243,12 @@ fn toggle(s: &mut State) {
             let Some(row) = s.props.get(s.prop_selected) else {
                 return;
             };
+            if row.data_len.is_some() {
+                // Following a reference (a path, an ID, a device-tree phandle) is to come
+                // first here, with the hex view one of its views (issue 21 §2).
+                open_hex(s);
+                return;
+            }
             let path = row.path.clone();
             if row.expanded {
                 s.prop_expansion.0.remove(&path);
@@ -257,12 +290,17 @@ fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) ->
         }
         Action::Up if kind == PromptKind::Search => input.clone_from(&s.search.previous),
         Action::Back => {
-            if kind == PromptKind::Search {
-                s.search.query.clear();
-                s.search.reset_matches();
-                if s.view.is_filtered() {
-                    leave_filter(s);
+            match kind {
+                PromptKind::Search => {
+                    s.search.query.clear();
+                    s.search.reset_matches();
+                    if s.view.is_filtered() {
+                        leave_filter(s);
+                    }
+                    back_to_origin(s);
                 }
+                PromptKind::PropFilter => set_prop_filter(s, String::new()),
+                PromptKind::Jump | PromptKind::Explain => {}
             }
             s.mode = Mode::Normal;
             return Vec::new();
@@ -274,13 +312,18 @@ fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) ->
         }
         _ => return Vec::new(),
     }
-    if kind == PromptKind::Search {
-        s.search.query = input.clone();
-        run_search(s);
-        let index = s.index.as_ref().expect("index built by run_search");
-        if let Some(first) = s.search.first_from(index, s.selected_entry()) {
-            s.select_entry(first);
+    match kind {
+        PromptKind::Search => {
+            s.search.query = input.clone();
+            run_search(s);
+            match s.search.best() {
+                Some(best) => reveal_match(s, best),
+                // Nothing matches (yet): the view goes back to where the search began.
+                None => back_to_origin_keeping_it(s),
+            }
         }
+        PromptKind::PropFilter => set_prop_filter(s, input.clone()),
+        PromptKind::Jump | PromptKind::Explain => {}
     }
     s.mode = Mode::Prompt { kind, input };
     Vec::new()
@@ -301,9 +344,18 @@ fn accept(s: &mut State, kind: PromptKind, input: &str) {
     match kind {
         PromptKind::Search => {
             let n = s.search.matches().len();
+            s.search_origin = None;
             if !input.trim().is_empty() {
                 s.search.previous = input.to_string();
                 s.message = Some(format!("{n} matches for “{}”", input.trim()));
+            }
+        }
+        PromptKind::PropFilter => {
+            let top = s.props.iter().filter(|r| r.depth == 0).count();
+            if !input.is_empty() {
+                s.message = Some(format!(
+                    "{top} properties match “{input}” (Esc clears the filter)"
+                ));
             }
         }
         PromptKind::Jump => match jump::resolve(&s.registry, s.plane, input) {
@@ -339,14 +391,100 @@ fn next_match(s: &mut State, forward: bool) {
         s.message = Some("no search: press / first".into());
         return;
     }
-    s.ensure_index();
-    let index = s.index.as_ref().expect("index built");
-    match s.search.next_after(index, s.selected_entry(), forward) {
-        Some(id) => {
-            s.select_entry(id);
-        }
+    match s.search.next_after(s.selected_entry(), forward) {
+        Some(id) => reveal_match(s, id),
         None => s.message = Some("no matches".into()),
     }
+}
+
+/// Selects a match, expanding its ancestors, and in the properties pane the property that
+/// matched, scrolled into view.
+fn reveal_match(s: &mut State, id: EntryId) {
+    if !s.select_entry(id) {
+        return;
+    }
+    let Some(index) = s.index.as_ref() else {
+        return;
+    };
+    let Some(p) = s.search.hit(index, id).property else {
+        return;
+    };
+    if let Some(row) = s.props.iter().position(|r| r.depth == 0 && r.top() == p) {
+        s.prop_selected = row;
+        // A little context above the row, when there is some.
+        s.prop_offset = row.saturating_sub(2);
+    }
+}
+
+/// Esc in the search prompt: the selection, scroll and expansion from before `/`.
+fn back_to_origin(s: &mut State) {
+    let Some(origin) = s.search_origin.take() else {
+        return;
+    };
+    let plane = plane_at(&s.registry, s.plane);
+    if origin.expansion.len() == s.view.expansion().len() {
+        s.view.set_expansion(origin.expansion);
+        s.view.rebuild(plane);
+    }
+    reselect(s, origin.entry);
+    s.offset = origin.offset;
+    s.clamp();
+    s.prop_selected = origin.prop_selected.min(s.props.len().saturating_sub(1));
+}
+
+/// While typing a query that matches nothing: back where the search began, still searching.
+fn back_to_origin_keeping_it(s: &mut State) {
+    if let Some(origin) = s.search_origin.clone() {
+        back_to_origin(s);
+        s.search_origin = Some(origin);
+    }
+}
+
+/// Filters the properties pane's rows (`/` while it has focus).
+fn set_prop_filter(s: &mut State, filter: String) {
+    s.prop_view.filter = filter;
+    s.rebuild_props();
+    s.prop_selected = 0;
+    s.prop_offset = 0;
+}
+
+/// Opens the hex view on the selected data value.
+fn open_hex(s: &mut State) {
+    let (Some(entry), Some(row)) = (s.props_for, s.props.get(s.prop_selected)) else {
+        return;
+    };
+    s.mode = Mode::Hex {
+        entry,
+        at: row.at.clone(),
+        cursor: Cursor::default(),
+    };
+}
+
+/// The hex view: every line of the value, scrolled with the movement keys.
+fn hex_view(
+    s: &mut State,
+    entry: EntryId,
+    at: Vec<usize>,
+    mut cursor: Cursor,
+    action: Action,
+) -> Vec<Effect> {
+    let len = match super::props::value_at(&s.registry, entry, &at) {
+        Some(crate::registry::Value::Data(d)) => d.len().div_ceil(16),
+        _ => 0,
+    };
+    let page = usize::from(s.geometry.list.3).max(1);
+    match action {
+        Action::Back | Action::Quit | Action::Accept => {
+            s.mode = Mode::Normal;
+            return Vec::new();
+        }
+        Action::Wheel { down, .. } => cursor.scroll(down, 3, len, page),
+        other => {
+            cursor.apply(other, len, page);
+        }
+    }
+    s.mode = Mode::Hex { entry, at, cursor };
+    Vec::new()
 }
 
 fn toggle_filter(s: &mut State) {
@@ -567,7 +705,11 @@ fn click(s: &mut State, x: u16, y: u16) {
             return;
         };
         s.selected = row;
-        let marker = g.tree.0 + 2 * r.depth.min(1000);
+        let marker = g
+            .tree_markers
+            .get(usize::from(y - g.tree.1))
+            .copied()
+            .unwrap_or(g.tree.0 + 2 * r.depth.min(1000));
         if r.children > 0 && (x == marker || x == marker + 1) {
             toggle(s);
         }

@@ -4,10 +4,16 @@
 //! ESC or BEL in a cell would reach the terminal and could recolour it, move the
 //! cursor, retitle the window or write the clipboard (OSC 52). Every string the UI
 //! draws from registry data goes through [`sanitize`], which shows such characters
-//! visibly instead (`\x1b`, `\x07`, `\u{202e}`).
+//! visibly instead (`\x1b`, `\x07`, `\u{202e}`). Zero-width characters and bidi controls
+//! are shown the same way: they would hide text or reorder what the user sees, and a
+//! terminal and ratatui disagree on their width, which breaks the layout.
+//!
+//! [`sanitize_clipped`] looks at no more of a text than `max` columns need, so that a
+//! frame costs what the screen shows, not what the data holds (a 100 MB name included).
 
 use std::borrow::Cow;
 use std::fmt::Write;
+use unicode_width::UnicodeWidthChar;
 
 /// Whether a character must not reach the terminal as is.
 fn is_unsafe(c: char) -> bool {
@@ -16,6 +22,11 @@ fn is_unsafe(c: char) -> bool {
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
         // Line and paragraph separators, and the BOM / zero-width no-break space.
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+        // Zero-width space, non-joiner and joiner; word joiner and invisible operators;
+        // the Arabic letter mark, Mongolian vowel separator, soft hyphen, deprecated
+        // format characters and interlinear annotation controls.
+        || matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{206a}'..='\u{206f}')
+        || matches!(c, '\u{061c}' | '\u{180e}' | '\u{00ad}' | '\u{fff9}'..='\u{fffb}')
 }
 
 /// The text with every control character, escape sequence introducer and bidi override
@@ -38,9 +49,62 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The first `max` columns of `text`, sanitized, ending in `…` when cut. Reads only the
+/// characters it shows (and one more), whatever the length of `text`.
+pub fn sanitize_clipped(text: &str, max: usize) -> Cow<'_, str> {
+    let mut used = 0;
+    let mut end = text.len();
+    let mut safe = true;
+    for (at, c) in text.char_indices() {
+        let w = if is_unsafe(c) {
+            safe = false;
+            escaped_len(c)
+        } else {
+            UnicodeWidthChar::width(c).unwrap_or(0)
+        };
+        if used + w > max {
+            end = at;
+            break;
+        }
+        used += w;
+    }
+    if end == text.len() {
+        return if safe {
+            Cow::Borrowed(text)
+        } else {
+            sanitize(text)
+        };
+    }
+    // Room for the `…`: drop characters from the end until it fits.
+    let mut head = &text[..end];
+    while used + 1 > max {
+        let Some(c) = head.chars().next_back() else {
+            break;
+        };
+        used -= if is_unsafe(c) {
+            escaped_len(c)
+        } else {
+            UnicodeWidthChar::width(c).unwrap_or(0)
+        };
+        head = &head[..head.len() - c.len_utf8()];
+    }
+    let mut out = sanitize(head).into_owned();
+    out.push('…');
+    Cow::Owned(out)
+}
+
+/// Columns of a character's visible escape.
+fn escaped_len(c: char) -> usize {
+    if (c as u32) < 0x100 {
+        4
+    } else {
+        format!("{:x}", c as u32).len() + 4
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::sanitize;
+    use super::{sanitize, sanitize_clipped};
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {
@@ -71,5 +135,31 @@ mod tests {
     fn c1_controls_and_bidi_overrides_are_escaped() {
         assert_eq!(sanitize("\u{9b}2J"), "\\x9b2J");
         assert_eq!(sanitize("abc\u{202e}def"), "abc\\u{202e}def");
+    }
+
+    #[test]
+    fn zero_width_and_bidi_controls_are_shown() {
+        assert_eq!(sanitize("a\u{200d}b"), "a\\u{200d}b");
+        assert_eq!(
+            sanitize("\u{200b}\u{2066}x\u{2069}"),
+            "\\u{200b}\\u{2066}x\\u{2069}"
+        );
+        assert_eq!(sanitize("\u{61c}\u{ad}"), "\\u{61c}\\xad");
+        // Combining marks are text, not controls.
+        assert_eq!(sanitize("e\u{301}"), "e\u{301}");
+    }
+
+    #[test]
+    fn clipping_reads_only_what_is_shown() {
+        assert_eq!(sanitize_clipped("abcdef", 6), "abcdef");
+        assert_eq!(sanitize_clipped("abcdefg", 6), "abcde…");
+        assert_eq!(sanitize_clipped("ab\x1bcd", 7), "ab\\x1b…");
+        assert_eq!(sanitize_clipped("你好世界", 5), "你好…");
+        assert!(matches!(
+            sanitize_clipped("short", 80),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let huge = "n".repeat(50_000_000);
+        assert_eq!(sanitize_clipped(&huge, 10).chars().count(), 10);
     }
 }

@@ -1,6 +1,11 @@
-//! The tree pane: only the rows in the window are built, whatever the registry's size.
+//! The tree pane: only the rows in the window are built, whatever the registry's size, and
+//! each row reads only the characters it shows (a 100 MB name costs one screen line).
+//!
+//! A deep row never loses its name: when the guides would take the width, the leading ones
+//! collapse into `…7│` (seven levels left out) so that the name and class stay visible.
+//! Search matches show the part that matched.
 
-use super::sanitize::sanitize;
+use super::sanitize::sanitize_clipped;
 use super::theme::Theme;
 use crate::app::state::{Flash, Focus, State};
 use crate::app::tree_view::Row;
@@ -9,6 +14,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
+use unicode_width::UnicodeWidthStr;
 
 /// The first row to show so that the selection is on screen, and no rows stay hidden
 /// above while the pane has room below (after the terminal grew, or rows were collapsed).
@@ -23,8 +29,8 @@ pub fn window_start(state: &State, height: usize) -> usize {
     offset
 }
 
-/// Draws the pane; returns the inner row area.
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Rect {
+/// Draws the pane; returns the inner row area and the column of each drawn row's `▸`/`▾`.
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rect, Vec<u16>) {
     let focused = state.focus == Focus::Tree && state.mode == crate::app::Mode::Normal;
     let filter = if state.view.is_filtered() {
         " filtered"
@@ -33,8 +39,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Rect
     };
     let title = format!(
         " {} — {} rows{filter} ",
-        sanitize(state.plane().name()),
+        sanitize_clipped(state.plane().name(), 40),
         state.view.len()
+    );
+    let position = format!(
+        " {} ",
+        crate::app::cursor::position(state.selected, state.view.len())
     );
     let block = Block::default()
         .borders(Borders::ALL)
@@ -50,18 +60,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Rect
             } else {
                 theme.title
             },
-        ));
+        ))
+        .title_top(Line::styled(position, theme.title).right_aligned());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
-        return inner;
+        return (inner, Vec::new());
     }
+    let mut markers = Vec::new();
     let offset = window_start(state, usize::from(inner.height));
     let end = (offset + usize::from(inner.height)).min(state.view.len());
     let buf = frame.buffer_mut();
     for (i, row) in state.view.rows()[offset..end].iter().enumerate() {
         let index = offset + i;
-        let mut line = row_line(state, row, theme);
+        let (mut line, marker) = row_line(state, row, usize::from(inner.width), theme);
+        markers.push(inner.x + marker as u16);
         if index == state.selected {
             let style = if focused {
                 theme.selected
@@ -88,21 +101,57 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Rect
         };
         buf.set_string(inner.x, inner.y, msg, theme.dim);
     }
-    inner
+    (inner, markers)
 }
 
-/// `│ ├─▸ name@loc (3)  Class`: guides, marker, label, child count, class.
-fn row_line<'a>(state: &'a State, row: &Row, theme: &Theme) -> Line<'a> {
-    let registry = &state.registry;
-    let plane = state.plane();
+/// The guides before a row's marker: `│ ` or two spaces per level, then `├─`/`└─`;
+/// when `room` columns are too few, the leading levels collapse into `…N│`.
+fn guides(row: &Row, room: usize) -> String {
+    let levels = usize::from(row.depth.saturating_sub(1));
+    let connector = if row.depth > 0 { 2 } else { 0 };
+    let level = |l: usize| {
+        let more = l < 64 && row.guides & (1u64 << l) != 0;
+        if more { "│ " } else { "  " }
+    };
+    let full = 2 * levels + connector;
     let mut prefix = String::new();
-    for level in 1..row.depth {
-        let more = level < 64 && row.guides & (1u64 << level) != 0;
-        prefix.push_str(if more { "│ " } else { "  " });
+    let first_kept = if full <= room {
+        1
+    } else {
+        // Keep as many trailing levels as fit beside `…N│`.
+        let mut kept = levels;
+        while kept > 0 {
+            let hidden = levels - kept;
+            let mark = if hidden > 0 { 2 + digits(hidden) } else { 0 };
+            if mark + 2 * kept + connector <= room {
+                break;
+            }
+            kept -= 1;
+        }
+        let hidden = levels - kept;
+        if hidden > 0 {
+            prefix.push_str(&format!("…{hidden}│"));
+        }
+        1 + hidden
+    };
+    for l in first_kept..=levels {
+        prefix.push_str(level(l));
     }
     if row.depth > 0 {
         prefix.push_str(if row.last { "└─" } else { "├─" });
     }
+    prefix
+}
+
+fn digits(n: usize) -> usize {
+    n.to_string().len()
+}
+
+/// `│ ├─▸ name@loc (3)  Class`: guides, marker, label, child count, class, fitted to
+/// `width` columns; also returns the marker's column.
+fn row_line<'a>(state: &'a State, row: &Row, width: usize, theme: &Theme) -> (Line<'a>, usize) {
+    let registry = &state.registry;
+    let plane = state.plane();
     let expanded = state.view.is_expanded(row.id);
     let marker = match (row.children > 0, expanded) {
         (false, _) => "─ ",
@@ -112,18 +161,74 @@ fn row_line<'a>(state: &'a State, row: &Row, theme: &Theme) -> Line<'a> {
     let stale = state.is_stale(row.id);
     let matched = state.search.is_match(row.id);
     let flash = state.flash(row.id);
-    let label_style = if let Some(f) = flash {
+    let base_style = if let Some(f) = flash {
         match f {
             Flash::New { .. } => theme.new,
             Flash::Gone => theme.gone,
         }
     } else if stale {
         theme.stale
-    } else if matched {
-        theme.matched
     } else {
         theme.text
     };
+    let mut marks: Vec<Span> = Vec::new();
+    if stale {
+        marks.push(Span::styled("✗ ", theme.stale));
+    }
+    match flash {
+        Some(Flash::New { .. }) => marks.push(Span::styled("+ ", theme.new)),
+        Some(Flash::Gone) => marks.push(Span::styled("− ", theme.gone)),
+        None => {}
+    }
+    let marks_w: usize = marks.iter().map(|s| s.content.width()).sum();
+    // Nothing wider than the pane is ever read: each part is cut to `width` first.
+    let name = registry.name_in(plane, row.id).to_string_lossy();
+    let mut label = sanitize_clipped(&name, width).into_owned();
+    if let Some(loc) = registry.location_in(plane, row.id) {
+        if label.width() < width {
+            label.push('@');
+            label.push_str(&sanitize_clipped(&loc.to_string_lossy(), width));
+        }
+    }
+    let count = if row.children > 0 && !expanded {
+        format!(" ({})", row.children)
+    } else {
+        String::new()
+    };
+    let class = registry
+        .class_name(row.id)
+        .map(|c| sanitize_clipped(c, width).into_owned());
+    let class_w = class.as_ref().map_or(0, |c| 2 + c.width());
+    let tail = 2 + marks_w + label.width() + count.width() + class_w;
+    let prefix = guides(row, width.saturating_sub(tail));
+    // What is left after the guides: the label first, then the count, then the class.
+    let mut room = width.saturating_sub(prefix.width() + 2 + marks_w);
+    if label.width() > room {
+        label = sanitize_clipped(&label, room).into_owned();
+    }
+    room = room.saturating_sub(label.width());
+    let count = if count.width() <= room {
+        count
+    } else {
+        String::new()
+    };
+    room = room.saturating_sub(count.width());
+    let class = class.filter(|_| room > 2).map(|c| {
+        if c.width() + 2 > room {
+            sanitize_clipped(&c, room - 2).into_owned()
+        } else {
+            c
+        }
+    });
+    let hit = if matched {
+        state
+            .index
+            .as_ref()
+            .map(|index| (index, state.search.hit(index, row.id)))
+    } else {
+        None
+    };
+    let marker_col = prefix.width();
     let mut spans = vec![
         Span::styled(prefix, theme.guide),
         Span::styled(
@@ -135,24 +240,101 @@ fn row_line<'a>(state: &'a State, row: &Row, theme: &Theme) -> Line<'a> {
             },
         ),
     ];
-    if stale {
-        spans.push(Span::styled("✗ ", theme.stale));
+    spans.extend(marks);
+    match &hit {
+        Some((index, h)) if !h.label.is_empty() => {
+            highlighted(
+                &mut spans,
+                label,
+                index.label(row.id),
+                &h.label,
+                base_style,
+                theme.matched,
+            );
+        }
+        _ => spans.push(Span::styled(
+            label,
+            if matched && flash.is_none() && !stale {
+                theme.matched
+            } else {
+                base_style
+            },
+        )),
     }
-    match flash {
-        Some(Flash::New { .. }) => spans.push(Span::styled("+ ", theme.new)),
-        Some(Flash::Gone) => spans.push(Span::styled("− ", theme.gone)),
-        None => {}
+    if !count.is_empty() {
+        spans.push(Span::styled(count, theme.dim));
     }
-    spans.push(Span::styled(
-        sanitize(&registry.label_in(plane, row.id)).into_owned(),
-        label_style,
-    ));
-    if row.children > 0 && !expanded {
-        spans.push(Span::styled(format!(" ({})", row.children), theme.dim));
-    }
-    if let Some(class) = registry.class_name(row.id) {
+    if let Some(class) = class {
         spans.push(Span::raw("  "));
-        spans.push(Span::styled(sanitize(class).into_owned(), theme.class));
+        match &hit {
+            Some((index, h)) if !h.class.is_empty() => {
+                highlighted(
+                    &mut spans,
+                    class,
+                    index.class(row.id),
+                    &h.class,
+                    theme.class,
+                    theme.matched,
+                );
+            }
+            _ => spans.push(Span::styled(class, theme.class)),
+        }
     }
-    Line::from(spans).style(Style::default())
+    (Line::from(spans).style(Style::default()), marker_col)
+}
+
+/// Pushes `shown` with the byte `ranges` of `raw` in `hit` style. Drawn text that is not
+/// `raw` as it is (escaped, or cut before a range) keeps the ranges that still line up.
+fn highlighted(
+    spans: &mut Vec<Span<'_>>,
+    shown: String,
+    raw: &str,
+    ranges: &[std::ops::Range<usize>],
+    style: Style,
+    hit: Style,
+) {
+    let text = shown.strip_suffix('…').unwrap_or(&shown);
+    if !raw.starts_with(text) {
+        spans.push(Span::styled(shown, style));
+        return;
+    }
+    let mut at = 0;
+    for r in ranges {
+        let (start, end) = (r.start.max(at), r.end.min(text.len()));
+        if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            continue;
+        }
+        if start > at {
+            spans.push(Span::styled(text[at..start].to_string(), style));
+        }
+        spans.push(Span::styled(text[start..end].to_string(), hit));
+        at = end;
+    }
+    spans.push(Span::styled(shown[at..].to_string(), style));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::EntryId;
+
+    fn row(depth: u16, guides: u64) -> Row {
+        Row {
+            id: EntryId(0),
+            depth,
+            last: false,
+            children: 0,
+            guides,
+        }
+    }
+
+    #[test]
+    fn guides_collapse_when_the_row_needs_the_room() {
+        let deep = row(12, !0);
+        assert_eq!(guides(&deep, 80), "│ ".repeat(11) + "├─");
+        // 11 levels would take 22 columns and the connector 2 more; 12 leave room for 3.
+        assert_eq!(guides(&deep, 12), "…8││ │ │ ├─");
+        assert_eq!(guides(&deep, 0), "…11│├─");
+        assert_eq!(guides(&row(0, 0), 0), "");
+    }
 }
