@@ -15,6 +15,9 @@ const DATA_SHOWN: usize = 64;
 /// and a huge value must not cost its size on every frame.
 pub const SUMMARY_CAP: usize = 16 * 1024;
 
+/// Bytes of a data value looked at to tell text from binary.
+const TEXT_PROBE: usize = 64 * 1024;
+
 /// The kind of a value, for its colour in the pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
@@ -63,8 +66,6 @@ pub struct PropRow {
     pub data_len: Option<usize>,
     /// `raw` or `raw, clipped`, for values the reader could not type.
     pub mark: Option<&'static str>,
-    /// The text `y` copies.
-    pub copy: String,
 }
 
 impl PropRow {
@@ -228,7 +229,6 @@ fn push(
             _ if inner_match => Some(INNER_MATCH),
             _ => None,
         },
-        copy: copy_text(v),
     });
     if expanded {
         let sortable = matches!(v, Value::Dict(_)) && ctx.by_key;
@@ -311,7 +311,8 @@ fn push_cut(out: &mut String, text: &str, cap: usize) {
 /// Data that `ioreg` prints as text, as it prints it (`"a","b"`), at most `cap` bytes;
 /// `None` for data it prints in hex.
 pub fn data_strings(bytes: &[u8], cap: usize) -> Option<String> {
-    if !crate::dump::text::looks_like_text(bytes) {
+    // Judged on its first [`TEXT_PROBE`] bytes, so that a huge value costs no more.
+    if !crate::dump::text::looks_like_text(&bytes[..bytes.len().min(TEXT_PROBE)]) {
         return None;
     }
     let mut out = String::new();
@@ -324,6 +325,7 @@ pub fn data_strings(bytes: &[u8], cap: usize) -> Option<String> {
             out.push(',');
         }
         out.push('"');
+        let part = &part[..part.len().min(cap)];
         push_cut(&mut out, &String::from_utf8_lossy(part), cap);
         out.push('"');
         if out.len() >= cap {
@@ -430,6 +432,11 @@ pub fn hex_line(offset: usize, chunk: &[u8]) -> String {
     }));
     s.push('|');
     s
+}
+
+/// The text `y` copies for the row at `at` of `entry` (made when asked: a value may be huge).
+pub fn copy_text_at(registry: &Registry, entry: EntryId, at: &[usize]) -> Option<String> {
+    value_at(registry, entry, at).map(copy_text)
 }
 
 fn copy_text(v: &Value) -> String {

@@ -562,7 +562,10 @@ pub fn switch_plane(s: &mut State, plane_index: usize) {
 
 fn copy(s: &mut State) -> Vec<Effect> {
     let text = match s.focus {
-        Focus::Properties => s.props.get(s.prop_selected).map(|r| r.copy.clone()),
+        Focus::Properties => match (s.props_for, s.props.get(s.prop_selected)) {
+            (Some(entry), Some(row)) => super::props::copy_text_at(&s.registry, entry, &row.at),
+            _ => None,
+        },
         _ => s
             .selected_entry()
             .and_then(|id| s.registry.path_in(plane_at(&s.registry, s.plane), id)),

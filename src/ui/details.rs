@@ -1,6 +1,10 @@
 //! The details pane: identity, state, both counts and the handle block of the selection.
 
-use super::sanitize::sanitize;
+use super::sanitize::{sanitize, sanitize_clipped};
+
+/// Most columns of one field read (names, paths): a pane never shows more, and a huge name
+/// must not cost its size on every frame.
+const FIELD_CAP: usize = 4096;
 use super::theme::Theme;
 use crate::app::codes;
 use crate::app::state::{Flash, Focus, State};
@@ -33,14 +37,14 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     let mut out = vec![field(
         theme,
         "Name",
-        sanitize(&r.name_in(plane, id).to_string_lossy()).into_owned(),
+        sanitize_clipped(&r.name_in(plane, id).to_string_lossy(), FIELD_CAP).into_owned(),
     )];
     let chain = r.class_chain(id);
     if !chain.is_empty() {
         out.push(field(
             theme,
             "Class",
-            sanitize(&chain.join(" → ")).into_owned(),
+            sanitize_clipped(&chain.join(" → "), FIELD_CAP).into_owned(),
         ));
     }
     out.push(field(
@@ -52,11 +56,15 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
         out.push(field(
             theme,
             "Location",
-            sanitize(&loc.to_string_lossy()).into_owned(),
+            sanitize_clipped(&loc.to_string_lossy(), FIELD_CAP).into_owned(),
         ));
     }
     if let Some(path) = r.path_in(plane, id) {
-        out.push(field(theme, "Path", sanitize(&path).into_owned()));
+        out.push(field(
+            theme,
+            "Path",
+            sanitize_clipped(&path, FIELD_CAP).into_owned(),
+        ));
     }
     match e.state {
         ServiceState::Service(info) => {

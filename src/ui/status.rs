@@ -149,7 +149,7 @@ pub fn draw_message(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
         Mode::Prompt { kind, input } => {
             let mut spans = vec![
                 Span::styled(kind.sigil(), theme.key),
-                Span::raw(sanitize(input).into_owned()),
+                Span::raw(sanitize_clipped(input, usize::from(area.width)).into_owned()),
                 Span::styled("█", theme.dim),
             ];
             if *kind == PromptKind::Search && state.search.is_active() {
@@ -165,7 +165,10 @@ pub fn draw_message(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
                 format!("{}… {}", sanitize(&l.what), l.progress_line()),
                 theme.note,
             ),
-            (None, Some(m)) => Line::styled(sanitize(m).into_owned(), theme.text),
+            (None, Some(m)) => Line::styled(
+                sanitize_clipped(m, usize::from(area.width)).into_owned(),
+                theme.text,
+            ),
             (None, None) => Line::default(),
         },
     };
