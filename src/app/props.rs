@@ -103,10 +103,7 @@ pub fn rows(
         by_key: view.by_key,
         filter: &filter,
     };
-    let members: Vec<(String, &Value)> = props
-        .iter()
-        .map(|(k, v)| (k.to_string_lossy().into_owned(), v))
-        .collect();
+    let members: Vec<(String, &Value)> = props.iter().map(|(k, v)| (key_text(k), v)).collect();
     for (i, (key, v)) in ordered(members, view.by_key) {
         let path = format!("{i}:{key}");
         push(&mut out, path, vec![i], 0, key, v, &ctx);
@@ -115,6 +112,11 @@ pub fn rows(
         out = filtered(out, &filter);
     }
     out
+}
+
+/// A key as the pane holds it: at most [`SUMMARY_CAP`] bytes (a cut ends in `…`).
+fn key_text(k: &crate::registry::Text) -> String {
+    capped(&k.to_string_lossy())
 }
 
 /// The value at `at` (see [`PropRow::at`]) among `entry`'s properties.
@@ -188,11 +190,7 @@ fn push(
     ctx: &Ctx,
 ) {
     let members: Option<Vec<(String, &Value)>> = match v {
-        Value::Dict(kv) => Some(
-            kv.iter()
-                .map(|(k, v)| (k.to_string_lossy().into_owned(), v))
-                .collect(),
-        ),
+        Value::Dict(kv) => Some(kv.iter().map(|(k, v)| (key_text(k), v)).collect()),
         Value::Array(items) | Value::Set(items) => Some(
             items
                 .iter()

@@ -261,8 +261,8 @@ pub struct State {
     pub prop_expansion: PropExpansion,
     /// Key order and the filter of the properties pane.
     pub prop_view: PropView,
-    pub prop_selected: usize,
-    pub prop_offset: usize,
+    /// The selected property row and the first row shown.
+    pub prop: super::cursor::Cursor,
     pub details_scroll: u16,
     /// Whether this source holds handles (live or demo session).
     pub has_handles: bool,
@@ -299,8 +299,7 @@ impl State {
             props_for: None,
             prop_expansion: PropExpansion::default(),
             prop_view: PropView::default(),
-            prop_selected: 0,
-            prop_offset: 0,
+            prop: super::cursor::Cursor::default(),
             details_scroll: 0,
             has_handles: false,
             probes: HashMap::new(),
@@ -391,8 +390,8 @@ impl State {
             return;
         }
         self.props_for = entry;
-        self.prop_selected = 0;
-        self.prop_offset = 0;
+        self.prop.selected = 0;
+        self.prop.offset = 0;
         self.details_scroll = 0;
         self.rebuild_props();
     }
@@ -404,7 +403,7 @@ impl State {
             }
             None => Vec::new(),
         };
-        self.prop_selected = self.prop_selected.min(self.props.len().saturating_sub(1));
+        self.prop.selected = self.prop.selected.min(self.props.len().saturating_sub(1));
     }
 
     /// The search index, built on first use.

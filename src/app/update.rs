@@ -59,9 +59,8 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         | Action::PageDown => match s.focus {
             Focus::Tree => s.selected = moved(s.selected, s.view.len(), s.page(), action),
             Focus::Properties => {
-                let page = usize::from(s.geometry.props.3).max(1);
-                s.prop_selected = moved(s.prop_selected, s.props.len(), page, action);
-                keep_prop_visible(s);
+                let page = usize::from(s.geometry.props.3);
+                s.prop.apply(action, s.props.len(), page);
             }
             Focus::Details => {
                 // Scroll positions 0..=max: past the last line the pane would only go blank.
@@ -103,16 +102,16 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
                 entry: s.selected_entry(),
                 offset: s.offset,
                 expansion: s.view.expansion(),
-                prop_selected: s.prop_selected,
+                prop_selected: s.prop.selected,
             });
             start_prompt(s, PromptKind::Search)
         }
         Action::SortProps => {
             s.prop_view.by_key = !s.prop_view.by_key;
-            let top = s.props.get(s.prop_selected).map(|r| r.at.clone());
+            let top = s.props.get(s.prop.selected).map(|r| r.at.clone());
             s.rebuild_props();
             if let Some(i) = top.and_then(|at| s.props.iter().position(|r| r.at == at)) {
-                s.prop_selected = i;
+                s.prop.selected = i;
             }
             keep_prop_visible(s);
             s.message = Some(
@@ -185,18 +184,18 @@ fn moved(cur: usize, len: usize, page: usize, action: Action) -> usize {
 fn left(s: &mut State) {
     match s.focus {
         Focus::Properties => {
-            let Some(row) = s.props.get(s.prop_selected) else {
+            let Some(row) = s.props.get(s.prop.selected) else {
                 return;
             };
             if row.expanded {
                 let path = row.path.clone();
                 s.prop_expansion.0.remove(&path);
                 s.rebuild_props();
-            } else if let Some(parent) = s.props[..s.prop_selected]
+            } else if let Some(parent) = s.props[..s.prop.selected]
                 .iter()
                 .rposition(|r| r.depth < row.depth)
             {
-                s.prop_selected = parent;
+                s.prop.selected = parent;
             }
             keep_prop_visible(s);
         }
@@ -213,7 +212,7 @@ fn left(s: &mut State) {
 fn right(s: &mut State) {
     match s.focus {
         Focus::Properties => {
-            let Some(row) = s.props.get(s.prop_selected) else {
+            let Some(row) = s.props.get(s.prop.selected) else {
                 return;
             };
             if row.members.is_some_and(|n| n > 0) && !row.expanded {
@@ -221,7 +220,7 @@ fn right(s: &mut State) {
                 s.prop_expansion.0.insert(path);
                 s.rebuild_props();
             } else if row.expanded {
-                s.prop_selected = (s.prop_selected + 1).min(s.props.len().saturating_sub(1));
+                s.prop.selected = (s.prop.selected + 1).min(s.props.len().saturating_sub(1));
             }
             keep_prop_visible(s);
         }
@@ -240,7 +239,7 @@ fn right(s: &mut State) {
 fn toggle(s: &mut State) {
     match s.focus {
         Focus::Properties => {
-            let Some(row) = s.props.get(s.prop_selected) else {
+            let Some(row) = s.props.get(s.prop.selected) else {
                 return;
             };
             if row.data_len.is_some() {
@@ -267,12 +266,8 @@ fn toggle(s: &mut State) {
 }
 
 fn keep_prop_visible(s: &mut State) {
-    let page = usize::from(s.geometry.props.3).max(1);
-    if s.prop_selected < s.prop_offset {
-        s.prop_offset = s.prop_selected;
-    } else if s.prop_selected >= s.prop_offset + page {
-        s.prop_offset = s.prop_selected + 1 - page;
-    }
+    let page = usize::from(s.geometry.props.3);
+    s.prop.keep_visible(s.props.len(), page);
 }
 
 fn start_prompt(s: &mut State, kind: PromptKind) {
@@ -410,9 +405,9 @@ fn reveal_match(s: &mut State, id: EntryId) {
         return;
     };
     if let Some(row) = s.props.iter().position(|r| r.depth == 0 && r.top() == p) {
-        s.prop_selected = row;
+        s.prop.selected = row;
         // A little context above the row, when there is some.
-        s.prop_offset = row.saturating_sub(2);
+        s.prop.offset = row.saturating_sub(2);
     }
 }
 
@@ -429,7 +424,7 @@ fn back_to_origin(s: &mut State) {
     reselect(s, origin.entry);
     s.offset = origin.offset;
     s.clamp();
-    s.prop_selected = origin.prop_selected.min(s.props.len().saturating_sub(1));
+    s.prop.selected = origin.prop_selected.min(s.props.len().saturating_sub(1));
 }
 
 /// While typing a query that matches nothing: back where the search began, still searching.
@@ -444,13 +439,13 @@ fn back_to_origin_keeping_it(s: &mut State) {
 fn set_prop_filter(s: &mut State, filter: String) {
     s.prop_view.filter = filter;
     s.rebuild_props();
-    s.prop_selected = 0;
-    s.prop_offset = 0;
+    s.prop.selected = 0;
+    s.prop.offset = 0;
 }
 
 /// Opens the hex view on the selected data value.
 fn open_hex(s: &mut State) {
-    let (Some(entry), Some(row)) = (s.props_for, s.props.get(s.prop_selected)) else {
+    let (Some(entry), Some(row)) = (s.props_for, s.props.get(s.prop.selected)) else {
         return;
     };
     s.mode = Mode::Hex {
@@ -562,7 +557,7 @@ pub fn switch_plane(s: &mut State, plane_index: usize) {
 
 fn copy(s: &mut State) -> Vec<Effect> {
     let text = match s.focus {
-        Focus::Properties => match (s.props_for, s.props.get(s.prop_selected)) {
+        Focus::Properties => match (s.props_for, s.props.get(s.prop.selected)) {
             (Some(entry), Some(row)) => super::props::copy_text_at(&s.registry, entry, &row.at),
             _ => None,
         },
@@ -719,8 +714,8 @@ fn click(s: &mut State, x: u16, y: u16) {
     } else if contains(g.props, x, y) {
         s.focus = Focus::Properties;
         if let Some(&i) = g.prop_lines.get(usize::from(y - g.props.1)) {
-            let was = s.prop_selected;
-            s.prop_selected = i;
+            let was = s.prop.selected;
+            s.prop.selected = i;
             let depth = s.props.get(i).map_or(0, |r| r.depth);
             let marker = g.props.0 + 2 * depth;
             if was == i || x == marker || x == marker + 1 {
@@ -736,18 +731,10 @@ fn wheel(s: &mut State, x: u16, y: u16, down: bool) {
     const STEP: usize = 3;
     let g = &s.geometry;
     if contains(g.props, x, y) {
-        s.prop_offset = if down {
-            (s.prop_offset + STEP).min(s.props.len().saturating_sub(1))
-        } else {
-            s.prop_offset.saturating_sub(STEP)
-        };
-        // The pane always shows the selected row: carry it along, or the drawing
-        // would scroll straight back to it.
-        let page = usize::from(g.props.3).max(1);
-        s.prop_selected = s
-            .prop_selected
-            .clamp(s.prop_offset, s.prop_offset + page - 1)
-            .min(s.props.len().saturating_sub(1));
+        // The pane always shows the selected row: the cursor carries it along, or the
+        // drawing would scroll straight back to it.
+        let page = usize::from(g.props.3);
+        s.prop.scroll(down, STEP, s.props.len(), page);
         return;
     }
     if contains(g.details, x, y) {

@@ -26,6 +26,27 @@ fn field<'a>(theme: &Theme, label: &'a str, value: String) -> Line<'a> {
     ])
 }
 
+/// Whether the path of `id` (its names and locations up the first parents) stays within
+/// `max` bytes, so that building it costs what the pane shows (a 100 MB name would
+/// otherwise be copied on every frame).
+fn path_fits(
+    r: &crate::registry::Registry,
+    plane: &crate::registry::Plane,
+    id: EntryId,
+    max: usize,
+) -> bool {
+    let mut total = 0usize;
+    let mut cur = Some(id);
+    while let Some(c) = cur {
+        total += r.name_in(plane, c).len() + r.location_in(plane, c).map_or(0, |l| l.len() + 1) + 1;
+        if total > max {
+            return false;
+        }
+        cur = plane.parent(c);
+    }
+    true
+}
+
 /// The lines of the pane (also used to size it).
 pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     let Some(id) = state.selected_entry() else {
@@ -59,7 +80,13 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
             sanitize_clipped(&loc.to_string_lossy(), FIELD_CAP).into_owned(),
         ));
     }
-    if let Some(path) = r.path_in(plane, id) {
+    if !path_fits(r, plane, id, FIELD_CAP) {
+        out.push(field(
+            theme,
+            "Path",
+            "(longer than the pane can show: y copies it)".into(),
+        ));
+    } else if let Some(path) = r.path_in(plane, id) {
         out.push(field(
             theme,
             "Path",

@@ -1,6 +1,6 @@
 //! Windows over the main screen: help, plane picker, handle table, a decoded code, loading.
 
-use super::sanitize::sanitize;
+use super::sanitize::{sanitize, sanitize_clipped};
 use super::theme::Theme;
 use crate::app::codes;
 use crate::app::handles;
@@ -178,8 +178,9 @@ pub fn handle_table(
             .as_ref()
             .map(|(_, c)| codes::describe(*c))
             .unwrap_or_default();
-        let name = sanitize(&state.registry.entry(*id).name.to_string_lossy()).into_owned();
-        let class = sanitize(state.registry.class_name(*id).unwrap_or("")).into_owned();
+        let name =
+            sanitize_clipped(&state.registry.entry(*id).name.to_string_lossy(), 24).into_owned();
+        let class = sanitize_clipped(state.registry.class_name(*id).unwrap_or(""), 22);
         let mark = if p.state.is_stale() { "✗" } else { " " };
         items.push(Line::styled(
             format!(

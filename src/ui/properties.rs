@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
     title.push(' ');
     let position = format!(
         " {} ",
-        crate::app::cursor::position(state.prop_selected, state.props.len())
+        crate::app::cursor::position(state.prop.selected, state.props.len())
     );
     let block = Block::default()
         .borders(Borders::ALL)
@@ -58,13 +58,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
     }
     let height = usize::from(inner.height);
     let width = usize::from(inner.width);
-    let mut offset = state.prop_offset.min(state.props.len().saturating_sub(1));
-    if state.prop_selected < offset {
-        offset = state.prop_selected;
+    let mut offset = state.prop.offset.min(state.props.len().saturating_sub(1));
+    if state.prop.selected < offset {
+        offset = state.prop.selected;
     }
     // Lines before the selection may push it off screen: start later until it fits.
-    while offset < state.prop_selected
-        && (offset..=state.prop_selected)
+    while offset < state.prop.selected
+        && (offset..=state.prop.selected)
             .map(|i| item_lines(state, i, width, matched, theme).len())
             .sum::<usize>()
             > height
@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
             if y >= height {
                 return (inner, map);
             }
-            if i == state.prop_selected {
+            if i == state.prop.selected {
                 let style = if focused {
                     theme.selected
                 } else {

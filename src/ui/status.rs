@@ -105,7 +105,7 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
             if state.focus == Focus::Properties {
                 out.push((main(Action::SearchStart), "filter"));
                 out.push((main(Action::SortProps), "key order"));
-                match state.props.get(state.prop_selected) {
+                match state.props.get(state.prop.selected) {
                     Some(r) if r.data_len.is_some() => out.push(("Enter".into(), "hex view")),
                     Some(r) if r.members.is_some() => out.push(("Enter".into(), "open")),
                     _ => {}

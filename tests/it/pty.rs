@@ -372,7 +372,10 @@ fn search_shows_position_reveals_and_takes_qualifiers_at_80x24() {
     wait_gone(&s, "AppleARMPE");
     s.send("/class:IOUSBHostDevice");
     let screen = s.wait_for("1/2 matches");
-    assert!(screen.contains("Magic Keyboard@01100000"), "revealed:\n{screen}");
+    assert!(
+        screen.contains("Magic Keyboard@01100000"),
+        "revealed:\n{screen}"
+    );
     s.send("\r");
     s.send("n");
     s.wait_for("2/2 matches");
@@ -445,7 +448,10 @@ fn properties_filter_and_hex_view() {
     s.send("\t\t");
     s.send("\r");
     let screen = s.wait_for("model — 8 bytes");
-    assert!(screen.contains("00000000  4d 61 63 31 34 2c 32 00"), "{screen}");
+    assert!(
+        screen.contains("00000000  4d 61 63 31 34 2c 32 00"),
+        "{screen}"
+    );
     s.send("\x1b");
     wait_gone(&s, "model — 8 bytes");
     s.send("q");

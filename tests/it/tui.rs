@@ -839,7 +839,7 @@ fn a_hostile_file_name_is_drawn_escaped_while_loading() {
 /// The name of the property row selected in the properties pane.
 fn selected_key(h: &Harness) -> String {
     let s = &h.app.state;
-    s.props[s.prop_selected].key.clone()
+    s.props[s.prop.selected].key.clone()
 }
 
 #[test]
