@@ -363,7 +363,7 @@ impl Search {
             let n = term.needle.len();
             let whole = |field: &str| -> Vec<Range<usize>> {
                 match t.rank_field(field) {
-                    Some(rank::EXACT) if t.term.exact => vec![0..field.len()],
+                    Some(rank::EXACT) if t.term.exact => std::iter::once(0..field.len()).collect(),
                     Some(_) => t.found(field).map(|at| at..at + n).into_iter().collect(),
                     None => Vec::new(),
                 }
@@ -582,9 +582,16 @@ mod tests {
         let index = SearchIndex::build(&r, p);
         run(&r, &mut s, "usbx");
         let xhc = s.matches()[0];
-        assert_eq!(s.hit(&index, xhc).class, [5..9], "AppleUSBXHCI");
+        assert_eq!(
+            s.hit(&index, xhc).class,
+            std::iter::once(5..9).collect::<Vec<_>>(),
+            "AppleUSBXHCI"
+        );
         run(&r, &mut s, "xhc");
-        assert_eq!(s.hit(&index, xhc).label, [0..3]);
+        assert_eq!(
+            s.hit(&index, xhc).label,
+            std::iter::once(0..3).collect::<Vec<_>>()
+        );
         run(&r, &mut s, "0x1000002a1");
         assert!(s.hit(&index, xhc).id);
         run(&r, &mut s, "aplx");
