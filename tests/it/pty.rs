@@ -402,6 +402,12 @@ fn data_values_are_found_in_corpus_device_trees() {
     for (prefix, query, shown) in [
         ("m1-macbookpro17-1", "bcm4378", "wlan-pcie,bcm4378"),
         ("powermac6-1", "GeForce4MX", "NVDA,GeForce4MX"),
+        // Far down IOPMrootDomain's properties (past the 2 KB once searched).
+        (
+            "hackintosh-macmini8-1",
+            "BootSessionUUID",
+            "E653922A-6DBB-4071",
+        ),
     ] {
         let file = crate::common::corpus_file(&corpus, prefix);
         let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
@@ -538,6 +544,26 @@ fn zoom_and_back() {
     assert!(!screen.contains("Properties"), "{screen}");
     s.send("Z");
     s.wait_for("Details");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Ranking: for `keyboard`, the name that begins with it (`Keyboard / Boot`) comes before the
+/// one that holds it (`Magic Keyboard`); `n` goes on to the next in rank order.
+#[test]
+fn search_ranks_a_prefix_above_a_substring() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+        return;
+    };
+    s.wait_for("AppleARMPE");
+    s.send("/keyboard");
+    s.wait_for("Name      Keyboard / Boot");
+    s.send("\r");
+    s.send("n");
+    let screen = s.wait_for("Name      Magic Keyboard");
+    assert!(screen.contains("2/"), "{screen}");
     s.send("q");
     assert!(s.wait_exit().success());
 }
