@@ -362,6 +362,15 @@ impl State {
             .saturating_sub(self.geometry.details.3)
     }
 
+    /// The tree's selection and first row shown, as the [`super::cursor::Cursor`] every
+    /// scrolling pane moves by.
+    pub fn tree_cursor(&self) -> super::cursor::Cursor {
+        super::cursor::Cursor {
+            selected: self.selected,
+            offset: self.offset,
+        }
+    }
+
     /// Visible tree rows (from the last frame; a sane default before the first).
     pub fn page(&self) -> usize {
         usize::from(self.geometry.tree.3).max(1)
@@ -369,16 +378,11 @@ impl State {
 
     /// Keeps the selection inside the rows and on screen.
     pub fn clamp(&mut self) {
-        let n = self.view.len();
-        self.selected = self.selected.min(n.saturating_sub(1));
-        let page = self.page();
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + page {
-            self.offset = self.selected + 1 - page;
-        }
-        // As the tree pane draws it: no rows hidden above while there is room below.
-        self.offset = self.offset.min(n.saturating_sub(page));
+        // As the tree pane draws it (the one cursor rule): no rows hidden above while
+        // there is room below.
+        let mut tree = self.tree_cursor();
+        tree.keep_visible(self.view.len(), self.page());
+        (self.selected, self.offset) = (tree.selected, tree.offset);
         self.details_scroll = self.details_scroll.min(self.details_scroll_max());
         self.sync_props();
     }

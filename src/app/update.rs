@@ -747,15 +747,7 @@ fn wheel(s: &mut State, x: u16, y: u16, down: bool) {
         };
         return;
     }
-    let n = s.view.len();
-    let page = s.page();
-    s.offset = if down {
-        (s.offset + STEP).min(n.saturating_sub(page))
-    } else {
-        s.offset.saturating_sub(STEP)
-    };
-    // Keep the selection on screen so that `clamp` does not scroll back.
-    s.selected = s
-        .selected
-        .clamp(s.offset, (s.offset + page).saturating_sub(1).max(s.offset));
+    let mut tree = s.tree_cursor();
+    tree.scroll(down, STEP, s.view.len(), s.page());
+    (s.selected, s.offset) = (tree.selected, tree.offset);
 }

@@ -19,14 +19,9 @@ use unicode_width::UnicodeWidthStr;
 /// The first row to show so that the selection is on screen, and no rows stay hidden
 /// above while the pane has room below (after the terminal grew, or rows were collapsed).
 pub fn window_start(state: &State, height: usize) -> usize {
-    let height = height.max(1);
-    let mut offset = state.offset.min(state.view.len().saturating_sub(height));
-    if state.selected < offset {
-        offset = state.selected;
-    } else if state.selected >= offset + height {
-        offset = state.selected + 1 - height;
-    }
-    offset
+    let mut tree = state.tree_cursor();
+    tree.keep_visible(state.view.len(), height);
+    tree.offset
 }
 
 /// Draws the pane; returns the inner row area and the column of each drawn row's `▸`/`▾`.
