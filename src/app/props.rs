@@ -390,7 +390,7 @@ fn extra_lines(v: &Value) -> Vec<String> {
                 .chunks(16)
                 .take(DATA_SHOWN / 16)
                 .enumerate()
-                .map(|(n, chunk)| hex_line(n * 16, chunk))
+                .map(|(n, chunk)| short_hex_line(n * 16, chunk))
                 .collect();
             if d.len() > DATA_SHOWN {
                 lines.push(format!(
@@ -407,11 +407,16 @@ fn extra_lines(v: &Value) -> Vec<String> {
 /// `00000010  de ad be ef …  |....|`: one line of 16 bytes at `offset`, as `hexdump -C`
 /// writes it (offsets of 8 hex digits, 16 once they need more).
 pub fn hex_line(offset: usize, chunk: &[u8]) -> String {
-    let mut s = if offset > 0xffff_ffff {
-        format!("{offset:016x} ")
-    } else {
-        format!("{offset:08x} ")
-    };
+    let digits = if offset > 0xffff_ffff { 16 } else { 8 };
+    hex_line_with(format!("{offset:0digits$x} "), chunk)
+}
+
+/// The same with a 4-digit offset, for the first bytes shown under a value in a narrow pane.
+fn short_hex_line(offset: usize, chunk: &[u8]) -> String {
+    hex_line_with(format!("{offset:04x} "), chunk)
+}
+
+fn hex_line_with(mut s: String, chunk: &[u8]) -> String {
     for (i, b) in chunk.iter().enumerate() {
         if i == 8 {
             s.push(' ');

@@ -82,11 +82,10 @@ impl Compiled {
     /// A label is `name@location`: a quoted name may leave the location out.
     fn rank_label(&self, label_lc: &str) -> Option<u8> {
         let name = label_lc.rsplit_once('@').map_or(label_lc, |(n, _)| n);
-        match self.rank_field(label_lc) {
-            Some(r) => Some(r),
-            None if name.len() < label_lc.len() && name == self.term.needle => Some(rank::EXACT),
-            None => None,
+        if name == self.term.needle {
+            return Some(rank::EXACT);
         }
+        self.rank_field(label_lc)
     }
 
     /// The first byte of `text` (NUL-separated segments) where the term matches: anywhere,
@@ -273,8 +272,13 @@ impl Search {
             self.reset_matches();
             return;
         }
-        let narrowing = self.is_active() && query.narrows(&self.matched);
         let terms: Vec<Compiled> = query.terms.iter().cloned().map(Compiled::new).collect();
+        // Plain text that is a number also matches an ID exactly, and `0x1` does not hold
+        // the matches of `0x1000002a1`: such a query is looked for in every entry.
+        let numeric = terms
+            .iter()
+            .any(|t| t.term.field == Field::Any && !t.ids.is_empty());
+        let narrowing = self.is_active() && !numeric && query.narrows(&self.matched);
         let (matcher, buf) = (&mut self.matcher, &mut self.buf);
         let mut check = |id: EntryId| -> Option<u8> {
             if id.index() >= index.len() {
@@ -610,6 +614,25 @@ mod tests {
         assert_eq!(s.next_after(Some(m[3]), true), Some(m[0]));
         assert_eq!(s.next_after(Some(m[0]), false), Some(m[3]));
         assert_eq!(s.next_after(None, true), Some(m[0]));
+    }
+
+    #[test]
+    fn an_id_typed_a_character_at_a_time_is_found() {
+        let r = reg();
+        let mut s = Search::default();
+        let id = "0x1000002a1";
+        for end in 1..=id.len() {
+            run(&r, &mut s, &id[..end]);
+        }
+        assert_eq!(run(&r, &mut s, id), ["XHC1"]);
+        // An exact name ignores the location: `usb-drd0` is exact for `usb-drd0@2280000`.
+        let mut r = reg();
+        let xhc = r.entries().find(|(_, e)| e.name == "XHC1").unwrap().0;
+        r.entry_mut(xhc).location = Some("14".into());
+        let p = r.plane("IOService").unwrap();
+        let index = SearchIndex::build(&r, p);
+        let t = Compiled::new(Query::parse("xhc1").terms.remove(0));
+        assert_eq!(t.rank_label(index.label_lc(xhc)), Some(rank::EXACT));
     }
 
     #[test]
