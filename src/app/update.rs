@@ -242,10 +242,7 @@ fn toggle(s: &mut State) {
             let Some(row) = s.props.get(s.prop.selected) else {
                 return;
             };
-            if row.data_len.is_some() {
-                // Following a reference (a path, an ID, a device-tree phandle) is to come
-                // first here, with the hex view one of its views (issue 21 §2).
-                open_hex(s);
+            if open_value(s) {
                 return;
             }
             let path = row.path.clone();
@@ -441,6 +438,22 @@ fn set_prop_filter(s: &mut State, filter: String) {
     s.rebuild_props();
     s.prop.selected = 0;
     s.prop.offset = 0;
+}
+
+/// Enter on a property value that has a view of its own: a data value opens the hex view.
+/// Returns whether one opened (containers toggle instead).
+///
+/// The hook for following references (a path, an ID, a device-tree phandle: issue 21 §2):
+/// a value that names another entry is to be followed here first, the hex view then being
+/// one of its views.
+fn open_value(s: &mut State) -> bool {
+    match s.props.get(s.prop.selected) {
+        Some(row) if row.data_len.is_some() => {
+            open_hex(s);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// Opens the hex view on the selected data value.

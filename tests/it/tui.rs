@@ -1164,3 +1164,42 @@ fn zero_width_and_bidi_controls_are_shown_and_huge_names_cut() {
     assert!(screen.contains("nnnn…"), "{screen}");
     assert!(screen.contains("\"vvvv"), "{screen}");
 }
+
+#[test]
+fn a_long_key_ends_in_an_ellipsis_and_keeps_its_equals_sign() {
+    let mut r = Registry::new();
+    let root = r.add_entry(Entry {
+        properties: vec![(
+            "AKeyFarLongerThanAnyPaneCouldShowInOneLineEvenAtEightyColumns".into(),
+            ioscope::registry::Value::string("value"),
+        )],
+        ..Entry::named("Root")
+    });
+    r.plane_mut("IOService").add_root(root);
+    let h = Harness::new(
+        App::with_registry(SourceKind::File("keys.txt".into()), r, None),
+        80,
+        24,
+    );
+    let y = h.row_with("AKeyFar");
+    let line = h.screen().lines().nth(y as usize).unwrap().to_string();
+    assert!(line.contains("… = "), "{line}");
+    assert!(h.screen().contains("\"value\""), "{}", h.screen());
+}
+
+#[test]
+fn help_and_handle_table_say_where_they_are() {
+    let mut h = Harness::dump(100, 30);
+    h.press(&[Help]);
+    assert!(
+        h.screen().contains("Keys — lines 1–26 of"),
+        "{}",
+        h.screen()
+    );
+    assert!(h.screen().contains("↓ more"));
+    h.press(&[Bottom, PageDown, PageDown, PageDown, PageDown]);
+    assert!(!h.screen().contains("↓ more"), "at the end: {}", h.screen());
+    let mut d = Harness::demo(120, 30);
+    d.press(&[HandleTable, Down, Down]);
+    assert!(d.screen().contains(" 3/"), "{}", d.screen());
+}
