@@ -239,12 +239,12 @@ fn right(s: &mut State) {
 fn toggle(s: &mut State) {
     match s.focus {
         Focus::Properties => {
-            let Some(row) = s.props.get(s.prop.selected) else {
-                return;
-            };
             if open_value(s) {
                 return;
             }
+            let Some(row) = s.props.get(s.prop.selected) else {
+                return;
+            };
             let path = row.path.clone();
             if row.expanded {
                 s.prop_expansion.0.remove(&path);
