@@ -65,10 +65,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
     let mut markers = Vec::new();
     let offset = window_start(state, usize::from(inner.height));
     let end = (offset + usize::from(inner.height)).min(state.view.len());
+    let width = usize::from(inner.width);
+    let window: Vec<(Row, RowParts)> = state.view.rows()[offset..end]
+        .iter()
+        .map(|row| (*row, RowParts::new(state, row, width, theme)))
+        .collect();
+    let hidden = window_hidden(&window, width);
     let buf = frame.buffer_mut();
-    for (i, row) in state.view.rows()[offset..end].iter().enumerate() {
+    for (i, (row, parts)) in window.into_iter().enumerate() {
+        let row = &row;
         let index = offset + i;
-        let (mut line, marker) = row_line(state, row, usize::from(inner.width), theme);
+        let (mut line, marker) = row_line(state, row, parts, hidden, width, theme);
         markers.push(inner.x + marker as u16);
         if index == state.selected {
             let style = if focused {
@@ -99,38 +106,22 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
     (inner, markers)
 }
 
-/// The guides before a row's marker: `│ ` or two spaces per level, then `├─`/`└─`;
-/// when `room` columns are too few, the leading levels collapse into `…N│`.
-fn guides(row: &Row, room: usize) -> String {
+/// Columns of the class a row keeps before its guides collapse: a class longer than this
+/// may end in `…` instead.
+const CLASS_KEPT: usize = 8;
+
+/// The guides before a row's marker: `│ ` or two spaces per level, then `├─`/`└─`; the
+/// first `hidden` levels (at most the row's own) are replaced by `…N│`.
+fn guides(row: &Row, hidden: usize) -> String {
     let levels = usize::from(row.depth.saturating_sub(1));
-    let connector = if row.depth > 0 { 2 } else { 0 };
-    let level = |l: usize| {
-        let more = l < 64 && row.guides & (1u64 << l) != 0;
-        if more { "│ " } else { "  " }
-    };
-    let full = 2 * levels + connector;
+    let hidden = hidden.min(levels);
     let mut prefix = String::new();
-    let first_kept = if full <= room {
-        1
-    } else {
-        // Keep as many trailing levels as fit beside `…N│`.
-        let mut kept = levels;
-        while kept > 0 {
-            let hidden = levels - kept;
-            let mark = if hidden > 0 { 2 + digits(hidden) } else { 0 };
-            if mark + 2 * kept + connector <= room {
-                break;
-            }
-            kept -= 1;
-        }
-        let hidden = levels - kept;
-        if hidden > 0 {
-            prefix.push_str(&format!("…{hidden}│"));
-        }
-        1 + hidden
-    };
-    for l in first_kept..=levels {
-        prefix.push_str(level(l));
+    if hidden > 0 {
+        prefix.push_str(&format!("…{hidden}│"));
+    }
+    for l in hidden + 1..=levels {
+        let more = l < 64 && row.guides & (1u64 << l) != 0;
+        prefix.push_str(if more { "│ " } else { "  " });
     }
     if row.depth > 0 {
         prefix.push_str(if row.last { "└─" } else { "├─" });
@@ -138,21 +129,114 @@ fn guides(row: &Row, room: usize) -> String {
     prefix
 }
 
+/// Columns of a row's guides with `hidden` levels collapsed.
+fn guides_width(row: &Row, hidden: usize) -> usize {
+    let levels = usize::from(row.depth.saturating_sub(1));
+    let hidden = hidden.min(levels);
+    let mark = if hidden > 0 { 2 + digits(hidden) } else { 0 };
+    mark + 2 * (levels - hidden) + if row.depth > 0 { 2 } else { 0 }
+}
+
+/// The fewest levels to collapse so that a row whose marker, label and count take `tail`
+/// columns fits `width` columns; `None` when even collapsing every level is not enough.
+fn hidden_needed(row: &Row, tail: usize, width: usize) -> Option<usize> {
+    let levels = usize::from(row.depth.saturating_sub(1));
+    (0..=levels).find(|&h| guides_width(row, h) + tail <= width)
+}
+
 fn digits(n: usize) -> usize {
     n.to_string().len()
 }
 
-/// `│ ├─▸ name@loc (3)  Class`: guides, marker, label, child count, class, fitted to
-/// `width` columns; also returns the marker's column.
-fn row_line<'a>(state: &'a State, row: &Row, width: usize, theme: &Theme) -> (Line<'a>, usize) {
-    let registry = &state.registry;
-    let plane = state.plane();
-    let expanded = state.view.is_expanded(row.id);
-    let marker = match (row.children > 0, expanded) {
-        (false, _) => "─ ",
-        (true, false) => "▸ ",
-        (true, true) => "▾ ",
-    };
+/// What one row shows after its guides, each part cut to the pane's width (so that nothing
+/// longer than a screen line is ever read).
+struct RowParts {
+    marker: &'static str,
+    marks: Vec<Span<'static>>,
+    label: String,
+    count: String,
+    class: Option<String>,
+}
+
+impl RowParts {
+    fn new(state: &State, row: &Row, width: usize, theme: &Theme) -> RowParts {
+        let registry = &state.registry;
+        let plane = state.plane();
+        let expanded = state.view.is_expanded(row.id);
+        let mut marks = Vec::new();
+        if state.is_stale(row.id) {
+            marks.push(Span::styled("✗ ", theme.stale));
+        }
+        match state.flash(row.id) {
+            Some(Flash::New { .. }) => marks.push(Span::styled("+ ", theme.new)),
+            Some(Flash::Gone) => marks.push(Span::styled("− ", theme.gone)),
+            None => {}
+        }
+        let name = registry.name_in(plane, row.id).to_string_lossy();
+        let mut label = sanitize_clipped(&name, width).into_owned();
+        if let Some(loc) = registry.location_in(plane, row.id) {
+            if label.width() < width {
+                label.push('@');
+                label.push_str(&sanitize_clipped(&loc.to_string_lossy(), width));
+            }
+        }
+        RowParts {
+            marker: match (row.children > 0, expanded) {
+                (false, _) => "─ ",
+                (true, false) => "▸ ",
+                (true, true) => "▾ ",
+            },
+            marks,
+            label,
+            count: if row.children > 0 && !expanded {
+                format!(" ({})", row.children)
+            } else {
+                String::new()
+            },
+            class: registry
+                .class_name(row.id)
+                .map(|c| sanitize_clipped(c, width).into_owned()),
+        }
+    }
+
+    /// Columns the row needs after its guides to show its name and count, and with
+    /// `class` the first [`CLASS_KEPT`] columns of its class.
+    fn tail(&self, class: bool) -> usize {
+        let marks: usize = self.marks.iter().map(|s| s.content.width()).sum();
+        let class = match (&self.class, class) {
+            (Some(c), true) => 2 + c.width().min(CLASS_KEPT),
+            _ => 0,
+        };
+        2 + marks + self.label.width() + self.count.width() + class
+    }
+
+    /// The levels this row needs collapsed to show its name and class, else its name; `None`
+    /// when its name is too long for the pane whatever is collapsed (it will end in `…`).
+    fn hidden_needed(&self, row: &Row, width: usize) -> Option<usize> {
+        hidden_needed(row, self.tail(true), width)
+            .or_else(|| hidden_needed(row, self.tail(false), width))
+    }
+}
+
+/// How many leading guide levels the rows of the window collapse: the most any of them
+/// needs, so that the guides of rows at one depth stay in one column.
+fn window_hidden(rows: &[(Row, RowParts)], width: usize) -> usize {
+    rows.iter()
+        .filter_map(|(row, parts)| parts.hidden_needed(row, width))
+        .max()
+        .unwrap_or(0)
+}
+
+/// `│ ├─▸ name@loc (3)  Class`: guides (the first `hidden` levels collapsed), marker, label,
+/// child count, class, fitted to `width` columns; also returns the marker's column.
+fn row_line<'a>(
+    state: &'a State,
+    row: &Row,
+    parts: RowParts,
+    hidden: usize,
+    width: usize,
+    theme: &Theme,
+) -> (Line<'a>, usize) {
     let stale = state.is_stale(row.id);
     let matched = state.search.is_match(row.id);
     let flash = state.flash(row.id);
@@ -166,36 +250,15 @@ fn row_line<'a>(state: &'a State, row: &Row, width: usize, theme: &Theme) -> (Li
     } else {
         theme.text
     };
-    let mut marks: Vec<Span> = Vec::new();
-    if stale {
-        marks.push(Span::styled("✗ ", theme.stale));
-    }
-    match flash {
-        Some(Flash::New { .. }) => marks.push(Span::styled("+ ", theme.new)),
-        Some(Flash::Gone) => marks.push(Span::styled("− ", theme.gone)),
-        None => {}
-    }
+    let RowParts {
+        marker,
+        marks,
+        mut label,
+        count,
+        class,
+    } = parts;
     let marks_w: usize = marks.iter().map(|s| s.content.width()).sum();
-    // Nothing wider than the pane is ever read: each part is cut to `width` first.
-    let name = registry.name_in(plane, row.id).to_string_lossy();
-    let mut label = sanitize_clipped(&name, width).into_owned();
-    if let Some(loc) = registry.location_in(plane, row.id) {
-        if label.width() < width {
-            label.push('@');
-            label.push_str(&sanitize_clipped(&loc.to_string_lossy(), width));
-        }
-    }
-    let count = if row.children > 0 && !expanded {
-        format!(" ({})", row.children)
-    } else {
-        String::new()
-    };
-    let class = registry
-        .class_name(row.id)
-        .map(|c| sanitize_clipped(c, width).into_owned());
-    let class_w = class.as_ref().map_or(0, |c| 2 + c.width());
-    let tail = 2 + marks_w + label.width() + count.width() + class_w;
-    let prefix = guides(row, width.saturating_sub(tail));
+    let prefix = guides(row, hidden);
     // What is left after the guides: the label first, then the count, then the class.
     let mut room = width.saturating_sub(prefix.width() + 2 + marks_w);
     if label.width() > room {
@@ -326,10 +389,15 @@ mod tests {
     #[test]
     fn guides_collapse_when_the_row_needs_the_room() {
         let deep = row(12, !0);
-        assert_eq!(guides(&deep, 80), "│ ".repeat(11) + "├─");
-        // 11 levels would take 22 columns and the connector 2 more; 12 leave room for 3.
-        assert_eq!(guides(&deep, 12), "…8││ │ │ ├─");
-        assert_eq!(guides(&deep, 0), "…11│├─");
-        assert_eq!(guides(&row(0, 0), 0), "");
+        assert_eq!(guides(&deep, 0), "│ ".repeat(11) + "├─");
+        assert_eq!(guides(&deep, 8), "…8││ │ │ ├─");
+        assert_eq!(guides(&deep, 20), "…11│├─", "at most the row's own levels");
+        assert_eq!(guides(&row(0, 0), 3), "");
+        // 11 levels take 22 columns and the connector 2 more: with a tail of 20 columns,
+        // 32 leave room for 12 columns of guides: `…8│`, three levels and `├─`.
+        assert_eq!(hidden_needed(&deep, 20, 80), Some(0));
+        assert_eq!(hidden_needed(&deep, 20, 32), Some(8));
+        assert_eq!(hidden_needed(&deep, 40, 32), None);
+        assert_eq!(guides_width(&deep, 8), 3 + 6 + 2);
     }
 }
