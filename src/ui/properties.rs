@@ -19,13 +19,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
         .map_or(0, |id| state.registry.entry(id).properties.len());
     let mut title = format!(" Properties ({count})");
     if state.prop_view.by_key {
-        title.push_str(" · key order");
+        title.push_str(" by key");
     }
     if !state.prop_view.filter.is_empty() {
+        // `/usb: 4`: the filter and how many properties pass it.
         let shown = state.props.iter().filter(|r| r.depth == 0).count();
         title.push_str(&format!(
-            " · {shown} match “{}”",
-            sanitize_clipped(&state.prop_view.filter, 24)
+            " /{}: {shown}",
+            sanitize_clipped(&state.prop_view.filter, 16)
         ));
     }
     title.push(' ');

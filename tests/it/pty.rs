@@ -441,7 +441,7 @@ fn properties_filter_and_hex_view() {
     s.wait_for("Name      Magic Keyboard");
     s.send("\t\t");
     s.send("/usb");
-    let screen = s.wait_for("4 match “usb”");
+    let screen = s.wait_for("Properties (10) /usb: 4");
     assert!(!screen.contains("idVendor"), "{screen}");
     s.send("\r");
     s.send("\x1b");
