@@ -381,7 +381,12 @@ impl State {
         // As the tree pane draws it (the one cursor rule): no rows hidden above while
         // there is room below.
         let mut tree = self.tree_cursor();
-        tree.keep_visible(self.view.len(), self.page());
+        if self.geometry.tree.3 > 0 {
+            tree.keep_visible(self.view.len(), self.page());
+        } else {
+            // Not drawn (another pane zoomed): keep its scroll for when it comes back.
+            tree.selected = tree.selected.min(self.view.len().saturating_sub(1));
+        }
         (self.selected, self.offset) = (tree.selected, tree.offset);
         self.details_scroll = self.details_scroll.min(self.details_scroll_max());
         self.sync_props();

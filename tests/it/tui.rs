@@ -1200,3 +1200,13 @@ fn help_and_handle_table_say_where_they_are() {
     d.press(&[HandleTable, Down, Down]);
     assert!(d.screen().contains(" 3/"), "{}", d.screen());
 }
+
+#[test]
+fn zooming_another_pane_keeps_the_tree_scroll() {
+    let mut h = Harness::demo(120, 30);
+    h.jump_to("Magic Keyboard");
+    let offset = h.app.state.offset;
+    assert!(offset > 0);
+    h.press(&[FocusNext, FocusNext, Zoom, Down, Down, Zoom]);
+    assert_eq!(h.app.state.offset, offset, "the tree comes back as it was");
+}
