@@ -96,7 +96,7 @@ pub static KEYMAP: &[Binding] = &[
         M,
         &[code(C::Enter)],
         Action::Toggle,
-        "toggle expand/collapse",
+        "toggle expand/collapse; on a data value: the hex view",
     ),
     b(M, &[k('g'), code(C::Home)], Action::Top, "first row"),
     b(M, &[k('G'), code(C::End)], Action::Bottom, "last row"),

@@ -1,6 +1,6 @@
 //! The details pane: identity, state, both counts and the handle block of the selection.
 
-use super::sanitize::{sanitize, sanitize_clipped};
+use super::sanitize::{join_clipped, sanitize, sanitize_clipped};
 
 /// Most columns of one field read (names, paths): a pane never shows more, and a huge name
 /// must not cost its size on every frame.
@@ -65,7 +65,7 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
         out.push(field(
             theme,
             "Class",
-            sanitize_clipped(&chain.join(" → "), FIELD_CAP).into_owned(),
+            sanitize_clipped(&join_clipped(&chain, " → ", FIELD_CAP), FIELD_CAP).into_owned(),
         ));
     }
     out.push(field(

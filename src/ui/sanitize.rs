@@ -93,6 +93,27 @@ pub fn sanitize_clipped(text: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `parts` joined by `sep`, read only up to about `max` bytes (each part is cut there), so
+/// that joining huge names costs what is shown.
+pub fn join_clipped(parts: &[&str], sep: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if out.len() >= max {
+            break;
+        }
+        if i > 0 {
+            out.push_str(sep);
+        }
+        let room = max.saturating_sub(out.len()).min(part.len());
+        let mut end = room;
+        while !part.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.push_str(&part[..end]);
+    }
+    out
+}
+
 /// Columns of a character's visible escape.
 fn escaped_len(c: char) -> usize {
     if (c as u32) < 0x100 {
@@ -147,6 +168,15 @@ mod tests {
         assert_eq!(sanitize("\u{61c}\u{ad}"), "\\u{61c}\\xad");
         // Combining marks are text, not controls.
         assert_eq!(sanitize("e\u{301}"), "e\u{301}");
+    }
+
+    #[test]
+    fn joining_reads_only_what_is_shown() {
+        use super::join_clipped;
+        assert_eq!(join_clipped(&["a", "b", "c"], " → ", 100), "a → b → c");
+        let huge = "x".repeat(1_000_000);
+        let joined = join_clipped(&[&huge, "IOService"], " → ", 64);
+        assert_eq!(joined.len(), 64);
     }
 
     #[test]
