@@ -124,6 +124,8 @@ pub struct SearchOrigin {
     pub entry: Option<EntryId>,
     pub offset: usize,
     pub expansion: Vec<bool>,
+    /// The tree was filtered (`f`) when `/` was pressed.
+    pub filtered: bool,
     pub prop_selected: usize,
 }
 

@@ -102,6 +102,7 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
                 entry: s.selected_entry(),
                 offset: s.offset,
                 expansion: s.view.expansion(),
+                filtered: s.view.is_filtered(),
                 prop_selected: s.prop.selected,
             });
             start_prompt(s, PromptKind::Search)
@@ -414,7 +415,9 @@ fn back_to_origin(s: &mut State) {
         return;
     };
     let plane = plane_at(&s.registry, s.plane);
-    if origin.expansion.len() == s.view.expansion().len() {
+    // Begun in filter mode, the expansion to go back to is the one from before the filter,
+    // which leaving the filter has put back already.
+    if !origin.filtered && origin.expansion.len() == s.view.expansion().len() {
         s.view.set_expansion(origin.expansion);
         s.view.rebuild(plane);
     }

@@ -1210,3 +1210,16 @@ fn zooming_another_pane_keeps_the_tree_scroll() {
     h.press(&[FocusNext, FocusNext, Zoom, Down, Down, Zoom]);
     assert_eq!(h.app.state.offset, offset, "the tree comes back as it was");
 }
+
+#[test]
+fn esc_in_a_search_begun_in_filter_mode_brings_back_the_expansion_before_the_filter() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[SearchStart]).typed("usb").press(&[Accept]);
+    let rows = h.app.state.view.len();
+    h.press(&[ToggleFilter]);
+    assert!(h.app.state.view.is_filtered());
+    assert_ne!(h.app.state.view.len(), rows);
+    h.press(&[SearchStart]).typed("disp").press(&[Back]);
+    assert!(!h.app.state.view.is_filtered());
+    assert_eq!(h.app.state.view.len(), rows, "as before the filter");
+}
