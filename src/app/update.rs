@@ -3,10 +3,11 @@
 
 use super::action::Action;
 use super::codes;
-use super::cursor::{self, Cursor};
+use super::cursor;
 use super::handles;
 use super::jump;
-use super::state::{Focus, Mode, PromptKind, SearchOrigin, State, contains, plane_at};
+use super::state::{Focus, Mode, PromptKind, State, contains, plane_at};
+use super::{prop_pane, reveal};
 use crate::registry::EntryId;
 use crate::source::session::LabOp;
 
@@ -37,7 +38,7 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         Mode::Planes { selected } => planes(s, selected, action),
         Mode::Help { scroll } => help(s, scroll, action),
         Mode::Handles { selected, sort } => handle_table(s, selected, sort, action),
-        Mode::Hex { entry, at, cursor } => hex_view(s, entry, at, cursor, action),
+        Mode::Hex { entry, at, cursor } => prop_pane::hex_view(s, entry, at, cursor, action),
         Mode::Explained { .. } => {
             if matches!(action, Action::Back | Action::Accept | Action::Quit) {
                 s.mode = Mode::Normal;
@@ -91,39 +92,9 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::FocusNext => s.focus = s.focus.next(),
         Action::FocusPrev => s.focus = s.focus.prev(),
         Action::PlanePicker => s.mode = Mode::Planes { selected: s.plane },
-        Action::SearchStart if s.focus == Focus::Properties => {
-            s.mode = Mode::Prompt {
-                kind: PromptKind::PropFilter,
-                input: s.prop_view.filter.clone(),
-            };
-        }
-        Action::SearchStart => {
-            s.search_origin = Some(SearchOrigin {
-                entry: s.selected_entry(),
-                offset: s.offset,
-                expansion: s.view.expansion(),
-                filtered: s.view.is_filtered(),
-                prop_selected: s.prop.selected,
-            });
-            start_prompt(s, PromptKind::Search)
-        }
-        Action::SortProps => {
-            s.prop_view.by_key = !s.prop_view.by_key;
-            let top = s.props.get(s.prop.selected).map(|r| r.at.clone());
-            s.rebuild_props();
-            if let Some(i) = top.and_then(|at| s.props.iter().position(|r| r.at == at)) {
-                s.prop.selected = i;
-            }
-            keep_prop_visible(s);
-            s.message = Some(
-                if s.prop_view.by_key {
-                    "properties in key order (s: file order)"
-                } else {
-                    "properties in file order (s: key order)"
-                }
-                .into(),
-            );
-        }
+        Action::SearchStart if s.focus == Focus::Properties => prop_pane::start_filter(s),
+        Action::SearchStart => reveal::begin_search(s),
+        Action::SortProps => prop_pane::toggle_key_order(s),
         Action::Zoom => s.zoom = !s.zoom,
         Action::JumpStart => start_prompt(s, PromptKind::Jump),
         Action::ExplainStart => start_prompt(s, PromptKind::Explain),
@@ -135,7 +106,7 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::Quit => return quit(s),
         Action::Back => {
             if !s.prop_view.filter.is_empty() {
-                set_prop_filter(s, String::new());
+                prop_pane::set_filter(s, String::new());
             } else if s.view.is_filtered() {
                 leave_filter(s);
             } else if s.search.is_active() {
@@ -240,7 +211,7 @@ fn right(s: &mut State) {
 fn toggle(s: &mut State) {
     match s.focus {
         Focus::Properties => {
-            if open_value(s) {
+            if prop_pane::open_value(s) {
                 return;
             }
             let Some(row) = s.props.get(s.prop.selected) else {
@@ -290,9 +261,9 @@ fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) ->
                     if s.view.is_filtered() {
                         leave_filter(s);
                     }
-                    back_to_origin(s);
+                    reveal::back_to_origin(s);
                 }
-                PromptKind::PropFilter => set_prop_filter(s, String::new()),
+                PromptKind::PropFilter => prop_pane::set_filter(s, String::new()),
                 PromptKind::Jump | PromptKind::Explain => {}
             }
             s.mode = Mode::Normal;
@@ -310,12 +281,12 @@ fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) ->
             s.search.query = input.clone();
             run_search(s);
             match s.search.best() {
-                Some(best) => reveal_match(s, best),
+                Some(best) => reveal::reveal_match(s, best),
                 // Nothing matches (yet): the view goes back to where the search began.
-                None => back_to_origin_keeping_it(s),
+                None => reveal::back_to_origin_keeping_it(s),
             }
         }
-        PromptKind::PropFilter => set_prop_filter(s, input.clone()),
+        PromptKind::PropFilter => prop_pane::set_filter(s, input.clone()),
         PromptKind::Jump | PromptKind::Explain => {}
     }
     s.mode = Mode::Prompt { kind, input };
@@ -385,117 +356,9 @@ fn next_match(s: &mut State, forward: bool) {
         return;
     }
     match s.search.next_after(s.selected_entry(), forward) {
-        Some(id) => reveal_match(s, id),
+        Some(id) => reveal::reveal_match(s, id),
         None => s.message = Some("no matches".into()),
     }
-}
-
-/// Selects a match, expanding its ancestors, and in the properties pane the property that
-/// matched, scrolled into view.
-fn reveal_match(s: &mut State, id: EntryId) {
-    if !s.select_entry(id) {
-        return;
-    }
-    let Some(index) = s.index.as_ref() else {
-        return;
-    };
-    let Some(p) = s.search.hit(index, id).property else {
-        return;
-    };
-    if let Some(row) = s.props.iter().position(|r| r.depth == 0 && r.top() == p) {
-        s.prop.selected = row;
-        // A little context above the row, when there is some.
-        s.prop.offset = row.saturating_sub(2);
-    }
-}
-
-/// Esc in the search prompt: the selection, scroll and expansion from before `/`.
-fn back_to_origin(s: &mut State) {
-    let Some(origin) = s.search_origin.take() else {
-        return;
-    };
-    let plane = plane_at(&s.registry, s.plane);
-    // Begun in filter mode, the expansion to go back to is the one from before the filter,
-    // which leaving the filter has put back already.
-    if !origin.filtered && origin.expansion.len() == s.view.expansion().len() {
-        s.view.set_expansion(origin.expansion);
-        s.view.rebuild(plane);
-    }
-    reselect(s, origin.entry);
-    s.offset = origin.offset;
-    s.clamp();
-    s.prop.selected = origin.prop_selected.min(s.props.len().saturating_sub(1));
-}
-
-/// While typing a query that matches nothing: back where the search began, still searching.
-fn back_to_origin_keeping_it(s: &mut State) {
-    if let Some(origin) = s.search_origin.clone() {
-        back_to_origin(s);
-        s.search_origin = Some(origin);
-    }
-}
-
-/// Filters the properties pane's rows (`/` while it has focus).
-fn set_prop_filter(s: &mut State, filter: String) {
-    s.prop_view.filter = filter;
-    s.rebuild_props();
-    s.prop.selected = 0;
-    s.prop.offset = 0;
-}
-
-/// Enter on a property value that has a view of its own: a data value opens the hex view.
-/// Returns whether one opened (containers toggle instead).
-///
-/// The hook for following references (a path, an ID, a device-tree phandle: issue 21 §2):
-/// a value that names another entry is to be followed here first, the hex view then being
-/// one of its views.
-fn open_value(s: &mut State) -> bool {
-    match s.props.get(s.prop.selected) {
-        Some(row) if row.data_len.is_some() => {
-            open_hex(s);
-            true
-        }
-        _ => false,
-    }
-}
-
-/// Opens the hex view on the selected data value.
-fn open_hex(s: &mut State) {
-    let (Some(entry), Some(row)) = (s.props_for, s.props.get(s.prop.selected)) else {
-        return;
-    };
-    s.mode = Mode::Hex {
-        entry,
-        at: row.at.clone(),
-        cursor: Cursor::default(),
-    };
-}
-
-/// The hex view: every line of the value, scrolled with the movement keys.
-fn hex_view(
-    s: &mut State,
-    entry: EntryId,
-    at: Vec<usize>,
-    mut cursor: Cursor,
-    action: Action,
-) -> Vec<Effect> {
-    let len = match super::props::value_at(&s.registry, entry, &at) {
-        Some(crate::registry::Value::Data(d)) => d.len().div_ceil(16),
-        _ => 0,
-    };
-    let page = usize::from(s.geometry.list.3).max(1);
-    match action {
-        Action::Back | Action::Quit | Action::Accept => {
-            s.mode = Mode::Normal;
-            return Vec::new();
-        }
-        Action::Wheel { down, .. } => cursor.scroll(down, 3, len, page),
-        other => {
-            cursor.apply(other, len, page);
-        }
-    }
-    s.mode = Mode::Hex { entry, at, cursor };
-    Vec::new()
 }
 
 fn toggle_filter(s: &mut State) {
@@ -543,7 +406,7 @@ fn leave_filter(s: &mut State) {
 }
 
 /// Selects `entry` again after the rows changed, or the first row.
-fn reselect(s: &mut State, entry: Option<EntryId>) {
+pub(super) fn reselect(s: &mut State, entry: Option<EntryId>) {
     let found = entry.is_some_and(|e| s.select_entry(e));
     if !found {
         s.selected = 0;
