@@ -19,6 +19,7 @@ use memchr::memmem::Finder;
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// How well an entry matched; lower ranks come first.
@@ -198,6 +199,9 @@ pub struct Search {
     buf: Vec<char>,
     /// A matcher for [`Search::hit`], which drawing calls through a shared reference.
     hit_matcher: RefCell<(Matcher, Vec<char>)>,
+    /// Hits already worked out for the current matches: drawing asks for the same rows on
+    /// every frame, and a hit may scan all of an entry's properties.
+    hits: RefCell<HashMap<EntryId, Hit>>,
 }
 
 impl Default for Search {
@@ -213,6 +217,7 @@ impl Default for Search {
             matcher: Matcher::new(Config::DEFAULT),
             buf: Vec::new(),
             hit_matcher: RefCell::new((Matcher::new(Config::DEFAULT), Vec::new())),
+            hits: RefCell::default(),
         }
     }
 }
@@ -256,6 +261,7 @@ impl Search {
 
     /// Forgets the matches (new registry or plane).
     pub fn reset_matches(&mut self) {
+        self.hits.get_mut().clear();
         self.matched_query.clear();
         self.matched = Query::default();
         self.matches.clear();
@@ -317,6 +323,7 @@ impl Search {
         self.matches = found;
         self.matched_query = text;
         self.matched = query;
+        self.hits.get_mut().clear();
     }
 
     /// The match after (or before, `forward = false`) `current` in rank order, wrapping
@@ -358,6 +365,21 @@ impl Search {
 
     /// What matched in `id`: the parts of its label and class, the first matching property.
     pub fn hit(&self, index: &SearchIndex, id: EntryId) -> Hit {
+        /// Hits kept at most (a screen shows a few dozen).
+        const KEPT: usize = 1024;
+        if let Some(hit) = self.hits.borrow().get(&id) {
+            return hit.clone();
+        }
+        let hit = self.work_out_hit(index, id);
+        let mut hits = self.hits.borrow_mut();
+        if hits.len() >= KEPT {
+            hits.clear();
+        }
+        hits.insert(id, hit.clone());
+        hit
+    }
+
+    fn work_out_hit(&self, index: &SearchIndex, id: EntryId) -> Hit {
         let mut hit = Hit::default();
         if !self.is_match(id) || id.index() >= index.len() {
             return hit;
