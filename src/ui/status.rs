@@ -78,6 +78,17 @@ pub fn match_position(state: &State) -> String {
     }
 }
 
+/// The key of the property the search matched in the selected entry, cut for the line.
+fn matched_key(state: &State) -> Option<String> {
+    let id = state.selected_entry()?;
+    if !state.search.is_match(id) {
+        return None;
+    }
+    let p = state.search.hit(state.index.as_ref()?, id).property?;
+    let (key, _) = state.registry.entry(id).properties.get(p)?;
+    Some(sanitize_clipped(&key.to_string_lossy(), 40).into_owned())
+}
+
 /// The key hints for what the user is doing, most useful first; the bar shows those that fit.
 fn hints(state: &State) -> Vec<(String, &'static str)> {
     let main = |a: Action| keys_for(Context::Main, a);
@@ -157,6 +168,10 @@ pub fn draw_message(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
                     format!("   {}", match_position(state)),
                     theme.dim,
                 ));
+                if let Some(key) = matched_key(state) {
+                    spans.push(Span::styled(" · in ", theme.dim));
+                    spans.push(Span::styled(key, theme.matched));
+                }
             }
             Line::from(spans)
         }

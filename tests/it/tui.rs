@@ -852,7 +852,10 @@ fn search_shows_its_position_reveals_the_match_and_its_property() {
     assert_eq!(h.selected_name(), "Magic Keyboard");
     assert_eq!(selected_key(&h), "USB Product Name");
     let screen = h.screen();
-    assert!(screen.contains("/touch id█   1/1 matches"), "{screen}");
+    assert!(
+        screen.contains("/touch id█   1/1 matches · in USB Product Name"),
+        "{screen}"
+    );
     assert!(
         screen.contains("Magic Keyboard@01100000"),
         "revealed: {screen}"
