@@ -21,7 +21,7 @@ impl Context {
     pub fn title(self) -> &'static str {
         match self {
             Context::Main => "Explorer",
-            Context::Prompt => "Prompts (search, jump, explain)",
+            Context::Prompt => "Prompts (search, properties filter, jump, explain)",
             Context::List => "Lists (plane picker, handle table, hex view)",
             Context::Help => "Help",
         }
