@@ -21,14 +21,19 @@
 //! Goals (README, Performance): each key press on 1,000,000 entries < 1 ms (move down `j`,
 //! page down, expand the node with 10,000 children and collapse it, jump to the end `G`);
 //! one more character typed in `/` search at 100,000 entries < 30 ms; opening a 100,000-entry
-//! dump (text and XML archive) up to the first frame < 300 ms.
+//! dump (text and XML archive) up to the first frame < 300 ms; a key press that lands on or
+//! leaves an entry with a 100 MB name, string and data value < 50 ms (hostile input: a frame
+//! costs what the screen shows, not what the data holds).
+//!
+//! A filter (`cargo bench --bench tui -- search`) also skips building the other groups'
+//! registries, which takes most of a full run.
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use ioscope::app::{Action, App, SourceKind};
 use ioscope::dump::{self, DumpFormat, Selection};
 use ioscope::registry::generate::{WIDE_CHILDREN, WIDE_NODE, synthetic};
-use ioscope::registry::{EntryId, Registry};
+use ioscope::registry::{Entry, EntryId, Registry, Value};
 use ioscope::ui::{self, theme::Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -154,6 +159,19 @@ fn configured<'a>(c: &'a mut Criterion, group: &str) -> BenchmarkGroup<'a, WallT
     g
 }
 
+/// Whether the command line's filter (criterion's, a regex on `group/case`) can select
+/// `group`: without one, every group runs.
+fn wanted(group: &str) -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    filters.is_empty()
+        || filters
+            .iter()
+            .any(|f| f.contains(group) || group.contains(f.as_str()))
+}
+
 fn find(registry: &Registry, name: &str) -> EntryId {
     registry
         .entries()
@@ -165,6 +183,9 @@ fn find(registry: &Registry, name: &str) -> EntryId {
 /// Key presses on 1,000,000 entries, with the node of 10,000 children expanded so that there
 /// are pages to move through.
 fn keys(c: &mut Criterion) {
+    if !wanted("keys") {
+        return;
+    }
     let registry = synthetic(KEYS_ENTRIES, 1);
     let wide = find(&registry, WIDE_NODE);
     let children = registry.planes()[registry.plane_index("IOService").expect("IOService")]
@@ -230,6 +251,9 @@ fn keys(c: &mut Criterion) {
 /// character (a scan of every entry), and the first character of the session (which also
 /// builds the search index).
 fn search(c: &mut Criterion) {
+    if !wanted("search") {
+        return;
+    }
     let mut s = Screen::on(synthetic(SEARCH_ENTRIES, 1));
     let mut g = configured(c, "search");
     g.sample_size(10);
@@ -270,6 +294,9 @@ fn search(c: &mut Criterion) {
 
 /// `App::start` on a dump file, polling the background loader, up to the first frame.
 fn open(c: &mut Criterion) {
+    if !wanted("open") {
+        return;
+    }
     let registry = synthetic(OPEN_ENTRIES, 1);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut g = configured(c, "open");
@@ -347,5 +374,46 @@ fn open_to_first_frame(path: &Path) -> Screen {
     Screen::new(app)
 }
 
-criterion_group!(benches, keys, search, open);
+/// Bytes of the pathological name, string value and data value.
+const HUGE: usize = 100_000_000;
+
+/// An entry whose name, one string value and one data value are 100 MB each, between two
+/// ordinary ones: moving onto it (the tree row, the details and the properties of that entry
+/// are drawn) and off it again, each a key and its frame.
+fn pathological(c: &mut Criterion) {
+    if !wanted("pathological") {
+        return;
+    }
+    let mut r = Registry::new();
+    let root = r.add_entry(Entry::named("Root"));
+    let before = r.add_entry(Entry::named("before"));
+    let huge = r.add_entry(Entry {
+        properties: vec![
+            ("huge-string".into(), Value::string(&"s".repeat(HUGE))),
+            ("huge-data".into(), Value::Data(vec![0xa5; HUGE].into())),
+        ],
+        ..Entry::named("n".repeat(HUGE).as_str())
+    });
+    let after = r.add_entry(Entry::named("after"));
+    let p = r.plane_mut("IOService");
+    p.add_root(root);
+    for e in [before, huge, after] {
+        p.add_child(root, e);
+    }
+    let mut s = Screen::on(r);
+    assert!(s.app.state.select_entry(before));
+    s.draw();
+    let mut g = configured(c, "pathological");
+    g.bench_function("onto a 100 MB name and values (j)", |b| {
+        b.iter_custom(|iters| s.time(iters, Action::Down, &[Action::Up]))
+    });
+    s.press(Action::Down);
+    assert_eq!(s.app.state.selected_entry(), Some(huge));
+    g.bench_function("off a 100 MB name and values (j)", |b| {
+        b.iter_custom(|iters| s.time(iters, Action::Down, &[Action::Up]))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, keys, search, open, pathological);
 criterion_main!(benches);

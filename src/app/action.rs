@@ -47,6 +47,10 @@ pub enum Action {
     Backspace,
     /// Cycle the sort column of the handle table.
     SortNext,
+    /// `s`: the properties pane in key order, or back in file order.
+    SortProps,
+    /// `Z`: the focused pane fills the screen, or gives it back.
+    Zoom,
     /// A character typed into a prompt.
     Input(char),
     /// A left click at a screen cell.

@@ -11,7 +11,7 @@ pub enum Context {
     Main,
     /// A text prompt (`/`, `:`, `e`): other printable keys are typed in.
     Prompt,
-    /// A list popup (plane picker, handle table).
+    /// A list popup (plane picker, handle table, hex view).
     List,
     /// The help screen.
     Help,
@@ -21,8 +21,8 @@ impl Context {
     pub fn title(self) -> &'static str {
         match self {
             Context::Main => "Explorer",
-            Context::Prompt => "Prompts (search, jump, explain)",
-            Context::List => "Lists (plane picker, handle table)",
+            Context::Prompt => "Prompts (search, properties filter, jump, explain)",
+            Context::List => "Lists (plane picker, handle table, hex view)",
             Context::Help => "Help",
         }
     }
@@ -96,7 +96,7 @@ pub static KEYMAP: &[Binding] = &[
         M,
         &[code(C::Enter)],
         Action::Toggle,
-        "toggle expand/collapse",
+        "toggle expand/collapse; on a data value: the hex view",
     ),
     b(M, &[k('g'), code(C::Home)], Action::Top, "first row"),
     b(M, &[k('G'), code(C::End)], Action::Bottom, "last row"),
@@ -127,7 +127,7 @@ pub static KEYMAP: &[Binding] = &[
         M,
         &[k('/')],
         Action::SearchStart,
-        "fuzzy search (names, classes, IDs, properties)",
+        "search; in the properties pane: filter its rows",
     ),
     b(M, &[k('n')], Action::NextMatch, "next match"),
     b(M, &[k('N')], Action::PrevMatch, "previous match"),
@@ -150,6 +150,18 @@ pub static KEYMAP: &[Binding] = &[
         "copy the path (or the selected property value)",
     ),
     b(M, &[k('r')], Action::Refresh, "refresh the source"),
+    b(
+        M,
+        &[k('s')],
+        Action::SortProps,
+        "properties: key order / file order",
+    ),
+    b(
+        M,
+        &[k('Z')],
+        Action::Zoom,
+        "zoom the focused pane to the full screen and back",
+    ),
     b(
         M,
         &[k('+')],

@@ -6,12 +6,15 @@
 
 pub mod action;
 pub mod codes;
+pub mod cursor;
 pub mod handles;
 pub mod jump;
 pub mod keymap;
 pub mod loader;
+pub mod prop_pane;
 pub mod props;
 pub mod restore;
+pub mod reveal;
 pub mod search;
 pub mod state;
 pub mod tree_view;
@@ -178,6 +181,9 @@ impl App {
         self.state.message = old.message;
         self.state.focus = old.focus;
         self.state.prop_expansion = old.prop_expansion;
+        self.state.prop_view = old.prop_view;
+        self.state.zoom = old.zoom;
+        self.state.rebuild_props();
         self.state.search.query = old.search.query.clone();
         self.state.geometry = old.geometry;
         self.state.flashes = carry_flashes(old.flashes, &self.state.registry, &mut self.published);

@@ -1,62 +1,196 @@
 //! The properties pane's rows: one entry's property tree, flattened through the
 //! containers the user expanded, and the text each value is shown (and copied) as.
+//!
+//! Rows can be put in key order and filtered (`/` while the pane has focus); each row
+//! carries the index path of its value, so that views of it (the hex view, and following
+//! a reference in a later version) find the value itself.
 
 use crate::registry::{Date, EntryId, Integer, Registry, Value};
 use std::collections::HashSet;
 use std::fmt::Write;
 
-/// How many bytes of a data value are shown as hex lines.
-const DATA_SHOWN: usize = 256;
+/// How many bytes of a data value are shown as hex lines under it; Enter opens all of them.
+const DATA_SHOWN: usize = 64;
+/// Most bytes of a value's one-line form: a pane shows at most a few thousand characters,
+/// and a huge value must not cost its size on every frame.
+pub const SUMMARY_CAP: usize = 16 * 1024;
+
+/// Bytes of a data value looked at to tell text from binary.
+const TEXT_PROBE: usize = 64 * 1024;
+
+/// The kind of a value, for its colour in the pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    String,
+    Number,
+    Bool,
+    Data,
+    Date,
+    Container,
+    /// Kept as read: the reader could not type it.
+    Raw,
+}
+
+impl ValueKind {
+    pub fn of(v: &Value) -> ValueKind {
+        match v {
+            Value::Dict(_) | Value::Array(_) | Value::Set(_) => ValueKind::Container,
+            Value::String(_) => ValueKind::String,
+            Value::Integer(_) | Value::Real(_) => ValueKind::Number,
+            Value::Bool(_) => ValueKind::Bool,
+            Value::Data(_) => ValueKind::Data,
+            Value::Date(_) => ValueKind::Date,
+            Value::Raw { .. } => ValueKind::Raw,
+        }
+    }
+}
 
 /// One property (or container member) in the pane.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PropRow {
     /// `/`-joined keys and indices from the top, used to remember expansion across entries.
     pub path: String,
+    /// Index of the value at each level from the entry's properties down (file order).
+    pub at: Vec<usize>,
     pub depth: u16,
     pub key: String,
-    /// The value's one-line form (containers: `{3}` / `[2]`).
+    /// The value's one-line form (containers: `{3}` / `[2]`), at most [`SUMMARY_CAP`] bytes.
     pub summary: String,
     /// Extra lines under the key (hex dump of data); long strings are wrapped when drawn.
     pub extra: Vec<String>,
     /// Number of members, for containers.
     pub members: Option<usize>,
     pub expanded: bool,
+    pub kind: ValueKind,
+    /// Bytes of a data value (Enter shows them all in the hex view).
+    pub data_len: Option<usize>,
     /// `raw` or `raw, clipped`, for values the reader could not type.
     pub mark: Option<&'static str>,
-    /// The text `y` copies.
-    pub copy: String,
+}
+
+impl PropRow {
+    /// The entry's property this row is (or is inside), by file order.
+    pub fn top(&self) -> usize {
+        self.at[0]
+    }
 }
 
 /// Expansion of property containers, by path, remembered across entries.
 #[derive(Debug, Default, Clone)]
 pub struct PropExpansion(pub HashSet<String>);
 
+/// How the pane orders and filters rows (`s`, and `/` while it has focus).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PropView {
+    /// Key order (case-insensitive) instead of the order the source gave.
+    pub by_key: bool,
+    /// Rows whose key or value holds this text (ASCII case-insensitive), with their containers.
+    pub filter: String,
+}
+
 /// The rows for `entry`'s properties.
-pub fn rows(registry: &Registry, entry: EntryId, expansion: &PropExpansion) -> Vec<PropRow> {
+pub fn rows(
+    registry: &Registry,
+    entry: EntryId,
+    expansion: &PropExpansion,
+    view: &PropView,
+) -> Vec<PropRow> {
+    let props = &registry.entry(entry).properties;
     let mut out = Vec::new();
-    for (i, (k, v)) in registry.entry(entry).properties.iter().enumerate() {
-        let key = k.to_string_lossy().into_owned();
+    let filter = view.filter.to_ascii_lowercase();
+    let ctx = Ctx {
+        exp: expansion,
+        by_key: view.by_key,
+        filter: &filter,
+    };
+    let members: Vec<(String, &Value)> = props.iter().map(|(k, v)| (key_text(k), v)).collect();
+    for (i, (key, v)) in ordered(members, view.by_key) {
         let path = format!("{i}:{key}");
-        push(&mut out, path, 0, key, v, expansion);
+        push(&mut out, path, vec![i], 0, key, v, &ctx);
+    }
+    if !filter.is_empty() {
+        out = filtered(out, &filter);
     }
     out
 }
 
+/// A key as the pane holds it: at most [`SUMMARY_CAP`] bytes (a cut ends in `…`).
+fn key_text(k: &crate::registry::Text) -> String {
+    capped(&k.to_string_lossy())
+}
+
+/// The value at `at` (see [`PropRow::at`]) among `entry`'s properties.
+pub fn value_at<'a>(registry: &'a Registry, entry: EntryId, at: &[usize]) -> Option<&'a Value> {
+    let (first, rest) = at.split_first()?;
+    let mut v = &registry.entry(entry).properties.get(*first)?.1;
+    for &i in rest {
+        v = match v {
+            Value::Dict(kv) => &kv.get(i)?.1,
+            Value::Array(items) | Value::Set(items) => items.get(i)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+struct Ctx<'a> {
+    exp: &'a PropExpansion,
+    by_key: bool,
+    filter: &'a str,
+}
+
+/// Members with their file-order index, in key order when asked.
+fn ordered(mut members: Vec<(String, &Value)>, by_key: bool) -> Vec<(usize, (String, &Value))> {
+    let mut out: Vec<(usize, (String, &Value))> = members.drain(..).enumerate().collect();
+    if by_key {
+        out.sort_by_cached_key(|(_, (k, _))| k.to_lowercase());
+    }
+    out
+}
+
+/// The rows that match `filter`, and the containers above them.
+fn filtered(rows: Vec<PropRow>, filter: &str) -> Vec<PropRow> {
+    let mut keep = vec![false; rows.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        stack.truncate(usize::from(row.depth));
+        let hit = row.key.to_ascii_lowercase().contains(filter)
+            || (row.members.is_none() && row.summary.to_ascii_lowercase().contains(filter))
+            || row.mark == Some(INNER_MATCH);
+        if hit {
+            keep[i] = true;
+            for &a in &stack {
+                keep[a] = true;
+            }
+        }
+        stack.push(i);
+    }
+    rows.into_iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(mut r, _)| {
+            if r.mark == Some(INNER_MATCH) {
+                r.mark = None;
+            }
+            r
+        })
+        .collect()
+}
+
+/// Marks (while filtering) a collapsed container whose members hold the filter text.
+const INNER_MATCH: &str = "inner match";
+
 fn push(
     out: &mut Vec<PropRow>,
     path: String,
+    at: Vec<usize>,
     depth: u16,
     key: String,
     v: &Value,
-    exp: &PropExpansion,
+    ctx: &Ctx,
 ) {
     let members: Option<Vec<(String, &Value)>> = match v {
-        Value::Dict(kv) => Some(
-            kv.iter()
-                .map(|(k, v)| (k.to_string_lossy().into_owned(), v))
-                .collect(),
-        ),
+        Value::Dict(kv) => Some(kv.iter().map(|(k, v)| (key_text(k), v)).collect()),
         Value::Array(items) | Value::Set(items) => Some(
             items
                 .iter()
@@ -66,27 +200,137 @@ fn push(
         ),
         _ => None,
     };
-    let expanded = members.is_some() && exp.0.contains(&path);
+    let expanded = members.is_some() && ctx.exp.0.contains(&path);
+    let inner_match = members.is_some() && !expanded && !ctx.filter.is_empty() && {
+        let mut text = String::new();
+        nested_text(v, &mut text, super::search::VALUE_CAP);
+        text.make_ascii_lowercase();
+        text.contains(ctx.filter)
+    };
     out.push(PropRow {
         path: path.clone(),
+        at: at.clone(),
         depth,
         key,
         summary: summary(v),
         extra: extra_lines(v),
         members: members.as_ref().map(Vec::len),
         expanded,
+        kind: ValueKind::of(v),
+        data_len: match v {
+            Value::Data(d) => Some(d.len()),
+            _ => None,
+        },
         mark: match v {
             Value::Raw { clipped: true, .. } => Some("raw, clipped"),
             Value::Raw { .. } => Some("raw"),
+            _ if inner_match => Some(INNER_MATCH),
             _ => None,
         },
-        copy: copy_text(v),
     });
     if expanded {
-        for (i, (k, v)) in members.into_iter().flatten().enumerate() {
-            push(out, format!("{path}/{i}:{k}"), depth + 1, k, v, exp);
+        let sortable = matches!(v, Value::Dict(_)) && ctx.by_key;
+        for (i, (k, v)) in ordered(members.unwrap_or_default(), sortable) {
+            let mut at = at.clone();
+            at.push(i);
+            push(out, format!("{path}/{i}:{k}"), at, depth + 1, k, v, ctx);
         }
     }
+}
+
+/// The keys and values inside a container, as search sees them.
+fn nested_text(v: &Value, out: &mut String, cap: usize) {
+    search_text(v, out, cap);
+}
+
+/// Appends the text `v` is shown as, for search, stopping after about `cap` bytes:
+/// strings, numbers in decimal and hex, `yes`/`no`, dates as shown, data as `ioreg`
+/// prints it (its strings when it is text, hex otherwise), containers as `key=value`.
+pub fn search_text(v: &Value, out: &mut String, cap: usize) {
+    if out.len() >= cap {
+        return;
+    }
+    match v {
+        Value::String(t) => push_cut(out, &t.to_string_lossy(), cap),
+        Value::Integer(i) => {
+            let _ = write!(out, "{} {:#x}", i.value(), i.ioreg_bits());
+        }
+        Value::Bool(b) => out.push_str(if *b { "yes" } else { "no" }),
+        Value::Raw { text, .. } => push_cut(out, &text.to_string_lossy(), cap),
+        Value::Real(r) => {
+            let _ = write!(out, "{r}");
+        }
+        Value::Date(d) => out.push_str(&date(*d)),
+        Value::Data(d) => match data_strings(d, cap.saturating_sub(out.len())) {
+            Some(text) => out.push_str(&text),
+            None => {
+                for b in d.iter().take(cap.saturating_sub(out.len()) / 2) {
+                    let _ = write!(out, "{b:02x}");
+                }
+            }
+        },
+        Value::Dict(kv) => {
+            for (k, v) in kv {
+                if out.len() >= cap {
+                    return;
+                }
+                push_cut(out, &k.to_string_lossy(), cap);
+                out.push('=');
+                search_text(v, out, cap);
+                out.push(' ');
+            }
+        }
+        Value::Array(items) | Value::Set(items) => {
+            for v in items {
+                if out.len() >= cap {
+                    return;
+                }
+                search_text(v, out, cap);
+                out.push(' ');
+            }
+        }
+    }
+}
+
+/// Appends as much of `text` as fits in `cap` bytes of `out`.
+fn push_cut(out: &mut String, text: &str, cap: usize) {
+    let room = cap.saturating_sub(out.len());
+    if text.len() <= room {
+        out.push_str(text);
+        return;
+    }
+    let mut end = room;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.push_str(&text[..end]);
+}
+
+/// Data that `ioreg` prints as text, as it prints it (`"a","b"`), at most `cap` bytes;
+/// `None` for data it prints in hex.
+pub fn data_strings(bytes: &[u8], cap: usize) -> Option<String> {
+    // Judged on its first [`TEXT_PROBE`] bytes, so that a huge value costs no more.
+    if !crate::dump::text::looks_like_text(&bytes[..bytes.len().min(TEXT_PROBE)]) {
+        return None;
+    }
+    let mut out = String::new();
+    for (n, part) in bytes
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        let part = &part[..part.len().min(cap)];
+        push_cut(&mut out, &String::from_utf8_lossy(part), cap);
+        out.push('"');
+        if out.len() >= cap {
+            break;
+        }
+    }
+    Some(out)
 }
 
 /// `0x1f (31)`, `-1 (0xffffffff)`.
@@ -110,61 +354,92 @@ fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// The one-line form of a value.
+/// The one-line form of a value, at most about [`SUMMARY_CAP`] bytes (a cut ends in `…`).
 pub fn summary(v: &Value) -> String {
     match v {
         Value::Dict(kv) => format!("{{{}}}", count(kv.len(), "key", "keys")),
         Value::Array(items) => format!("[{}]", count(items.len(), "item", "items")),
         Value::Set(items) => format!("set [{}]", count(items.len(), "item", "items")),
-        Value::String(t) => format!("\"{}\"", t.to_string_lossy()),
+        Value::String(t) => format!("\"{}\"", capped(&t.to_string_lossy())),
         Value::Integer(i) => integer(i),
         Value::Bool(b) => if *b { "Yes" } else { "No" }.into(),
-        Value::Data(d) => format!("<{}>", count(d.len(), "byte", "bytes")),
+        Value::Data(d) => match data_strings(d, SUMMARY_CAP) {
+            Some(text) => format!("<{}>", capped(&text)),
+            None => format!("<{}>", count(d.len(), "byte", "bytes")),
+        },
         Value::Date(d) => date(*d),
         Value::Real(r) => format!("{r}"),
-        Value::Raw { text, .. } => text.to_string_lossy().into_owned(),
+        Value::Raw { text, .. } => capped(&text.to_string_lossy()),
     }
+}
+
+/// `text`, cut to [`SUMMARY_CAP`] bytes with `…` when longer.
+fn capped(text: &str) -> String {
+    let mut out = String::new();
+    push_cut(&mut out, text, SUMMARY_CAP);
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
 }
 
 fn extra_lines(v: &Value) -> Vec<String> {
     match v {
-        Value::Data(d) => hex_lines(d),
+        Value::Data(d) if data_strings(d, 0).is_none() => {
+            let mut lines: Vec<String> = d
+                .chunks(16)
+                .take(DATA_SHOWN / 16)
+                .enumerate()
+                .map(|(n, chunk)| short_hex_line(n * 16, chunk))
+                .collect();
+            if d.len() > DATA_SHOWN {
+                lines.push(format!(
+                    "… {} more bytes: Enter shows them all",
+                    d.len() - DATA_SHOWN
+                ));
+            }
+            lines
+        }
         _ => Vec::new(),
     }
 }
 
-/// `0000  de ad be ef …  |....|`, 16 bytes a line, at most [`DATA_SHOWN`] bytes.
-pub fn hex_lines(bytes: &[u8]) -> Vec<String> {
-    let mut lines: Vec<String> = bytes
-        .chunks(16)
-        .take(DATA_SHOWN / 16)
-        .enumerate()
-        .map(|(n, chunk)| {
-            let mut s = format!("{:04x} ", n * 16);
-            for (i, b) in chunk.iter().enumerate() {
-                if i == 8 {
-                    s.push(' ');
-                }
-                let _ = write!(s, " {b:02x}");
-            }
-            let pad = (16 - chunk.len()) * 3 + usize::from(chunk.len() <= 8);
-            s.push_str(&" ".repeat(pad));
-            s.push_str("  |");
-            s.extend(chunk.iter().map(|&b| {
-                if (0x20..0x7f).contains(&b) {
-                    b as char
-                } else {
-                    '.'
-                }
-            }));
-            s.push('|');
-            s
-        })
-        .collect();
-    if bytes.len() > DATA_SHOWN {
-        lines.push(format!("… {} more bytes", bytes.len() - DATA_SHOWN));
+/// `00000010  de ad be ef …  |....|`: one line of 16 bytes at `offset`, as `hexdump -C`
+/// writes it (offsets of 8 hex digits, 16 once they need more).
+pub fn hex_line(offset: usize, chunk: &[u8]) -> String {
+    let digits = if offset > 0xffff_ffff { 16 } else { 8 };
+    hex_line_with(format!("{offset:0digits$x} "), chunk)
+}
+
+/// The same with a 4-digit offset, for the first bytes shown under a value in a narrow pane.
+fn short_hex_line(offset: usize, chunk: &[u8]) -> String {
+    hex_line_with(format!("{offset:04x} "), chunk)
+}
+
+fn hex_line_with(mut s: String, chunk: &[u8]) -> String {
+    for (i, b) in chunk.iter().enumerate() {
+        if i == 8 {
+            s.push(' ');
+        }
+        let _ = write!(s, " {b:02x}");
     }
-    lines
+    let pad = (16 - chunk.len().min(16)) * 3 + usize::from(chunk.len() <= 8);
+    s.push_str(&" ".repeat(pad));
+    s.push_str("  |");
+    s.extend(chunk.iter().map(|&b| {
+        if (0x20..0x7f).contains(&b) {
+            b as char
+        } else {
+            '.'
+        }
+    }));
+    s.push('|');
+    s
+}
+
+/// The text `y` copies for the row at `at` of `entry` (made when asked: a value may be huge).
+pub fn copy_text_at(registry: &Registry, entry: EntryId, at: &[usize]) -> Option<String> {
+    value_at(registry, entry, at).map(copy_text)
 }
 
 fn copy_text(v: &Value) -> String {
@@ -221,12 +496,12 @@ mod tests {
             date(Date(86_400.0 * 366.0 + 61.0)),
             "2002-01-02 00:01:01 UTC"
         );
-        let short = &hex_lines(b"ABC\x00")[0];
-        assert!(short.starts_with("0000  41 42 43 00 ") && short.ends_with("  |ABC.|"));
-        let full = &hex_lines(b"0123456789abcdefXY");
-        assert_eq!(full.len(), 2);
-        assert_eq!(full[0].find('|'), short.find('|'), "ASCII columns line up");
-        assert!(full[0].contains("37  38"), "gap after 8 bytes: {}", full[0]);
+        let short = hex_line(0, b"ABC\x00");
+        assert!(short.starts_with("00000000  41 42 43 00 ") && short.ends_with("  |ABC.|"));
+        let full = hex_line(16, b"0123456789abcdef");
+        assert!(full.starts_with("00000010  30 31"), "{full}");
+        assert_eq!(full.find('|'), short.find('|'), "ASCII columns line up");
+        assert!(full.contains("37  38"), "gap after 8 bytes: {full}");
     }
 
     #[test]
@@ -240,11 +515,11 @@ mod tests {
             ..Entry::named("x")
         });
         let mut exp = PropExpansion::default();
-        let rows0 = rows(&r, e, &exp);
+        let rows0 = rows(&r, e, &exp, &PropView::default());
         assert_eq!(rows0.len(), 1);
         assert_eq!(rows0[0].members, Some(1));
         exp.0.insert(rows0[0].path.clone());
-        let rows1 = rows(&r, e, &exp);
+        let rows1 = rows(&r, e, &exp, &PropView::default());
         assert_eq!(rows1.len(), 2);
         assert_eq!(rows1[1].summary, "0x2 (2)");
         assert_eq!(rows0[0].summary, "{1 key}");
@@ -256,5 +531,77 @@ mod tests {
         assert_eq!(summary(&Value::Array(vec![])), "[0 items]");
         assert_eq!(summary(&Value::Data(vec![0].into())), "<1 byte>");
         assert_eq!(summary(&Value::Data(vec![0, 1].into())), "<2 bytes>");
+    }
+
+    #[test]
+    fn data_that_is_text_reads_as_ioreg_prints_it() {
+        let compatible = Value::Data(b"wlan-pcie,bcm4378\0wlan-pcie,bcm\0"[..].into());
+        assert_eq!(
+            summary(&compatible),
+            "<\"wlan-pcie,bcm4378\",\"wlan-pcie,bcm\">"
+        );
+        let mut text = String::new();
+        search_text(&compatible, &mut text, 1000);
+        assert!(text.contains("bcm4378"), "{text}");
+        let mut hex = String::new();
+        search_text(&Value::Data(vec![0xde, 0xad, 0, 1].into()), &mut hex, 1000);
+        assert_eq!(hex, "dead0001");
+        let long = Value::Data(vec![7u8; 1000].into());
+        let extra = extra_lines(&long);
+        assert_eq!(extra.len(), DATA_SHOWN / 16 + 1);
+        assert!(extra.last().unwrap().contains("936 more bytes"));
+    }
+
+    #[test]
+    fn a_huge_string_is_cut_in_its_summary() {
+        let big = Value::String("x".repeat(10 * SUMMARY_CAP).as_str().into());
+        let s = summary(&big);
+        assert!(
+            s.len() < SUMMARY_CAP + 8 && s.ends_with("…\""),
+            "{}",
+            s.len()
+        );
+    }
+
+    #[test]
+    fn rows_sort_by_key_and_filter_with_their_containers() {
+        let mut r = Registry::new();
+        let e = r.add_entry(Entry {
+            properties: vec![
+                ("b".into(), Value::u64(1)),
+                (
+                    "IOPowerManagement".into(),
+                    Value::Dict(vec![("CurrentPowerState".into(), Value::u64(2))]),
+                ),
+                ("a".into(), Value::string("hello")),
+            ],
+            ..Entry::named("x")
+        });
+        let exp = PropExpansion::default();
+        let keys = |v: &PropView| -> Vec<String> {
+            rows(&r, e, &exp, v).into_iter().map(|r| r.key).collect()
+        };
+        assert_eq!(keys(&PropView::default()), ["b", "IOPowerManagement", "a"]);
+        let by_key = PropView {
+            by_key: true,
+            ..PropView::default()
+        };
+        assert_eq!(keys(&by_key), ["a", "b", "IOPowerManagement"]);
+        let filter = |f: &str| PropView {
+            filter: f.into(),
+            ..PropView::default()
+        };
+        assert_eq!(keys(&filter("HELLO")), ["a"], "values match, any case");
+        assert_eq!(
+            keys(&filter("currentpower")),
+            ["IOPowerManagement"],
+            "inside a collapsed dict"
+        );
+        let mut open = PropExpansion::default();
+        open.0.insert("1:IOPowerManagement".into());
+        let rows = rows(&r, e, &open, &filter("currentpower"));
+        assert_eq!(rows.len(), 2, "the member and the dict above it");
+        assert_eq!(rows[1].at, [1, 0]);
+        assert_eq!(value_at(&r, e, &rows[1].at), Some(&Value::u64(2)));
     }
 }

@@ -1,6 +1,6 @@
 //! Everything the explorer shows, and nothing about the terminal.
 
-use super::props::{PropExpansion, PropRow};
+use super::props::{PropExpansion, PropRow, PropView};
 use super::search::{Search, SearchIndex};
 use super::tree_view::TreeView;
 use crate::registry::{EntryId, Plane, Registry};
@@ -36,6 +36,8 @@ impl Focus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptKind {
     Search,
+    /// `/` while the properties pane has focus: filter its rows.
+    PropFilter,
     Jump,
     Explain,
 }
@@ -44,6 +46,7 @@ impl PromptKind {
     pub fn sigil(self) -> &'static str {
         match self {
             PromptKind::Search => "/",
+            PromptKind::PropFilter => "filter properties: ",
             PromptKind::Jump => ":",
             PromptKind::Explain => "explain code: ",
         }
@@ -105,6 +108,25 @@ pub enum Mode {
     Explained {
         lines: Vec<String>,
     },
+    /// Every byte of a data value (Enter on it in the properties pane).
+    Hex {
+        entry: EntryId,
+        /// The value's index path (see [`PropRow::at`]).
+        at: Vec<usize>,
+        /// The first 16-byte line shown, and the one selected.
+        cursor: super::cursor::Cursor,
+    },
+}
+
+/// What `/` started from: Esc in the prompt puts it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchOrigin {
+    pub entry: Option<EntryId>,
+    pub offset: usize,
+    pub expansion: Vec<bool>,
+    /// The tree was filtered (`f`) when `/` was pressed.
+    pub filtered: bool,
+    pub prop_selected: usize,
 }
 
 /// Where the data comes from, as the status bar names it.
@@ -186,6 +208,8 @@ impl Loading {
 pub struct Geometry {
     /// The tree's row area (inside the border): x, y, width, height.
     pub tree: (u16, u16, u16, u16),
+    /// The column of the `▸`/`▾` marker on each drawn tree row (guides may be collapsed).
+    pub tree_markers: Vec<u16>,
     pub props: (u16, u16, u16, u16),
     pub details: (u16, u16, u16, u16),
     /// Lines of the details text at the drawn width, so that scrolling stops at its end.
@@ -230,11 +254,17 @@ pub struct State {
     pub index: Option<SearchIndex>,
     /// Expansion before filter mode, restored when it ends.
     pub filter_saved: Option<Vec<bool>>,
+    /// Where `/` began, for Esc in the prompt to go back to.
+    pub search_origin: Option<SearchOrigin>,
+    /// The focused pane fills the screen (`Z`).
+    pub zoom: bool,
     pub props: Vec<PropRow>,
     pub props_for: Option<EntryId>,
     pub prop_expansion: PropExpansion,
-    pub prop_selected: usize,
-    pub prop_offset: usize,
+    /// Key order and the filter of the properties pane.
+    pub prop_view: PropView,
+    /// The selected property row and the first row shown.
+    pub prop: super::cursor::Cursor,
     pub details_scroll: u16,
     /// Whether this source holds handles (live or demo session).
     pub has_handles: bool,
@@ -265,11 +295,13 @@ impl State {
             search: Search::default(),
             index: None,
             filter_saved: None,
+            search_origin: None,
+            zoom: false,
             props: Vec::new(),
             props_for: None,
             prop_expansion: PropExpansion::default(),
-            prop_selected: 0,
-            prop_offset: 0,
+            prop_view: PropView::default(),
+            prop: super::cursor::Cursor::default(),
             details_scroll: 0,
             has_handles: false,
             probes: HashMap::new(),
@@ -332,6 +364,15 @@ impl State {
             .saturating_sub(self.geometry.details.3)
     }
 
+    /// The tree's selection and first row shown, as the [`super::cursor::Cursor`] every
+    /// scrolling pane moves by.
+    pub fn tree_cursor(&self) -> super::cursor::Cursor {
+        super::cursor::Cursor {
+            selected: self.selected,
+            offset: self.offset,
+        }
+    }
+
     /// Visible tree rows (from the last frame; a sane default before the first).
     pub fn page(&self) -> usize {
         usize::from(self.geometry.tree.3).max(1)
@@ -339,16 +380,16 @@ impl State {
 
     /// Keeps the selection inside the rows and on screen.
     pub fn clamp(&mut self) {
-        let n = self.view.len();
-        self.selected = self.selected.min(n.saturating_sub(1));
-        let page = self.page();
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + page {
-            self.offset = self.selected + 1 - page;
+        // As the tree pane draws it (the one cursor rule): no rows hidden above while
+        // there is room below.
+        let mut tree = self.tree_cursor();
+        if self.geometry.tree.3 > 0 {
+            tree.keep_visible(self.view.len(), self.page());
+        } else {
+            // Not drawn (another pane zoomed): keep its scroll for when it comes back.
+            tree.selected = tree.selected.min(self.view.len().saturating_sub(1));
         }
-        // As the tree pane draws it: no rows hidden above while there is room below.
-        self.offset = self.offset.min(n.saturating_sub(page));
+        (self.selected, self.offset) = (tree.selected, tree.offset);
         self.details_scroll = self.details_scroll.min(self.details_scroll_max());
         self.sync_props();
     }
@@ -360,18 +401,20 @@ impl State {
             return;
         }
         self.props_for = entry;
-        self.prop_selected = 0;
-        self.prop_offset = 0;
+        self.prop.selected = 0;
+        self.prop.offset = 0;
         self.details_scroll = 0;
         self.rebuild_props();
     }
 
     pub fn rebuild_props(&mut self) {
         self.props = match self.props_for {
-            Some(id) => super::props::rows(&self.registry, id, &self.prop_expansion),
+            Some(id) => {
+                super::props::rows(&self.registry, id, &self.prop_expansion, &self.prop_view)
+            }
             None => Vec::new(),
         };
-        self.prop_selected = self.prop_selected.min(self.props.len().saturating_sub(1));
+        self.prop.selected = self.prop.selected.min(self.props.len().saturating_sub(1));
     }
 
     /// The search index, built on first use.

@@ -3,9 +3,11 @@
 
 use super::action::Action;
 use super::codes;
+use super::cursor;
 use super::handles;
 use super::jump;
 use super::state::{Focus, Mode, PromptKind, State, contains, plane_at};
+use super::{prop_pane, reveal};
 use crate::registry::EntryId;
 use crate::source::session::LabOp;
 
@@ -36,6 +38,7 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         Mode::Planes { selected } => planes(s, selected, action),
         Mode::Help { scroll } => help(s, scroll, action),
         Mode::Handles { selected, sort } => handle_table(s, selected, sort, action),
+        Mode::Hex { entry, at, cursor } => prop_pane::hex_view(s, entry, at, cursor, action),
         Mode::Explained { .. } => {
             if matches!(action, Action::Back | Action::Accept | Action::Quit) {
                 s.mode = Mode::Normal;
@@ -57,9 +60,8 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         | Action::PageDown => match s.focus {
             Focus::Tree => s.selected = moved(s.selected, s.view.len(), s.page(), action),
             Focus::Properties => {
-                let page = usize::from(s.geometry.props.3).max(1);
-                s.prop_selected = moved(s.prop_selected, s.props.len(), page, action);
-                keep_prop_visible(s);
+                let page = usize::from(s.geometry.props.3);
+                s.prop.apply(action, s.props.len(), page);
             }
             Focus::Details => {
                 // Scroll positions 0..=max: past the last line the pane would only go blank.
@@ -91,7 +93,10 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::FocusNext => s.focus = s.focus.next(),
         Action::FocusPrev => s.focus = s.focus.prev(),
         Action::PlanePicker => s.mode = Mode::Planes { selected: s.plane },
-        Action::SearchStart => start_prompt(s, PromptKind::Search),
+        Action::SearchStart if s.focus == Focus::Properties => prop_pane::start_filter(s),
+        Action::SearchStart => reveal::begin_search(s),
+        Action::SortProps => prop_pane::toggle_key_order(s),
+        Action::Zoom => s.zoom = !s.zoom,
         Action::JumpStart => start_prompt(s, PromptKind::Jump),
         Action::ExplainStart => start_prompt(s, PromptKind::Explain),
         Action::NextMatch | Action::PrevMatch => next_match(s, action == Action::NextMatch),
@@ -101,7 +106,9 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::Help => s.mode = Mode::Help { scroll: 0 },
         Action::Quit => return quit(s),
         Action::Back => {
-            if s.view.is_filtered() {
+            if !s.prop_view.filter.is_empty() {
+                prop_pane::set_filter(s, String::new());
+            } else if s.view.is_filtered() {
                 leave_filter(s);
             } else if s.search.is_active() {
                 s.search.query.clear();
@@ -144,33 +151,24 @@ fn quit(s: &mut State) -> Vec<Effect> {
 
 /// The index after a movement key in a list of `len` items showing `page` at a time.
 fn moved(cur: usize, len: usize, page: usize, action: Action) -> usize {
-    let last = len.saturating_sub(1);
-    match action {
-        Action::Up => cur.saturating_sub(1),
-        Action::Down => (cur + 1).min(last),
-        Action::Top => 0,
-        Action::Bottom => last,
-        Action::PageUp => cur.saturating_sub(page),
-        Action::PageDown => (cur + page).min(last),
-        _ => cur,
-    }
+    cursor::step(cur, len, page, action)
 }
 
 fn left(s: &mut State) {
     match s.focus {
         Focus::Properties => {
-            let Some(row) = s.props.get(s.prop_selected) else {
+            let Some(row) = s.props.get(s.prop.selected) else {
                 return;
             };
             if row.expanded {
                 let path = row.path.clone();
                 s.prop_expansion.0.remove(&path);
                 s.rebuild_props();
-            } else if let Some(parent) = s.props[..s.prop_selected]
+            } else if let Some(parent) = s.props[..s.prop.selected]
                 .iter()
                 .rposition(|r| r.depth < row.depth)
             {
-                s.prop_selected = parent;
+                s.prop.selected = parent;
             }
             keep_prop_visible(s);
         }
@@ -187,7 +185,7 @@ fn left(s: &mut State) {
 fn right(s: &mut State) {
     match s.focus {
         Focus::Properties => {
-            let Some(row) = s.props.get(s.prop_selected) else {
+            let Some(row) = s.props.get(s.prop.selected) else {
                 return;
             };
             if row.members.is_some_and(|n| n > 0) && !row.expanded {
@@ -195,7 +193,7 @@ fn right(s: &mut State) {
                 s.prop_expansion.0.insert(path);
                 s.rebuild_props();
             } else if row.expanded {
-                s.prop_selected = (s.prop_selected + 1).min(s.props.len().saturating_sub(1));
+                s.prop.selected = (s.prop.selected + 1).min(s.props.len().saturating_sub(1));
             }
             keep_prop_visible(s);
         }
@@ -214,7 +212,10 @@ fn right(s: &mut State) {
 fn toggle(s: &mut State) {
     match s.focus {
         Focus::Properties => {
-            let Some(row) = s.props.get(s.prop_selected) else {
+            if prop_pane::open_value(s) {
+                return;
+            }
+            let Some(row) = s.props.get(s.prop.selected) else {
                 return;
             };
             let path = row.path.clone();
@@ -235,12 +236,8 @@ fn toggle(s: &mut State) {
 }
 
 fn keep_prop_visible(s: &mut State) {
-    let page = usize::from(s.geometry.props.3).max(1);
-    if s.prop_selected < s.prop_offset {
-        s.prop_offset = s.prop_selected;
-    } else if s.prop_selected >= s.prop_offset + page {
-        s.prop_offset = s.prop_selected + 1 - page;
-    }
+    let page = usize::from(s.geometry.props.3);
+    s.prop.keep_visible(s.props.len(), page);
 }
 
 fn start_prompt(s: &mut State, kind: PromptKind) {
@@ -258,12 +255,17 @@ fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) ->
         }
         Action::Up if kind == PromptKind::Search => input.clone_from(&s.search.previous),
         Action::Back => {
-            if kind == PromptKind::Search {
-                s.search.query.clear();
-                s.search.reset_matches();
-                if s.view.is_filtered() {
-                    leave_filter(s);
+            match kind {
+                PromptKind::Search => {
+                    s.search.query.clear();
+                    s.search.reset_matches();
+                    if s.view.is_filtered() {
+                        leave_filter(s);
+                    }
+                    reveal::back_to_origin(s);
                 }
+                PromptKind::PropFilter => prop_pane::set_filter(s, String::new()),
+                PromptKind::Jump | PromptKind::Explain => {}
             }
             s.mode = Mode::Normal;
             return Vec::new();
@@ -275,13 +277,18 @@ fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) ->
         }
         _ => return Vec::new(),
     }
-    if kind == PromptKind::Search {
-        s.search.query = input.clone();
-        run_search(s);
-        let index = s.index.as_ref().expect("index built by run_search");
-        if let Some(first) = s.search.first_from(index, s.selected_entry()) {
-            s.select_entry(first);
+    match kind {
+        PromptKind::Search => {
+            s.search.query = input.clone();
+            run_search(s);
+            match s.search.best() {
+                Some(best) => reveal::reveal_match(s, best),
+                // Nothing matches (yet): the view goes back to where the search began.
+                None => reveal::back_to_origin_keeping_it(s),
+            }
         }
+        PromptKind::PropFilter => prop_pane::set_filter(s, input.clone()),
+        PromptKind::Jump | PromptKind::Explain => {}
     }
     s.mode = Mode::Prompt { kind, input };
     Vec::new()
@@ -302,9 +309,18 @@ fn accept(s: &mut State, kind: PromptKind, input: &str) {
     match kind {
         PromptKind::Search => {
             let n = s.search.matches().len();
+            s.search_origin = None;
             if !input.trim().is_empty() {
                 s.search.previous = input.to_string();
                 s.message = Some(format!("{n} matches for “{}”", input.trim()));
+            }
+        }
+        PromptKind::PropFilter => {
+            let top = s.props.iter().filter(|r| r.depth == 0).count();
+            if !input.is_empty() {
+                s.message = Some(format!(
+                    "{top} properties match “{input}” (Esc clears the filter)"
+                ));
             }
         }
         PromptKind::Jump => match jump::resolve(&s.registry, s.plane, input) {
@@ -340,12 +356,8 @@ fn next_match(s: &mut State, forward: bool) {
         s.message = Some("no search: press / first".into());
         return;
     }
-    s.ensure_index();
-    let index = s.index.as_ref().expect("index built");
-    match s.search.next_after(index, s.selected_entry(), forward) {
-        Some(id) => {
-            s.select_entry(id);
-        }
+    match s.search.next_after(s.selected_entry(), forward) {
+        Some(id) => reveal::reveal_match(s, id),
         None => s.message = Some("no matches".into()),
     }
 }
@@ -395,7 +407,7 @@ fn leave_filter(s: &mut State) {
 }
 
 /// Selects `entry` again after the rows changed, or the first row.
-fn reselect(s: &mut State, entry: Option<EntryId>) {
+pub(super) fn reselect(s: &mut State, entry: Option<EntryId>) {
     let found = entry.is_some_and(|e| s.select_entry(e));
     if !found {
         s.selected = 0;
@@ -425,7 +437,10 @@ pub fn switch_plane(s: &mut State, plane_index: usize) {
 
 fn copy(s: &mut State) -> Vec<Effect> {
     let text = match s.focus {
-        Focus::Properties => s.props.get(s.prop_selected).map(|r| r.copy.clone()),
+        Focus::Properties => match (s.props_for, s.props.get(s.prop.selected)) {
+            (Some(entry), Some(row)) => super::props::copy_text_at(&s.registry, entry, &row.at),
+            _ => None,
+        },
         _ => s
             .selected_entry()
             .and_then(|id| s.registry.path_in(plane_at(&s.registry, s.plane), id)),
@@ -568,15 +583,19 @@ fn click(s: &mut State, x: u16, y: u16) {
             return;
         };
         s.selected = row;
-        let marker = g.tree.0 + 2 * r.depth.min(1000);
+        let marker = g
+            .tree_markers
+            .get(usize::from(y - g.tree.1))
+            .copied()
+            .unwrap_or(g.tree.0 + 2 * r.depth.min(1000));
         if r.children > 0 && (x == marker || x == marker + 1) {
             toggle(s);
         }
     } else if contains(g.props, x, y) {
         s.focus = Focus::Properties;
         if let Some(&i) = g.prop_lines.get(usize::from(y - g.props.1)) {
-            let was = s.prop_selected;
-            s.prop_selected = i;
+            let was = s.prop.selected;
+            s.prop.selected = i;
             let depth = s.props.get(i).map_or(0, |r| r.depth);
             let marker = g.props.0 + 2 * depth;
             if was == i || x == marker || x == marker + 1 {
@@ -592,18 +611,10 @@ fn wheel(s: &mut State, x: u16, y: u16, down: bool) {
     const STEP: usize = 3;
     let g = &s.geometry;
     if contains(g.props, x, y) {
-        s.prop_offset = if down {
-            (s.prop_offset + STEP).min(s.props.len().saturating_sub(1))
-        } else {
-            s.prop_offset.saturating_sub(STEP)
-        };
-        // The pane always shows the selected row: carry it along, or the drawing
-        // would scroll straight back to it.
-        let page = usize::from(g.props.3).max(1);
-        s.prop_selected = s
-            .prop_selected
-            .clamp(s.prop_offset, s.prop_offset + page - 1)
-            .min(s.props.len().saturating_sub(1));
+        // The pane always shows the selected row: the cursor carries it along, or the
+        // drawing would scroll straight back to it.
+        let page = usize::from(g.props.3);
+        s.prop.scroll(down, STEP, s.props.len(), page);
         return;
     }
     if contains(g.details, x, y) {
@@ -616,17 +627,9 @@ fn wheel(s: &mut State, x: u16, y: u16, down: bool) {
         };
         return;
     }
-    let n = s.view.len();
-    let page = s.page();
-    s.offset = if down {
-        (s.offset + STEP).min(n.saturating_sub(page))
-    } else {
-        s.offset.saturating_sub(STEP)
-    };
-    // Keep the selection on screen so that `clamp` does not scroll back.
-    s.selected = s
-        .selected
-        .clamp(s.offset, (s.offset + page).saturating_sub(1).max(s.offset));
+    let mut tree = s.tree_cursor();
+    tree.scroll(down, STEP, s.view.len(), s.page());
+    (s.selected, s.offset) = (tree.selected, tree.offset);
 }
 
 /// `a`: moves to the selected entry's appearance under its next parent (wrapping), revealing

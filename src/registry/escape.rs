@@ -18,6 +18,12 @@ pub fn is_unsafe(c: char) -> bool {
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
         // Line and paragraph separators, and the BOM / zero-width no-break space.
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+        // Zero-width space, non-joiner and joiner; word joiner and invisible operators;
+        // the Arabic letter mark, Mongolian vowel separator, soft hyphen, deprecated
+        // format characters and interlinear annotation controls: they hide text, and a
+        // terminal and ratatui disagree on their width, which breaks the layout.
+        || matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{206a}'..='\u{206f}')
+        || matches!(c, '\u{061c}' | '\u{180e}' | '\u{00ad}' | '\u{fff9}'..='\u{fffb}')
 }
 
 /// Appends the visible form of one unsafe character: `\x1b` below U+0100, else `\u{…}`.

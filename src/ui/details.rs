@@ -1,6 +1,10 @@
 //! The details pane: identity, state, both counts and the handle block of the selection.
 
-use super::sanitize::sanitize;
+use super::sanitize::{join_clipped, sanitize, sanitize_clipped};
+
+/// Most columns of one field read (names, paths): a pane never shows more, and a huge name
+/// must not cost its size on every frame.
+const FIELD_CAP: usize = 4096;
 use super::theme::Theme;
 use crate::app::codes;
 use crate::app::state::{Flash, Focus, State};
@@ -22,6 +26,27 @@ fn field<'a>(theme: &Theme, label: &'a str, value: String) -> Line<'a> {
     ])
 }
 
+/// Whether the path of `id` (its names and locations up the first parents) stays within
+/// `max` bytes, so that building it costs what the pane shows (a 100 MB name would
+/// otherwise be copied on every frame).
+fn path_fits(
+    r: &crate::registry::Registry,
+    plane: &crate::registry::Plane,
+    id: EntryId,
+    max: usize,
+) -> bool {
+    let mut total = 0usize;
+    let mut cur = Some(id);
+    while let Some(c) = cur {
+        total += r.name_in(plane, c).len() + r.location_in(plane, c).map_or(0, |l| l.len() + 1) + 1;
+        if total > max {
+            return false;
+        }
+        cur = plane.parent(c);
+    }
+    true
+}
+
 /// The lines of the pane (also used to size it).
 pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     let Some(id) = state.selected_entry() else {
@@ -33,14 +58,14 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     let mut out = vec![field(
         theme,
         "Name",
-        sanitize(&r.name_in(plane, id).to_string_lossy()).into_owned(),
+        sanitize_clipped(&r.name_in(plane, id).to_string_lossy(), FIELD_CAP).into_owned(),
     )];
     let chain = r.class_chain(id);
     if !chain.is_empty() {
         out.push(field(
             theme,
             "Class",
-            sanitize(&chain.join(" → ")).into_owned(),
+            sanitize_clipped(&join_clipped(&chain, " → ", FIELD_CAP), FIELD_CAP).into_owned(),
         ));
     }
     out.push(field(
@@ -52,11 +77,21 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
         out.push(field(
             theme,
             "Location",
-            sanitize(&loc.to_string_lossy()).into_owned(),
+            sanitize_clipped(&loc.to_string_lossy(), FIELD_CAP).into_owned(),
         ));
     }
-    if let Some(path) = r.path_in(plane, id) {
-        out.push(field(theme, "Path", sanitize(&path).into_owned()));
+    if !path_fits(r, plane, id, FIELD_CAP) {
+        out.push(field(
+            theme,
+            "Path",
+            "(longer than the pane can show: y copies it)".into(),
+        ));
+    } else if let Some(path) = r.path_in(plane, id) {
+        out.push(field(
+            theme,
+            "Path",
+            sanitize_clipped(&path, FIELD_CAP).into_owned(),
+        ));
     }
     // An entry with several parents: the others, by path (`a` moves to its next appearance).
     let parents: Vec<_> = plane.parents(id).collect();

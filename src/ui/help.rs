@@ -29,6 +29,10 @@ pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
                 Span::styled(format!("  {:<18}", "other keys"), theme.key),
                 Span::raw("typed into the prompt"),
             ]));
+            out.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", "search terms"), theme.key),
+                Span::raw("class: name: key: value: id: and \"…\" for a whole field"),
+            ]));
         }
     }
     out.push(Line::default());

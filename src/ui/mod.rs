@@ -2,6 +2,7 @@
 
 pub mod details;
 pub mod help;
+pub mod hexview;
 pub mod popup;
 pub mod properties;
 pub mod sanitize;
@@ -12,7 +13,7 @@ pub mod theme;
 pub mod tree;
 pub mod wrap;
 
-use crate::app::state::{Geometry, Mode, State};
+use crate::app::state::{Focus, Geometry, Mode, State};
 use crate::cli::Cli;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -63,23 +64,46 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
         Constraint::Length(1),
     ])
     .areas(area);
-    let tree_share = if area.width >= 120 { 50 } else { 55 };
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(tree_share), Constraint::Fill(1)]).areas(main);
-    let text_lines = details::height(state, theme, right.width.saturating_sub(2));
-    geometry.details_lines = text_lines;
-    let detail_height = text_lines
-        .saturating_add(2)
-        .min(right.height * 7 / 10)
-        .max(3);
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(detail_height), Constraint::Fill(1)]).areas(right);
-    let tree = tree::draw(frame, left, state, theme);
-    geometry.tree = rect(tree);
-    geometry.details = rect(details::draw(frame, top, state, theme));
-    let (props, lines) = properties::draw(frame, bottom, state, theme);
-    geometry.props = rect(props);
-    geometry.prop_lines = lines;
+    if state.zoom {
+        // `Z`: the focused pane alone; the others are not drawn (and take no clicks).
+        match state.focus {
+            Focus::Tree => {
+                let (tree, markers) = tree::draw(frame, main, state, theme);
+                geometry.tree = rect(tree);
+                geometry.tree_markers = markers;
+            }
+            Focus::Details => {
+                geometry.details_lines =
+                    details::height(state, theme, main.width.saturating_sub(2));
+                geometry.details = rect(details::draw(frame, main, state, theme));
+            }
+            Focus::Properties => {
+                let (props, lines) = properties::draw(frame, main, state, theme);
+                geometry.props = rect(props);
+                geometry.prop_lines = lines;
+            }
+        }
+    } else {
+        let tree_share = if area.width >= 120 { 50 } else { 55 };
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(tree_share), Constraint::Fill(1)])
+                .areas(main);
+        let text_lines = details::height(state, theme, right.width.saturating_sub(2));
+        geometry.details_lines = text_lines;
+        let detail_height = text_lines
+            .saturating_add(2)
+            .min(right.height * 7 / 10)
+            .max(3);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(detail_height), Constraint::Fill(1)]).areas(right);
+        let (tree, markers) = tree::draw(frame, left, state, theme);
+        geometry.tree = rect(tree);
+        geometry.tree_markers = markers;
+        geometry.details = rect(details::draw(frame, top, state, theme));
+        let (props, lines) = properties::draw(frame, bottom, state, theme);
+        geometry.props = rect(props);
+        geometry.prop_lines = lines;
+    }
     status::draw_bar(frame, bar, state, theme);
     status::draw_message(frame, message, state, theme);
     match &state.mode {
@@ -99,6 +123,10 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
             geometry.list_offset = offset;
         }
         Mode::Explained { lines } => popup::explained(frame, main, lines, theme),
+        Mode::Hex { entry, at, cursor } => {
+            let r = hexview::draw(frame, main, state, *entry, at, *cursor, theme);
+            geometry.list = rect(r);
+        }
         Mode::Normal | Mode::Prompt { .. } => {}
     }
     if state.loading.is_some() && state.registry.is_empty() {

@@ -1,6 +1,6 @@
 //! Windows over the main screen: help, plane picker, handle table, a decoded code, loading.
 
-use super::sanitize::sanitize;
+use super::sanitize::{sanitize, sanitize_clipped};
 use super::theme::Theme;
 use crate::app::codes;
 use crate::app::handles;
@@ -51,14 +51,21 @@ pub fn help(frame: &mut Frame, screen: Rect, scroll: u16, theme: &Theme) -> (Rec
     let h = lines.len() as u16 + 2;
     let area = centered(screen, 76, h);
     let max = h.saturating_sub(area.height);
-    let inner = boxed(
-        frame,
-        area,
-        " Keys — ? or Esc closes ".into(),
-        lines,
-        scroll.min(max),
-        theme,
-    );
+    let shown = area.height.saturating_sub(2);
+    let scroll = scroll.min(max);
+    // Where the window is, and whether there is more below: the help scrolls.
+    let more = if scroll < max { " ↓ more" } else { "" };
+    let title = if max > 0 {
+        format!(
+            " Keys — lines {}–{} of {}{more} — ? or Esc closes ",
+            scroll + 1,
+            scroll + shown,
+            h - 2
+        )
+    } else {
+        " Keys — ? or Esc closes ".into()
+    };
+    let inner = boxed(frame, area, title, lines, scroll, theme);
     (inner, max)
 }
 
@@ -153,8 +160,9 @@ pub fn handle_table(
     let rows = handles::rows(state, sort);
     let stale = rows.iter().filter(|r| r.1.state.is_stale()).count();
     let header = format!(
-        " Handles: {} held, {stale} stale — sorted by {} (s), Enter jumps ",
+        " Handles: {} held, {stale} stale — {} — sorted by {} (s), Enter jumps ",
         rows.len(),
+        crate::app::cursor::position(selected, rows.len()),
         sort.label()
     );
     let mut items = Vec::with_capacity(rows.len() + 1);
@@ -170,8 +178,9 @@ pub fn handle_table(
             .as_ref()
             .map(|(_, c)| codes::describe(*c))
             .unwrap_or_default();
-        let name = sanitize(&state.registry.entry(*id).name.to_string_lossy()).into_owned();
-        let class = sanitize(state.registry.class_name(*id).unwrap_or("")).into_owned();
+        let name =
+            sanitize_clipped(&state.registry.entry(*id).name.to_string_lossy(), 24).into_owned();
+        let class = sanitize_clipped(state.registry.class_name(*id).unwrap_or(""), 22);
         let mark = if p.state.is_stale() { "✗" } else { " " };
         items.push(Line::styled(
             format!(

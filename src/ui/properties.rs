@@ -1,6 +1,8 @@
-//! The properties pane: a collapsible tree of values; long strings wrap.
+//! The properties pane: a collapsible tree of values, coloured by kind; long strings wrap,
+//! long keys end in `…` and keep ` = `. The title counts the entry's properties and says
+//! where the selection is; the property a search matched is highlighted.
 
-use super::sanitize::sanitize;
+use super::sanitize::{sanitize, sanitize_clipped};
 use super::theme::Theme;
 use crate::app::state::{Focus, State};
 use ratatui::Frame;
@@ -12,7 +14,26 @@ use unicode_width::UnicodeWidthStr;
 /// Draws the pane; returns the inner area and, per drawn line, the property row it shows.
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rect, Vec<usize>) {
     let focused = state.focus == Focus::Properties && state.mode == crate::app::Mode::Normal;
-    let title = format!(" Properties ({}) ", state.props.len());
+    let count = state
+        .props_for
+        .map_or(0, |id| state.registry.entry(id).properties.len());
+    let mut title = format!(" Properties ({count})");
+    if state.prop_view.by_key {
+        title.push_str(" by key");
+    }
+    if !state.prop_view.filter.is_empty() {
+        // `/usb: 4`: the filter and how many properties pass it.
+        let shown = state.props.iter().filter(|r| r.depth == 0).count();
+        title.push_str(&format!(
+            " /{}: {shown}",
+            sanitize_clipped(&state.prop_view.filter, 16)
+        ));
+    }
+    title.push(' ');
+    let position = format!(
+        " {} ",
+        crate::app::cursor::position(state.prop.selected, state.props.len())
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused {
@@ -27,23 +48,25 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
             } else {
                 theme.title
             },
-        ));
+        ))
+        .title_top(Line::styled(position, theme.title).right_aligned());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut map = Vec::new();
+    let matched = matched_property(state);
     if inner.height == 0 || inner.width == 0 {
         return (inner, map);
     }
     let height = usize::from(inner.height);
     let width = usize::from(inner.width);
-    let mut offset = state.prop_offset.min(state.props.len().saturating_sub(1));
-    if state.prop_selected < offset {
-        offset = state.prop_selected;
+    let mut offset = state.prop.offset.min(state.props.len().saturating_sub(1));
+    if state.prop.selected < offset {
+        offset = state.prop.selected;
     }
     // Lines before the selection may push it off screen: start later until it fits.
-    while offset < state.prop_selected
-        && (offset..=state.prop_selected)
-            .map(|i| item_lines(state, i, width, theme).len())
+    while offset < state.prop.selected
+        && (offset..=state.prop.selected)
+            .map(|i| item_lines(state, i, width, matched, theme).len())
             .sum::<usize>()
             > height
     {
@@ -52,11 +75,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
     let buf = frame.buffer_mut();
     let mut y = 0usize;
     for i in offset..state.props.len() {
-        for mut line in item_lines(state, i, width, theme) {
+        for mut line in item_lines(state, i, width, matched, theme) {
             if y >= height {
                 return (inner, map);
             }
-            if i == state.prop_selected {
+            if i == state.prop.selected {
                 let style = if focused {
                     theme.selected
                 } else {
@@ -70,13 +93,33 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
         }
     }
     if state.props.is_empty() {
-        buf.set_string(inner.x, inner.y, "(no properties)", theme.dim);
+        let note = if state.prop_view.filter.is_empty() {
+            "(no properties)"
+        } else {
+            "(no property matches the filter: Esc clears it)"
+        };
+        buf.set_string(inner.x, inner.y, note, theme.dim);
     }
     (inner, map)
 }
 
+/// The property (file order) of the selected entry that the search matched.
+fn matched_property(state: &State) -> Option<usize> {
+    let id = state.selected_entry()?;
+    if !state.search.is_match(id) {
+        return None;
+    }
+    state.search.hit(state.index.as_ref()?, id).property
+}
+
 /// The screen lines of property row `i` at this width: key and value, wrapped, then extra lines.
-fn item_lines<'a>(state: &'a State, i: usize, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+fn item_lines<'a>(
+    state: &'a State,
+    i: usize,
+    width: usize,
+    matched: Option<usize>,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let row = &state.props[i];
     let indent = "  ".repeat(usize::from(row.depth).min(40));
     let marker = match (row.members, row.expanded) {
@@ -84,9 +127,15 @@ fn item_lines<'a>(state: &'a State, i: usize, width: usize, theme: &Theme) -> Ve
         (Some(n), true) if n > 0 => "▾ ",
         _ => "  ",
     };
-    let key = sanitize(&row.key).into_owned();
+    let hit = matched == Some(row.top());
+    // A key never pushes ` = ` off the line: it ends in `…` first.
+    let key_room = width
+        .saturating_sub(indent.len() + marker.width() + 3 + 1)
+        .max(1);
+    let key = sanitize_clipped(&row.key, key_room).into_owned();
     let head = format!("{indent}{marker}{key} = ");
-    let value = sanitize(&row.summary).into_owned();
+    // At most the lines a wrapped value may take (64) of the widest pane.
+    let value = sanitize_clipped(&row.summary, 64 * width.max(8)).into_owned();
     let mut lines = Vec::new();
     let rest = width.saturating_sub(indent.len() + 4).max(8);
     // In a narrow pane a long key leaves little room: rather than clip the value at the
@@ -98,9 +147,14 @@ fn item_lines<'a>(state: &'a State, i: usize, width: usize, theme: &Theme) -> Ve
     let mark = row
         .mark
         .map(|m| Span::styled(format!("  ({m})"), theme.error));
+    let value_style = if hit {
+        theme.matched
+    } else {
+        theme.kind(row.kind)
+    };
     let head_spans = vec![
         Span::styled(format!("{indent}{marker}"), theme.guide),
-        Span::styled(key.clone(), theme.label),
+        Span::styled(key, if hit { theme.matched } else { theme.label }),
         Span::styled(" = ", theme.dim),
     ];
     if value_below {
@@ -112,14 +166,7 @@ fn item_lines<'a>(state: &'a State, i: usize, width: usize, theme: &Theme) -> Ve
         } else {
             vec![Span::raw(format!("{indent}    "))]
         };
-        spans.push(Span::styled(
-            piece,
-            if row.members.is_some() {
-                theme.dim
-            } else {
-                theme.value
-            },
-        ));
+        spans.push(Span::styled(piece, value_style));
         lines.push(Line::from(spans));
     }
     if let (Some(mark), Some(last)) = (mark, lines.last_mut()) {
@@ -128,7 +175,7 @@ fn item_lines<'a>(state: &'a State, i: usize, width: usize, theme: &Theme) -> Ve
     for extra in &row.extra {
         lines.push(Line::from(vec![
             Span::raw(format!("{indent}    ")),
-            Span::styled(sanitize(extra).into_owned(), theme.number),
+            Span::styled(sanitize(extra).into_owned(), theme.kind_data),
         ]));
     }
     lines

@@ -153,7 +153,9 @@ fn context(mode: &Mode) -> Context {
         Mode::Normal => Context::Main,
         Mode::Prompt { .. } => Context::Prompt,
         Mode::Help { .. } => Context::Help,
-        Mode::Planes { .. } | Mode::Handles { .. } | Mode::Explained { .. } => Context::List,
+        Mode::Planes { .. } | Mode::Handles { .. } | Mode::Explained { .. } | Mode::Hex { .. } => {
+            Context::List
+        }
     }
 }
 

@@ -34,9 +34,30 @@ pub struct Theme {
     pub status_source: Style,
     pub key: Style,
     pub note: Style,
+    /// Property values by kind (the properties pane and the hex view).
+    pub kind_string: Style,
+    pub kind_number: Style,
+    pub kind_bool: Style,
+    pub kind_data: Style,
+    pub kind_date: Style,
+    pub kind_container: Style,
 }
 
 impl Theme {
+    /// The style of a property value of `kind`.
+    pub fn kind(&self, kind: crate::app::props::ValueKind) -> Style {
+        use crate::app::props::ValueKind as K;
+        match kind {
+            K::String => self.kind_string,
+            K::Number => self.kind_number,
+            K::Bool => self.kind_bool,
+            K::Data => self.kind_data,
+            K::Date => self.kind_date,
+            K::Container => self.kind_container,
+            K::Raw => self.value,
+        }
+    }
+
     /// The theme for this process: colourless when `NO_COLOR` is set and not empty.
     pub fn from_env() -> Theme {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -79,6 +100,12 @@ impl Theme {
                 .add_modifier(Modifier::BOLD),
             key: s.fg(Color::Yellow),
             note: s.fg(Color::DarkGray).add_modifier(Modifier::ITALIC),
+            kind_string: s.fg(Color::Green),
+            kind_number: s.fg(Color::Magenta),
+            kind_bool: s.fg(Color::Yellow),
+            kind_data: s.fg(Color::Blue),
+            kind_date: s.fg(Color::LightCyan),
+            kind_container: s.fg(Color::DarkGray),
         }
     }
 
@@ -109,6 +136,13 @@ impl Theme {
             status_source: s.add_modifier(Modifier::REVERSED | Modifier::BOLD),
             key: bold,
             note: s.add_modifier(Modifier::ITALIC),
+            // Without colour the text tells the kinds apart: quotes, 0x…, Yes/No, <…>, UTC, {…}.
+            kind_string: s,
+            kind_number: s,
+            kind_bool: s,
+            kind_data: s,
+            kind_date: s,
+            kind_container: s.add_modifier(Modifier::DIM),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Wrapping styled lines at a column, so that the number of screen lines is known before
-//! drawing. A line breaks after its last space when that space sits in the line's second
-//! half (prose reads as words); otherwise at the column (paths and hex keep their place).
+//! drawing. A line breaks after its last `/` when that sits in the line's second half (a
+//! path breaks between components, even when its names hold spaces), else after its last
+//! space there (prose reads as words); otherwise at the column (hex keeps its place).
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -33,10 +34,17 @@ pub fn wrap_line(line: Line<'_>, width: usize) -> Vec<Line<'static>> {
     out
 }
 
-/// Where to end a full line: just after its last space, when that keeps at least half of it.
+/// Where to end a full line: just after its last `/`, else its last space, when that keeps
+/// at least half of it.
 fn break_at(cur: &[(char, Style)]) -> Option<usize> {
-    let space = cur.iter().rposition(|&(c, _)| c == ' ')?;
-    (space + 1 >= cur.len().div_ceil(2) && space + 1 < cur.len()).then_some(space + 1)
+    let fits = |at: usize| at + 1 >= cur.len().div_ceil(2) && at + 1 < cur.len();
+    let after = |sep: char| {
+        cur.iter()
+            .rposition(|&(c, _)| c == sep)
+            .filter(|&at| fits(at))
+            .map(|at| at + 1)
+    };
+    after('/').or_else(|| after(' '))
 }
 
 /// Styled characters back into spans, one span per run of the same style.
@@ -84,8 +92,27 @@ mod tests {
         );
         // A space early in the line would waste most of it: break at the column instead.
         assert_eq!(
-            texts(Line::raw("a /very/long/path"), 8),
-            ["a /very/", "long/pat", "h"]
+            texts(Line::raw("a xerylongword"), 8),
+            ["a xerylo", "ngword"]
+        );
+        assert_eq!(
+            texts(Line::raw("0123456789abcdef"), 8),
+            ["01234567", "89abcdef"]
+        );
+    }
+
+    #[test]
+    fn paths_break_at_slashes_not_at_spaces() {
+        assert_eq!(
+            texts(
+                Line::raw("IOService:/AppleACPIPCI/Magic Keyboard@1/IOUSBHostInterface@0"),
+                24
+            ),
+            [
+                "IOService:/AppleACPIPCI/",
+                "Magic Keyboard@1/",
+                "IOUSBHostInterface@0"
+            ]
         );
     }
 }

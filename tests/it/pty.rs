@@ -13,9 +13,13 @@ const COLS: u16 = 110;
 
 /// A pseudo-terminal of the test's size, or `None` (with a note) where none can be opened.
 fn open_pty() -> Option<portable_pty::PtyPair> {
+    open_pty_sized(ROWS, COLS)
+}
+
+fn open_pty_sized(rows: u16, cols: u16) -> Option<portable_pty::PtyPair> {
     match native_pty_system().openpty(PtySize {
-        rows: ROWS,
-        cols: COLS,
+        rows,
+        cols,
         pixel_width: 0,
         pixel_height: 0,
     }) {
@@ -36,7 +40,12 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str]) -> Option<Session> {
-        let pair = open_pty()?;
+        Session::start_sized(args, ROWS, COLS)
+    }
+
+    /// `ioscope ARGS` in a terminal of `rows`×`cols`.
+    fn start_sized(args: &[&str], rows: u16, cols: u16) -> Option<Session> {
+        let pair = open_pty_sized(rows, cols)?;
         let mut cmd = CommandBuilder::new(crate::common::ioscope_bin());
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
@@ -46,8 +55,8 @@ impl Session {
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer = pair.master.take_writer().expect("pty writer");
         let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            std::num::NonZeroU16::new(ROWS).unwrap(),
-            std::num::NonZeroU16::new(COLS).unwrap(),
+            std::num::NonZeroU16::new(rows).unwrap(),
+            std::num::NonZeroU16::new(cols).unwrap(),
             0,
         )));
         let sink = Arc::clone(&parser);
@@ -185,7 +194,8 @@ fn explorer_runs_in_a_real_terminal_and_restores_it() {
     s.wait_for("Name      disp0");
     // Search.
     s.send("/");
-    s.send("Keyboard");
+    // Ranked: `Keyboard` alone would now pick `Keyboard / Boot` (a prefix) first.
+    s.send("Magic Keyboard");
     s.wait_for("matches");
     s.send("\r");
     let screen = s.wait_for("Name      Magic Keyboard");
@@ -354,6 +364,232 @@ fn a_moves_between_the_appearances_of_a_shared_entry() {
     assert!(screen.contains("↪ IONetworkStack"), "{screen}");
     s.send("a");
     s.wait_for("appearance 3 of");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Waits until the screen no longer shows `text` (10 s at most), returning the screen.
+fn wait_gone(s: &Session, text: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let screen = s.screen();
+        if !screen.contains(text) {
+            return screen;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {text:?} to go; screen:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Search at 80×24: the position among the matches, the match revealed (its ancestors
+/// expanded from a collapsed tree), `n` moving the position, a qualifier, and Esc going back.
+#[test]
+fn search_shows_position_reveals_and_takes_qualifiers_at_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let Some(mut s) = Session::start_sized(&[file.to_str().unwrap()], 24, 80) else {
+        return;
+    };
+    s.wait_for("AppleARMPE");
+    s.send("z");
+    wait_gone(&s, "AppleARMPE");
+    s.send("/class:IOUSBHostDevice");
+    let screen = s.wait_for("1/2 matches");
+    assert!(
+        screen.contains("Magic Keyboard@01100000"),
+        "revealed:\n{screen}"
+    );
+    s.send("\r");
+    s.send("n");
+    s.wait_for("2/2 matches");
+    s.wait_for("Name      USB3.1 Hub");
+    // A property value: the entry and the property that matched are shown.
+    s.send("/value:touch");
+    let screen = s.wait_for("Name      Magic Keyboard");
+    assert!(screen.contains("USB Product Name"), "{screen}");
+    // Esc in the prompt: back to the hub, where this search began.
+    s.send("\x1b");
+    s.wait_for("Name      USB3.1 Hub");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Data values are searched as they are shown: `compatible` and `device_type` are data in
+/// device trees (corpus: an Apple Silicon and a PowerPC dump).
+#[test]
+fn data_values_are_found_in_corpus_device_trees() {
+    let Some(corpus) = crate::common::shared_corpus() else {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    for (prefix, query, shown) in [
+        ("m1-macbookpro17-1", "bcm4378", "wlan-pcie,bcm4378"),
+        ("powermac6-1", "GeForce4MX", "NVDA,GeForce4MX"),
+        // Far down IOPMrootDomain's properties (past the 2 KB once searched).
+        (
+            "hackintosh-macmini8-1",
+            "BootSessionUUID",
+            "E653922A-6DBB-4071",
+        ),
+    ] {
+        let file = crate::common::corpus_file(&corpus, prefix);
+        let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+            return;
+        };
+        s.wait_for("entries");
+        wait_gone(&s, "loading…");
+        s.send(&format!("/{query}"));
+        let screen = s.wait_for("matches");
+        assert!(!screen.contains(" 0 matches"), "{prefix}: {screen}");
+        s.send("\r");
+        let screen = s.wait_for(shown);
+        assert!(screen.contains("1/"), "{prefix}: position shown:\n{screen}");
+        s.send("q");
+        assert!(s.wait_exit().success());
+    }
+}
+
+/// `/` in the properties pane filters its rows; Esc clears the filter; Enter on a data value
+/// opens the hex view with offsets.
+#[test]
+fn properties_filter_and_hex_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+        return;
+    };
+    s.wait_for("AppleARMPE");
+    s.send("/name:\"magic keyboard\"");
+    s.send("\r");
+    s.wait_for("Name      Magic Keyboard");
+    s.send("\t\t");
+    s.send("/usb");
+    let screen = s.wait_for("Properties (10) /usb: 4");
+    assert!(!screen.contains("idVendor"), "{screen}");
+    s.send("\r");
+    s.send("\x1b");
+    s.wait_for("idVendor");
+    // Mac14,2's `model` is data: Enter shows every byte with its offset.
+    s.send("\t");
+    s.send("/name:mac14");
+    s.send("\r");
+    s.wait_for("Name      Mac14,2");
+    s.send("\t\t");
+    s.send("\r");
+    let screen = s.wait_for("model — 8 bytes");
+    assert!(
+        screen.contains("00000000  4d 61 63 31 34 2c 32 00"),
+        "{screen}"
+    );
+    s.send("\x1b");
+    wait_gone(&s, "model — 8 bytes");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// A dump whose deepest entry sits 30 levels down, every level with a later sibling.
+fn deep_dump(dir: &std::path::Path) -> std::path::PathBuf {
+    use ioscope::registry::{Entry, Registry};
+    let mut r = Registry::new();
+    let root = r.add_entry(Entry::named("Root"));
+    r.plane_mut("IOService").add_root(root);
+    let mut parent = root;
+    for i in 1..=30u64 {
+        let name = if i == 30 {
+            "DeepLeafWithAName".to_string()
+        } else {
+            format!("level{i}")
+        };
+        let e = r.add_entry(Entry {
+            id: Some(0x1000 + 2 * i),
+            ..Entry::named(name.as_str())
+        });
+        let c = r.classes.intern("IOService");
+        r.entry_mut(e).class = Some(c);
+        let sib = r.add_entry(Entry {
+            id: Some(0x1001 + 2 * i),
+            ..Entry::named(format!("sibling{i}").as_str())
+        });
+        r.entry_mut(sib).class = Some(c);
+        let p = r.plane_mut("IOService");
+        p.add_child(parent, e);
+        p.add_child(parent, sib);
+        parent = e;
+    }
+    let mut out = Vec::new();
+    ioscope::dump::write(
+        &r,
+        &ioscope::dump::Selection::default(),
+        ioscope::dump::DumpFormat::Text,
+        &mut out,
+    )
+    .unwrap();
+    let path = dir.join("deep-ioreg.txt");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+/// At 80 columns the deepest row keeps its name and class: the leading guides collapse.
+#[test]
+fn a_deep_row_keeps_its_name_at_80_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = deep_dump(dir.path());
+    let Some(mut s) = Session::start_sized(&[file.to_str().unwrap()], 24, 80) else {
+        return;
+    };
+    s.wait_for("level1");
+    s.send("g*");
+    s.send("/name:deepleaf");
+    s.send("\r");
+    s.wait_for("Name      DeepLeafWithAName");
+    let screen = s.wait_for("DeepLeafWithAName  IOService");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("DeepLeafWithAName  IOService"))
+        .unwrap();
+    assert!(row.contains('…'), "guides collapsed: {row}");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// `Z` gives the focused pane the whole screen, and `Z` again gives it back.
+#[test]
+fn zoom_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+        return;
+    };
+    s.wait_for("Details");
+    s.send("Z");
+    let screen = wait_gone(&s, "Details");
+    assert!(screen.contains("│ zoom"), "{screen}");
+    assert!(!screen.contains("Properties"), "{screen}");
+    s.send("Z");
+    s.wait_for("Details");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Ranking: for `keyboard`, the name that begins with it (`Keyboard / Boot`) comes before the
+/// one that holds it (`Magic Keyboard`); `n` goes on to the next in rank order.
+#[test]
+fn search_ranks_a_prefix_above_a_substring() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+        return;
+    };
+    s.wait_for("AppleARMPE");
+    s.send("/keyboard");
+    s.wait_for("Name      Keyboard / Boot");
+    s.send("\r");
+    s.send("n");
+    let screen = s.wait_for("Name      Magic Keyboard");
+    assert!(screen.contains("2/"), "{screen}");
     s.send("q");
     assert!(s.wait_exit().success());
 }

@@ -835,3 +835,394 @@ fn a_hostile_file_name_is_drawn_escaped_while_loading() {
             .all(|c| !c.symbol().chars().any(char::is_control))
     );
 }
+
+/// The name of the property row selected in the properties pane.
+fn selected_key(h: &Harness) -> String {
+    let s = &h.app.state;
+    s.props[s.prop.selected].key.clone()
+}
+
+#[test]
+fn search_shows_its_position_reveals_the_match_and_its_property() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[CollapseAll]);
+    assert!(!h.screen().contains("Magic Keyboard"));
+    // Found in a property value only: the entry is revealed and the property selected.
+    h.press(&[SearchStart]).typed("touch id");
+    assert_eq!(h.selected_name(), "Magic Keyboard");
+    assert_eq!(selected_key(&h), "USB Product Name");
+    let screen = h.screen();
+    assert!(
+        screen.contains("/touch id█   1/1 matches · in USB Product Name"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Magic Keyboard@01100000"),
+        "revealed: {screen}"
+    );
+    // The matched property is drawn in the match style.
+    let y = h.row_with("USB Product Name");
+    let x = h
+        .screen()
+        .lines()
+        .nth(y as usize)
+        .unwrap()
+        .find("USB Product")
+        .unwrap();
+    let cell = &h.term.backend().buffer()[(
+        h.screen().lines().nth(y as usize).unwrap()[..x]
+            .chars()
+            .count() as u16,
+        y,
+    )];
+    assert_eq!(cell.fg, Color::Yellow, "matched property highlighted");
+    h.press(&[Accept]);
+    // Several matches: the best first (an exact class), the position follows n and N.
+    h.press(&[SearchStart])
+        .typed("IOUSBHostDevice")
+        .press(&[Accept]);
+    assert!(h.screen().contains("1/2 matches"), "{}", h.screen());
+    h.press(&[NextMatch]);
+    assert!(h.screen().contains("2/2 matches"));
+    h.press(&[NextMatch]);
+    assert!(h.screen().contains("1/2 matches"), "wraps around");
+}
+
+#[test]
+fn search_ranks_exact_prefix_substring_property_then_fuzzy() {
+    let mut h = Harness::dump(120, 30);
+    // `XHC1` is the exact name; `AppleT8112USBXHCI` holds `xhc` inside its class name.
+    h.press(&[SearchStart]).typed("xhc1");
+    assert_eq!(h.selected_name(), "XHC1");
+    h.press(&[Back, SearchStart]).typed("usb");
+    let ranked: Vec<String> = h
+        .app
+        .state
+        .search
+        .matches()
+        .iter()
+        .map(|&id| h.app.state.registry.entry(id).name.to_string())
+        .collect();
+    // Names that begin with `usb`, in tree order; then names or classes holding it.
+    assert_eq!(ranked[..2], ["usb-drd0", "USB3.1 Hub"], "{ranked:?}");
+    assert!(
+        ranked[2..].contains(&"XHC1".to_string()),
+        "class AppleT8112USBXHCI"
+    );
+    assert_eq!(h.selected_name(), "usb-drd0", "the best match is selected");
+}
+
+#[test]
+fn qualifiers_and_quotes_in_the_search_prompt() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[SearchStart])
+        .typed("class:IOUSBHostDevice name:hub");
+    assert_eq!(h.selected_name(), "USB3.1 Hub");
+    assert!(h.screen().contains("1/1 matches"));
+    h.press(&[Back, SearchStart]).typed("key:maxpowerstate");
+    assert_eq!(h.selected_name(), "XHC1");
+    h.press(&[Back, SearchStart]).typed("value:\"c02sample0\"");
+    assert_eq!(h.selected_name(), "Mac14,2");
+    h.press(&[Back, SearchStart]).typed("id:0x100000200");
+    assert_eq!(h.selected_name(), "usb-drd0");
+    h.press(&[Back, SearchStart]).typed("name:\"usb3.1\"");
+    assert!(h.screen().contains("0 matches"), "quoted: the whole name");
+}
+
+#[test]
+fn esc_in_the_search_prompt_goes_back_to_where_the_search_began() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[Down]);
+    let before = h.selected_name();
+    let rows = h.app.state.view.len();
+    h.press(&[SearchStart]).typed("keyboard / boot");
+    assert_eq!(h.selected_name(), "Keyboard / Boot");
+    assert!(
+        h.app.state.view.len() > rows,
+        "ancestors expanded to reveal it"
+    );
+    h.press(&[Back]);
+    assert_eq!(h.selected_name(), before);
+    assert_eq!(
+        h.app.state.view.len(),
+        rows,
+        "and the expansion from before"
+    );
+    assert!(!h.app.state.search.is_active());
+}
+
+#[test]
+fn data_values_are_searched_as_shown() {
+    let mut h = Harness::dump(120, 30);
+    // `compatible` of disp0 is data holding text: shown and found as `"disp0,t8112"`.
+    h.press(&[SearchStart]).typed("t8112\"");
+    assert_eq!(h.selected_name(), "disp0");
+    assert!(
+        h.screen().contains("compatible = <\"disp0,t8112\">"),
+        "{}",
+        h.screen()
+    );
+}
+
+#[test]
+fn properties_filter_sort_kinds_and_title() {
+    let mut h = Harness::dump(120, 30);
+    h.jump_to("Magic Keyboard");
+    assert!(h.screen().contains("Properties (10)"));
+    h.press(&[FocusNext, FocusNext, SearchStart]).typed("usb");
+    let screen = h.screen();
+    assert!(screen.contains("Properties (10) /usb: 4"), "{screen}");
+    assert!(!screen.contains("idVendor"), "{screen}");
+    assert!(screen.contains("USB Serial Number"));
+    h.press(&[Accept]);
+    assert!(h.screen().contains("4 properties match"));
+    h.press(&[Back]);
+    assert!(h.screen().contains("idVendor"), "Esc clears the filter");
+    h.press(&[SortProps]);
+    assert!(h.screen().contains("Properties (10) by key"));
+    let keys: Vec<String> = h
+        .app
+        .state
+        .props
+        .iter()
+        .map(|r| r.key.to_lowercase())
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    h.press(&[SortProps]);
+    assert_eq!(selected_key(&h), "USB Product Name", "file order again");
+    // One colour per kind: the string green, the number magenta, the bool yellow.
+    // The colour of the cell just after `text` on the screen.
+    let colour_after = |h: &Harness, text: &str| {
+        let y = h.row_with(text);
+        let line: String = h.screen().lines().nth(y as usize).unwrap().to_string();
+        let x = line[..line.find(text).unwrap() + text.len()]
+            .chars()
+            .count() as u16;
+        h.term.backend().buffer()[(x, y)].fg
+    };
+    assert_eq!(colour_after(&h, "idVendor = "), Color::Magenta);
+    assert_eq!(colour_after(&h, "Built-In = "), Color::Yellow);
+    assert_eq!(colour_after(&h, "USB Product Name = "), Color::Green);
+}
+
+#[test]
+fn enter_on_a_data_value_opens_a_scrollable_hex_view() {
+    let mut r = Registry::new();
+    let bytes: Vec<u8> = (0..65_536u32).map(|i| (i % 251) as u8).collect();
+    let root = r.add_entry(Entry {
+        properties: vec![("blob".into(), ioscope::registry::Value::Data(bytes.into()))],
+        ..Entry::named("Root")
+    });
+    r.plane_mut("IOService").add_root(root);
+    let mut h = Harness::new(
+        App::with_registry(SourceKind::File("blob.txt".into()), r, None),
+        200,
+        30,
+    );
+    assert!(
+        h.screen()
+            .contains("65472 more bytes: Enter shows them all"),
+        "{}",
+        h.screen()
+    );
+    h.press(&[FocusPrev, Toggle]);
+    let screen = h.screen();
+    assert!(
+        screen.contains("blob — 65536 bytes — line 1/4096 ↓ more"),
+        "{screen}"
+    );
+    assert!(screen.contains("00000000  00 01 02 03"));
+    h.press(&[Bottom]);
+    let screen = h.screen();
+    assert!(screen.contains("0000fff0  "), "the last line: {screen}");
+    assert!(screen.contains("line 4096/4096"));
+    h.press(&[PageUp]);
+    assert!(!h.screen().contains("4096/4096"));
+    h.press(&[Back]);
+    assert!(!h.screen().contains("line 1/4096"));
+    assert_eq!(h.app.state.mode, ioscope::app::Mode::Normal);
+}
+
+/// A chain `Root → level1 → … → level40 → leaf` where every level has a later sibling, so
+/// that every guide is drawn.
+fn deep_registry(depth: usize) -> Registry {
+    let mut r = Registry::new();
+    let root = r.add_entry(Entry::named("Root"));
+    r.plane_mut("IOService").add_root(root);
+    let mut parent = root;
+    for i in 1..=depth {
+        let name = if i == depth {
+            "DeepLeafWithAName".to_string()
+        } else {
+            format!("level{i}")
+        };
+        let e = r.add_entry(Entry::named(name.as_str()));
+        let c = r.classes.intern(&format!("Class{i}"));
+        r.entry_mut(e).class = Some(c);
+        let sibling = r.add_entry(Entry::named(format!("sibling{i}").as_str()));
+        let p = r.plane_mut("IOService");
+        p.add_child(parent, e);
+        p.add_child(parent, sibling);
+        parent = e;
+    }
+    r
+}
+
+#[test]
+fn a_deep_row_keeps_its_name_and_class_at_80_columns() {
+    let mut h = Harness::new(
+        App::with_registry(SourceKind::File("deep.txt".into()), deep_registry(40), None),
+        80,
+        24,
+    );
+    h.press(&[ExpandSubtree, SearchStart])
+        .typed("name:deepleaf")
+        .press(&[Accept]);
+    let y = h.row_with("DeepLeafWithAName  Class40");
+    let line = h.screen().lines().nth(y as usize).unwrap().to_string();
+    assert!(line.contains('…'), "leading guides collapsed: {line}");
+    // A click on the marker still toggles the row it is on.
+    let marker_x = h.app.state.geometry.tree_markers[(y - h.app.state.geometry.tree.1) as usize];
+    assert_eq!(h.term.backend().buffer()[(marker_x, y)].symbol(), "─");
+}
+
+#[test]
+fn zoom_gives_the_focused_pane_the_whole_screen_and_back() {
+    let mut h = Harness::dump(120, 30);
+    h.jump_to("Magic Keyboard")
+        .press(&[FocusNext, FocusNext, Zoom]);
+    let screen = h.screen();
+    assert!(!screen.contains("Details"), "{screen}");
+    assert!(!screen.contains("IOService —"));
+    assert_eq!(
+        h.app.state.geometry.props.2, 118,
+        "the full width inside the border"
+    );
+    assert!(screen.contains("│ zoom"));
+    h.press(&[Zoom]);
+    assert!(h.screen().contains("Details"));
+    assert!(h.screen().contains("IOService —"));
+}
+
+#[test]
+fn hints_follow_the_context() {
+    let mut h = Harness::dump(120, 30);
+    let bar = |h: &Harness| h.screen().lines().nth(28).unwrap().to_string();
+    assert!(
+        !bar(&h).contains("handles"),
+        "a saved dump has no handles: {}",
+        bar(&h)
+    );
+    assert!(bar(&h).contains("Tab pane") && bar(&h).contains(": jump"));
+    h.press(&[SearchStart]).typed("usb").press(&[Accept]);
+    assert!(bar(&h).contains("f filter"), "{}", bar(&h));
+    h.press(&[FocusNext, FocusNext]);
+    assert!(bar(&h).contains("s key order"), "{}", bar(&h));
+    let demo = Harness::demo(120, 30);
+    assert!(bar(&demo).contains("H handles"), "{}", bar(&demo));
+    // A long file name gives way to the hints.
+    let long = "x".repeat(200);
+    let h = Harness::new(
+        App::with_registry(SourceKind::File(format!("{long}.txt")), sample(), None),
+        80,
+        24,
+    );
+    let bar = h.screen().lines().nth(22).unwrap().to_string();
+    assert!(bar.contains("? help") && bar.contains("q quit"), "{bar}");
+}
+
+#[test]
+fn zero_width_and_bidi_controls_are_shown_and_huge_names_cut() {
+    let mut r = Registry::new();
+    let root = r.add_entry(Entry::named("Root"));
+    let zwj = r.add_entry(Entry::named("a\u{200d}b\u{2067}c\u{200b}"));
+    let huge = r.add_entry(Entry {
+        properties: vec![(
+            "v".into(),
+            ioscope::registry::Value::string(&"v".repeat(5_000_000)),
+        )],
+        ..Entry::named("n".repeat(5_000_000).as_str())
+    });
+    let p = r.plane_mut("IOService");
+    p.add_root(root);
+    p.add_child(root, zwj);
+    p.add_child(root, huge);
+    let mut h = Harness::new(
+        App::with_registry(SourceKind::File("zw.txt".into()), r, None),
+        100,
+        24,
+    );
+    assert!(
+        h.screen().contains("a\\u{200d}b\\u{2067}c\\u{200b}"),
+        "{}",
+        h.screen()
+    );
+    h.press(&[Down, Down]);
+    let screen = h.screen();
+    assert!(screen.contains("nnnn…"), "{screen}");
+    assert!(screen.contains("\"vvvv"), "{screen}");
+}
+
+#[test]
+fn a_long_key_ends_in_an_ellipsis_and_keeps_its_equals_sign() {
+    let mut r = Registry::new();
+    let root = r.add_entry(Entry {
+        properties: vec![(
+            "AKeyFarLongerThanAnyPaneCouldShowInOneLineEvenAtEightyColumns".into(),
+            ioscope::registry::Value::string("value"),
+        )],
+        ..Entry::named("Root")
+    });
+    r.plane_mut("IOService").add_root(root);
+    let h = Harness::new(
+        App::with_registry(SourceKind::File("keys.txt".into()), r, None),
+        80,
+        24,
+    );
+    let y = h.row_with("AKeyFar");
+    let line = h.screen().lines().nth(y as usize).unwrap().to_string();
+    assert!(line.contains("… = "), "{line}");
+    assert!(h.screen().contains("\"value\""), "{}", h.screen());
+}
+
+#[test]
+fn help_and_handle_table_say_where_they_are() {
+    let mut h = Harness::dump(100, 30);
+    h.press(&[Help]);
+    assert!(
+        h.screen().contains("Keys — lines 1–26 of"),
+        "{}",
+        h.screen()
+    );
+    assert!(h.screen().contains("↓ more"));
+    h.press(&[Bottom, PageDown, PageDown, PageDown, PageDown]);
+    assert!(!h.screen().contains("↓ more"), "at the end: {}", h.screen());
+    let mut d = Harness::demo(120, 30);
+    d.press(&[HandleTable, Down, Down]);
+    assert!(d.screen().contains(" 3/"), "{}", d.screen());
+}
+
+#[test]
+fn zooming_another_pane_keeps_the_tree_scroll() {
+    let mut h = Harness::demo(120, 30);
+    h.jump_to("Magic Keyboard");
+    let offset = h.app.state.offset;
+    assert!(offset > 0);
+    h.press(&[FocusNext, FocusNext, Zoom, Down, Down, Zoom]);
+    assert_eq!(h.app.state.offset, offset, "the tree comes back as it was");
+}
+
+#[test]
+fn esc_in_a_search_begun_in_filter_mode_brings_back_the_expansion_before_the_filter() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[SearchStart]).typed("usb").press(&[Accept]);
+    let rows = h.app.state.view.len();
+    h.press(&[ToggleFilter]);
+    assert!(h.app.state.view.is_filtered());
+    assert_ne!(h.app.state.view.len(), rows);
+    h.press(&[SearchStart]).typed("disp").press(&[Back]);
+    assert!(!h.app.state.view.is_filtered());
+    assert_eq!(h.app.state.view.len(), rows, "as before the filter");
+}

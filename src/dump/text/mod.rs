@@ -16,6 +16,9 @@
 mod node;
 mod value;
 
+/// `ioreg`'s test for data that is text (the explorer shows such data the same way).
+pub use value::looks_like_text;
+
 #[cfg(test)]
 mod tests;
 

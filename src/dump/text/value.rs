@@ -94,7 +94,7 @@ fn data(bytes: &[u8], hex: bool, out: &mut Vec<u8>) {
 }
 
 /// `cfdatashow`'s test for "a string or a set of strings".
-pub(super) fn looks_like_text(bytes: &[u8]) -> bool {
+pub fn looks_like_text(bytes: &[u8]) -> bool {
     let mut normal = 0usize;
     let mut symbol = 0usize;
     let mut i = 0;

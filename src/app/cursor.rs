@@ -1,0 +1,109 @@
+//! The one cursor type of the scrolling panes: the selected line and the first line shown,
+//! moved by the same keys everywhere, and the position every pane shows (`7/21`).
+
+use super::action::Action;
+
+/// A selection in a list of lines and the first line on screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+/// The index after a movement key in a list of `len` items showing `page` at a time.
+pub fn step(cur: usize, len: usize, page: usize, action: Action) -> usize {
+    let last = len.saturating_sub(1);
+    match action {
+        Action::Up => cur.saturating_sub(1),
+        Action::Down => (cur + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => cur.saturating_sub(page),
+        Action::PageDown => (cur + page).min(last),
+        _ => cur,
+    }
+}
+
+/// `7/21`: the 1-based place of `selected` among `len` lines (`0/0` for none).
+pub fn position(selected: usize, len: usize) -> String {
+    if len == 0 {
+        "0/0".into()
+    } else {
+        format!("{}/{len}", selected.min(len - 1) + 1)
+    }
+}
+
+impl Cursor {
+    /// Applies a movement key; returns whether it was one.
+    pub fn apply(&mut self, action: Action, len: usize, page: usize) -> bool {
+        let moves = matches!(
+            action,
+            Action::Up
+                | Action::Down
+                | Action::Top
+                | Action::Bottom
+                | Action::PageUp
+                | Action::PageDown
+        );
+        if moves {
+            self.selected = step(self.selected, len, page, action);
+            self.keep_visible(len, page);
+        }
+        moves
+    }
+
+    /// Scrolls by `lines` without moving the selection off screen (the mouse wheel).
+    pub fn scroll(&mut self, down: bool, lines: usize, len: usize, page: usize) {
+        let page = page.max(1);
+        self.offset = if down {
+            (self.offset + lines).min(len.saturating_sub(page))
+        } else {
+            self.offset.saturating_sub(lines)
+        };
+        self.selected = self
+            .selected
+            .clamp(self.offset, self.offset + page - 1)
+            .min(len.saturating_sub(1));
+    }
+
+    /// Keeps the selection inside the lines and on a screen of `page` lines, with no
+    /// lines hidden above while there is room below.
+    pub fn keep_visible(&mut self, len: usize, page: usize) {
+        let page = page.max(1);
+        self.selected = self.selected.min(len.saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+        self.offset = self.offset.min(len.saturating_sub(page));
+    }
+
+    /// `7/21`.
+    pub fn position(&self, len: usize) -> String {
+        position(self.selected, len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moves_keep_the_selection_on_screen() {
+        let mut c = Cursor::default();
+        assert!(c.apply(Action::PageDown, 100, 10));
+        assert_eq!((c.selected, c.offset), (10, 1));
+        c.apply(Action::Bottom, 100, 10);
+        assert_eq!((c.selected, c.offset), (99, 90));
+        assert_eq!(c.position(100), "100/100");
+        c.apply(Action::Top, 100, 10);
+        assert_eq!((c.selected, c.offset), (0, 0));
+        assert!(!c.apply(Action::Toggle, 100, 10));
+        c.scroll(true, 3, 100, 10);
+        assert_eq!((c.selected, c.offset), (3, 3));
+        c.keep_visible(5, 10);
+        assert_eq!((c.selected, c.offset), (3, 0), "the list shrank");
+        assert_eq!(position(0, 0), "0/0");
+    }
+}
