@@ -32,7 +32,7 @@ pub enum Action {
     Help,
     /// `q`: quit from anywhere but a text prompt.
     Quit,
-    /// Esc: leave the current mode, or quit from the main screen.
+    /// Esc: back out of a popup, prompt, filter or search; never quits.
     Back,
     Suspend,
     Retain,

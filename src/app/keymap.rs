@@ -177,7 +177,7 @@ pub static KEYMAP: &[Binding] = &[
         M,
         &[code(C::Esc)],
         Action::Back,
-        "leave a mode (filter, search), else quit",
+        "back out of the filter or search (never quits; q does)",
     ),
     b(P, &[code(C::Enter)], Action::Accept, "accept"),
     b(P, &[code(C::Esc)], Action::Back, "cancel"),

@@ -2,11 +2,11 @@
 //! What needs the outside world comes back as [`Effect`]s for the caller to run.
 
 use super::action::Action;
-use super::codes;
 use super::handles;
 use super::jump;
 use super::state::{Focus, Mode, PromptKind, State, contains, plane_at};
 use crate::registry::EntryId;
+use crate::source::kernel::KernReturn;
 use crate::source::session::LabOp;
 
 /// Work `update` asks its caller to do.
@@ -106,7 +106,8 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
                 s.search.query.clear();
                 s.search.reset_matches();
             } else {
-                return quit(s);
+                // Esc never quits: a stray Esc (or one too many) must not end the session.
+                s.message = Some("nothing to leave: q quits".into());
             }
         }
         Action::Suspend => return vec![Effect::Suspend],
@@ -319,16 +320,20 @@ fn accept(s: &mut State, kind: PromptKind, input: &str) {
             }
             Err(e) => s.message = Some(e),
         },
-        PromptKind::Explain => match codes::parse(input) {
-            Some(code) => {
+        PromptKind::Explain => match KernReturn::parse(input) {
+            // The decoder `ioscope explain` prints with: one table for the whole program.
+            Ok(code) => {
                 s.mode = Mode::Explained {
-                    lines: codes::explain_lines(code),
+                    lines: code
+                        .explain()
+                        .details()
+                        .lines()
+                        .map(str::to_owned)
+                        .collect(),
                 }
             }
-            None => {
-                s.message = Some(format!(
-                    "not a code: {input} (try 0x10000003, 268435459 or -536870212)"
-                ))
+            Err(e) => {
+                s.message = Some(format!("{e} (try 0x10000003, -536870212 or kIOReturnBusy)"))
             }
         },
     }

@@ -2,10 +2,9 @@
 
 use super::sanitize::sanitize;
 use super::theme::Theme;
-use crate::app::codes;
 use crate::app::state::{Flash, Focus, State};
 use crate::registry::{EntryId, ServiceState};
-use crate::source::kernel::HandleProbe;
+use crate::source::kernel::{HandleProbe, HandleState};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -58,9 +57,18 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     if let Some(path) = r.path_in(plane, id) {
         out.push(field(theme, "Path", sanitize(&path).into_owned()));
     }
+    let terminated = matches!(state.flash(id), Some(Flash::Gone))
+        || state
+            .probes
+            .get(&id)
+            .is_some_and(|p| p.state == HandleState::DeadName);
     match e.state {
         ServiceState::Service(info) => {
-            out.push(field(theme, "State", info.state_words()));
+            let mut words = info.state_words();
+            if terminated {
+                words.push_str(" — terminated");
+            }
+            out.push(field(theme, "State", words));
             let busy = match (info.busy, info.busy_time_ns) {
                 (Some(b), Some(t)) => format!("{b} ({} ms)", t / 1_000_000),
                 (Some(b), None) => b.to_string(),
@@ -124,9 +132,8 @@ fn count(r: &Result<u32, crate::source::kernel::KernReturn>) -> String {
     match r {
         Ok(n) => n.to_string(),
         Err(code) => {
-            let text = codes::describe(*code);
-            let name = text.split(' ').nth(1).unwrap_or_default().to_string();
-            format!("— {name}")
+            let name = code.explain().names().into_iter().next();
+            format!("— {}", name.unwrap_or_else(|| code.to_string()))
         }
     }
 }
@@ -154,11 +161,19 @@ fn probe_lines(p: &HandleProbe, theme: &Theme, out: &mut Vec<Line<'_>>) {
         Span::styled(count(&p.dead_refs), style),
         Span::raw("  "),
         Span::styled("kernel retain ", theme.label),
-        Span::styled(p.kernel_retain.to_string(), theme.number),
+        Span::styled(
+            p.kernel_retain
+                .map_or_else(|| "—".into(), |n| n.to_string()),
+            if p.kernel_retain.is_some() {
+                theme.number
+            } else {
+                style
+            },
+        ),
     ]));
     let last = match &p.last_error {
         Some((call, code)) => Span::styled(
-            format!("{} → {}", sanitize(call), codes::describe(*code)),
+            format!("{} → {}", sanitize(call), code.explain()),
             theme.error,
         ),
         None => Span::styled("none", theme.dim),

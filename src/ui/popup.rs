@@ -2,7 +2,6 @@
 
 use super::sanitize::sanitize;
 use super::theme::Theme;
-use crate::app::codes;
 use crate::app::handles;
 use crate::app::state::{HandleSort, State};
 use ratatui::Frame;
@@ -168,7 +167,7 @@ pub fn handle_table(
         let err = p
             .last_error
             .as_ref()
-            .map(|(_, c)| codes::describe(*c))
+            .map(|(_, c)| c.explain().to_string())
             .unwrap_or_default();
         let name = sanitize(&state.registry.entry(*id).name.to_string_lossy()).into_owned();
         let class = sanitize(state.registry.class_name(*id).unwrap_or("")).into_owned();
@@ -180,7 +179,8 @@ pub fn handle_table(
                 name,
                 class,
                 refs,
-                p.kernel_retain,
+                p.kernel_retain
+                    .map_or_else(|| "—".into(), |n| n.to_string()),
                 p.state.label()
             ),
             style,

@@ -38,8 +38,10 @@ pub struct HandleProbe {
     pub dead_refs: Result<u32, KernReturn>,
     /// `mach_port_type`.
     pub port_type: Result<u32, KernReturn>,
-    /// `IOObjectGetKernelRetainCount` (0 when the call fails).
-    pub kernel_retain: u32,
+    /// `IOObjectGetKernelRetainCount`; `None` when the call failed. It returns 0 on any
+    /// error, and a live object always counts our port and the call in progress, so 0
+    /// can only mean failure (a stale handle): shown as "—", never as a count.
+    pub kernel_retain: Option<u32>,
     pub state: HandleState,
     /// The last failing call on this handle and its code.
     pub last_error: Option<(String, KernReturn)>,
@@ -69,7 +71,7 @@ pub fn probe<K: super::IoKit + ?Sized>(
     let send_refs = kit.mach_port_get_refs(port, right::SEND);
     let dead_refs = kit.mach_port_get_refs(port, right::DEAD_NAME);
     let port_type = kit.mach_port_type(port);
-    let kernel_retain = kit.object_get_kernel_retain_count(port);
+    let kernel_retain = Some(kit.object_get_kernel_retain_count(port)).filter(|&n| n != 0);
     if let Err(code) = kit.registry_entry_get_registry_entry_id(port) {
         handle.last_error = Some(("IORegistryEntryGetRegistryEntryID".into(), code));
     }

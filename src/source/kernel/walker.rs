@@ -161,7 +161,7 @@ impl<K: IoKit + ?Sized> Walk<'_, K> {
         if first_time_here {
             self.children(port, plane, id, in_plane);
         }
-        self.table.adopt(registry_id, port);
+        self.table.adopt_walked(registry_id, port);
         Some(id)
     }
 

@@ -3,8 +3,11 @@
 //! Rules (see `mach-iokit-rules.md` §2–§4): one live port per (object, kind); copying a
 //! port we already hold a send right for out to the task gives the same name with
 //! urefs + 1 (pegged at 65535); otherwise a name is claimed from the LIFO free list with
-//! the generation bumped by 4 (names end in 03, 07, 0b …). A send right whose port
-//! died turns into a dead name lazily, the next time the name is used.
+//! the generation bumped by 4 (names end in 03, 07, 0b …), as `ipc_entry_claim` does
+//! (`ipc_entry_new_gen` modulo the slot's rollover point, a new rollover point when it
+//! rolls: osfmk/ipc/ipc_entry.h). A released name therefore never names a right again
+//! until its slot has been reused a whole rollover period (16 to 63 claims). A send right
+//! whose port died turns into a dead name lazily, the next time the name is used.
 
 use super::objects::ObjId;
 use crate::source::kernel::{KernReturn, MACH_PORT_DEAD, MACH_PORT_NULL, Port, port_type, right};
@@ -109,8 +112,10 @@ struct Right {
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    /// The name's low byte (`MACH_PORT_GEN`).
+    /// The name's low byte (`MACH_PORT_GEN`): the top byte of xnu's `ie_bits`.
     generation: u8,
+    /// The rollover point (`IE_BITS_ROLL`, 0..=3: periods 64, 48, 32, 16 in xnu's table).
+    roll: u8,
     right: Option<Right>,
 }
 
@@ -125,12 +130,26 @@ pub struct NameSpace {
     free: Vec<u32>,
     /// `ipc_hash`: port → index of our send right for it.
     reverse: HashMap<PortId, u32>,
+    /// State of the pseudo-random rollover points (`ipc_space_get_rollpoint` uses
+    /// `random()`; the sim is deterministic).
+    roll_seed: u32,
 }
 
-/// A fresh generation (`0x03` plus rollover bits, here always 03).
+/// A fresh generation: `ipc_entry_new_rollpoint` gives `IE_BITS_GEN_MASK + IE_BITS_GEN_ONE`,
+/// which is 0x03 in the name's low byte.
 const FIRST_GENERATION: u8 = 0x03;
 /// `IE_BITS_GEN_ONE` as seen in the name's low byte.
-const GENERATION_STEP: u8 = 0x04;
+const GENERATION_STEP: u32 = 0x04;
+
+/// `ipc_entry_new_gen`: the next generation modulo the rollover point
+/// (`IE_BITS_ROLL(bits) = ((roll << 8) ^ IE_BITS_GEN_MASK)`, in low-byte terms
+/// 0xff, 0xbf, 0x7f or 0x3f), or `None` when it rolls over (`ipc_entry_gen_rolled`).
+pub fn next_generation(generation: u8, roll: u8) -> Option<u8> {
+    let sum = (u32::from(generation) + GENERATION_STEP) & 0xff;
+    let modulus = (u32::from(roll & 0x3) << 6) ^ 0xff;
+    let next = sum % modulus;
+    (next > u32::from(generation)).then_some(next as u8)
+}
 
 fn name_of(index: u32, generation: u8) -> Port {
     (index << 8) | u32::from(generation)
@@ -146,24 +165,50 @@ impl NameSpace {
         NameSpace {
             slots: vec![Slot {
                 generation: 0,
+                roll: 0,
                 right: None,
             }],
             free: Vec::new(),
             reverse: HashMap::new(),
+            roll_seed: 0x1234_5678,
         }
     }
 
+    /// `ipc_space_get_rollpoint`: one of the four rollover points, pseudo-randomly.
+    fn rollpoint(&mut self) -> u8 {
+        // xorshift32: deterministic, so the demo and the tests see the same names every run.
+        let mut x = self.roll_seed;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.roll_seed = x;
+        (x >> 30) as u8
+    }
+
+    /// `ipc_entry_claim`: the slot at the head of the free list (LIFO), its generation
+    /// moved on by one step, or restarted with a new rollover point when it rolls over.
     fn claim(&mut self, right: Right) -> Port {
         let index = match self.free.pop() {
             Some(i) => {
-                let slot = &mut self.slots[i as usize];
-                slot.generation = slot.generation.wrapping_add(GENERATION_STEP);
-                slot.right = Some(right);
+                let Slot {
+                    generation, roll, ..
+                } = self.slots[i as usize];
+                let (generation, roll) = match next_generation(generation, roll) {
+                    Some(g) => (g, roll),
+                    None => (FIRST_GENERATION, self.rollpoint()),
+                };
+                self.slots[i as usize] = Slot {
+                    generation,
+                    roll,
+                    right: Some(right),
+                };
                 i
             }
             None => {
+                let roll = self.rollpoint();
                 self.slots.push(Slot {
                     generation: FIRST_GENERATION,
+                    roll,
                     right: Some(right),
                 });
                 (self.slots.len() - 1) as u32
