@@ -425,6 +425,38 @@ pub fn switch_plane(s: &mut State, plane_index: usize) {
         run_search(s);
     }
     reselect(s, entry);
+    if let Some(e) = entry
+        && s.selected_entry() != Some(e)
+    {
+        s.message = Some(not_in_plane_message(s, e));
+    }
+}
+
+/// Said when a plane switch cannot keep the selection: which entry, which plane, what is
+/// selected instead and the planes the entry is in (escaped where the status line draws it).
+fn not_in_plane_message(s: &State, e: EntryId) -> String {
+    let r = &s.registry;
+    let name = r.entry(e).name.to_string_lossy().into_owned();
+    let plane = s.plane().name().to_owned();
+    let elsewhere: Vec<String> = r
+        .planes()
+        .iter()
+        .filter(|p| p.contains(e))
+        .map(|p| p.name().to_owned())
+        .collect();
+    let instead = match s.selected_entry() {
+        Some(id) => format!(
+            "selected {} instead",
+            r.name_in(s.plane(), id).to_string_lossy()
+        ),
+        None => "nothing selected".into(),
+    };
+    let inn = if elsewhere.is_empty() {
+        String::new()
+    } else {
+        format!(" (it is in {})", elsewhere.join(", "))
+    };
+    format!("{name} is not in the {plane} plane{inn}: {instead}")
 }
 
 fn copy(s: &mut State) -> Vec<Effect> {

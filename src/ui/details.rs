@@ -57,6 +57,7 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     if let Some(path) = r.path_in(plane, id) {
         out.push(field(theme, "Path", sanitize(&path).into_owned()));
     }
+    planes_block(state, id, theme, &mut out);
     let terminated = matches!(state.flash(id), Some(Flash::Gone))
         || state
             .probes
@@ -97,6 +98,41 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     }
     handle_block(state, id, theme, &mut out);
     out
+}
+
+/// Every plane the entry is in, the shown one marked `●`, with the entry's name and
+/// location where they differ from the shown plane's (a device-tree node and its service
+/// differ; `.ioreg` documents record each plane's), e.g.
+/// `● IOService, IODeviceTree: cpu0@0, IOPower`. Only when the registry has several planes.
+fn planes_block(state: &State, id: EntryId, theme: &Theme, out: &mut Vec<Line<'_>>) {
+    let r = &state.registry;
+    if r.planes().len() < 2 {
+        return;
+    }
+    let shown = r.label_in(state.plane(), id);
+    let mut spans = vec![Span::styled(format!("{:<9} ", "Planes"), theme.label)];
+    for (i, p) in r
+        .planes()
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.contains(id))
+    {
+        if spans.len() > 1 {
+            spans.push(Span::raw(", "));
+        }
+        if i == state.plane {
+            spans.push(Span::styled("● ", theme.value));
+        }
+        spans.push(Span::styled(sanitize(p.name()).into_owned(), theme.value));
+        let label = r.label_in(p, id);
+        if label != shown || !state.plane().contains(id) {
+            spans.push(Span::styled(format!(": {}", sanitize(&label)), theme.value));
+        }
+    }
+    if spans.len() == 1 {
+        spans.push(Span::styled("in no plane", theme.dim));
+    }
+    out.push(Line::from(spans));
 }
 
 fn handle_block<'a>(state: &'a State, id: EntryId, theme: &Theme, out: &mut Vec<Line<'a>>) {

@@ -932,3 +932,53 @@ fn a_terminated_entry_shows_inactive_and_terminated() {
     );
     assert!(!screen.contains("matched, active"), "{screen}");
 }
+
+/// Issue 21: switching to a plane the entry is not in says so (instead of silently selecting
+/// the root), and the details pane lists the planes the entry is in, with its name and
+/// location where a plane gives it another.
+#[test]
+fn plane_switch_says_when_the_entry_is_not_there_and_details_list_its_planes() {
+    let mut h = Harness::demo(160, 45);
+    h.jump_to("Magic Keyboard");
+    let screen = h.screen();
+    assert!(
+        screen.contains("Planes    ● IOService, IOPower, IOUSB"),
+        "{screen}"
+    );
+    let dt = h.app.state.registry.plane_index("IODeviceTree").unwrap();
+    h.press(&[PlanePicker]);
+    for _ in 0..dt {
+        h.press(&[Down]);
+    }
+    h.press(&[Accept]);
+    assert_eq!(h.app.state.plane().name(), "IODeviceTree");
+    let status = h.screen().lines().last().unwrap().to_string();
+    assert!(
+        status.starts_with(
+            "Magic Keyboard is not in the IODeviceTree plane (it is in IOService, IOPower, IOUSB): selected"
+        ),
+        "{status}"
+    );
+    // An entry whose device-tree name and location differ from its IOService ones.
+    let r = &h.app.state.registry;
+    let (svc, dtp) = (
+        r.plane("IOService").unwrap(),
+        r.plane("IODeviceTree").unwrap(),
+    );
+    let (id, _) = r
+        .entries()
+        .find(|(id, _)| {
+            svc.contains(*id) && dtp.contains(*id) && r.label_in(svc, *id) != r.label_in(dtp, *id)
+        })
+        .expect("the demo has an entry named differently in two planes");
+    let (svc_label, dt_label) = (r.label_in(svc, id), r.label_in(dtp, id));
+    assert!(h.app.state.select_entry(id));
+    h.draw();
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("IOService: {svc_label}")),
+        "the IOService name {svc_label} listed:\n{screen}"
+    );
+    assert!(screen.contains("● IODeviceTree"), "{screen}");
+    assert!(screen.contains(&dt_label));
+}

@@ -109,6 +109,12 @@ impl SimKernel {
         Some(st.base_refs(obj))
     }
 
+    /// Sizes of the kernel's object and port tables (tests: repeated walks must not grow them).
+    pub fn table_sizes(&self) -> (usize, usize) {
+        let st = self.lock();
+        (st.objs.len(), st.ports.len())
+    }
+
     /// The registry ID of the first entry with this name (tests and the demo timer).
     pub fn find_registry_id(&self, name: &str) -> Option<u64> {
         let st = self.lock();
@@ -153,12 +159,15 @@ impl State {
     }
 
     /// The no-senders notification: IOKit destroys the port (and frees an iterator).
+    /// No right names the port any more, so its record is reused too.
     fn no_senders(&mut self, port: PortId) {
-        if self.ports.destroy(port)
-            && let Some(obj) = self.ports.get(port).object
-            && matches!(self.objs.get(obj).body, Body::Iterator(_))
-        {
-            self.objs.get_mut(obj).freed = true;
+        if self.ports.destroy(port) {
+            if let Some(obj) = self.ports.get(port).object
+                && matches!(self.objs.get(obj).body, Body::Iterator(_))
+            {
+                self.objs.free_iterator(obj);
+            }
+            self.ports.recycle(port);
         }
     }
 

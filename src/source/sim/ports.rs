@@ -41,6 +41,10 @@ pub struct PortRec {
 pub struct PortTable {
     recs: Vec<PortRec>,
     live: HashMap<(ObjId, PortKind), PortId>,
+    /// Destroyed ports that no right names any more (the no-senders path), reused by
+    /// [`alloc`](Self::alloc). Ports destroyed at termination are never reused: dead
+    /// names keep pointing at them.
+    free: Vec<PortId>,
 }
 
 impl PortTable {
@@ -60,13 +64,34 @@ impl PortTable {
     }
 
     fn alloc(&mut self, object: Option<ObjId>, kind: PortKind) -> PortId {
-        let p = PortId(self.recs.len() as u32);
-        self.recs.push(PortRec {
+        let rec = PortRec {
             object,
             kind,
             active: true,
-        });
+        };
+        if let Some(p) = self.free.pop() {
+            self.recs[p.0 as usize] = rec;
+            return p;
+        }
+        let p = PortId(self.recs.len() as u32);
+        self.recs.push(rec);
         p
+    }
+
+    /// Gives back a destroyed port that no right names (its last send right is gone).
+    pub fn recycle(&mut self, port: PortId) {
+        if !self.recs[port.0 as usize].active {
+            self.free.push(port);
+        }
+    }
+
+    /// Port records, live or not (the table only grows when none can be reused).
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
     }
 
     pub fn existing(&self, object: ObjId, kind: PortKind) -> Option<PortId> {

@@ -343,3 +343,21 @@ fn polled_notices_are_released_and_held_services_go_with_the_next_walk() {
     assert_one_name_per_entry(&sim, &session, &next, start.len());
     assert_drop_restores(&sim, session, &start);
 }
+
+/// Issue 17 (long runs hold memory flat): a walk makes one iterator per entry and plane;
+/// freed iterators and their ports are reused, so ten more walks (and the probes between
+/// them) leave the simulated kernel's tables the size they had after warm-up.
+#[test]
+fn repeated_walks_do_not_grow_the_kernels_tables() {
+    let sim = boot();
+    let mut session = KernelSession::new(sim.clone(), Origin::Demo);
+    // The second walk opens a few more iterators at once than the first had free.
+    walk(&mut session);
+    walk(&mut session);
+    let warm = sim.table_sizes();
+    for _ in 0..10 {
+        walk(&mut session);
+        session.probe_all();
+    }
+    assert_eq!(sim.table_sizes(), warm);
+}
