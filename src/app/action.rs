@@ -30,6 +30,8 @@ pub enum Action {
     Copy,
     Refresh,
     Help,
+    /// `i`: the load report (format, reader, clipped and truncated lines, warnings).
+    LoadReport,
     /// `q`: quit from anywhere but a text prompt.
     Quit,
     /// Esc: back out of a popup, prompt, filter or search; never quits.

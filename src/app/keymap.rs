@@ -23,7 +23,7 @@ impl Context {
             Context::Main => "Explorer",
             Context::Prompt => "Prompts (search, jump, explain)",
             Context::List => "Lists (plane picker, handle table)",
-            Context::Help => "Help",
+            Context::Help => "Help and load report",
         }
     }
 }
@@ -171,6 +171,12 @@ pub static KEYMAP: &[Binding] = &[
         "explain a kern_return_t / IOReturn code",
     ),
     b(M, &[k('?')], Action::Help, "this help"),
+    b(
+        M,
+        &[k('i')],
+        Action::LoadReport,
+        "load report: format, clipped/truncated lines, warnings",
+    ),
     b(M, &[ctrl('z')], Action::Suspend, "suspend (resume with fg)"),
     b(M, &[k('q')], Action::Quit, "quit"),
     b(
@@ -223,9 +229,9 @@ pub static KEYMAP: &[Binding] = &[
     ),
     b(
         H,
-        &[code(C::Esc), k('q'), k('?')],
+        &[code(C::Esc), k('q'), k('?'), k('i')],
         Action::Back,
-        "close help",
+        "close",
     ),
 ];
 

@@ -10,6 +10,7 @@ pub mod jump;
 pub mod keymap;
 pub mod loader;
 pub mod props;
+pub mod report;
 pub mod restore;
 pub mod search;
 pub mod state;

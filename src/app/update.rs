@@ -35,6 +35,7 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         Mode::Prompt { kind, input } => prompt(s, kind, input, action),
         Mode::Planes { selected } => planes(s, selected, action),
         Mode::Help { scroll } => help(s, scroll, action),
+        Mode::Report { scroll } => report(s, scroll, action),
         Mode::Handles { selected, sort } => handle_table(s, selected, sort, action),
         Mode::Explained { .. } => {
             if matches!(action, Action::Back | Action::Accept | Action::Quit) {
@@ -98,6 +99,7 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::Copy => return copy(s),
         Action::Refresh => return vec![Effect::Refresh],
         Action::Help => s.mode = Mode::Help { scroll: 0 },
+        Action::LoadReport => s.mode = Mode::Report { scroll: 0 },
         Action::Quit => return quit(s),
         Action::Back => {
             if s.view.is_filtered() {
@@ -520,28 +522,36 @@ fn list_hit(s: &State, x: u16, y: u16) -> Option<usize> {
 }
 
 fn help(s: &mut State, scroll: u16, action: Action) -> Vec<Effect> {
-    let page = s.geometry.list.3.max(1);
-    let max = s.geometry.help_scroll_max;
-    s.mode = match action {
-        Action::Back | Action::Help | Action::Quit => Mode::Normal,
-        Action::Down | Action::Wheel { down: true, .. } => Mode::Help {
-            scroll: scroll.saturating_add(1),
-        },
-        Action::Up | Action::Wheel { down: false, .. } => Mode::Help {
-            scroll: scroll.saturating_sub(1),
-        },
-        Action::PageDown => Mode::Help {
-            scroll: scroll.saturating_add(page),
-        },
-        Action::PageUp => Mode::Help {
-            scroll: scroll.saturating_sub(page),
-        },
-        _ => Mode::Help { scroll },
-    };
-    if let Mode::Help { scroll } = &mut s.mode {
-        *scroll = (*scroll).min(max);
+    if let Some(scroll) = scrolled(s, scroll, action) {
+        s.mode = Mode::Help { scroll };
+    } else {
+        s.mode = Mode::Normal;
     }
     Vec::new()
+}
+
+fn report(s: &mut State, scroll: u16, action: Action) -> Vec<Effect> {
+    if let Some(scroll) = scrolled(s, scroll, action) {
+        s.mode = Mode::Report { scroll };
+    } else {
+        s.mode = Mode::Normal;
+    }
+    Vec::new()
+}
+
+/// A scrolling text popup (help, load report): the new scroll position, or `None` to close.
+fn scrolled(s: &State, scroll: u16, action: Action) -> Option<u16> {
+    let page = s.geometry.list.3.max(1);
+    let max = s.geometry.help_scroll_max;
+    let next = match action {
+        Action::Back | Action::Help | Action::Quit => return None,
+        Action::Down | Action::Wheel { down: true, .. } => scroll.saturating_add(1),
+        Action::Up | Action::Wheel { down: false, .. } => scroll.saturating_sub(1),
+        Action::PageDown => scroll.saturating_add(page),
+        Action::PageUp => scroll.saturating_sub(page),
+        _ => scroll,
+    };
+    Some(next.min(max))
 }
 
 fn handle_table(

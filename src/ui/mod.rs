@@ -88,6 +88,11 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
             geometry.list = rect(r);
             geometry.help_scroll_max = max;
         }
+        Mode::Report { scroll } => {
+            let (r, max) = popup::load_report(frame, main, state, *scroll, theme);
+            geometry.list = rect(r);
+            geometry.help_scroll_max = max;
+        }
         Mode::Planes { selected } => {
             let (r, offset) = popup::planes(frame, main, state, *selected, theme);
             geometry.list = rect(r);

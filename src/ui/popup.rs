@@ -61,6 +61,40 @@ pub fn help(frame: &mut Frame, screen: Rect, scroll: u16, theme: &Theme) -> (Rec
     (inner, max)
 }
 
+/// Draws the load report (`i`); returns its inner area and the furthest it scrolls.
+pub fn load_report(
+    frame: &mut Frame,
+    screen: Rect,
+    state: &State,
+    scroll: u16,
+    theme: &Theme,
+) -> (Rect, u16) {
+    let width = screen.width.saturating_sub(4).min(110);
+    let lines: Vec<Line> = crate::app::report::lines(&state.registry)
+        .into_iter()
+        .map(|l| {
+            let style = if l.warn { theme.error } else { theme.value };
+            Line::from(vec![
+                Span::styled(format!("{:<11}", l.label), theme.label),
+                Span::styled(sanitize(&l.text).into_owned(), style),
+            ])
+        })
+        .flat_map(|l| super::wrap::wrap_line(l, usize::from(width.saturating_sub(2))))
+        .collect();
+    let h = (lines.len() as u16).saturating_add(2);
+    let area = centered(screen, width, h);
+    let max = h.saturating_sub(area.height);
+    let inner = boxed(
+        frame,
+        area,
+        " Load report — i or Esc closes ".into(),
+        lines,
+        scroll.min(max),
+        theme,
+    );
+    (inner, max)
+}
+
 /// A list with a selection in a box; returns the inner area and the first item shown.
 fn list(
     frame: &mut Frame,

@@ -41,6 +41,9 @@ pub fn draw_bar(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             if stale > 0 { theme.stale } else { style },
         ));
     }
+    if let n @ 1.. = state.registry.report.problem_count() {
+        spans.push(Span::styled(format!("│ i: {n} warnings "), theme.stale));
+    }
     let hints = [
         (Action::Help, "help"),
         (Action::SearchStart, "search"),

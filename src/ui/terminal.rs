@@ -152,7 +152,7 @@ fn context(mode: &Mode) -> Context {
     match mode {
         Mode::Normal => Context::Main,
         Mode::Prompt { .. } => Context::Prompt,
-        Mode::Help { .. } => Context::Help,
+        Mode::Help { .. } | Mode::Report { .. } => Context::Help,
         Mode::Planes { .. } | Mode::Handles { .. } | Mode::Explained { .. } => Context::List,
     }
 }

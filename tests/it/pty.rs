@@ -331,3 +331,103 @@ fn closing_the_terminal_ends_the_explorer() {
     }
     assert!(exited, "ioscope kept running after its terminal closed");
 }
+
+/// Issue 16 §4: `i` opens the load report of a real clipped, truncated dump (with the line
+/// numbers of clipped lines and where it stopped), the status bar points at it, and Esc
+/// backs out of it without quitting.
+#[test]
+fn i_opens_the_load_report_of_a_clipped_truncated_dump() {
+    let Some(corpus) = crate::common::shared_corpus() else {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    let file =
+        crate::common::corpus_file(&corpus, "macbookpro8-3_10.6.7-10J3210_ioreg-lx-clipped400");
+    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+        return;
+    };
+    // The bar points at the report (a truncation and clipped lines: two warnings).
+    s.wait_for("│ i: 2 warning");
+    s.send("i");
+    let screen = s.wait_for("Load report");
+    assert!(screen.contains("ioreg-text"), "{screen}");
+    assert!(screen.contains("OS build   10J3210"), "{screen}");
+    assert!(screen.contains("truncated  at line"), "{screen}");
+    assert!(screen.contains("125 lines cut"), "{screen}");
+    assert!(screen.contains("lines "), "clipped lines listed:\n{screen}");
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!s.screen().contains("Load report"), "Esc closes the report");
+    // Esc again on the main screen: still running.
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(s.child.try_wait().unwrap().is_none(), "Esc never quits");
+    s.wait_for("q quits");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_terminal_restored("after q");
+}
+
+/// Issue 16 §4: `e` decodes an IOReturn the explorer's old table did not know.
+#[test]
+fn e_decodes_an_unusual_ioreturn() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+        return;
+    };
+    s.wait_for("AppleARMPE");
+    s.send("e");
+    s.send("-536870212");
+    s.send("\r");
+    let screen = s.wait_for("kIOReturnError");
+    assert!(screen.contains("0xe00002bc"), "{screen}");
+    assert!(screen.contains("sub_iokit_common"), "{screen}");
+    s.send("e");
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        !s.screen().contains("kIOReturnError"),
+        "Esc closes the popup"
+    );
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(s.child.try_wait().unwrap().is_none(), "Esc never quits");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Issue 21: the handle lab's stale display (no kernel count: "—") and a terminated
+/// entry's real state, in the demo.
+#[test]
+#[cfg_attr(
+    target_os = "macos",
+    ignore = "on macOS ioscope opens the live registry, not the demo"
+)]
+fn handle_lab_shows_stale_and_terminated_as_they_are() {
+    let Some(mut s) = Session::start(&[]) else {
+        return;
+    };
+    s.wait_for(" demo ");
+    s.wait_for("0 stale");
+    s.send("/");
+    s.send("Magic Keyboard");
+    s.send("\r");
+    s.wait_for("Name      Magic Keyboard");
+    s.wait_for("kernel retain 1");
+    s.send("-");
+    let screen = s.wait_for("IOObjectRelease → KERN_SUCCESS");
+    assert!(screen.contains("kernel retain —"), "{screen}");
+    assert!(!screen.contains("kernel retain 0"), "{screen}");
+    s.send("/");
+    s.send("iPhone");
+    s.send("\r");
+    s.wait_for("Name      iPhone");
+    s.wait_for("matched, active");
+    s.send("U");
+    let screen = s.wait_for("terminated");
+    assert!(screen.contains("inactive"), "{screen}");
+    assert!(!screen.contains("matched, active"), "{screen}");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

@@ -261,7 +261,7 @@ impl<'a> Reader<'a> {
             self.style = h.style;
         }
         if h.clipped {
-            self.registry.report.clipped_lines += 1;
+            self.registry.report.note_clipped(line.number as u64);
         }
         if h.incomplete && !h.clipped && !line.terminated {
             self.truncated(line.number, "the file ends in the middle of a tree line");
@@ -395,7 +395,9 @@ impl<'a> Reader<'a> {
             // Clipped inside the key.
             let key = body.strip_suffix(b"$").unwrap_or(body);
             let key = key.strip_prefix(b"\"").unwrap_or(key);
-            self.note_clip(body);
+            if body.ends_with(b"$") {
+                self.registry.report.note_clipped(line.number as u64);
+            }
             let value = Value::Raw {
                 text: Text::default(),
                 clipped: body.ends_with(b"$"),
@@ -407,12 +409,6 @@ impl<'a> Reader<'a> {
         let (value, raws) = self.value(value, line, prefix)?;
         self.registry.report.raw_values += raws;
         Ok((key, value))
-    }
-
-    fn note_clip(&mut self, text: &[u8]) {
-        if text.ends_with(b"$") {
-            self.registry.report.clipped_lines += 1;
-        }
     }
 
     /// Types a value, joining the lines it continues on when it needs them. Also returns
@@ -442,7 +438,7 @@ impl<'a> Reader<'a> {
             return self.multi_line(text, at, prefix);
         }
         if clipped_mark {
-            self.registry.report.clipped_lines += 1;
+            self.registry.report.note_clipped(at as u64);
             return Ok((raw(&text[..text.len() - 1], true), 1));
         }
         if self.lines.peek().is_none() && !line.terminated {
