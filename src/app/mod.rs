@@ -5,6 +5,7 @@
 //! actions and runs the terminal effects it hands back (quit, suspend, copy).
 
 pub mod action;
+pub mod copy;
 pub mod handles;
 pub mod jump;
 pub mod keymap;

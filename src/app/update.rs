@@ -463,17 +463,32 @@ fn not_in_plane_message(s: &State, e: EntryId) -> String {
 
 fn copy(s: &mut State) -> Vec<Effect> {
     let text = match s.focus {
-        Focus::Properties => s.props.get(s.prop_selected).map(|r| r.copy.clone()),
+        Focus::Properties => s.props_for.and_then(|entry| {
+            super::copy::property_text(&s.registry, entry, &s.props, s.prop_selected)
+        }),
         _ => s
             .selected_entry()
             .and_then(|id| s.registry.path_in(plane_at(&s.registry, s.plane), id)),
     };
     match text {
         Some(t) => {
-            s.message = Some(format!("copied: {t}"));
+            // The terminal loop says where the text went once it has sent it.
+            s.message = Some(format!("copying: {}", preview(&t)));
             vec![Effect::Copy(t)]
         }
         None => Vec::new(),
+    }
+}
+
+/// The start of a copied text, for the status line (`… (12,345 bytes)` when longer).
+pub fn preview(text: &str) -> String {
+    const SHOWN: usize = 60;
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(SHOWN).collect();
+    if chars.next().is_some() {
+        format!("{head}… ({} bytes)", text.len())
+    } else {
+        head
     }
 }
 

@@ -1,5 +1,6 @@
 //! Drawing the explorer from its state (ratatui), and running it in a terminal.
 
+pub mod clipboard;
 pub mod details;
 pub mod help;
 pub mod popup;

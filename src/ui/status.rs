@@ -42,7 +42,8 @@ pub fn draw_bar(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ));
     }
     if let n @ 1.. = state.registry.report.problem_count() {
-        spans.push(Span::styled(format!("│ i: {n} warnings "), theme.stale));
+        let s = if n == 1 { "" } else { "s" };
+        spans.push(Span::styled(format!("│ i: {n} warning{s} "), theme.stale));
     }
     let hints = [
         (Action::Help, "help"),

@@ -6,7 +6,6 @@ use super::theme::Theme;
 use crate::app::keymap::{self, Context};
 use crate::app::state::Mode;
 use crate::app::{Action, App, Effect};
-use base64::Engine;
 use crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseButton, MouseEventKind,
 };
@@ -257,7 +256,10 @@ fn event_loop(
                     match effect {
                         Effect::Quit => return Ok(()),
                         Effect::Suspend => suspend(terminal)?,
-                        Effect::Copy(text) => copy_osc52(&text),
+                        Effect::Copy(text) => {
+                            let preview = crate::app::update::preview(&text);
+                            app.state.message = Some(super::clipboard::copy(&text, &preview));
+                        }
                         _ => {}
                     }
                 }
@@ -288,13 +290,4 @@ fn suspend(terminal: &mut Term) -> anyhow::Result<()> {
 fn full_redraw(terminal: &mut Term) -> io::Result<()> {
     let size = terminal.size()?;
     terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
-}
-
-/// Copies through the terminal (OSC 52), which also works over ssh. The text is
-/// base64-encoded, so nothing in it can break out of the sequence.
-pub fn copy_osc52(text: &str) {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-    let mut out = io::stdout();
-    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
-    let _ = out.flush();
 }

@@ -36,11 +36,19 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str]) -> Option<Session> {
+        Session::start_with_env(args, &[])
+    }
+
+    /// As [`Session::start`], with extra environment variables (`(name, value)`).
+    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Option<Session> {
         let pair = open_pty()?;
         let mut cmd = CommandBuilder::new(crate::common::ioscope_bin());
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn ioscope");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
@@ -428,6 +436,73 @@ fn handle_lab_shows_stale_and_terminated_as_they_are() {
     let screen = s.wait_for("terminated");
     assert!(screen.contains("inactive"), "{screen}");
     assert!(!screen.contains("matched, active"), "{screen}");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Issue 21: `y` on a dict copies the value as `ioreg` prints it (not `{3 keys}`), goes to a
+/// local clipboard tool found on PATH (fed on stdin) as well as OSC 52, and says which.
+#[cfg(unix)]
+#[test]
+fn y_copies_a_dict_as_ioreg_prints_it_to_the_local_clipboard_and_says_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let out = dir.path().join("clipboard.txt");
+    let tool = bin.join("xclip");
+    std::fs::write(&tool, format!("#!/bin/sh\ncat > '{}'\n", out.display())).unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let env = [
+        ("PATH", path.as_str()),
+        ("DISPLAY", ":99"),
+        ("WAYLAND_DISPLAY", ""),
+    ];
+    let Some(mut s) = Session::start_with_env(&[file.to_str().unwrap()], &env) else {
+        return;
+    };
+    s.wait_for("AppleARMPE");
+    s.send("/");
+    s.send("XHC1");
+    s.send("\r");
+    s.wait_for("Name      XHC1");
+    // To the properties pane, down to IOPowerManagement, copy.
+    s.send("\t\t");
+    s.send("j");
+    s.wait_for("IOPowerManagement");
+    s.send("y");
+    s.wait_for("copied with xclip and OSC 52: {\"CurrentPowerState\"=2");
+    let expected = r#"{"CurrentPowerState"=2,"MaxPowerState"=2,"DevicePowerState"=2}"#;
+    let start = Instant::now();
+    while std::fs::read_to_string(&out).ok().as_deref() != Some(expected) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the clipboard tool got {:?}",
+            std::fs::read_to_string(&out)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Without any local clipboard tool, `y` says the text went by OSC 52 only, which the
+/// terminal may refuse.
+#[cfg(unix)]
+#[test]
+fn y_without_a_local_clipboard_says_osc52_may_be_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let env = [("PATH", "/nonexistent"), ("DISPLAY", ":99")];
+    let Some(mut s) = Session::start_with_env(&[file.to_str().unwrap()], &env) else {
+        return;
+    };
+    s.wait_for("AppleARMPE");
+    s.send("y");
+    s.wait_for("sent by OSC 52");
+    s.wait_for("may refuse it");
     s.send("q");
     assert!(s.wait_exit().success());
 }
