@@ -188,6 +188,25 @@ impl Objects {
         id
     }
 
+    /// A terminated, detached entry nothing refers to any more is freed: its registry ID is
+    /// forgotten and its slot reused.
+    pub fn free_entry(&mut self, id: ObjId) {
+        let obj = &mut self.objs[id.0 as usize];
+        if let Body::Entry(e) = &obj.body
+            && !obj.freed
+        {
+            self.by_registry_id.remove(&e.registry_id);
+            obj.freed = true;
+            obj.body = Body::Iterator(IterObj {
+                class: "OSObject",
+                items: Vec::new(),
+                pos: 0,
+                plane: None,
+            });
+            self.free.push(id);
+        }
+    }
+
     /// An iterator whose port went away is freed (`OSObject::free`): its items are
     /// dropped and its slot is reused. Entries are never freed here.
     pub fn free_iterator(&mut self, id: ObjId) {

@@ -144,7 +144,9 @@ struct Slot {
     right: Option<Right>,
 }
 
-/// What a freed send right leaves behind: the port lost its last sender (no-senders).
+/// What a freed right leaves behind: the port no right of ours names any more. For a send
+/// right the port lost its last sender (no-senders); for a dead name the port was already
+/// destroyed, and its record can now be reused.
 pub type NoSenders = Option<PortId>;
 
 /// Our task's IPC space: name → right.
@@ -387,7 +389,7 @@ impl NameSpace {
             return None;
         }
         self.free_slot(index);
-        (r.kind == RightKind::Send).then_some(r.port)
+        matches!(r.kind, RightKind::Send | RightKind::DeadName).then_some(r.port)
     }
 
     /// `mach_port_mod_refs`. Returns the port that lost its last send right, if any.

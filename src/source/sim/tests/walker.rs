@@ -402,3 +402,29 @@ fn a_cancelled_walk_stops_with_kern_aborted_and_leaks_nothing() {
     assert_eq!(registry.len(), sim.entry_count());
     assert_drop_restores(&sim, table, &start);
 }
+
+/// Issue 17: `--demo-hotplug` for hours. Each replug builds the device again (new objects,
+/// new registry IDs); the instances unplugged before are freed once no port of theirs is
+/// alive, so hot-plug cycles with their re-walks leave the kernel's tables the size they
+/// had after warm-up.
+#[test]
+fn hotplug_cycles_with_rewalks_do_not_grow_the_kernels_tables() {
+    let sim = boot();
+    let mut session = KernelSession::new(sim.clone(), Origin::Demo).with_plug(sim.clone());
+    let cycle = |session: &mut KernelSession<SimKernel>| {
+        for _ in 0..2 {
+            session.demo_hotplug().unwrap();
+            walk(session);
+            session.probe_all();
+        }
+    };
+    walk(&mut session);
+    for _ in 0..3 {
+        cycle(&mut session);
+    }
+    let warm = sim.table_sizes();
+    for _ in 0..10 {
+        cycle(&mut session);
+    }
+    assert_eq!(sim.table_sizes(), warm);
+}
