@@ -268,3 +268,37 @@ fn a_released_handle_stays_released_through_replug_and_rewalks() {
     assert_valid_probe(&fresh, 1, lab.kernel());
     lab.finish();
 }
+
+/// Rules §2: after a whole rollover period of reuses, a name released in the lab can denote
+/// another object again. The probe notices (another registry ID under our old name) and
+/// shows the handle stale, not the other object's counts as ours.
+#[test]
+fn a_released_name_reused_by_another_object_is_shown_stale() {
+    let mut lab = Lab::on(flash_drive);
+    let old = lab.port();
+    lab.op(LabOp::Release);
+    // Cycle the freed slot with new iterators (a new object, so a new name, each time)
+    // until its generation rolls over and the old name comes back.
+    let mut got = 0;
+    for _ in 0..64 {
+        let it = lab
+            .sim
+            .service_get_matching_services("IOUSBHostDevice")
+            .unwrap();
+        if it == old {
+            got = it;
+            break;
+        }
+        release_n(&lab.sim, it, 1);
+    }
+    assert_eq!(
+        got, old,
+        "the slot's generation rolled over within 64 reuses"
+    );
+    let p = lab.session.probe(lab.entry).unwrap();
+    assert_eq!(p.state, HandleState::Reused);
+    assert!(p.state.is_stale());
+    assert_eq!(p.kernel_retain, None);
+    release_n(&lab.sim, got, 1);
+    lab.finish();
+}
