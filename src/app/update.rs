@@ -427,6 +427,13 @@ pub fn switch_plane(s: &mut State, plane_index: usize) {
         run_search(s);
     }
     reselect(s, entry);
+}
+
+/// The plane picker's switch (`p`): as [`switch_plane`], saying so when the selected entry
+/// is not in the new plane (rather than silently selecting its root).
+fn pick_plane(s: &mut State, plane_index: usize) {
+    let entry = s.selected_entry();
+    switch_plane(s, plane_index);
     if let Some(e) = entry
         && s.selected_entry() != Some(e)
     {
@@ -480,7 +487,7 @@ fn copy(s: &mut State) -> Vec<Effect> {
     }
 }
 
-/// The start of a copied text, for the status line (`… (12,345 bytes)` when longer).
+/// The start of a copied text, for the status line (`… (12345 bytes)` when longer).
 pub fn preview(text: &str) -> String {
     const SHOWN: usize = 60;
     let mut chars = text.chars();
@@ -509,7 +516,7 @@ fn planes(s: &mut State, selected: usize, action: Action) -> Vec<Effect> {
         Action::Accept => {
             s.mode = Mode::Normal;
             if selected < n {
-                switch_plane(s, selected);
+                pick_plane(s, selected);
             }
         }
         Action::Back | Action::Quit => s.mode = Mode::Normal,
@@ -517,7 +524,7 @@ fn planes(s: &mut State, selected: usize, action: Action) -> Vec<Effect> {
             if let Some(i) = list_hit(s, x, y) {
                 s.mode = Mode::Normal;
                 if i < n {
-                    switch_plane(s, i);
+                    pick_plane(s, i);
                 }
             }
         }
