@@ -279,7 +279,14 @@ fn a_handle_released_to_zero_is_stale_and_iokit_calls_fail_with_invalid_dest() {
     let mut last = first.clone();
     for _ in 0..refs {
         match session.lab(entry, LabOp::Release) {
-            Some(probe) => last = probe,
+            Some(outcome) => {
+                assert_eq!(
+                    outcome.code,
+                    KernReturn::SUCCESS,
+                    "IOObjectRelease's own code"
+                );
+                last = outcome.probe
+            }
             None => panic!("no probe after IOObjectRelease"),
         }
     }
@@ -287,7 +294,7 @@ fn a_handle_released_to_zero_is_stale_and_iokit_calls_fail_with_invalid_dest() {
     assert_eq!(last.state, HandleState::Released);
     assert_eq!(last.send_refs, Err(KernReturn::INVALID_NAME));
     assert_eq!(last.port_type, Err(KernReturn::INVALID_NAME));
-    assert_eq!(last.kernel_retain, 0);
+    assert_eq!(last.kernel_retain, None);
     assert_eq!(
         last.last_error,
         Some((
@@ -395,8 +402,8 @@ fn lab_retain_moves_send_refs_not_the_kernel_count() {
     for _ in 0..20 {
         let (Some(before), Some(held), Some(after)) = (
             session.probe(entry),
-            session.lab(entry, LabOp::Retain),
-            session.lab(entry, LabOp::Release),
+            session.lab(entry, LabOp::Retain).map(|o| o.probe),
+            session.lab(entry, LabOp::Release).map(|o| o.probe),
         ) else {
             panic!("the root has no handle");
         };
@@ -459,8 +466,10 @@ fn lab_obtain_gives_the_same_name() {
     }) else {
         panic!("no active service walked");
     };
-    let (Some(before), Some(after)) = (session.probe(entry), session.lab(entry, LabOp::Obtain))
-    else {
+    let (Some(before), Some(after)) = (
+        session.probe(entry),
+        session.lab(entry, LabOp::Obtain).map(|o| o.probe),
+    ) else {
         panic!("the service has no handle");
     };
     assert_eq!(after.port, before.port, "{after:?}");

@@ -32,9 +32,11 @@ pub enum Action {
     Copy,
     Refresh,
     Help,
+    /// `i`: the load report (format, reader, clipped and truncated lines, warnings).
+    LoadReport,
     /// `q`: quit from anywhere but a text prompt.
     Quit,
-    /// Esc: leave the current mode, or quit from the main screen.
+    /// Esc: back out of a popup, prompt, filter or search; never quits.
     Back,
     Suspend,
     Retain,

@@ -23,7 +23,7 @@ impl Context {
             Context::Main => "Explorer",
             Context::Prompt => "Prompts (search, properties filter, jump, explain)",
             Context::List => "Lists (plane picker, handle table, hex view)",
-            Context::Help => "Help",
+            Context::Help => "Help and load report",
         }
     }
 }
@@ -189,13 +189,19 @@ pub static KEYMAP: &[Binding] = &[
         "explain a kern_return_t / IOReturn code",
     ),
     b(M, &[k('?')], Action::Help, "this help"),
+    b(
+        M,
+        &[k('i')],
+        Action::LoadReport,
+        "load report: format, clipped/truncated lines, warnings",
+    ),
     b(M, &[ctrl('z')], Action::Suspend, "suspend (resume with fg)"),
     b(M, &[k('q')], Action::Quit, "quit"),
     b(
         M,
         &[code(C::Esc)],
         Action::Back,
-        "leave a mode (filter, search), else quit",
+        "back out of the filter or search (never quits; q does)",
     ),
     b(P, &[code(C::Enter)], Action::Accept, "accept"),
     b(P, &[code(C::Esc)], Action::Back, "cancel"),
@@ -241,9 +247,9 @@ pub static KEYMAP: &[Binding] = &[
     ),
     b(
         H,
-        &[code(C::Esc), k('q'), k('?')],
+        &[code(C::Esc), k('q'), k('?'), k('i')],
         Action::Back,
-        "close help",
+        "close",
     ),
 ];
 

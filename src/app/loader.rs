@@ -88,12 +88,10 @@ pub fn run(job: Job, tx: &Sender<LoadEvent>) {
             let mut report = |p: WalkProgress| {
                 let _ = tx.send(LoadEvent::Progress(p));
             };
-            let result = session.walk(&mut report).map(Box::new).map_err(|code| {
-                format!(
-                    "walking the registry failed: {}",
-                    super::codes::describe(code)
-                )
-            });
+            let result = session
+                .walk(&mut report)
+                .map(Box::new)
+                .map_err(|code| format!("walking the registry failed: {}", code.explain()));
             LoadEvent::Done {
                 result,
                 session: Some(session),

@@ -5,7 +5,6 @@
 //! actions and runs the terminal effects it hands back (quit, suspend, copy).
 
 pub mod action;
-pub mod codes;
 pub mod cursor;
 pub mod handles;
 pub mod jump;
@@ -13,6 +12,7 @@ pub mod keymap;
 pub mod loader;
 pub mod prop_pane;
 pub mod props;
+pub mod report;
 pub mod restore;
 pub mod reveal;
 pub mod search;
@@ -25,7 +25,7 @@ pub use state::{Flash, Focus, Mode, SourceKind, State};
 pub use update::{Effect, update};
 
 use crate::registry::{EntryId, Registry};
-use crate::source::session::{Change, LabOp, LiveSession};
+use crate::source::session::{Change, LabOp, LabOutcome, LiveSession};
 use loader::{Job, LoadEvent};
 use state::Loading;
 use std::collections::{HashMap, HashSet};
@@ -324,6 +324,7 @@ impl App {
                     terminated = true;
                     if let Some(id) = registry_id {
                         self.state.flashes.insert(id, Flash::Gone);
+                        mark_terminated(&mut self.state.registry, id);
                     }
                 }
             }
@@ -381,30 +382,13 @@ impl App {
 
     fn lab(&mut self, id: EntryId, op: LabOp) {
         let Some(session) = self.busy() else { return };
-        let probe = session.lab(id, op);
-        let call = match op {
-            LabOp::Retain => "IOObjectRetain",
-            LabOp::Release => "IOObjectRelease",
-            LabOp::Obtain => "obtain (IOServiceGetMatchingService)",
-        };
-        self.state.message = Some(match &probe {
-            Some(p) => {
-                let refs = p
-                    .send_refs
-                    .map_or_else(|_| "—".to_string(), |r| r.to_string());
-                let mut m = format!(
-                    "{call}: send refs {refs}, kernel retain {}",
-                    p.kernel_retain
-                );
-                if let Some((_, code)) = &p.last_error {
-                    m.push_str(&format!("; {}", codes::describe(*code)));
-                }
-                m
-            }
-            None => format!("{call}: no handle held for this entry"),
+        let outcome = session.lab(id, op);
+        self.state.message = Some(match &outcome {
+            Some(o) => lab_message(o),
+            None => "handle lab: no handle held for this entry".to_string(),
         });
-        if let Some(p) = probe {
-            self.state.probes.insert(id, p);
+        if let Some(o) = outcome {
+            self.state.probes.insert(id, o.probe);
         }
     }
 
@@ -437,6 +421,40 @@ impl App {
             }
         }
     }
+}
+
+/// A terminated service is inactive from then on (`IOService::terminate` sets
+/// `kIOServiceInactiveState`): the entry, kept on screen until the next walk, says so rather
+/// than the `registered, matched, active` its walk read.
+fn mark_terminated(registry: &mut Registry, registry_id: u64) {
+    if let Some(id) = registry.find_by_id(registry_id)
+        && let crate::registry::ServiceState::Service(info) = &mut registry.entry_mut(id).state
+    {
+        info.state |= crate::registry::ServiceInfo::INACTIVE;
+    }
+}
+
+/// The status line after a lab operation: the call the user asked for and *its* return code
+/// (a release to zero succeeds, even though every call on the name fails afterwards), then
+/// the counts the re-probe read and, when the handle is stale now, its state.
+fn lab_message(o: &LabOutcome) -> String {
+    let dash = || "—".to_string();
+    let code = if o.code.is_success() {
+        "KERN_SUCCESS".to_string()
+    } else {
+        o.code.explain().to_string()
+    };
+    let p = &o.probe;
+    let mut m = format!(
+        "{} → {code} · send refs {}, kernel retain {}",
+        o.call,
+        p.send_refs.map_or_else(|_| dash(), |r| r.to_string()),
+        p.kernel_retain.map_or_else(dash, |r| r.to_string()),
+    );
+    if p.state.is_stale() {
+        m.push_str(&format!(" · handle {}", p.state.label()));
+    }
+    m
 }
 
 /// The flashes that still mean something after a walk: those of entries still in the

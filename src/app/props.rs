@@ -442,11 +442,16 @@ pub fn copy_text_at(registry: &Registry, entry: EntryId, at: &[usize]) -> Option
     value_at(registry, entry, at).map(copy_text)
 }
 
+/// A string without quotes, data as hex, a number; a dict, array or set as `ioreg` prints it
+/// (the dump writer's value text), not as the `{1398 keys}` summary the pane shows.
 fn copy_text(v: &Value) -> String {
     match v {
         Value::String(t) => t.to_string_lossy().into_owned(),
         Value::Data(d) => d.iter().map(|b| format!("{b:02x}")).collect(),
         Value::Integer(i) => i.value().to_string(),
+        Value::Dict(_) | Value::Array(_) | Value::Set(_) => {
+            String::from_utf8_lossy(&crate::dump::text::value_text(v, false)).into_owned()
+        }
         _ => summary(v),
     }
 }

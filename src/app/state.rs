@@ -100,6 +100,10 @@ pub enum Mode {
     Help {
         scroll: u16,
     },
+    /// The load report (`i`), scrolled like the help.
+    Report {
+        scroll: u16,
+    },
     Handles {
         selected: usize,
         sort: HandleSort,

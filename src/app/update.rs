@@ -2,13 +2,13 @@
 //! What needs the outside world comes back as [`Effect`]s for the caller to run.
 
 use super::action::Action;
-use super::codes;
 use super::cursor;
 use super::handles;
 use super::jump;
 use super::state::{Focus, Mode, PromptKind, State, contains, plane_at};
 use super::{prop_pane, reveal};
 use crate::registry::EntryId;
+use crate::source::kernel::KernReturn;
 use crate::source::session::LabOp;
 
 /// Work `update` asks its caller to do.
@@ -37,6 +37,7 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         Mode::Prompt { kind, input } => prompt(s, kind, input, action),
         Mode::Planes { selected } => planes(s, selected, action),
         Mode::Help { scroll } => help(s, scroll, action),
+        Mode::Report { scroll } => report(s, scroll, action),
         Mode::Handles { selected, sort } => handle_table(s, selected, sort, action),
         Mode::Hex { entry, at, cursor } => prop_pane::hex_view(s, entry, at, cursor, action),
         Mode::Explained { .. } => {
@@ -104,6 +105,7 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::Copy => return copy(s),
         Action::Refresh => return vec![Effect::Refresh],
         Action::Help => s.mode = Mode::Help { scroll: 0 },
+        Action::LoadReport => s.mode = Mode::Report { scroll: 0 },
         Action::Quit => return quit(s),
         Action::Back => {
             if !s.prop_view.filter.is_empty() {
@@ -114,7 +116,8 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
                 s.search.query.clear();
                 s.search.reset_matches();
             } else {
-                return quit(s);
+                // Esc never quits: a stray Esc (or one too many) must not end the session.
+                s.message = Some("nothing to leave: q quits".into());
             }
         }
         Action::Suspend => return vec![Effect::Suspend],
@@ -336,16 +339,20 @@ fn accept(s: &mut State, kind: PromptKind, input: &str) {
             }
             Err(e) => s.message = Some(e),
         },
-        PromptKind::Explain => match codes::parse(input) {
-            Some(code) => {
+        PromptKind::Explain => match KernReturn::parse(input) {
+            // The decoder `ioscope explain` prints with: one table for the whole program.
+            Ok(code) => {
                 s.mode = Mode::Explained {
-                    lines: codes::explain_lines(code),
+                    lines: code
+                        .explain()
+                        .details()
+                        .lines()
+                        .map(str::to_owned)
+                        .collect(),
                 }
             }
-            None => {
-                s.message = Some(format!(
-                    "not a code: {input} (try 0x10000003, 268435459 or -536870212)"
-                ))
+            Err(e) => {
+                s.message = Some(format!("{e} (try 0x10000003, -536870212 or kIOReturnBusy)"))
             }
         },
     }
@@ -435,6 +442,45 @@ pub fn switch_plane(s: &mut State, plane_index: usize) {
     reselect(s, entry);
 }
 
+/// The plane picker's switch (`p`): as [`switch_plane`], saying so when the selected entry
+/// is not in the new plane (rather than silently selecting its root).
+fn pick_plane(s: &mut State, plane_index: usize) {
+    let entry = s.selected_entry();
+    switch_plane(s, plane_index);
+    if let Some(e) = entry
+        && s.selected_entry() != Some(e)
+    {
+        s.message = Some(not_in_plane_message(s, e));
+    }
+}
+
+/// Said when a plane switch cannot keep the selection: which entry, which plane, what is
+/// selected instead and the planes the entry is in (escaped where the status line draws it).
+fn not_in_plane_message(s: &State, e: EntryId) -> String {
+    let r = &s.registry;
+    let name = r.entry(e).name.to_string_lossy().into_owned();
+    let plane = s.plane().name().to_owned();
+    let elsewhere: Vec<String> = r
+        .planes()
+        .iter()
+        .filter(|p| p.contains(e))
+        .map(|p| p.name().to_owned())
+        .collect();
+    let instead = match s.selected_entry() {
+        Some(id) => format!(
+            "selected {} instead",
+            r.name_in(s.plane(), id).to_string_lossy()
+        ),
+        None => "nothing selected".into(),
+    };
+    let inn = if elsewhere.is_empty() {
+        String::new()
+    } else {
+        format!(" (it is in {})", elsewhere.join(", "))
+    };
+    format!("{name} is not in the {plane} plane{inn}: {instead}")
+}
+
 fn copy(s: &mut State) -> Vec<Effect> {
     let text = match s.focus {
         Focus::Properties => match (s.props_for, s.props.get(s.prop.selected)) {
@@ -447,10 +493,29 @@ fn copy(s: &mut State) -> Vec<Effect> {
     };
     match text {
         Some(t) => {
-            s.message = Some(format!("copied: {t}"));
+            // The terminal loop says where the text went once it has sent it.
+            s.message = Some(format!("copying: {}", preview(&t)));
             vec![Effect::Copy(t)]
         }
-        None => Vec::new(),
+        None => {
+            if s.focus != Focus::Properties && s.selected_entry().is_some() {
+                s.message =
+                    Some("nothing to copy: Root has no path (the kernel gives it none)".into());
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// The start of a copied text, for the status line (`… (12345 bytes)` when longer).
+pub fn preview(text: &str) -> String {
+    const SHOWN: usize = 60;
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(SHOWN).collect();
+    if chars.next().is_some() {
+        format!("{head}… ({} bytes)", text.len())
+    } else {
+        head
     }
 }
 
@@ -471,7 +536,7 @@ fn planes(s: &mut State, selected: usize, action: Action) -> Vec<Effect> {
         Action::Accept => {
             s.mode = Mode::Normal;
             if selected < n {
-                switch_plane(s, selected);
+                pick_plane(s, selected);
             }
         }
         Action::Back | Action::Quit => s.mode = Mode::Normal,
@@ -479,7 +544,7 @@ fn planes(s: &mut State, selected: usize, action: Action) -> Vec<Effect> {
             if let Some(i) = list_hit(s, x, y) {
                 s.mode = Mode::Normal;
                 if i < n {
-                    switch_plane(s, i);
+                    pick_plane(s, i);
                 }
             }
         }
@@ -499,28 +564,36 @@ fn list_hit(s: &State, x: u16, y: u16) -> Option<usize> {
 }
 
 fn help(s: &mut State, scroll: u16, action: Action) -> Vec<Effect> {
-    let page = s.geometry.list.3.max(1);
-    let max = s.geometry.help_scroll_max;
-    s.mode = match action {
-        Action::Back | Action::Help | Action::Quit => Mode::Normal,
-        Action::Down | Action::Wheel { down: true, .. } => Mode::Help {
-            scroll: scroll.saturating_add(1),
-        },
-        Action::Up | Action::Wheel { down: false, .. } => Mode::Help {
-            scroll: scroll.saturating_sub(1),
-        },
-        Action::PageDown => Mode::Help {
-            scroll: scroll.saturating_add(page),
-        },
-        Action::PageUp => Mode::Help {
-            scroll: scroll.saturating_sub(page),
-        },
-        _ => Mode::Help { scroll },
-    };
-    if let Mode::Help { scroll } = &mut s.mode {
-        *scroll = (*scroll).min(max);
+    if let Some(scroll) = scrolled(s, scroll, action) {
+        s.mode = Mode::Help { scroll };
+    } else {
+        s.mode = Mode::Normal;
     }
     Vec::new()
+}
+
+fn report(s: &mut State, scroll: u16, action: Action) -> Vec<Effect> {
+    if let Some(scroll) = scrolled(s, scroll, action) {
+        s.mode = Mode::Report { scroll };
+    } else {
+        s.mode = Mode::Normal;
+    }
+    Vec::new()
+}
+
+/// A scrolling text popup (help, load report): the new scroll position, or `None` to close.
+fn scrolled(s: &State, scroll: u16, action: Action) -> Option<u16> {
+    let page = s.geometry.list.3.max(1);
+    let max = s.geometry.help_scroll_max;
+    let next = match action {
+        Action::Back | Action::Help | Action::Quit => return None,
+        Action::Down | Action::Wheel { down: true, .. } => scroll.saturating_add(1),
+        Action::Up | Action::Wheel { down: false, .. } => scroll.saturating_sub(1),
+        Action::PageDown => scroll.saturating_add(page),
+        Action::PageUp => scroll.saturating_sub(page),
+        _ => scroll,
+    };
+    Some(next.min(max))
 }
 
 fn handle_table(

@@ -91,6 +91,9 @@ pub struct LoadReport {
     pub raw_values: usize,
     /// Lines clipped at the terminal width (ending in `$`).
     pub clipped_lines: usize,
+    /// Where they are: 1-based line numbers, the first [`LoadReport::CLIPPED_KEPT`] of them
+    /// (the count above goes on counting).
+    pub clipped_at: Vec<u64>,
     /// Set when the input ended early; what was complete is loaded.
     pub truncated: Option<Truncation>,
     /// Set for text dumps.
@@ -112,4 +115,25 @@ pub struct LoadReport {
     /// An `ioreg -a` archive whose top is an array of entry dicts (`ioreg -a -r`): written
     /// back as an array.
     pub array_root: bool,
+}
+
+impl LoadReport {
+    /// How many clipped line numbers are kept (a dump clipped everywhere stays bounded).
+    pub const CLIPPED_KEPT: usize = 1000;
+
+    /// Counts a clipped line and keeps its number while there is room.
+    pub fn note_clipped(&mut self, line: u64) {
+        self.clipped_lines += 1;
+        if self.clipped_at.len() < Self::CLIPPED_KEPT && self.clipped_at.last() != Some(&line) {
+            self.clipped_at.push(line);
+        }
+    }
+
+    /// How many things the reader or walker noticed that are worth a look (a truncation,
+    /// clipped lines, each warning); the explorer's status bar points at the report then.
+    pub fn problem_count(&self) -> usize {
+        usize::from(self.truncated.is_some())
+            + usize::from(self.clipped_lines > 0)
+            + self.warnings.len()
+    }
 }

@@ -18,6 +18,18 @@ pub enum LabOp {
     Obtain,
 }
 
+/// What a handle-lab operation did: the call the user asked for with its own return code,
+/// and the probe taken right after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabOutcome {
+    /// The call made (`IOObjectRetain`, `IOObjectRelease`, `IOServiceGetMatchingService`, …).
+    pub call: &'static str,
+    /// That call's own return code (a release to zero is `KERN_SUCCESS`, whatever the
+    /// re-probe that follows says about the name).
+    pub code: KernReturn,
+    pub probe: HandleProbe,
+}
+
 /// A change seen in the kernel since the last poll.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -50,8 +62,9 @@ pub trait LiveSession: Send {
     /// Probes every held handle (the handle table), in entry order.
     fn probe_all(&mut self) -> Vec<(EntryId, HandleProbe)>;
 
-    /// Runs a handle-lab operation on `entry`'s handle and probes it again.
-    fn lab(&mut self, entry: EntryId, op: LabOp) -> Option<HandleProbe>;
+    /// Runs a handle-lab operation on `entry`'s handle and probes it again. `None` when no
+    /// handle is held for `entry`.
+    fn lab(&mut self, entry: EntryId, op: LabOp) -> Option<LabOutcome>;
 
     /// Unplugs the device at or above `entry`, or replugs it if it was unplugged (simulated
     /// kernel only). Returns a one-line description, or why it cannot.

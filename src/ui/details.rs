@@ -6,10 +6,9 @@ use super::sanitize::{join_clipped, sanitize, sanitize_clipped};
 /// must not cost its size on every frame.
 const FIELD_CAP: usize = 4096;
 use super::theme::Theme;
-use crate::app::codes;
 use crate::app::state::{Flash, Focus, State};
 use crate::registry::{EntryId, ServiceState};
-use crate::source::kernel::HandleProbe;
+use crate::source::kernel::{HandleProbe, HandleState};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -102,9 +101,19 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
             out.push(field(theme, label, sanitize(&shown).into_owned()));
         }
     }
+    planes_block(state, id, theme, &mut out);
+    let terminated = matches!(state.flash(id), Some(Flash::Gone))
+        || state
+            .probes
+            .get(&id)
+            .is_some_and(|p| p.state == HandleState::DeadName);
     match e.state {
         ServiceState::Service(info) => {
-            out.push(field(theme, "State", info.state_words()));
+            let mut words = info.state_words();
+            if terminated {
+                words.push_str(" — terminated");
+            }
+            out.push(field(theme, "State", words));
             let busy = match (info.busy, info.busy_time_ns) {
                 (Some(b), Some(t)) => format!("{b} ({} ms)", t / 1_000_000),
                 (Some(b), None) => b.to_string(),
@@ -133,6 +142,41 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     }
     handle_block(state, id, theme, &mut out);
     out
+}
+
+/// Every plane the entry is in, the shown one marked `●`, with the entry's name and
+/// location where they differ from the shown plane's (a device-tree node and its service
+/// differ; `.ioreg` documents record each plane's), e.g.
+/// `● IOService, IODeviceTree: cpu0@0, IOPower`. Only when the registry has several planes.
+fn planes_block(state: &State, id: EntryId, theme: &Theme, out: &mut Vec<Line<'_>>) {
+    let r = &state.registry;
+    if r.planes().len() < 2 {
+        return;
+    }
+    let shown = r.label_in(state.plane(), id);
+    let mut spans = vec![Span::styled(format!("{:<9} ", "Planes"), theme.label)];
+    for (i, p) in r
+        .planes()
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.contains(id))
+    {
+        if spans.len() > 1 {
+            spans.push(Span::raw(", "));
+        }
+        if i == state.plane {
+            spans.push(Span::styled("● ", theme.value));
+        }
+        spans.push(Span::styled(sanitize(p.name()).into_owned(), theme.value));
+        let label = r.label_in(p, id);
+        if label != shown || !state.plane().contains(id) {
+            spans.push(Span::styled(format!(": {}", sanitize(&label)), theme.value));
+        }
+    }
+    if spans.len() == 1 {
+        spans.push(Span::styled("in no plane", theme.dim));
+    }
+    out.push(Line::from(spans));
 }
 
 fn handle_block<'a>(state: &'a State, id: EntryId, theme: &Theme, out: &mut Vec<Line<'a>>) {
@@ -168,9 +212,8 @@ fn count(r: &Result<u32, crate::source::kernel::KernReturn>) -> String {
     match r {
         Ok(n) => n.to_string(),
         Err(code) => {
-            let text = codes::describe(*code);
-            let name = text.split(' ').nth(1).unwrap_or_default().to_string();
-            format!("— {name}")
+            let name = code.explain().names().into_iter().next();
+            format!("— {}", name.unwrap_or_else(|| code.to_string()))
         }
     }
 }
@@ -198,11 +241,19 @@ fn probe_lines(p: &HandleProbe, theme: &Theme, out: &mut Vec<Line<'_>>) {
         Span::styled(count(&p.dead_refs), style),
         Span::raw("  "),
         Span::styled("kernel retain ", theme.label),
-        Span::styled(p.kernel_retain.to_string(), theme.number),
+        Span::styled(
+            p.kernel_retain
+                .map_or_else(|| "—".into(), |n| n.to_string()),
+            if p.kernel_retain.is_some() {
+                theme.number
+            } else {
+                style
+            },
+        ),
     ]));
     let last = match &p.last_error {
         Some((call, code)) => Span::styled(
-            format!("{} → {}", sanitize(call), codes::describe(*code)),
+            format!("{} → {}", sanitize(call), code.explain()),
             theme.error,
         ),
         None => Span::styled("none", theme.dim),

@@ -1,5 +1,6 @@
 //! Drawing the explorer from its state (ratatui), and running it in a terminal.
 
+pub mod clipboard;
 pub mod details;
 pub mod help;
 pub mod hexview;
@@ -109,6 +110,11 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
     match &state.mode {
         Mode::Help { scroll } => {
             let (r, max) = popup::help(frame, main, *scroll, theme);
+            geometry.list = rect(r);
+            geometry.help_scroll_max = max;
+        }
+        Mode::Report { scroll } => {
+            let (r, max) = popup::load_report(frame, main, state, *scroll, theme);
             geometry.list = rect(r);
             geometry.help_scroll_max = max;
         }

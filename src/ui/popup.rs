@@ -2,7 +2,6 @@
 
 use super::sanitize::{sanitize, sanitize_clipped};
 use super::theme::Theme;
-use crate::app::codes;
 use crate::app::handles;
 use crate::app::state::{HandleSort, State};
 use ratatui::Frame;
@@ -66,6 +65,40 @@ pub fn help(frame: &mut Frame, screen: Rect, scroll: u16, theme: &Theme) -> (Rec
         " Keys — ? or Esc closes ".into()
     };
     let inner = boxed(frame, area, title, lines, scroll, theme);
+    (inner, max)
+}
+
+/// Draws the load report (`i`); returns its inner area and the furthest it scrolls.
+pub fn load_report(
+    frame: &mut Frame,
+    screen: Rect,
+    state: &State,
+    scroll: u16,
+    theme: &Theme,
+) -> (Rect, u16) {
+    let width = screen.width.saturating_sub(4).min(110);
+    let lines: Vec<Line> = crate::app::report::lines(&state.registry)
+        .into_iter()
+        .map(|l| {
+            let style = if l.warn { theme.error } else { theme.value };
+            Line::from(vec![
+                Span::styled(format!("{:<11}", l.label), theme.label),
+                Span::styled(sanitize(&l.text).into_owned(), style),
+            ])
+        })
+        .flat_map(|l| super::wrap::wrap_line(l, usize::from(width.saturating_sub(2))))
+        .collect();
+    let h = (lines.len() as u16).saturating_add(2);
+    let area = centered(screen, width, h);
+    let max = h.saturating_sub(area.height);
+    let inner = boxed(
+        frame,
+        area,
+        " Load report — i or Esc closes ".into(),
+        lines,
+        scroll.min(max),
+        theme,
+    );
     (inner, max)
 }
 
@@ -176,7 +209,7 @@ pub fn handle_table(
         let err = p
             .last_error
             .as_ref()
-            .map(|(_, c)| codes::describe(*c))
+            .map(|(_, c)| c.explain().to_string())
             .unwrap_or_default();
         let name =
             sanitize_clipped(&state.registry.entry(*id).name.to_string_lossy(), 24).into_owned();
@@ -189,7 +222,8 @@ pub fn handle_table(
                 name,
                 class,
                 refs,
-                p.kernel_retain,
+                p.kernel_retain
+                    .map_or_else(|| "—".into(), |n| n.to_string()),
                 p.state.label()
             ),
             style,

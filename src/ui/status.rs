@@ -50,6 +50,10 @@ pub fn draw_bar(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             if stale > 0 { theme.stale } else { style },
         ));
     }
+    if let n @ 1.. = state.registry.report.problem_count() {
+        let s = if n == 1 { "" } else { "s" };
+        spans.push(Span::styled(format!("│ i: {n} warning{s} "), theme.stale));
+    }
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
     let mut hint = String::from("│");
     for (keys, word) in hints(state) {

@@ -1,12 +1,12 @@
 //! Owning the terminal: raw mode and the alternate screen on the way in, and always
 //! the way back out — on quit, on error (drop), on panic (hook), on SIGTERM/SIGHUP
-//! (turned into a quit) and around Ctrl-z.
+//! (turned into a quit, or, when the UI is busy in a long walk, ended by a watchdog) and
+//! around Ctrl-z.
 
 use super::theme::Theme;
 use crate::app::keymap::{self, Context};
 use crate::app::state::Mode;
 use crate::app::{Action, App, Effect};
-use base64::Engine;
 use crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseButton, MouseEventKind,
 };
@@ -62,14 +62,87 @@ fn install_panic_hook() {
     }));
 }
 
-/// SIGTERM and SIGHUP set a flag the loop checks, so we quit through the normal path.
-fn quit_signals() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
+/// How long the event loop has to notice SIGTERM/SIGHUP and quit through the normal path
+/// before the watchdog ends the process itself.
+const SIGNAL_GRACE: Duration = Duration::from_millis(500);
+
+/// SIGTERM and SIGHUP set a flag the loop checks, so we quit through the normal path; they
+/// also cancel background walks. The loop only sees the flag between actions, and one
+/// action can take long (expanding a huge or pathological tree, a search over millions of
+/// entries): a watchdog thread then gives the terminal back and ends the process after
+/// [`SIGNAL_GRACE`], so the explorer always answers these signals. The returned `done` flag
+/// tells the watchdog that the loop has finished.
+fn quit_signals() -> (Arc<AtomicBool>, Arc<AtomicBool>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
+    {
+        use signal_hook::consts::{SIGHUP, SIGTERM};
+        match signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]) {
+            Ok(mut signals) => {
+                let _ = watch_signals(
+                    move || signals.forever().next(),
+                    Arc::clone(&stop),
+                    Arc::clone(&done),
+                    SIGNAL_GRACE,
+                    crate::source::kernel::walker::cancel_walks,
+                    end_stuck,
+                );
+            }
+            Err(_) => {
+                for sig in [SIGTERM, SIGHUP] {
+                    let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+                }
+            }
+        }
     }
-    flag
+    (stop, done)
+}
+
+/// The watchdog: waits for a signal (`next_signal`), asks the loop to stop and calls
+/// `cancel` (which stops background walks), and if the loop has not finished (`done`)
+/// within `grace`, calls `stuck` with the signal number.
+fn watch_signals(
+    mut next_signal: impl FnMut() -> Option<i32> + Send + 'static,
+    stop: Arc<AtomicBool>,
+    done: Arc<AtomicBool>,
+    grace: Duration,
+    cancel: impl FnOnce() + Send + 'static,
+    stuck: impl FnOnce(i32) + Send + 'static,
+) -> io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("ioscope-signals".into())
+        .spawn(move || {
+            let Some(sig) = next_signal() else { return };
+            stop.store(true, Ordering::Relaxed);
+            cancel();
+            let start = std::time::Instant::now();
+            while start.elapsed() < grace {
+                if done.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if !done.load(Ordering::Relaxed) {
+                stuck(sig);
+            }
+        })
+}
+
+/// The loop is busy and cannot quit: give the terminal back and end with the signal's
+/// conventional status (128 + signal).
+fn end_stuck(sig: i32) {
+    restore();
+    let name = match sig {
+        1 => "SIGHUP",
+        15 => "SIGTERM",
+        _ => "a signal",
+    };
+    let _ = writeln!(
+        io::stderr(),
+        "ioscope: {name} while busy: stopped without finishing the current operation"
+    );
+    std::process::exit(128 + sig);
 }
 
 /// What wakes the event loop: terminal input, or a background load that is done.
@@ -134,12 +207,13 @@ fn restore_on_sigbus() {
 pub fn run(mut app: App, theme: Theme, wakeups: Wakeups) -> anyhow::Result<ExitCode> {
     install_panic_hook();
     restore_on_sigbus();
-    let stop = quit_signals();
+    let (stop, done) = quit_signals();
     enter()?;
     let _guard = Guard;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     full_redraw(&mut terminal)?;
     let result = event_loop(&mut app, &mut terminal, &theme, &stop, wakeups);
+    done.store(true, Ordering::Relaxed);
     drop(_guard);
     result?;
     if let Some(err) = app.fatal.take() {
@@ -152,7 +226,7 @@ fn context(mode: &Mode) -> Context {
     match mode {
         Mode::Normal => Context::Main,
         Mode::Prompt { .. } => Context::Prompt,
-        Mode::Help { .. } => Context::Help,
+        Mode::Help { .. } | Mode::Report { .. } => Context::Help,
         Mode::Planes { .. } | Mode::Handles { .. } | Mode::Explained { .. } | Mode::Hex { .. } => {
             Context::List
         }
@@ -259,7 +333,10 @@ fn event_loop(
                     match effect {
                         Effect::Quit => return Ok(()),
                         Effect::Suspend => suspend(terminal)?,
-                        Effect::Copy(text) => copy_osc52(&text),
+                        Effect::Copy(text) => {
+                            let preview = crate::app::update::preview(&text);
+                            app.state.message = Some(super::clipboard::copy(&text, &preview));
+                        }
                         _ => {}
                     }
                 }
@@ -292,11 +369,51 @@ fn full_redraw(terminal: &mut Term) -> io::Result<()> {
     terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
-/// Copies through the terminal (OSC 52), which also works over ssh. The text is
-/// base64-encoded, so nothing in it can break out of the sequence.
-pub fn copy_osc52(text: &str) {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-    let mut out = io::stdout();
-    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
-    let _ = out.flush();
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::channel;
+
+    fn watchdog(done_after: Option<Duration>) -> (Arc<AtomicBool>, Option<i32>) {
+        let (stop, done) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let (tx, rx) = channel();
+        let mut once = Some(15);
+        let handle = watch_signals(
+            move || once.take(),
+            Arc::clone(&stop),
+            Arc::clone(&done),
+            Duration::from_millis(200),
+            || {},
+            move |sig| {
+                let _ = tx.send(sig);
+            },
+        )
+        .unwrap();
+        if let Some(after) = done_after {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            std::thread::sleep(after);
+            done.store(true, Ordering::Relaxed);
+        }
+        handle.join().unwrap();
+        (stop, rx.try_recv().ok())
+    }
+
+    #[test]
+    fn a_busy_loop_is_ended_by_the_watchdog_after_the_grace() {
+        let (stop, stuck) = watchdog(None);
+        assert!(stop.load(Ordering::Relaxed), "the loop was asked to stop");
+        assert_eq!(stuck, Some(15), "then ended with the signal's number");
+    }
+
+    #[test]
+    fn a_loop_that_quits_in_time_is_left_to_quit() {
+        let (stop, stuck) = watchdog(Some(Duration::from_millis(10)));
+        assert!(stop.load(Ordering::Relaxed));
+        assert_eq!(stuck, None);
+    }
 }

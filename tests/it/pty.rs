@@ -43,13 +43,25 @@ impl Session {
         Session::start_sized(args, ROWS, COLS)
     }
 
+    /// As [`Session::start`], with extra environment variables (`(name, value)`).
+    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Option<Session> {
+        Session::start_full(args, ROWS, COLS, env)
+    }
+
     /// `ioscope ARGS` in a terminal of `rows`×`cols`.
     fn start_sized(args: &[&str], rows: u16, cols: u16) -> Option<Session> {
+        Session::start_full(args, rows, cols, &[])
+    }
+
+    fn start_full(args: &[&str], rows: u16, cols: u16, env: &[(&str, &str)]) -> Option<Session> {
         let pair = open_pty_sized(rows, cols)?;
         let mut cmd = CommandBuilder::new(crate::common::ioscope_bin());
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn ioscope");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
@@ -590,6 +602,177 @@ fn search_ranks_a_prefix_above_a_substring() {
     s.send("n");
     let screen = s.wait_for("Name      Magic Keyboard");
     assert!(screen.contains("2/"), "{screen}");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Issue 16 §4: `i` opens the load report of a real clipped, truncated dump (with the line
+/// numbers of clipped lines and where it stopped), the status bar points at it, and Esc
+/// backs out of it without quitting.
+#[test]
+fn i_opens_the_load_report_of_a_clipped_truncated_dump() {
+    let Some(corpus) = crate::common::shared_corpus() else {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    let file =
+        crate::common::corpus_file(&corpus, "macbookpro8-3_10.6.7-10J3210_ioreg-lx-clipped400");
+    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+        return;
+    };
+    // The bar points at the report (a truncation and clipped lines: two warnings).
+    s.wait_for("│ i: 2 warning");
+    s.send("i");
+    let screen = s.wait_for("Load report");
+    assert!(screen.contains("ioreg-text"), "{screen}");
+    assert!(screen.contains("OS build   10J3210"), "{screen}");
+    assert!(screen.contains("truncated  at line"), "{screen}");
+    assert!(screen.contains("125 lines cut"), "{screen}");
+    assert!(screen.contains("lines "), "clipped lines listed:\n{screen}");
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!s.screen().contains("Load report"), "Esc closes the report");
+    // Esc again on the main screen: still running.
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(s.child.try_wait().unwrap().is_none(), "Esc never quits");
+    s.wait_for("q quits");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_terminal_restored("after q");
+}
+
+/// Issue 16 §4: `e` decodes an IOReturn the explorer's old table did not know.
+#[test]
+fn e_decodes_an_unusual_ioreturn() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+        return;
+    };
+    s.wait_for("AppleARMPE");
+    s.send("e");
+    s.send("-536870212");
+    s.send("\r");
+    let screen = s.wait_for("kIOReturnError");
+    assert!(screen.contains("0xe00002bc"), "{screen}");
+    assert!(screen.contains("sub_iokit_common"), "{screen}");
+    s.send("e");
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        !s.screen().contains("kIOReturnError"),
+        "Esc closes the popup"
+    );
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(s.child.try_wait().unwrap().is_none(), "Esc never quits");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Issue 21: the handle lab's stale display (no kernel count: "—") and a terminated
+/// entry's real state, in the demo.
+#[test]
+#[cfg_attr(
+    target_os = "macos",
+    ignore = "on macOS ioscope opens the live registry, not the demo"
+)]
+fn handle_lab_shows_stale_and_terminated_as_they_are() {
+    let Some(mut s) = Session::start(&[]) else {
+        return;
+    };
+    s.wait_for(" demo ");
+    s.wait_for("0 stale");
+    s.send("/");
+    s.send("Magic Keyboard");
+    s.send("\r");
+    s.wait_for("Name      Magic Keyboard");
+    s.wait_for("kernel retain 1");
+    s.send("-");
+    let screen = s.wait_for("IOObjectRelease → KERN_SUCCESS");
+    assert!(screen.contains("kernel retain —"), "{screen}");
+    assert!(!screen.contains("kernel retain 0"), "{screen}");
+    s.send("/");
+    s.send("iPhone");
+    s.send("\r");
+    s.wait_for("Name      iPhone");
+    s.wait_for("matched, active");
+    s.send("U");
+    let screen = s.wait_for("terminated");
+    assert!(screen.contains("inactive"), "{screen}");
+    assert!(!screen.contains("matched, active"), "{screen}");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Issue 21: `y` on a dict copies the value as `ioreg` prints it (not `{3 keys}`), goes to a
+/// local clipboard tool found on PATH (fed on stdin) as well as OSC 52, and says which.
+#[cfg(unix)]
+#[test]
+fn y_copies_a_dict_as_ioreg_prints_it_to_the_local_clipboard_and_says_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let out = dir.path().join("clipboard.txt");
+    let tool = bin.join("xclip");
+    std::fs::write(&tool, format!("#!/bin/sh\ncat > '{}'\n", out.display())).unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let env = [
+        ("PATH", path.as_str()),
+        ("DISPLAY", ":99"),
+        ("WAYLAND_DISPLAY", ""),
+    ];
+    let Some(mut s) = Session::start_with_env(&[file.to_str().unwrap()], &env) else {
+        return;
+    };
+    s.wait_for("AppleARMPE");
+    s.send("/");
+    s.send("XHC1");
+    s.send("\r");
+    s.wait_for("Name      XHC1");
+    // To the properties pane, down to IOPowerManagement, copy.
+    s.send("\t\t");
+    s.send("j");
+    s.wait_for("IOPowerManagement");
+    s.send("y");
+    s.wait_for("copied with xclip and OSC 52: {\"CurrentPowerState\"=2");
+    let expected = r#"{"CurrentPowerState"=2,"MaxPowerState"=2,"DevicePowerState"=2}"#;
+    let start = Instant::now();
+    while std::fs::read_to_string(&out).ok().as_deref() != Some(expected) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the clipboard tool got {:?}",
+            std::fs::read_to_string(&out)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Without any local clipboard tool, `y` says the text went by OSC 52 only, which the
+/// terminal may refuse.
+#[cfg(unix)]
+#[test]
+fn y_without_a_local_clipboard_says_osc52_may_be_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let env = [("PATH", "/nonexistent"), ("DISPLAY", ":99")];
+    let Some(mut s) = Session::start_with_env(&[file.to_str().unwrap()], &env) else {
+        return;
+    };
+    s.wait_for("AppleARMPE");
+    // Root has no path; the platform device's is `IOService:/`.
+    s.send("y");
+    s.wait_for("Root has no path");
+    s.send("j");
+    s.send("y");
+    s.wait_for("sent by OSC 52");
+    s.wait_for("may refuse it");
     s.send("q");
     assert!(s.wait_exit().success());
 }

@@ -1226,3 +1226,150 @@ fn esc_in_a_search_begun_in_filter_mode_brings_back_the_expansion_before_the_fil
     assert!(!h.app.state.view.is_filtered());
     assert_eq!(h.app.state.view.len(), rows, "as before the filter");
 }
+
+/// Issue 16 §4: `e` decodes with the table `ioscope explain` uses, so an IOReturn the old
+/// 8-code table left unnamed (`-536870212`, kIOReturnError) is named, with the same lines.
+#[test]
+fn explain_uses_the_one_table_of_ioscope_explain() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[ExplainStart])
+        .typed("-536870212")
+        .press(&[Accept]);
+    let screen = h.screen();
+    assert!(screen.contains("0xe00002bc"), "{screen}");
+    assert!(screen.contains("kIOReturnError"), "{screen}");
+    assert!(screen.contains("sub_iokit_common"), "{screen}");
+    let details = KernReturn(0xe000_02bc).explain().details();
+    let first = details.lines().nth(1).unwrap().trim();
+    assert!(
+        screen.contains(first),
+        "the same lines as `ioscope explain`: {first}"
+    );
+    // A name works too, as in `ioscope explain kIOReturnBusy`.
+    h.press(&[Back, ExplainStart])
+        .typed("kIOReturnBusy")
+        .press(&[Accept]);
+    assert!(h.screen().contains("0xe00002d5"));
+}
+
+/// Issue 16 §4: Esc backs out (filter, then search) and never quits; q quits.
+#[test]
+fn esc_backs_out_and_never_quits() {
+    let mut h = Harness::dump(120, 30);
+    h.press(&[SearchStart])
+        .typed("usb")
+        .press(&[Accept, ToggleFilter]);
+    assert!(h.app.state.view.is_filtered());
+    h.press(&[Back]);
+    assert!(
+        !h.app.state.view.is_filtered(),
+        "first Esc leaves the filter"
+    );
+    assert!(h.app.state.search.is_active());
+    h.press(&[Back]);
+    assert!(
+        !h.app.state.search.is_active(),
+        "second Esc ends the search"
+    );
+    for _ in 0..3 {
+        let effects = h.app.dispatch(Back);
+        assert!(!effects.contains(&ioscope::app::Effect::Quit));
+        assert!(!h.app.state.quit, "Esc on the main screen does not quit");
+    }
+    h.draw();
+    assert!(h.screen().contains("q quits"), "{}", h.screen());
+    assert!(h.app.dispatch(Quit).contains(&ioscope::app::Effect::Quit));
+}
+
+/// Issue 16 §4: the lab reports the code of the operation asked for (a release to zero
+/// succeeds); issue 21: a stale handle shows no kernel count ("—"), not 0.
+#[test]
+fn lab_reports_the_operations_code_and_no_count_for_a_stale_handle() {
+    let mut h = Harness::demo(120, 30);
+    h.jump_to("Magic Keyboard").press(&[Release]);
+    let screen = h.screen();
+    let status = screen.lines().last().unwrap();
+    assert!(
+        status.starts_with("IOObjectRelease → KERN_SUCCESS"),
+        "the release's own code: {status}"
+    );
+    assert!(status.contains("kernel retain —"), "{status}");
+    assert!(
+        screen.contains("kernel retain —"),
+        "details pane:\n{screen}"
+    );
+    assert!(!screen.contains("kernel retain 0"), "{screen}");
+    assert_eq!(selected_probe(&h).kernel_retain, None);
+    h.press(&[Release]);
+    let status = h.screen().lines().last().unwrap().to_string();
+    assert!(
+        status.starts_with("IOObjectRelease → 0x0000000f KERN_INVALID_NAME"),
+        "{status}"
+    );
+}
+
+/// Issue 21: a terminated entry (unplugged, kept on screen until the next walk) shows its
+/// real state, not the `registered, matched, active` its walk read.
+#[test]
+fn a_terminated_entry_shows_inactive_and_terminated() {
+    let mut h = Harness::demo(160, 40);
+    h.jump_to("Magic Keyboard");
+    assert!(h.screen().contains("registered, matched, active"));
+    h.press(&[TogglePlug]);
+    let screen = h.screen();
+    assert!(
+        screen.contains("registered, matched, inactive — terminated"),
+        "{screen}"
+    );
+    assert!(!screen.contains("matched, active"), "{screen}");
+}
+
+/// Issue 21: switching to a plane the entry is not in says so (instead of silently selecting
+/// the root), and the details pane lists the planes the entry is in, with its name and
+/// location where a plane gives it another.
+#[test]
+fn plane_switch_says_when_the_entry_is_not_there_and_details_list_its_planes() {
+    let mut h = Harness::demo(160, 45);
+    h.jump_to("Magic Keyboard");
+    let screen = h.screen();
+    assert!(
+        screen.contains("Planes    ● IOService, IOPower, IOUSB"),
+        "{screen}"
+    );
+    let dt = h.app.state.registry.plane_index("IODeviceTree").unwrap();
+    h.press(&[PlanePicker]);
+    for _ in 0..dt {
+        h.press(&[Down]);
+    }
+    h.press(&[Accept]);
+    assert_eq!(h.app.state.plane().name(), "IODeviceTree");
+    let status = h.screen().lines().last().unwrap().to_string();
+    assert!(
+        status.starts_with(
+            "Magic Keyboard is not in the IODeviceTree plane (it is in IOService, IOPower, IOUSB): selected"
+        ),
+        "{status}"
+    );
+    // An entry whose device-tree name and location differ from its IOService ones.
+    let r = &h.app.state.registry;
+    let (svc, dtp) = (
+        r.plane("IOService").unwrap(),
+        r.plane("IODeviceTree").unwrap(),
+    );
+    let (id, _) = r
+        .entries()
+        .find(|(id, _)| {
+            svc.contains(*id) && dtp.contains(*id) && r.label_in(svc, *id) != r.label_in(dtp, *id)
+        })
+        .expect("the demo has an entry named differently in two planes");
+    let (svc_label, dt_label) = (r.label_in(svc, id), r.label_in(dtp, id));
+    assert!(h.app.state.select_entry(id));
+    h.draw();
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("IOService: {svc_label}")),
+        "the IOService name {svc_label} listed:\n{screen}"
+    );
+    assert!(screen.contains("● IODeviceTree"), "{screen}");
+    assert!(screen.contains(&dt_label));
+}

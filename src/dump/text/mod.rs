@@ -82,6 +82,15 @@ pub fn write_styled(
     out.flush()
 }
 
+/// One property value exactly as `ioreg` prints it after `"key" = ` (`{"a"=1,"b"=(2,3)}`,
+/// `<"text">`, `Yes`); `hex` is `ioreg -x`. Used where a value is handed out as text (the
+/// explorer's `y` on a container).
+pub fn value_text(value: &crate::registry::Value, hex: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    value::show(value, hex, &mut out);
+    out
+}
+
 struct Writer<'s, 'r, 'o, 'w> {
     selected: &'s Selected<'r>,
     dialect: TextDialect,

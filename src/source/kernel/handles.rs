@@ -88,6 +88,23 @@ impl<K: IoKit + ?Sized> HandleTable<K> {
         }
     }
 
+    /// The walker's version of [`adopt`](Self::adopt): a handle the user released to zero in
+    /// the lab stays released. The kernel never revives a freed name (a name reused later
+    /// carries a new generation, rules §2), so neither does a re-walk: the walk's fresh
+    /// reference is given back at once and the handle stays stale until the user obtains
+    /// the entry again (`o`). Dead names never reach here: their entries are gone from the walk.
+    pub fn adopt_walked(&mut self, registry_id: u64, port: Port) {
+        match self.by_id.get_mut(&registry_id) {
+            Some(h) if h.held == 0 => {
+                let code = self.kit.object_release(port);
+                if !code.is_success() {
+                    h.last_error = Some(("IOObjectRelease".into(), code));
+                }
+            }
+            _ => self.adopt(registry_id, port),
+        }
+    }
+
     /// Releases the handles of entries not in `seen` (they vanished since the last walk).
     pub fn release_except(&mut self, seen: &HashSet<u64>) {
         let gone: Vec<u64> = self

@@ -11,6 +11,10 @@ pub enum HandleState {
     DeadName,
     /// We released the name to zero urefs: it no longer exists in our space.
     Released,
+    /// We released the name, and its slot has since been reused so often that the
+    /// generation rolled over (rules §2: 16 to 64 reuses): the same name now denotes
+    /// another object. Our handle is as stale as a released one.
+    Reused,
 }
 
 impl HandleState {
@@ -24,6 +28,7 @@ impl HandleState {
             HandleState::Valid => "valid",
             HandleState::DeadName => "dead name",
             HandleState::Released => "stale (released)",
+            HandleState::Reused => "stale (name reused by another object)",
         }
     }
 }
@@ -38,8 +43,10 @@ pub struct HandleProbe {
     pub dead_refs: Result<u32, KernReturn>,
     /// `mach_port_type`.
     pub port_type: Result<u32, KernReturn>,
-    /// `IOObjectGetKernelRetainCount` (0 when the call fails).
-    pub kernel_retain: u32,
+    /// `IOObjectGetKernelRetainCount`; `None` when the call failed. It returns 0 on any
+    /// error, and a live object always counts our port and the call in progress, so 0
+    /// can only mean failure (a stale handle): shown as "—", never as a count.
+    pub kernel_retain: Option<u32>,
     pub state: HandleState,
     /// The last failing call on this handle and its code.
     pub last_error: Option<(String, KernReturn)>,
@@ -69,17 +76,24 @@ pub fn probe<K: super::IoKit + ?Sized>(
     let send_refs = kit.mach_port_get_refs(port, right::SEND);
     let dead_refs = kit.mach_port_get_refs(port, right::DEAD_NAME);
     let port_type = kit.mach_port_type(port);
-    let kernel_retain = kit.object_get_kernel_retain_count(port);
+    let kernel_retain = Some(kit.object_get_kernel_retain_count(port)).filter(|&n| n != 0);
+    let mut state = HandleState::from_type(port_type);
+    // We own no reference on a name we released to zero, so a right under it now is
+    // another one: the name's slot was reused until its generation rolled over.
+    if handle.held == 0 && state == HandleState::Valid {
+        state = HandleState::Reused;
+    }
     if let Err(code) = kit.registry_entry_get_registry_entry_id(port) {
         handle.last_error = Some(("IORegistryEntryGetRegistryEntryID".into(), code));
     }
+    let other = state == HandleState::Reused;
     HandleProbe {
         port,
         send_refs,
         dead_refs,
         port_type,
-        kernel_retain,
-        state: HandleState::from_type(port_type),
+        kernel_retain: kernel_retain.filter(|_| !other),
+        state,
         last_error: handle.last_error.clone(),
     }
 }

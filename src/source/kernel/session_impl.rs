@@ -5,7 +5,7 @@ use super::handles::HandleTable;
 use super::probe::probe;
 use super::{HandleProbe, IoKit, KernReturn, Port, ServiceNotice, Watch, walker};
 use crate::registry::{EntryId, Origin, Registry};
-use crate::source::session::{Change, LabOp, LiveSession, WalkProgress};
+use crate::source::session::{Change, LabOp, LabOutcome, LiveSession, WalkProgress};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 
@@ -170,7 +170,8 @@ impl<K: IoKit + ?Sized + 'static> KernelSession<K> {
         (found, "IOIteratorNext")
     }
 
-    fn lab_op(&mut self, entry: EntryId, op: LabOp) -> Option<()> {
+    /// Runs `op`; returns the call made and its own return code.
+    fn lab_op(&mut self, entry: EntryId, op: LabOp) -> Option<(&'static str, KernReturn)> {
         let registry_id = self.table.registry_id(entry)?;
         match op {
             LabOp::Retain | LabOp::Release => {
@@ -188,12 +189,14 @@ impl<K: IoKit + ?Sized + 'static> KernelSession<K> {
                 } else {
                     h.last_error = Some((call.into(), code));
                 }
+                Some((call, code))
             }
             LabOp::Obtain => {
                 let (port, call) = self.obtain(entry, registry_id);
                 if port == 0 {
                     self.table.get_mut(entry)?.last_error =
                         Some((call.into(), KernReturn::IO_RETURN_NOT_FOUND));
+                    Some((call, KernReturn::IO_RETURN_NOT_FOUND))
                 } else {
                     let h = self.table.get_mut(entry)?;
                     if h.port == port && h.held > 0 {
@@ -202,10 +205,10 @@ impl<K: IoKit + ?Sized + 'static> KernelSession<K> {
                         // Our old name is stale (or another right): the fresh one replaces it.
                         self.table.adopt(registry_id, port);
                     }
+                    Some((call, KernReturn::SUCCESS))
                 }
             }
         }
-        Some(())
     }
 
     fn drain_notices(&mut self) {
@@ -285,9 +288,13 @@ impl<K: IoKit + ?Sized + 'static> LiveSession for KernelSession<K> {
             .collect()
     }
 
-    fn lab(&mut self, entry: EntryId, op: LabOp) -> Option<HandleProbe> {
-        self.lab_op(entry, op)?;
-        self.probe_entry(entry)
+    fn lab(&mut self, entry: EntryId, op: LabOp) -> Option<LabOutcome> {
+        let (call, code) = self.lab_op(entry, op)?;
+        Some(LabOutcome {
+            call,
+            code,
+            probe: self.probe_entry(entry)?,
+        })
     }
 
     fn toggle_plug(&mut self, entry: EntryId) -> Result<String, String> {

@@ -14,6 +14,19 @@ use crate::registry::{
 };
 use crate::source::session::WalkProgress;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set when the process is asked to end (SIGTERM, SIGHUP): every walk in progress stops at
+/// its next entry, giving back what it holds, instead of finishing a walk nobody will see.
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// Stops every walk in progress (and every later one): the process is ending.
+pub fn cancel_walks() {
+    CANCEL.store(true, Ordering::Relaxed);
+}
+
+/// `KERN_ABORTED`: what a cancelled walk returns.
+pub const ABORTED: KernReturn = KernReturn(0xe);
 
 /// Planes walked when the root does not list them (`IORegistryPlanes`).
 pub const DEFAULT_PLANES: &[&str] = &["IOService", "IODeviceTree", "IOPower", "IOUSB"];
@@ -30,6 +43,7 @@ struct Walk<'a, K: IoKit + ?Sized> {
     progress: &'a mut dyn FnMut(WalkProgress),
     plane_no: usize,
     planes: usize,
+    cancel: &'a AtomicBool,
 }
 
 /// Walks every plane. The handle table keeps one handle per entry; handles of entries
@@ -38,6 +52,18 @@ pub fn walk<K: IoKit + ?Sized>(
     table: &mut HandleTable<K>,
     origin: Origin,
     progress: &mut dyn FnMut(WalkProgress),
+) -> Result<Registry, KernReturn> {
+    walk_until(table, origin, progress, &CANCEL)
+}
+
+/// [`walk`], stopping with [`ABORTED`] at the next entry once `cancel` is set. A stopped
+/// walk gives back every reference it received that the table does not keep (iterators,
+/// extra urefs); the table keeps its handles and its binding to the last complete walk.
+pub fn walk_until<K: IoKit + ?Sized>(
+    table: &mut HandleTable<K>,
+    origin: Origin,
+    progress: &mut dyn FnMut(WalkProgress),
+    cancel: &AtomicBool,
 ) -> Result<Registry, KernReturn> {
     let planes = plane_names(table.kit())?;
     let mut w = Walk {
@@ -49,12 +75,16 @@ pub fn walk<K: IoKit + ?Sized>(
         progress,
         plane_no: 0,
         planes: planes.len(),
+        cancel,
     };
     w.registry.report.origin = origin;
     for (i, plane) in planes.iter().enumerate() {
         w.plane_no = i;
         w.report();
         w.walk_plane(plane)?;
+        if w.cancelled() {
+            return Err(ABORTED);
+        }
     }
     w.plane_no = planes.len();
     w.report();
@@ -96,6 +126,10 @@ fn plane_names<K: IoKit + ?Sized>(kit: &K) -> Result<Vec<String>, KernReturn> {
 }
 
 impl<K: IoKit + ?Sized> Walk<'_, K> {
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
     fn report(&mut self) {
         (self.progress)(WalkProgress {
             plane: self.plane_no,
@@ -132,6 +166,10 @@ impl<K: IoKit + ?Sized> Walk<'_, K> {
         in_plane: &mut HashSet<EntryId>,
     ) -> Option<EntryId> {
         let kit = self.table.kit();
+        if self.cancelled() {
+            kit.object_release(port);
+            return None;
+        }
         let registry_id =
             match kit.registry_entry_get_registry_entry_id(port) {
                 Ok(id) => id,
@@ -163,7 +201,7 @@ impl<K: IoKit + ?Sized> Walk<'_, K> {
         if first_time_here {
             self.children(port, plane, id, in_plane);
         }
-        self.table.adopt(registry_id, port);
+        self.table.adopt_walked(registry_id, port);
         Some(id)
     }
 
@@ -183,7 +221,7 @@ impl<K: IoKit + ?Sized> Walk<'_, K> {
                 return;
             }
         };
-        loop {
+        while !self.cancelled() {
             let child = self.table.kit().iterator_next(iter);
             if child == 0 {
                 break;

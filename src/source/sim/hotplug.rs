@@ -17,6 +17,9 @@ use crate::source::kernel::{KernReturn, PlugControl, PlugEvent, Port, ServiceNot
 use std::sync::mpsc::Sender;
 use std::sync::{Mutex, Weak};
 
+/// Earlier instances' registry IDs kept per slot.
+const MAX_HISTORY: usize = 256;
+
 /// One USB port with a device that can be unplugged and replugged.
 #[derive(Debug, Clone)]
 pub struct DeviceSlot {
@@ -162,7 +165,12 @@ impl State {
     fn unplug(&mut self, slot: usize) -> PlugEvent {
         let device = self.devices.slots[slot].current.take().expect("plugged in");
         let id = self.registry_id(device);
-        self.devices.slots[slot].history.push(id);
+        let history = &mut self.devices.slots[slot].history;
+        // Bounded: only recent instances need recognising ("already replugged").
+        if history.len() >= MAX_HISTORY {
+            history.remove(0);
+        }
+        history.push(id);
         let victims = self.objs.subtree(SERVICE, device);
         let connections = self.power_connections(&victims);
         let terminated: Vec<u64> = victims
@@ -171,9 +179,10 @@ impl State {
             .map(|&v| self.registry_id(v))
             .collect();
         self.terminate(&victims);
-        for c in connections {
+        for &c in &connections {
             self.objs.detach_all(c);
         }
+        self.doomed.extend(victims.iter().chain(&connections));
         PlugEvent {
             description: format!(
                 "unplugged {} (id {id:#x}): {} services terminated",
@@ -210,7 +219,28 @@ impl State {
         }
     }
 
+    /// Frees the doomed entries whose ports are all gone (a dead name keeps no object
+    /// alive; a live send right, e.g. one a terminated notification held, does).
+    fn reclaim(&mut self) {
+        let doomed = std::mem::take(&mut self.doomed);
+        for o in doomed {
+            let alive = [PortKind::Object, PortKind::Connect]
+                .iter()
+                .any(|&k| self.ports.existing(o, k).is_some());
+            let attached = self
+                .objs
+                .entry(o)
+                .is_some_and(|e| e.planes.iter().any(|l| l.member));
+            if alive || attached {
+                self.doomed.push(o);
+            } else {
+                self.objs.free_entry(o);
+            }
+        }
+    }
+
     fn toggle_slot(&mut self, slot: usize) -> PlugEvent {
+        self.reclaim();
         if self.devices.slots[slot].current.is_some() {
             self.unplug(slot)
         } else {

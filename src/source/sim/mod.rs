@@ -40,6 +40,9 @@ pub(crate) struct State {
     pub devices: Devices,
     pub watches: Vec<WatchRec>,
     pub next_watch: u64,
+    /// Entries an unplug terminated or detached: freed once no port of theirs is alive
+    /// (as the kernel frees an object at its last release), at the next unplug or replug.
+    pub doomed: Vec<ObjId>,
 }
 
 /// The simulated Mac. Cheap to share: clone the `Arc` you keep it in.
@@ -78,6 +81,7 @@ impl SimKernel {
                 devices,
                 watches: Vec::new(),
                 next_watch: 1,
+                doomed: Vec::new(),
             })),
         }
     }
@@ -109,13 +113,21 @@ impl SimKernel {
         Some(st.base_refs(obj))
     }
 
-    /// The registry ID of the first entry with this name (tests and the demo timer).
+    /// Sizes of the kernel's object and port tables (tests: repeated walks must not grow them).
+    pub fn table_sizes(&self) -> (usize, usize) {
+        let st = self.lock();
+        (st.objs.len(), st.ports.len())
+    }
+
+    /// The registry ID of the first attached entry with this name, in creation order (the
+    /// lowest ID: object slots are reused, IDs never are) (tests and the demo timer).
     pub fn find_registry_id(&self, name: &str) -> Option<u64> {
         let st = self.lock();
         (0..st.objs.len() as u32)
             .filter_map(|i| st.objs.entry(ObjId(i)))
-            .find(|e| e.name == name && e.planes.iter().any(|l| l.member))
+            .filter(|e| e.name == name && e.planes.iter().any(|l| l.member))
             .map(|e| e.registry_id)
+            .min()
     }
 }
 
@@ -153,13 +165,16 @@ impl State {
     }
 
     /// The no-senders notification: IOKit destroys the port (and frees an iterator).
+    /// No right names the port any more, so its record is reused too (a dead name's port
+    /// was destroyed at termination already).
     fn no_senders(&mut self, port: PortId) {
         if self.ports.destroy(port)
             && let Some(obj) = self.ports.get(port).object
             && matches!(self.objs.get(obj).body, Body::Iterator(_))
         {
-            self.objs.get_mut(obj).freed = true;
+            self.objs.free_iterator(obj);
         }
+        self.ports.recycle(port);
     }
 
     /// `mach_port_deallocate` (`IOObjectRelease`).

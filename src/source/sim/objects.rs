@@ -84,6 +84,9 @@ pub struct Objects {
     by_registry_id: HashMap<u64, ObjId>,
     superclass: HashMap<&'static str, &'static str>,
     next_registry_id: u64,
+    /// Freed iterators' slots, reused by the next object (a walk makes one iterator per
+    /// entry and plane: without reuse a demo re-walking every 4 s grew without bound).
+    free: Vec<ObjId>,
 }
 
 /// The first registry entry ID handed out (the root's).
@@ -96,6 +99,7 @@ impl Objects {
             by_registry_id: HashMap::new(),
             superclass: classes.iter().copied().collect(),
             next_registry_id: FIRST_REGISTRY_ID,
+            free: Vec::new(),
         }
     }
 
@@ -170,13 +174,50 @@ impl Objects {
     }
 
     fn push(&mut self, body: Body, extra_refs: u32) -> ObjId {
-        let id = ObjId(self.objs.len() as u32);
-        self.objs.push(KObject {
+        let object = KObject {
             body,
             extra_refs,
             freed: false,
-        });
+        };
+        if let Some(id) = self.free.pop() {
+            self.objs[id.0 as usize] = object;
+            return id;
+        }
+        let id = ObjId(self.objs.len() as u32);
+        self.objs.push(object);
         id
+    }
+
+    /// A terminated, detached entry nothing refers to any more is freed: its registry ID is
+    /// forgotten and its slot reused.
+    pub fn free_entry(&mut self, id: ObjId) {
+        let obj = &mut self.objs[id.0 as usize];
+        if let Body::Entry(e) = &obj.body
+            && !obj.freed
+        {
+            self.by_registry_id.remove(&e.registry_id);
+            obj.freed = true;
+            obj.body = Body::Iterator(IterObj {
+                class: "OSObject",
+                items: Vec::new(),
+                pos: 0,
+                plane: None,
+            });
+            self.free.push(id);
+        }
+    }
+
+    /// An iterator whose port went away is freed (`OSObject::free`): its items are
+    /// dropped and its slot is reused. Entries are never freed here.
+    pub fn free_iterator(&mut self, id: ObjId) {
+        let obj = &mut self.objs[id.0 as usize];
+        if let Body::Iterator(it) = &mut obj.body
+            && !obj.freed
+        {
+            obj.freed = true;
+            it.items = Vec::new();
+            self.free.push(id);
+        }
     }
 
     pub fn get(&self, id: ObjId) -> &KObject {

@@ -3,8 +3,11 @@
 //! Rules (see `mach-iokit-rules.md` §2–§4): one live port per (object, kind); copying a
 //! port we already hold a send right for out to the task gives the same name with
 //! urefs + 1 (pegged at 65535); otherwise a name is claimed from the LIFO free list with
-//! the generation bumped by 4 (names end in 03, 07, 0b …). A send right whose port
-//! died turns into a dead name lazily, the next time the name is used.
+//! the generation bumped by 4 (names end in 03, 07, 0b …), as `ipc_entry_claim` does
+//! (`ipc_entry_new_gen` modulo the slot's rollover point, a new rollover point when it
+//! rolls: osfmk/ipc/ipc_entry.h). A released name therefore never names a right again
+//! until its slot has been reused a whole rollover period (16 to 63 claims). A send right
+//! whose port died turns into a dead name lazily, the next time the name is used.
 
 use super::objects::ObjId;
 use crate::source::kernel::{KernReturn, MACH_PORT_DEAD, MACH_PORT_NULL, Port, port_type, right};
@@ -38,6 +41,10 @@ pub struct PortRec {
 pub struct PortTable {
     recs: Vec<PortRec>,
     live: HashMap<(ObjId, PortKind), PortId>,
+    /// Destroyed ports that no right names any more (the no-senders path), reused by
+    /// [`alloc`](Self::alloc). Ports destroyed at termination are never reused: dead
+    /// names keep pointing at them.
+    free: Vec<PortId>,
 }
 
 impl PortTable {
@@ -57,13 +64,34 @@ impl PortTable {
     }
 
     fn alloc(&mut self, object: Option<ObjId>, kind: PortKind) -> PortId {
-        let p = PortId(self.recs.len() as u32);
-        self.recs.push(PortRec {
+        let rec = PortRec {
             object,
             kind,
             active: true,
-        });
+        };
+        if let Some(p) = self.free.pop() {
+            self.recs[p.0 as usize] = rec;
+            return p;
+        }
+        let p = PortId(self.recs.len() as u32);
+        self.recs.push(rec);
         p
+    }
+
+    /// Gives back a destroyed port that no right names (its last send right is gone).
+    pub fn recycle(&mut self, port: PortId) {
+        if !self.recs[port.0 as usize].active {
+            self.free.push(port);
+        }
+    }
+
+    /// Port records, live or not (the table only grows when none can be reused).
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
     }
 
     pub fn existing(&self, object: ObjId, kind: PortKind) -> Option<PortId> {
@@ -109,12 +137,16 @@ struct Right {
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    /// The name's low byte (`MACH_PORT_GEN`).
+    /// The name's low byte (`MACH_PORT_GEN`): the top byte of xnu's `ie_bits`.
     generation: u8,
+    /// The rollover point (`IE_BITS_ROLL`, 0..=3: periods 64, 48, 32, 16 in xnu's table).
+    roll: u8,
     right: Option<Right>,
 }
 
-/// What a freed send right leaves behind: the port lost its last sender (no-senders).
+/// What a freed right leaves behind: the port no right of ours names any more. For a send
+/// right the port lost its last sender (no-senders); for a dead name the port was already
+/// destroyed, and its record can now be reused.
 pub type NoSenders = Option<PortId>;
 
 /// Our task's IPC space: name → right.
@@ -125,12 +157,26 @@ pub struct NameSpace {
     free: Vec<u32>,
     /// `ipc_hash`: port → index of our send right for it.
     reverse: HashMap<PortId, u32>,
+    /// State of the pseudo-random rollover points (`ipc_space_get_rollpoint` uses
+    /// `random()`; the sim is deterministic).
+    roll_seed: u32,
 }
 
-/// A fresh generation (`0x03` plus rollover bits, here always 03).
+/// A fresh generation: `ipc_entry_new_rollpoint` gives `IE_BITS_GEN_MASK + IE_BITS_GEN_ONE`,
+/// which is 0x03 in the name's low byte.
 const FIRST_GENERATION: u8 = 0x03;
 /// `IE_BITS_GEN_ONE` as seen in the name's low byte.
-const GENERATION_STEP: u8 = 0x04;
+const GENERATION_STEP: u32 = 0x04;
+
+/// `ipc_entry_new_gen`: the next generation modulo the rollover point
+/// (`IE_BITS_ROLL(bits) = ((roll << 8) ^ IE_BITS_GEN_MASK)`, in low-byte terms
+/// 0xff, 0xbf, 0x7f or 0x3f), or `None` when it rolls over (`ipc_entry_gen_rolled`).
+pub fn next_generation(generation: u8, roll: u8) -> Option<u8> {
+    let sum = (u32::from(generation) + GENERATION_STEP) & 0xff;
+    let modulus = (u32::from(roll & 0x3) << 6) ^ 0xff;
+    let next = sum % modulus;
+    (next > u32::from(generation)).then_some(next as u8)
+}
 
 fn name_of(index: u32, generation: u8) -> Port {
     (index << 8) | u32::from(generation)
@@ -146,24 +192,50 @@ impl NameSpace {
         NameSpace {
             slots: vec![Slot {
                 generation: 0,
+                roll: 0,
                 right: None,
             }],
             free: Vec::new(),
             reverse: HashMap::new(),
+            roll_seed: 0x1234_5678,
         }
     }
 
+    /// `ipc_space_get_rollpoint`: one of the four rollover points, pseudo-randomly.
+    fn rollpoint(&mut self) -> u8 {
+        // xorshift32: deterministic, so the demo and the tests see the same names every run.
+        let mut x = self.roll_seed;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.roll_seed = x;
+        (x >> 30) as u8
+    }
+
+    /// `ipc_entry_claim`: the slot at the head of the free list (LIFO), its generation
+    /// moved on by one step, or restarted with a new rollover point when it rolls over.
     fn claim(&mut self, right: Right) -> Port {
         let index = match self.free.pop() {
             Some(i) => {
-                let slot = &mut self.slots[i as usize];
-                slot.generation = slot.generation.wrapping_add(GENERATION_STEP);
-                slot.right = Some(right);
+                let Slot {
+                    generation, roll, ..
+                } = self.slots[i as usize];
+                let (generation, roll) = match next_generation(generation, roll) {
+                    Some(g) => (g, roll),
+                    None => (FIRST_GENERATION, self.rollpoint()),
+                };
+                self.slots[i as usize] = Slot {
+                    generation,
+                    roll,
+                    right: Some(right),
+                };
                 i
             }
             None => {
+                let roll = self.rollpoint();
                 self.slots.push(Slot {
                     generation: FIRST_GENERATION,
+                    roll,
                     right: Some(right),
                 });
                 (self.slots.len() - 1) as u32
@@ -317,7 +389,7 @@ impl NameSpace {
             return None;
         }
         self.free_slot(index);
-        (r.kind == RightKind::Send).then_some(r.port)
+        matches!(r.kind, RightKind::Send | RightKind::DeadName).then_some(r.port)
     }
 
     /// `mach_port_mod_refs`. Returns the port that lost its last send right, if any.

@@ -25,7 +25,7 @@ fn assert_valid_probe(p: &HandleProbe, urefs: u32, kernel: u32) {
     assert_eq!(p.send_refs, Ok(urefs));
     assert_eq!(p.dead_refs, Ok(0));
     assert_eq!(p.port_type, Ok(port_type::SEND));
-    assert_eq!(p.kernel_retain, kernel);
+    assert_eq!(p.kernel_retain, Some(kernel));
 }
 
 fn assert_released_probe(p: &HandleProbe) {
@@ -33,7 +33,7 @@ fn assert_released_probe(p: &HandleProbe) {
     assert_eq!(p.send_refs, Err(KernReturn::INVALID_NAME));
     assert_eq!(p.dead_refs, Err(KernReturn::INVALID_NAME));
     assert_eq!(p.port_type, Err(KernReturn::INVALID_NAME));
-    assert_eq!(p.kernel_retain, 0);
+    assert_eq!(p.kernel_retain, None, "the call failed: no count");
     assert_eq!(p.last_error, stale_error());
 }
 
@@ -42,7 +42,7 @@ fn assert_dead_probe(p: &HandleProbe, urefs: u32) {
     assert_eq!(p.send_refs, Ok(0));
     assert_eq!(p.dead_refs, Ok(urefs));
     assert_eq!(p.port_type, Ok(port_type::DEAD_NAME));
-    assert_eq!(p.kernel_retain, 0);
+    assert_eq!(p.kernel_retain, None, "the call failed: no count");
     assert_eq!(p.last_error, stale_error());
 }
 
@@ -108,7 +108,7 @@ impl Lab {
     }
 
     fn op(&mut self, op: LabOp) -> HandleProbe {
-        self.session.lab(self.entry, op).expect("a handle")
+        self.session.lab(self.entry, op).expect("a handle").probe
     }
 
     fn held(&self) -> u32 {
@@ -196,14 +196,18 @@ fn lab_obtain_of_a_plain_entry_iterates_its_parent() {
 
 #[test]
 fn a_walk_after_the_lab_keeps_the_counts_the_lab_set() {
-    // Released to zero: the next walk meets the entry under a new name and adopts it.
+    // Released to zero: the next walk meets the entry again, gives its fresh reference
+    // back and leaves the user's handle released (the kernel does not revive a name).
     let mut lab = Lab::on(flash_drive);
     let old = lab.port();
     lab.op(LabOp::Release);
     lab.session.walk(&mut |_| {}).unwrap();
-    // (The walk's iterators took the freed slot first: just a different, live name.)
-    assert_ne!(lab.port(), old);
+    assert_eq!(lab.port(), old);
     assert_released(&lab.sim, old);
+    assert_eq!(lab.held(), 0);
+    // Obtained again: a new, live name; the walk after keeps it at one uref.
+    lab.op(LabOp::Obtain);
+    lab.session.walk(&mut |_| {}).unwrap();
     assert_live(&lab.sim, lab.port(), 1);
     assert_eq!(lab.held(), 1);
     // Retained: the walk's own reference is given back, the lab's extra one stays.
@@ -211,5 +215,90 @@ fn a_walk_after_the_lab_keeps_the_counts_the_lab_set() {
     lab.session.walk(&mut |_| {}).unwrap();
     assert_live(&lab.sim, lab.port(), 2);
     assert_eq!(lab.held(), 2);
+    lab.finish();
+}
+
+/// The lab reports the code of the call the user asked for: a release to zero succeeds
+/// (KERN_SUCCESS), although the re-probe that follows fails with MACH_SEND_INVALID_DEST;
+/// releasing the freed name again fails with its own KERN_INVALID_NAME.
+#[test]
+fn the_lab_reports_the_operations_own_code_not_the_reprobes() {
+    let mut lab = Lab::on(flash_drive);
+    let out = lab
+        .session
+        .lab(lab.entry, LabOp::Release)
+        .expect("a handle");
+    assert_eq!(
+        (out.call, out.code),
+        ("IOObjectRelease", KernReturn::SUCCESS)
+    );
+    assert_eq!(out.probe.last_error, stale_error());
+    let again = lab
+        .session
+        .lab(lab.entry, LabOp::Release)
+        .expect("a handle");
+    assert_eq!(again.code, KernReturn::INVALID_NAME);
+    let retain = lab.session.lab(lab.entry, LabOp::Retain).expect("a handle");
+    assert_eq!(
+        (retain.call, retain.code),
+        ("IOObjectRetain", KernReturn::INVALID_NAME)
+    );
+    lab.finish();
+}
+
+/// Issue 21: a handle released to zero stays released through unplug, replug and the
+/// re-walks that follow; the old name stays invalid (it never comes back to life) and only
+/// `o` (obtain) gives the entry a live handle again, under a new name.
+#[test]
+fn a_released_handle_stays_released_through_replug_and_rewalks() {
+    let mut lab = Lab::on(|sim| id_named(sim, "Magic Keyboard"));
+    let old = lab.port();
+    lab.op(LabOp::Release);
+    for _ in 0..3 {
+        lab.session.demo_hotplug().unwrap();
+        let registry = lab.session.walk(&mut |_| {}).unwrap();
+        lab.entry = registry.find_by_id(lab.id).expect("still walked");
+        assert_released_probe(&lab.session.probe(lab.entry).unwrap());
+        assert_eq!(lab.port(), old, "the handle keeps its (released) name");
+        assert_eq!(lab.held(), 0);
+        assert_released(&lab.sim, old);
+    }
+    let fresh = lab.op(LabOp::Obtain);
+    assert_ne!(fresh.port, old);
+    assert_valid_probe(&fresh, 1, lab.kernel());
+    lab.finish();
+}
+
+/// Rules §2: after a whole rollover period of reuses, a name released in the lab can denote
+/// another object again. The probe notices (another registry ID under our old name) and
+/// shows the handle stale, not the other object's counts as ours.
+#[test]
+fn a_released_name_reused_by_another_object_is_shown_stale() {
+    let mut lab = Lab::on(flash_drive);
+    let old = lab.port();
+    lab.op(LabOp::Release);
+    // Cycle the freed slot with new iterators (a new object, so a new name, each time)
+    // until its generation rolls over and the old name comes back.
+    let mut got = 0;
+    for _ in 0..64 {
+        let it = lab
+            .sim
+            .service_get_matching_services("IOUSBHostDevice")
+            .unwrap();
+        if it == old {
+            got = it;
+            break;
+        }
+        release_n(&lab.sim, it, 1);
+    }
+    assert_eq!(
+        got, old,
+        "the slot's generation rolled over within 64 reuses"
+    );
+    let p = lab.session.probe(lab.entry).unwrap();
+    assert_eq!(p.state, HandleState::Reused);
+    assert!(p.state.is_stale());
+    assert_eq!(p.kernel_retain, None);
+    release_n(&lab.sim, got, 1);
     lab.finish();
 }

@@ -128,9 +128,10 @@ fn new_names_end_in_03_and_freed_slots_are_reused_lifo_with_generation_plus_4() 
 }
 
 #[test]
-fn generation_wraps_after_64_reuses_so_a_very_old_name_aliases_the_slot() {
-    // §2: the rollover period is 16, 32, 48 or 64 generations. The sim uses the whole low
-    // byte (64 generations: 03, 07, …, ff, then 03 again).
+fn generation_rolls_over_after_its_period_so_a_very_old_name_aliases_the_slot() {
+    // §2: the rollover period is 16, 32, 48 or 64 generations (xnu's `ipc_entry_new_gen`
+    // modulo `IE_BITS_ROLL`: 15, 31, 47 or 63 distinct generations from 03), picked per
+    // rollover by `ipc_space_get_rollpoint`. Only then can an old name alias the slot.
     let sim = boot();
     let id = flash_drive(&sim);
     let first = lookup(&sim, id);
@@ -140,13 +141,17 @@ fn generation_wraps_after_64_reuses_so_a_very_old_name_aliases_the_slot() {
         let n = lookup(&sim, id);
         assert_eq!(index(n), index(first));
         assert_generation_format(n);
+        if n == first {
+            break;
+        }
         seen.push(n);
     }
-    let distinct: std::collections::BTreeSet<_> = seen[..64].iter().collect();
-    assert_eq!(distinct.len(), 64);
-    assert_eq!(
-        seen[64], first,
-        "the 65th generation aliases the first name"
+    let distinct: std::collections::BTreeSet<_> = seen.iter().collect();
+    assert_eq!(distinct.len(), seen.len(), "no name twice within a period");
+    assert!(
+        [15, 31, 47, 63].contains(&seen.len()),
+        "the first name came back after {} generations",
+        seen.len()
     );
 }
 
@@ -180,5 +185,49 @@ fn mach_port_names_lists_every_name_with_its_type_bits() {
             _ => right::RECEIVE,
         };
         assert_eq!(sim.mach_port_get_refs(name, own_right), Ok(1));
+    }
+}
+
+/// xnu's `ipc_entry_new_gen` (osfmk/ipc/ipc_entry.h): +4 in the name's low byte modulo the
+/// rollover point `IE_BITS_ROLL` (0xff, 0xbf, 0x7f, 0x3f for roll bits 0–3), which gives
+/// periods of 63, 47, 31 and 15 generations before `ipc_entry_claim` restarts at 03.
+#[test]
+fn generations_follow_ipc_entry_new_gen_and_its_rollover_points() {
+    use crate::source::sim::ports::next_generation;
+    for (roll, last) in [(0u8, 0xfbu8), (1, 0xbb), (2, 0x7b), (3, 0x3b)] {
+        let mut seen = vec![0x03u8];
+        let mut g = 0x03;
+        while let Some(next) = next_generation(g, roll) {
+            g = next;
+            seen.push(g);
+        }
+        assert_eq!(g, last, "roll bits {roll}");
+        assert!(seen.iter().all(|g| g & 3 == 3), "names end in 03/07/0b/…");
+        assert!(seen.windows(2).all(|w| w[1] == w[0] + 4));
+        assert_eq!(seen.len(), usize::from(last - 3) / 4 + 1);
+    }
+}
+
+/// Rules §2: a name released to zero fails the generation check from then on. Its slot is
+/// claimed again at once (LIFO) and over and over, yet within a rollover period (at least
+/// 15 reuses) no claim gives the old name back: an old name never comes back to life.
+#[test]
+fn a_released_name_is_not_handed_out_again_within_a_rollover_period() {
+    let sim = boot();
+    let id = flash_drive(&sim);
+    let old = lookup(&sim, id);
+    release_n(&sim, old, 1);
+    let mut names_seen = std::collections::HashSet::new();
+    for _ in 0..15 {
+        // One claim and release of the freed slot per round (LIFO: always that slot).
+        let again = lookup(&sim, id);
+        assert_eq!(index(again), index(old));
+        assert_ne!(again, old, "the old name was handed out again");
+        assert!(
+            names_seen.insert(again),
+            "{again:#x} twice within one period"
+        );
+        assert_released(&sim, old);
+        release_n(&sim, again, 1);
     }
 }

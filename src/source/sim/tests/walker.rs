@@ -343,3 +343,88 @@ fn polled_notices_are_released_and_held_services_go_with_the_next_walk() {
     assert_one_name_per_entry(&sim, &session, &next, start.len());
     assert_drop_restores(&sim, session, &start);
 }
+
+/// Issue 17 (long runs hold memory flat): a walk makes one iterator per entry and plane;
+/// freed iterators and their ports are reused, so ten more walks (and the probes between
+/// them) leave the simulated kernel's tables the size they had after warm-up.
+#[test]
+fn repeated_walks_do_not_grow_the_kernels_tables() {
+    let sim = boot();
+    let mut session = KernelSession::new(sim.clone(), Origin::Demo);
+    // The second walk opens a few more iterators at once than the first had free.
+    walk(&mut session);
+    walk(&mut session);
+    let warm = sim.table_sizes();
+    for _ in 0..10 {
+        walk(&mut session);
+        session.probe_all();
+    }
+    assert_eq!(sim.table_sizes(), warm);
+}
+
+/// Issue 17: walks are interruptible. A walk whose cancel flag is set (SIGTERM or SIGHUP
+/// while walking) stops at the next entry with KERN_ABORTED, gives back its iterators and
+/// extra references, and a later walk works as before; dropping the table leaves the task
+/// with the names it started with.
+#[test]
+fn a_cancelled_walk_stops_with_kern_aborted_and_leaks_nothing() {
+    use crate::source::kernel::HandleTable;
+    use crate::source::kernel::walker::{ABORTED, walk_until};
+    use std::sync::atomic::AtomicBool;
+    let sim = boot();
+    let start = names(&sim);
+    let mut table = HandleTable::new(sim.clone());
+    let cancel = AtomicBool::new(false);
+    let mut reports = 0;
+    let result = walk_until(
+        &mut table,
+        Origin::Demo,
+        &mut |p| {
+            reports += 1;
+            if p.entries >= 128 {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    );
+    assert_eq!(result.err(), Some(ABORTED));
+    assert!(reports >= 2);
+    // Only handles (live send rights, one uref each) are left: no iterator, no extra uref.
+    let held = names(&sim);
+    assert_eq!(held.len(), start.len() + table.len());
+    assert!(
+        table.len() < sim.entry_count(),
+        "stopped early: {}",
+        table.len()
+    );
+    cancel.store(false, Ordering::Relaxed);
+    let registry = walk_until(&mut table, Origin::Demo, &mut |_| {}, &cancel).expect("walk");
+    assert_eq!(registry.len(), sim.entry_count());
+    assert_drop_restores(&sim, table, &start);
+}
+
+/// Issue 17: `--demo-hotplug` for hours. Each replug builds the device again (new objects,
+/// new registry IDs); the instances unplugged before are freed once no port of theirs is
+/// alive, so hot-plug cycles with their re-walks leave the kernel's tables the size they
+/// had after warm-up.
+#[test]
+fn hotplug_cycles_with_rewalks_do_not_grow_the_kernels_tables() {
+    let sim = boot();
+    let mut session = KernelSession::new(sim.clone(), Origin::Demo).with_plug(sim.clone());
+    let cycle = |session: &mut KernelSession<SimKernel>| {
+        for _ in 0..2 {
+            session.demo_hotplug().unwrap();
+            walk(session);
+            session.probe_all();
+        }
+    };
+    walk(&mut session);
+    for _ in 0..3 {
+        cycle(&mut session);
+    }
+    let warm = sim.table_sizes();
+    for _ in 0..10 {
+        cycle(&mut session);
+    }
+    assert_eq!(sim.table_sizes(), warm);
+}

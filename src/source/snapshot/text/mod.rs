@@ -268,7 +268,7 @@ impl<'a> Reader<'a> {
             self.style = h.style;
         }
         if h.clipped {
-            self.registry.report.clipped_lines += 1;
+            self.registry.report.note_clipped(line.number as u64);
         }
         if h.incomplete && !h.clipped && !line.terminated {
             self.truncated(line.number, "the file ends in the middle of a tree line");
@@ -403,7 +403,9 @@ impl<'a> Reader<'a> {
             // Clipped inside the key.
             let key = body.strip_suffix(b"$").unwrap_or(body);
             let key = key.strip_prefix(b"\"").unwrap_or(key);
-            self.note_clip(body);
+            if body.ends_with(b"$") {
+                self.registry.report.note_clipped(line.number as u64);
+            }
             let value = Value::Raw {
                 text: Text::default(),
                 clipped: body.ends_with(b"$"),
@@ -415,12 +417,6 @@ impl<'a> Reader<'a> {
         let (value, raws) = self.value(value, line, prefix)?;
         self.registry.report.raw_values += raws;
         Ok((key, value))
-    }
-
-    fn note_clip(&mut self, text: &[u8]) {
-        if text.ends_with(b"$") {
-            self.registry.report.clipped_lines += 1;
-        }
     }
 
     /// Types a value, joining the lines it continues on when it needs them. Also returns
@@ -450,7 +446,7 @@ impl<'a> Reader<'a> {
             return self.multi_line(text, at, prefix);
         }
         if clipped_mark {
-            self.registry.report.clipped_lines += 1;
+            self.registry.report.note_clipped(at as u64);
             return Ok((raw(&text[..text.len() - 1], true), 1));
         }
         if self.lines.peek().is_none() && !line.terminated {
