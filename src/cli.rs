@@ -8,7 +8,7 @@ use crate::dump::{self, DumpFormat, Selection, Style};
 use crate::registry::{Registry, escape};
 use crate::source::snapshot;
 use crate::stats::Stats;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, Parser, Subcommand};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -93,8 +93,14 @@ pub struct DumpArgs {
     /// `ioreg -a`: the same as `--format plist`.
     #[arg(short = 'a', conflicts_with = "format")]
     pub archive: bool,
-    /// Only this plane, e.g. `-p IODeviceTree` (default IOService).
-    #[arg(short = 'p', value_name = "PLANE", value_parser = planes::PlaneParser, conflicts_with = "all_planes")]
+    /// Only this plane, e.g. `-p IODeviceTree` (default IOService; any plane the source has).
+    #[arg(
+        short = 'p',
+        value_name = "PLANE",
+        value_parser = planes::PlaneParser,
+        hide_possible_values = true,
+        conflicts_with = "all_planes"
+    )]
     pub plane: Option<String>,
     /// Every plane of the source, one after the other (JSON and text; a plist holds one plane).
     #[arg(long)]
@@ -287,7 +293,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             let stats = Stats::of(&registry, start.elapsed().as_secs_f64() * 1000.0);
             let mut json = serde_json::to_string_pretty(&stats)?;
             json.push('\n');
-            print_bytes(escape::json_controls(&json).as_bytes())?;
+            print_bytes(escape::json_controls(&json).as_bytes()).context("stdout")?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Dump(args)) => dump_command(&args),
@@ -295,17 +301,17 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             let details = crate::source::kernel::KernReturn::parse(&code)?
                 .explain()
                 .details();
-            print_bytes(details.as_bytes())?;
+            print_bytes(details.as_bytes()).context("stdout")?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut command(), "ioscope", &mut script);
-            print_bytes(&script)?;
+            print_bytes(&script).context("stdout")?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Man) => {
-            print_bytes(&man::render(command())?)?;
+            print_bytes(&man::render(command())?).context("stdout")?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -329,7 +335,9 @@ fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
         );
     }
     if args.no_user_classes {
-        bail!("-y (ioreg's -c without IOUserClasses) is not supported: -c also matches IOUserClasses, as ioreg does without -y");
+        bail!(
+            "-y (ioreg's -c without IOUserClasses) is not supported: -c also matches IOUserClasses, as ioreg does without -y"
+        );
     }
     let format = args.format();
     if args.all_planes && format == DumpFormat::Plist {
@@ -355,8 +363,9 @@ fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
     match target {
         None => {
             let mut out = io::BufWriter::new(io::stdout().lock());
-            dump::write_styled(&registry, selection, format, &style, &mut out)?;
-            out.flush()?;
+            dump::write_styled(&registry, selection, format, &style, &mut out)
+                .and_then(|()| out.flush())
+                .context("stdout")?;
         }
         Some(target) => {
             target.write(|out| dump::write_styled(&registry, selection, format, &style, out))?
