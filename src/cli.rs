@@ -241,10 +241,21 @@ fn one_line(err: &anyhow::Error) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
+/// Whether the error comes from a closed stdout, however it was wrapped (an `io::Error`
+/// hides the error it wraps from `source()`, so that one is looked at too).
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| {
+    let broken = |e: &(dyn std::error::Error + 'static)| {
+        if let Some(e) = e.downcast_ref::<serde_json::Error>() {
+            return e.io_error_kind() == Some(io::ErrorKind::BrokenPipe);
+        }
         e.downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    };
+    err.chain().any(|e| {
+        broken(e)
+            || e.downcast_ref::<io::Error>()
+                .and_then(io::Error::get_ref)
+                .is_some_and(|inner| broken(inner))
     })
 }
 
@@ -358,6 +369,7 @@ fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     let selection = &selection;
+    planes::report_no_match(&registry, selection)?;
     planes::report_left_out(&registry, selection)?;
     let style = args.style();
     match target {

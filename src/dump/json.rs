@@ -87,7 +87,7 @@ impl Json<'_, '_, '_> {
     fn string(&mut self, s: &str) -> io::Result<()> {
         if !escape::has_json_unescaped_controls(s) {
             // serde_json escapes C0 itself: the common case needs no copy.
-            return serde_json::to_writer(&mut *self.out, s).map_err(io::Error::other);
+            return serde_json::to_writer(&mut *self.out, s).map_err(io::Error::from);
         }
         let json = serde_json::to_string(s).map_err(io::Error::other)?;
         self.raw(&escape::json_controls(&json))
