@@ -204,7 +204,10 @@ pub fn command() -> clap::Command {
 /// Entry point of the binary: runs and turns errors into one stderr line and exit code 1.
 /// A closed stdout (`ioscope dump | head`) ends quietly with status 0, as ripgrep does.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -215,6 +218,23 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// clap's answer to the arguments: help and version on stdout (a closed pipe ignored), a usage
+/// error on stderr with what the user typed escaped (it is quoted back), exit status 2.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    if !err.use_stderr() {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = err.render().to_string();
+    let mut shown = String::with_capacity(text.len());
+    for line in text.lines() {
+        shown.push_str(&escape::for_terminal(line));
+        shown.push('\n');
+    }
+    let _ = io::stderr().lock().write_all(shown.as_bytes());
+    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
 }
 
 /// Prints `ioscope: MESSAGE` on stderr, with control characters escaped (messages quote file

@@ -555,6 +555,19 @@ fn stderr_escapes_file_names() {
     assert!(err.contains("bad\\x1b[31mname\\x9b.txt"), "{err}");
 }
 
+#[test]
+fn usage_errors_escape_what_they_quote() {
+    // clap strips ANSI sequences itself; a C1 CSI (U+009B) it would print raw.
+    let out = run(&["dump", "--format", "bad\u{9b}31m\x1b]0;pwned\x07"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err:?}");
+    assert!(!err.contains('\u{9b}'), "{err:?}");
+    assert!(err.contains("bad\\x9b31m"), "{err}");
+    let (code, err) = closed_pipe_exit(&["--help"]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
 // ---------- JSON round trip ----------
 
 #[test]
