@@ -547,6 +547,23 @@ fn json_escapes_every_c0_and_c1_control() {
 }
 
 #[test]
+fn stats_json_escapes_c1_controls() {
+    let mut r = Registry::new();
+    let root = r.add_entry(ioscope::registry::Entry::named("Root"));
+    r.plane_mut("IO\u{9b}2JPlane").add_root(root);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_registry(&r, dir.path(), "c1.plist");
+    let out = ok(&["stats", &file]);
+    assert!(!out.stdout.windows(2).any(|w| w == "\u{9b}".as_bytes()));
+    assert!(
+        stdout(&out).contains("IO\\u009b2JPlane"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(json(&out)["planes"].get("IO\u{9b}2JPlane").is_some());
+}
+
+#[test]
 fn stderr_escapes_file_names() {
     let dir = tempfile::tempdir().unwrap();
     let name = dir.path().join("bad\x1b[31mname\u{9b}.txt");
