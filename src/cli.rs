@@ -371,6 +371,24 @@ fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
         );
     }
     let format = args.format();
+    if format != DumpFormat::Text {
+        let text_only: Vec<&str> = [
+            (args.width.is_some_and(|w| w > 0), "-w"),
+            (args.hex, "-x"),
+            (args.inheritance, "-i"),
+            (args.raw, "--raw"),
+        ]
+        .iter()
+        .filter(|(given, _)| *given)
+        .map(|(_, flag)| *flag)
+        .collect();
+        if !text_only.is_empty() {
+            warn(&format!(
+                "{} apply to --format text only; ignored",
+                text_only.join(", ")
+            ));
+        }
+    }
     if args.all_planes && format == DumpFormat::Plist {
         bail!("{}", dump::StyleError::PlistAllPlanes);
     }

@@ -260,6 +260,23 @@ fn ioreg_habits_are_accepted_with_their_meanings() {
     assert!(clipped.lines().any(|l| l.len() == 40 && l.ends_with('$')));
     let unclipped = stdout(&ok(&["dump", f, "--format", "text", "-w", "0"]));
     assert!(unclipped.lines().any(|l| l.len() > 40));
+    // Text-only flags with another format are said to be ignored, not silently dropped.
+    let out = ok(&[
+        "dump",
+        f,
+        "--format",
+        "json",
+        "-p",
+        "IOService",
+        "-x",
+        "-w",
+        "80",
+    ]);
+    assert!(
+        stderr(&out).contains("-w, -x apply to --format text only"),
+        "{}",
+        stderr(&out)
+    );
     // -r -t: the path down to the match, without its siblings.
     let t = stdout(&ok(&[
         "dump", f, "--format", "text", "-n", "XHC1", "-r", "-t",
