@@ -328,13 +328,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Dump(args)) => dump_command(&args),
-        Some(Command::Explain { code }) => {
-            let details = crate::source::kernel::KernReturn::parse(&code)?
-                .explain()
-                .details();
-            print_bytes(details.as_bytes()).context("stdout")?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Explain { code }) => crate::source::kernel::explain_command(&code),
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut command(), "ioscope", &mut script);
