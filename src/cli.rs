@@ -383,6 +383,9 @@ fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
             ));
         }
     }
+    if args.tree && !args.root_subtrees {
+        warn("-t keeps the path to each match of -r; without -r the whole tree is written anyway");
+    }
     if args.all_planes && format == DumpFormat::Plist {
         bail!("{}", dump::StyleError::PlistAllPlanes);
     }
