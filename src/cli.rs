@@ -10,7 +10,7 @@ use crate::dump::{self, DumpFormat, Selection, Style};
 use crate::registry::{Registry, escape};
 use crate::source::snapshot;
 use crate::stats::Stats;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, Parser, Subcommand};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -202,8 +202,14 @@ pub struct DumpArgs {
     /// `ioreg -a`: the same as `--format plist`.
     #[arg(short = 'a', conflicts_with = "format")]
     pub archive: bool,
-    /// Only this plane, e.g. `-p IODeviceTree` (default IOService).
-    #[arg(short = 'p', value_name = "PLANE", value_parser = planes::PlaneParser, conflicts_with = "all_planes")]
+    /// Only this plane, e.g. `-p IODeviceTree` (default IOService; any plane the source has).
+    #[arg(
+        short = 'p',
+        value_name = "PLANE",
+        value_parser = planes::PlaneParser,
+        hide_possible_values = true,
+        conflicts_with = "all_planes"
+    )]
     pub plane: Option<String>,
     /// Every plane of the source, one after the other (JSON and text; a plist holds one plane).
     #[arg(long)]
@@ -318,7 +324,10 @@ pub fn command() -> clap::Command {
 /// Entry point of the binary: runs and turns errors into one stderr line and exit code 1.
 /// A closed stdout (`ioscope dump | head`) ends quietly with status 0, as ripgrep does.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -329,6 +338,23 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// clap's answer to the arguments: help and version on stdout (a closed pipe ignored), a usage
+/// error on stderr with what the user typed escaped (it is quoted back), exit status 2.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    if !err.use_stderr() {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = err.render().to_string();
+    let mut shown = String::with_capacity(text.len());
+    for line in text.lines() {
+        shown.push_str(&escape::for_terminal(line));
+        shown.push('\n');
+    }
+    let _ = io::stderr().lock().write_all(shown.as_bytes());
+    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
 }
 
 /// Prints `ioscope: MESSAGE` on stderr, with control characters escaped (messages quote file
@@ -355,10 +381,21 @@ fn one_line(err: &anyhow::Error) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
+/// Whether the error comes from a closed stdout, however it was wrapped (an `io::Error`
+/// hides the error it wraps from `source()`, so that one is looked at too).
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| {
+    let broken = |e: &(dyn std::error::Error + 'static)| {
+        if let Some(e) = e.downcast_ref::<serde_json::Error>() {
+            return e.io_error_kind() == Some(io::ErrorKind::BrokenPipe);
+        }
         e.downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    };
+    err.chain().any(|e| {
+        broken(e)
+            || e.downcast_ref::<io::Error>()
+                .and_then(io::Error::get_ref)
+                .is_some_and(|inner| broken(inner))
     })
 }
 
@@ -413,7 +450,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             let stats = Stats::of(&registry, start.elapsed().as_secs_f64() * 1000.0);
             let mut json = serde_json::to_string_pretty(&stats)?;
             json.push('\n');
-            print_bytes(escape::json_controls(&json).as_bytes())?;
+            print_bytes(escape::json_controls(&json).as_bytes()).context("stdout")?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Dump(args)) => dump_command(&args),
@@ -474,21 +511,15 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             )
         }
         Some(Command::Record(args)) => record::record_command(&args),
-        Some(Command::Explain { code }) => {
-            let details = crate::source::kernel::KernReturn::parse(&code)?
-                .explain()
-                .details();
-            print_bytes(details.as_bytes())?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Explain { code }) => crate::source::kernel::explain_command(&code),
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut command(), "ioscope", &mut script);
-            print_bytes(&script)?;
+            print_bytes(&script).context("stdout")?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Man) => {
-            print_bytes(&man::render(command())?)?;
+            print_bytes(&man::render(command())?).context("stdout")?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -547,6 +578,27 @@ fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
         );
     }
     let format = args.format();
+    if format != DumpFormat::Text {
+        let text_only: Vec<&str> = [
+            (args.width.is_some_and(|w| w > 0), "-w"),
+            (args.hex, "-x"),
+            (args.inheritance, "-i"),
+            (args.raw, "--raw"),
+        ]
+        .iter()
+        .filter(|(given, _)| *given)
+        .map(|(_, flag)| *flag)
+        .collect();
+        if !text_only.is_empty() {
+            warn(&format!(
+                "{} apply to --format text only; ignored",
+                text_only.join(", ")
+            ));
+        }
+    }
+    if args.tree && !args.root_subtrees {
+        warn("-t keeps the path to each match of -r; without -r the whole tree is written anyway");
+    }
     if args.all_planes && format == DumpFormat::Plist {
         bail!("{}", dump::StyleError::PlistAllPlanes);
     }
@@ -565,13 +617,15 @@ fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     let selection = &selection;
+    planes::report_no_match(&registry, selection)?;
     planes::report_left_out(&registry, selection)?;
     let style = args.style();
     match target {
         None => {
             let mut out = io::BufWriter::new(io::stdout().lock());
-            dump::write_styled(&registry, selection, format, &style, &mut out)?;
-            out.flush()?;
+            dump::write_styled(&registry, selection, format, &style, &mut out)
+                .and_then(|()| out.flush())
+                .context("stdout")?;
         }
         Some(target) => {
             target.write(|out| dump::write_styled(&registry, selection, format, &style, out))?

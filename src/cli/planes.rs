@@ -120,3 +120,35 @@ pub fn settle_class(registry: &Registry, selection: &mut Selection) -> Result<bo
     selection.class_ignore_case = true;
     Ok(true)
 }
+
+/// Says on stderr when `-c`/`-n`/`-k` together match no entry of the planes written (the
+/// output then has no properties at all, or with `-r` nothing): not an error, as in `ioreg`.
+pub fn report_no_match(registry: &Registry, selection: &Selection) -> Result<()> {
+    if !selection.has_filter() {
+        return Ok(());
+    }
+    let planes = select::planes(registry, selection)?;
+    let any = planes.iter().any(|&plane| {
+        select::select_in(registry, plane, selection, selection.options())
+            .is_ok_and(|sel| sel.any_match())
+    });
+    if !any {
+        let mut given = Vec::new();
+        if let Some(c) = &selection.class {
+            given.push(format!("-c {c}"));
+        }
+        if let Some(n) = &selection.name {
+            given.push(format!("-n {n}"));
+        }
+        if let Some(k) = &selection.key {
+            given.push(format!("-k {k}"));
+        }
+        let names: Vec<&str> = planes.iter().map(|p| p.name()).collect();
+        warn(&format!(
+            "no entry in {} matches {}",
+            names.join(", "),
+            given.join(" ")
+        ));
+    }
+    Ok(())
+}

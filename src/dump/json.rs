@@ -89,6 +89,10 @@ trait JsonOut {
 
     /// A JSON string with every C0 and C1 control escaped (`\u009b`).
     fn string(&mut self, s: &str) -> io::Result<()> {
+        if !escape::has_json_unescaped_controls(s) {
+            // serde_json escapes C0 itself: the common case needs no copy.
+            return serde_json::to_writer(self.out(), s).map_err(io::Error::from);
+        }
         let json = serde_json::to_string(s).map_err(io::Error::other)?;
         self.raw(&escape::json_controls(&json))
     }

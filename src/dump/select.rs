@@ -533,6 +533,55 @@ mod tests {
     }
 
     #[test]
+    fn a_filter_limits_properties_to_matches_unless_l() {
+        let (r, [root, a, b, c, _]) = registry();
+        let all = Selection::default();
+        let sel = select(&r, &all).unwrap();
+        assert!([root, a, b].iter().all(|&id| sel.shows_properties(id)));
+        let mut s = Selection {
+            class: Some("IOUSBHostDevice".into()),
+            ..Selection::default()
+        };
+        let sel = select(&r, &s).unwrap();
+        assert!(!sel.shows_properties(root) && !sel.shows_properties(a));
+        assert!(sel.shows_properties(b) && sel.shows_properties(c));
+        s.list = true;
+        assert!(select(&r, &s).unwrap().shows_properties(a));
+    }
+
+    #[test]
+    fn class_ignoring_case_follows_the_chain_and_user_classes() {
+        let (r, [_, a, b, c, d]) = registry();
+        let mut s = Selection {
+            class: Some("iousbhostdevice".into()),
+            root_subtrees: true,
+            depth: Some(1),
+            ..Selection::default()
+        };
+        let sel = select(&r, &s).unwrap();
+        assert!(sel.tops.is_empty() && !sel.any_match());
+        s.class_ignore_case = true;
+        assert_eq!(tops(&select(&r, &s).unwrap()), [b, c]);
+        s.class = Some("ioservice".into());
+        assert_eq!(tops(&select(&r, &s).unwrap()), [a, b, c]);
+        s.class = Some("mydext".into());
+        assert_eq!(tops(&select(&r, &s).unwrap()), [d]);
+    }
+
+    #[test]
+    fn all_planes_selects_every_plane() {
+        let (mut r, [root, ..]) = registry();
+        r.plane_mut("IODeviceTree").add_root(root);
+        let s = Selection {
+            all_planes: true,
+            ..Selection::default()
+        };
+        let names: Vec<&str> = planes(&r, &s).unwrap().iter().map(|p| p.name()).collect();
+        assert_eq!(names, ["IOService", "IODeviceTree"]);
+        assert_eq!(planes(&r, &Selection::default()).unwrap().len(), 1);
+    }
+
+    #[test]
     fn unknown_plane_is_an_error_naming_the_planes() {
         let (r, _) = registry();
         let s = Selection {

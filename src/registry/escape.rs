@@ -97,17 +97,25 @@ pub fn bytes_for_terminal(bytes: &[u8], keep_layout: bool, out: &mut Vec<u8>) {
     }
 }
 
+fn is_c1_or_del(c: char) -> bool {
+    ('\u{7f}'..='\u{9f}').contains(&c)
+}
+
+/// Whether the text holds a control that `serde_json` leaves unescaped (DEL or C1).
+pub fn has_json_unescaped_controls(text: &str) -> bool {
+    text.chars().any(is_c1_or_del)
+}
+
 /// JSON text (as `serde_json` writes it) with DEL and every C1 control inside strings written
 /// as `\u00XX` escapes too: `serde_json` escapes only C0, and a raw U+009B is a CSI to some
 /// terminals. Outside strings JSON is ASCII, so replacing these characters anywhere is exact.
 pub fn json_controls(json: &str) -> Cow<'_, str> {
-    let unsafe_c1 = |c: char| ('\u{7f}'..='\u{9f}').contains(&c);
-    if !json.chars().any(unsafe_c1) {
+    if !has_json_unescaped_controls(json) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
-        if unsafe_c1(c) {
+        if is_c1_or_del(c) {
             let _ = write!(out, "\\u{:04x}", c as u32);
         } else {
             out.push(c);

@@ -210,3 +210,18 @@ fn tree_only_dialect_prints_no_blocks_but_matches_do() {
     assert!(out.contains("\"neg\" = "));
     assert!(!out.contains("  | {"), "Root does not match -k neg");
 }
+
+#[test]
+fn w_clips_as_ioreg_does() {
+    let clipped = |s: &str, w: usize| {
+        let mut line = s.as_bytes().to_vec();
+        super::clip(&mut line, w);
+        String::from_utf8(line).unwrap()
+    };
+    // `printva` keeps WIDTH − 1 bytes and `println` adds `$` once a line reaches WIDTH bytes.
+    assert_eq!(clipped("abcd", 5), "abcd");
+    assert_eq!(clipped("abcde", 5), "abcd$");
+    assert_eq!(clipped("abcdefgh", 5), "abcd$");
+    assert_eq!(clipped("a\nb", 9), "a b", "newlines become spaces");
+    assert_eq!(clipped("abcé", 5), "abc$", "never half a character");
+}
