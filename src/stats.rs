@@ -34,7 +34,11 @@ pub struct Stats {
     pub max_depth: usize,
     pub raw_values: usize,
     pub clipped_lines: usize,
+    /// The lines clipped at `ioreg`'s width (the first thousand).
+    pub clipped_at: Vec<u64>,
     pub truncated: bool,
+    /// Where a truncated input stopped (`line N` or `byte N`) and why.
+    pub truncated_at: Option<String>,
     pub load_ms: f64,
 }
 
@@ -73,6 +77,12 @@ impl Stats {
             raw_values: registry.report.raw_values,
             clipped_lines: registry.report.clipped_lines,
             truncated: registry.report.truncated.is_some(),
+            truncated_at: registry
+                .report
+                .truncated
+                .as_ref()
+                .map(|t| format!("{}: {}", t.position, t.message)),
+            clipped_at: registry.report.clipped_at.clone(),
             load_ms: (load_ms * 1000.0).round() / 1000.0,
         }
     }

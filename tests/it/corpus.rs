@@ -256,7 +256,23 @@ fn the_truncated_dump_reports_where_it_stops() {
     let lines = bytes.split(|&b| b == b'\n').count();
     assert_eq!(t.position, format!("line {lines}"), "the last line");
     assert!(!t.message.is_empty());
-    assert_eq!(Stats::of(&r, 0.0).appearances, row.entries as u64);
+    let stats = Stats::of(&r, 0.0);
+    assert_eq!(stats.appearances, row.entries as u64);
+    // `stats` says where each problem is: the truncation and every clipped line.
+    assert!(
+        stats
+            .truncated_at
+            .as_deref()
+            .is_some_and(|t| t.starts_with(&format!("line {lines}")))
+    );
+    assert_eq!(stats.clipped_at.len(), stats.clipped_lines);
+    let clipped_in_file: Vec<u64> = bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| l.strip_suffix(b"\r").unwrap_or(l).ends_with(b"$"))
+        .map(|(i, _)| i as u64 + 1)
+        .collect();
+    assert_eq!(stats.clipped_at, clipped_in_file);
     assert_eq!(Some(r.entry_count()), unique_tree_ids(&bytes));
     // Cutting it further still loads, always with a position.
     for keep in [bytes.len() / 3, bytes.len() / 2 + 17] {
