@@ -31,6 +31,12 @@ pub struct Cli {
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     pub reprobe_ms: u64,
 
+    /// Set a limit on what an input may cost, e.g. `--limit entries=5000000` (repeatable;
+    /// names and defaults: README, "Limits"). `IOSCOPE_LIMITS="entries=5000000,depth=1000"`
+    /// does the same; `--limit` wins.
+    #[arg(long = "limit", value_name = "NAME=N", global = true)]
+    pub limits: Vec<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -148,7 +154,23 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Sets the process's limits from `IOSCOPE_LIMITS`, then `--limit` (the later wins).
+fn configure_limits(specs: &[String]) -> Result<()> {
+    let mut limits = snapshot::Limits::default();
+    if let Some(list) = std::env::var_os("IOSCOPE_LIMITS") {
+        limits
+            .apply_list(&list.to_string_lossy())
+            .context("IOSCOPE_LIMITS")?;
+    }
+    for spec in specs {
+        limits.apply(spec).context("--limit")?;
+    }
+    snapshot::Limits::configure(limits);
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
+    configure_limits(&cli.limits)?;
     match cli.command {
         None => crate::ui::run_explorer(&cli),
         Some(Command::Stats { file }) => {

@@ -10,6 +10,7 @@
 mod class;
 mod entry;
 pub mod generate;
+pub mod limits;
 mod meta;
 mod plane;
 mod text;
@@ -17,6 +18,7 @@ mod value;
 
 pub use class::{ClassId, ClassTable};
 pub use entry::{Entry, EntryId, ServiceInfo, ServiceState};
+pub use limits::{Budget, LimitExceeded, Limits};
 pub use meta::{HeaderStyle, LoadReport, Origin, TextDialect, Truncation};
 pub use plane::Plane;
 pub use text::{Text, str_from_utf8};

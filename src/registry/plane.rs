@@ -2,21 +2,27 @@
 
 use super::{EntryId, Text};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-const ABSENT: u32 = u32::MAX;
-const TOP: u32 = u32::MAX - 1;
+const TOP: u32 = u32::MAX;
 
-/// A registry plane (`IOService`, `IODeviceTree`, …). Entries are linked by index;
-/// an entry not in the plane has no slot in use here.
+/// One member of a plane: its parent (`TOP` for a root) and its children in order.
+#[derive(Debug, Clone)]
+struct Node {
+    parent: u32,
+    children: Vec<EntryId>,
+}
+
+/// A registry plane (`IOService`, `IODeviceTree`, …). Entries are linked by index; only
+/// the plane's members have a node here, so a plane costs memory in proportion to its own
+/// members, however many entries the registry holds (a dump naming 20,000 planes of one
+/// entry each once cost planes × entries).
 #[derive(Debug, Clone, Default)]
 pub struct Plane {
     name: Box<str>,
     /// Entries with no parent in this plane, in order (usually just `Root`).
     roots: Vec<EntryId>,
-    /// Per entry index: parent index, `TOP` for a root, `ABSENT` if not in the plane.
-    parent: Vec<u32>,
-    children: Vec<Vec<EntryId>>,
-    members: usize,
+    nodes: HashMap<EntryId, Node, BuildHasherDefault<IdHasher>>,
     /// Names and locations that differ from the entry's own in this plane.
     names: HashMap<EntryId, Text>,
     locations: HashMap<EntryId, Option<Text>>,
@@ -40,32 +46,25 @@ impl Plane {
 
     /// Number of entries in this plane.
     pub fn len(&self) -> usize {
-        self.members
+        self.nodes.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.members == 0
-    }
-
-    fn slot(&mut self, id: EntryId) {
-        let need = id.index() + 1;
-        if self.parent.len() < need {
-            self.parent.resize(need, ABSENT);
-            self.children.resize_with(need, Vec::new);
-        }
+        self.nodes.is_empty()
     }
 
     pub fn contains(&self, id: EntryId) -> bool {
-        self.parent.get(id.index()).is_some_and(|&p| p != ABSENT)
+        self.nodes.contains_key(&id)
     }
 
     /// Adds `id` as a top-level entry of the plane. Does nothing if it is already in the plane.
     pub fn add_root(&mut self, id: EntryId) {
-        self.slot(id);
-        if self.parent[id.index()] == ABSENT {
-            self.parent[id.index()] = TOP;
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.nodes.entry(id) {
+            slot.insert(Node {
+                parent: TOP,
+                children: Vec::new(),
+            });
             self.roots.push(id);
-            self.members += 1;
         }
     }
 
@@ -76,24 +75,30 @@ impl Plane {
         if !self.contains(parent) {
             self.add_root(parent);
         }
-        self.slot(child);
-        if self.parent[child.index()] == ABSENT {
-            self.parent[child.index()] = parent.0;
-            self.members += 1;
+        if self.nodes.get(&child).is_some_and(|n| n.parent == parent.0) {
+            // The same link again: kept once (a document listing one child many times per
+            // level would make every walk exponential).
+            return;
         }
-        self.children[parent.index()].push(child);
+        self.nodes.entry(child).or_insert(Node {
+            parent: parent.0,
+            children: Vec::new(),
+        });
+        if let Some(node) = self.nodes.get_mut(&parent) {
+            node.children.push(child);
+        }
     }
 
     pub fn parent(&self, id: EntryId) -> Option<EntryId> {
-        match self.parent.get(id.index()) {
-            Some(&p) if p != ABSENT && p != TOP => Some(EntryId(p)),
+        match self.nodes.get(&id) {
+            Some(n) if n.parent != TOP => Some(EntryId(n.parent)),
             _ => None,
         }
     }
 
     /// Children in order; empty for an entry not in the plane.
     pub fn children(&self, id: EntryId) -> &[EntryId] {
-        self.children.get(id.index()).map_or(&[], Vec::as_slice)
+        self.nodes.get(&id).map_or(&[], |n| n.children.as_slice())
     }
 
     /// Depth below the top of the plane (a root is 0).
@@ -103,7 +108,7 @@ impl Plane {
         while let Some(p) = self.parent(cur) {
             d += 1;
             cur = p;
-            if d > self.parent.len() {
+            if d > self.nodes.len() {
                 break;
             }
         }
@@ -139,5 +144,26 @@ impl Plane {
     /// `Some(None)` means "no location in this plane" even if the entry has one elsewhere.
     pub fn location_override(&self, id: EntryId) -> Option<&Option<Text>> {
         self.locations.get(&id)
+    }
+}
+
+/// Hashes an [`EntryId`] (a small dense index) with one multiplication: the plane's map is
+/// looked up on every step of every walk, where SipHash would cost several times as much.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
