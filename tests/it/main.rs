@@ -7,6 +7,7 @@ mod dump;
 mod explain;
 mod fixture;
 mod generate;
+mod hostile;
 mod load;
 mod pty;
 mod text;

@@ -135,8 +135,9 @@ impl<'a> Refs<'a> {
         self.bytes.get(start..start.checked_add(self.size)?)
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = u64> + 'a {
-        self.bytes.chunks_exact(self.size).map(be_uint)
+    /// The references as the bytes that hold them (for [`Bplist::object_at`]).
+    pub(crate) fn slots(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.bytes.chunks_exact(self.size)
     }
 }
 
@@ -250,6 +251,13 @@ impl<'a> Bplist<'a> {
     /// Decodes object `index` and gives its byte offset.
     pub(crate) fn object(&self, index: u64) -> Result<(Obj<'a>, u64), ReadError> {
         let at = self.offset(index)?;
+        self.decode(at).map(|o| (o, at as u64))
+    }
+
+    /// Decodes the object a reference found by [`Refs::at`] names (errors about the
+    /// reference itself are at its byte).
+    pub(crate) fn object_at(&self, reference: &[u8]) -> Result<(Obj<'a>, u64), ReadError> {
+        let at = self.offset_from(be_uint(reference), self.offset_of(reference))?;
         self.decode(at).map(|o| (o, at as u64))
     }
 

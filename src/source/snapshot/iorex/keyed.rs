@@ -148,15 +148,15 @@ impl<'a> Archive<'a> {
         };
         self.charge(keys.len(), at)?;
         let mut out = Vec::with_capacity(keys.len());
-        for (k, v) in keys.iter().zip(values.iter()) {
-            let (key, key_at) = self.plist.object(k)?;
+        for (k, v) in keys.slots().zip(values.slots()) {
+            let (key, key_at) = self.plist.object_at(k)?;
             let key = self.text_of(&key, key_at)?.ok_or_else(|| {
                 ReadError::byte(
                     key_at,
                     format!("{what}: expected a string key, found {}", key.kind()),
                 )
             })?;
-            out.push((key, self.plist.object(v)?.0));
+            out.push((key, self.plist.object_at(v)?.0));
         }
         Ok(out)
     }
@@ -175,8 +175,8 @@ impl<'a> Archive<'a> {
     /// The object numbered `uid` in `$objects`, with its byte offset.
     pub(crate) fn resolve(&self, uid: u64) -> Result<(Obj<'a>, u64), ReadError> {
         let index = usize::try_from(uid).ok();
-        match index.and_then(|i| self.objects.get(i)) {
-            Some(r) => self.plist.object(r),
+        match index.and_then(|i| self.objects.at(i)) {
+            Some(r) => self.plist.object_at(r),
             None => Err(ReadError::byte(
                 self.at,
                 format!(
@@ -323,8 +323,8 @@ impl<'a> Archive<'a> {
             _ => return Err(coll.error(format!("expected an {key} array"))),
         };
         self.charge(refs.len(), coll.at)?;
-        refs.iter()
-            .map(|r| match self.plist.object(r)? {
+        refs.slots()
+            .map(|r| match self.plist.object_at(r)? {
                 (Obj::Uid(u), _) => Ok(u),
                 (other, at) => Err(ReadError::byte(
                     at,

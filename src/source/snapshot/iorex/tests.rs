@@ -902,3 +902,89 @@ fn fuzz_seeds() {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
 }
+
+/// One huge key string shared by every entry's fields once panicked allocating a copy per
+/// entry ("Cannot allocate memory to hold CompactString"): keys are charged at every
+/// reference, before they are built.
+#[test]
+fn a_shared_huge_key_is_charged_at_every_reference() {
+    let mut doc = Doc::new();
+    let class = doc.class("RexRegistryEntry");
+    let key = "k".repeat(1 << 20);
+    let all: Vec<P> = (0..200)
+        .map(|_| {
+            doc.add(P::Dictionary(
+                [
+                    (key.clone(), P::Boolean(true)),
+                    ("$class".to_owned(), class.clone()),
+                ]
+                .into_iter()
+                .collect(),
+            ))
+        })
+        .collect();
+    let entries = doc.array(all);
+    let root = doc.instance("RexDataStore", vec![("registryEntries", entries)]);
+    let bytes = doc.finish(root);
+    assert!(
+        bytes.len() < 2 << 20,
+        "the key is stored once: {}",
+        bytes.len()
+    );
+    let limits = Limits {
+        max_decoded_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    let e = read(&bytes, &limits).unwrap_err();
+    assert!(e.message.contains("`decoded-bytes` limit"), "{e}");
+    // And a key longer than `string-bytes` is refused outright.
+    let limits = Limits {
+        max_string_bytes: 1000,
+        ..Limits::default()
+    };
+    let e = read(&bytes, &limits).unwrap_err();
+    assert!(e.message.contains("`string-bytes` limit (1000)"), "{e}");
+}
+
+/// An embedded binary property list whose arrays share their children (2^12 strings once
+/// expanded), referenced by every entry, once got a fresh budget per entry: now every
+/// embedded list spends from the document's one `decoded-bytes` budget.
+#[test]
+fn embedded_property_lists_share_the_documents_budget() {
+    let mut objects = vec![vec![0xD1, 1, 2], b"\x51p".to_vec()];
+    for i in 0..12u8 {
+        objects.push(vec![0xA2, 3 + i, 3 + i]);
+    }
+    objects.push(b"\x51x".to_vec());
+    let props = raw_bplist(&objects, 0, 1);
+    let mut doc = Doc::new();
+    let data = doc.add(P::Data(props));
+    let class = doc.class("RexRegistryEntry");
+    let all: Vec<P> = (0..64)
+        .map(|i| {
+            let name = doc.string(&format!("E{i}"));
+            doc.add(dict([
+                ("name", name),
+                ("properties", data.clone()),
+                ("$class", class.clone()),
+            ]))
+        })
+        .collect();
+    let entries = doc.array(all);
+    let root = doc.instance("RexDataStore", vec![("registryEntries", entries)]);
+    let bytes = doc.finish(root);
+    // One entry's expansion fits; all of them do not.
+    let limits = Limits {
+        max_decoded_bytes: 4 << 20,
+        ..Limits::default()
+    };
+    let e = read(&bytes, &limits).unwrap_err();
+    assert!(e.message.contains("`decoded-bytes` limit"), "{e}");
+    let limits = Limits {
+        max_decoded_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    let r = read(&bytes, &limits).unwrap();
+    assert_eq!(r.len(), 64);
+    assert!(matches!(&r.entry(EntryId(0)).properties[0].1, Value::Array(a) if a.len() == 2));
+}
