@@ -496,3 +496,51 @@ fn a_bad_reference_names_its_own_byte() {
     assert_eq!(e.at, Position::Byte(8 + 4), "{e}");
     assert!(e.message.contains("99"), "{e}");
 }
+
+/// Large binary and UTF-16 archives are mapped (not read whole) and load as from their bytes.
+#[test]
+fn large_binary_and_utf16_archives_load_from_a_file_as_from_their_bytes() {
+    use ioscope::dump::{self, DumpFormat, Selection};
+    let mut xml = Vec::new();
+    let registry = ioscope::registry::generate::synthetic(3_000, 9);
+    dump::write(
+        &registry,
+        &Selection::default(),
+        DumpFormat::Plist,
+        &mut xml,
+    )
+    .unwrap();
+    let mut value = plist::Value::from_reader_xml(&xml[..]).unwrap();
+    // Binary plists share equal objects: padded with one big property to be mapped.
+    let pad: Vec<u8> = (0..9u32 << 20).map(|i| (i % 251) as u8).collect();
+    value
+        .as_dictionary_mut()
+        .unwrap()
+        .insert("pad".to_owned(), plist::Value::Data(pad));
+    let mut binary = Vec::new();
+    value.to_writer_binary(&mut binary).unwrap();
+    let expected = read(&xml).len();
+    let text = String::from_utf8(xml).unwrap();
+    let utf16: Vec<u8> = [0xfe, 0xff]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [("big.bplist", binary), ("big16.plist", utf16)] {
+        assert!(
+            bytes.len() as u64 >= snapshot::MAP_AT_LEAST,
+            "{name}: {}",
+            bytes.len()
+        );
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let from_file = snapshot::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        let from_bytes = read(&bytes);
+        assert_eq!(from_file.len(), expected, "{name}");
+        assert_eq!(
+            crate::common::fingerprint(&from_file),
+            crate::common::fingerprint(&from_bytes),
+            "{name}"
+        );
+    }
+}

@@ -162,8 +162,9 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> 
 /// whole beside the model it becomes. A text dump or XML archive of at least
 /// [`MAP_AT_LEAST`] bytes is memory-mapped (on Unix) and read with
 /// [`text::read_releasing`] or [`archive::read_xml_releasing`], which drop the mapped pages
-/// behind the reader. Binary plists (random access), `.ioreg` documents and small files are
-/// read whole.
+/// behind the reader. Large binary plists and `.ioreg` documents (read at random) are
+/// mapped too, without releasing; a large UTF-16 or UTF-32 one is mapped, transcoded, and
+/// its pages given back. Small files are read whole.
 ///
 /// The file is opened once and read once: a FIFO gives its bytes a single time, and a pipe,
 /// FIFO or device is read only up to the `input-bytes` limit (`/dev/zero` never ends).
@@ -266,8 +267,25 @@ fn mapped_read(
     let mut head = Vec::with_capacity(4096);
     (&mut *file).take(4096).read_to_end(&mut head)?;
     file.rewind()?;
-    if head.starts_with(b"bplist") || encoding::sniff(&head).is_some() {
-        return Ok(None);
+    if head.starts_with(b"bplist") {
+        // Read at random: mapped but not released (only the pages the reader touches become
+        // resident, so a huge object table that stops at a limit costs what was read).
+        return mapped::read(file, len, parsing, |bytes, _| read_bytes(bytes, limits));
+    }
+    if encoding::sniff(&head).is_some() {
+        // UTF-16 or UTF-32: transcoded, then the mapped pages are given back.
+        return mapped::read(
+            file,
+            len,
+            parsing,
+            |bytes, release| match encoding::to_utf8(bytes)? {
+                Some(utf8) => {
+                    release(bytes.len());
+                    read_bytes(&utf8, limits)
+                }
+                None => read_bytes(bytes, limits),
+            },
+        );
     }
     if !is_plist(&head) {
         return mapped::read(file, len, parsing, |bytes, release| {
