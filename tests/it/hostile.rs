@@ -431,6 +431,14 @@ fn xml_tags_end_at_the_first_angle_bracket_and_keys_must_be_keys() {
         "<plist><dict><string>IORegistryEntryName</string><string>Root</string></dict></plist>";
     let e = read_err(doc.as_bytes(), &Limits::default());
     assert!(e.message.contains("<key>"), "{e}");
+    // Where a value belongs, CF reads a `<key>` as a string.
+    let doc = "<plist><dict><key>IORegistryEntryName</key><key>Root</key><key>a</key><array><key>x</key></array></dict></plist>";
+    let r = read(doc.as_bytes());
+    assert_eq!(r.entry(EntryId(0)).name.to_string(), "Root");
+    assert_eq!(
+        r.entry(EntryId(0)).properties[0].1,
+        Value::Array(vec![Value::string("x")])
+    );
 }
 
 /// Arrays that list one child twice per level (2^40 values if expanded) stop at the

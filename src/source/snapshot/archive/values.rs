@@ -60,16 +60,15 @@ impl Values {
             Event::End => {
                 return Err(events.error("expected a value, found the end of a collection"));
             }
-            // CF refuses a `<key>` outside a dict.
-            Event::Key(_) => {
-                return Err(events.error("expected a value, found a <key> outside a dict"));
-            }
+
             Event::Bool(b) => Value::Bool(b),
             Event::Data(d) => Value::Data(d.into_boxed_slice()),
             Event::Date(d) => Value::Date(d),
             Event::Integer(i) => Value::Integer(i),
             Event::Real(r) => Value::Real(r),
-            Event::String(s) => Value::String(text(s)),
+            // CF reads a `<key>` where a value belongs as a string (only a dict's keys must be
+            // `<key>`s).
+            Event::String(s) | Event::Key(s) => Value::String(text(s)),
             Event::Uid(u) => Value::Raw {
                 text: Text::from(format!("UID({u})")),
                 clipped: false,
