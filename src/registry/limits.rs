@@ -49,7 +49,8 @@ pub const TABLE: [LimitSpec; 8] = [
     LimitSpec {
         name: "decoded-bytes",
         default: 1 << 30,
-        doc: "bytes of values decoded by one load, shared objects charged at every reference",
+        doc: "bytes of values decoded by one load, shared objects charged at every reference \
+              (at the default, also at most 64 per byte of the input + 64 MiB)",
     },
     LimitSpec {
         name: "input-bytes",
@@ -192,6 +193,12 @@ impl Limits {
 
 static CONFIGURED: OnceLock<Limits> = OnceLock::new();
 
+/// Bytes of values one byte of input may decode to (shared objects charged at every
+/// reference), unless `decoded-bytes` is raised: real dumps use a small fraction of it.
+pub const DECODED_PER_INPUT_BYTE: u64 = 64;
+/// What any input may decode to, however small it is (unless `decoded-bytes` is lower).
+pub const DECODED_FLOOR: u64 = 64 << 20;
+
 fn parse_number(s: &str, bytes: bool) -> Option<u64> {
     let s = s.replace('_', "");
     let (digits, unit) = match s.char_indices().last()? {
@@ -259,9 +266,21 @@ impl Budget {
         }
     }
 
-    /// The `decoded-bytes` budget of one load.
-    pub fn decoded(limits: &Limits) -> Self {
-        Budget::new("decoded-bytes", limits.max_decoded_bytes)
+    /// The `decoded-bytes` budget of one load of `input_len` bytes. At its default the limit
+    /// is also held to [`DECODED_PER_INPUT_BYTE`] per byte of the input plus
+    /// [`DECODED_FLOOR`], so a few hundred hostile bytes cannot spend a gigabyte; a limit
+    /// raised with `--limit` is used as it is.
+    pub fn decoded(limits: &Limits, input_len: usize) -> Self {
+        let set = limits.max_decoded_bytes;
+        let limit = if set > TABLE[5].default {
+            set
+        } else {
+            let proportional = (input_len as u64)
+                .saturating_mul(DECODED_PER_INPUT_BYTE)
+                .saturating_add(DECODED_FLOOR);
+            set.min(proportional)
+        };
+        Budget::new("decoded-bytes", limit)
     }
 
     /// Spends `n`; an error (and nothing spent) if that would pass the limit.
@@ -313,6 +332,23 @@ mod tests {
             l.apply("entries=lots"),
             Err(LimitSpecError::Number { .. })
         ));
+    }
+
+    #[test]
+    fn the_default_decoded_budget_follows_the_input_size_and_a_raised_one_does_not() {
+        let l = Limits::default();
+        assert_eq!(Budget::decoded(&l, 1000).limit, 64_000 + (64 << 20));
+        assert_eq!(Budget::decoded(&l, 1 << 30).limit, 1 << 30);
+        let low = Limits {
+            max_decoded_bytes: 100,
+            ..Limits::default()
+        };
+        assert_eq!(Budget::decoded(&low, 1000).limit, 100);
+        let high = Limits {
+            max_decoded_bytes: 4 << 30,
+            ..Limits::default()
+        };
+        assert_eq!(Budget::decoded(&high, 1000).limit, 4 << 30);
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
     if let Some(utf8) = super::encoding::to_utf8(bytes)? {
         return read(&utf8, limits);
     }
-    let budget = Budget::decoded(limits);
+    let budget = Budget::decoded(limits, bytes.len());
     build(Events::new(bytes, limits, &budget), limits)
 }
 
@@ -57,7 +57,7 @@ pub fn read_xml_releasing(
     limits: &Limits,
     release: &dyn Fn(usize),
 ) -> Result<Option<Registry>, ReadError> {
-    let budget = Budget::decoded(limits);
+    let budget = Budget::decoded(limits, bytes.len());
     let events = Events::xml_releasing(bytes, release, limits, &budget);
     let (registry, keyed) = build_noting_keyed(events, limits)?;
     Ok((!keyed).then_some(registry))

@@ -23,7 +23,7 @@ use crate::registry::Registry;
 /// Everything decoded (the archive's objects and every embedded property list) is charged to
 /// one `decoded-bytes` budget.
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
-    let budget = crate::registry::Budget::decoded(limits);
+    let budget = crate::registry::Budget::decoded(limits, bytes.len());
     let archive = keyed::Archive::open(bytes, limits, &budget)?;
     rex::build(&archive, limits)
 }

@@ -131,11 +131,8 @@ fn decode_entry(
     if inst.get("inheritance").is_some() {
         let uids = archive.array(inst, "inheritance")?;
         if uids.len() > limits.max_depth {
-            return Err(inst.error(format!(
-                "expected a class chain at most {} long, found {}",
-                limits.max_depth,
-                uids.len()
-            )));
+            let e = crate::registry::LimitExceeded::new("depth", limits.max_depth);
+            return Err(inst.error(format!("a class chain {} long: {e}", uids.len())));
         }
         let mut chain = Vec::with_capacity(uids.len());
         for uid in uids {

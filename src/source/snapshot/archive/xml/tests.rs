@@ -273,7 +273,7 @@ proptest! {
         let theirs =
             from_plist(plist::stream::BinaryReader::new(std::io::Cursor::new(&doc[..])).map(Result::unwrap));
         let limits = crate::registry::Limits::default();
-        let budget = crate::registry::Budget::decoded(&limits);
+        let budget = crate::registry::Budget::decoded(&limits, doc.len());
         let mut ours = Vec::new();
         let mut events = super::super::events::Events::new(&doc, &limits, &budget);
         while let Some(ev) = events.next().unwrap() {
