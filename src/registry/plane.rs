@@ -9,6 +9,7 @@ const TOP: u32 = u32::MAX;
 /// One member of a plane: its parent (`TOP` for a root) and its children in order.
 #[derive(Debug, Clone)]
 struct Node {
+    id: EntryId,
     parent: u32,
     children: Vec<EntryId>,
 }
@@ -16,13 +17,13 @@ struct Node {
 /// A registry plane (`IOService`, `IODeviceTree`, …). Entries are linked by index; only
 /// the plane's members have a node here, so a plane costs memory in proportion to its own
 /// members, however many entries the registry holds (a dump naming 20,000 planes of one
-/// entry each once cost planes × entries).
+/// entry each once cost planes × entries). See [`Members`].
 #[derive(Debug, Clone, Default)]
 pub struct Plane {
     name: Box<str>,
     /// Entries with no parent in this plane, in order (usually just `Root`).
     roots: Vec<EntryId>,
-    nodes: HashMap<EntryId, Node, BuildHasherDefault<IdHasher>>,
+    nodes: Members,
     /// Names and locations that differ from the entry's own in this plane.
     names: HashMap<EntryId, Text>,
     locations: HashMap<EntryId, Option<Text>>,
@@ -54,16 +55,17 @@ impl Plane {
     }
 
     pub fn contains(&self, id: EntryId) -> bool {
-        self.nodes.contains_key(&id)
+        self.nodes.get(id).is_some()
     }
 
     /// Adds `id` as a top-level entry of the plane. Does nothing if it is already in the plane.
     pub fn add_root(&mut self, id: EntryId) {
-        if let std::collections::hash_map::Entry::Vacant(slot) = self.nodes.entry(id) {
-            slot.insert(Node {
-                parent: TOP,
-                children: Vec::new(),
-            });
+        let node = Node {
+            id,
+            parent: TOP,
+            children: Vec::new(),
+        };
+        if self.nodes.insert_new(id, node) {
             self.roots.push(id);
         }
     }
@@ -75,22 +77,26 @@ impl Plane {
         if !self.contains(parent) {
             self.add_root(parent);
         }
-        if self.nodes.get(&child).is_some_and(|n| n.parent == parent.0) {
+        if self.nodes.get(child).is_some_and(|n| n.parent == parent.0) {
             // The same link again: kept once (a document listing one child many times per
             // level would make every walk exponential).
             return;
         }
-        self.nodes.entry(child).or_insert(Node {
-            parent: parent.0,
-            children: Vec::new(),
-        });
-        if let Some(node) = self.nodes.get_mut(&parent) {
+        self.nodes.insert_new(
+            child,
+            Node {
+                id: child,
+                parent: parent.0,
+                children: Vec::new(),
+            },
+        );
+        if let Some(node) = self.nodes.get_mut(parent) {
             node.children.push(child);
         }
     }
 
     pub fn parent(&self, id: EntryId) -> Option<EntryId> {
-        match self.nodes.get(&id) {
+        match self.nodes.get(id) {
             Some(n) if n.parent != TOP => Some(EntryId(n.parent)),
             _ => None,
         }
@@ -98,7 +104,7 @@ impl Plane {
 
     /// Children in order; empty for an entry not in the plane.
     pub fn children(&self, id: EntryId) -> &[EntryId] {
-        self.nodes.get(&id).map_or(&[], |n| n.children.as_slice())
+        self.nodes.get(id).map_or(&[], |n| n.children.as_slice())
     }
 
     /// Depth below the top of the plane (a root is 0).
@@ -147,6 +153,106 @@ impl Plane {
     }
 }
 
+/// The members of a plane and their nodes, found by entry id.
+///
+/// Nodes sit in a vector in the order they joined; the index from entry id to node is a
+/// vector by entry index while the plane is dense (at least a quarter of the ids up to its
+/// largest are members: the usual case, and a lookup is one load), and a hash map once it
+/// is sparse (fewer than an eighth). Either way the index costs at most 32 bytes per member,
+/// and the switch, with that margin between the two thresholds, costs amortised constant
+/// time per member.
+#[derive(Debug, Clone, Default)]
+struct Members {
+    nodes: Vec<Node>,
+    index: Index,
+    /// One more than the largest entry index ever added.
+    span: usize,
+}
+
+#[derive(Debug, Clone)]
+enum Index {
+    /// Per entry index: the node's position + 1, or 0 if not a member.
+    Dense(Vec<u32>),
+    Sparse(HashMap<EntryId, u32, BuildHasherDefault<IdHasher>>),
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Index::Dense(Vec::new())
+    }
+}
+
+impl Members {
+    fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    fn position(&self, id: EntryId) -> Option<usize> {
+        match &self.index {
+            Index::Dense(v) => match v.get(id.index()) {
+                Some(&p) if p > 0 => Some(p as usize - 1),
+                _ => None,
+            },
+            Index::Sparse(m) => m.get(&id).map(|&p| p as usize),
+        }
+    }
+
+    fn get(&self, id: EntryId) -> Option<&Node> {
+        self.position(id).map(|p| &self.nodes[p])
+    }
+
+    fn get_mut(&mut self, id: EntryId) -> Option<&mut Node> {
+        self.position(id).map(|p| &mut self.nodes[p])
+    }
+
+    /// Adds `id` with `node` unless it is a member already; whether it was added.
+    fn insert_new(&mut self, id: EntryId, node: Node) -> bool {
+        if self.position(id).is_some() {
+            return false;
+        }
+        let position = self.nodes.len() as u32;
+        self.nodes.push(node);
+        self.span = self.span.max(id.index() + 1);
+        let members = self.nodes.len();
+        match &mut self.index {
+            Index::Dense(_) if members.saturating_mul(8) < self.span => self.reindex(false),
+            Index::Sparse(_) if members.saturating_mul(4) >= self.span => self.reindex(true),
+            Index::Dense(v) => {
+                if v.len() < self.span {
+                    v.resize(self.span, 0);
+                }
+                v[id.index()] = position + 1;
+            }
+            Index::Sparse(m) => {
+                m.insert(id, position);
+            }
+        }
+        true
+    }
+
+    /// Rebuilds the index, dense or sparse, from the nodes' ids.
+    fn reindex(&mut self, dense: bool) {
+        let ids = self.nodes.iter().map(|n| n.id);
+        self.index = if dense {
+            let mut v = vec![0u32; self.span];
+            for (p, id) in ids.enumerate() {
+                v[id.index()] = p as u32 + 1;
+            }
+            Index::Dense(v)
+        } else {
+            let mut m = HashMap::with_capacity_and_hasher(self.nodes.len(), Default::default());
+            for (p, id) in ids.enumerate() {
+                m.insert(id, p as u32);
+            }
+            Index::Sparse(m)
+        };
+    }
+}
+
 /// Hashes an [`EntryId`] (a small dense index) with one multiplication: the plane's map is
 /// looked up on every step of every walk, where SipHash would cost several times as much.
 #[derive(Default)]
@@ -165,5 +271,40 @@ impl Hasher for IdHasher {
 
     fn write_u32(&mut self, n: u32) {
         self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plane of a few far-apart entries costs what it holds (a hash index), and one that
+    /// fills in becomes dense again; links read the same either way.
+    #[test]
+    fn sparse_and_dense_planes_link_alike() {
+        let mut p = Plane::new("P");
+        p.add_root(EntryId(4_000_000));
+        p.add_child(EntryId(4_000_000), EntryId(7));
+        assert!(matches!(p.nodes.index, Index::Sparse(_)));
+        assert_eq!(p.parent(EntryId(7)), Some(EntryId(4_000_000)));
+        assert_eq!(p.children(EntryId(4_000_000)), &[EntryId(7)]);
+        assert!(!p.contains(EntryId(8)));
+        for i in 0..2_000_000 {
+            if i != 7 {
+                p.add_child(EntryId(7), EntryId(i));
+            }
+        }
+        assert!(matches!(p.nodes.index, Index::Dense(_)));
+        assert_eq!(p.len(), 2_000_001);
+        assert_eq!(p.parent(EntryId(123_456)), Some(EntryId(7)));
+        assert_eq!(p.children(EntryId(7)).len(), 1_999_999);
+        assert_eq!(p.roots(), &[EntryId(4_000_000)]);
+        assert_eq!(p.walk().count(), 2_000_001);
+        // Far beyond: sparse again, nothing lost.
+        p.add_child(EntryId(5), EntryId(u32::MAX - 2));
+        assert!(matches!(p.nodes.index, Index::Sparse(_)));
+        assert_eq!(p.parent(EntryId(u32::MAX - 2)), Some(EntryId(5)));
+        assert_eq!(p.parent(EntryId(123_456)), Some(EntryId(7)));
+        assert_eq!(p.len(), 2_000_002);
     }
 }
