@@ -326,6 +326,15 @@ fn utf16_and_utf32_xml_plists_read_as_utf8_ones_and_never_as_text() {
             utf8.entry(EntryId(0)).properties
         );
     }
+    // An error names the byte of the file, not of the transcoded text.
+    let bad = "<plist><dict><key>IORegistryEntryName</key><string>é</string><key>k</key><integer>zz</integer></dict></plist>";
+    let at = bad.find("<integer>").unwrap() - 1; // `é` is one UTF-16 unit, two UTF-8 bytes
+    let doc: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(bad.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let e = read_err(&doc, &Limits::default());
+    assert_eq!(e.at, Position::Byte(2 + 2 * at as u64), "{e}");
     // A broken one is refused with a message naming the problem, not read as text.
     let mut odd: Vec<u8> = ARCHIVE.encode_utf16().flat_map(u16::to_le_bytes).collect();
     odd.push(b'x');

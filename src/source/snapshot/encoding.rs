@@ -7,7 +7,7 @@
 //! read as any other dump. Without a byte order mark, only a document that starts with `<`
 //! (after whitespace) is taken for UTF-16 or UTF-32: that is how XML says what it is.
 
-use super::ReadError;
+use super::{Position, ReadError};
 
 /// A Unicode encoding wider than UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +85,40 @@ fn starts_with_markup(bytes: &[u8], wide: Wide) -> bool {
     false
 }
 
+/// Reads `bytes` with `read`: as they are, or transcoded to UTF-8 first if they are UTF-16
+/// or UTF-32 (`transcoded` is called once the input is no longer needed), an error's byte
+/// offset then moved back to the byte of the input.
+pub(crate) fn read_as_utf8<T>(
+    bytes: &[u8],
+    transcoded: impl FnOnce(),
+    read: impl FnOnce(&[u8]) -> Result<T, ReadError>,
+) -> Result<T, ReadError> {
+    let Some((wide, bom)) = sniff(bytes) else {
+        return read(bytes);
+    };
+    let Some(utf8) = to_utf8(bytes)? else {
+        return read(bytes);
+    };
+    transcoded();
+    read(&utf8).map_err(|mut e| {
+        if let Position::Byte(n) = e.at {
+            e.at = Position::Byte(input_offset(&utf8, n, wide, bom));
+        }
+        e
+    })
+}
+
+/// Where byte `n` of the transcoded text was in the input.
+fn input_offset(utf8: &[u8], n: u64, wide: Wide, bom: usize) -> u64 {
+    let prefix = &utf8[..usize::try_from(n).unwrap_or(usize::MAX).min(utf8.len())];
+    let text = String::from_utf8_lossy(prefix);
+    let units: usize = match wide {
+        Wide::Utf16Le | Wide::Utf16Be => text.chars().map(char::len_utf16).sum(),
+        Wide::Utf32Le | Wide::Utf32Be => text.chars().count(),
+    };
+    (bom + units * wide.unit()) as u64
+}
+
 /// The bytes transcoded to UTF-8 if they are UTF-16 or UTF-32; `None` if they are not.
 pub(crate) fn to_utf8(bytes: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
     let Some((wide, bom)) = sniff(bytes) else {
@@ -145,6 +179,24 @@ mod tests {
         assert_eq!(sniff(&be32), Some((Wide::Utf32Be, 0)));
         assert_eq!(sniff(b"<?xml version"), None);
         assert_eq!(sniff(b"+-o Root  <class IORegistryEntry>"), None);
+    }
+
+    #[test]
+    fn errors_name_the_byte_of_the_input_not_of_the_transcoded_text() {
+        let doc = "<a>é😀<b";
+        let mut wide = vec![0xff, 0xfe];
+        wide.extend(utf16le(doc));
+        // An error at the `<` of `<b` (UTF-8 byte 9): UTF-16 units 3 + 1 + 2 in, after the mark.
+        let e = read_as_utf8(
+            &wide,
+            || {},
+            |text| -> Result<(), ReadError> {
+                let at = text.iter().rposition(|&c| c == b'<').unwrap();
+                Err(ReadError::byte(at as u64, "x"))
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.at, Position::Byte(2 + 2 * 6));
     }
 
     #[test]

@@ -145,14 +145,15 @@ fn read_message(path: &Path, error: &ReadError) -> String {
 
 /// Reads a dump of any format from bytes (UTF-16 and UTF-32 ones transcoded first).
 pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
-    if let Some(utf8) = encoding::to_utf8(bytes)? {
-        return read_bytes(&utf8, limits);
-    }
-    match detect(bytes) {
-        Format::Text => text::read(bytes, limits),
-        Format::Archive => archive::read(bytes, limits),
-        Format::Iorex => iorex::read(bytes, limits),
-    }
+    encoding::read_as_utf8(
+        bytes,
+        || {},
+        |bytes| match detect(bytes) {
+            Format::Text => text::read(bytes, limits),
+            Format::Archive => archive::read(bytes, limits),
+            Format::Iorex => iorex::read(bytes, limits),
+        },
+    )
 }
 
 /// Reads a dump file of any format, under the process's limits ([`Limits::configured`]).
@@ -274,18 +275,13 @@ fn mapped_read(
     }
     if encoding::sniff(&head).is_some() {
         // UTF-16 or UTF-32: transcoded, then the mapped pages are given back.
-        return mapped::read(
-            file,
-            len,
-            parsing,
-            |bytes, release| match encoding::to_utf8(bytes)? {
-                Some(utf8) => {
-                    release(bytes.len());
-                    read_bytes(&utf8, limits)
-                }
-                None => read_bytes(bytes, limits),
-            },
-        );
+        return mapped::read(file, len, parsing, |bytes, release| {
+            encoding::read_as_utf8(
+                bytes,
+                || release(bytes.len()),
+                |utf8| read_bytes(utf8, limits),
+            )
+        });
     }
     if !is_plist(&head) {
         return mapped::read(file, len, parsing, |bytes, release| {

@@ -114,8 +114,18 @@ pub fn text(s: Cow<'_, str>) -> Text {
 /// values are charged to `budget`: the document's own, so a plist embedded once and
 /// referenced by every entry is paid for at every reference.
 pub fn properties(plist: &[u8], limits: &Limits, budget: &Budget) -> Result<Properties, ReadError> {
-    let transcoded = super::super::encoding::to_utf8(plist)?;
-    let plist = transcoded.as_deref().unwrap_or(plist);
+    super::super::encoding::read_as_utf8(
+        plist,
+        || {},
+        |plist| properties_utf8(plist, limits, budget),
+    )
+}
+
+fn properties_utf8(
+    plist: &[u8],
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<Properties, ReadError> {
     let mut events = Events::new(plist, limits, budget);
     let mut values = Values::new(limits.max_depth);
     let props = match events.expect("a dict of properties")? {
