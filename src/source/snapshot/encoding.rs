@@ -86,20 +86,19 @@ fn starts_with_markup(bytes: &[u8], wide: Wide) -> bool {
 }
 
 /// Reads `bytes` with `read`: as they are, or transcoded to UTF-8 first if they are UTF-16
-/// or UTF-32 (`transcoded` is called once the input is no longer needed), an error's byte
-/// offset then moved back to the byte of the input.
+/// or UTF-32 (calling `release(offset)` as the input before `offset` is transcoded), an
+/// error's byte offset then moved back to the byte of the input.
 pub(crate) fn read_as_utf8<T>(
     bytes: &[u8],
-    transcoded: impl FnOnce(),
+    release: &dyn Fn(usize),
     read: impl FnOnce(&[u8]) -> Result<T, ReadError>,
 ) -> Result<T, ReadError> {
     let Some((wide, bom)) = sniff(bytes) else {
         return read(bytes);
     };
-    let Some(utf8) = to_utf8(bytes)? else {
+    let Some(utf8) = to_utf8_releasing(bytes, release)? else {
         return read(bytes);
     };
-    transcoded();
     read(&utf8).map_err(|mut e| {
         if let Position::Byte(n) = e.at {
             e.at = Position::Byte(input_offset(&utf8, n, wide, bom));
@@ -121,6 +120,19 @@ fn input_offset(utf8: &[u8], n: u64, wide: Wide, bom: usize) -> u64 {
 
 /// The bytes transcoded to UTF-8 if they are UTF-16 or UTF-32; `None` if they are not.
 pub(crate) fn to_utf8(bytes: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
+    to_utf8_releasing(bytes, &|_| {})
+}
+
+/// How much input is transcoded between two calls of the release hook.
+const CHUNK: usize = 8 << 20;
+
+/// [`to_utf8`], a chunk at a time, calling `release(offset)` once the input before `offset`
+/// has been transcoded (a memory-mapped file then gives those pages back, so a large UTF-16
+/// file is never resident whole beside its UTF-8 text).
+pub(crate) fn to_utf8_releasing(
+    bytes: &[u8],
+    release: &dyn Fn(usize),
+) -> Result<Option<Vec<u8>>, ReadError> {
     let Some((wide, bom)) = sniff(bytes) else {
         return Ok(None);
     };
@@ -135,27 +147,42 @@ pub(crate) fn to_utf8(bytes: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
             ),
         ));
     }
-    let text = match wide {
-        Wide::Utf16Le => encoding_rs::UTF_16LE.decode_without_bom_handling(body).0,
-        Wide::Utf16Be => encoding_rs::UTF_16BE.decode_without_bom_handling(body).0,
-        Wide::Utf32Le | Wide::Utf32Be => {
-            let mut s = String::with_capacity(body.len() / 4);
-            for i in 0..body.len() / 4 {
-                let c = wide.at(body, i).unwrap_or(0);
-                match char::from_u32(c) {
-                    Some(ch) => s.push(ch),
-                    None => {
-                        return Err(ReadError::byte(
-                            (bom + i * 4) as u64,
-                            format!("expected a {} character, found 0x{c:08x}", wide.name()),
-                        ));
+    let mut out = String::with_capacity(body.len() / wide.unit());
+    let mut decoder = match wide {
+        Wide::Utf16Le => Some(encoding_rs::UTF_16LE.new_decoder_without_bom_handling()),
+        Wide::Utf16Be => Some(encoding_rs::UTF_16BE.new_decoder_without_bom_handling()),
+        Wide::Utf32Le | Wide::Utf32Be => None,
+    };
+    let mut done = 0;
+    while done < body.len() {
+        let end = (done + CHUNK).min(body.len());
+        let chunk = &body[done..end];
+        let last = end == body.len();
+        match &mut decoder {
+            Some(d) => {
+                let need = d.max_utf8_buffer_length(chunk.len()).unwrap_or(usize::MAX);
+                out.reserve(need);
+                let _ = d.decode_to_string(chunk, &mut out, last);
+            }
+            None => {
+                for i in 0..chunk.len() / 4 {
+                    let c = wide.at(chunk, i).unwrap_or(0);
+                    match char::from_u32(c) {
+                        Some(ch) => out.push(ch),
+                        None => {
+                            return Err(ReadError::byte(
+                                (bom + done + i * 4) as u64,
+                                format!("expected a {} character, found 0x{c:08x}", wide.name()),
+                            ));
+                        }
                     }
                 }
             }
-            std::borrow::Cow::Owned(s)
         }
-    };
-    Ok(Some(text.into_owned().into_bytes()))
+        done = end;
+        release(bom + done);
+    }
+    Ok(Some(out.into_bytes()))
 }
 
 #[cfg(test)]
@@ -187,16 +214,35 @@ mod tests {
         let mut wide = vec![0xff, 0xfe];
         wide.extend(utf16le(doc));
         // An error at the `<` of `<b` (UTF-8 byte 9): UTF-16 units 3 + 1 + 2 in, after the mark.
-        let e = read_as_utf8(
-            &wide,
-            || {},
-            |text| -> Result<(), ReadError> {
-                let at = text.iter().rposition(|&c| c == b'<').unwrap();
-                Err(ReadError::byte(at as u64, "x"))
-            },
-        )
+        let e = read_as_utf8(&wide, &|_| {}, |text| -> Result<(), ReadError> {
+            let at = text.iter().rposition(|&c| c == b'<').unwrap();
+            Err(ReadError::byte(at as u64, "x"))
+        })
         .unwrap_err();
         assert_eq!(e.at, Position::Byte(2 + 2 * 6));
+    }
+
+    /// Transcoded a chunk at a time (the input released behind), a character split across
+    /// two chunks is kept whole.
+    #[test]
+    fn large_inputs_transcode_in_chunks_and_release_behind() {
+        let text: String = "aé😀".repeat(CHUNK / 3);
+        let mut wide = vec![0xff, 0xfe];
+        wide.extend(utf16le(&text));
+        assert!(wide.len() > 2 * CHUNK);
+        let released = std::cell::RefCell::new(Vec::new());
+        let out = to_utf8_releasing(&wide, &|n| released.borrow_mut().push(n))
+            .unwrap()
+            .unwrap();
+        assert!(out == text.as_bytes());
+        let released = released.into_inner();
+        assert_eq!(released.last(), Some(&wide.len()));
+        assert!(released.len() >= 3, "{released:?}");
+        let le32: Vec<u8> = [0xff, 0xfe, 0, 0]
+            .into_iter()
+            .chain(text.chars().flat_map(|c| (c as u32).to_le_bytes()))
+            .collect();
+        assert!(to_utf8(&le32).unwrap().unwrap() == text.as_bytes());
     }
 
     #[test]

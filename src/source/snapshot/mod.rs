@@ -145,15 +145,11 @@ fn read_message(path: &Path, error: &ReadError) -> String {
 
 /// Reads a dump of any format from bytes (UTF-16 and UTF-32 ones transcoded first).
 pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
-    encoding::read_as_utf8(
-        bytes,
-        || {},
-        |bytes| match detect(bytes) {
-            Format::Text => text::read(bytes, limits),
-            Format::Archive => archive::read(bytes, limits),
-            Format::Iorex => iorex::read(bytes, limits),
-        },
-    )
+    encoding::read_as_utf8(bytes, &|_| {}, |bytes| match detect(bytes) {
+        Format::Text => text::read(bytes, limits),
+        Format::Archive => archive::read(bytes, limits),
+        Format::Iorex => iorex::read(bytes, limits),
+    })
 }
 
 /// Reads a dump file of any format, under the process's limits ([`Limits::configured`]).
@@ -276,11 +272,7 @@ fn mapped_read(
     if encoding::sniff(&head).is_some() {
         // UTF-16 or UTF-32: transcoded, then the mapped pages are given back.
         return mapped::read(file, len, parsing, |bytes, release| {
-            encoding::read_as_utf8(
-                bytes,
-                || release(bytes.len()),
-                |utf8| read_bytes(utf8, limits),
-            )
+            encoding::read_as_utf8(bytes, release, |utf8| read_bytes(utf8, limits))
         });
     }
     if !is_plist(&head) {

@@ -41,14 +41,10 @@ use values::{Values, text};
 
 /// Reads an `ioreg -a` archive (XML in UTF-8, UTF-16 or UTF-32, or binary).
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
-    super::encoding::read_as_utf8(
-        bytes,
-        || {},
-        |bytes| {
-            let budget = Budget::decoded(limits, bytes.len());
-            build(Events::new(bytes, limits, &budget), limits)
-        },
-    )
+    super::encoding::read_as_utf8(bytes, &|_| {}, |bytes| {
+        let budget = Budget::decoded(limits, bytes.len());
+        build(Events::new(bytes, limits, &budget), limits)
+    })
 }
 
 /// [`read`] for an XML archive, calling `release(offset)` every few MB once the bytes before

@@ -114,11 +114,9 @@ pub fn text(s: Cow<'_, str>) -> Text {
 /// values are charged to `budget`: the document's own, so a plist embedded once and
 /// referenced by every entry is paid for at every reference.
 pub fn properties(plist: &[u8], limits: &Limits, budget: &Budget) -> Result<Properties, ReadError> {
-    super::super::encoding::read_as_utf8(
-        plist,
-        || {},
-        |plist| properties_utf8(plist, limits, budget),
-    )
+    super::super::encoding::read_as_utf8(plist, &|_| {}, |plist| {
+        properties_utf8(plist, limits, budget)
+    })
 }
 
 fn properties_utf8(
