@@ -39,6 +39,12 @@ pub struct Cli {
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     pub reprobe_ms: u64,
 
+    /// Set a limit on what an input may cost, e.g. `--limit entries=5000000` (repeatable;
+    /// names and defaults: README, "Limits"). `IOSCOPE_LIMITS="entries=5000000,depth=1000"`
+    /// does the same; `--limit` wins.
+    #[arg(long = "limit", value_name = "NAME=N", global = true)]
+    pub limits: Vec<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -440,7 +446,23 @@ fn place_file(cli: &mut Cli) -> Result<()> {
     Ok(())
 }
 
+/// Sets the process's limits from `IOSCOPE_LIMITS`, then `--limit` (the later wins).
+fn configure_limits(specs: &[String]) -> Result<()> {
+    let mut limits = snapshot::Limits::default();
+    if let Some(list) = std::env::var_os("IOSCOPE_LIMITS") {
+        limits
+            .apply_list(&list.to_string_lossy())
+            .context("IOSCOPE_LIMITS")?;
+    }
+    for spec in specs {
+        limits.apply(spec).context("--limit")?;
+    }
+    snapshot::Limits::configure(limits);
+    Ok(())
+}
+
 fn run(mut cli: Cli) -> Result<ExitCode> {
+    configure_limits(&cli.limits)?;
     place_file(&mut cli)?;
     match cli.command {
         None => crate::ui::run_explorer(&cli),
@@ -533,19 +555,18 @@ pub fn load_at(file: Option<&Path>, at: Option<&str>) -> Result<Registry> {
     let Some(path) = file else {
         bail!("--at {at}: name a recording to read (`ioscope record -o FILE` makes one)");
     };
-    let bytes = std::fs::read(path).map_err(|source| snapshot::LoadError::Io {
+    let bytes = std::fs::read(path).map_err(|error| snapshot::LoadError::Io {
         path: path.to_owned(),
-        source,
+        error,
     })?;
     if !snapshot::recording::is_recording(&bytes) {
         bail!("{}: --at needs a recording; this is a dump", path.display());
     }
-    let rec = snapshot::recording::Recording::read(&bytes, &snapshot::Limits::default()).map_err(
-        |error| snapshot::LoadError::Read {
+    let rec = snapshot::recording::Recording::read(&bytes, &snapshot::Limits::configured())
+        .map_err(|error| snapshot::LoadError::Read {
             path: path.to_owned(),
             error,
-        },
-    )?;
+        })?;
     let t = rec
         .parse_at(at)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;

@@ -15,6 +15,8 @@ fn limits() -> snapshot::Limits {
     snapshot::Limits {
         max_depth: 128,
         max_entries: 100_000,
-        max_alloc: 64 << 20,
+        max_string_bytes: 16 << 20,
+        max_decoded_bytes: 256 << 20,
+        ..snapshot::Limits::default()
     }
 }

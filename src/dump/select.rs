@@ -45,7 +45,7 @@ pub struct Selection {
     /// `-d DEPTH`.
     pub depth: Option<usize>,
     /// The most appearances (an entry under each of its parents counts each time) one walk
-    /// may write; `None`: [`DEFAULT_MAX_APPEARANCES`].
+    /// may write; `None`: the `appearances` limit in force (`--limit appearances=N`).
     pub max_appearances: Option<u64>,
     /// `--all-planes`: every plane, one after the other (JSON and text).
     pub all_planes: bool,
@@ -78,10 +78,6 @@ impl Selection {
         }
     }
 }
-
-/// The appearance limit's default: far above any real registry (a large Mac has ~5,000
-/// entries), far below what a hostile document nesting shared children could claim.
-pub const DEFAULT_MAX_APPEARANCES: u64 = 20_000_000;
 
 /// Options of `ioreg` that `ioscope dump` does not expose as [`Selection`] fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +196,9 @@ pub fn select_in<'r>(
     selection: &'r Selection,
     options: SelectOptions,
 ) -> Result<Selected<'r>, SelectError> {
-    let limit = selection.max_appearances.unwrap_or(DEFAULT_MAX_APPEARANCES);
+    let limit = selection
+        .max_appearances
+        .unwrap_or_else(|| crate::registry::Limits::configured().max_appearances);
     let count = plane.appearances();
     if count > limit {
         return Err(SelectError::TooManyAppearances {

@@ -11,6 +11,7 @@ mod class;
 mod entry;
 pub mod escape;
 pub mod generate;
+pub mod limits;
 mod meta;
 mod path;
 mod plane;
@@ -19,6 +20,7 @@ mod value;
 
 pub use class::{ClassId, ClassTable};
 pub use entry::{Entry, EntryId, ServiceInfo, ServiceState};
+pub use limits::{Budget, LimitExceeded, Limits};
 pub use meta::{HeaderStyle, LoadReport, Origin, TextDialect, Truncation};
 pub use path::PathError;
 pub use plane::{Link, Plane};

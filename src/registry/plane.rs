@@ -2,9 +2,9 @@
 
 use super::{EntryId, Text};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-const ABSENT: u32 = u32::MAX;
-const TOP: u32 = u32::MAX - 1;
+const TOP: u32 = u32::MAX;
 
 /// What [`Plane::add_child`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,17 +15,24 @@ pub enum Link {
     Again,
 }
 
-/// A registry plane (`IOService`, `IODeviceTree`, …). Entries are linked by index;
-/// an entry not in the plane has no slot in use here.
+/// One member of a plane: its parent (`TOP` for a root) and its children in order.
+#[derive(Debug, Clone)]
+struct Node {
+    id: EntryId,
+    parent: u32,
+    children: Vec<EntryId>,
+}
+
+/// A registry plane (`IOService`, `IODeviceTree`, …). Entries are linked by index; only
+/// the plane's members have a node here, so a plane costs memory in proportion to its own
+/// members, however many entries the registry holds (a dump naming 20,000 planes of one
+/// entry each once cost planes × entries). See [`Members`].
 #[derive(Debug, Clone, Default)]
 pub struct Plane {
     name: Box<str>,
     /// Entries with no parent in this plane, in order (usually just `Root`).
     roots: Vec<EntryId>,
-    /// Per entry index: parent index, `TOP` for a root, `ABSENT` if not in the plane.
-    parent: Vec<u32>,
-    children: Vec<Vec<EntryId>>,
-    members: usize,
+    nodes: Members,
     /// Parents after the first, for the few entries that have several in this plane
     /// (IOHIDSystem, IONetworkStack, RAID sets, their user clients…), in the order met.
     more_parents: HashMap<EntryId, Vec<EntryId>>,
@@ -54,59 +61,61 @@ impl Plane {
 
     /// Number of entries in this plane.
     pub fn len(&self) -> usize {
-        self.members
+        self.nodes.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.members == 0
-    }
-
-    fn slot(&mut self, id: EntryId) {
-        let need = id.index() + 1;
-        if self.parent.len() < need {
-            self.parent.resize(need, ABSENT);
-            self.children.resize_with(need, Vec::new);
-        }
+        self.nodes.is_empty()
     }
 
     pub fn contains(&self, id: EntryId) -> bool {
-        self.parent.get(id.index()).is_some_and(|&p| p != ABSENT)
+        self.nodes.get(id).is_some()
     }
 
     /// Adds `id` as a top-level entry of the plane. Does nothing if it is already in the plane.
     pub fn add_root(&mut self, id: EntryId) {
-        self.slot(id);
-        if self.parent[id.index()] == ABSENT {
-            self.parent[id.index()] = TOP;
+        let node = Node {
+            id,
+            parent: TOP,
+            children: Vec::new(),
+        };
+        if self.nodes.insert_new(id, node) {
             self.roots.push(id);
-            self.members += 1;
         }
     }
 
     /// Links `child` under `parent` (after its other children). The parent joins the plane as a
     /// root if it was not in it. An entry may have several parents (the registry is a graph):
     /// the first link made is its first parent, the one [`Plane::parent`] returns and its path
-    /// follows; later ones are recorded in order. A link made twice is kept once.
+    /// follows; later ones are recorded in order. A link made twice is kept once (a document
+    /// listing one child many times per level would otherwise make every walk exponential).
     pub fn add_child(&mut self, parent: EntryId, child: EntryId) -> Link {
         if !self.contains(parent) {
             self.add_root(parent);
         }
-        self.slot(child);
-        match self.parent[child.index()] {
-            ABSENT => {
-                self.parent[child.index()] = parent.0;
-                self.members += 1;
+        match self.nodes.get(child).map(|n| n.parent) {
+            None => {
+                self.nodes.insert_new(
+                    child,
+                    Node {
+                        id: child,
+                        parent: parent.0,
+                        children: Vec::new(),
+                    },
+                );
             }
-            TOP => {
+            Some(TOP) => {
                 // A top entry found to have a parent after all: that parent becomes its first.
-                self.parent[child.index()] = parent.0;
+                if let Some(n) = self.nodes.get_mut(child) {
+                    n.parent = parent.0;
+                }
                 self.roots.retain(|&r| r != child);
             }
-            first if first == parent.0 => {
+            Some(first) if first == parent.0 => {
                 self.duplicate_links += 1;
                 return Link::Again;
             }
-            _ => {
+            Some(_) => {
                 let more = self.more_parents.entry(child).or_default();
                 if more.contains(&parent) {
                     self.duplicate_links += 1;
@@ -115,7 +124,9 @@ impl Plane {
                 more.push(parent);
             }
         }
-        self.children[parent.index()].push(child);
+        if let Some(node) = self.nodes.get_mut(parent) {
+            node.children.push(child);
+        }
         Link::Added
     }
 
@@ -128,14 +139,16 @@ impl Plane {
         }
         let rank = |p: &EntryId| order.iter().position(|o| o == p).unwrap_or(usize::MAX);
         all.sort_by_key(rank);
-        self.parent[child.index()] = all[0].0;
+        if let Some(n) = self.nodes.get_mut(child) {
+            n.parent = all[0].0;
+        }
         self.more_parents.insert(child, all[1..].to_vec());
     }
 
     /// The first parent (what `IORegistryEntryGetParentEntry` returns).
     pub fn parent(&self, id: EntryId) -> Option<EntryId> {
-        match self.parent.get(id.index()) {
-            Some(&p) if p != ABSENT && p != TOP => Some(EntryId(p)),
+        match self.nodes.get(id) {
+            Some(n) if n.parent != TOP => Some(EntryId(n.parent)),
             _ => None,
         }
     }
@@ -169,23 +182,27 @@ impl Plane {
         const NEW: u8 = 0;
         const OPEN: u8 = 1;
         const DONE: u8 = 2;
-        let mut state = vec![NEW; self.children.len()];
-        for start in 0..self.children.len() {
-            if state[start] != NEW || !self.contains(EntryId(start as u32)) {
+        let n = self.nodes.len();
+        let mut state = vec![NEW; n];
+        for start in 0..n {
+            if state[start] != NEW {
                 continue;
             }
             state[start] = OPEN;
             let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
             while let Some(top) = stack.last_mut() {
                 let (node, next) = *top;
-                match self.children[node].get(next) {
+                match self.nodes.nodes[node].children.get(next) {
                     Some(&c) => {
                         top.1 += 1;
-                        match state[c.index()] {
+                        let Some(cp) = self.nodes.position(c) else {
+                            continue;
+                        };
+                        match state[cp] {
                             OPEN => return Some(c),
                             NEW => {
-                                state[c.index()] = OPEN;
-                                stack.push((c.index(), 0));
+                                state[cp] = OPEN;
+                                stack.push((cp, 0));
                             }
                             _ => {}
                         }
@@ -242,7 +259,7 @@ impl Plane {
     /// Children in order, each once, including those whose first parent is another entry;
     /// empty for an entry not in the plane.
     pub fn children(&self, id: EntryId) -> &[EntryId] {
-        self.children.get(id.index()).map_or(&[], Vec::as_slice)
+        self.nodes.get(id).map_or(&[], |n| n.children.as_slice())
     }
 
     /// Depth below the top of the plane (a root is 0).
@@ -252,7 +269,7 @@ impl Plane {
         while let Some(p) = self.parent(cur) {
             d += 1;
             cur = p;
-            if d > self.parent.len() {
+            if d > self.nodes.len() {
                 break;
             }
         }
@@ -289,5 +306,161 @@ impl Plane {
     /// `Some(None)` means "no location in this plane" even if the entry has one elsewhere.
     pub fn location_override(&self, id: EntryId) -> Option<&Option<Text>> {
         self.locations.get(&id)
+    }
+}
+
+/// The members of a plane and their nodes, found by entry id.
+///
+/// Nodes sit in a vector in the order they joined; the index from entry id to node is a
+/// vector by entry index while the plane is dense (at least a quarter of the ids up to its
+/// largest are members: the usual case, and a lookup is one load), and a hash map once it
+/// is sparse (fewer than an eighth). Either way the index costs at most 32 bytes per member,
+/// and the switch, with that margin between the two thresholds, costs amortised constant
+/// time per member.
+#[derive(Debug, Clone, Default)]
+struct Members {
+    nodes: Vec<Node>,
+    index: Index,
+    /// One more than the largest entry index ever added.
+    span: usize,
+}
+
+#[derive(Debug, Clone)]
+enum Index {
+    /// Per entry index: the node's position + 1, or 0 if not a member.
+    Dense(Vec<u32>),
+    Sparse(HashMap<EntryId, u32, BuildHasherDefault<IdHasher>>),
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Index::Dense(Vec::new())
+    }
+}
+
+impl Members {
+    fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    fn position(&self, id: EntryId) -> Option<usize> {
+        match &self.index {
+            Index::Dense(v) => match v.get(id.index()) {
+                Some(&p) if p > 0 => Some(p as usize - 1),
+                _ => None,
+            },
+            Index::Sparse(m) => m.get(&id).map(|&p| p as usize),
+        }
+    }
+
+    fn get(&self, id: EntryId) -> Option<&Node> {
+        self.position(id).map(|p| &self.nodes[p])
+    }
+
+    fn get_mut(&mut self, id: EntryId) -> Option<&mut Node> {
+        self.position(id).map(|p| &mut self.nodes[p])
+    }
+
+    /// Adds `id` with `node` unless it is a member already; whether it was added.
+    fn insert_new(&mut self, id: EntryId, node: Node) -> bool {
+        if self.position(id).is_some() {
+            return false;
+        }
+        let position = self.nodes.len() as u32;
+        self.nodes.push(node);
+        self.span = self.span.max(id.index() + 1);
+        let members = self.nodes.len();
+        match &mut self.index {
+            Index::Dense(_) if members.saturating_mul(8) < self.span => self.reindex(false),
+            Index::Sparse(_) if members.saturating_mul(4) >= self.span => self.reindex(true),
+            Index::Dense(v) => {
+                if v.len() < self.span {
+                    v.resize(self.span, 0);
+                }
+                v[id.index()] = position + 1;
+            }
+            Index::Sparse(m) => {
+                m.insert(id, position);
+            }
+        }
+        true
+    }
+
+    /// Rebuilds the index, dense or sparse, from the nodes' ids.
+    fn reindex(&mut self, dense: bool) {
+        let ids = self.nodes.iter().map(|n| n.id);
+        self.index = if dense {
+            let mut v = vec![0u32; self.span];
+            for (p, id) in ids.enumerate() {
+                v[id.index()] = p as u32 + 1;
+            }
+            Index::Dense(v)
+        } else {
+            let mut m = HashMap::with_capacity_and_hasher(self.nodes.len(), Default::default());
+            for (p, id) in ids.enumerate() {
+                m.insert(id, p as u32);
+            }
+            Index::Sparse(m)
+        };
+    }
+}
+
+/// Hashes an [`EntryId`] (a small dense index) with one multiplication: the plane's map is
+/// looked up on every step of every walk, where SipHash would cost several times as much.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plane of a few far-apart entries costs what it holds (a hash index), and one that
+    /// fills in becomes dense again; links read the same either way.
+    #[test]
+    fn sparse_and_dense_planes_link_alike() {
+        let mut p = Plane::new("P");
+        p.add_root(EntryId(4_000_000));
+        p.add_child(EntryId(4_000_000), EntryId(7));
+        assert!(matches!(p.nodes.index, Index::Sparse(_)));
+        assert_eq!(p.parent(EntryId(7)), Some(EntryId(4_000_000)));
+        assert_eq!(p.children(EntryId(4_000_000)), &[EntryId(7)]);
+        assert!(!p.contains(EntryId(8)));
+        for i in 0..2_000_000 {
+            if i != 7 {
+                p.add_child(EntryId(7), EntryId(i));
+            }
+        }
+        assert!(matches!(p.nodes.index, Index::Dense(_)));
+        assert_eq!(p.len(), 2_000_001);
+        assert_eq!(p.parent(EntryId(123_456)), Some(EntryId(7)));
+        assert_eq!(p.children(EntryId(7)).len(), 1_999_999);
+        assert_eq!(p.roots(), &[EntryId(4_000_000)]);
+        assert_eq!(p.walk().count(), 2_000_001);
+        // Far beyond: sparse again, nothing lost.
+        p.add_child(EntryId(5), EntryId(u32::MAX - 2));
+        assert!(matches!(p.nodes.index, Index::Sparse(_)));
+        assert_eq!(p.parent(EntryId(u32::MAX - 2)), Some(EntryId(5)));
+        assert_eq!(p.parent(EntryId(123_456)), Some(EntryId(7)));
+        assert_eq!(p.len(), 2_000_002);
     }
 }

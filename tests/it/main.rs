@@ -10,6 +10,7 @@ mod explain;
 mod fixture;
 mod generate;
 mod graph;
+mod hostile;
 mod load;
 mod paths;
 mod pty;

@@ -4,6 +4,8 @@
 //! `.ioreg` is plain `ioreg` text).
 
 pub mod archive;
+mod bplist;
+mod encoding;
 pub mod iorex;
 pub mod json;
 pub mod recording;
@@ -32,9 +34,16 @@ pub enum Format {
 }
 
 /// Tells the format from the first bytes (and, for plists, whether it is a keyed archive).
+/// A UTF-16 or UTF-32 document is told by what it says once transcoded.
 pub fn detect(bytes: &[u8]) -> Format {
     if recording::is_recording(bytes) {
         return Format::Recording;
+    }
+    if encoding::sniff(bytes).is_some() {
+        return match encoding::to_utf8(bytes) {
+            Ok(Some(utf8)) => detect(&utf8),
+            _ => Format::Archive,
+        };
     }
     if !is_plist(bytes) {
         if json::looks_like(bytes) {
@@ -75,26 +84,7 @@ fn trim_start(b: &[u8]) -> &[u8] {
     &skip_bom[n..]
 }
 
-/// Bounds that keep a hostile file from crashing the process or exhausting memory.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Deepest nesting of values (and of the tree).
-    pub max_depth: usize,
-    /// Most entries a file may hold.
-    pub max_entries: usize,
-    /// Largest single allocation a size declared in the file may drive.
-    pub max_alloc: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_depth: 512,
-            max_entries: 20_000_000,
-            max_alloc: 1 << 30,
-        }
-    }
-}
+pub use crate::registry::Limits;
 
 /// Where in the input a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,13 +131,21 @@ impl ReadError {
 /// A failure to load a file: `FILE:LINE: expected …` or `FILE: byte N: expected …`.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("{path}: {source}", path = .path.display())]
+    /// The OS refused: printed once, after the file's name (the OS error is this error's
+    /// text, not a source below it, so `{:#}` chains do not print it twice).
+    #[error("{path}: {error}", path = .path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}", read_message(.path, .error))]
     Read { path: PathBuf, error: ReadError },
+    /// A pipe, FIFO or device gave more than the `input-bytes` limit.
+    #[error("{path}: {limit}", path = .path.display())]
+    Limit {
+        path: PathBuf,
+        limit: crate::registry::LimitExceeded,
+    },
 }
 
 fn read_message(path: &Path, error: &ReadError) -> String {
@@ -157,15 +155,15 @@ fn read_message(path: &Path, error: &ReadError) -> String {
     }
 }
 
-/// Reads a dump of any format from bytes.
+/// Reads a dump of any format from bytes (UTF-16 and UTF-32 ones transcoded first).
 pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
-    match detect(bytes) {
+    encoding::read_as_utf8(bytes, &|_| {}, |bytes| match detect(bytes) {
         Format::Text => text::read(bytes, limits),
         Format::Archive => archive::read(bytes, limits),
         Format::Iorex => iorex::read(bytes, limits),
         Format::Json => json::read(bytes, limits),
         Format::Recording => recording::Recording::read(bytes, limits)?.last(),
-    }
+    })
     .and_then(settle)
 }
 
@@ -189,15 +187,19 @@ fn settle(mut registry: Registry) -> Result<Registry, ReadError> {
     Ok(registry)
 }
 
-/// Reads a dump file of any format.
+/// Reads a dump file of any format, under the process's limits ([`Limits::configured`]).
 ///
 /// Same result as [`read_bytes`] on the file's bytes, but with less memory: the goal is a
 /// peak resident size of at most 1.5× the file for large dumps, so the file is not held
 /// whole beside the model it becomes. A text dump or XML archive of at least
 /// [`MAP_AT_LEAST`] bytes is memory-mapped (on Unix) and read with
 /// [`text::read_releasing`] or [`archive::read_xml_releasing`], which drop the mapped pages
-/// behind the reader. Binary plists (random access), `.ioreg` documents and small files are
-/// read whole.
+/// behind the reader. Large binary plists and `.ioreg` documents (read at random) are
+/// mapped too, without releasing; a large UTF-16 or UTF-32 one is mapped, transcoded, and
+/// its pages given back. Small files are read whole.
+///
+/// The file is opened once and read once: a FIFO gives its bytes a single time, and a pipe,
+/// FIFO or device is read only up to the `input-bytes` limit (`/dev/zero` never ends).
 pub fn load_file(path: &Path) -> Result<Registry, LoadError> {
     load_file_reporting(path, &mut |_, _| {})
 }
@@ -212,20 +214,44 @@ pub fn load_file_reporting(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Registry, LoadError> {
-    let io = |source| LoadError::Io {
+    load_file_limited(path, &Limits::configured(), progress)
+}
+
+/// [`load_file_reporting`] under the given limits.
+pub fn load_file_limited(
+    path: &Path,
+    limits: &Limits,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Registry, LoadError> {
+    let io = |error| LoadError::Io {
         path: path.to_owned(),
-        source,
+        error,
     };
-    let limits = Limits::default();
-    let total = std::fs::metadata(path).map_or(0, |m| m.len());
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    let regular = meta.is_file();
+    let total = if regular { meta.len() } else { 0 };
     progress(0, total);
-    // A mapped file is read and parsed in one pass: it reports all read as that pass begins.
-    let result = match mapped_read(path, &limits, &mut || progress(total, total)).map_err(io)? {
-        Some(result) => result,
-        None => {
-            let bytes = read_reporting(path, total, progress).map_err(io)?;
-            read_bytes(&bytes, &limits)
+    let result = if regular {
+        // A mapped file is read and parsed in one pass: it reports all read as that pass begins.
+        let mapped = mapped_read(&mut file, total, limits, &mut || progress(total, total));
+        match mapped.map_err(io)? {
+            Some(result) => result,
+            None => {
+                let bytes = read_reporting(&mut file, total, None, progress).map_err(io)?;
+                read_bytes(&bytes, limits)
+            }
         }
+    } else {
+        let cap = limits.max_input_bytes;
+        let bytes = read_reporting(&mut file, 0, Some(cap), progress).map_err(io)?;
+        if bytes.len() as u64 > cap {
+            return Err(LoadError::Limit {
+                path: path.to_owned(),
+                limit: crate::registry::LimitExceeded::new("input-bytes", cap),
+            });
+        }
+        read_bytes(&bytes, limits)
     };
     result.and_then(settle).map_err(|error| LoadError::Read {
         path: path.to_owned(),
@@ -233,54 +259,68 @@ pub fn load_file_reporting(
     })
 }
 
-/// The whole file, `READ_CHUNK` at a time, reporting the bytes read after each.
+/// The rest of the file, `READ_CHUNK` at a time, reporting the bytes read after each; with
+/// a `cap`, at most one byte more than it (so the caller can tell the input was larger).
 fn read_reporting(
-    path: &Path,
+    file: &mut std::fs::File,
     total: u64,
+    cap: Option<u64>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
     let mut bytes = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    let stop = cap.map_or(u64::MAX, |c| c.saturating_add(1));
     loop {
-        let n = (&mut file).take(READ_CHUNK).read_to_end(&mut bytes)?;
+        let room = stop - bytes.len() as u64;
+        let n = (&mut *file)
+            .take(READ_CHUNK.min(room))
+            .read_to_end(&mut bytes)?;
         let done = bytes.len() as u64;
         progress(done, total.max(done));
-        if n == 0 {
+        if n == 0 || done >= stop {
             return Ok(bytes);
         }
     }
 }
 
 /// Reads a large XML archive or text dump from a memory map, without holding the whole file;
-/// `None` for the files [`load_file`] reads whole.
+/// `None` for the files [`load_file`] reads whole (the file is then back at its start).
 /// `parsing` is called just before a mapped read begins.
 fn mapped_read(
-    path: &Path,
+    file: &mut std::fs::File,
+    len: u64,
     limits: &Limits,
     parsing: &mut dyn FnMut(),
 ) -> std::io::Result<Option<Result<Registry, ReadError>>> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        // A pipe (`<(…)`) can be read only once, from the start: read it whole.
+    use std::io::{Read, Seek};
+    if len < MAP_AT_LEAST {
         return Ok(None);
     }
-    let len = meta.len();
     let mut head = Vec::with_capacity(4096);
-    (&mut file).take(4096).read_to_end(&mut head)?;
-    if head.starts_with(b"bplist") || json::looks_like(&head) || recording::is_recording(&head) {
+    (&mut *file).take(4096).read_to_end(&mut head)?;
+    file.rewind()?;
+    if json::looks_like(&head) || recording::is_recording(&head) {
         return Ok(None);
+    }
+    if head.starts_with(b"bplist") {
+        // Read at random: mapped but not released (only the pages the reader touches become
+        // resident, so a huge object table that stops at a limit costs what was read).
+        return mapped::read(file, len, parsing, |bytes, _| read_bytes(bytes, limits));
+    }
+    if encoding::sniff(&head).is_some() {
+        // UTF-16 or UTF-32: transcoded, then the mapped pages are given back.
+        return mapped::read(file, len, parsing, |bytes, release| {
+            encoding::read_as_utf8(bytes, release, |utf8| read_bytes(utf8, limits))
+        });
     }
     if !is_plist(&head) {
-        return mapped::read(&file, len, parsing, |bytes, release| {
+        return mapped::read(file, len, parsing, |bytes, release| {
             text::read_releasing(bytes, limits, release)
         });
     }
     // Read as an `ioreg -a` archive; one with `$archiver` at its top is a keyed archive
     // (maybe an IORegistryExplorer document): read whole, [`detect`] tells.
-    let archive = mapped::read(&file, len, parsing, |bytes, release| {
+    let archive = mapped::read(file, len, parsing, |bytes, release| {
         archive::read_xml_releasing(bytes, limits, release)
     })?;
     Ok(match archive {

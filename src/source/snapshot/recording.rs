@@ -283,7 +283,7 @@ impl Recording {
         let mut decoder = ruzstd::decoding::StreamingDecoder::new(packed)
             .map_err(|e| bad(format!("expected a zstd frame: {e}")))?;
         let mut cbor = Vec::new();
-        let cap = self.limits.max_alloc as u64;
+        let cap = self.limits.max_decoded_bytes;
         let n = io::Read::read_to_end(&mut io::Read::take(&mut decoder, cap + 1), &mut cbor)
             .map_err(|e| bad(format!("expected a zstd frame: {e}")))?;
         if n as u64 > cap {

@@ -32,17 +32,20 @@ pub(crate) use values::properties;
 
 use super::{Limits, ReadError};
 use crate::registry::{
-    Date, Entry, EntryId, IntRadix, Integer, Link, Origin, Properties, Registry, ServiceInfo,
-    ServiceState, Text, Value,
+    Budget, Date, Entry, EntryId, IntRadix, Integer, Link, Origin, Properties, Registry,
+    ServiceInfo, ServiceState, Text, Value,
 };
 use events::{Event, Events};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use values::{Values, text};
 
-/// Reads an `ioreg -a` archive.
+/// Reads an `ioreg -a` archive (XML in UTF-8, UTF-16 or UTF-32, or binary).
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
-    build(Events::new(bytes), limits)
+    super::encoding::read_as_utf8(bytes, &|_| {}, |bytes| {
+        let budget = Budget::decoded(limits, bytes.len());
+        build(Events::new(bytes, limits, &budget), limits)
+    })
 }
 
 /// [`read`] for an XML archive, calling `release(offset)` every few MB once the bytes before
@@ -54,7 +57,9 @@ pub fn read_xml_releasing(
     limits: &Limits,
     release: &dyn Fn(usize),
 ) -> Result<Option<Registry>, ReadError> {
-    let (registry, keyed) = build_noting_keyed(Events::xml_releasing(bytes, release), limits)?;
+    let budget = Budget::decoded(limits, bytes.len());
+    let events = Events::xml_releasing(bytes, release, limits, &budget);
+    let (registry, keyed) = build_noting_keyed(events, limits)?;
     Ok((!keyed).then_some(registry))
 }
 
@@ -201,10 +206,8 @@ impl Builder<'_> {
     fn node(&mut self, place: Place, depth: usize) -> Result<EntryId, ReadError> {
         self.check_depth(depth)?;
         if self.registry.len() >= self.limits.max_entries {
-            return Err(self.events.error(format!(
-                "expected at most {} entries, found more",
-                self.limits.max_entries
-            )));
+            let e = crate::registry::LimitExceeded::new("entries", self.limits.max_entries);
+            return Err(self.events.error(format!("one entry too many: {e}")));
         }
         let id = self.registry.add_entry(Entry::default());
         self.starts.push(self.events.offset());
@@ -217,8 +220,8 @@ impl Builder<'_> {
         loop {
             let key = match self.events.expect("a key or the end of the entry dict")? {
                 Event::End => break,
-                Event::String(k) => k,
-                other => return Err(self.unexpected("a key", &other)),
+                Event::Key(k) => k,
+                other => return Err(self.unexpected("a <key>", &other)),
             };
             if key == keys::CHILDREN {
                 self.children(id, depth)?;
@@ -232,7 +235,7 @@ impl Builder<'_> {
             self.field(&mut s, key, value);
         }
         let properties = self.props.drain(base..).collect();
-        self.apply(id, s, place, properties);
+        self.apply(id, s, place, properties)?;
         Ok(id)
     }
 
@@ -357,7 +360,13 @@ impl Builder<'_> {
     }
 
     /// Applies what a node dict said once it has ended.
-    fn apply(&mut self, id: EntryId, s: Scratch, place: Place, properties: Properties) {
+    fn apply(
+        &mut self,
+        id: EntryId,
+        s: Scratch,
+        place: Place,
+        properties: Properties,
+    ) -> Result<(), ReadError> {
         let plane_name = match s.plane_name_bytes {
             Some(b) => Text::from_bytes(&b),
             None => s.name.unwrap_or_default(),
@@ -366,7 +375,9 @@ impl Builder<'_> {
             Some(b) => Some(Text::from_bytes(&b)),
             None => s.location,
         };
-        let class = self.class_of(id, &plane_name, s.class, s.inheritance);
+        let class = self
+            .class_of(id, &plane_name, s.class, s.inheritance)
+            .map_err(|e| self.events.error(format!("one class too many: {e}")))?;
         let state = if s.service_unknown {
             ServiceState::Unknown
         } else if s.state.is_some() || s.busy.is_some() || s.busy_time.is_some() {
@@ -424,6 +435,7 @@ impl Builder<'_> {
                 "{bad_annotations} ioscope annotations did not fit their values"
             ));
         }
+        Ok(())
     }
 
     /// The class from `IOObjectInheritance` (base first) or `IOObjectClass`, noting evidence
@@ -434,19 +446,19 @@ impl Builder<'_> {
         name: &Text,
         class: Option<String>,
         inheritance: Option<Vec<String>>,
-    ) -> Option<crate::registry::ClassId> {
+    ) -> Result<Option<crate::registry::ClassId>, crate::registry::LimitExceeded> {
         let chain = inheritance.unwrap_or_default();
+        let max = self.limits.max_classes;
+        let classes = &mut self.registry.classes;
         let (leaf, only_class) = if chain.len() >= 2 {
             (
-                self.registry
-                    .classes
-                    .intern_chain(chain.iter().map(String::as_str)),
+                classes.try_intern_chain(chain.iter().map(String::as_str), max)?,
                 false,
             )
         } else if let Some(single) = chain.first() {
-            (Some(self.registry.classes.intern(single)), true)
+            (Some(classes.try_intern(single, max)?), true)
         } else if let Some(c) = class {
-            (Some(self.registry.classes.intern(&c)), true)
+            (Some(classes.try_intern(&c, max)?), true)
         } else {
             (None, false)
         };
@@ -459,7 +471,7 @@ impl Builder<'_> {
                 self.quirk.differ += 1;
             }
         }
-        leaf
+        Ok(leaf)
     }
 
     /// Merges repeated appearances, builds the plane, flags the name-in-class bug, restores

@@ -2,7 +2,7 @@
 //! IORegistryExplorer document's embedded property lists are made of.
 
 use super::events::{Event, Events};
-use crate::registry::{Properties, Text, Value};
+use crate::registry::{Budget, Limits, Properties, Text, Value};
 use crate::source::snapshot::ReadError;
 use compact_str::CompactString;
 use std::borrow::Cow;
@@ -28,10 +28,8 @@ impl Values {
     /// An error unless `depth` is within the limit.
     pub fn check_depth(&self, events: &Events<'_>, depth: usize) -> Result<(), ReadError> {
         if depth > self.max_depth {
-            return Err(events.error(format!(
-                "expected at most {} levels of nesting, found more",
-                self.max_depth
-            )));
+            let e = crate::registry::LimitExceeded::new("depth", self.max_depth);
+            return Err(events.error(format!("nested too deep: {e}")));
         }
         Ok(())
     }
@@ -62,18 +60,22 @@ impl Values {
             Event::End => {
                 return Err(events.error("expected a value, found the end of a collection"));
             }
+
             Event::Bool(b) => Value::Bool(b),
             Event::Data(d) => Value::Data(d.into_boxed_slice()),
             Event::Date(d) => Value::Date(d),
             Event::Integer(i) => Value::Integer(i),
             Event::Real(r) => Value::Real(r),
-            Event::String(s) => Value::String(text(s)),
+            // CF reads a `<key>` where a value belongs as a string (only a dict's keys must be
+            // `<key>`s).
+            Event::String(s) | Event::Key(s) => Value::String(text(s)),
             Event::Uid(u) => Value::Raw {
                 text: Text::from(format!("UID({u})")),
                 clipped: false,
             },
-            Event::Unknown => Value::Raw {
-                text: Text::from("<unknown plist object>"),
+            // The model has no null: kept raw, as the text ioscope shows for it.
+            Event::Null => Value::Raw {
+                text: Text::from("null"),
                 clipped: false,
             },
         })
@@ -85,9 +87,13 @@ impl Values {
         loop {
             let key = match events.expect("a key or the end of the dict")? {
                 Event::End => break,
-                Event::String(k) => text(k),
+                Event::Key(k) => text(k),
+                // CF refuses `<string>` (or anything but `<key>`) as a dict key.
                 other => {
-                    return Err(events.error(format!("expected a key, found {}", other.name())));
+                    return Err(events.error(format!(
+                        "expected a <key> in a dict, found {}",
+                        other.name()
+                    )));
                 }
             };
             let ev = events.expect("a value after a key")?;
@@ -104,10 +110,22 @@ pub fn text(s: Cow<'_, str>) -> Text {
 }
 
 /// An XML (or binary) property list whose root is a dict, as properties in their order:
-/// the `properties` of an IORegistryExplorer entry. Errors name the byte in `plist`.
-pub fn properties(plist: &[u8], max_depth: usize) -> Result<Properties, ReadError> {
-    let mut events = Events::new(plist);
-    let mut values = Values::new(max_depth);
+/// the `properties` of an IORegistryExplorer entry. Errors name the byte in `plist`. Its
+/// values are charged to `budget`: the document's own, so a plist embedded once and
+/// referenced by every entry is paid for at every reference.
+pub fn properties(plist: &[u8], limits: &Limits, budget: &Budget) -> Result<Properties, ReadError> {
+    super::super::encoding::read_as_utf8(plist, &|_| {}, |plist| {
+        properties_utf8(plist, limits, budget)
+    })
+}
+
+fn properties_utf8(
+    plist: &[u8],
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<Properties, ReadError> {
+    let mut events = Events::new(plist, limits, budget);
+    let mut values = Values::new(limits.max_depth);
     let props = match events.expect("a dict of properties")? {
         Event::StartDict => values.dict(&mut events, 1)?,
         other => {

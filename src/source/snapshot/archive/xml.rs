@@ -235,7 +235,7 @@ impl<'a> Scanner<'a> {
         if len == 0 {
             return Err(self.error("expected an element name after `<`"));
         }
-        let mut i = from + len;
+        let i = from + len;
         // Most tags are `<key>` or `<true/>`.
         match (bytes.get(i), bytes.get(i + 1)) {
             (Some(b'>'), _) => {
@@ -248,29 +248,20 @@ impl<'a> Scanner<'a> {
             }
             _ => {}
         }
-        // Attributes (`<plist version="1.0">`) are skipped; quoted values may hold `>`.
-        loop {
-            match memchr::memchr3(b'>', b'"', b'\'', &bytes[i..]) {
-                Some(n) if bytes[i + n] == b'>' => {
-                    let end = i + n;
-                    self.pos = end + 1;
-                    let empty = end > from + len && bytes[end - 1] == b'/';
-                    return Ok(Tag { name, empty });
-                }
-                Some(n) => {
-                    let quote = bytes[i + n];
-                    match memchr::memchr(quote, &bytes[i + n + 1..]) {
-                        Some(m) => i += n + 1 + m + 1,
-                        None => break,
-                    }
-                }
-                None => break,
+        // Attributes (`<plist version="1.0">`) are skipped. Like Core Foundation, the tag
+        // ends at the first `>`, quoted or not (`<string =">x</string>` holds `x`).
+        match memchr::memchr(b'>', &bytes[i..]) {
+            Some(n) => {
+                let end = i + n;
+                self.pos = end + 1;
+                let empty = end > from + len && bytes[end - 1] == b'/';
+                Ok(Tag { name, empty })
             }
+            None => Err(self.error(format!(
+                "expected `>` closing <{}>, found the end of the file",
+                String::from_utf8_lossy(name)
+            ))),
         }
-        Err(self.error(format!(
-            "expected `>` closing <{}>, found the end of the file",
-            String::from_utf8_lossy(name)
-        )))
     }
 
     /// The element name starting at `from` (empty if there is none).
@@ -334,7 +325,7 @@ impl<'a> Scanner<'a> {
         // Each arm names its element as a literal, so the end-tag check in `text` compares
         // a few bytes of known length inline.
         let event = match tag.name {
-            b"key" => Event::String(self.text(b"key", tag.empty)?),
+            b"key" => Event::Key(self.text(b"key", tag.empty)?),
             b"string" => Event::String(self.text(b"string", tag.empty)?),
             b"dict" => self.open(Open::Dict, tag.empty),
             b"array" => self.open(Open::Array, tag.empty),
@@ -548,7 +539,7 @@ impl<'a> Scanner<'a> {
 }
 
 /// A plist date as seconds since 2001-01-01 UTC.
-pub(super) fn cf_date(d: plist::Date) -> Date {
+fn cf_date(d: plist::Date) -> Date {
     let t: SystemTime = d.into();
     let unix = match t.duration_since(UNIX_EPOCH) {
         Ok(after) => after.as_secs_f64(),

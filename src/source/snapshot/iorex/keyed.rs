@@ -10,19 +10,17 @@
 //! walk the graph themselves, one level at a time.
 //!
 //! Objects can be shared: a few bytes can make every entry refer to the same huge string,
-//! array or property list. So everything handed out (fields, members, string and data bytes)
-//! is charged to a budget proportional to the file's size; a real document spends a small
-//! fraction of it, a hostile one gets an error instead of exhausting memory or time.
+//! key, array or property list. So everything handed out (fields, members, keys, string and
+//! data bytes) is charged to the load's `decoded-bytes` budget at every reference, before it
+//! is built, and each string to the `string-bytes` limit; a real document spends a small
+//! fraction of them, a hostile one gets an error instead of exhausting memory or time.
 
 use super::super::ReadError;
-use super::bplist::{Bplist, Obj, Refs};
-use crate::registry::Text;
-use std::cell::Cell;
+use crate::registry::{Budget, LimitExceeded, Limits, Text};
+use crate::source::snapshot::bplist::{Bplist, Obj, Refs};
 
-/// Items (fields, members, bytes) the archive may hand out per byte of the file.
-const BUDGET_PER_BYTE: u64 = 8;
-/// Budget every archive gets, however small.
-const BUDGET_FLOOR: u64 = 1 << 20;
+/// What one field, member or key costs the budget besides its bytes (about its size).
+const ITEM_COST: u64 = 16;
 
 /// An opened keyed archive.
 pub(crate) struct Archive<'a> {
@@ -31,9 +29,9 @@ pub(crate) struct Archive<'a> {
     top: Vec<(Text, Obj<'a>)>,
     /// Byte offset of the top dictionary, for messages about the archive as a whole.
     at: u64,
-    /// What may still be handed out (see the module notes), and the starting amount.
-    budget: Cell<u64>,
-    limit: u64,
+    /// The load's `decoded-bytes` budget (see the module notes).
+    budget: Budget,
+    max_string: usize,
 }
 
 /// One archived instance: its `$objects` number, byte offset, class name and fields.
@@ -60,10 +58,23 @@ impl<'a> Instance<'a> {
 }
 
 impl<'a> Archive<'a> {
-    pub(crate) fn open(bytes: &'a [u8]) -> Result<Self, ReadError> {
+    pub(crate) fn open(
+        bytes: &'a [u8],
+        limits: &Limits,
+        budget: &Budget,
+    ) -> Result<Self, ReadError> {
         let plist = Bplist::open(bytes)?;
+        let mut archive = Archive {
+            plist,
+            objects: Refs::empty(),
+            top: Vec::new(),
+            at: 0,
+            budget: budget.clone(),
+            max_string: limits.max_string_bytes,
+        };
         let (top, at) = plist.object(plist.top())?;
-        let top = dict_entries(&plist, top, at, "expected the archive's top dictionary")?;
+        archive.at = at;
+        let top = archive.dict_entries(top, at, "expected the archive's top dictionary")?;
         let find = |key: &str| top.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
         if let Some(archiver) = find("$archiver")
             && !archiver.is_str("NSKeyedArchiver")
@@ -76,40 +87,78 @@ impl<'a> Archive<'a> {
         };
         let top = match find("$top") {
             Some(obj @ Obj::Dict { .. }) => {
-                dict_entries(&plist, obj, at, "expected $top dictionary")?
+                archive.dict_entries(obj, at, "expected $top dictionary")?
             }
             _ => return Err(ReadError::byte(at, "expected $top dictionary")),
         };
-        let limit = (bytes.len() as u64)
-            .saturating_mul(BUDGET_PER_BYTE)
-            .saturating_add(BUDGET_FLOOR);
-        Ok(Archive {
-            plist,
-            objects,
-            top,
-            at,
-            budget: Cell::new(limit),
-            limit,
-        })
+        archive.objects = objects;
+        archive.top = top;
+        Ok(archive)
     }
 
-    /// Spends `n` of the budget on something found at byte `at`.
+    /// Spends `items` items and `bytes` bytes of the budget on something found at byte `at`.
+    fn spend(&self, items: usize, bytes: usize, at: u64) -> Result<(), ReadError> {
+        let cost = (items as u64)
+            .saturating_mul(ITEM_COST)
+            .saturating_add(bytes as u64);
+        self.budget
+            .charge(cost)
+            .map_err(|e| ReadError::byte(at, e.to_string()))
+    }
+
+    /// Spends `n` items of the budget on something found at byte `at`.
     pub(crate) fn charge(&self, n: usize, at: u64) -> Result<(), ReadError> {
-        let left = self.budget.get();
-        match left.checked_sub(n as u64) {
-            Some(rest) => {
-                self.budget.set(rest);
-                Ok(())
-            }
-            None => Err(ReadError::byte(
-                at,
-                format!(
-                    "expected objects that expand to at most {} items and bytes, \
-                     found shared objects referenced too often",
-                    self.limit
-                ),
-            )),
+        self.spend(n, 0, at)
+    }
+
+    /// The text of a string object found at byte `at`, charged (and held to `string-bytes`)
+    /// before it is built; `None` if it is not a string.
+    fn text_of(&self, obj: &Obj<'_>, at: u64) -> Result<Option<Text>, ReadError> {
+        if !matches!(obj, Obj::Ascii(_) | Obj::Utf16(_)) {
+            return Ok(None);
         }
+        let len = obj.decoded_len();
+        if len > self.max_string {
+            let e = LimitExceeded::new("string-bytes", self.max_string);
+            return Err(ReadError::byte(at, e.to_string()));
+        }
+        self.spend(1, len, at)?;
+        Ok(obj.text())
+    }
+
+    /// Data bytes found at byte `at`, charged (and held to `string-bytes`).
+    fn data_of(&self, d: &'a [u8], at: u64) -> Result<&'a [u8], ReadError> {
+        if d.len() > self.max_string {
+            let e = LimitExceeded::new("string-bytes", self.max_string);
+            return Err(ReadError::byte(at, e.to_string()));
+        }
+        self.spend(1, d.len(), at)?;
+        Ok(d)
+    }
+
+    /// The entries of a plist dictionary whose keys are strings, each key charged.
+    fn dict_entries(
+        &self,
+        obj: Obj<'a>,
+        at: u64,
+        what: &str,
+    ) -> Result<Vec<(Text, Obj<'a>)>, ReadError> {
+        let Obj::Dict { keys, values } = obj else {
+            return Err(ReadError::byte(at, format!("{what}, found {}", obj.kind())));
+        };
+        self.charge(keys.len(), at)?;
+        let mut out = Vec::with_capacity(keys.len());
+        for (k, v) in keys.slots().zip(values.slots()) {
+            let (key, key_at) = self.plist.object_at(k)?;
+            let key = self.text_of(&key, key_at)?.ok_or_else(|| {
+                ReadError::byte(
+                    key_at,
+                    format!("{what}: expected a string key, found {}", key.kind()),
+                )
+            })?;
+            out.push((key, self.plist.object_at(v)?.0));
+        }
+        Ok(out)
     }
 
     /// The `CF$UID` stored under `key` in `$top`.
@@ -126,8 +175,8 @@ impl<'a> Archive<'a> {
     /// The object numbered `uid` in `$objects`, with its byte offset.
     pub(crate) fn resolve(&self, uid: u64) -> Result<(Obj<'a>, u64), ReadError> {
         let index = usize::try_from(uid).ok();
-        match index.and_then(|i| self.objects.get(i)) {
-            Some(r) => self.plist.object(r),
+        match index.and_then(|i| self.objects.at(i)) {
+            Some(r) => self.plist.object_at(r),
             None => Err(ReadError::byte(
                 self.at,
                 format!(
@@ -142,25 +191,19 @@ impl<'a> Archive<'a> {
     pub(crate) fn instance(&self, uid: u64) -> Result<Instance<'a>, ReadError> {
         let (obj, at) = self.resolve(uid)?;
         let what = format!("object {uid}: expected an archived instance");
-        if let Obj::Dict { keys, .. } = obj {
-            self.charge(keys.len(), at)?;
-        }
-        let fields = dict_entries(&self.plist, obj, at, &what)?;
+        let fields = self.dict_entries(obj, at, &what)?;
         let class_uid = match fields.iter().find(|(k, _)| k == "$class") {
             Some((_, Obj::Uid(c))) => *c,
             _ => return Err(ReadError::byte(at, format!("{what} with a $class"))),
         };
         let (class_obj, class_at) = self.resolve(class_uid)?;
-        if let Obj::Dict { keys, .. } = class_obj {
-            self.charge(keys.len(), class_at)?;
-        }
         let class_what = format!("object {class_uid}: expected a class description");
-        let class_fields = dict_entries(&self.plist, class_obj, class_at, &class_what)?;
-        let class = class_fields
-            .iter()
-            .find(|(k, _)| k == "$classname")
-            .and_then(|(_, v)| v.text())
-            .ok_or_else(|| ReadError::byte(class_at, format!("{class_what} with $classname")))?;
+        let class_fields = self.dict_entries(class_obj, class_at, &class_what)?;
+        let class = match class_fields.iter().find(|(k, _)| k == "$classname") {
+            Some((_, v)) => self.text_of(v, class_at)?,
+            None => None,
+        }
+        .ok_or_else(|| ReadError::byte(class_at, format!("{class_what} with $classname")))?;
         Ok(Instance {
             uid,
             at,
@@ -207,9 +250,8 @@ impl<'a> Archive<'a> {
             None | Some(Obj::Uid(0)) => return Ok(None),
             Some(Obj::Uid(u)) => u,
             Some(other) => {
-                let text = other.text().ok_or_else(|| not_string(inst, key, &other))?;
-                self.charge(1 + text.len(), inst.at)?;
-                return Ok(Some(text));
+                let text = self.text_of(&other, inst.at)?;
+                return text.map(Some).ok_or_else(|| not_string(inst, key, &other));
             }
         };
         self.string_at(uid)
@@ -222,17 +264,17 @@ impl<'a> Archive<'a> {
             return Ok(None);
         }
         let (obj, at) = self.resolve(uid)?;
-        if let Some(t) = obj.text() {
-            self.charge(1 + t.len(), at)?;
+        if let Some(t) = self.text_of(&obj, at)? {
             return Ok(Some(t));
         }
         let inst = self.instance(uid)?;
         // One level only: `NS.string` must hold the characters themselves.
-        match inst.get("NS.string").and_then(|o| o.text()) {
-            Some(t) => {
-                self.charge(1 + t.len(), at)?;
-                Ok(Some(t))
-            }
+        let text = match inst.get("NS.string") {
+            Some(o) => self.text_of(&o, at)?,
+            None => None,
+        };
+        match text {
+            Some(t) => Ok(Some(t)),
             None => Err(ReadError::byte(
                 at,
                 format!("object {uid}: expected a string, found {}", inst.class),
@@ -281,8 +323,8 @@ impl<'a> Archive<'a> {
             _ => return Err(coll.error(format!("expected an {key} array"))),
         };
         self.charge(refs.len(), coll.at)?;
-        refs.iter()
-            .map(|r| match self.plist.object(r)? {
+        refs.slots()
+            .map(|r| match self.plist.object_at(r)? {
                 (Obj::Uid(u), _) => Ok(u),
                 (other, at) => Err(ReadError::byte(
                     at,
@@ -307,26 +349,26 @@ impl<'a> Archive<'a> {
         let uid = match inst.get(key) {
             None | Some(Obj::Uid(0)) => return Ok(None),
             Some(Obj::Uid(u)) => u,
-            Some(Obj::Data(d)) => {
-                self.charge(d.len(), inst.at)?;
-                return Ok(Some(d));
-            }
+            Some(Obj::Data(d)) => return self.data_of(d, inst.at).map(Some),
             Some(other) => {
                 return Err(inst.error(format!("expected data in '{key}', found {}", other.kind())));
             }
         };
         if let (Obj::Data(d), at) = self.resolve(uid)? {
-            self.charge(d.len(), at)?;
-            return Ok(Some(d));
+            return self.data_of(d, at).map(Some);
         }
         let holder = self.instance(uid)?;
         for k in ["NS.bytes", "NS.data"] {
             if let Some(Obj::Data(d)) = holder.get(k) {
-                self.charge(d.len(), holder.at)?;
-                return Ok(Some(d));
+                return self.data_of(d, holder.at).map(Some);
             }
         }
         Err(holder.error(format!("expected data in '{key}'")))
+    }
+
+    /// The load's budget (the document's embedded property lists spend from it too).
+    pub(crate) fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     /// Byte offset in the file of a slice handed out by this archive.
@@ -340,28 +382,4 @@ fn not_string(inst: &Instance<'_>, key: &str, found: &Obj<'_>) -> ReadError {
         "expected a string in '{key}', found {}",
         found.kind()
     ))
-}
-
-/// The entries of a plist dictionary whose keys are strings.
-fn dict_entries<'a>(
-    plist: &Bplist<'a>,
-    obj: Obj<'a>,
-    at: u64,
-    what: &str,
-) -> Result<Vec<(Text, Obj<'a>)>, ReadError> {
-    let Obj::Dict { keys, values } = obj else {
-        return Err(ReadError::byte(at, format!("{what}, found {}", obj.kind())));
-    };
-    let mut out = Vec::with_capacity(keys.len());
-    for (k, v) in keys.iter().zip(values.iter()) {
-        let (key, key_at) = plist.object(k)?;
-        let key = key.text().ok_or_else(|| {
-            ReadError::byte(
-                key_at,
-                format!("{what}: expected a string key, found {}", key.kind()),
-            )
-        })?;
-        out.push((key, plist.object(v)?.0));
-    }
-    Ok(out)
 }

@@ -7,14 +7,10 @@
 //! documents do not record. A few entries sit in no plane (detached while the app watched).
 
 use super::super::{Limits, Position, ReadError, archive};
-use super::bplist::Obj;
 use super::keyed::{Archive, Instance};
 use crate::registry::{Entry, EntryId, Origin, Registry, ServiceInfo, ServiceState, Text};
+use crate::source::snapshot::bplist::Obj;
 use std::collections::HashMap;
-
-/// Most planes a document may name. Real registries have about ten; every plane costs a
-/// slot per entry, so thousands of plane names would cost memory quadratic in the file.
-const MAX_PLANES: usize = 64;
 
 /// Per-plane facts of one entry, by index into [`PlaneNames`].
 #[derive(Default)]
@@ -53,6 +49,8 @@ impl Links {
 /// Plane names met so far: the document's list first, then any only seen in links.
 #[derive(Default)]
 struct PlaneNames {
+    /// The `planes` limit.
+    max: usize,
     names: Vec<String>,
     index: HashMap<String, usize>,
     by_uid: HashMap<u64, usize>,
@@ -63,11 +61,9 @@ impl PlaneNames {
         if let Some(&i) = self.index.get(&name) {
             return Ok(i);
         }
-        if self.names.len() >= MAX_PLANES {
-            return Err(ReadError::byte(
-                at,
-                format!("expected at most {MAX_PLANES} planes, found another one: {name}"),
-            ));
+        if self.names.len() >= self.max {
+            let e = crate::registry::LimitExceeded::new("planes", self.max);
+            return Err(ReadError::byte(at, format!("one plane too many: {e}")));
         }
         self.names.push(name.clone());
         self.index.insert(name, self.names.len() - 1);
@@ -98,7 +94,10 @@ pub(super) fn build(archive: &Archive<'_>, limits: &Limits) -> Result<Registry, 
     reg.report.host = archive
         .string(&store, "hostName")?
         .map(|t| t.to_string_lossy().into_owned());
-    let mut planes = PlaneNames::default();
+    let mut planes = PlaneNames {
+        max: limits.max_planes,
+        ..PlaneNames::default()
+    };
     if store.get("registryPlanes").is_some() {
         for uid in archive.array(&store, "registryPlanes")? {
             planes.by_uid(archive, uid)?;
@@ -107,11 +106,8 @@ pub(super) fn build(archive: &Archive<'_>, limits: &Limits) -> Result<Registry, 
     let listed = planes.names.len();
     let uids = archive.array(&store, "registryEntries")?;
     if uids.len() > limits.max_entries {
-        return Err(store.error(format!(
-            "expected at most {} entries, found {}",
-            limits.max_entries,
-            uids.len()
-        )));
+        let e = crate::registry::LimitExceeded::new("entries", limits.max_entries);
+        return Err(store.error(format!("{} entries: {e}", uids.len())));
     }
     let mut ids = HashMap::with_capacity(uids.len());
     for (i, &uid) in uids.iter().enumerate() {
@@ -142,11 +138,8 @@ fn decode_entry(
     if inst.get("inheritance").is_some() {
         let uids = archive.array(inst, "inheritance")?;
         if uids.len() > limits.max_depth {
-            return Err(inst.error(format!(
-                "expected a class chain at most {} long, found {}",
-                limits.max_depth,
-                uids.len()
-            )));
+            let e = crate::registry::LimitExceeded::new("depth", limits.max_depth);
+            return Err(inst.error(format!("a class chain {} long: {e}", uids.len())));
         }
         let mut chain = Vec::with_capacity(uids.len());
         for uid in uids {
@@ -157,7 +150,8 @@ fn decode_entry(
         // Stored leaf first; the class table wants base first.
         entry.class = reg
             .classes
-            .intern_chain(chain.iter().rev().map(String::as_str));
+            .try_intern_chain(chain.iter().rev().map(String::as_str), limits.max_classes)
+            .map_err(|e| inst.error(e))?;
     }
     entry.retain = int(inst, "kernelRetainCount")?.and_then(|n| u32::try_from(n).ok());
     entry.is_root = flag(inst, "isRegistryRoot")?.unwrap_or(false);
@@ -167,7 +161,7 @@ fn decode_entry(
         Some(true) => ServiceState::Service(service_info(inst)?),
     };
     if let Some(xml) = archive.data(inst, "properties")? {
-        entry.properties = archive::properties(xml, limits.max_depth).map_err(|e| {
+        entry.properties = archive::properties(xml, limits, archive.budget()).map_err(|e| {
             let mut err = inst.error(format!("properties: {}", e.message));
             if let Position::Byte(n) = e.at {
                 err.at = Position::Byte(archive.offset_of(xml) + n);

@@ -560,7 +560,7 @@ fn every_truncation_is_an_error_with_a_byte_offset() {
 fn garbage_is_an_error() {
     let e = fail(b"hello, world");
     assert_eq!(e.at, Position::Byte(0));
-    assert!(e.message.contains("bplist00"), "{e}");
+    assert!(e.message.contains("bplist0"), "{e}");
 
     // A valid header and trailer shape around noise.
     let mut noise: Vec<u8> = b"bplist00".to_vec();
@@ -768,9 +768,14 @@ fn declared_sizes_bigger_than_the_file_are_errors() {
 }
 
 /// A shared object referenced by every entry cannot multiply into gigabytes: 70 kilobytes
-/// that make 3000 entries each list all 3000 as children (9 million links) are refused.
+/// that make 3000 entries each list all 3000 as children (9 million links) are charged at
+/// every reference and stop at the `decoded-bytes` limit (set low here to keep the test quick).
 #[test]
 fn shared_objects_cannot_amplify_without_bound() {
+    let small = Limits {
+        max_decoded_bytes: 32 << 20,
+        ..Limits::default()
+    };
     let n = 3000;
     let mut doc = Doc::new();
     let slots: Vec<u64> = (0..n).map(|_| doc.reserve()).collect();
@@ -792,8 +797,8 @@ fn shared_objects_cannot_amplify_without_bound() {
     let root = doc.instance("RexDataStore", vec![("registryEntries", entries)]);
     let bytes = doc.finish(root);
     assert!(bytes.len() < 100_000, "{}", bytes.len());
-    let e = fail(&bytes);
-    assert!(e.message.contains("referenced too often"), "{e}");
+    let e = read(&bytes, &small).unwrap_err();
+    assert!(e.message.contains("`decoded-bytes` limit"), "{e}");
 
     // The same with one huge name shared by every entry.
     let mut doc = Doc::new();
@@ -804,16 +809,20 @@ fn shared_objects_cannot_amplify_without_bound() {
         .collect();
     let entries = doc.array(all);
     let root = doc.instance("RexDataStore", vec![("registryEntries", entries)]);
-    let e = fail(&doc.finish(root));
-    assert!(e.message.contains("referenced too often"), "{e}");
+    let e = read(&doc.finish(root), &small).unwrap_err();
+    assert!(e.message.contains("`decoded-bytes` limit"), "{e}");
 }
 
 #[test]
 fn too_many_planes_and_too_long_class_chains_are_errors() {
     let planes: Vec<String> = (0..100).map(|i| format!("Plane{i}")).collect();
     let planes: Vec<&str> = planes.iter().map(String::as_str).collect();
-    let e = fail(&rex_document("h", &planes, &[]));
-    assert!(e.message.contains("at most 64 planes"), "{e}");
+    let few = Limits {
+        max_planes: 64,
+        ..Limits::default()
+    };
+    let e = read(&rex_document("h", &planes, &[]), &few).unwrap_err();
+    assert!(e.message.contains("`planes` limit (64)"), "{e}");
 
     let chain: Vec<String> = (0..600).map(|i| format!("C{i}")).collect();
     let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
@@ -833,7 +842,7 @@ fn limits_bound_entries_and_nesting() {
         ..Limits::default()
     };
     let e = read(&sample(), &limits).unwrap_err();
-    assert!(e.message.contains("at most 2 entries"), "{e}");
+    assert!(e.message.contains("`entries` limit (2)"), "{e}");
 
     let deep = format!(
         "<plist><dict><key>k</key>{}{}</dict></plist>",
@@ -856,7 +865,7 @@ fn limits_bound_entries_and_nesting() {
         &limits,
     )
     .unwrap_err();
-    assert!(e.message.contains("at most 50 levels of nesting"), "{e}");
+    assert!(e.message.contains("`depth` limit (50)"), "{e}");
     assert!(read(&rex_document("h", &["IOService"], &[x]), &Limits::default()).is_ok());
 }
 
@@ -887,4 +896,90 @@ fn fuzz_seeds() {
     for (name, bytes) in seeds {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
+}
+
+/// One huge key string shared by every entry's fields once panicked allocating a copy per
+/// entry ("Cannot allocate memory to hold CompactString"): keys are charged at every
+/// reference, before they are built.
+#[test]
+fn a_shared_huge_key_is_charged_at_every_reference() {
+    let mut doc = Doc::new();
+    let class = doc.class("RexRegistryEntry");
+    let key = "k".repeat(1 << 20);
+    let all: Vec<P> = (0..200)
+        .map(|_| {
+            doc.add(P::Dictionary(
+                [
+                    (key.clone(), P::Boolean(true)),
+                    ("$class".to_owned(), class.clone()),
+                ]
+                .into_iter()
+                .collect(),
+            ))
+        })
+        .collect();
+    let entries = doc.array(all);
+    let root = doc.instance("RexDataStore", vec![("registryEntries", entries)]);
+    let bytes = doc.finish(root);
+    assert!(
+        bytes.len() < 2 << 20,
+        "the key is stored once: {}",
+        bytes.len()
+    );
+    let limits = Limits {
+        max_decoded_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    let e = read(&bytes, &limits).unwrap_err();
+    assert!(e.message.contains("`decoded-bytes` limit"), "{e}");
+    // And a key longer than `string-bytes` is refused outright.
+    let limits = Limits {
+        max_string_bytes: 1000,
+        ..Limits::default()
+    };
+    let e = read(&bytes, &limits).unwrap_err();
+    assert!(e.message.contains("`string-bytes` limit (1000)"), "{e}");
+}
+
+/// An embedded binary property list whose arrays share their children (2^12 strings once
+/// expanded), referenced by every entry, once got a fresh budget per entry: now every
+/// embedded list spends from the document's one `decoded-bytes` budget.
+#[test]
+fn embedded_property_lists_share_the_documents_budget() {
+    let mut objects = vec![vec![0xD1, 1, 2], b"\x51p".to_vec()];
+    for i in 0..12u8 {
+        objects.push(vec![0xA2, 3 + i, 3 + i]);
+    }
+    objects.push(b"\x51x".to_vec());
+    let props = raw_bplist(&objects, 0, 1);
+    let mut doc = Doc::new();
+    let data = doc.add(P::Data(props));
+    let class = doc.class("RexRegistryEntry");
+    let all: Vec<P> = (0..64)
+        .map(|i| {
+            let name = doc.string(&format!("E{i}"));
+            doc.add(dict([
+                ("name", name),
+                ("properties", data.clone()),
+                ("$class", class.clone()),
+            ]))
+        })
+        .collect();
+    let entries = doc.array(all);
+    let root = doc.instance("RexDataStore", vec![("registryEntries", entries)]);
+    let bytes = doc.finish(root);
+    // One entry's expansion fits; all of them do not.
+    let limits = Limits {
+        max_decoded_bytes: 4 << 20,
+        ..Limits::default()
+    };
+    let e = read(&bytes, &limits).unwrap_err();
+    assert!(e.message.contains("`decoded-bytes` limit"), "{e}");
+    let limits = Limits {
+        max_decoded_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    let r = read(&bytes, &limits).unwrap();
+    assert_eq!(r.len(), 64);
+    assert!(matches!(&r.entry(EntryId(0)).properties[0].1, Value::Array(a) if a.len() == 2));
 }

@@ -16,11 +16,23 @@ pub(super) struct Line<'a> {
 }
 
 /// A line cursor with one line of look-ahead.
+///
+/// Lines end in `\n` or `\r\n`, or in `\r` alone in a dump saved with classic Mac OS line
+/// endings (no `\n` in its first 64 KB). A dump whose tree lines were indented with tabs
+/// (`unexpand`, or pasted with a tab before every line) has its leading tabs expanded to
+/// 8-column stops, and a dump indented as a whole (every line) has that margin taken off, so
+/// both read as `ioreg` wrote them.
 pub(super) struct Lines<'a> {
     bytes: &'a [u8],
     pos: usize,
     number: usize,
     html: bool,
+    /// The line ending byte: `\n`, or `\r` for classic Mac OS line endings.
+    end: u8,
+    /// Leading tabs are indentation (expanded to spaces).
+    tabs: bool,
+    /// Columns of indentation before every line (taken off where present).
+    margin: usize,
     peeked: Option<Option<Line<'a>>>,
     /// Gives back the mapped pages behind the cursor (lines of a value being gathered and the
     /// look-ahead line stay inside its margin).
@@ -29,11 +41,16 @@ pub(super) struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     pub fn new(bytes: &'a [u8], html: bool) -> Self {
+        let end = line_end(bytes);
+        let (tabs, margin) = indentation(bytes, end);
         Lines {
             bytes,
             pos: 0,
             number: 0,
             html,
+            end,
+            tabs,
+            margin,
             peeked: None,
             release: Releaser::default(),
         }
@@ -53,7 +70,7 @@ impl<'a> Lines<'a> {
             return None;
         }
         let rest = &self.bytes[self.pos..];
-        let (mut text, terminated, advance) = match memchr::memchr(b'\n', rest) {
+        let (mut text, terminated, advance) = match memchr::memchr(self.end, rest) {
             Some(n) => (&rest[..n], true, n + 1),
             None => (rest, false, rest.len()),
         };
@@ -63,16 +80,45 @@ impl<'a> Lines<'a> {
         self.pos += advance;
         self.number += 1;
         self.release.advanced(self.pos);
-        let text = if self.html {
-            unescape_html(text)
+        let text = self.unindent(text);
+        let text = if !self.html {
+            text
         } else {
-            Cow::Borrowed(text)
+            match text {
+                Cow::Borrowed(t) => unescape_html(t),
+                Cow::Owned(t) => Cow::Owned(unescape_html(&t).into_owned()),
+            }
         };
         Some(Line {
             text,
             number: self.number,
             terminated,
         })
+    }
+
+    /// The line with its leading tabs expanded (if the dump is tab-indented) and the
+    /// dump's margin taken off.
+    fn unindent(&self, text: &'a [u8]) -> Cow<'a, [u8]> {
+        if !self.tabs {
+            let spaces = text.iter().take(self.margin).take_while(|&&c| c == b' ');
+            return Cow::Borrowed(&text[spaces.count()..]);
+        }
+        let lead = text
+            .iter()
+            .take_while(|&&c| matches!(c, b' ' | b'|' | b'\t'))
+            .count();
+        if !text[..lead].contains(&b'\t') && self.margin == 0 {
+            return Cow::Borrowed(text);
+        }
+        let mut out = expand_tabs(&text[..lead]);
+        let cut = out
+            .iter()
+            .take(self.margin)
+            .take_while(|&&c| c == b' ')
+            .count();
+        out.drain(..cut);
+        out.extend_from_slice(&text[lead..]);
+        Cow::Owned(out)
     }
 
     pub fn next_line(&mut self) -> Option<Line<'a>> {
@@ -94,6 +140,55 @@ impl<'a> Lines<'a> {
     pub fn last_number(&self) -> usize {
         self.number
     }
+}
+
+/// The byte that ends lines: `\r` when the first 64 KB hold a `\r` and no `\n`.
+fn line_end(bytes: &[u8]) -> u8 {
+    let head = &bytes[..bytes.len().min(64 << 10)];
+    if memchr::memchr(b'\n', head).is_none() && memchr::memchr(b'\r', head).is_some() {
+        b'\r'
+    } else {
+        b'\n'
+    }
+}
+
+/// Tabs in the leading run of spaces, bars and tabs, expanded to 8-column stops.
+fn expand_tabs(lead: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(lead.len() + 8);
+    for &c in lead {
+        if c == b'\t' {
+            let to = (out.len() / 8 + 1) * 8;
+            out.resize(to, b' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// How the dump is indented, judged by its tree lines within the first 64 KB: whether tabs
+/// appear in the leading run of any of them, and the columns of blanks all of them have
+/// before anything else (a margin every line shares: 0 for a dump as `ioreg` wrote it).
+fn indentation(bytes: &[u8], end: u8) -> (bool, usize) {
+    let head = &bytes[..bytes.len().min(64 << 10)];
+    let mut tabs = false;
+    let mut margin: Option<usize> = None;
+    for line in head.split(|&c| c == end) {
+        let Some(at) = memchr::memmem::find(line, b"+-o ") else {
+            continue;
+        };
+        let lead = &line[..at];
+        if !lead
+            .iter()
+            .all(|&c| matches!(c, b' ' | b'|' | b'\t' | b'\r'))
+        {
+            continue;
+        }
+        tabs |= lead.contains(&b'\t');
+        let blanks = expand_tabs(lead).iter().take_while(|&&c| c == b' ').count();
+        margin = Some(margin.map_or(blanks, |m| m.min(blanks)));
+    }
+    (tabs, margin.unwrap_or(0))
 }
 
 /// Whether the dump uses CRLF line endings (judged by its first line).

@@ -41,10 +41,11 @@ mod tests;
 
 use super::{Limits, ReadError};
 use crate::registry::{
-    Entry, EntryId, HeaderStyle, LoadReport, Origin, Registry, Text, TextDialect, Truncation, Value,
+    Entry, EntryId, HeaderStyle, LimitExceeded, LoadReport, Origin, Registry, Text, TextDialect,
+    Truncation, Value,
 };
 use lines::{Line, Lines};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tree::{Pending, Segment};
 
 /// At most this many lines of other text may come before the first tree line.
@@ -90,6 +91,8 @@ struct Reader<'a> {
     /// The properties of the block being read, moved into their entry at its end: one
     /// allocation of the exact size per entry (a growing vector reallocates and copies).
     block_properties: Vec<(Text, Value)>,
+    /// Planes named by header lines so far (held to the `planes` limit).
+    planes: HashSet<String>,
 }
 
 /// How a property block ended.
@@ -121,6 +124,7 @@ impl<'a> Reader<'a> {
             preamble: Vec::new(),
             dropped_warnings: 0,
             block_properties: Vec::new(),
+            planes: HashSet::new(),
         }
     }
 
@@ -142,6 +146,17 @@ impl<'a> Reader<'a> {
             return Ok(None);
         }
         if let Some(plane) = lines::plane_header(text) {
+            if !self.planes.contains(plane) {
+                // Two inferred planes may join the named ones.
+                if self.planes.len() + 2 >= self.limits.max_planes {
+                    let e = LimitExceeded::new("planes", self.limits.max_planes);
+                    return Err(ReadError::line(
+                        line.number,
+                        format!("one plane too many: {e}"),
+                    ));
+                }
+                self.planes.insert(plane.to_owned());
+            }
             let plane = plane.to_owned();
             self.new_segment(Some(plane))?;
             return Ok(None);
@@ -171,9 +186,9 @@ impl<'a> Reader<'a> {
         let texty = std::str::from_utf8(&line.text)
             .is_ok_and(|s| !s.chars().any(|c| c.is_control() && c != '\t'));
         if !texty || self.preamble.len() > MAX_PREAMBLE_LINES {
-            let first = self.preamble[0];
+            // The line quoted is the line named.
             return Err(ReadError::line(
-                first,
+                line.number,
                 format!(
                     "expected an ioreg tree line `+-o NAME  <class …>`, found {}",
                     describe(&line.text)
@@ -199,23 +214,23 @@ impl<'a> Reader<'a> {
         at: usize,
     ) -> Result<Option<Line<'a>>, ReadError> {
         if depth > self.limits.max_depth {
-            return Err(ReadError::line(
-                line.number,
-                format!("tree deeper than {} levels", self.limits.max_depth),
-            ));
+            let e = LimitExceeded::new("depth", self.limits.max_depth);
+            return Err(ReadError::line(line.number, format!("tree too deep: {e}")));
         }
         self.total += 1;
         if self.total > self.limits.max_entries {
+            let e = LimitExceeded::new("entries", self.limits.max_entries);
             return Err(ReadError::line(
                 line.number,
-                format!("more than {} entries", self.limits.max_entries),
+                format!("too many entries: {e}"),
             ));
         }
+        self.check_length(line.text.len(), line.number)?;
         let h = header::parse(&line.text[at..]);
         self.check_header(&h, &line, at)?;
         self.note_header(&h, &line);
         let parent = self.attach(depth, line.number);
-        let entry = self.entry(&h, depth == 0 || parent.is_none());
+        let entry = self.entry(&h, depth == 0 || parent.is_none(), line.number)?;
         let index = self.segment.nodes.len();
         self.segment.nodes.push(Pending {
             entry,
@@ -235,6 +250,15 @@ impl<'a> Reader<'a> {
         let open = next.number;
         self.lines.next_line();
         self.block(index, prefix, open)
+    }
+
+    /// An error if a line or value of `len` bytes is over the `string-bytes` limit.
+    fn check_length(&self, len: usize, number: usize) -> Result<(), ReadError> {
+        if len > self.limits.max_string_bytes {
+            let e = LimitExceeded::new("string-bytes", self.limits.max_string_bytes);
+            return Err(ReadError::line(number, format!("line too long: {e}")));
+        }
+        Ok(())
     }
 
     /// A tree line cut short in the middle of the file is broken: `ioreg` ends a clipped line
@@ -305,13 +329,24 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn entry(&mut self, h: &header::Header<'_>, top: bool) -> Entry {
+    fn entry(
+        &mut self,
+        h: &header::Header<'_>,
+        top: bool,
+        number: usize,
+    ) -> Result<Entry, ReadError> {
         let (name, location) = split_label(h.label);
-        let class = h.class.map(|c| self.class(c));
+        let class = match h.class {
+            Some(c) => Some(
+                self.class(c)
+                    .map_err(|e| ReadError::line(number, format!("one class too many: {e}")))?,
+            ),
+            None => None,
+        };
         let is_root = top
             && name == b"Root"
             && class.is_none_or(|c| self.registry.classes.name(c) == "IORegistryEntry");
-        Entry {
+        Ok(Entry {
             id: h.id,
             name: Text::from_bytes(name),
             location: location.map(Text::from_bytes),
@@ -321,23 +356,25 @@ impl<'a> Reader<'a> {
             properties: Vec::new(),
             is_root,
             synthetic: false,
-        }
+        })
     }
 
     /// Interns a class, or with `-i` a chain `Base:…:Leaf`, and returns the leaf.
-    fn class(&mut self, raw: &[u8]) -> crate::registry::ClassId {
+    fn class(&mut self, raw: &[u8]) -> Result<crate::registry::ClassId, LimitExceeded> {
         let text = Text::from_bytes(raw);
         let name = text.to_string_lossy();
+        let max = self.limits.max_classes;
         let classes = &mut self.registry.classes;
         if name.contains(':') && !name.contains("::") {
             if self.style != Some(HeaderStyle::PostProcessed) {
                 self.inheritance = true;
             }
-            if let Some(leaf) = classes.intern_chain(name.split(':').filter(|s| !s.is_empty())) {
-                return leaf;
+            let chain = name.split(':').filter(|s| !s.is_empty());
+            if let Some(leaf) = classes.try_intern_chain(chain, max)? {
+                return Ok(leaf);
             }
         }
-        classes.intern(&name)
+        classes.try_intern(&name, max)
     }
 
     /// Reads the property lines of a block whose `{` line had `prefix` before the brace.
@@ -398,6 +435,7 @@ impl<'a> Reader<'a> {
 
     /// `PREFIX  "key" = value` (with any continuation lines).
     fn property(&mut self, line: &Line<'a>, prefix: &[u8]) -> Result<(Text, Value), ReadError> {
+        self.check_length(line.text.len(), line.number)?;
         let body = &line.text[prefix.len() + 2..];
         let Some((key, value)) = split_key(body) else {
             // Clipped inside the key.
@@ -460,10 +498,10 @@ impl<'a> Reader<'a> {
         match value::parse(text, self.limits.max_depth, &mut self.numbers) {
             Ok(v) => Ok(Some((v, self.numbers.raws))),
             Err(value::Fail::Malformed) => Ok(None),
-            Err(value::Fail::TooDeep) => Err(ReadError::line(
-                at,
-                format!("values nested deeper than {} levels", self.limits.max_depth),
-            )),
+            Err(value::Fail::TooDeep) => {
+                let e = LimitExceeded::new("depth", self.limits.max_depth);
+                Err(ReadError::line(at, format!("values nested too deep: {e}")))
+            }
         }
     }
 
@@ -484,6 +522,7 @@ impl<'a> Reader<'a> {
             let Some(next) = self.lines.next_line() else {
                 break;
             };
+            self.check_length(joined.len() + 1 + next.text.len(), at)?;
             joined.push(b'\n');
             joined.extend_from_slice(&next.text);
             let ends_here = self

@@ -436,11 +436,12 @@ fn too_deep_is_an_error_not_a_crash() {
         format!("+-o E  <class C, id 0x1, retain 1>\n    {{\n      \"k\" = {deep}\n    }}\n");
     let e = read_bytes(dump.as_bytes(), &limits).unwrap_err();
     assert_eq!(e.at, Position::Line(3));
-    assert!(e.message.contains("nested deeper"));
+    assert!(e.message.contains("`depth` limit (64)"), "{e}");
 
-    let tree = format!("{}+-o E  <class C>\n", "  ".repeat(65));
+    let tree = format!("+-o R  <class C>\n{}+-o E  <class C>\n", "| ".repeat(65));
     let e = read_bytes(tree.as_bytes(), &limits).unwrap_err();
-    assert!(e.message.contains("tree deeper"));
+    assert!(e.message.contains("tree too deep"), "{e}");
+    assert!(e.message.contains("--limit depth=N"), "{e}");
 
     let few = Limits {
         max_entries: 1,

@@ -16,6 +16,10 @@ fn string(s: &str) -> Event<'static> {
     Event::String(Cow::Owned(s.to_owned()))
 }
 
+fn key(s: &str) -> Event<'static> {
+    Event::Key(Cow::Owned(s.to_owned()))
+}
+
 fn error_of(doc: &str) -> ReadError {
     events(doc.as_bytes()).expect_err("must fail")
 }
@@ -31,13 +35,13 @@ fn reads_what_core_foundation_writes() {
         events(doc.as_bytes()).unwrap(),
         vec![
             Event::StartDict,
-            string("IORegistryEntryName"),
+            key("IORegistryEntryName"),
             string("Root"),
-            string("n"),
+            key("n"),
             Event::Integer(Integer::unsigned(22, 64)),
-            string("on"),
+            key("on"),
             Event::Bool(true),
-            string("list"),
+            key("list"),
             Event::StartArray,
             Event::Bool(false),
             Event::Real(1.5),
@@ -58,7 +62,7 @@ fn plain_text_is_borrowed_and_entities_are_decoded() {
     );
     assert_eq!(evs[2], string("a & b <> \"' A☺"));
     assert_eq!(evs[3], string("<raw> & tail"));
-    assert_eq!(evs[4], string("xy"));
+    assert_eq!(evs[4], key("xy"));
 }
 
 #[test]
@@ -74,7 +78,7 @@ fn empty_forms() {
             Event::StartArray,
             Event::End,
             string(""),
-            string(""),
+            key(""),
             Event::Bool(true),
             Event::Data(Vec::new()),
             Event::StartDict,
@@ -139,10 +143,15 @@ fn data_dates_and_reals() {
     }
 }
 
+/// Core Foundation ends a tag at its first `>`, quoted or not: `<string =">x</string>`
+/// holds `x`, and a `>` inside a quoted attribute ends the tag there.
 #[test]
-fn attributes_may_hold_angle_brackets() {
-    let doc = b"<plist version=\"1>0\" x='a/'><string a=\"/>\">s</string></plist>";
-    assert_eq!(events(doc).unwrap(), vec![string("s")]);
+fn a_tag_ends_at_its_first_angle_bracket_as_in_core_foundation() {
+    let doc = b"<plist version=\"1.0\" x='a/'><string =\">x</string></plist>";
+    assert_eq!(events(doc).unwrap(), vec![string("x")]);
+    // `<string a="/>` is an empty string; what follows is stray text.
+    let e = events(b"<array><string a=\"/>\">s</string></array>").unwrap_err();
+    assert!(e.message.contains("found text"), "{e}");
 }
 
 #[test]
@@ -251,9 +260,71 @@ proptest! {
     fn agrees_with_the_plist_crate(v in value()) {
         let mut doc = Vec::new();
         v.to_writer_xml(&mut doc).unwrap();
-        let theirs: Vec<Event<'static>> = plist::stream::XmlReader::new(&doc[..])
-            .map(|e| super::super::events::from_plist(e.unwrap()))
-            .collect();
+        let theirs = from_plist(plist::stream::XmlReader::new(&doc[..]).map(Result::unwrap));
         prop_assert_eq!(events(&doc).unwrap(), theirs);
     }
+
+    /// The binary reader (our own, CF's rules) yields what the `plist` crate's binary reader
+    /// yields, for any binary plist that crate writes.
+    #[test]
+    fn binary_agrees_with_the_plist_crate(v in value()) {
+        let mut doc = Vec::new();
+        v.to_writer_binary(&mut doc).unwrap();
+        let theirs =
+            from_plist(plist::stream::BinaryReader::new(std::io::Cursor::new(&doc[..])).map(Result::unwrap));
+        let limits = crate::registry::Limits::default();
+        let budget = crate::registry::Budget::decoded(&limits, doc.len());
+        let mut ours = Vec::new();
+        let mut events = super::super::events::Events::new(&doc, &limits, &budget);
+        while let Some(ev) = events.next().unwrap() {
+            ours.push(ev);
+        }
+        prop_assert_eq!(ours, theirs);
+    }
+}
+
+/// The `plist` crate's events in this module's terms: its keys are strings, told by their
+/// place in a dict.
+fn from_plist(evs: impl Iterator<Item = plist::stream::OwnedEvent>) -> Vec<Event<'static>> {
+    use plist::stream::OwnedEvent as O;
+    // Per open collection: whether it is a dict, and whether a key comes next.
+    let mut open: Vec<(bool, bool)> = Vec::new();
+    let mut out = Vec::new();
+    for ev in evs {
+        if matches!(ev, O::EndCollection) {
+            open.pop();
+            out.push(Event::End);
+            continue;
+        }
+        let key = matches!(open.last(), Some((true, true)));
+        if let Some(top) = open.last_mut() {
+            if top.0 {
+                top.1 = !top.1;
+            }
+        }
+        out.push(match ev {
+            O::StartArray(_) => {
+                open.push((false, false));
+                Event::StartArray
+            }
+            O::StartDictionary(_) => {
+                open.push((true, true));
+                Event::StartDict
+            }
+            O::String(s) if key => Event::Key(Cow::Owned(s.into_owned())),
+            O::String(s) => Event::String(Cow::Owned(s.into_owned())),
+            O::Boolean(b) => Event::Bool(b),
+            O::Data(d) => Event::Data(d.into_owned()),
+            O::Date(d) => Event::Date(cf_date(d)),
+            O::Integer(i) => Event::Integer(match (i.as_signed(), i.as_unsigned()) {
+                (Some(v), _) if v < 0 => Integer::signed(v, 64),
+                (_, Some(v)) => Integer::unsigned(v, 64),
+                _ => Integer::unsigned(0, 64),
+            }),
+            O::Real(r) => Event::Real(r),
+            O::Uid(u) => Event::Uid(u.get()),
+            _ => Event::Null,
+        });
+    }
+    out
 }

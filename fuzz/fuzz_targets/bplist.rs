@@ -1,0 +1,32 @@
+//! Fuzz target: binary property lists (`bplist0?`, the crate's own reader under CF's rules)
+//! as `ioreg -a` archives and as IORegistryExplorer documents must never panic, hang or
+//! exhaust memory, whatever the bytes. Inputs without the magic get it prepended, so every
+//! input reaches the object table.
+#![no_main]
+
+use ioscope::source::snapshot::{self, archive, iorex};
+use libfuzzer_sys::fuzz_target;
+use std::borrow::Cow;
+
+fuzz_target!(|data: &[u8]| {
+    let limits = limits();
+    let bytes: Cow<'_, [u8]> = if data.starts_with(b"bplist0") {
+        Cow::Borrowed(data)
+    } else {
+        Cow::Owned([&b"bplist00"[..], data].concat())
+    };
+    let _ = snapshot::detect(&bytes);
+    let _ = archive::read(&bytes, &limits);
+    let _ = iorex::read(&bytes, &limits);
+});
+
+/// Smaller than the defaults so one input cannot spend the fuzzer's memory budget (2 GB).
+fn limits() -> snapshot::Limits {
+    snapshot::Limits {
+        max_depth: 128,
+        max_entries: 100_000,
+        max_string_bytes: 16 << 20,
+        max_decoded_bytes: 256 << 20,
+        ..snapshot::Limits::default()
+    }
+}
