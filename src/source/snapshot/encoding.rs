@@ -137,7 +137,7 @@ pub(crate) fn to_utf8_releasing(
         return Ok(None);
     };
     let body = &bytes[bom..];
-    if body.len() % wide.unit() != 0 {
+    if !body.len().is_multiple_of(wide.unit()) {
         return Err(ReadError::byte(
             bytes.len() as u64,
             format!(
