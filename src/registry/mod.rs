@@ -211,6 +211,35 @@ impl Registry {
         gathered
     }
 
+    /// Orders the parents of every entry with several by age, oldest first, for sources that
+    /// do not record the kernel's order (`ioreg` text and archives print an entry under each
+    /// parent in tree order, which is not the order it was attached in). The kernel's first
+    /// parent is the one the entry was attached to when it was created, so it is older than
+    /// the entry; registry entry IDs grow with creation, so the oldest parent is taken as the
+    /// first (IONetworkStack and IOHIDSystem: IOResources, as `.ioreg` documents record it).
+    /// Parents without an ID keep their place after those with one.
+    pub fn order_parents_by_age(&mut self) {
+        for index in 0..self.planes.len() {
+            let multi: Vec<(EntryId, Vec<EntryId>)> = {
+                let plane = &self.planes[index];
+                plane
+                    .walk()
+                    .filter_map(|(e, _)| {
+                        let mut ps: Vec<EntryId> = plane.parents(e).collect();
+                        if ps.len() < 2 {
+                            return None;
+                        }
+                        ps.sort_by_key(|&p| self.entry(p).id.unwrap_or(u64::MAX));
+                        Some((e, ps))
+                    })
+                    .collect()
+            };
+            for (e, order) in multi {
+                self.planes[index].order_parents(e, &order);
+            }
+        }
+    }
+
     /// Entries that are real registry entries (not the synthetic unattached node).
     pub fn entry_count(&self) -> usize {
         self.entries.iter().filter(|e| !e.synthetic).count()

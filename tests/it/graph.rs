@@ -5,12 +5,13 @@
 use crate::common::{Counted, file_name, provenance, shared_corpus};
 use ioscope::dump::{self, DumpFormat, Selection};
 use ioscope::registry::Registry;
-use ioscope::source::snapshot::{self, Limits, archive};
+use ioscope::source::snapshot::{self, Limits};
 use std::collections::BTreeMap;
 
 /// From a text dump's tree lines alone: for each registry ID, the IDs of the entries it is
-/// printed under, in order of first appearance (a parent is the nearest line above at one
-/// level less; `+-o` sits at column 2 × depth).
+/// printed under (a parent is the nearest line above at one level less; `+-o` sits at column
+/// 2 × depth), oldest first: a text dump does not record the kernel's parent order, and the
+/// kernel's first parent (the one the entry was attached to when created) is the oldest.
 fn parents_by_indentation(bytes: &[u8]) -> BTreeMap<u64, Vec<u64>> {
     let mut open: Vec<u64> = Vec::new();
     let mut parents: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
@@ -38,6 +39,9 @@ fn parents_by_indentation(bytes: &[u8]) -> BTreeMap<u64, Vec<u64>> {
         }
         open.push(id);
     }
+    for list in parents.values_mut() {
+        list.sort_unstable();
+    }
     parents
 }
 
@@ -54,7 +58,7 @@ fn model_parents(r: &Registry, plane: &str) -> BTreeMap<u64, Vec<u64>> {
 }
 
 #[test]
-fn text_dumps_give_each_entry_every_parent_in_the_order_printed() {
+fn text_dumps_give_each_entry_every_parent_oldest_first() {
     let Some(dir) = shared_corpus() else {
         eprintln!("shared corpus absent: skipped");
         return;
@@ -83,7 +87,7 @@ fn text_dumps_give_each_entry_every_parent_in_the_order_printed() {
         };
         let mut xml = Vec::new();
         dump::write(&r, &sel, DumpFormat::Plist, &mut xml).unwrap();
-        let back = archive::read(&xml, &Limits::default()).unwrap();
+        let back = snapshot::read_bytes(&xml, &Limits::default()).unwrap();
         let back_plane = back.planes()[0].name().to_owned();
         assert_eq!(
             model_parents(&back, &back_plane),
@@ -189,4 +193,44 @@ fn iorex_documents_keep_every_parent_in_the_documents_order() {
         checked >= 4,
         "only {checked} multi-parent entries in the documents"
     );
+}
+
+/// What the kernel says about parent order, from the `.ioreg` documents (which record it):
+/// IONetworkStack's and IOHIDSystem's first parent is IOResources, and that is what a text
+/// dump of the same kind of machine gives too (not the interface printed first).
+#[test]
+fn the_first_parent_of_ionetworkstack_is_ioresources_in_every_source() {
+    let Some(dir) = shared_corpus() else {
+        return;
+    };
+    let mut checked = 0;
+    for row in provenance(&dir) {
+        let bytes = std::fs::read(&row.path).unwrap();
+        let r = snapshot::read_bytes(&bytes, &Limits::default()).unwrap();
+        let Some(p) = r.plane("IOService") else {
+            continue;
+        };
+        for (e, _) in p.walk() {
+            let name = r.entry(e).name.to_string();
+            if (name == "IONetworkStack" || name == "IOHIDSystem") && p.parents(e).count() > 1 {
+                let first = p.parent(e).unwrap();
+                let names: Vec<String> =
+                    p.parents(e).map(|q| r.entry(q).name.to_string()).collect();
+                if names.iter().any(|n| n == "IOResources") {
+                    assert_eq!(
+                        r.entry(first).name,
+                        "IOResources",
+                        "{}: {name} {names:?}",
+                        file_name(&row.path)
+                    );
+                    assert_eq!(
+                        r.path_in(p, e).unwrap(),
+                        format!("IOService:/IOResources/{name}")
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked}");
 }

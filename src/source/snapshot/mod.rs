@@ -183,6 +183,12 @@ fn settle(mut registry: Registry) -> Result<Registry, ReadError> {
             ));
         }
     }
+    if matches!(
+        registry.report.origin,
+        crate::registry::Origin::IoregText | crate::registry::Origin::IoregArchive
+    ) {
+        registry.order_parents_by_age();
+    }
     registry.gather_unattached();
     Ok(registry)
 }
