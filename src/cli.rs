@@ -147,19 +147,8 @@ pub enum Command {
         /// Set by `ioscope FILE classes`.
         #[arg(skip)]
         file: Option<PathBuf>,
-        /// With a recording: the moment to read (seconds from the start, `12.5`, or an RFC
-        /// 3339 time); default its last.
-        #[arg(long, value_name = "T")]
-        at: Option<String>,
-
-        /// Add each class's count in this earlier registry, and the delta.
-        #[arg(long, value_name = "A")]
-        baseline: Option<PathBuf>,
         #[command(flatten)]
-        source: census::SourceArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = census::ReportFormat::Text)]
-        format: census::ReportFormat,
+        census: census::CensusArgs,
     },
     /// User clients per process (`IOUserClientCreator`), by class and by the service opened.
     ///
@@ -168,19 +157,8 @@ pub enum Command {
         /// The dump to read (default: the live registry, or the demo off macOS).
         #[arg(value_hint = clap::ValueHint::FilePath)]
         file: Option<PathBuf>,
-        /// With a recording: the moment to read (seconds from the start, `12.5`, or an RFC
-        /// 3339 time); default its last.
-        #[arg(long, value_name = "T")]
-        at: Option<String>,
-
-        /// Add each process's count in this earlier registry, and its growth.
-        #[arg(long, value_name = "A")]
-        baseline: Option<PathBuf>,
         #[command(flatten)]
-        source: census::SourceArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = census::ReportFormat::Text)]
-        format: census::ReportFormat,
+        census: census::CensusArgs,
     },
     /// Record the live registry (the demo off macOS) over time, until Ctrl-C or --duration.
     ///
@@ -479,32 +457,15 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
         Some(Command::Classes {
             args,
             file,
-            at,
-            baseline,
-            source,
-            format,
+            census: shared,
         }) => {
             let (file, wanted) = census::source_and_classes(file, args);
-            census::classes_command(
-                (file.as_deref(), at.as_deref()),
-                &wanted,
-                baseline.as_deref(),
-                &source,
-                format,
-            )
+            census::classes_command(file.as_deref(), &wanted, &shared)
         }
         Some(Command::Clients {
             file,
-            at,
-            baseline,
-            source,
-            format,
-        }) => census::clients_command(
-            (file.as_deref(), at.as_deref()),
-            baseline.as_deref(),
-            &source,
-            format,
-        ),
+            census: shared,
+        }) => census::clients_command(file.as_deref(), &shared),
         Some(Command::Diff {
             a,
             b,

@@ -16,6 +16,23 @@ pub struct SourceArgs {
     pub demo: bool,
 }
 
+/// What `classes` and `clients` share: the moment, the baseline, the source, the format.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CensusArgs {
+    /// With a recording: the moment to read (seconds from the start, `12.5`, or an RFC 3339
+    /// time); default its last.
+    #[arg(long, value_name = "T")]
+    pub at: Option<String>,
+    /// Add each count in this earlier registry, and the change since (the leak signal).
+    #[arg(long, value_name = "A")]
+    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
 /// Output format of the census commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -65,42 +82,39 @@ pub fn source_and_classes(
 
 /// `ioscope classes [SOURCE] [CLASS…] [--baseline A] [--format json]`.
 pub fn classes_command(
-    file: Source<'_>,
+    file: Option<&Path>,
     wanted: &[String],
-    baseline: Option<&Path>,
-    source: &SourceArgs,
-    format: ReportFormat,
+    args: &CensusArgs,
 ) -> Result<ExitCode> {
-    let r = load_source(file, source.demo)?;
+    let r = load_source((file, args.at.as_deref()), args.source.demo)?;
     let mut rows = classes::census(&r);
-    if let Some(b) = baseline {
+    if let Some(b) = &args.baseline {
         let before = load(Some(b)).with_context(|| "the baseline".to_string())?;
         rows = classes::with_baseline(rows, &classes::census(&before));
     }
     let rows = classes::select(rows, wanted);
-    let out = match format {
-        ReportFormat::Text => classes::text(&rows),
-        ReportFormat::Json => json_line(&rows)?,
-    };
-    print_bytes(out.as_bytes())?;
-    Ok(ExitCode::SUCCESS)
+    print_report(args.format, &rows, classes::text)
 }
 
 /// `ioscope clients [SOURCE] [--baseline A] [--format json]`.
-pub fn clients_command(
-    file: Source<'_>,
-    baseline: Option<&Path>,
-    source: &SourceArgs,
-    format: ReportFormat,
-) -> Result<ExitCode> {
-    let r = load_source(file, source.demo)?;
+pub fn clients_command(file: Option<&Path>, args: &CensusArgs) -> Result<ExitCode> {
+    let r = load_source((file, args.at.as_deref()), args.source.demo)?;
     let mut rows = clients::census(&r);
-    if let Some(b) = baseline {
+    if let Some(b) = &args.baseline {
         let before = load(Some(b)).with_context(|| "the baseline".to_string())?;
         rows = clients::with_baseline(rows, &clients::census(&before));
     }
+    print_report(args.format, &rows, clients::text)
+}
+
+/// Prints rows as text or JSON.
+fn print_report<T: serde::Serialize>(
+    format: ReportFormat,
+    rows: &[T],
+    text: fn(&[T]) -> String,
+) -> Result<ExitCode> {
     let out = match format {
-        ReportFormat::Text => clients::text(&rows),
+        ReportFormat::Text => text(rows),
         ReportFormat::Json => json_line(&rows)?,
     };
     print_bytes(out.as_bytes())?;
