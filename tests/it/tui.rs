@@ -1373,3 +1373,19 @@ fn plane_switch_says_when_the_entry_is_not_there_and_details_list_its_planes() {
     assert!(screen.contains("● IODeviceTree"), "{screen}");
     assert!(screen.contains(&dt_label));
 }
+
+/// Issue 16: the demo is an Intel Mac; `:` takes the kernel's path of its first CPU in the
+/// device tree, and the details pane shows that exact path.
+#[test]
+fn jump_to_the_demo_cpu_by_its_kernel_path() {
+    let mut h = Harness::demo(140, 40);
+    h.press(&[JumpStart])
+        .typed("IODeviceTree:/cpus/CPU0@0")
+        .press(&[Accept]);
+    assert_eq!(h.selected_name(), "CPU0");
+    assert!(
+        h.screen().contains("IODeviceTree:/cpus/CPU0@0"),
+        "{}",
+        h.screen()
+    );
+}
