@@ -443,7 +443,11 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     configure_limits(&cli.limits)?;
     place_file(&mut cli)?;
     match cli.command {
-        None => crate::ui::run_explorer(&cli),
+        None => crate::ui::run_explorer(&crate::ui::ExplorerOptions {
+            file: cli.file.clone(),
+            reprobe_ms: cli.reprobe_ms,
+            demo_hotplug: cli.demo_hotplug,
+        }),
         Some(Command::Stats { file, at }) => {
             let start = Instant::now();
             let registry = load_at(file.as_deref(), at.as_deref())?;

@@ -1,7 +1,7 @@
 //! What the user (or a timer) asks the explorer to do. Keys become actions through
 //! the one table in [`super::keymap`]; mouse and typed text carry their data here.
 
-/// One request to [`super::update`]. `Copy` so that the keymap table can hold them.
+/// One request to [`super::update::update`]. `Copy` so that the keymap table can hold them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Up,

@@ -26,7 +26,7 @@ struct Node {
 /// A registry plane (`IOService`, `IODeviceTree`, …). Entries are linked by index; only
 /// the plane's members have a node here, so a plane costs memory in proportion to its own
 /// members, however many entries the registry holds (a dump naming 20,000 planes of one
-/// entry each once cost planes × entries). See [`Members`].
+/// entry each once cost planes × entries). See `Members` (below).
 #[derive(Debug, Clone, Default)]
 pub struct Plane {
     name: Box<str>,

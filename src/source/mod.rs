@@ -1,6 +1,6 @@
 //! Where registries come from: saved dumps ([`snapshot`]), or a kernel walked
 //! through the IOKit seam ([`kernel`]) — the simulated Mac ([`sim`]) anywhere,
-//! the real one ([`macos`]) on macOS.
+//! the real one (`macos`) on macOS.
 
 pub mod kernel;
 pub mod session;

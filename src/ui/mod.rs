@@ -15,7 +15,6 @@ pub mod tree;
 pub mod wrap;
 
 use crate::app::state::{Focus, Geometry, Mode, State};
-use crate::cli::Cli;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -27,8 +26,19 @@ use theme::Theme;
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
 
+/// What the command line asks of the explorer (built by `cli`: the layers point down).
+#[derive(Debug, Clone, Default)]
+pub struct ExplorerOptions {
+    /// A saved dump to open; none: the live registry (the demo off macOS).
+    pub file: Option<std::path::PathBuf>,
+    /// Re-probe held handles every N milliseconds (0: off).
+    pub reprobe_ms: u64,
+    /// Demo only: unplug and replug a USB device every few seconds.
+    pub demo_hotplug: bool,
+}
+
 /// Opens the explorer on the source the command line names.
-pub fn run_explorer(cli: &Cli) -> anyhow::Result<ExitCode> {
+pub fn run_explorer(cli: &ExplorerOptions) -> anyhow::Result<ExitCode> {
     if let Some(path) = &cli.file {
         // Fail before taking over the screen when the file cannot even be opened.
         std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;

@@ -1694,7 +1694,7 @@ pub fn plug(objs: &mut Objects, slot: &DeviceSlot) -> ObjId {
 }
 
 /// After a replug: the new device's drivers join the power tree below it, as the boot-time
-/// [`power_pass`] joined the first instance's. (Without this a replugged device came back
+/// `power_pass` joined the first instance's. (Without this a replugged device came back
 /// with fewer IOPowerConnections than it was booted with, and a walk after replugging had
 /// fewer entries than before the unplug.) Not used at boot, which stays as it was.
 pub fn join_power_tree(objs: &mut Objects, device: ObjId) {

@@ -51,7 +51,7 @@ pub const OWN_LOCATION: &str = "ioscope:own-location";
 pub const IS_ROOT: &str = "ioscope:is-root";
 /// `"unknown"` when the source did not say whether the entry is an IOService.
 pub const SERVICE: &str = "ioscope:service";
-/// Array of annotations restoring exact types of property values (see [`Annotation`]).
+/// Array of annotations restoring exact types of property values (see [`annotation`]).
 pub const ANNOTATIONS: &str = "ioscope:annotations";
 /// Prefix put before a property key that would collide with a synthetic or `ioscope:` key.
 pub const ESCAPED_KEY: &str = "ioscope:key:";

@@ -5,8 +5,8 @@
 //! class chain, retain and busy counts, state flags, per-plane names, locations, parents and
 //! children, and its properties as an embedded XML property list.
 //!
-//! Layers: [`bplist`](super::bplist) decodes binary plist objects one at a time, [`keyed`] resolves the
-//! archive's `CF$UID` references and Foundation collections, and [`rex`] maps the Rex
+//! Layers: `bplist` decodes binary plist objects one at a time, `keyed` resolves the
+//! archive's `CF$UID` references and Foundation collections, and `rex` maps the Rex
 //! objects onto the registry model. The embedded properties are read as the `ioreg -a`
 //! reader reads its values (`archive::properties`).
 
