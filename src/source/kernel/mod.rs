@@ -10,6 +10,7 @@
 
 pub mod cf_value;
 mod code;
+pub mod ports;
 pub mod handles;
 mod probe;
 mod session_impl;
