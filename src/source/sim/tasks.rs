@@ -498,3 +498,7 @@ impl PortSpaces for SimKernel {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tasks_tests.rs"]
+mod tests;
