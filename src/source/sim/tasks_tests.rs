@@ -346,3 +346,25 @@ fn ports_self_agrees_with_the_handle_table() {
     let object_names = c.names.iter().filter(|n| n.type_name == "IOKIT-OBJECT").count();
     assert_eq!(object_names, matched, "every IOKit object name is a handle of the table");
 }
+
+#[test]
+fn entries_resolve_to_paths_in_our_walk() {
+    let sim = boot();
+    sim.spawn_leaker(1);
+    let id = sim.find_registry_id(HOTPLUG_DEVICE).unwrap();
+    sim.task_obtain(LEAKER_PID, id).unwrap();
+    let mut session = KernelSession::new(sim.clone(), Origin::Demo);
+    let registry = session.walk(&mut |_| {}).unwrap();
+    let c = take(&sim, LEAKER_PID);
+    let rows = c.entry_rows(Some(&registry));
+    let device = rows.iter().find(|r| r.class == "IOUSBHostDevice").unwrap();
+    assert_eq!(device.id, Some(format!("{id:#x}")));
+    let path = device.path.as_deref().unwrap();
+    assert!(path.starts_with("IOService:/"), "{path}");
+    assert!(path.ends_with(&format!("/{HOTPLUG_DEVICE}@{}", path.rsplit('@').next().unwrap())), "{path}");
+    // Under IOResources (a child of Root beside the platform device) xnu's getPath fails:
+    // the leaked clients of IOSurfaceRoot have an entry but no path, as on a Mac.
+    let client = rows.iter().find(|r| r.class == LEAK_CLASS).unwrap();
+    assert!(client.id.is_some());
+    assert_eq!(client.path, None);
+}

@@ -433,6 +433,10 @@ impl PortCensus {
     }
 
     pub fn entry_rows(&self, registry: Option<&Registry>) -> Vec<EntryJson> {
+        let index: HashMap<u64, crate::registry::EntryId> = registry
+            .map(|r| r.entries().filter_map(|(e, x)| Some((x.id?, e))).collect())
+            .unwrap_or_default();
+        let plane = registry.and_then(|r| Some((r, r.plane("IOService")?)));
         self.names
             .iter()
             .map(|n| EntryJson {
@@ -444,8 +448,9 @@ impl PortCensus {
                 urefs: n.urefs,
                 path: n
                     .registry_id
-                    .zip(registry)
-                    .and_then(|(id, r)| entry_path(r, id)),
+                    .and_then(|id| index.get(&id))
+                    .zip(plane)
+                    .and_then(|(&e, (r, p))| r.path_in(p, e)),
             })
             .collect()
     }
