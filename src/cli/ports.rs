@@ -284,7 +284,7 @@ fn text(
     let mut s = String::new();
     if let Some((t, g)) = grew {
         s.push_str(&format!(
-            "+{:.1}s {} (pid {}): {} IOKit names",
+            "+{:.2}s {} (pid {}): {} IOKit names",
             t.as_secs_f64(),
             for_terminal(&c.process),
             c.pid,

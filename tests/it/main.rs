@@ -12,6 +12,7 @@ mod generate;
 mod graph;
 mod load;
 mod paths;
+mod ports;
 mod pty;
 mod roundtrip;
 mod text;

@@ -10,8 +10,8 @@
 
 pub mod cf_value;
 mod code;
-pub mod ports;
 pub mod handles;
+pub mod ports;
 mod probe;
 mod session_impl;
 pub mod timed;

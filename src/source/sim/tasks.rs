@@ -370,7 +370,10 @@ fn urefs_of(space: &mut NameSpace, name: Port, bits: u32, ports: &super::ports::
     } else {
         right::RECEIVE
     };
-    space.get_refs(name, which, ports).unwrap_or(0).min(UREFS_MAX)
+    space
+        .get_refs(name, which, ports)
+        .unwrap_or(0)
+        .min(UREFS_MAX)
 }
 
 impl PortSpaces for SimKernel {
@@ -435,9 +438,7 @@ impl PortSpaces for SimKernel {
                 name,
                 type_bits: bits,
                 urefs: urefs_of(space, name, bits, ports),
-                object: space
-                    .port_of(name)
-                    .map_or(0, |p| 0x1000_0000 | (p.0 << 4)),
+                object: space.port_of(name).map_or(0, |p| 0x1000_0000 | (p.0 << 4)),
             })
             .collect())
     }

@@ -6,12 +6,12 @@
 use super::*;
 use crate::registry::Origin;
 use crate::source::kernel::KernelSession;
+use crate::source::kernel::PlugControl as _;
 use crate::source::kernel::ports::census::{
     Access, PortCensus, Target, UNKNOWN_CLASS, UNKNOWN_DEAD,
 };
 use crate::source::session::LiveSession;
 use crate::source::sim::machine::HOTPLUG_DEVICE;
-use crate::source::kernel::PlugControl as _;
 use std::sync::Arc;
 
 fn boot() -> Arc<SimKernel> {
@@ -44,7 +44,10 @@ fn same_user_reads_a_get_task_allow_app() {
     assert_eq!((connect.names, connect.urefs, connect.dead), (3, 3, 0));
     // One service looked up 3 × 8192 times: one name (copy-out coalesces), its urefs summed.
     let object = row(&c, "IOKIT-OBJECT", "IOSurfaceRoot").expect("the service");
-    assert_eq!((object.names, object.urefs, object.saturated), (1, 3 * 8192, 0));
+    assert_eq!(
+        (object.names, object.urefs, object.saturated),
+        (1, 3 * 8192, 0)
+    );
     assert!(c.space.is_some(), "a read port also reads the table size");
 }
 
@@ -54,7 +57,10 @@ fn urefs_saturate_at_65535() {
     sim.spawn_leaker(9); // 9 × 8192 = 73,728 lookups
     let c = take(&sim, LEAKER_PID);
     let object = row(&c, "IOKIT-OBJECT", "IOSurfaceRoot").unwrap();
-    assert_eq!((object.names, object.urefs, object.saturated), (1, 65535, 1));
+    assert_eq!(
+        (object.names, object.urefs, object.saturated),
+        (1, 65535, 1)
+    );
     sim.leak_step();
     let again = take(&sim, LEAKER_PID);
     let object = row(&again, "IOKIT-OBJECT", "IOSurfaceRoot").unwrap();
@@ -88,11 +94,19 @@ fn sip_protected_and_kernel_refuse_even_root() {
         root: true,
         old_kernel: false,
     });
-    assert_eq!(sim.task_read_for_pid(161), Err(Errno::EPERM), "WindowServer");
+    assert_eq!(
+        sim.task_read_for_pid(161),
+        Err(Errno::EPERM),
+        "WindowServer"
+    );
     assert_eq!(sim.task_read_for_pid(0), Err(Errno::EPERM), "kernel_task");
     assert_eq!(sim.task_inspect_for_pid(0), Err(Errno::EPERM));
     let c = take(&sim, 161);
-    assert_eq!(c.access, Access::Inspect, "root still gets the inspect port");
+    assert_eq!(
+        c.access,
+        Access::Inspect,
+        "root still gets the inspect port"
+    );
     assert_eq!(sim.task_read_for_pid(99_999), Err(Errno::ESRCH));
     let none = take(&sim, 99_999);
     assert_eq!(none.access, Access::None);
@@ -166,11 +180,20 @@ fn a_terminated_service_leaves_dead_names() {
     let name = sim.task_obtain(LEAKER_PID, id).unwrap();
     sim.task_obtain(LEAKER_PID, id).unwrap();
     let before = take(&sim, LEAKER_PID);
-    assert_eq!(row(&before, "IOKIT-OBJECT", "IOUSBHostDevice").unwrap().names, 1);
+    assert_eq!(
+        row(&before, "IOKIT-OBJECT", "IOUSBHostDevice")
+            .unwrap()
+            .names,
+        1
+    );
     sim.toggle_demo_device().unwrap(); // unplug: the device's services terminate
     let after = PortCensus::take(&*sim, Target::Pid(LEAKER_PID), "?", Some(&before));
     let dead = row(&after, "IOKIT-OBJECT", "IOUSBHostDevice").unwrap();
-    assert_eq!((dead.names, dead.dead, dead.urefs), (1, 1, 2), "dead-name urefs kept");
+    assert_eq!(
+        (dead.names, dead.dead, dead.urefs),
+        (1, 1, 2),
+        "dead-name urefs kept"
+    );
     assert_eq!(sim.task_refs(LEAKER_PID, name, right::DEAD_NAME), Ok(2));
     // Without an earlier sample the kernel cannot say what the dead name was.
     let cold = take(&sim, LEAKER_PID);
@@ -312,7 +335,10 @@ fn a_name_dead_meanwhile_is_invalid_right_and_counted_dead() {
     };
     let c = PortCensus::take(&racy, Target::Pid(LEAKER_PID), "?", Some(&first));
     let held = c.names.iter().find(|n| n.name == name).unwrap();
-    assert!(held.dead, "KERN_INVALID_RIGHT: the port died after the listing");
+    assert!(
+        held.dead,
+        "KERN_INVALID_RIGHT: the port died after the listing"
+    );
     assert_eq!(held.class.as_deref(), Some("IOUSBHostDevice"));
     let task = sim.task_read_for_pid(LEAKER_PID).unwrap();
     assert_eq!(
@@ -343,8 +369,15 @@ fn ports_self_agrees_with_the_handle_table() {
         assert_eq!(registry.find_by_id(h.registry_id), Some(entry));
         matched += 1;
     }
-    let object_names = c.names.iter().filter(|n| n.type_name == "IOKIT-OBJECT").count();
-    assert_eq!(object_names, matched, "every IOKit object name is a handle of the table");
+    let object_names = c
+        .names
+        .iter()
+        .filter(|n| n.type_name == "IOKIT-OBJECT")
+        .count();
+    assert_eq!(
+        object_names, matched,
+        "every IOKit object name is a handle of the table"
+    );
 }
 
 #[test]
@@ -361,7 +394,13 @@ fn entries_resolve_to_paths_in_our_walk() {
     assert_eq!(device.id, Some(format!("{id:#x}")));
     let path = device.path.as_deref().unwrap();
     assert!(path.starts_with("IOService:/"), "{path}");
-    assert!(path.ends_with(&format!("/{HOTPLUG_DEVICE}@{}", path.rsplit('@').next().unwrap())), "{path}");
+    assert!(
+        path.ends_with(&format!(
+            "/{HOTPLUG_DEVICE}@{}",
+            path.rsplit('@').next().unwrap()
+        )),
+        "{path}"
+    );
     // Under IOResources (a child of Root beside the platform device) xnu's getPath fails:
     // the leaked clients of IOSurfaceRoot have an entry but no path, as on a Mac.
     let client = rows.iter().find(|r| r.class == LEAK_CLASS).unwrap();

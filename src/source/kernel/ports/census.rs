@@ -133,7 +133,10 @@ pub struct Growth {
 /// The one line said when `task_read_for_pid` refuses.
 pub fn refusal_line(pid: Pid, errno: Errno) -> String {
     if errno == Errno::ESRCH {
-        return format!("task_read_for_pid({pid}): {}: no process has that PID", errno.describe());
+        return format!(
+            "task_read_for_pid({pid}): {}: no process has that PID",
+            errno.describe()
+        );
     }
     format!(
         "task_read_for_pid({pid}) refused: {}: a read task port needs root, or a target signed \
@@ -359,7 +362,12 @@ pub fn growth(first: &[ClassRow], now: &[ClassRow]) -> Vec<Growth> {
     keys.dedup();
     let get = |m: &HashMap<(String, String), &ClassRow>, k: &(String, String)| {
         m.get(k).map_or([0i64; 4], |r| {
-            [r.names as i64, r.urefs as i64, r.saturated as i64, r.dead as i64]
+            [
+                r.names as i64,
+                r.urefs as i64,
+                r.saturated as i64,
+                r.dead as i64,
+            ]
         })
     };
     keys.into_iter()
@@ -481,7 +489,10 @@ mod tests {
             saturated: 0,
             dead: 0,
         };
-        let g = growth(&[row("A", 1, 1), row("B", 2, 2)], &[row("A", 1, 1), row("B", 5, 9)]);
+        let g = growth(
+            &[row("A", 1, 1), row("B", 2, 2)],
+            &[row("A", 1, 1), row("B", 5, 9)],
+        );
         assert_eq!(g.len(), 1);
         assert_eq!((g[0].class.as_str(), g[0].names, g[0].urefs), ("B", 3, 7));
     }

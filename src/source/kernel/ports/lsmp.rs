@@ -114,8 +114,8 @@ pub fn parse(bytes: &[u8], shown: &str) -> Result<Vec<PortCensus>, LsmpError> {
                 .map(|n| n.min(u64::from(u32::MAX)) as u32),
         };
         for (j, port) in ports.iter().enumerate() {
-            if let Some(held) = held_name(port)
-                .map_err(|m| shape(format!("processes[{i}].ports[{j}]"), &m))?
+            if let Some(held) =
+                held_name(port).map_err(|m| shape(format!("processes[{i}].ports[{j}]"), &m))?
             {
                 census.names.push(held);
             }
@@ -217,7 +217,8 @@ mod tests {
 
     #[test]
     fn raw_control_characters_in_names_are_read() {
-        let json = "{\"version\":\"1.0\",\"processes\":[{\"pid\":7,\"name\":\"a\u{1b}b\",\"ports\":[]}]}";
+        let json =
+            "{\"version\":\"1.0\",\"processes\":[{\"pid\":7,\"name\":\"a\u{1b}b\",\"ports\":[]}]}";
         let got = parse(json.as_bytes(), "x.json").unwrap();
         assert_eq!(got[0].process, "a\u{1b}b");
     }
@@ -225,7 +226,10 @@ mod tests {
     #[test]
     fn bad_json_names_the_place() {
         let err = parse(b"{\"version\":\"1.0\",\n\"processes\":[", "x.json").unwrap_err();
-        assert!(err.to_string().starts_with("x.json: line 2, column"), "{err}");
+        assert!(
+            err.to_string().starts_with("x.json: line 2, column"),
+            "{err}"
+        );
         let err = parse(b"{\"version\":\"1.0\"}", "x.json").unwrap_err();
         assert!(err.to_string().contains("no \"processes\" array"), "{err}");
     }
