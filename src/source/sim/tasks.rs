@@ -44,21 +44,12 @@ const LEAK_SERVICE: &str = "IOSurfaceRoot";
 pub const LEAK_LOOKUPS_PER_STEP: u32 = 8192;
 
 /// The switches that decide who may read whom.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PortPolicy {
     /// ioscope runs as root.
     pub root: bool,
     /// A kernel before 10.15.5: IOKit ports have a type but no description.
     pub old_kernel: bool,
-}
-
-impl Default for PortPolicy {
-    fn default() -> Self {
-        PortPolicy {
-            root: false,
-            old_kernel: false,
-        }
-    }
 }
 
 /// One simulated process.

@@ -22,8 +22,8 @@ fn take(sim: &SimKernel, pid: Pid) -> PortCensus {
     PortCensus::take(sim, Target::Pid(pid), "?", None)
 }
 
-fn row<'a>(
-    c: &'a PortCensus,
+fn row(
+    c: &PortCensus,
     ty: &str,
     class: &str,
 ) -> Option<crate::source::kernel::ports::census::ClassRow> {
@@ -249,9 +249,11 @@ fn copy_out_coalesces_and_a_freed_name_comes_back_with_a_new_generation() {
 
 /// Runs `act` once, just before the first `mach_port_kobject_description`: the target
 /// changes between the census's two calls.
+type Act = Box<dyn FnOnce(&SimKernel) + Send>;
+
 struct Racy {
     sim: Arc<SimKernel>,
-    act: std::sync::Mutex<Option<Box<dyn FnOnce(&SimKernel) + Send>>>,
+    act: std::sync::Mutex<Option<Act>>,
 }
 
 impl PortSpaces for Racy {
