@@ -7,7 +7,7 @@ use crate::census::clients;
 use crate::registry::escape::for_terminal;
 use crate::registry::{Origin, Registry};
 use crate::source::kernel::KernelSession;
-use crate::source::kernel::ports::census::{Access, ClassRow, PortCensus, Target, growth};
+use crate::source::kernel::ports::census::{Access, ClassRow, Growth, PortCensus, Target, growth};
 use crate::source::kernel::ports::{Pid, PortSpaces, ProcessInfo, lsmp};
 use crate::source::session::LiveSession;
 use crate::source::sim::SimKernel;
@@ -47,6 +47,14 @@ pub struct PortsArgs {
 }
 
 type Format = super::census::ReportFormat;
+
+/// What changed since the first sample (every sample after it, with --interval).
+struct Delta {
+    elapsed: Duration,
+    classes: Vec<Growth>,
+    /// Change of the port table's names in use (`mach_port_space_basic_info`), when readable.
+    table_inuse: Option<i64>,
+}
 
 /// Where the census reads from: the kernel's port spaces and a registry walked from the
 /// same kernel (for paths).
@@ -109,6 +117,7 @@ pub fn ports_command(args: &PortsArgs) -> Result<ExitCode> {
         super::warn(why);
     }
     let first_classes = first.classes();
+    let first_space = first.space;
     print_sample(&first, &registry, args, None)?;
     let Some(interval) = args.interval else {
         return Ok(ExitCode::SUCCESS);
@@ -145,8 +154,15 @@ pub fn ports_command(args: &PortsArgs) -> Result<ExitCode> {
             registry = backend.walk()?;
         }
         let now = PortCensus::take(&*backend.spaces, target, &process, Some(&last));
-        let grew = growth(&first_classes, &now.classes());
-        print_sample(&now, &registry, args, Some((start.elapsed(), &grew)))?;
+        let delta = Delta {
+            elapsed: start.elapsed(),
+            classes: growth(&first_classes, &now.classes()),
+            table_inuse: now
+                .space
+                .zip(first_space)
+                .map(|(a, b)| i64::from(a.table_inuse) - i64::from(b.table_inuse)),
+        };
+        print_sample(&now, &registry, args, Some(&delta))?;
         last = now;
         samples += 1;
     }
@@ -218,6 +234,10 @@ fn list_processes(spaces: &dyn PortSpaces, format: Format) -> Result<ExitCode> {
             }
         })
         .collect();
+    print_list(&rows, format)
+}
+
+fn print_list(rows: &[ListRow], format: Format) -> Result<ExitCode> {
     let out = match format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&rows)?;
@@ -226,7 +246,7 @@ fn list_processes(spaces: &dyn PortSpaces, format: Format) -> Result<ExitCode> {
         }
         Format::Text => {
             let mut s = format!("{:>7}  {:<28} {:>11}\n", "PID", "NAME", "IOKIT NAMES");
-            for r in &rows {
+            for r in rows {
                 let n = r
                     .iokit_names
                     .map_or_else(|| "-".to_owned(), |n| n.to_string());
@@ -254,14 +274,20 @@ fn print_sample(
     c: &PortCensus,
     registry: &Registry,
     args: &PortsArgs,
-    grew: Option<(Duration, &[crate::source::kernel::ports::census::Growth])>,
+    delta: Option<&Delta>,
 ) -> Result<()> {
     let registry = (c.access != Access::Lsmp || !registry.is_empty()).then_some(registry);
     let out = match args.format {
         Format::Json => {
             let mut json = c.to_json(registry, args.entries);
-            if let Some((_, g)) = grew {
-                json.growth = Some(g.to_vec());
+            if let Some(d) = delta {
+                json.growth = Some(d.classes.clone());
+            }
+            json.table_inuse_growth = delta.and_then(|d| d.table_inuse);
+            if matches!(c.access, Access::Inspect | Access::None) {
+                json.user_clients = registry
+                    .and_then(|r| opened_clients(c, r))
+                    .map(|p| serde_json::json!({"clients": p.clients, "classes": p.classes}));
             }
             let s = if args.interval.is_some() {
                 serde_json::to_string(&json)?
@@ -270,7 +296,7 @@ fn print_sample(
             };
             format!("{}\n", crate::registry::escape::json_controls(&s))
         }
-        Format::Text => text(c, registry, args.entries, grew),
+        Format::Text => text(c, registry, args.entries, delta),
     };
     print_bytes(out.as_bytes()).context("stdout")
 }
@@ -279,24 +305,40 @@ fn text(
     c: &PortCensus,
     registry: Option<&Registry>,
     entries: bool,
-    grew: Option<(Duration, &[crate::source::kernel::ports::census::Growth])>,
+    delta: Option<&Delta>,
 ) -> String {
     let mut s = String::new();
-    if let Some((t, g)) = grew {
+    if let Some(d) = delta {
         s.push_str(&format!(
-            "+{:.2}s {} (pid {}): {} IOKit names",
-            t.as_secs_f64(),
+            "+{:.2}s {} (pid {}): ",
+            d.elapsed.as_secs_f64(),
             for_terminal(&c.process),
             c.pid,
-            c.iokit_names()
         ));
-        if g.is_empty() {
+        if matches!(c.access, Access::Inspect | Access::None) {
+            match (c.space, d.table_inuse) {
+                (Some(space), Some(n)) => s.push_str(&format!(
+                    "port table {} names in use ({n:+} since the first sample)\n",
+                    space.table_inuse
+                )),
+                _ => s.push_str("nothing readable\n"),
+            }
+            return s;
+        }
+        s.push_str(&format!("{} IOKit names", c.iokit_names()));
+        if d.classes.is_empty() {
             s.push_str("; nothing grew since the first sample\n");
             return s;
         }
         s.push_str("; grew since the first sample:\n");
-        let w = g.iter().map(|r| r.class.len()).max().unwrap_or(5).max(5);
-        for r in g {
+        let w = d
+            .classes
+            .iter()
+            .map(|r| r.class.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        for r in &d.classes {
             s.push_str(&format!(
                 "  {:<14} {:<w$} names {:+}  urefs {:+}  saturated {:+}  dead {:+}\n",
                 r.type_name,
@@ -403,15 +445,18 @@ fn entry_table(c: &PortCensus, registry: Option<&Registry>) -> String {
     s
 }
 
-/// What needs no task port: the user clients the process opened (`IOUserClientCreator`).
+/// The user clients a process opened (`IOUserClientCreator`): what needs no task port.
+fn opened_clients(c: &PortCensus, registry: &Registry) -> Option<clients::ProcessClients> {
+    clients::census(registry)
+        .into_iter()
+        .find(|p| i64::from(p.pid) == i64::from(c.pid))
+}
+
 fn fallback_clients(c: &PortCensus, registry: Option<&Registry>) -> String {
     let Some(registry) = registry else {
         return String::new();
     };
-    let mine = clients::census(registry)
-        .into_iter()
-        .find(|p| i64::from(p.pid) == i64::from(c.pid));
-    match mine {
+    match opened_clients(c, registry) {
         None => "no user clients in the registry name this process as creator\n".into(),
         Some(p) => {
             let mut s = format!(
@@ -429,6 +474,18 @@ fn fallback_clients(c: &PortCensus, registry: Option<&Registry>) -> String {
 fn lsmp_command(args: &PortsArgs, path: &std::path::Path) -> Result<ExitCode> {
     let processes = lsmp::read_file(path)?;
     let chosen: Vec<&PortCensus> = match &args.target {
+        // `lsmp -a -j`: every process; list them as `ioscope ports` does.
+        None if processes.len() > 1 => {
+            let rows: Vec<ListRow> = processes
+                .iter()
+                .map(|c| ListRow {
+                    pid: c.pid,
+                    name: c.process.clone(),
+                    iokit_names: Some(c.iokit_names()),
+                })
+                .collect();
+            return print_list(&rows, args.format);
+        }
         None => processes.iter().collect(),
         Some(t) => match t.parse::<Pid>() {
             Ok(pid) => processes.iter().filter(|c| c.pid == pid).collect(),

@@ -183,6 +183,24 @@ fn a_refused_process_gets_one_line_and_the_fallback() {
     let r = json(&run(&["ports", "WindowServer", "--format", "json"]));
     assert_eq!(r["access"], "inspect");
     assert!(r["table"]["table_inuse"].as_u64().unwrap() > 0);
+    // The fallback agrees with `ioscope clients` (the same IOUserClientCreator census).
+    let clients = json(&run(&["clients", "--format", "json"]));
+    let ws = clients
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["process"] == "WindowServer")
+        .unwrap();
+    assert_eq!(r["user_clients"]["clients"], ws["clients"]);
+    assert_eq!(r["user_clients"]["classes"], ws["classes"]);
+    assert!(r["entries"].is_null() && r["refused"].as_str().unwrap().contains("EPERM"));
+    // --interval on an inspect port follows the size of the port table.
+    let out = run(&["ports", "WindowServer", "--interval", "5ms", "--count", "2"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("names in use (+0 since the first sample)"),
+        "{text}"
+    );
 }
 
 #[cfg(not(target_os = "macos"))]
@@ -392,12 +410,19 @@ impl LsmpJson {
 }
 
 fn lsmp_file(old_kernel: bool) -> String {
+    lsmp_processes(&[(812, "Leaky\x1bApp")], old_kernel)
+}
+
+/// `lsmp -p PID -j FILE` (one process) or `lsmp -a -j FILE` (several).
+fn lsmp_processes(processes: &[(i32, &str)], old_kernel: bool) -> String {
     let mut j = LsmpJson::default();
     j.begin('{');
     j.set("version", "\"1.0\"");
     j.key("processes");
     j.begin('[');
-    j.process(812, "Leaky\x1bApp", old_kernel);
+    for &(pid, name) in processes {
+        j.process(pid, name, old_kernel);
+    }
     j.end(']');
     j.end('}');
     j.out
@@ -482,4 +507,23 @@ fn a_broken_lsmp_file_names_the_place() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("cut.json: line 1, column"), "{err}");
     assert_eq!(err.lines().count(), 1);
+}
+
+#[test]
+fn an_lsmp_file_of_every_process_lists_them() {
+    let file = lsmp_processes(&[(812, "LeakyApp"), (99, "other")], false);
+    let (_dir, path) = temp_file("all.json", &file);
+    let path = path.to_str().unwrap();
+    let list = json(&run(&["ports", "--lsmp", path, "--format", "json"]));
+    assert_eq!(
+        list,
+        serde_json::json!([
+            {"pid": 812, "name": "LeakyApp", "iokit_names": 4},
+            {"pid": 99, "name": "other", "iokit_names": 4}
+        ])
+    );
+    let one = json(&run(&[
+        "ports", "other", "--lsmp", path, "--format", "json",
+    ]));
+    assert_eq!(one["pid"], 99);
 }

@@ -411,6 +411,13 @@ pub struct CensusJson {
     /// With `--interval`: what grew per class since the first sample.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub growth: Option<Vec<Growth>>,
+    /// With `--interval` and a readable table: its names in use since the first sample.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table_inuse_growth: Option<i64>,
+    /// When the read port was refused: the user clients the process opened
+    /// (`IOUserClientCreator`), filled in by the caller that has the registry census.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_clients: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -437,6 +444,8 @@ impl PortCensus {
             refused: self.refusal.clone(),
             table: self.space,
             growth: None,
+            table_inuse_growth: None,
+            user_clients: None,
         }
     }
 
