@@ -150,7 +150,14 @@ impl State {
         }
     }
 
-    fn add_task(&mut self, pid: Pid, name: &str, uid: u32, get_task_allow: bool, sip: bool) {
+    pub(crate) fn add_task(
+        &mut self,
+        pid: Pid,
+        name: &str,
+        uid: u32,
+        get_task_allow: bool,
+        sip: bool,
+    ) {
         let mut space = NameSpace::new();
         // bootstrap, reply and notification ports: no IOKit object.
         for _ in 0..4 {
@@ -168,7 +175,7 @@ impl State {
     }
 
     /// Sends an object's port of `kind` to task `pid` (copy-out into its space).
-    fn give(&mut self, pid: Pid, obj: ObjId, kind: PortKind) -> Option<Port> {
+    pub(crate) fn give(&mut self, pid: Pid, obj: ObjId, kind: PortKind) -> Option<Port> {
         let i = self.tasks.index(pid)?;
         let port = self.ports.port_for(obj, kind);
         Some(self.tasks.list[i].space.copyout_send(port))

@@ -409,3 +409,42 @@ fn entries_resolve_to_paths_in_our_walk() {
     assert!(client.id.is_some());
     assert_eq!(client.path, None);
 }
+
+#[test]
+fn the_ports_view_ranks_the_leaking_class_first_and_picks_its_entries() {
+    use crate::source::kernel::ports::census::PortsView;
+    let sim = boot();
+    sim.spawn_leaker(2);
+    let id = sim.find_registry_id(HOTPLUG_DEVICE).unwrap();
+    sim.task_obtain(LEAKER_PID, id).unwrap();
+    let mut view = PortsView::open(take(&sim, LEAKER_PID));
+    assert!(
+        view.rows()
+            .iter()
+            .all(|r| r.names_growth == 0 && r.urefs_growth == 0)
+    );
+    sim.leak_step();
+    sim.leak_step();
+    let next = PortCensus::take(&*sim, Target::Pid(LEAKER_PID), "?", Some(view.memory()));
+    view.update(next);
+    let rows = view.rows();
+    assert_eq!(rows[0].row.class, LEAK_CLASS);
+    assert_eq!((rows[0].names_growth, rows[0].urefs_growth), (2, 2));
+    assert_eq!(rows[1].row.class, "IOSurfaceRoot");
+    assert_eq!(rows[1].urefs_growth, 2 * i64::from(LEAK_LOOKUPS_PER_STEP));
+    let clients = view.entries_of("IOKIT-CONNECT", LEAK_CLASS);
+    assert_eq!(
+        clients.len(),
+        4,
+        "one user client per step, each its own entry"
+    );
+    assert_eq!(
+        view.entries_of("IOKIT-OBJECT", "IOUSBHostDevice"),
+        [id].into_iter().collect()
+    );
+    // The tree marks: names and urefs per held entry.
+    let held = view.now.held_entries();
+    assert_eq!(held[&id], (1, 1));
+    let root = sim.find_registry_id("IOSurfaceRoot").unwrap();
+    assert_eq!(held[&root], (1, 4 * u64::from(LEAK_LOOKUPS_PER_STEP)));
+}

@@ -506,3 +506,81 @@ mod tests {
         assert_eq!((g[0].class.as_str(), g[0].names, g[0].urefs), ("B", 3, 7));
     }
 }
+
+/// What the explorer's ports view shows: the sample taken when it opened, the latest one,
+/// and per class the growth between them; a class picks the registry entries to filter the
+/// tree to, and [`PortCensus::held_entries`] marks the entries the process holds.
+#[derive(Debug, Clone)]
+pub struct PortsView {
+    pub first: PortCensus,
+    pub now: PortCensus,
+}
+
+/// One row of the ports view: a class now, and its growth since the view opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewRow {
+    pub row: ClassRow,
+    /// Names and urefs gained since the view opened.
+    pub names_growth: i64,
+    pub urefs_growth: i64,
+}
+
+impl PortsView {
+    pub fn open(first: PortCensus) -> Self {
+        PortsView {
+            now: first.clone(),
+            first,
+        }
+    }
+
+    /// A new sample (taken with [`Self::memory`] so dead names keep their class).
+    pub fn update(&mut self, now: PortCensus) {
+        self.now = now;
+    }
+
+    /// The sample to pass as `memory` to the next [`PortCensus::take`].
+    pub fn memory(&self) -> &PortCensus {
+        &self.now
+    }
+
+    /// The rows, most grown first (then by type and class).
+    pub fn rows(&self) -> Vec<ViewRow> {
+        let first: HashMap<(String, String), ClassRow> = self
+            .first
+            .classes()
+            .into_iter()
+            .map(|r| ((r.type_name.clone(), r.class.clone()), r))
+            .collect();
+        let mut rows: Vec<ViewRow> = self
+            .now
+            .classes()
+            .into_iter()
+            .map(|row| {
+                let before = first.get(&(row.type_name.clone(), row.class.clone()));
+                ViewRow {
+                    names_growth: row.names as i64 - before.map_or(0, |b| b.names as i64),
+                    urefs_growth: row.urefs as i64 - before.map_or(0, |b| b.urefs as i64),
+                    row,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            (b.names_growth, b.urefs_growth)
+                .cmp(&(a.names_growth, a.urefs_growth))
+                .then_with(|| a.row.type_name.cmp(&b.row.type_name))
+                .then_with(|| a.row.class.cmp(&b.row.class))
+        });
+        rows
+    }
+
+    /// The registry IDs the process holds live names on in one (type, class) row: what
+    /// Enter on a class filters the tree to.
+    pub fn entries_of(&self, type_name: &str, class: &str) -> std::collections::BTreeSet<u64> {
+        self.now
+            .names
+            .iter()
+            .filter(|n| !n.dead && n.type_name == type_name && n.class_label() == class)
+            .filter_map(|n| n.registry_id)
+            .collect()
+    }
+}
