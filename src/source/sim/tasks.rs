@@ -477,8 +477,8 @@ impl PortSpaces for SimKernel {
             &mut st.tasks.list[i].space
         };
         let bits = space.type_of(name, ports)?;
-        if bits & port_type::SEND == 0 {
-            // ipc_port_translate_send: a dead name or receive-only name has no send right.
+        if bits & (port_type::SEND | port_type::RECEIVE) == 0 {
+            // `(bits & MACH_PORT_TYPE_SEND_RECEIVE) == 0`: a dead name names no port.
             return Err(KernReturn::INVALID_RIGHT);
         }
         let port = space.port_of(name).ok_or(KernReturn::INVALID_NAME)?;

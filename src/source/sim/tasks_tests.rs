@@ -136,6 +136,15 @@ fn an_inspect_port_is_too_weak_for_the_names() {
         Err(KernReturn::INVALID_ARGUMENT)
     );
     assert!(sim.mach_port_space_basic_info(inspect).is_ok());
+    // With a read port, a receive right (the task's own runtime port) is described too: no
+    // kernel object.
+    let read = sim.task_read_for_pid(LEAKER_PID).unwrap();
+    let d = sim.mach_port_kobject_description(read, 0x103).unwrap();
+    assert_eq!((d.kotype, d.description.as_str()), (kotype::NONE, ""));
+    assert_eq!(
+        sim.mach_port_kobject_description(read, 0x7777_7703),
+        Err(KernReturn::INVALID_NAME)
+    );
     sim.release_task_port(inspect);
     // A released task-port name is stale.
     assert_eq!(
