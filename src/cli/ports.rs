@@ -106,8 +106,10 @@ pub fn ports_command(args: &PortsArgs) -> Result<ExitCode> {
         (None, false) => None,
     };
     let Some(target) = target else {
-        let registry = backend.walk()?;
-        drop(registry);
+        if backend.sim.is_some() {
+            // The demo's own task then holds the handles of a walk, as the explorer's does.
+            backend.walk()?;
+        }
         return list_processes(&*backend.spaces, args.format);
     };
     let (target, process) = resolve(&*backend.spaces, &target)?;
