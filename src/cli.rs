@@ -4,6 +4,7 @@ mod census;
 mod man;
 mod output;
 mod planes;
+mod ports;
 mod record;
 
 use crate::dump::{self, DumpFormat, Selection, Style};
@@ -160,6 +161,11 @@ pub enum Command {
         #[command(flatten)]
         census: census::CensusArgs,
     },
+    /// IOKit send rights another process holds, by kernel object type and class (the port
+    /// census); its growth with --interval.
+    ///
+    /// Example: `ioscope ports Safari --entries`, `ioscope ports --demo-leak --interval 1s`
+    Ports(ports::PortsArgs),
     /// Record the live registry (the demo off macOS) over time, until Ctrl-C or --duration.
     ///
     /// The recording replays anywhere: `ioscope session.ioscope` opens its last moment;
@@ -410,6 +416,9 @@ fn place_file(cli: &mut Cli) -> Result<()> {
             bail!("{shown}: name the files after `diff` (`ioscope diff A B`)")
         }
         Some(Command::Record(_)) => bail!("{shown}: `record` reads no file; it writes one with -o"),
+        Some(Command::Ports(_)) => {
+            bail!("{shown}: `ports` reads no dump (an lsmp file is `ioscope ports --lsmp FILE`)")
+        }
         Some(Command::Explain { .. }) => bail!("{shown}: `explain` reads no file"),
         Some(Command::Completions { .. }) => bail!("{shown}: `completions` reads no file"),
         Some(Command::Man) => bail!("{shown}: `man` reads no file"),
@@ -498,6 +507,7 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             )
         }
         Some(Command::Record(args)) => record::record_command(&args),
+        Some(Command::Ports(args)) => ports::ports_command(&args),
         Some(Command::Explain { code }) => crate::source::kernel::explain_command(&code),
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();

@@ -14,6 +14,7 @@ mod hostile;
 mod layers;
 mod load;
 mod paths;
+mod ports;
 mod pty;
 mod roundtrip;
 mod text;

@@ -11,6 +11,7 @@
 pub mod cf_value;
 mod code;
 pub mod handles;
+pub mod ports;
 mod probe;
 mod session_impl;
 pub mod timed;

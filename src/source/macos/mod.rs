@@ -13,11 +13,13 @@ mod cf;
 mod ffi;
 mod iokit;
 mod object;
+mod ports;
 mod properties;
 mod watch;
 
 pub use iokit::MacIoKit;
 pub use object::IoObject;
+pub use ports::MacPortSpaces;
 pub use properties::PROPERTY_TIMEOUT;
 
 use crate::registry::Origin;

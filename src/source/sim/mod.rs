@@ -14,6 +14,7 @@ pub mod iokit;
 pub mod machine;
 pub mod objects;
 pub mod ports;
+pub mod tasks;
 #[cfg(test)]
 mod tests;
 
@@ -43,6 +44,8 @@ pub(crate) struct State {
     /// Entries an unplug terminated or detached: freed once no port of theirs is alive
     /// (as the kernel frees an object at its last release), at the next unplug or replug.
     pub doomed: Vec<ObjId>,
+    /// Other tasks and their port spaces (the port census: `tasks.rs`).
+    pub tasks: tasks::Tasks,
 }
 
 /// The simulated Mac. Cheap to share: clone the `Arc` you keep it in.
@@ -82,6 +85,7 @@ impl SimKernel {
                 watches: Vec::new(),
                 next_watch: 1,
                 doomed: Vec::new(),
+                tasks: tasks::Tasks::default(),
             })),
         }
     }
@@ -168,6 +172,9 @@ impl State {
     /// No right names the port any more, so its record is reused too (a dead name's port
     /// was destroyed at termination already).
     fn no_senders(&mut self, port: PortId) {
+        if self.tasks.refer_to(port) {
+            return; // Another task still names the port.
+        }
         if self.ports.destroy(port)
             && let Some(obj) = self.ports.get(port).object
             && matches!(self.objs.get(obj).body, Body::Iterator(_))

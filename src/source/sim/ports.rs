@@ -451,6 +451,19 @@ impl NameSpace {
         out
     }
 
+    /// Whether any name here (send right, dead name) still refers to `port`: a port shared
+    /// with other tasks stays while one of them names it.
+    pub fn refers_to(&self, port: PortId) -> bool {
+        self.slots
+            .iter()
+            .any(|s| s.right.is_some_and(|r| r.port == port))
+    }
+
+    /// Slots of the name table, used or not (index 0 included): `iisb_table_size`.
+    pub fn table_len(&self) -> usize {
+        self.slots.len()
+    }
+
     /// The port a name holds a send right or dead name for (no conversion), for the kernel's bookkeeping.
     pub fn port_of(&self, name: Port) -> Option<PortId> {
         let index = name >> 8;
