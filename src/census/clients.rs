@@ -25,12 +25,7 @@ pub struct ProcessClients {
     pub growth: Option<i64>,
 }
 
-/// `"pid 224, WindowServer"` → (224, "WindowServer").
-pub fn parse_creator(text: &str) -> Option<(u32, String)> {
-    let rest = text.strip_prefix("pid ")?;
-    let (pid, name) = rest.split_once(',')?;
-    Some((pid.trim().parse().ok()?, name.trim().to_owned()))
-}
+pub use crate::registry::parse_creator;
 
 /// Processes with user clients, most clients first (then by PID).
 pub fn census(r: &Registry) -> Vec<ProcessClients> {

@@ -129,3 +129,11 @@ impl Integer {
 /// A CFDate: seconds since 2001-01-01 00:00:00 UTC (the Core Foundation epoch).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct Date(pub f64);
+
+/// An `IOUserClientCreator` value, `"pid 224, WindowServer"` → (224, `WindowServer`): the
+/// process that opened a user client (IOUserClient sets it when the client is created).
+pub fn parse_creator(text: &str) -> Option<(u32, String)> {
+    let rest = text.strip_prefix("pid ")?;
+    let (pid, name) = rest.split_once(',')?;
+    Some((pid.trim().parse().ok()?, name.trim().to_owned()))
+}

@@ -101,7 +101,7 @@ fn creator(value: Option<&Value>) -> Option<(Pid, String)> {
     let Some(Value::String(text)) = value else {
         return None;
     };
-    let (pid, name) = crate::census::clients::parse_creator(&text.to_string_lossy())?;
+    let (pid, name) = crate::registry::parse_creator(&text.to_string_lossy())?;
     Some((Pid::try_from(pid).ok()?, name))
 }
 
