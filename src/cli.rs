@@ -43,7 +43,12 @@ pub struct Cli {
     /// Set a limit on what an input may cost, e.g. `--limit entries=5000000` (repeatable;
     /// names and defaults: README, "Limits"). `IOSCOPE_LIMITS="entries=5000000,depth=1000"`
     /// does the same; `--limit` wins.
-    #[arg(long = "limit", value_name = "NAME=N", global = true)]
+    #[arg(
+        long = "limit",
+        value_name = "NAME=N",
+        global = true,
+        long_help = crate::registry::limits::help_text()
+    )]
     pub limits: Vec<String>,
 
     #[command(subcommand)]

@@ -44,7 +44,7 @@ pub const TABLE: [LimitSpec; 8] = [
     LimitSpec {
         name: "string-bytes",
         default: 16 << 20,
-        doc: "bytes of one string, name, key or data value",
+        doc: "bytes of one string, name, key, data value or text line",
     },
     LimitSpec {
         name: "decoded-bytes",
@@ -192,6 +192,22 @@ impl Limits {
 }
 
 static CONFIGURED: OnceLock<Limits> = OnceLock::new();
+
+/// The table for `--help`: how to set a limit, then one line per limit (name, default, meaning).
+pub fn help_text() -> String {
+    let mut s = String::from(
+        "Set a limit on what an input may cost, e.g. `--limit entries=5000000` (repeatable; N may \
+         end in k, M or G). `IOSCOPE_LIMITS=\"entries=5000000,depth=1000\"` does the same; \
+         `--limit` wins. A load that runs into a limit stops with an error naming it.\n",
+    );
+    for spec in TABLE {
+        s.push_str(&format!(
+            "\n  {:<14} default {:<11} {}",
+            spec.name, spec.default, spec.doc
+        ));
+    }
+    s
+}
 
 /// Bytes of values one byte of input may decode to (shared objects charged at every
 /// reference), unless `decoded-bytes` is raised: real dumps use a small fraction of it.

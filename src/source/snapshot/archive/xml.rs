@@ -21,7 +21,6 @@ use crate::source::snapshot::ReadError;
 use crate::source::snapshot::release::{Release, Releaser};
 use base64::Engine;
 use std::borrow::Cow;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds from the Unix epoch to the Core Foundation epoch (2001-01-01).
 const CF_EPOCH_UNIX: f64 = 978_307_200.0;
@@ -532,14 +531,60 @@ impl<'a> Scanner<'a> {
 
     /// `<date>`: an ISO 8601 date (`2020-01-09T20:58:23Z`), as Core Foundation seconds.
     fn date(&self, text: &str) -> Result<Date, ReadError> {
-        let date = plist::Date::from_xml_format(text.trim())
-            .map_err(|_| self.error("expected an ISO 8601 date inside <date>"))?;
-        Ok(cf_date(date))
+        cf_xml_date(text.trim())
+            .map(Date)
+            .ok_or_else(|| self.error("expected an ISO 8601 date inside <date>"))
     }
 }
 
-/// A plist date as seconds since 2001-01-01 UTC.
+/// A `<date>` as Core Foundation reads it (`parseDateTag`): an optional `-`, a year of any
+/// number of digits (CF writes years past 9999 with five), then `-MM-DDTHH:MM:SSZ`; as
+/// seconds since 2001-01-01 UTC in the proleptic Gregorian calendar.
+fn cf_xml_date(t: &str) -> Option<f64> {
+    let b = t.as_bytes();
+    let negative = b.first() == Some(&b'-');
+    let mut i = usize::from(negative);
+    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > 12 {
+        return None;
+    }
+    let year: i64 = t[i..i + digits].parse().ok()?;
+    let year = if negative { -year } else { year };
+    i += digits;
+    let mut two = |sep: u8, max: i64| -> Option<i64> {
+        let d = b.get(i..i + 3)?;
+        if d[0] != sep || !d[1].is_ascii_digit() || !d[2].is_ascii_digit() {
+            return None;
+        }
+        i += 3;
+        let n = i64::from(d[1] - b'0') * 10 + i64::from(d[2] - b'0');
+        (n <= max).then_some(n)
+    };
+    let (month, day) = (two(b'-', 12)?, two(b'-', 31)?);
+    let (hour, minute, second) = (two(b'T', 23)?, two(b':', 59)?, two(b':', 60)?);
+    if month == 0 || day == 0 || &b[i..] != b"Z" {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let unix = days * 86_400 + hour * 3_600 + minute * 60 + second;
+    Some(unix as f64 - CF_EPOCH_UNIX)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let doy = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// A `plist` crate date as seconds since 2001-01-01 UTC (the property tests compare with
+/// that crate's reader).
+#[cfg(test)]
 fn cf_date(d: plist::Date) -> Date {
+    use std::time::{SystemTime, UNIX_EPOCH};
     let t: SystemTime = d.into();
     let unix = match t.duration_since(UNIX_EPOCH) {
         Ok(after) => after.as_secs_f64(),

@@ -1,6 +1,7 @@
 use super::*;
 use crate::source::snapshot::Position;
 use proptest::prelude::*;
+use std::time::UNIX_EPOCH;
 
 /// Every event of a document, or the first error.
 fn events(doc: &[u8]) -> Result<Vec<Event<'_>>, ReadError> {
@@ -327,4 +328,35 @@ fn from_plist(evs: impl Iterator<Item = plist::stream::OwnedEvent>) -> Vec<Event
         });
     }
     out
+}
+
+/// Core Foundation reads a year of any length (it writes years past 9999 with five digits)
+/// and a leading `-`: such dates read, as exact seconds since 2001.
+#[test]
+fn dates_past_year_9999_and_before_year_1_read_as_core_foundation_reads_them() {
+    let evs = events(
+        b"<array><date>10000-01-01T00:00:00Z</date><date>2001-01-01T00:00:01Z</date>\
+          <date>-0001-03-01T00:00:00Z</date></array>",
+    )
+    .unwrap();
+    // 2001 → 10000: 20 cycles of 400 years (146,097 days each) from 2000, less 2000's 366 days.
+    assert_eq!(
+        evs[1],
+        Event::Date(Date((20 * 146_097 - 366) as f64 * 86_400.0))
+    );
+    assert_eq!(evs[2], Event::Date(Date(1.0)));
+    assert!(
+        matches!(evs[3], Event::Date(Date(s)) if s < -63e9),
+        "{:?}",
+        evs[3]
+    );
+    for bad in [
+        "2001-13-01T00:00:00Z",
+        "2001-01-01T00:00:00",
+        "2001-01-01 00:00:00Z",
+        "T00:00:00Z",
+    ] {
+        let e = error_of(&format!("<array><date>{bad}</date></array>"));
+        assert!(e.message.contains("ISO 8601"), "{bad}: {e}");
+    }
 }
