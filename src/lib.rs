@@ -12,3 +12,4 @@ pub mod registry;
 pub mod source;
 pub mod stats;
 pub mod ui;
+pub mod values;

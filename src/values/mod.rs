@@ -1,0 +1,233 @@
+//! Typed views of property values, the way a driver developer reads them.
+//!
+//! A data value is bytes; what they mean depends on the key (`AAPL,ig-platform-id` is a
+//! little-endian u32, `compatible` a NUL-separated string list, `EDID` a display's identity,
+//! `reg` address/size cells) and on the length. [`data_views`] gives the views that fit a
+//! value, best first, hex last (always available). Each decoder is one small function; the
+//! table [`KEYS`] says which decoders a key calls for, and lengths choose the rest.
+//!
+//! Integers get hex and decimal and, for known bit-field keys ([`BIT_FIELDS`]), their fields.
+//! Strings that name another entry (`IOService:/…`) are references ([`reference`]).
+
+mod decode;
+#[cfg(test)]
+mod tests;
+
+pub use decode::{
+    be_cells, edid, fourcc, hex, le_u16, le_u32, le_u64, mac, reg_cells, strings, uuid,
+};
+
+use crate::registry::{EntryId, Integer, Registry, Value};
+
+/// One way of reading a value: its name (the key under `"$views"` in JSON) and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    /// `le32`, `strings`, `edid`, `reg`, `hex`, … (stable: JSON keys and remembered choices).
+    pub name: &'static str,
+    /// The value read this way (`0x59160000`).
+    pub text: String,
+    /// More for the screen: the decimal of a number (`1494614016`).
+    pub more: Option<String>,
+}
+
+impl View {
+    fn new(name: &'static str, text: String) -> View {
+        View {
+            name,
+            text,
+            more: None,
+        }
+    }
+
+    /// The text with its extra, as the properties pane shows it.
+    pub fn display(&self) -> String {
+        match &self.more {
+            Some(m) => format!("{} ({m})", self.text),
+            None => self.text.clone(),
+        }
+    }
+}
+
+/// What a decoder may need beyond the bytes: the cell sizes the parent declares
+/// (`#address-cells`, `#size-cells`) and the byte order of cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Context {
+    /// `(#address-cells, #size-cells)` of the parent in the plane, when it says.
+    pub cells: Option<(usize, usize)>,
+    /// Cells are big-endian (PowerPC Open Firmware); little-endian on Intel and Apple silicon.
+    pub big_endian: bool,
+}
+
+impl Context {
+    /// The context of `entry`'s properties: its first parent's cell sizes in `plane`
+    /// (IODeviceTree first, where the cells are declared), their byte order read from the
+    /// `#address-cells` value itself (a small number).
+    pub fn of(registry: &Registry, entry: EntryId) -> Context {
+        let mut planes: Vec<_> = registry.planes().iter().collect();
+        planes.sort_by_key(|p| p.name() != "IODeviceTree");
+        for plane in planes {
+            let Some(parent) = plane.parent(entry) else {
+                continue;
+            };
+            let props = &registry.entry(parent).properties;
+            let cell = |key: &str| {
+                props.iter().find_map(|(k, v)| match v {
+                    Value::Data(d) if k == key && d.len() == 4 => Some(small_cell(d)),
+                    _ => None,
+                })
+            };
+            if let (Some((a, be)), Some((s, _))) = (cell("#address-cells"), cell("#size-cells")) {
+                return Context {
+                    cells: Some((a as usize, s as usize)),
+                    big_endian: be,
+                };
+            }
+        }
+        Context::default()
+    }
+}
+
+/// A 4-byte cell holding a small number, and whether it is big-endian (`<00000003>`).
+fn small_cell(d: &[u8]) -> (u32, bool) {
+    let b = [d[0], d[1], d[2], d[3]];
+    let (le, be) = (u32::from_le_bytes(b), u32::from_be_bytes(b));
+    if be < le { (be, true) } else { (le, false) }
+}
+
+/// Decoders a key calls for, best first (the generic ones by length follow them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoder {
+    LeU32,
+    Strings,
+    Edid,
+    Mac,
+    Reg,
+    Uuid,
+    FourCc,
+}
+
+/// The keys whose data means something particular. Matching is exact; the generic
+/// decoders (by length) still follow.
+pub const KEYS: &[(&str, &[Decoder])] = &[
+    ("AAPL,ig-platform-id", &[Decoder::LeU32]),
+    ("AAPL,snb-platform-id", &[Decoder::LeU32]),
+    ("device-id", &[Decoder::LeU32]),
+    ("vendor-id", &[Decoder::LeU32]),
+    ("subsystem-id", &[Decoder::LeU32]),
+    ("subsystem-vendor-id", &[Decoder::LeU32]),
+    ("revision-id", &[Decoder::LeU32]),
+    ("class-code", &[Decoder::LeU32]),
+    ("compatible", &[Decoder::Strings]),
+    ("name", &[Decoder::Strings]),
+    ("model", &[Decoder::Strings]),
+    ("device_type", &[Decoder::Strings]),
+    ("EDID", &[Decoder::Edid]),
+    ("IODisplayEDID", &[Decoder::Edid]),
+    ("IODisplayEDIDOriginal", &[Decoder::Edid]),
+    ("IOMACAddress", &[Decoder::Mac]),
+    ("local-mac-address", &[Decoder::Mac]),
+    ("mac-address", &[Decoder::Mac]),
+    ("reg", &[Decoder::Reg]),
+    ("assigned-addresses", &[Decoder::Reg]),
+    ("IOPlatformUUID", &[Decoder::Uuid]),
+    ("platform-uuid", &[Decoder::Uuid]),
+];
+
+/// Every view of a data value under `key`, best first; `hex` is always last.
+pub fn data_views(key: &str, bytes: &[u8], cx: &Context) -> Vec<View> {
+    let mut out: Vec<View> = Vec::new();
+    let mut add = |v: Option<View>| {
+        if let Some(v) = v {
+            if !out.iter().any(|o| o.name == v.name) {
+                out.push(v);
+            }
+        }
+    };
+    let by_key = KEYS.iter().find(|(k, _)| *k == key).map_or(&[][..], |e| e.1);
+    for d in by_key {
+        add(run(*d, bytes, cx));
+    }
+    // By length and content.
+    if bytes.len() == 128 || bytes.len() >= 128 && bytes.starts_with(&decode::EDID_HEADER) {
+        add(edid(bytes));
+    }
+    add(strings(bytes));
+    match bytes.len() {
+        2 => add(le_u16(bytes)),
+        4 => {
+            add(le_u32(bytes));
+            add(fourcc(bytes));
+        }
+        6 => add(mac(bytes)),
+        8 => add(le_u64(bytes)),
+        16 => add(uuid(bytes)),
+        _ => {}
+    }
+    if bytes.len() % 4 == 0 && bytes.len() > 4 && bytes.len() <= 64 {
+        add(be_cells(bytes, cx.big_endian));
+    }
+    add(Some(hex(bytes)));
+    out
+}
+
+fn run(d: Decoder, bytes: &[u8], cx: &Context) -> Option<View> {
+    match d {
+        Decoder::LeU32 => le_u32(bytes),
+        Decoder::Strings => strings(bytes),
+        Decoder::Edid => edid(bytes),
+        Decoder::Mac => mac(bytes),
+        Decoder::Reg => reg_cells(bytes, cx),
+        Decoder::Uuid => uuid(bytes),
+        Decoder::FourCc => fourcc(bytes),
+    }
+}
+
+/// Keys whose integer is a bit field: `(key, [(field, low bit, width)])`.
+pub const BIT_FIELDS: &[(&str, &[(&str, u32, u32)])] = &[
+    // PCIe Link Status register: current link speed (gen) and negotiated width.
+    (
+        "IOPCIExpressLinkStatus",
+        &[("speed", 0, 4), ("width", 4, 6), ("training", 11, 1)],
+    ),
+    // PCIe Link Capabilities: max speed, max width, ASPM support.
+    (
+        "IOPCIExpressLinkCapabilities",
+        &[("max-speed", 0, 4), ("max-width", 4, 6), ("aspm", 10, 2)],
+    ),
+];
+
+/// Views of an integer: hex and decimal always, its fields under a bit-field key.
+pub fn integer_views(key: &str, i: &Integer) -> Vec<View> {
+    let mut out = Vec::new();
+    if let Some((_, fields)) = BIT_FIELDS.iter().find(|(k, _)| *k == key) {
+        let bits = i.bits;
+        let text: Vec<String> = fields
+            .iter()
+            .map(|(name, low, width)| {
+                let v = (bits >> low) & ((1u64 << width) - 1);
+                format!("{name}={v}")
+            })
+            .collect();
+        out.push(View::new("bits", text.join(" ")));
+    }
+    out.push(View::new("hex", format!("{:#x}", i.ioreg_bits())));
+    out.push(View::new("dec", i.value().to_string()));
+    out
+}
+
+/// The views of any value under `key`, for the pane and for `dump --decode`: data and
+/// integers have views; other values none.
+pub fn views(key: &str, v: &Value, cx: &Context) -> Vec<View> {
+    match v {
+        Value::Data(d) => data_views(key, d, cx),
+        Value::Integer(i) => integer_views(key, i),
+        _ => Vec::new(),
+    }
+}
+
+/// The registry path a string value names (`IOService:/…`, `IODeviceTree:/…`,
+/// `IOACPIPlane:/…`: any `PLANE:/` the registry has), or `None`.
+pub fn reference<'a>(registry: &Registry, text: &'a str) -> Option<&'a str> {
+    let (plane, rest) = text.split_once(':')?;
+    (rest.starts_with('/') && registry.plane(plane).is_some()).then_some(text)
+}
