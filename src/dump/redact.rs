@@ -54,8 +54,8 @@ pub const RULES: &[(KeyMatch, Kind)] = &[
     (KeyMatch::Exact("IOMACAddress"), Kind::Mac),
     (KeyMatch::Exact("local-mac-address"), Kind::Mac),
     (KeyMatch::Exact("mac-address"), Kind::Mac),
-    (KeyMatch::Exact("kCGSSessionUserNameKey"), Kind::User),
-    (KeyMatch::Exact("kCGSSessionLongUserNameKey"), Kind::User),
+    // IOConsoleUsers: kCGSSessionUserNameKey, kCGSessionLongUserNameKey (one S).
+    (KeyMatch::Suffix("UserNameKey"), Kind::User),
     (KeyMatch::Exact("HostName"), Kind::Host),
     (KeyMatch::Exact("LocalHostName"), Kind::Host),
     (KeyMatch::Exact("ComputerName"), Kind::Host),
@@ -103,6 +103,9 @@ struct Secrets {
     text: Vec<(String, String)>,
     /// Original bytes → same-length placeholder bytes (for data values).
     bytes: Vec<(Vec<u8>, Vec<u8>)>,
+    /// User names: (original, placeholder, same-length placeholder), replaced everywhere as
+    /// whole words (a user called `Apple` leaves `AppleACPIPlatformExpert` alone).
+    words: Vec<(String, String, Vec<u8>)>,
     /// Values replaced only where keyed: (kind, original) → placeholder.
     keyed: HashMap<(Kind, String), String>,
     counters: HashMap<Kind, usize>,
@@ -180,6 +183,18 @@ impl Secrets {
                 self.add_text(kind, &t);
             }
         }
+    }
+
+    fn add_word(&mut self, original: &str) {
+        if original.len() < 3 || self.words.iter().any(|(o, ..)| o == original) {
+            return;
+        }
+        let n = self.number(Kind::User, original.as_bytes());
+        self.words.push((
+            original.to_owned(),
+            format!("<redacted user {n}>"),
+            same_length(Kind::User, n, original.len()).into_bytes(),
+        ));
     }
 
     fn add_keyed(&mut self, kind: Kind, original: &str) {
@@ -283,6 +298,7 @@ fn collect(key: &str, v: &Value, s: &mut Secrets) {
                 }
                 Some(Kind::User) => {
                     s.add_keyed(Kind::User, &text);
+                    s.add_word(&text);
                 }
                 Some(Kind::Uuid) if PUBLIC_UUID_KEYS.contains(&key) => {}
                 Some(kind) if !text.trim().is_empty() && !placeholder_like(&text) => {
@@ -349,9 +365,9 @@ fn apply(key: &str, v: &mut Value, s: &Secrets, report: &mut Report) {
                     out = format!("{head}{p}");
                 }
             }
-            for ((kind, name), p) in &s.keyed {
-                if *kind == Kind::User && out.contains(&format!("/Users/{name}")) {
-                    out = out.replace(&format!("/Users/{name}"), &format!("/Users/{p}"));
+            for (o, p, _) in &s.words {
+                if let Some(b) = replace_word(out.as_bytes(), o.as_bytes(), p.as_bytes()) {
+                    out = String::from_utf8_lossy(&b).into_owned();
                 }
             }
             for (o, p) in &s.text {
@@ -368,6 +384,12 @@ fn apply(key: &str, v: &mut Value, s: &Secrets, report: &mut Report) {
             let mut bytes = d.to_vec();
             for (o, p) in &s.bytes {
                 hit |= replace_bytes(&mut bytes, o, p);
+            }
+            for (o, _, p) in &s.words {
+                if let Some(b) = replace_word(&bytes, o.as_bytes(), p) {
+                    bytes = b;
+                    hit = true;
+                }
             }
             if hit {
                 *d = bytes.into_boxed_slice();
@@ -397,6 +419,31 @@ fn replace_bytes(bytes: &mut [u8], from: &[u8], to: &[u8]) -> bool {
         }
     }
     hit
+}
+
+/// `hay` with every whole-word occurrence of `from` (not between ASCII letters or digits)
+/// replaced by `to`; `None` when there is none.
+pub fn replace_word(hay: &[u8], from: &[u8], to: &[u8]) -> Option<Vec<u8>> {
+    if from.is_empty() || from.len() > hay.len() {
+        return None;
+    }
+    let word = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    let mut out = Vec::with_capacity(hay.len());
+    let (mut i, mut hit) = (0, false);
+    while i < hay.len() {
+        if hay[i..].starts_with(from)
+            && !word(i.checked_sub(1).and_then(|j| hay.get(j)))
+            && !word(hay.get(i + from.len()))
+        {
+            out.extend_from_slice(to);
+            i += from.len();
+            hit = true;
+        } else {
+            out.push(hay[i]);
+            i += 1;
+        }
+    }
+    hit.then_some(out)
 }
 
 /// The UUID-shaped substrings of `text` (`8-4-4-4-12` hex digits).
@@ -444,8 +491,8 @@ pub fn find_macs(text: &str) -> Vec<&str> {
         });
         let bounded = (i == 0 || !b[i - 1].is_ascii_hexdigit() && b[i - 1] != b':')
             && (i + 17 == b.len() || !b[i + 17].is_ascii_hexdigit() && b[i + 17] != b':');
-        let s = &text[i..i + 17];
-        if ok && bounded && s != "00:00:00:00:00:00" && !s.eq_ignore_ascii_case("ff:ff:ff:ff:ff:ff")
+        let s = if ok && bounded { &text[i..i + 17] } else { "" };
+        if !s.is_empty() && s != "00:00:00:00:00:00" && !s.eq_ignore_ascii_case("ff:ff:ff:ff:ff:ff")
         {
             out.push(s);
             i += 17;

@@ -66,21 +66,29 @@ impl Context {
         let mut planes: Vec<_> = registry.planes().iter().collect();
         planes.sort_by_key(|p| p.name() != "IODeviceTree");
         for plane in planes {
-            let Some(parent) = plane.parent(entry) else {
-                continue;
-            };
-            let props = &registry.entry(parent).properties;
-            let cell = |key: &str| {
-                props.iter().find_map(|(k, v)| match v {
-                    Value::Data(d) if k == key && d.len() == 4 => Some(small_cell(d)),
-                    _ => None,
-                })
-            };
-            if let (Some((a, be)), Some((s, _))) = (cell("#address-cells"), cell("#size-cells")) {
-                return Context {
-                    cells: Some((a as usize, s as usize)),
-                    big_endian: be,
+            // In IOService the provider of a PCI device is its bridge's driver, whose own
+            // provider (the bridge) holds the cells: look a few levels up.
+            let mut at = entry;
+            for _ in 0..3 {
+                let Some(parent) = plane.parent(at) else {
+                    break;
                 };
+                let props = &registry.entry(parent).properties;
+                let cell = |key: &str| {
+                    props.iter().find_map(|(k, v)| match v {
+                        Value::Data(d) if k == key && d.len() == 4 => Some(small_cell(d)),
+                        _ => None,
+                    })
+                };
+                if let (Some((a, be)), Some((s, _))) =
+                    (cell("#address-cells"), cell("#size-cells"))
+                {
+                    return Context {
+                        cells: Some((a as usize, s as usize)),
+                        big_endian: be,
+                    };
+                }
+                at = parent;
             }
         }
         Context::default()

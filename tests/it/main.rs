@@ -16,3 +16,4 @@ mod pty;
 mod roundtrip;
 mod text;
 mod tui;
+mod values;
