@@ -51,6 +51,10 @@ pub enum Action {
     SortNext,
     /// `s`: the properties pane in key order, or back in file order.
     SortProps,
+    /// `v`: the next view of the selected property value (le32, strings, EDID, hex…).
+    CycleView,
+    /// Backspace or `'`: back to the entry a followed reference came from.
+    GoBack,
     /// `Z`: the focused pane fills the screen, or gives it back.
     Zoom,
     /// A character typed into a prompt.

@@ -97,6 +97,8 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::SearchStart if s.focus == Focus::Properties => prop_pane::start_filter(s),
         Action::SearchStart => reveal::begin_search(s),
         Action::SortProps => prop_pane::toggle_key_order(s),
+        Action::CycleView => prop_pane::cycle_view(s),
+        Action::GoBack => prop_pane::go_back(s),
         Action::Zoom => s.zoom = !s.zoom,
         Action::JumpStart => start_prompt(s, PromptKind::Jump),
         Action::ExplainStart => start_prompt(s, PromptKind::Explain),
