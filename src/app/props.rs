@@ -235,7 +235,11 @@ fn push(
         .get(&key)
         .and_then(|name| views.iter().position(|w| w.name == *name))
         .unwrap_or(0);
-    let mut extra = extra_lines(v);
+    // A typed view stands in for the hex lines (`v` brings them back).
+    let mut extra = match views.get(view) {
+        Some(w) if w.name != "hex" && w.name != "strings" => Vec::new(),
+        _ => extra_lines(v),
+    };
     if let Value::Integer(i) = v {
         if let Some(bits) = values::integer_views(&key, i)
             .into_iter()
