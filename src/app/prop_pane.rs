@@ -49,7 +49,7 @@ pub fn set_filter(s: &mut State, filter: String) {
 /// hex view. Returns whether either happened (containers toggle instead).
 pub fn open_value(s: &mut State) -> bool {
     match s.props.get(s.prop.selected) {
-        Some(row) if row.link.is_some() => {
+        Some(row) if row.link.is_some() && !matches!(row.members, Some(n) if n > 0) => {
             let target = row.link.clone().unwrap_or_default();
             follow(s, &target);
             true

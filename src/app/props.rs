@@ -71,7 +71,7 @@ pub struct PropRow {
     pub views: Vec<View>,
     /// The view shown (an index into `views`): the best, or the one chosen with `v`.
     pub view: usize,
-    /// The registry path a string value names: Enter follows it.
+    /// What the value points at (a path, a registry ID, a phandle's entry): Enter follows it.
     pub link: Option<String>,
 }
 
@@ -248,10 +248,7 @@ fn push(
             extra.insert(0, bits.text);
         }
     }
-    let link = match v {
-        Value::String(t) => values::reference(ctx.registry, &t.to_string_lossy()).map(str::to_owned),
-        _ => None,
-    };
+    let link = values::link(ctx.registry, &key, v);
     out.push(PropRow {
         path: path.clone(),
         at: at.clone(),

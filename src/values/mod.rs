@@ -239,3 +239,26 @@ pub fn reference<'a>(registry: &Registry, text: &'a str) -> Option<&'a str> {
     let (plane, rest) = text.split_once(':')?;
     (rest.starts_with('/') && registry.plane(plane).is_some()).then_some(text)
 }
+
+/// What a property value points at, as text [`Registry::resolve`] reads: a registry path
+/// (`IOService:/…`, any plane), an integer that is another entry's registry ID (`0x…`),
+/// or a device-tree phandle (4-byte data under a `…-parent` key, the entry whose
+/// `AAPL,phandle` it is, by its registry ID). `None` when it names no entry.
+pub fn link(registry: &Registry, key: &str, v: &Value) -> Option<String> {
+    match v {
+        Value::String(t) => reference(registry, &t.to_string_lossy()).map(str::to_owned),
+        Value::Integer(i) if i.bits > u64::from(u32::MAX) => registry
+            .find_by_id(i.bits)
+            .map(|_| format!("{:#x}", i.bits)),
+        Value::Data(d) if d.len() == 4 && (key.ends_with("-parent") || key == "phandle") => {
+            let (target, _) = registry.entries().find(|(_, e)| {
+                matches!(e.property("AAPL,phandle"), Some(Value::Data(p)) if **p == **d)
+            })?;
+            registry
+                .entry(target)
+                .id
+                .map(|id| format!("{id:#x}"))
+        }
+        _ => None,
+    }
+}

@@ -384,3 +384,27 @@ fn normalize_writes_todays_text() {
     let b = snapshot::load_file(&file).unwrap();
     assert_eq!(shape(&a), shape(&b));
 }
+
+#[test]
+fn corpus_references_paths_and_phandles() {
+    let Some(dir) = shared_corpus() else {
+        eprintln!("shared corpus absent: skipped");
+        return;
+    };
+    // A device-tree phandle: "interrupt-parent" = <6d000000> names the entry whose
+    // AAPL,phandle is <6d000000>.
+    let r = load(&dir, "m1-macbookpro17-1");
+    let (_, v) = first_with(&r, "interrupt-parent");
+    let target = values::link(&r, "interrupt-parent", v).expect("a phandle link");
+    let (_, id) = r.resolve(0, &target).unwrap();
+    assert_eq!(r.entry(id).property("AAPL,phandle"), Some(v));
+    // A path: IOAccelTypes names IntelAccelerator.
+    let dell = load(&dir, "hackintosh-dell-latitude-e7480");
+    let (_, v) = first_with(&dell, "IOAccelTypes");
+    let target = values::link(&dell, "IOAccelTypes", v).expect("a path link");
+    let (_, id) = dell.resolve(0, &target).unwrap();
+    assert_eq!(dell.class_name(id), Some("IntelAccelerator"));
+    // An ordinary string or number is no link.
+    assert_eq!(values::link(&dell, "IOClass", &Value::string("IOService")), None);
+    assert_eq!(values::link(&dell, "retain", &Value::u64(5)), None);
+}
