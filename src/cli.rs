@@ -315,6 +315,7 @@ impl DumpArgs {
             tree: self.tree,
             class_ignore_case: false,
             annotate: self.annotate,
+            entry: None,
         }
     }
 

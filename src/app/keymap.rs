@@ -164,6 +164,12 @@ pub static KEYMAP: &[Binding] = &[
     b(M, &[k('r')], Action::Refresh, "refresh the source"),
     b(
         M,
+        &[k('x')],
+        Action::Export,
+        "export the subtree (or plane) to a file",
+    ),
+    b(
+        M,
         &[k('s')],
         Action::SortProps,
         "properties: key order / file order",
@@ -378,7 +384,11 @@ mod tests {
             lookup(Context::Prompt, press(KeyCode::Char('j'), none)),
             Some(Action::Input('j'))
         );
-        assert_eq!(lookup(Context::Main, press(KeyCode::Char('x'), none)), None);
+        assert_eq!(
+            lookup(Context::Main, press(KeyCode::Char('x'), none)),
+            Some(Action::Export)
+        );
+        assert_eq!(lookup(Context::Main, press(KeyCode::Char('X'), none)), None);
         // Terminals send Shift-Tab as BackTab, some with SHIFT set and some without.
         for mods in [none, KeyModifiers::SHIFT] {
             assert_eq!(

@@ -40,6 +40,8 @@ pub enum PromptKind {
     PropFilter,
     Jump,
     Explain,
+    /// `x`: the file (and options) to export to.
+    Export,
 }
 
 impl PromptKind {
@@ -49,6 +51,7 @@ impl PromptKind {
             PromptKind::PropFilter => "filter properties: ",
             PromptKind::Jump => ":",
             PromptKind::Explain => "explain code: ",
+            PromptKind::Export => "export to (FILE.json|.txt|.plist [--redact] [--plane]): ",
         }
     }
 }
@@ -281,6 +284,8 @@ pub struct State {
     pub loading: Option<Loading>,
     pub geometry: Geometry,
     pub quit: bool,
+    /// The dump being explored, which `x` (export) never overwrites.
+    pub source_path: Option<std::path::PathBuf>,
 }
 
 impl State {
@@ -314,6 +319,7 @@ impl State {
             loading: None,
             geometry: Geometry::default(),
             quit: false,
+            source_path: None,
         };
         state.open_top_levels();
         state.sync_props();

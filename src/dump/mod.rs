@@ -1,6 +1,7 @@
 //! Writing a registry back out: `ioreg -a` plist, JSON, `ioreg -l` text, with `ioreg`-style selection.
 
 pub mod json;
+pub mod output;
 pub mod plist;
 pub mod redact;
 pub mod select;

@@ -408,3 +408,51 @@ fn corpus_references_paths_and_phandles() {
     assert_eq!(values::link(&dell, "IOClass", &Value::string("IOService")), None);
     assert_eq!(values::link(&dell, "retain", &Value::u64(5)), None);
 }
+
+/// `x` in the explorer: the selected subtree to a file named in the prompt, in the format its
+/// extension says, redacted when asked, through the atomic writer (`dump -o`'s rules).
+#[test]
+fn x_exports_the_selected_subtree() {
+    use ioscope::app::{Action, SourceKind, State, update};
+    let Some(dir) = shared_corpus() else {
+        eprintln!("shared corpus absent: skipped");
+        return;
+    };
+    let file = corpus_file(&dir, "macbookpro15-2_10.15.3");
+    let registry = snapshot::load_file(&file).unwrap();
+    let mut s = State::new(SourceKind::File("dump".into()), registry.clone());
+    s.source_path = Some(file.clone());
+    let out_dir = tempfile::tempdir().unwrap();
+    let typed = |s: &mut State, text: &str| {
+        update(s, Action::Export);
+        for c in text.chars() {
+            update(s, Action::Input(c));
+        }
+        update(s, Action::Accept);
+        s.message.clone().unwrap_or_default()
+    };
+    // The IGPU subtree, found by its path.
+    let (_, igpu) = registry
+        .resolve(0, "IOService:/AppleACPIPlatformExpert/PCI0@0/AppleACPIPCI/IGPU@2")
+        .unwrap();
+    assert!(s.select_entry(igpu));
+    let out = out_dir.path().join("igpu.json");
+    let msg = typed(&mut s, &format!("{} --redact", out.display()));
+    assert!(msg.starts_with("exported IOService:/AppleACPIPlatformExpert/PCI0@0/AppleACPIPCI/IGPU@2"), "{msg}");
+    assert!(msg.contains("redacted:"), "{msg}");
+    let back = snapshot::load_file(&out).unwrap();
+    let plane = back.plane("IOService").unwrap();
+    assert_eq!(plane.roots().len(), 1);
+    assert_eq!(back.name_in(plane, plane.roots()[0]), "IGPU");
+    assert!(plane.walk().count() > 5, "the subtree below IGPU");
+    // The whole plane as text; the dump being explored is refused.
+    let all = out_dir.path().join("all.txt");
+    let msg = typed(&mut s, &format!("{} --plane", all.display()));
+    assert!(msg.contains("the IOService plane"), "{msg}");
+    let text = std::fs::read_to_string(&all).unwrap();
+    assert!(text.starts_with("+-o Root"));
+    let before = std::fs::read(&file).unwrap();
+    let msg = typed(&mut s, &format!("{} --format text", file.display()));
+    assert!(msg.contains("is the dump being read"), "{msg}");
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
