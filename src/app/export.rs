@@ -81,8 +81,8 @@ pub fn run(s: &State, input: &str) -> String {
 
 fn export(s: &State, input: &str) -> Result<String, String> {
     let req = parse(input)?;
-    let target = Target::check(&req.path, s.source_path.as_deref(), false)
-        .map_err(|e| error_chain(&e))?;
+    let target =
+        Target::check(&req.path, s.source_path.as_deref(), false).map_err(|e| error_chain(&e))?;
     let plane = plane_at(&s.registry, s.plane);
     let entry = if req.whole_plane {
         None

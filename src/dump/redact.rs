@@ -263,8 +263,12 @@ pub fn redact(registry: &mut Registry) -> Report {
         }
     }
     // Longest first, so that a value containing another is replaced whole.
-    secrets.text.sort_by_key(|(o, _)| std::cmp::Reverse(o.len()));
-    secrets.bytes.sort_by_key(|(o, _)| std::cmp::Reverse(o.len()));
+    secrets
+        .text
+        .sort_by_key(|(o, _)| std::cmp::Reverse(o.len()));
+    secrets
+        .bytes
+        .sort_by_key(|(o, _)| std::cmp::Reverse(o.len()));
     let mut report = Report::default();
     for &id in &ids {
         let props = &mut registry.entry_mut(id).properties;
@@ -531,17 +535,31 @@ mod tests {
     #[test]
     fn the_same_value_gets_the_same_placeholder() {
         let mut r = Registry::new();
-        let mut e = Entry::default();
-        e.properties = vec![
-            (Text::from("IOPlatformSerialNumber"), Value::string("YM64551AW0A")),
-            (
-                Text::from("serial-number"),
-                Value::Data(b"W0A\0\0YM64551AW0A\0".to_vec().into()),
-            ),
-            (Text::from("IOMACAddress"), Value::Data(vec![0x44, 0x1c, 0xa8, 0xe1, 0xd3, 0x95].into())),
-            (Text::from("note"), Value::string("mac 44:1c:a8:e1:d3:95 sn YM64551AW0A")),
-            (Text::from("IOUserClientCreator"), Value::string("pid 1, loginwindow")),
-        ];
+        let e = Entry {
+            properties: vec![
+                (
+                    Text::from("IOPlatformSerialNumber"),
+                    Value::string("YM64551AW0A"),
+                ),
+                (
+                    Text::from("serial-number"),
+                    Value::Data(b"W0A\0\0YM64551AW0A\0".to_vec().into()),
+                ),
+                (
+                    Text::from("IOMACAddress"),
+                    Value::Data(vec![0x44, 0x1c, 0xa8, 0xe1, 0xd3, 0x95].into()),
+                ),
+                (
+                    Text::from("note"),
+                    Value::string("mac 44:1c:a8:e1:d3:95 sn YM64551AW0A"),
+                ),
+                (
+                    Text::from("IOUserClientCreator"),
+                    Value::string("pid 1, loginwindow"),
+                ),
+            ],
+            ..Entry::default()
+        };
         let id = r.add_entry(e);
         let report = redact(&mut r);
         let p = &r.entry(id).properties;
@@ -550,7 +568,10 @@ mod tests {
         assert!(!d.windows(3).any(|w| w == b"W0A"), "{d:?}");
         assert_eq!(d.len(), 17);
         assert_eq!(p[2].1, Value::Data(vec![2, 0, 0, 0, 0, 1].into()));
-        assert_eq!(p[3].1, Value::string("mac 02:00:00:00:00:01 sn <redacted serial 1>"));
+        assert_eq!(
+            p[3].1,
+            Value::string("mac 02:00:00:00:00:01 sn <redacted serial 1>")
+        );
         assert_eq!(p[4].1, Value::string("pid 1, <redacted process 1>"));
         assert_eq!(report.replaced["IOPlatformSerialNumber"], 1);
     }

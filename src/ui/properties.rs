@@ -175,9 +175,9 @@ fn item_lines<'a>(
     }
     // Which view of a value with several (`le32 1/3`, `v` cycles), and a reference's arrow.
     let tag = match row.views.get(row.view) {
-        Some(view) if row.views.len() > 1 && (row.view > 0 || view.name != "strings") => {
-            Some(format!("  {} {}/{}", view.name, row.view + 1, row.views.len()))
-        }
+        Some(view) if row.views.len() > 1 && (row.view > 0 || view.name != "strings") => Some(
+            format!("  {} {}/{}", view.name, row.view + 1, row.views.len()),
+        ),
         _ => row.link.as_ref().map(|_| "  → Enter".to_owned()),
     };
     if let (Some(tag), Some(last)) = (tag, lines.last_mut()) {

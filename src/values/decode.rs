@@ -35,7 +35,7 @@ pub fn le_u64(b: &[u8]) -> Option<View> {
 
 /// 32-bit cells in the device tree's byte order: `<0x00000001 0x00000002>`.
 pub fn be_cells(b: &[u8], big_endian: bool) -> Option<View> {
-    if b.is_empty() || b.len() % 4 != 0 {
+    if b.is_empty() || !b.len().is_multiple_of(4) {
         return None;
     }
     let cells: Vec<String> = b
@@ -151,7 +151,7 @@ pub fn edid(b: &[u8]) -> Option<View> {
 pub fn reg_cells(b: &[u8], cx: &Context) -> Option<View> {
     let (a, s) = cx.cells?;
     let n = (a + s) * 4;
-    if a > 3 || s > 2 || n == 0 || b.is_empty() || b.len() % n != 0 {
+    if a > 3 || s > 2 || n == 0 || b.is_empty() || !b.len().is_multiple_of(n) {
         return None;
     }
     let cells: Vec<u64> = b

@@ -80,8 +80,7 @@ impl Context {
                         _ => None,
                     })
                 };
-                if let (Some((a, be)), Some((s, _))) =
-                    (cell("#address-cells"), cell("#size-cells"))
+                if let (Some((a, be)), Some((s, _))) = (cell("#address-cells"), cell("#size-cells"))
                 {
                     return Context {
                         cells: Some((a as usize, s as usize)),
@@ -151,7 +150,10 @@ pub fn data_views(key: &str, bytes: &[u8], cx: &Context) -> Vec<View> {
             }
         }
     };
-    let by_key = KEYS.iter().find(|(k, _)| *k == key).map_or(&[][..], |e| e.1);
+    let by_key = KEYS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(&[][..], |e| e.1);
     for d in by_key {
         add(run(*d, bytes, cx));
     }
@@ -171,7 +173,7 @@ pub fn data_views(key: &str, bytes: &[u8], cx: &Context) -> Vec<View> {
         16 => add(uuid(bytes)),
         _ => {}
     }
-    if bytes.len() % 4 == 0 && bytes.len() > 4 && bytes.len() <= 64 {
+    if bytes.len().is_multiple_of(4) && bytes.len() > 4 && bytes.len() <= 64 {
         add(be_cells(bytes, cx.big_endian));
     }
     add(Some(hex(bytes)));
@@ -190,8 +192,11 @@ fn run(d: Decoder, bytes: &[u8], cx: &Context) -> Option<View> {
     }
 }
 
+/// One field of a bit-field integer: name, low bit, width in bits.
+pub type Field = (&'static str, u32, u32);
+
 /// Keys whose integer is a bit field: `(key, [(field, low bit, width)])`.
-pub const BIT_FIELDS: &[(&str, &[(&str, u32, u32)])] = &[
+pub const BIT_FIELDS: &[(&str, &[Field])] = &[
     // PCIe Link Status register: current link speed (gen) and negotiated width.
     (
         "IOPCIExpressLinkStatus",
@@ -251,13 +256,10 @@ pub fn link(registry: &Registry, key: &str, v: &Value) -> Option<String> {
             .find_by_id(i.bits)
             .map(|_| format!("{:#x}", i.bits)),
         Value::Data(d) if d.len() == 4 && (key.ends_with("-parent") || key == "phandle") => {
-            let (target, _) = registry.entries().find(|(_, e)| {
-                matches!(e.property("AAPL,phandle"), Some(Value::Data(p)) if **p == **d)
-            })?;
-            registry
-                .entry(target)
-                .id
-                .map(|id| format!("{id:#x}"))
+            let (target, _) = registry.entries().find(
+                |(_, e)| matches!(e.property("AAPL,phandle"), Some(Value::Data(p)) if **p == **d),
+            )?;
+            registry.entry(target).id.map(|id| format!("{id:#x}"))
         }
         _ => None,
     }

@@ -799,7 +799,10 @@ fn typed_views_and_following_a_reference_in_a_corpus_dump() {
     assert!(screen.contains("le32 1/2"), "{screen}");
     s.send("v");
     let screen = s.wait_for("hex 2/2");
-    assert!(screen.contains("AAPL,ig-platform-id = <4 bytes>"), "{screen}");
+    assert!(
+        screen.contains("AAPL,ig-platform-id = <4 bytes>"),
+        "{screen}"
+    );
     assert!(screen.contains("0000  00 00 16 59"), "{screen}");
     s.send("v");
     s.wait_for("le32 1/2");

@@ -76,7 +76,11 @@ fn corpus_compatible_edid_mac_and_reg() {
     let air = load(&dir, "macbookair3-1");
     let edid = views_of(&air, "EDID");
     assert_eq!(edid[0].name, "edid");
-    assert!(edid[0].text.starts_with("APP product 0x9cf3"), "{}", edid[0].text);
+    assert!(
+        edid[0].text.starts_with("APP product 0x9cf3"),
+        "{}",
+        edid[0].text
+    );
 
     // `reg` of a PCI device: 5 cells per entry (the bridge's #address-cells 3, #size-cells 2).
     let (id, v) = r
@@ -90,7 +94,12 @@ fn corpus_compatible_edid_mac_and_reg() {
     assert_eq!(cx.cells, Some((3, 2)));
     let views = values::views("reg", v, &cx);
     assert_eq!(views[0].name, "reg");
-    assert_eq!(views[0].text.matches(" size ").count(), 2, "{}", views[0].text);
+    assert_eq!(
+        views[0].text.matches(" size ").count(),
+        2,
+        "{}",
+        views[0].text
+    );
 
     // PowerPC: big-endian cells.
     let g4 = load(&dir, "powermac10-2");
@@ -121,13 +130,17 @@ fn dump_json_decode_adds_views() {
     assert!(!plain.contains("$views"));
     let decoded = run(true);
     assert!(
-        decoded.contains(r#""AAPL,ig-platform-id":{"$data":"00001659","$views":{"le32":"0x59160000""#),
+        decoded
+            .contains(r#""AAPL,ig-platform-id":{"$data":"00001659","$views":{"le32":"0x59160000""#),
         "no views"
     );
     // A decoded dump reads back as the plain one.
     let a = snapshot::read_bytes(plain.as_bytes(), &Limits::default()).unwrap();
     let b = snapshot::read_bytes(decoded.as_bytes(), &Limits::default()).unwrap();
-    assert_eq!(crate::common::fingerprint(&a).0, crate::common::fingerprint(&b).0);
+    assert_eq!(
+        crate::common::fingerprint(&a).0,
+        crate::common::fingerprint(&b).0
+    );
 }
 
 /// What the original holds that identifies the machine or its user, collected here on
@@ -143,7 +156,9 @@ struct Identifying {
 fn has_word(hay: &[u8], w: &[u8]) -> bool {
     let alnum = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
     (0..hay.len()).any(|i| {
-        hay[i..].starts_with(w) && !alnum(i.checked_sub(1).and_then(|j| hay.get(j))) && !alnum(hay.get(i + w.len()))
+        hay[i..].starts_with(w)
+            && !alnum(i.checked_sub(1).and_then(|j| hay.get(j)))
+            && !alnum(hay.get(i + w.len()))
     })
 }
 
@@ -205,7 +220,10 @@ fn gather(key: &str, v: &Value, out: &mut Identifying) {
                     }
                 }
             }
-            if (key == "IOMACAddress" || key == "local-mac-address") && d.len() >= 6 && d[..6] != [0; 6] {
+            if (key == "IOMACAddress" || key == "local-mac-address")
+                && d.len() >= 6
+                && d[..6] != [0; 6]
+            {
                 out.bytes.push((key.to_owned(), d[..6].to_vec()));
                 let t: Vec<String> = d[..6].iter().map(|b| format!("{b:02x}")).collect();
                 out.text.push((key.to_owned(), t.join(":")));
@@ -267,19 +285,15 @@ fn leaks(r: &Registry, id: &Identifying) -> Vec<String> {
 }
 
 /// Names, classes and tree shape of every plane (entries in the order walked).
-fn shape(r: &Registry) -> Vec<(String, Vec<(String, Option<String>, usize)>)> {
+type Row = (String, Option<String>, usize);
+
+fn shape(r: &Registry) -> Vec<(String, Vec<Row>)> {
     r.planes()
         .iter()
         .map(|p| {
             let rows = p
                 .walk()
-                .map(|(id, d)| {
-                    (
-                        r.label_in(p, id),
-                        r.class_name(id).map(str::to_owned),
-                        d,
-                    )
-                })
+                .map(|(id, d)| (r.label_in(p, id), r.class_name(id).map(str::to_owned), d))
                 .collect();
             (p.name().to_owned(), rows)
         })
@@ -324,7 +338,10 @@ fn redact_leaves_nothing_identifying_in_any_corpus_dump() {
                     failures.push(format!("{file} {} {format:?}: {leak}", plane.name()));
                 }
                 if shape(&plain) != shape(&red) {
-                    failures.push(format!("{file} {} {format:?}: the tree changed", plane.name()));
+                    failures.push(format!(
+                        "{file} {} {format:?}: the tree changed",
+                        plane.name()
+                    ));
                 }
             }
         }
@@ -354,7 +371,10 @@ fn dump_redact_says_what_it_replaced_and_is_stable() {
     let stderr = String::from_utf8_lossy(&a.stderr);
     assert!(stderr.contains("IOPlatformSerialNumber 1"), "{stderr}");
     let out = String::from_utf8_lossy(&a.stdout);
-    assert!(out.contains("\"IOPlatformSerialNumber\" = \"<redacted serial"), "no placeholder");
+    assert!(
+        out.contains("\"IOPlatformSerialNumber\" = \"<redacted serial"),
+        "no placeholder"
+    );
     assert!(out.contains("\"IOPlatformUUID\" = \"00000000-0000-0000-0000-"));
 }
 
@@ -405,7 +425,10 @@ fn corpus_references_paths_and_phandles() {
     let (_, id) = dell.resolve(0, &target).unwrap();
     assert_eq!(dell.class_name(id), Some("IntelAccelerator"));
     // An ordinary string or number is no link.
-    assert_eq!(values::link(&dell, "IOClass", &Value::string("IOService")), None);
+    assert_eq!(
+        values::link(&dell, "IOClass", &Value::string("IOService")),
+        None
+    );
     assert_eq!(values::link(&dell, "retain", &Value::u64(5)), None);
 }
 
@@ -433,12 +456,18 @@ fn x_exports_the_selected_subtree() {
     };
     // The IGPU subtree, found by its path.
     let (_, igpu) = registry
-        .resolve(0, "IOService:/AppleACPIPlatformExpert/PCI0@0/AppleACPIPCI/IGPU@2")
+        .resolve(
+            0,
+            "IOService:/AppleACPIPlatformExpert/PCI0@0/AppleACPIPCI/IGPU@2",
+        )
         .unwrap();
     assert!(s.select_entry(igpu));
     let out = out_dir.path().join("igpu.json");
     let msg = typed(&mut s, &format!("{} --redact", out.display()));
-    assert!(msg.starts_with("exported IOService:/AppleACPIPlatformExpert/PCI0@0/AppleACPIPCI/IGPU@2"), "{msg}");
+    assert!(
+        msg.starts_with("exported IOService:/AppleACPIPlatformExpert/PCI0@0/AppleACPIPCI/IGPU@2"),
+        "{msg}"
+    );
     assert!(msg.contains("redacted:"), "{msg}");
     let back = snapshot::load_file(&out).unwrap();
     let plane = back.plane("IOService").unwrap();
