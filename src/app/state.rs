@@ -284,6 +284,9 @@ pub struct State {
     pub loading: Option<Loading>,
     pub geometry: Geometry,
     pub quit: bool,
+    /// The entries whose properties point at the selected one (path, ID, phandle) and the
+    /// key, for the details pane; `None` when the registry is too large to scan.
+    pub linked_from: Option<Vec<(EntryId, String)>>,
     /// The dump being explored, which `x` (export) never overwrites.
     pub source_path: Option<std::path::PathBuf>,
 }
@@ -320,6 +323,7 @@ impl State {
             geometry: Geometry::default(),
             quit: false,
             source_path: None,
+            linked_from: None,
         };
         state.open_top_levels();
         state.sync_props();
@@ -415,6 +419,7 @@ impl State {
         self.prop.offset = 0;
         self.details_scroll = 0;
         self.rebuild_props();
+        self.linked_from = entry.and_then(|id| crate::values::backlinks(&self.registry, id, 8));
     }
 
     pub fn rebuild_props(&mut self) {

@@ -264,3 +264,58 @@ pub fn link(registry: &Registry, key: &str, v: &Value) -> Option<String> {
         _ => None,
     }
 }
+
+/// Registries larger than this are not scanned for [`backlinks`] (a scan per selection
+/// would cost more than a key press may).
+pub const BACKLINK_SCAN_LIMIT: usize = 20_000;
+
+/// The entries whose top-level properties point at `target` (as [`link`] reads them: its
+/// path in any plane, its registry ID, its `AAPL,phandle`), with the key, at most `max`;
+/// `None` when the registry is too large to scan ([`BACKLINK_SCAN_LIMIT`]).
+pub fn backlinks(
+    registry: &Registry,
+    target: EntryId,
+    max: usize,
+) -> Option<Vec<(EntryId, String)>> {
+    if registry.len() > BACKLINK_SCAN_LIMIT {
+        return None;
+    }
+    let paths: Vec<String> = registry
+        .planes()
+        .iter()
+        .filter(|p| p.contains(target))
+        .filter_map(|p| registry.path_in(p, target))
+        .collect();
+    let t = registry.entry(target);
+    let id = t.id;
+    let phandle = match t.property("AAPL,phandle") {
+        Some(Value::Data(d)) if d.len() == 4 => Some(d.clone()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for (from, e) in registry.entries() {
+        if from == target {
+            continue;
+        }
+        for (k, v) in &e.properties {
+            let hit = match v {
+                Value::String(s) => {
+                    s.as_bytes().starts_with(b"IO") && paths.iter().any(|p| *s == p.as_str())
+                }
+                Value::Integer(i) => id.is_some_and(|id| id > u64::from(u32::MAX) && i.bits == id),
+                Value::Data(d) => {
+                    phandle.as_ref().is_some_and(|p| p == d)
+                        && k.to_string_lossy().ends_with("-parent")
+                }
+                _ => false,
+            };
+            if hit {
+                out.push((from, k.to_string_lossy().into_owned()));
+                if out.len() >= max {
+                    return Some(out);
+                }
+            }
+        }
+    }
+    Some(out)
+}

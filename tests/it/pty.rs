@@ -816,6 +816,11 @@ fn typed_views_and_following_a_reference_in_a_corpus_dump() {
     // The entry the path names (its registry ID in the dump: 0x100000468).
     assert!(screen.contains("ID        0x100000468"), "{screen}");
     assert!(screen.contains("followed IOService:/"), "{screen}");
+    // The details pane lists what points at it.
+    assert!(
+        screen.contains("Linked    AppleIntelFramebuffer@0 (IOAccelTypes)"),
+        "{screen}"
+    );
     s.send("\x7f");
     s.wait_for("Name      AppleIntelFramebuffer");
     s.send("q");

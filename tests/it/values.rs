@@ -424,6 +424,21 @@ fn corpus_references_paths_and_phandles() {
     let target = values::link(&dell, "IOAccelTypes", v).expect("a path link");
     let (_, id) = dell.resolve(0, &target).unwrap();
     assert_eq!(dell.class_name(id), Some("IntelAccelerator"));
+    // …and IntelAccelerator knows the three framebuffers that name it.
+    let from = values::backlinks(&dell, id, 8).unwrap();
+    assert_eq!(from.len(), 3, "{from:?}");
+    assert!(
+        from.iter()
+            .all(|(e, k)| k == "IOAccelTypes"
+                && dell.class_name(*e) == Some("AppleIntelFramebuffer"))
+    );
+    // The phandle's target lists the entries whose …-parent names it.
+    let (_, v) = first_with(&r, "interrupt-parent");
+    let (_, aic) = r
+        .resolve(0, &values::link(&r, "interrupt-parent", v).unwrap())
+        .unwrap();
+    let from = values::backlinks(&r, aic, 1000).unwrap();
+    assert!(from.len() >= 95, "{}", from.len());
     // An ordinary string or number is no link.
     assert_eq!(
         values::link(&dell, "IOClass", &Value::string("IOService")),
