@@ -185,3 +185,20 @@ pub fn hex(b: &[u8]) -> View {
     }
     View::new("hex", s)
 }
+
+/// A PCI ID: the low 16 bits of a little-endian cell, `0x5916`, with the name the dump gives
+/// it (`0x5916 Intel HD Graphics 620`).
+pub fn pci_id(b: &[u8], name: Option<&str>) -> Option<View> {
+    let id = match b.len() {
+        2 | 4 => u16::from_le_bytes([b[0], b[1]]),
+        _ => return None,
+    };
+    if b.len() == 4 && (b[2] != 0 || b[3] != 0) {
+        return None;
+    }
+    let text = match name {
+        Some(n) => format!("{id:#06x} {n}"),
+        None => format!("{id:#06x}"),
+    };
+    Some(View::new("pci", text))
+}

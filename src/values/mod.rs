@@ -14,7 +14,8 @@ mod decode;
 mod tests;
 
 pub use decode::{
-    be_cells, edid, fourcc, hex, le_u16, le_u32, le_u64, mac, reg_cells, strings, uuid, uuid_text,
+    be_cells, edid, fourcc, hex, le_u16, le_u32, le_u64, mac, pci_id, reg_cells, strings, uuid,
+    uuid_text,
 };
 
 use crate::registry::{EntryId, Integer, Registry, Value};
@@ -50,12 +51,14 @@ impl View {
 
 /// What a decoder may need beyond the bytes: the cell sizes the parent declares
 /// (`#address-cells`, `#size-cells`) and the byte order of cells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Context {
     /// `(#address-cells, #size-cells)` of the parent in the plane, when it says.
     pub cells: Option<(usize, usize)>,
     /// Cells are big-endian (PowerPC Open Firmware); little-endian on Intel and Apple silicon.
     pub big_endian: bool,
+    /// What the entry itself calls the device (its `model`), to name a PCI `device-id`.
+    pub model: Option<String>,
 }
 
 impl Context {
@@ -63,6 +66,21 @@ impl Context {
     /// (IODeviceTree first, where the cells are declared), their byte order read from the
     /// `#address-cells` value itself (a small number).
     pub fn of(registry: &Registry, entry: EntryId) -> Context {
+        let model = match registry.entry(entry).property("model") {
+            Some(Value::Data(d)) => strings(d).map(|_| {
+                String::from_utf8_lossy(d.split(|&b| b == 0).next().unwrap_or_default())
+                    .into_owned()
+            }),
+            Some(Value::String(t)) => Some(t.to_string_lossy().into_owned()),
+            _ => None,
+        };
+        Context {
+            model,
+            ..Context::cells_of(registry, entry)
+        }
+    }
+
+    fn cells_of(registry: &Registry, entry: EntryId) -> Context {
         let mut planes: Vec<_> = registry.planes().iter().collect();
         planes.sort_by_key(|p| p.name() != "IODeviceTree");
         for plane in planes {
@@ -85,6 +103,7 @@ impl Context {
                     return Context {
                         cells: Some((a as usize, s as usize)),
                         big_endian: be,
+                        model: None,
                     };
                 }
                 at = parent;
@@ -105,6 +124,9 @@ fn small_cell(d: &[u8]) -> (u32, bool) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decoder {
     LeU32,
+    /// A PCI vendor/device/subsystem ID (16 bits in a 32-bit cell), named where the entry
+    /// names it (`device-id` by its `model`).
+    Pci,
     Strings,
     Edid,
     Mac,
@@ -118,10 +140,10 @@ pub enum Decoder {
 pub const KEYS: &[(&str, &[Decoder])] = &[
     ("AAPL,ig-platform-id", &[Decoder::LeU32]),
     ("AAPL,snb-platform-id", &[Decoder::LeU32]),
-    ("device-id", &[Decoder::LeU32]),
-    ("vendor-id", &[Decoder::LeU32]),
-    ("subsystem-id", &[Decoder::LeU32]),
-    ("subsystem-vendor-id", &[Decoder::LeU32]),
+    ("device-id", &[Decoder::Pci, Decoder::LeU32]),
+    ("vendor-id", &[Decoder::Pci, Decoder::LeU32]),
+    ("subsystem-id", &[Decoder::Pci, Decoder::LeU32]),
+    ("subsystem-vendor-id", &[Decoder::Pci, Decoder::LeU32]),
     ("revision-id", &[Decoder::LeU32]),
     ("class-code", &[Decoder::LeU32]),
     ("compatible", &[Decoder::Strings]),
@@ -155,7 +177,7 @@ pub fn data_views(key: &str, bytes: &[u8], cx: &Context) -> Vec<View> {
         .find(|(k, _)| *k == key)
         .map_or(&[][..], |e| e.1);
     for d in by_key {
-        add(run(*d, bytes, cx));
+        add(run(*d, key, bytes, cx));
     }
     // By length and content.
     if bytes.len() == 128 || bytes.len() >= 128 && bytes.starts_with(&decode::EDID_HEADER) {
@@ -180,9 +202,10 @@ pub fn data_views(key: &str, bytes: &[u8], cx: &Context) -> Vec<View> {
     out
 }
 
-fn run(d: Decoder, bytes: &[u8], cx: &Context) -> Option<View> {
+fn run(d: Decoder, key: &str, bytes: &[u8], cx: &Context) -> Option<View> {
     match d {
         Decoder::LeU32 => le_u32(bytes),
+        Decoder::Pci => pci_id(bytes, cx.model.as_deref().filter(|_| key == "device-id")),
         Decoder::Strings => strings(bytes),
         Decoder::Edid => edid(bytes),
         Decoder::Mac => mac(bytes),

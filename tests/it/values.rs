@@ -35,6 +35,22 @@ fn corpus_ig_platform_id_is_little_endian() {
     assert_eq!((v[0].name, v[0].text.as_str()), ("le32", "0x59160000"));
     assert_eq!(v[0].display(), "0x59160000 (1494614016)");
     assert_eq!(v.last().unwrap().text, "00001659");
+    // The IGPU's device-id, named by the entry's own `model`.
+    let (_, igpu) = r
+        .resolve(
+            0,
+            "IOService:/AppleACPIPlatformExpert/PCI0@0/AppleACPIPCI/IGPU@2",
+        )
+        .unwrap();
+    let cx = Context::of(&r, igpu);
+    let device = r.entry(igpu).property("device-id").unwrap();
+    let v = values::views("device-id", device, &cx);
+    assert_eq!(
+        (v[0].name, v[0].text.as_str()),
+        ("pci", "0x5916 Intel HD Graphics 620")
+    );
+    let vendor = r.entry(igpu).property("vendor-id").unwrap();
+    assert_eq!(values::views("vendor-id", vendor, &cx)[0].text, "0x8086");
     let r = load(&dir, "hackintosh-macmini8-1");
     assert_eq!(views_of(&r, "AAPL,ig-platform-id")[0].text, "0x3e9b0007");
 }
