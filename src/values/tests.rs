@@ -68,6 +68,7 @@ fn reg_splits_by_the_parents_cells() {
     let cx = Context {
         cells: Some((3, 2)),
         big_endian: false,
+        model: None,
     };
     let b =
         bytes("00a000000000000000000000000000000000000010a0000200000000000000000000000000000100");
@@ -78,6 +79,7 @@ fn reg_splits_by_the_parents_cells() {
     let ppc = Context {
         cells: Some((1, 1)),
         big_endian: true,
+        model: None,
     };
     assert_eq!(
         reg_cells(&bytes("8000000000001000"), &ppc).unwrap().text,
