@@ -63,6 +63,15 @@ pub const RULES: &[(KeyMatch, Kind)] = &[
     (KeyMatch::Exact("IOUserClientCreator"), Kind::Process),
 ];
 
+/// Keys holding an EDID block (also Open Firmware's `CRT2,EDID`, `DISPLAY,EDID`…): its
+/// serial number (bytes 12–15) and its serial-number descriptor (tag 0xFF) are replaced,
+/// the checksum kept right.
+pub const EDID_KEYS: &[&str] = &["EDID", "IODisplayEDID", "IODisplayEDIDOriginal"];
+
+fn is_edid_key(key: &str) -> bool {
+    EDID_KEYS.contains(&key) || key.ends_with(",EDID")
+}
+
 /// Keys whose UUIDs are public constants (partition types), kept as they are.
 pub const PUBLIC_UUID_KEYS: &[&str] = &["Content", "Content Hint"];
 
@@ -106,6 +115,8 @@ struct Secrets {
     /// User names: (original, placeholder, same-length placeholder), replaced everywhere as
     /// whole words (a user called `Apple` leaves `AppleACPIPlatformExpert` alone).
     words: Vec<(String, String, Vec<u8>)>,
+    /// EDID serial numbers (bytes 12–15) → their placeholder number.
+    edid_serials: HashMap<u32, u32>,
     /// Values replaced only where keyed: (kind, original) → placeholder.
     keyed: HashMap<(Kind, String), String>,
     counters: HashMap<Kind, usize>,
@@ -319,6 +330,25 @@ fn collect(key: &str, v: &Value, s: &mut Secrets) {
                 s.add_text(Kind::Mac, m);
             }
         }
+        Value::Data(d) if is_edid_key(key) && is_edid(d) => {
+            let serial = u32::from_le_bytes([d[12], d[13], d[14], d[15]]);
+            if serial != 0 && !s.edid_serials.contains_key(&serial) {
+                let n = s.number(Kind::Serial, &d[12..16]) as u32;
+                s.edid_serials.insert(serial, n);
+            }
+            for desc in d[54..126].chunks(18) {
+                if desc[..3] == [0, 0, 0] && desc[3] == 0xff {
+                    let text: Vec<u8> = desc[5..18]
+                        .iter()
+                        .copied()
+                        .take_while(|&c| c != b'\n' && c != 0)
+                        .collect();
+                    if let Ok(t) = std::str::from_utf8(&text) {
+                        s.add_text(Kind::Serial, t.trim_end());
+                    }
+                }
+            }
+        }
         Value::Data(d) => match kind_of(key) {
             Some(Kind::Mac) if d.len() >= 6 => s.add_bytes(Kind::Mac, &d[..6]),
             Some(Kind::Uuid) if d.len() == 16 => s.add_bytes(Kind::Uuid, d),
@@ -395,6 +425,18 @@ fn apply(key: &str, v: &mut Value, s: &Secrets, report: &mut Report) {
                     hit = true;
                 }
             }
+            if is_edid_key(key) && is_edid(&bytes) {
+                let serial = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
+                if let Some(n) = s.edid_serials.get(&serial) {
+                    bytes[12..16].copy_from_slice(&n.to_le_bytes());
+                    hit = true;
+                }
+                if hit {
+                    // The block's checksum: all 128 bytes sum to 0 mod 256.
+                    let sum = bytes[..127].iter().fold(0u8, |a, &b| a.wrapping_add(b));
+                    bytes[127] = 0u8.wrapping_sub(sum);
+                }
+            }
             if hit {
                 *d = bytes.into_boxed_slice();
             }
@@ -404,6 +446,11 @@ fn apply(key: &str, v: &mut Value, s: &Secrets, report: &mut Report) {
     if hit {
         *report.replaced.entry(key.to_owned()).or_insert(0) += 1;
     }
+}
+
+/// An EDID block (128 bytes or more, with the fixed header).
+fn is_edid(d: &[u8]) -> bool {
+    d.len() >= 128 && d.starts_with(&crate::values::EDID_HEADER)
 }
 
 /// Replaces every occurrence of `from` in `bytes` by `to` (of the same length).

@@ -14,8 +14,8 @@ mod decode;
 mod tests;
 
 pub use decode::{
-    be_cells, edid, fourcc, hex, le_u16, le_u32, le_u64, mac, pci_id, reg_cells, strings, uuid,
-    uuid_text,
+    EDID_HEADER, be_cells, edid, fourcc, hex, le_u16, le_u32, le_u64, mac, pci_id, reg_cells,
+    strings, uuid, uuid_text,
 };
 
 use crate::registry::{EntryId, Integer, Registry, Value};

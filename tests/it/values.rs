@@ -167,6 +167,8 @@ struct Identifying {
     text: Vec<(String, String)>,
     bytes: Vec<(String, Vec<u8>)>,
     words: Vec<(String, String)>,
+    /// Bytes 12–15 of each EDID: looked for at that place in every EDID written.
+    edid_serials: Vec<Vec<u8>>,
 }
 
 fn has_word(hay: &[u8], w: &[u8]) -> bool {
@@ -244,6 +246,24 @@ fn gather(key: &str, v: &Value, out: &mut Identifying) {
                 let t: Vec<String> = d[..6].iter().map(|b| format!("{b:02x}")).collect();
                 out.text.push((key.to_owned(), t.join(":")));
             }
+            // An EDID's serial-number descriptor (tag 0xFF) and its serial number.
+            if key == "EDID" && d.len() >= 128 && d[..8] == [0, 255, 255, 255, 255, 255, 255, 0] {
+                for desc in d[54..126].chunks(18) {
+                    if desc[..4] == [0, 0, 0, 0xff] {
+                        let t: String = desc[5..]
+                            .iter()
+                            .take_while(|&&c| c != b'\n' && c != 0)
+                            .map(|&c| char::from(c))
+                            .collect();
+                        if t.trim().len() >= 4 {
+                            out.text.push(("EDID serial".into(), t.trim().to_owned()));
+                        }
+                    }
+                }
+                if d[12..16] != [0; 4] {
+                    out.edid_serials.push(d[12..16].to_vec());
+                }
+            }
             if key == "platform-uuid" && d.len() == 16 {
                 out.bytes.push((key.to_owned(), d.to_vec()));
             }
@@ -272,6 +292,11 @@ fn leaks(r: &Registry, id: &Identifying) -> Vec<String> {
                 }
             }
             Value::Data(d) => {
+                if d.len() >= 128 && d[..8] == [0, 255, 255, 255, 255, 255, 255, 0] {
+                    if id.edid_serials.iter().any(|s| d[12..16] == s[..]) {
+                        out.push(format!("EDID serial {:02x?} kept", &d[12..16]));
+                    }
+                }
                 let pieces = id
                     .bytes
                     .iter()
