@@ -292,10 +292,11 @@ fn leaks(r: &Registry, id: &Identifying) -> Vec<String> {
                 }
             }
             Value::Data(d) => {
-                if d.len() >= 128 && d[..8] == [0, 255, 255, 255, 255, 255, 255, 0] {
-                    if id.edid_serials.iter().any(|s| d[12..16] == s[..]) {
-                        out.push(format!("EDID serial {:02x?} kept", &d[12..16]));
-                    }
+                if d.len() >= 128
+                    && d[..8] == [0, 255, 255, 255, 255, 255, 255, 0]
+                    && id.edid_serials.iter().any(|s| d[12..16] == s[..])
+                {
+                    out.push(format!("EDID serial {:02x?} kept", &d[12..16]));
                 }
                 let pieces = id
                     .bytes
