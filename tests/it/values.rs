@@ -542,3 +542,51 @@ fn x_exports_the_selected_subtree() {
     assert!(msg.contains("is the dump being read"), "{msg}");
     assert_eq!(std::fs::read(&file).unwrap(), before);
 }
+
+/// `v` cycles the views of the selected value, and the choice stays with the key when the
+/// selection moves away and back.
+#[test]
+fn v_cycles_views_and_the_choice_is_kept_per_key() {
+    use ioscope::app::{Action, SourceKind, State, update};
+    let Some(dir) = shared_corpus() else {
+        eprintln!("shared corpus absent: skipped");
+        return;
+    };
+    let registry = load(&dir, "hackintosh-dell-latitude-e7480");
+    let (_, igpu) = registry
+        .resolve(
+            0,
+            "IOService:/AppleACPIPlatformExpert/PCI0@0/AppleACPIPCI/IGPU@2",
+        )
+        .unwrap();
+    let mut s = State::new(SourceKind::Memory, registry);
+    assert!(s.select_entry(igpu));
+    s.sync_props();
+    let row = |s: &State| {
+        let i = s
+            .props
+            .iter()
+            .position(|r| r.key == "AAPL,ig-platform-id")
+            .unwrap();
+        (
+            i,
+            s.props[i].summary.clone(),
+            s.props[i].views[s.props[i].view].name,
+        )
+    };
+    let (i, summary, view) = row(&s);
+    assert_eq!(
+        (summary.as_str(), view),
+        ("0x59160000 (1494614016)", "le32")
+    );
+    s.prop.selected = i;
+    update(&mut s, Action::CycleView);
+    let (_, summary, view) = row(&s);
+    assert_eq!((summary.as_str(), view), ("<4 bytes>", "hex"));
+    // Away (the root) and back: still the hex view.
+    update(&mut s, Action::Top);
+    assert_ne!(s.props_for, Some(igpu));
+    assert!(s.select_entry(igpu));
+    s.sync_props();
+    assert_eq!(row(&s).2, "hex");
+}
