@@ -389,6 +389,13 @@ mod tests {
             Some(Action::Export)
         );
         assert_eq!(lookup(Context::Main, press(KeyCode::Char('X'), none)), None);
+        for key in [KeyCode::Backspace, KeyCode::Char('\'')] {
+            assert_eq!(lookup(Context::Main, press(key, none)), Some(Action::GoBack));
+        }
+        assert_eq!(
+            lookup(Context::Main, press(KeyCode::Char('v'), none)),
+            Some(Action::CycleView)
+        );
         // Terminals send Shift-Tab as BackTab, some with SHIFT set and some without.
         for mods in [none, KeyModifiers::SHIFT] {
             assert_eq!(
