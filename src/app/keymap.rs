@@ -390,7 +390,10 @@ mod tests {
         );
         assert_eq!(lookup(Context::Main, press(KeyCode::Char('X'), none)), None);
         for key in [KeyCode::Backspace, KeyCode::Char('\'')] {
-            assert_eq!(lookup(Context::Main, press(key, none)), Some(Action::GoBack));
+            assert_eq!(
+                lookup(Context::Main, press(key, none)),
+                Some(Action::GoBack)
+            );
         }
         assert_eq!(
             lookup(Context::Main, press(KeyCode::Char('v'), none)),

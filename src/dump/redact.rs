@@ -72,6 +72,10 @@ fn is_edid_key(key: &str) -> bool {
     EDID_KEYS.contains(&key) || key.ends_with(",EDID")
 }
 
+/// Shortest identifying text looked for everywhere (in every string and data value);
+/// shorter ones are replaced only under their own key.
+const GLOBAL_MIN: usize = 6;
+
 /// Keys whose UUIDs are public constants (partition types), kept as they are.
 pub const PUBLIC_UUID_KEYS: &[&str] = &["Content", "Content Hint"];
 
@@ -137,7 +141,15 @@ impl Secrets {
     }
 
     fn add_text(&mut self, kind: Kind, original: &str) {
-        if original.len() < 4 || self.text.iter().any(|(o, _)| o == original) {
+        if self.text.iter().any(|(o, _)| o == original) {
+            return;
+        }
+        // A short serial (`1.1.3`) is replaced where its key holds it, not as a substring
+        // of every string in the dump.
+        if original.len() < GLOBAL_MIN {
+            if kind == Kind::Serial || kind == Kind::Host {
+                self.add_keyed(kind, original);
+            }
             return;
         }
         let n = self.number(kind, original.as_bytes());
@@ -353,8 +365,10 @@ fn collect(key: &str, v: &Value, s: &mut Secrets) {
             Some(Kind::Mac) if d.len() >= 6 => s.add_bytes(Kind::Mac, &d[..6]),
             Some(Kind::Uuid) if d.len() == 16 => s.add_bytes(Kind::Uuid, d),
             Some(kind @ (Kind::Serial | Kind::Host)) => {
+                // Long runs are looked for everywhere; shorter fragments are only replaced
+                // here (see `apply`), not in every data value of the dump.
                 for run in d.split(|b| !(0x21..0x7f).contains(b)) {
-                    if run.len() >= 3 {
+                    if run.len() >= GLOBAL_MIN {
                         s.add_bytes(kind, run);
                         if let Ok(t) = std::str::from_utf8(run) {
                             s.add_text(kind, t);
@@ -390,7 +404,7 @@ fn apply(key: &str, v: &mut Value, s: &Secrets, report: &mut Report) {
         Value::String(t) => {
             let text = t.to_string_lossy().into_owned();
             let mut out = text.clone();
-            if let Some(kind @ (Kind::User | Kind::Process)) = kind_of(key) {
+            if let Some(kind) = kind_of(key) {
                 let (head, name) = match (kind, out.split_once(", ")) {
                     (Kind::Process, Some((h, n))) => (format!("{h}, "), n.to_owned()),
                     _ => (String::new(), out.clone()),
@@ -423,6 +437,23 @@ fn apply(key: &str, v: &mut Value, s: &Secrets, report: &mut Report) {
                 if let Some(b) = replace_word(&bytes, o.as_bytes(), p) {
                     bytes = b;
                     hit = true;
+                }
+            }
+            if matches!(kind_of(key), Some(Kind::Serial | Kind::Host)) {
+                // Fragments too short to look for everywhere (`W0A` before the serial in
+                // the device tree's `serial-number`).
+                let mut i = 0;
+                while i < bytes.len() {
+                    let len = bytes[i..]
+                        .iter()
+                        .take_while(|b| (0x21..0x7f).contains(*b))
+                        .count();
+                    if (3..GLOBAL_MIN).contains(&len) {
+                        let p = same_length(Kind::Serial, 0, len);
+                        bytes[i..i + len].copy_from_slice(p.as_bytes());
+                        hit = true;
+                    }
+                    i += len.max(1);
                 }
             }
             if is_edid_key(key) && is_edid(&bytes) {
