@@ -162,6 +162,9 @@ pub const KEYS: &[(&str, &[Decoder])] = &[
     ("platform-uuid", &[Decoder::Uuid]),
 ];
 
+/// Largest data value read as a string list.
+pub const STRINGS_CAP: usize = 64 * 1024;
+
 /// Every view of a data value under `key`, best first; `hex` is always last.
 pub fn data_views(key: &str, bytes: &[u8], cx: &Context) -> Vec<View> {
     let mut out: Vec<View> = Vec::new();
@@ -183,7 +186,11 @@ pub fn data_views(key: &str, bytes: &[u8], cx: &Context) -> Vec<View> {
     if bytes.len() == 128 || bytes.len() >= 128 && bytes.starts_with(&decode::EDID_HEADER) {
         add(edid(bytes));
     }
-    add(strings(bytes));
+    // Text is looked at up to a size a pane shows (a 100 MB value must not cost its size
+    // on every frame).
+    if bytes.len() <= STRINGS_CAP {
+        add(strings(bytes));
+    }
     match bytes.len() {
         2 => add(le_u16(bytes)),
         4 => {
@@ -264,7 +271,9 @@ pub fn views(key: &str, v: &Value, cx: &Context) -> Vec<View> {
 /// The registry path a string value names (`IOService:/…`, `IODeviceTree:/…`,
 /// `IOACPIPlane:/…`: any `PLANE:/` the registry has), or `None`.
 pub fn reference<'a>(registry: &Registry, text: &'a str) -> Option<&'a str> {
-    let (plane, rest) = text.split_once(':')?;
+    // A plane name is short: the colon comes early or not at all.
+    let colon = text.bytes().take(64).position(|b| b == b':')?;
+    let (plane, rest) = (&text[..colon], &text[colon + 1..]);
     (rest.starts_with('/') && registry.plane(plane).is_some()).then_some(text)
 }
 
@@ -274,7 +283,13 @@ pub fn reference<'a>(registry: &Registry, text: &'a str) -> Option<&'a str> {
 /// `AAPL,phandle` it is, by its registry ID). `None` when it names no entry.
 pub fn link(registry: &Registry, key: &str, v: &Value) -> Option<String> {
     match v {
-        Value::String(t) => reference(registry, &t.to_string_lossy()).map(str::to_owned),
+        // Every plane's name begins with `IO`; a huge string costs nothing here.
+        Value::String(t) if t.as_bytes().starts_with(b"IO") && t.len() < 64 * 1024 => {
+            reference(registry, &t.to_string_lossy()).map(str::to_owned)
+        }
+        Value::String(_) => None,
+        // Finding an entry by ID or phandle is a scan: only where it costs little.
+        _ if registry.len() > BACKLINK_SCAN_LIMIT => None,
         Value::Integer(i) if i.bits > u64::from(u32::MAX) => registry
             .find_by_id(i.bits)
             .map(|_| format!("{:#x}", i.bits)),
