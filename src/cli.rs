@@ -248,6 +248,18 @@ pub struct DumpArgs {
     /// default they are shown escaped, `\x1b`, so that a dump cannot drive your terminal).
     #[arg(long)]
     pub raw: bool,
+    /// JSON: beside each data value, its typed views (`"$views": {"le32": "0x59160000"}`).
+    #[arg(long)]
+    pub decode: bool,
+    /// Replace identifying values (serial numbers, UUIDs, MAC addresses, user, host and
+    /// process names) with placeholders, the same value the same placeholder; stderr says
+    /// what was replaced.
+    #[arg(long)]
+    pub redact: bool,
+    /// Text: clean `ioreg -l` text from any source (no HTML escaping, LF line ends, decimal
+    /// numbers), so that dumps from old tools compare with today's.
+    #[arg(long)]
+    pub normalize: bool,
     /// Write to OUT atomically (temp file + rename) instead of stdout, e.g. `-o dump.plist`.
     #[arg(short = 'o', value_name = "OUT", value_hint = clap::ValueHint::FilePath)]
     pub out: Option<PathBuf>,
@@ -298,6 +310,7 @@ impl DumpArgs {
             tree: self.tree,
             class_ignore_case: false,
             annotate: self.annotate,
+            entry: None,
         }
     }
 
@@ -307,6 +320,7 @@ impl DumpArgs {
             width: self.width,
             hex: self.hex,
             inheritance: self.inheritance,
+            decode: self.decode,
         }
     }
 }
@@ -585,6 +599,7 @@ fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
             (args.hex, "-x"),
             (args.inheritance, "-i"),
             (args.raw, "--raw"),
+            (args.normalize, "--normalize"),
         ]
         .iter()
         .filter(|(given, _)| *given)
@@ -596,6 +611,9 @@ fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
                 text_only.join(", ")
             ));
         }
+    }
+    if args.decode && format != DumpFormat::Json {
+        warn("--decode applies to --format json only; ignored");
     }
     if args.tree && !args.root_subtrees {
         warn("-t keeps the path to each match of -r; without -r the whole tree is written anyway");
@@ -612,7 +630,13 @@ fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
         )?),
         None => None,
     };
-    let registry = load_at(args.file.as_deref(), args.at.as_deref())?;
+    let mut registry = load_at(args.file.as_deref(), args.at.as_deref())?;
+    if args.redact {
+        warn(&dump::redact::redact(&mut registry).line());
+    }
+    if args.normalize && format == DumpFormat::Text {
+        dump::normalize(&mut registry);
+    }
     let mut selection = args.selection();
     if !planes::settle_class(&registry, &mut selection)? {
         return Ok(ExitCode::FAILURE);

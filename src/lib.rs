@@ -9,7 +9,7 @@
 //! | edge | [`cli`] | argument parsing, the commands, one-line errors (`anyhow` only here) |
 //! | drawing | [`ui`] | ratatui frames drawn from the app's state, the terminal loop |
 //! | state | [`app`], [`census`] | the explorer's pure `update(state, action)` and the keymap; leak hunting (diff, classes, clients), UI-free |
-//! | sources and formats | [`source`], [`dump`], [`stats`] | readers of every dump format, the IOKit seam (the live kernel on macOS, the simulated Mac elsewhere), the writers |
+//! | sources and formats | [`source`], [`dump`], [`stats`], [`values`] | readers of every dump format, the IOKit seam (the live kernel on macOS, the simulated Mac elsewhere), the writers, typed views of values |
 //! | model | [`registry`] | entries, planes as graphs, classes, values, paths as the kernel writes them, limits, the escaping rule — no I/O |
 //!
 //! A file load: `source::snapshot::load_file` detects the format from the bytes, a reader
@@ -25,3 +25,4 @@ pub mod registry;
 pub mod source;
 pub mod stats;
 pub mod ui;
+pub mod values;

@@ -51,6 +51,12 @@ pub enum Action {
     SortNext,
     /// `s`: the properties pane in key order, or back in file order.
     SortProps,
+    /// `x`: export the selected subtree (or the plane) to a file named in a prompt.
+    Export,
+    /// `v`: the next view of the selected property value (le32, strings, EDID, hex…).
+    CycleView,
+    /// Backspace or `'`: back to the entry a followed reference came from.
+    GoBack,
     /// `Z`: the focused pane fills the screen, or gives it back.
     Zoom,
     /// A character typed into a prompt.

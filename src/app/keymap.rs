@@ -96,7 +96,19 @@ pub static KEYMAP: &[Binding] = &[
         M,
         &[code(C::Enter)],
         Action::Toggle,
-        "toggle expand/collapse; on a data value: the hex view",
+        "toggle; follow a reference; on data: the hex view",
+    ),
+    b(
+        M,
+        &[k('v')],
+        Action::CycleView,
+        "properties: next view of the value (le32, EDID…)",
+    ),
+    b(
+        M,
+        &[code(C::Backspace), k('\'')],
+        Action::GoBack,
+        "back from a followed reference",
     ),
     b(M, &[k('g'), code(C::Home)], Action::Top, "first row"),
     b(M, &[k('G'), code(C::End)], Action::Bottom, "last row"),
@@ -150,6 +162,12 @@ pub static KEYMAP: &[Binding] = &[
         "copy the path (or the selected property value)",
     ),
     b(M, &[k('r')], Action::Refresh, "refresh the source"),
+    b(
+        M,
+        &[k('x')],
+        Action::Export,
+        "export the subtree (or plane) to a file",
+    ),
     b(
         M,
         &[k('s')],
@@ -366,7 +384,21 @@ mod tests {
             lookup(Context::Prompt, press(KeyCode::Char('j'), none)),
             Some(Action::Input('j'))
         );
-        assert_eq!(lookup(Context::Main, press(KeyCode::Char('x'), none)), None);
+        assert_eq!(
+            lookup(Context::Main, press(KeyCode::Char('x'), none)),
+            Some(Action::Export)
+        );
+        assert_eq!(lookup(Context::Main, press(KeyCode::Char('X'), none)), None);
+        for key in [KeyCode::Backspace, KeyCode::Char('\'')] {
+            assert_eq!(
+                lookup(Context::Main, press(key, none)),
+                Some(Action::GoBack)
+            );
+        }
+        assert_eq!(
+            lookup(Context::Main, press(KeyCode::Char('v'), none)),
+            Some(Action::CycleView)
+        );
         // Terminals send Shift-Tab as BackTab, some with SHIFT set and some without.
         for mods in [none, KeyModifiers::SHIFT] {
             assert_eq!(

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod cursor;
+pub mod export;
 pub mod handles;
 pub mod jump;
 pub mod keymap;
@@ -131,6 +132,7 @@ impl App {
         };
         let has_session = session.is_some() && file.is_none();
         let mut app = App::empty(source, origin, if has_session { session } else { None });
+        app.state.source_path = file.clone();
         if has_session && reprobe_ms > 0 {
             app.reprobe = Some(Duration::from_millis(reprobe_ms));
         }

@@ -1,6 +1,6 @@
-//! The properties pane's own keys: `/` filters its rows, `s` puts them in key order, Enter
-//! on a data value opens the hex view (the hook for following references), and the hex
-//! view itself.
+//! The properties pane's own keys: `/` filters its rows, `s` puts them in key order, `v`
+//! cycles the typed views of a value, Enter follows a reference (`IOService:/…`) or opens
+//! the hex view of data, Backspace or `'` comes back; and the hex view itself.
 
 use super::action::Action;
 use super::cursor::Cursor;
@@ -44,20 +44,77 @@ pub fn set_filter(s: &mut State, filter: String) {
     s.prop.offset = 0;
 }
 
-/// Enter on a property value that has a view of its own: a data value opens the hex view.
-/// Returns whether one opened (containers toggle instead).
-///
-/// The hook for following references (a path, an ID, a device-tree phandle: issue 21 §2):
-/// a value that names another entry is to be followed here first, the hex view then being
-/// one of its views.
+/// Enter on a property value that has a view of its own: a reference is followed (the
+/// entry it names is selected, and Backspace or `'` comes back); a data value opens the
+/// hex view. Returns whether either happened (containers toggle instead).
 pub fn open_value(s: &mut State) -> bool {
     match s.props.get(s.prop.selected) {
+        Some(row) if row.link.is_some() && !matches!(row.members, Some(n) if n > 0) => {
+            let target = row.link.clone().unwrap_or_default();
+            follow(s, &target);
+            true
+        }
         Some(row) if row.data_len.is_some() => {
             open_hex(s);
             true
         }
         _ => false,
     }
+}
+
+/// Jumps to the entry `target` names (a path, as `Registry::resolve` reads it), keeping
+/// where we were for [`go_back`].
+fn follow(s: &mut State, target: &str) {
+    let from = s.props_for;
+    match s.registry.resolve(s.plane, target) {
+        Ok((_, id)) => {
+            if let Some(from) = from {
+                s.prop_view.back.push(from);
+            }
+            super::update::jump_to_entry(s, id);
+            s.message = Some(format!(
+                "followed {}  (Backspace or ' returns)",
+                crate::registry::escape::for_terminal(target)
+            ));
+        }
+        Err(e) => {
+            s.message = Some(format!(
+                "{}: {e}",
+                crate::registry::escape::for_terminal(target)
+            ))
+        }
+    }
+}
+
+/// Backspace or `'`: back to the entry the last followed reference was on.
+pub fn go_back(s: &mut State) {
+    match s.prop_view.back.pop() {
+        Some(id) if id.index() < s.registry.len() => {
+            super::update::jump_to_entry(s, id);
+            s.focus = super::state::Focus::Properties;
+            s.message = Some("back".into());
+        }
+        _ => s.message = Some("nothing to go back to (Enter on a reference follows it)".into()),
+    }
+}
+
+/// `v`: the next view of the selected value; the choice is remembered for its key.
+pub fn cycle_view(s: &mut State) {
+    let Some(row) = s.props.get(s.prop.selected) else {
+        return;
+    };
+    if row.views.len() < 2 {
+        s.message = Some("this value has one view".into());
+        return;
+    }
+    let next = &row.views[(row.view + 1) % row.views.len()];
+    let (key, name) = (row.key.clone(), next.name);
+    s.prop_view.chosen.insert(key.clone(), name);
+    s.rebuild_props();
+    s.message = Some(format!(
+        "{}: {name} view (v: next)",
+        crate::registry::escape::for_terminal(&key)
+    ));
 }
 
 /// Opens the hex view on the selected data value.

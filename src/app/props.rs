@@ -6,7 +6,8 @@
 //! a reference in a later version) find the value itself.
 
 use crate::registry::{Date, EntryId, Integer, Registry, Value};
-use std::collections::HashSet;
+use crate::values::{self, View};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 /// How many bytes of a data value are shown as hex lines under it; Enter opens all of them.
@@ -66,6 +67,12 @@ pub struct PropRow {
     pub data_len: Option<usize>,
     /// `raw` or `raw, clipped`, for values the reader could not type.
     pub mark: Option<&'static str>,
+    /// The typed views of a data value, best first, hex last ([`crate::values`]).
+    pub views: Vec<View>,
+    /// The view shown (an index into `views`): the best, or the one chosen with `v`.
+    pub view: usize,
+    /// What the value points at (a path, a registry ID, a phandle's entry): Enter follows it.
+    pub link: Option<String>,
 }
 
 impl PropRow {
@@ -86,6 +93,11 @@ pub struct PropView {
     pub by_key: bool,
     /// Rows whose key or value holds this text (ASCII case-insensitive), with their containers.
     pub filter: String,
+    /// The view chosen with `v`, by key, for the session.
+    pub chosen: HashMap<String, &'static str>,
+    /// Entries left by following a reference (Enter), most recent last: Backspace or `'`
+    /// returns to them.
+    pub back: Vec<EntryId>,
 }
 
 /// The rows for `entry`'s properties.
@@ -102,6 +114,9 @@ pub fn rows(
         exp: expansion,
         by_key: view.by_key,
         filter: &filter,
+        cx: values::Context::of(registry, entry),
+        chosen: &view.chosen,
+        registry,
     };
     let members: Vec<(String, &Value)> = props.iter().map(|(k, v)| (key_text(k), v)).collect();
     for (i, (key, v)) in ordered(members, view.by_key) {
@@ -137,6 +152,10 @@ struct Ctx<'a> {
     exp: &'a PropExpansion,
     by_key: bool,
     filter: &'a str,
+    /// What the decoders need of the entry (its parent's cells).
+    cx: values::Context,
+    chosen: &'a HashMap<String, &'static str>,
+    registry: &'a Registry,
 }
 
 /// Members with their file-order index, in key order when asked.
@@ -207,13 +226,43 @@ fn push(
         text.make_ascii_lowercase();
         text.contains(ctx.filter)
     };
+    let views = match v {
+        Value::Data(d) => values::data_views(&key, d, &ctx.cx),
+        _ => Vec::new(),
+    };
+    let view = ctx
+        .chosen
+        .get(&key)
+        .and_then(|name| views.iter().position(|w| w.name == *name))
+        .unwrap_or(0);
+    // A typed view stands in for the hex lines (`v` brings them back).
+    let mut extra = match views.get(view) {
+        Some(w) if w.name != "hex" && w.name != "strings" => Vec::new(),
+        _ => extra_lines(v),
+    };
+    if let Value::Integer(i) = v {
+        if let Some(bits) = values::integer_views(&key, i)
+            .into_iter()
+            .find(|w| w.name == "bits")
+        {
+            extra.insert(0, bits.text);
+        }
+    }
+    let link = values::link(ctx.registry, &key, v);
     out.push(PropRow {
         path: path.clone(),
         at: at.clone(),
         depth,
+        summary: match views.get(view) {
+            // Text is shown as `ioreg` prints it (`<"disp0,t8112">`), as search finds it.
+            Some(w) if w.name != "hex" && w.name != "strings" => capped(&w.display()),
+            _ => summary(v),
+        },
         key,
-        summary: summary(v),
-        extra: extra_lines(v),
+        extra,
+        views,
+        view,
+        link,
         members: members.as_ref().map(Vec::len),
         expanded,
         kind: ValueKind::of(v),

@@ -40,6 +40,8 @@ pub enum PromptKind {
     PropFilter,
     Jump,
     Explain,
+    /// `x`: the file (and options) to export to.
+    Export,
 }
 
 impl PromptKind {
@@ -49,6 +51,7 @@ impl PromptKind {
             PromptKind::PropFilter => "filter properties: ",
             PromptKind::Jump => ":",
             PromptKind::Explain => "explain code: ",
+            PromptKind::Export => "export to (FILE.json|.txt|.plist [--redact] [--plane]): ",
         }
     }
 }
@@ -281,6 +284,11 @@ pub struct State {
     pub loading: Option<Loading>,
     pub geometry: Geometry,
     pub quit: bool,
+    /// The entries whose properties point at the selected one (path, ID, phandle) and the
+    /// key, for the details pane; `None` when the registry is too large to scan.
+    pub linked_from: Option<Vec<(EntryId, String)>>,
+    /// The dump being explored, which `x` (export) never overwrites.
+    pub source_path: Option<std::path::PathBuf>,
 }
 
 impl State {
@@ -314,6 +322,8 @@ impl State {
             loading: None,
             geometry: Geometry::default(),
             quit: false,
+            source_path: None,
+            linked_from: None,
         };
         state.open_top_levels();
         state.sync_props();
@@ -409,6 +419,7 @@ impl State {
         self.prop.offset = 0;
         self.details_scroll = 0;
         self.rebuild_props();
+        self.linked_from = entry.and_then(|id| crate::values::backlinks(&self.registry, id, 8));
     }
 
     pub fn rebuild_props(&mut self) {

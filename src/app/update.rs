@@ -97,9 +97,12 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::SearchStart if s.focus == Focus::Properties => prop_pane::start_filter(s),
         Action::SearchStart => reveal::begin_search(s),
         Action::SortProps => prop_pane::toggle_key_order(s),
+        Action::CycleView => prop_pane::cycle_view(s),
+        Action::GoBack => prop_pane::go_back(s),
         Action::Zoom => s.zoom = !s.zoom,
         Action::JumpStart => start_prompt(s, PromptKind::Jump),
         Action::ExplainStart => start_prompt(s, PromptKind::Explain),
+        Action::Export => start_prompt(s, PromptKind::Export),
         Action::NextMatch | Action::PrevMatch => next_match(s, action == Action::NextMatch),
         Action::ToggleFilter => toggle_filter(s),
         Action::Copy => return copy(s),
@@ -268,7 +271,7 @@ fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) ->
                     reveal::back_to_origin(s);
                 }
                 PromptKind::PropFilter => prop_pane::set_filter(s, String::new()),
-                PromptKind::Jump | PromptKind::Explain => {}
+                PromptKind::Jump | PromptKind::Explain | PromptKind::Export => {}
             }
             s.mode = Mode::Normal;
             return Vec::new();
@@ -291,7 +294,7 @@ fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) ->
             }
         }
         PromptKind::PropFilter => prop_pane::set_filter(s, input.clone()),
-        PromptKind::Jump | PromptKind::Explain => {}
+        PromptKind::Jump | PromptKind::Explain | PromptKind::Export => {}
     }
     s.mode = Mode::Prompt { kind, input };
     Vec::new()
@@ -339,6 +342,7 @@ fn accept(s: &mut State, kind: PromptKind, input: &str) {
             }
             Err(e) => s.message = Some(e),
         },
+        PromptKind::Export => s.message = Some(super::export::run(s, input)),
         PromptKind::Explain => match KernReturn::parse(input) {
             // The decoder `ioscope explain` prints with: one table for the whole program.
             Ok(code) => {

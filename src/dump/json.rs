@@ -20,6 +20,7 @@
 //! VALUE = string | bool | number | [VALUE…] | {KEY: VALUE…}
 //!       | {"$int": "18446744073709551615"}       // integers beyond ±2^53 (jq uses doubles)
 //!       | {"$data": "00ff10"}                    // lowercase hex
+//!       | {"$data": "00001659", "$views": {"le32": "0x59160000", …}}   // with --decode
 //!       | {"$date": "2024-05-01T12:00:00Z"}      // or {"$date": seconds since 2001-01-01}
 //!                                                // if not whole or outside years 1…9999
 //!       | {"$set": [VALUE…]}                     // OSSet
@@ -37,11 +38,23 @@
 use super::Selection;
 use super::select::{self, Selected};
 use crate::registry::{EntryId, Registry, ServiceState, Text, Value, escape};
+use crate::values;
 use std::io::{self, BufWriter, Write};
 
 /// Writes the selected part of `registry` as JSON: one object per plane written (one plane,
 /// or every plane with `--all-planes`).
 pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) -> io::Result<()> {
+    write_with(registry, selection, false, out)
+}
+
+/// [`write`], with `decode`: each data value that has typed views also gets them
+/// (`{"$data": "00001659", "$views": {"le32": "0x59160000"}}`, see [`crate::values`]).
+pub fn write_with(
+    registry: &Registry,
+    selection: &Selection,
+    decode: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 20, out);
     out.write_all(b"{\"planes\":[")?;
     for (n, plane) in select::planes(registry, selection)?.into_iter().enumerate() {
@@ -50,6 +63,7 @@ pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) ->
             out: &mut out,
             sel: &sel,
             registry,
+            decode: decode.then(values::Context::default),
         };
         if n > 0 {
             w.raw(",")?;
@@ -73,6 +87,8 @@ struct Json<'a, 'o, 'w> {
     out: &'o mut BufWriter<&'w mut dyn Write>,
     sel: &'a Selected<'a>,
     registry: &'a Registry,
+    /// `--decode`: the context of the entry whose properties are being written.
+    decode: Option<values::Context>,
 }
 
 /// Largest integer jq (IEEE doubles) holds exactly.
@@ -120,9 +136,39 @@ trait JsonOut {
             }
             self.key(k)?;
             self.raw(":")?;
-            self.value(v)?;
+            let views = match v {
+                Value::Data(d) => self.data_views(&k.to_string_lossy(), d),
+                _ => Vec::new(),
+            };
+            match v {
+                Value::Data(d) if !views.is_empty() => self.decoded(d, &views)?,
+                _ => self.value(v)?,
+            }
         }
         self.raw("}")
+    }
+
+    /// The typed views of a data value under `key` (none unless decoding).
+    fn data_views(&self, _key: &str, _d: &[u8]) -> Vec<values::View> {
+        Vec::new()
+    }
+
+    /// `{"$data": "…", "$views": {"le32": "0x59160000", …}}`.
+    fn decoded(&mut self, d: &[u8], views: &[values::View]) -> io::Result<()> {
+        self.raw("{\"$data\":\"")?;
+        for b in d {
+            write!(self.out(), "{b:02x}")?;
+        }
+        self.raw("\",\"$views\":{")?;
+        for (i, v) in views.iter().enumerate() {
+            if i > 0 {
+                self.raw(",")?;
+            }
+            self.string(v.name)?;
+            self.raw(":")?;
+            self.string(&v.text)?;
+        }
+        self.raw("}}")
     }
 
     fn list(&mut self, items: &[Value]) -> io::Result<()> {
@@ -195,6 +241,16 @@ trait JsonOut {
 impl JsonOut for Json<'_, '_, '_> {
     fn out(&mut self) -> &mut dyn Write {
         self.out
+    }
+
+    fn data_views(&self, key: &str, d: &[u8]) -> Vec<values::View> {
+        match &self.decode {
+            Some(cx) => values::data_views(key, d, cx)
+                .into_iter()
+                .filter(|v| v.name != "hex")
+                .collect(),
+            None => Vec::new(),
+        }
     }
 }
 
@@ -279,6 +335,9 @@ impl Json<'_, '_, '_> {
             self.raw("]")?;
         }
         if self.sel.shows_properties(id) {
+            if self.decode.is_some() {
+                self.decode = Some(values::Context::of(r, id));
+            }
             self.raw(",\"properties\":")?;
             self.dict(&e.properties)?;
         }

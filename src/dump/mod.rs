@@ -1,7 +1,9 @@
 //! Writing a registry back out: `ioreg -a` plist, JSON, `ioreg -l` text, with `ioreg`-style selection.
 
 pub mod json;
+pub mod output;
 pub mod plist;
+pub mod redact;
 pub mod select;
 pub mod text;
 
@@ -33,6 +35,8 @@ pub struct Style {
     pub hex: bool,
     /// Text: `ioreg -i`, the class chain in each header.
     pub inheritance: bool,
+    /// JSON: typed views beside each data value that has them (`--decode`).
+    pub decode: bool,
 }
 
 /// Why a dump cannot be written as asked.
@@ -68,7 +72,35 @@ pub fn write_styled(
             StyleError::PlistAllPlanes,
         )),
         DumpFormat::Plist => plist::write(registry, selection, out),
-        DumpFormat::Json => json::write(registry, selection, out),
+        DumpFormat::Json => json::write_with(registry, selection, style.decode, out),
         DumpFormat::Text => text::write_styled(registry, selection, style, out),
+    }
+}
+
+/// `--normalize`: the registry as today's `ioreg -l` prints it, whatever wrote the dump it
+/// was read from — no HTML escaping, LF line ends, numbers in decimal (also those a
+/// `-x` dump gave in hex). Names, values and the tree are kept.
+pub fn normalize(registry: &mut Registry) {
+    use crate::registry::{IntRadix, Value};
+    fn decimal(v: &mut Value) {
+        match v {
+            Value::Integer(i) => i.radix = IntRadix::Decimal,
+            Value::Dict(kv) => kv.iter_mut().for_each(|(_, v)| decimal(v)),
+            Value::Array(items) | Value::Set(items) => items.iter_mut().for_each(decimal),
+            _ => {}
+        }
+    }
+    if let Some(d) = registry.report.dialect.as_mut() {
+        d.hex = false;
+        d.html_escaped = false;
+        d.crlf = false;
+    }
+    let ids: Vec<_> = registry.entries().map(|(id, _)| id).collect();
+    for id in ids {
+        registry
+            .entry_mut(id)
+            .properties
+            .iter_mut()
+            .for_each(|(_, v)| decimal(v));
     }
 }

@@ -61,6 +61,9 @@ pub struct Selection {
     /// report, exact bytes, value annotations) so that a read back is lossless; without it
     /// the archive holds exactly the keys `ioreg -a` writes.
     pub annotate: bool,
+    /// The one subtree to write, at this entry (the explorer's `x` on a selected entry);
+    /// `None`: the plane's tops, or the matches of `-r`.
+    pub entry: Option<EntryId>,
 }
 
 impl Selection {
@@ -225,7 +228,12 @@ pub fn select_in<'r>(
         },
         list: options.list,
     };
-    selected.tops = if selection.root_subtrees {
+    selected.tops = if let Some(entry) = selection.entry.filter(|&e| plane.contains(e)) {
+        vec![Top {
+            entry,
+            ancestors: Vec::new(),
+        }]
+    } else if selection.root_subtrees {
         selected.search(options.tree)
     } else {
         tops_of(registry, plane)

@@ -102,6 +102,7 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
         }
     }
     planes_block(state, id, theme, &mut out);
+    linked_from_block(state, theme, &mut out);
     let terminated = matches!(state.flash(id), Some(Flash::Gone))
         || state
             .probes
@@ -142,6 +143,40 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     }
     handle_block(state, id, theme, &mut out);
     out
+}
+
+/// The entries that point at this one (`IOAccelTypes` of a framebuffer names the
+/// accelerator), with the key: `Linked    AppleIntelFramebuffer@0 (IOAccelTypes), …`.
+fn linked_from_block(state: &State, theme: &Theme, out: &mut Vec<Line<'_>>) {
+    let Some(links) = state.linked_from.as_ref().filter(|l| !l.is_empty()) else {
+        return;
+    };
+    let r = &state.registry;
+    let plane = state.plane();
+    let names: Vec<String> = links
+        .iter()
+        .map(|(from, key)| {
+            let p = if plane.contains(*from) {
+                plane
+            } else {
+                r.planes()
+                    .iter()
+                    .find(|p| p.contains(*from))
+                    .unwrap_or(plane)
+            };
+            format!(
+                "{} ({})",
+                sanitize_clipped(&r.label_in(p, *from), 64),
+                sanitize_clipped(key, 64)
+            )
+        })
+        .collect();
+    let more = if links.len() >= 8 { ", …" } else { "" };
+    out.push(field(
+        theme,
+        "Linked",
+        format!("{}{more}", names.join(", ")),
+    ));
 }
 
 /// Every plane the entry is in, the shown one marked `●`, with the entry's name and

@@ -1,4 +1,5 @@
-//! The properties pane: a collapsible tree of values, coloured by kind; long strings wrap,
+//! The properties pane: a collapsible tree of values, coloured by kind, each data value in
+//! its best typed view (`le32 1/3` says which; `v` cycles); long strings wrap,
 //! long keys end in `…` and keep ` = `. The title counts the entry's properties and says
 //! where the selection is; the property a search matched is highlighted.
 
@@ -171,6 +172,16 @@ fn item_lines<'a>(
     }
     if let (Some(mark), Some(last)) = (mark, lines.last_mut()) {
         last.spans.push(mark);
+    }
+    // Which view of a value with several (`le32 1/3`, `v` cycles), and a reference's arrow.
+    let tag = match row.views.get(row.view) {
+        Some(view) if row.views.len() > 1 && (row.view > 0 || view.name != "strings") => Some(
+            format!("  {} {}/{}", view.name, row.view + 1, row.views.len()),
+        ),
+        _ => row.link.as_ref().map(|_| "  → Enter".to_owned()),
+    };
+    if let (Some(tag), Some(last)) = (tag, lines.last_mut()) {
+        last.spans.push(Span::styled(tag, theme.dim));
     }
     for extra in &row.extra {
         lines.push(Line::from(vec![

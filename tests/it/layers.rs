@@ -7,7 +7,7 @@ use std::path::Path;
 fn layer(module: &str) -> Option<u8> {
     Some(match module {
         "registry" => 0,
-        "source" | "dump" | "stats" => 1,
+        "values" | "source" | "dump" | "stats" => 1,
         "app" | "census" => 2,
         "ui" => 3,
         "cli" => 4,

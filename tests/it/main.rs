@@ -19,3 +19,4 @@ mod pty;
 mod roundtrip;
 mod text;
 mod tui;
+mod values;

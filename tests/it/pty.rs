@@ -776,3 +776,53 @@ fn y_without_a_local_clipboard_says_osc52_may_be_refused() {
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+/// Issue 19: `AAPL,ig-platform-id` of a corpus dump shown as its little-endian value, `v`
+/// cycling its views, and Enter following an `IOService:/…` value to its entry (Backspace
+/// coming back).
+#[test]
+fn typed_views_and_following_a_reference_in_a_corpus_dump() {
+    let Some(corpus) = crate::common::shared_corpus() else {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    let file = crate::common::corpus_file(&corpus, "hackintosh-dell-latitude-e7480");
+    let Some(mut s) = Session::start_sized(&[file.to_str().unwrap()], 40, 160) else {
+        return;
+    };
+    s.wait_for("entries");
+    wait_gone(&s, "loading…");
+    // "AAPL,ig-platform-id" = <00001659> is 0x59160000.
+    s.send("/key:\"AAPL,ig-platform-id\"");
+    s.send("\r");
+    let screen = s.wait_for("AAPL,ig-platform-id = 0x59160000 (1494614016)");
+    assert!(screen.contains("le32 1/2"), "{screen}");
+    s.send("v");
+    let screen = s.wait_for("hex 2/2");
+    assert!(
+        screen.contains("AAPL,ig-platform-id = <4 bytes>"),
+        "{screen}"
+    );
+    assert!(screen.contains("0000  00 00 16 59"), "{screen}");
+    s.send("v");
+    s.wait_for("le32 1/2");
+    // AppleIntelFramebuffer@0's IOAccelTypes names IntelAccelerator by its path.
+    s.send("/key:IOAccelTypes");
+    s.send("\r");
+    s.wait_for("Name      AppleIntelFramebuffer");
+    s.send("\t\t");
+    s.send("\r");
+    let screen = s.wait_for("Name      IntelAccelerator");
+    // The entry the path names (its registry ID in the dump: 0x100000468).
+    assert!(screen.contains("ID        0x100000468"), "{screen}");
+    assert!(screen.contains("followed IOService:/"), "{screen}");
+    // The details pane lists what points at it.
+    assert!(
+        screen.contains("Linked    AppleIntelFramebuffer@0 (IOAccelTypes)"),
+        "{screen}"
+    );
+    s.send("\x7f");
+    s.wait_for("Name      AppleIntelFramebuffer");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
