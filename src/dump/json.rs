@@ -47,7 +47,7 @@ pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) ->
     write_with(registry, selection, false, out)
 }
 
-/// [`write`], with `decode`: each data value that has typed views also gets them
+/// [`write()`], with `decode`: each data value that has typed views also gets them
 /// (`{"$data": "00001659", "$views": {"le32": "0x59160000"}}`, see [`crate::values`]).
 pub fn write_with(
     registry: &Registry,
