@@ -7,7 +7,7 @@
 //! table [`KEYS`] says which decoders a key calls for, and lengths choose the rest.
 //!
 //! Integers get hex and decimal and, for known bit-field keys ([`BIT_FIELDS`]), their fields.
-//! Strings that name another entry (`IOService:/…`) are references ([`reference`]).
+//! Strings that name another entry (`IOService:/…`) are references ([`reference()`]).
 
 mod decode;
 #[cfg(test)]
