@@ -112,6 +112,17 @@ pub enum Mode {
     Explained {
         lines: Vec<String>,
     },
+    /// `c`: every class with its instance count (and delta from the baseline).
+    Classes {
+        selected: usize,
+        sort: super::leak::ClassSort,
+    },
+    /// `u`: user clients per process (and growth since the baseline).
+    Clients {
+        selected: usize,
+    },
+    /// `t`: the timeline of a recording (the tree shows the chosen moment).
+    Timeline,
     /// Every byte of a data value (Enter on it in the properties pane).
     Hex {
         entry: EntryId,
@@ -281,6 +292,10 @@ pub struct State {
     pub loading: Option<Loading>,
     pub geometry: Geometry,
     pub quit: bool,
+    /// Leak hunting: the baseline, the changes since it, the classes and clients tables.
+    pub leak: super::leak::Leak,
+    /// A recording's timeline (`t`), when the source is one.
+    pub timeline: Option<super::timeline::Timeline>,
 }
 
 impl State {
@@ -314,6 +329,8 @@ impl State {
             loading: None,
             geometry: Geometry::default(),
             quit: false,
+            leak: Default::default(),
+            timeline: None,
         };
         state.open_top_levels();
         state.sync_props();

@@ -35,6 +35,9 @@ pub fn draw_bar(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if state.view.is_filtered() {
         spans.push(Span::styled("│ filter ", theme.status));
     }
+    if let Some(diff) = state.leak.summary() {
+        spans.push(Span::styled(format!("│ {} ", sanitize_clipped(&diff, 40)), theme.status));
+    }
     if state.zoom {
         spans.push(Span::styled("│ zoom ", theme.status));
     }

@@ -11,6 +11,7 @@
 
 pub mod hotplug;
 pub mod iokit;
+pub mod leaky;
 pub mod machine;
 pub mod objects;
 pub mod ports;
@@ -43,6 +44,8 @@ pub(crate) struct State {
     /// Entries an unplug terminated or detached: freed once no port of theirs is alive
     /// (as the kernel frees an object at its last release), at the next unplug or replug.
     pub doomed: Vec<ObjId>,
+    /// `--demo-leak`: user clients the leaking app opened (and iterators it forgot).
+    pub leaked: u64,
 }
 
 /// The simulated Mac. Cheap to share: clone the `Arc` you keep it in.
@@ -82,6 +85,7 @@ impl SimKernel {
                 watches: Vec::new(),
                 next_watch: 1,
                 doomed: Vec::new(),
+                leaked: 0,
             })),
         }
     }
