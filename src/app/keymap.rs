@@ -22,7 +22,9 @@ impl Context {
         match self {
             Context::Main => "Explorer",
             Context::Prompt => "Prompts (search, properties filter, jump, explain)",
-            Context::List => "Lists (plane picker, handle, classes and clients tables, hex view, timeline)",
+            Context::List => {
+                "Lists (plane picker, handle, classes and clients tables, hex view, timeline)"
+            }
             Context::Help => "Help and load report",
         }
     }
@@ -280,12 +282,7 @@ pub static KEYMAP: &[Binding] = &[
         Action::Right,
         "timeline: the moment after",
     ),
-    b(
-        L,
-        &[k(' ')],
-        Action::PlayPause,
-        "timeline: play / pause",
-    ),
+    b(L, &[k(' ')], Action::PlayPause, "timeline: play / pause"),
     b(L, &[k('+')], Action::Faster, "timeline: play faster"),
     b(L, &[k('-')], Action::Slower, "timeline: play slower"),
     b(

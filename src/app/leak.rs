@@ -116,12 +116,7 @@ impl Leak {
             plane: Some(plane_name.clone()),
             ..DiffOptions::default()
         };
-        let d = diff::diff(
-            &base.registry,
-            &registry,
-            (&base.label, "now"),
-            &options,
-        );
+        let d = diff::diff(&base.registry, &registry, (&base.label, "now"), &options);
         let after = Lookup::new(&registry, &plane_name);
         for (i, c) in d.changed.iter().enumerate() {
             if let Some(e) = after.find(c.id.as_deref(), c.path.as_deref()) {
@@ -137,7 +132,13 @@ impl Leak {
                 }
             }
         }
-        let ghosts = add_ghosts(&base.registry, &mut registry, &plane_name, &d.removed, &after);
+        let ghosts = add_ghosts(
+            &base.registry,
+            &mut registry,
+            &plane_name,
+            &d.removed,
+            &after,
+        );
         for g in ghosts {
             self.marks.insert(g, Mark::Ghost);
         }
@@ -271,9 +272,7 @@ fn add_ghosts(
             }
             let mut entry = before.entry(x).clone();
             entry.synthetic = true;
-            entry.class = before
-                .class_name(x)
-                .map(|c| after.classes.intern(c));
+            entry.class = before.class_name(x).map(|c| after.classes.intern(c));
             let new = after.add_entry(entry);
             let p = after.plane_mut(plane);
             match old_plane.parent(x).and_then(|op| copies.get(&op).copied()) {
@@ -316,7 +315,11 @@ fn filter_to(s: &mut State, wanted: &[EntryId], filter: LeakFilter) -> bool {
     let entry = s.selected_entry();
     let plane = plane_at(&s.registry, s.plane);
     let mut keep = vec![false; s.registry.len()];
-    let mut stack: Vec<EntryId> = wanted.iter().copied().filter(|&e| plane.contains(e)).collect();
+    let mut stack: Vec<EntryId> = wanted
+        .iter()
+        .copied()
+        .filter(|&e| plane.contains(e))
+        .collect();
     if stack.is_empty() {
         return false;
     }
@@ -338,7 +341,12 @@ fn filter_to(s: &mut State, wanted: &[EntryId], filter: LeakFilter) -> bool {
     s.view.mark_expanded(open);
     s.view.set_filter(plane, Some(keep));
     s.leak.filter = Some(filter);
-    reselect(s, entry.filter(|e| wanted.contains(e)).or(wanted.first().copied()));
+    reselect(
+        s,
+        entry
+            .filter(|e| wanted.contains(e))
+            .or(wanted.first().copied()),
+    );
     true
 }
 
@@ -370,7 +378,9 @@ pub fn apply(s: &mut State, filter: LeakFilter) {
     let wanted = wanted(s, &filter);
     let what = match &filter {
         LeakFilter::Changes => "changes".to_string(),
-        LeakFilter::Class(c) => format!("instances of {}", crate::registry::escape::for_terminal(c)),
+        LeakFilter::Class(c) => {
+            format!("instances of {}", crate::registry::escape::for_terminal(c))
+        }
         LeakFilter::Process(pid, n) => format!(
             "user clients of {} (pid {pid})",
             crate::registry::escape::for_terminal(n)
@@ -410,8 +420,7 @@ pub fn toggle_changes(s: &mut State) {
     apply(s, LeakFilter::Changes);
 }
 
-pub const NO_BASELINE: &str =
-    "no baseline: b marks one (live or demo), or open ioscope --diff A B";
+pub const NO_BASELINE: &str = "no baseline: b marks one (live or demo), or open ioscope --diff A B";
 
 /// Changed, added and ghost entries in tree order (first appearances).
 fn changes_in_order(s: &State) -> Vec<EntryId> {
@@ -446,15 +455,8 @@ pub fn jump_change(s: &mut State, forward: bool) {
     let target = match (here, forward) {
         (None, true) => order.first(),
         (None, false) => order.last(),
-        (Some(h), true) => order
-            .iter()
-            .find(|e| pos[e] > h)
-            .or(order.first()),
-        (Some(h), false) => order
-            .iter()
-            .rev()
-            .find(|e| pos[e] < h)
-            .or(order.last()),
+        (Some(h), true) => order.iter().find(|e| pos[e] > h).or(order.first()),
+        (Some(h), false) => order.iter().rev().find(|e| pos[e] < h).or(order.last()),
     }
     .copied();
     if let Some(t) = target {
@@ -540,7 +542,9 @@ pub fn classes_table(
             }
         }
         Action::Accept => {
-            let class = sorted_classes(s, sort).get(selected).map(|c| c.class.clone());
+            let class = sorted_classes(s, sort)
+                .get(selected)
+                .map(|c| c.class.clone());
             if let Some(c) = class {
                 s.mode = Mode::Normal;
                 apply(s, LeakFilter::Class(c));

@@ -443,15 +443,18 @@ impl App {
                     Some("the timeline needs a recording: ioscope record -o FILE.ioscope".into());
                 return;
             };
-            let read = std::fs::read(path).map_err(|e| e.to_string()).and_then(|bytes| {
-                if !crate::source::snapshot::recording::is_recording(&bytes) {
-                    return Err(
-                        "the timeline needs a recording (ioscope record -o FILE.ioscope)".into(),
-                    );
-                }
-                Recording::read(&bytes, &crate::source::snapshot::Limits::default())
-                    .map_err(|e| e.to_string())
-            });
+            let read = std::fs::read(path)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    if !crate::source::snapshot::recording::is_recording(&bytes) {
+                        return Err(
+                            "the timeline needs a recording (ioscope record -o FILE.ioscope)"
+                                .into(),
+                        );
+                    }
+                    Recording::read(&bytes, &crate::source::snapshot::Limits::default())
+                        .map_err(|e| e.to_string())
+                });
             match read {
                 Ok(rec) => self.recording = Some(rec),
                 Err(e) => {

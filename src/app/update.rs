@@ -150,6 +150,9 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::Wheel { x, y, down } => wheel(s, x, y, down),
         Action::Classes => leak::open_classes(s),
         Action::Clients => leak::open_clients(s),
+        Action::Baseline if s.loading.is_some() => {
+            s.message = Some("still loading: b marks a baseline once the registry is here".into());
+        }
         Action::Baseline => {
             let label = format!("{} at {}", s.source.label(), clock());
             leak::mark_baseline(s, label);

@@ -16,7 +16,11 @@ use ratatui::widgets::Clear;
 
 /// The mark before a tree row's name and the row's style, for an entry that differs from
 /// the baseline: `+` added, `−` removed (a ghost), `~` changed.
-pub fn tree_mark(state: &State, id: EntryId, theme: &Theme) -> Option<(Span<'static>, ratatui::style::Style)> {
+pub fn tree_mark(
+    state: &State,
+    id: EntryId,
+    theme: &Theme,
+) -> Option<(Span<'static>, ratatui::style::Style)> {
     match state.leak.mark(id)? {
         Mark::Added => Some((Span::styled("+ ", theme.new), theme.new)),
         Mark::Ghost => Some((Span::styled("− ", theme.gone), theme.gone)),
@@ -49,11 +53,9 @@ pub fn detail_lines(state: &State, id: EntryId, theme: &Theme) -> Vec<Line<'stat
     let Some(mark) = state.leak.mark(id) else {
         return Vec::new();
     };
-    let base = state
-        .leak
-        .baseline
-        .as_ref()
-        .map_or(String::new(), |b| sanitize_clipped(&b.label, 40).into_owned());
+    let base = state.leak.baseline.as_ref().map_or(String::new(), |b| {
+        sanitize_clipped(&b.label, 40).into_owned()
+    });
     match mark {
         Mark::Added => vec![Line::from(vec![
             label("Diff"),
@@ -257,9 +259,12 @@ fn table(
     if inner.height == 0 {
         return (inner, 0);
     }
-    frame
-        .buffer_mut()
-        .set_line(inner.x, inner.y, &Line::styled(title, theme.label), inner.width);
+    frame.buffer_mut().set_line(
+        inner.x,
+        inner.y,
+        &Line::styled(title, theme.label),
+        inner.width,
+    );
     let rows = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
     if items.is_empty() && rows.height > 0 {
         frame
@@ -283,7 +288,11 @@ pub fn timeline(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
         t.t_ms() as f64 / 1000.0,
         t.duration_ms() as f64 / 1000.0,
         crate::app::cursor::position(t.index, n),
-        if t.playing { "▶ playing" } else { "⏸ paused" },
+        if t.playing {
+            "▶ playing"
+        } else {
+            "⏸ paused"
+        },
         t.speed()
     );
     let block = frame_block(header, theme);

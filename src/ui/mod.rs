@@ -69,8 +69,10 @@ fn run_diff(a: &std::path::Path, b: &std::path::Path) -> anyhow::Result<ExitCode
     let before = crate::cli::load(Some(a))?;
     let after = crate::cli::load(Some(b))?;
     let name = |p: &std::path::Path| {
-        p.file_name()
-            .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+        p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     };
     let wakeups = terminal::Wakeups::new();
     let app = crate::app::App::with_baseline(

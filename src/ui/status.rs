@@ -36,7 +36,10 @@ pub fn draw_bar(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         spans.push(Span::styled("│ filter ", theme.status));
     }
     if let Some(diff) = state.leak.summary() {
-        spans.push(Span::styled(format!("│ {} ", sanitize_clipped(&diff, 40)), theme.status));
+        spans.push(Span::styled(
+            format!("│ {} ", sanitize_clipped(&diff, 40)),
+            theme.status,
+        ));
     }
     if state.zoom {
         spans.push(Span::styled("│ zoom ", theme.status));

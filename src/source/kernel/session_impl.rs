@@ -335,7 +335,10 @@ impl<K: IoKit + ?Sized + 'static> LiveSession for KernelSession<K> {
     }
 
     fn demo_leak(&mut self) -> Result<String, String> {
-        let plug = self.plug.clone().ok_or("the leaking app runs only in the demo")?;
+        let plug = self
+            .plug
+            .clone()
+            .ok_or("the leaking app runs only in the demo")?;
         let event = plug.demo_leak_step()?;
         self.record(&event);
         Ok(event.description)

@@ -45,7 +45,11 @@ impl SimKernel {
         st.leaked += 1;
         let n = st.leaked;
         let root = st.root;
-        set_kernel_count(&mut st.objs.e(root).properties, "IOUserIterator", ITERATORS_AT_BOOT + n);
+        set_kernel_count(
+            &mut st.objs.e(root).properties,
+            "IOUserIterator",
+            ITERATORS_AT_BOOT + n,
+        );
         set_kernel_count(&mut st.objs.e(root).properties, LEAKY_CLIENT_CLASS, n);
         st.notify(uc, ServiceNotice::FirstPublished);
         let id = st.objs.entry(uc).map_or(0, |e| e.registry_id);
