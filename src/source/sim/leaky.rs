@@ -18,7 +18,7 @@ pub const LEAKY_NAME: &str = "LeakyApp";
 pub const LEAKY_SERVICE: &str = "IOHIDSystem";
 pub const LEAKY_CLIENT_CLASS: &str = "IOHIDLibUserClient";
 /// IOUserIterator objects alive before the app starts (other processes' iterators).
-const ITERATORS_AT_BOOT: u64 = 17;
+pub const ITERATORS_AT_BOOT: u64 = 17;
 
 impl SimKernel {
     /// One step of the leaking app: a user client opened and kept, an iterator forgotten.
