@@ -297,17 +297,16 @@ fn add_ghosts(
 /// and the diff skip them).
 pub fn mark_baseline(s: &mut State, label: String) {
     let registry = s.registry.clone();
-    s.leak.baseline = Some(Baseline::new(registry, label.clone()));
+    s.leak.baseline = Some(Baseline::new(registry, label));
     s.leak.marks.clear();
     s.leak.diff = None;
     if s.leak.filter == Some(LeakFilter::Changes) {
         s.leak.filter = None;
         super::update::leave_filter(s);
     }
-    s.message = Some(format!(
-        "baseline marked ({}): refreshes are compared with it; d shows the changes, ]/[ jump",
-        crate::registry::escape::for_terminal(&label)
-    ));
+    s.message = Some(
+        "baseline marked: refreshes are compared with it; d shows the changes, ]/[ jump".into(),
+    );
 }
 
 /// The tree filtered to `keep` entries and their ancestors (every parent), all expanded.

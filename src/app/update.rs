@@ -154,8 +154,11 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
             s.message = Some("still loading: b marks a baseline once the registry is here".into());
         }
         Action::Baseline => {
-            let label = format!("{} at {}", s.source.label(), clock());
-            leak::mark_baseline(s, label);
+            leak::mark_baseline(s, "baseline".into());
+            s.message = Some(format!(
+                "baseline marked at {}: re-walks are compared with it; d shows the changes, ]/[ jump",
+                clock()
+            ));
         }
         Action::ChangesFilter => leak::toggle_changes(s),
         Action::NextChange | Action::PrevChange => {

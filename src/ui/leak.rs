@@ -53,18 +53,23 @@ pub fn detail_lines(state: &State, id: EntryId, theme: &Theme) -> Vec<Line<'stat
     let Some(mark) = state.leak.mark(id) else {
         return Vec::new();
     };
-    let base = state.leak.baseline.as_ref().map_or(String::new(), |b| {
-        sanitize_clipped(&b.label, 40).into_owned()
-    });
+    let base = state
+        .leak
+        .baseline
+        .as_ref()
+        .filter(|b| b.label != "baseline")
+        .map_or(String::new(), |b| {
+            format!(" ({})", sanitize_clipped(&b.label, 40))
+        });
     match mark {
         Mark::Added => vec![Line::from(vec![
             label("Diff"),
-            Span::styled(format!("+ added since the baseline ({base})"), theme.new),
+            Span::styled(format!("+ added since the baseline{base}"), theme.new),
         ])],
         Mark::Ghost => vec![Line::from(vec![
             label("Diff"),
             Span::styled(
-                format!("− removed since the baseline ({base}): a ghost, not in the registry now"),
+                format!("− removed since the baseline{base}: a ghost, not in the registry now"),
                 theme.gone.remove_modifier(Modifier::CROSSED_OUT),
             ),
         ])],
@@ -74,7 +79,7 @@ pub fn detail_lines(state: &State, id: EntryId, theme: &Theme) -> Vec<Line<'stat
             };
             let mut out = vec![Line::from(vec![
                 label("Diff"),
-                Span::styled(format!("~ changed since the baseline ({base})"), theme.key),
+                Span::styled(format!("~ changed since the baseline{base}"), theme.key),
             ])];
             if let Some((a, b)) = c.retain {
                 let t = |v: Option<u32>| v.map_or("—".into(), |n| n.to_string());
