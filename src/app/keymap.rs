@@ -182,7 +182,7 @@ pub static KEYMAP: &[Binding] = &[
         M,
         &[k('c')],
         Action::Classes,
-        "classes: instances per class (deltas from the baseline)",
+        "classes table: instances, kernel count, delta",
     ),
     b(
         M,
@@ -194,7 +194,7 @@ pub static KEYMAP: &[Binding] = &[
         M,
         &[k('b')],
         Action::Baseline,
-        "mark the current state as the baseline to compare with",
+        "mark this state as the baseline to compare with",
     ),
     b(
         M,

@@ -146,6 +146,11 @@ impl Leak {
         registry
     }
 
+    /// How many ghosts the registry on screen holds (they are not registry entries).
+    pub fn ghosts(&self) -> usize {
+        self.marks.values().filter(|m| **m == Mark::Ghost).count()
+    }
+
     pub fn mark(&self, id: EntryId) -> Option<Mark> {
         if self.marks.is_empty() {
             return None;

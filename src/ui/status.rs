@@ -24,7 +24,10 @@ pub fn draw_bar(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             format!(" {} ", sanitize_clipped(state.plane().name(), 16)),
             theme.status,
         ),
-        Span::styled(format!("│ {} entries ", state.registry.len()), theme.status),
+        Span::styled(
+            format!("│ {} entries ", state.registry.len() - state.leak.ghosts()),
+            theme.status,
+        ),
     ];
     if state.search.is_active() {
         spans.push(Span::styled(
