@@ -22,9 +22,7 @@ impl Context {
         match self {
             Context::Main => "Explorer",
             Context::Prompt => "Prompts (search, properties filter, jump, explain)",
-            Context::List => {
-                "Lists (plane picker, handle, classes and clients tables, hex view, timeline)"
-            }
+            Context::List => "Lists (planes, handles, classes, clients, hex view, timeline)",
             Context::Help => "Help and load report",
         }
     }
