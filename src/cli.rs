@@ -37,7 +37,7 @@ pub struct Cli {
 
     /// Demo only: a simulated app opens user clients and forgets io_object_t handles every
     /// second (the leak-hunting walk-through: b, c, u, H, d, ]).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["file", "diff"])]
     pub demo_leak: bool,
 
     /// Open the explorer on B compared with A: added entries, removed ones as ghosts,

@@ -380,6 +380,17 @@ fn wanted(s: &State, filter: &LeakFilter) -> Vec<EntryId> {
 /// Applies `filter`; says so when nothing in the plane matches.
 pub fn apply(s: &mut State, filter: LeakFilter) {
     let wanted = wanted(s, &filter);
+    // Instances only another plane holds (a device-tree node's class): show that plane.
+    if !wanted.is_empty()
+        && !wanted.iter().any(|&e| s.plane().contains(e))
+        && let Some(p) = s
+            .registry
+            .planes()
+            .iter()
+            .position(|p| wanted.iter().any(|&e| p.contains(e)))
+    {
+        super::update::switch_plane(s, p);
+    }
     let what = match &filter {
         LeakFilter::Changes => "changes".to_string(),
         LeakFilter::Class(c) => {
@@ -595,4 +606,79 @@ pub fn clients_table(s: &mut State, selected: usize, action: super::Action) -> V
 /// Entries that only matter to this module: ghosts are not in any count.
 pub fn is_ghost(s: &State, id: EntryId) -> bool {
     s.leak.mark(id) == Some(Mark::Ghost)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Entry;
+
+    /// Root → A → (B → C), D; every entry with an ID and a retain count.
+    fn registry(with_b: bool, with_e: bool, a_retain: u32) -> Registry {
+        let mut r = Registry::new();
+        let mut add = |name: &str, id: u64, retain: u32| {
+            r.add_entry(Entry {
+                id: Some(id),
+                retain: Some(retain),
+                ..Entry::named(name)
+            })
+        };
+        let root = add("Root", 1, 5);
+        let a = add("A", 2, a_retain);
+        let d = add("D", 5, 3);
+        let b = with_b.then(|| (add("B", 3, 3), add("C", 4, 3)));
+        let e = with_e.then(|| add("E", 6, 3));
+        let p = r.plane_mut("IOService");
+        p.add_root(root);
+        p.add_child(root, a);
+        if let Some((b, c)) = b {
+            p.add_child(a, b);
+            p.add_child(b, c);
+        }
+        p.add_child(a, d);
+        if let Some(e) = e {
+            p.add_child(d, e);
+        }
+        r
+    }
+
+    fn named(r: &Registry, name: &str) -> EntryId {
+        r.entries().find(|(_, e)| e.name == name).unwrap().0
+    }
+
+    #[test]
+    fn removed_subtrees_come_back_as_ghosts_under_their_old_parent() {
+        let mut leak = Leak {
+            baseline: Some(Baseline::new(registry(true, false, 4), "before".into())),
+            ..Leak::default()
+        };
+        let r = leak.prepare(registry(false, true, 6), "IOService");
+        let p = r.plane("IOService").unwrap();
+        let (a, b, c) = (named(&r, "A"), named(&r, "B"), named(&r, "C"));
+        assert_eq!(p.parent(b), Some(a));
+        assert_eq!(p.parent(c), Some(b));
+        assert!(r.entry(b).synthetic && r.entry(c).synthetic);
+        assert_eq!(leak.mark(b), Some(Mark::Ghost));
+        assert_eq!(leak.mark(c), Some(Mark::Ghost));
+        assert_eq!(leak.mark(named(&r, "E")), Some(Mark::Added));
+        assert_eq!(leak.mark(named(&r, "D")), None);
+        assert_eq!(leak.changed(a).unwrap().retain, Some((Some(4), Some(6))));
+        assert_eq!(leak.ghosts(), 2);
+        // Ghosts are in no count: the census of the registry on screen skips them.
+        let classes_now = classes::census(&r);
+        assert!(classes_now.iter().all(|c| c.instances <= 3));
+    }
+
+    #[test]
+    fn a_baseline_of_a_registry_with_ghosts_does_not_bring_them_back() {
+        let mut leak = Leak {
+            baseline: Some(Baseline::new(registry(true, false, 4), "before".into())),
+            ..Leak::default()
+        };
+        let with_ghosts = leak.prepare(registry(false, false, 4), "IOService");
+        leak.baseline = Some(Baseline::new(with_ghosts, "again".into()));
+        let r = leak.prepare(registry(false, false, 4), "IOService");
+        assert!(leak.marks.is_empty(), "{:?}", leak.marks);
+        assert_eq!(r.len(), 3);
+    }
 }
