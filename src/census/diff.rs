@@ -8,7 +8,7 @@
 
 use crate::dump::json::value_json;
 use crate::registry::{EntryId, Plane, Registry, ServiceState, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// Properties that change on their own on a running Mac, left out of a diff unless `--all`.
 /// `key` is a top-level property; `inner` names keys inside it (empty: the whole property).
@@ -181,8 +181,9 @@ fn pick_plane<'r>(r: &'r Registry, name: Option<&str>) -> Option<&'r Plane> {
 impl<'r> View<'r> {
     fn new(r: &'r Registry, options: &DiffOptions, by_id: bool) -> Self {
         let plane = pick_plane(r, options.plane.as_deref());
-        let mut keys = HashMap::new();
-        let mut order = Vec::new();
+        let size = plane.map_or(0, Plane::len);
+        let mut keys = HashMap::with_capacity(size);
+        let mut order = Vec::with_capacity(size);
         let entries: Vec<EntryId> = match plane {
             Some(p) => p.walk().map(|(e, _)| e).collect(),
             None => Vec::new(),
@@ -238,18 +239,18 @@ pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOpt
     let by_id = has_ids(a) && has_ids(b);
     let va = View::new(a, options, by_id);
     let vb = View::new(b, options, by_id);
-    let gone: HashSet<EntryId> = va
-        .order
-        .iter()
-        .filter(|(k, _)| !vb.keys.contains_key(k))
-        .map(|(_, e)| *e)
-        .collect();
-    let new: HashSet<EntryId> = vb
-        .order
-        .iter()
-        .filter(|(k, _)| !va.keys.contains_key(k))
-        .map(|(_, e)| *e)
-        .collect();
+    // Entries only one side has, as flags by entry index.
+    let only = |x: &View<'_>, y: &View<'_>| {
+        let mut set = vec![false; x.r.len()];
+        for (k, e) in &x.order {
+            if !y.keys.contains_key(k) {
+                set[e.index()] = true;
+            }
+        }
+        set
+    };
+    let gone = only(&va, &vb);
+    let new = only(&vb, &va);
     let removed = tops(&va, &gone);
     let added = tops(&vb, &new);
     let mut changed = Vec::new();
@@ -261,6 +262,7 @@ pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOpt
             changed.push(c);
         }
     }
+    let classes = classes(&va, &vb);
     Diff {
         a: Side {
             source: sources.0.to_owned(),
@@ -273,19 +275,20 @@ pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOpt
         added,
         removed,
         changed,
-        classes: classes(&va, &vb),
+        classes,
     }
 }
 
 /// The tops of the subtrees made of `set`'s entries (an entry whose first parent is not in
 /// the set), each with the size of its subtree in the set.
-fn tops(v: &View<'_>, set: &HashSet<EntryId>) -> Vec<Node> {
+fn tops(v: &View<'_>, set: &[bool]) -> Vec<Node> {
     let Some(plane) = v.plane else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for (_, e) in &v.order {
-        if !set.contains(e) || plane.parent(*e).is_some_and(|p| set.contains(&p)) {
+        let has = |x: EntryId| set.get(x.index()).copied().unwrap_or(false);
+        if !has(*e) || plane.parent(*e).is_some_and(has) {
             continue;
         }
         let mut size = 0u64;
@@ -297,7 +300,7 @@ fn tops(v: &View<'_>, set: &HashSet<EntryId>) -> Vec<Node> {
                     .children(x)
                     .iter()
                     .copied()
-                    .filter(|c| set.contains(c) && plane.is_first_parent(x, *c)),
+                    .filter(|&c| has(c) && plane.is_first_parent(x, c)),
             );
         }
         out.push(v.node(*e, size));
@@ -327,14 +330,17 @@ fn compare(va: &View<'_>, ea: EntryId, vb: &View<'_>, eb: EntryId, all: bool) ->
     };
     let state = state_differs.then(|| (state_text(x.state), state_text(y.state)));
     let mut properties = Vec::new();
-    let mut path = Vec::new();
-    compare_props(
-        &x.properties,
-        &y.properties,
-        all,
-        &mut path,
-        &mut properties,
-    );
+    // Most entries are unchanged: equal properties need no key-by-key walk.
+    if x.properties != y.properties {
+        let mut path = Vec::new();
+        compare_props(
+            &x.properties,
+            &y.properties,
+            all,
+            &mut path,
+            &mut properties,
+        );
+    }
     if retain.is_none() && state.is_none() && properties.is_empty() {
         return None;
     }
@@ -430,13 +436,21 @@ fn compare_values(
 /// Classes whose instance count changed, with summed retain counts before and after.
 fn classes(va: &View<'_>, vb: &View<'_>) -> Vec<ClassChange> {
     let count = |v: &View<'_>| {
-        let mut m: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        // By interned class first (no string per entry), then by name.
+        let mut by_id: HashMap<crate::registry::ClassId, (u64, u64)> = HashMap::new();
         for (_, e) in &v.order {
-            if let Some(c) = v.r.class_name(*e) {
-                let slot = m.entry(c.to_owned()).or_default();
+            let entry = v.r.entry(*e);
+            if let Some(c) = entry.class {
+                let slot = by_id.entry(c).or_default();
                 slot.0 += 1;
-                slot.1 += u64::from(v.r.entry(*e).retain.unwrap_or(0));
+                slot.1 += u64::from(entry.retain.unwrap_or(0));
             }
+        }
+        let mut m: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for (c, (n, retain)) in by_id {
+            let slot = m.entry(v.r.classes.name(c).to_owned()).or_default();
+            slot.0 += n;
+            slot.1 += retain;
         }
         m
     };
