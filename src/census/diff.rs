@@ -237,8 +237,12 @@ fn selected(r: &Registry, plane: Option<&Plane>, e: EntryId, o: &DiffOptions) ->
 pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOptions) -> Diff {
     let has_ids = |r: &Registry| r.entries().any(|(_, e)| e.id.is_some());
     let by_id = has_ids(a) && has_ids(b);
-    let va = View::new(a, options, by_id);
-    let vb = View::new(b, options, by_id);
+    // The two sides are independent: each is indexed on its own thread.
+    let (va, vb) = std::thread::scope(|t| {
+        let vb = t.spawn(|| View::new(b, options, by_id));
+        let va = View::new(a, options, by_id);
+        (va, vb.join().expect("indexing a registry does not panic"))
+    });
     // Entries only one side has, as flags by entry index.
     let only = |x: &View<'_>, y: &View<'_>| {
         let mut set = vec![false; x.r.len()];
@@ -249,19 +253,37 @@ pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOpt
         }
         set
     };
-    let gone = only(&va, &vb);
-    let new = only(&vb, &va);
+    let (gone, new) = std::thread::scope(|t| {
+        let new = t.spawn(|| only(&vb, &va));
+        (only(&va, &vb), new.join().expect("no panic"))
+    });
     let removed = tops(&va, &gone);
     let added = tops(&vb, &new);
-    let mut changed = Vec::new();
-    for (key, ea) in &va.order {
-        let Some(&eb) = vb.keys.get(key) else {
-            continue;
-        };
-        if let Some(c) = compare(&va, *ea, &vb, eb, options.all) {
-            changed.push(c);
-        }
-    }
+    // Comparing entry by entry is most of the work: in chunks, one per core, kept in order.
+    let compare_chunk = |chunk: &[(Key, EntryId)]| -> Vec<Changed> {
+        chunk
+            .iter()
+            .filter_map(|(key, ea)| {
+                let eb = *vb.keys.get(key)?;
+                compare(&va, *ea, &vb, eb, options.all)
+            })
+            .collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(16);
+    let per = va.order.len().div_ceil(threads).max(4096);
+    let changed: Vec<Changed> = std::thread::scope(|t| {
+        let handles: Vec<_> = va
+            .order
+            .chunks(per)
+            .map(|chunk| t.spawn(move || compare_chunk(chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("comparing entries does not panic"))
+            .collect()
+    });
     let classes = classes(&va, &vb);
     Diff {
         a: Side {
