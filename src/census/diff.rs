@@ -243,48 +243,56 @@ pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOpt
         let va = View::new(a, options, by_id);
         (va, vb.join().expect("indexing a registry does not panic"))
     });
+    // Each entry of `a` matched once: its entry in `b`, or none (removed).
+    let matches: Vec<Option<EntryId>> = va
+        .order
+        .iter()
+        .map(|(k, _)| vb.keys.get(k).copied())
+        .collect();
     // Entries only one side has, as flags by entry index.
-    let only = |x: &View<'_>, y: &View<'_>| {
-        let mut set = vec![false; x.r.len()];
-        for (k, e) in &x.order {
-            if !y.keys.contains_key(k) {
-                set[e.index()] = true;
-            }
+    let mut gone = vec![false; a.len()];
+    let mut new = vec![false; b.len()];
+    for (_, e) in &vb.order {
+        new[e.index()] = true;
+    }
+    for ((_, ea), eb) in va.order.iter().zip(&matches) {
+        match eb {
+            Some(eb) => new[eb.index()] = false,
+            None => gone[ea.index()] = true,
         }
-        set
-    };
-    let (gone, new) = std::thread::scope(|t| {
-        let new = t.spawn(|| only(&vb, &va));
-        (only(&va, &vb), new.join().expect("no panic"))
-    });
+    }
     let removed = tops(&va, &gone);
     let added = tops(&vb, &new);
     // Comparing entry by entry is most of the work: in chunks, one per core, kept in order.
-    let compare_chunk = |chunk: &[(Key, EntryId)]| -> Vec<Changed> {
-        chunk
-            .iter()
-            .filter_map(|(key, ea)| {
-                let eb = *vb.keys.get(key)?;
-                compare(&va, *ea, &vb, eb, options.all)
-            })
-            .collect()
-    };
+    let pairs: Vec<(EntryId, EntryId)> = va
+        .order
+        .iter()
+        .zip(&matches)
+        .filter_map(|((_, ea), eb)| Some((*ea, (*eb)?)))
+        .collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(16);
-    let per = va.order.len().div_ceil(threads).max(4096);
+    let per = pairs.len().div_ceil(threads).max(4096);
+    let (va, vb) = (&va, &vb);
     let changed: Vec<Changed> = std::thread::scope(|t| {
-        let handles: Vec<_> = va
-            .order
+        let handles: Vec<_> = pairs
             .chunks(per)
-            .map(|chunk| t.spawn(move || compare_chunk(chunk)))
+            .map(|chunk| {
+                t.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|&(ea, eb)| compare(va, ea, vb, eb, options.all))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles
             .into_iter()
             .flat_map(|h| h.join().expect("comparing entries does not panic"))
             .collect()
     });
-    let classes = classes(&va, &vb);
+    let classes = classes(va, vb);
     Diff {
         a: Side {
             source: sources.0.to_owned(),
