@@ -161,8 +161,61 @@ impl Diff {
 struct View<'r> {
     r: &'r Registry,
     plane: Option<&'r Plane>,
-    keys: HashMap<Key, EntryId>,
+    keys: HashMap<Key, EntryId, FoldState>,
     order: Vec<(Key, EntryId)>,
+}
+
+/// A keyed hash for the entry index: a folded 64×64→128-bit multiply with a per-process
+/// random key (as foldhash and wyhash do), several times faster than SipHash on registry
+/// IDs, and keyed so that a crafted dump cannot aim its IDs at one bucket.
+#[derive(Clone, Copy)]
+struct FoldState(u64);
+
+impl FoldState {
+    fn new() -> Self {
+        use std::hash::BuildHasher;
+        static KEY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        let key = *KEY.get_or_init(|| {
+            std::collections::hash_map::RandomState::new().hash_one(0x696f_7363_6f70_65u64) | 1
+        });
+        FoldState(key)
+    }
+}
+
+impl std::hash::BuildHasher for FoldState {
+    type Hasher = Fold;
+    fn build_hasher(&self) -> Fold {
+        Fold {
+            h: self.0,
+            key: self.0,
+        }
+    }
+}
+
+struct Fold {
+    h: u64,
+    key: u64,
+}
+
+fn fold_mul(x: u64, y: u64) -> u64 {
+    let full = u128::from(x) * u128::from(y);
+    (full as u64) ^ ((full >> 64) as u64)
+}
+
+impl std::hash::Hasher for Fold {
+    fn finish(&self) -> u64 {
+        fold_mul(self.h, self.key ^ 0x9e37_79b9_7f4a_7c15)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.h = fold_mul(self.h ^ n, self.key ^ 0x243f_6a88_85a3_08d3);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -182,7 +235,7 @@ impl<'r> View<'r> {
     fn new(r: &'r Registry, options: &DiffOptions, by_id: bool) -> Self {
         let plane = pick_plane(r, options.plane.as_deref());
         let size = plane.map_or(0, Plane::len);
-        let mut keys = HashMap::with_capacity(size);
+        let mut keys = HashMap::with_capacity_and_hasher(size, FoldState::new());
         let mut order = Vec::with_capacity(size);
         let entries: Vec<EntryId> = match plane {
             Some(p) => p.walk().map(|(e, _)| e).collect(),
