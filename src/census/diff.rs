@@ -176,7 +176,7 @@ impl FoldState {
         use std::hash::BuildHasher;
         static KEY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
         let key = *KEY.get_or_init(|| {
-            std::collections::hash_map::RandomState::new().hash_one(0x696f_7363_6f70_65u64) | 1
+            std::collections::hash_map::RandomState::new().hash_one(0x0069_6f73_636f_7065_u64) | 1
         });
         FoldState(key)
     }
