@@ -39,8 +39,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
 use std::path::Path;
-use std::sync::LazyLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 60;
@@ -50,45 +49,9 @@ const KEYS_ENTRIES: usize = 1_000_000;
 const SEARCH_ENTRIES: usize = 100_000;
 const OPEN_ENTRIES: usize = 100_000;
 
-/// Whether the timed parts read the process CPU clock (`TUI_BENCH_CLOCK=cpu`) instead of wall time.
-static CPU_CLOCK: LazyLock<bool> =
-    LazyLock::new(|| std::env::var("TUI_BENCH_CLOCK").is_ok_and(|v| v == "cpu"));
-
-/// A point on the clock the timed parts read.
-#[derive(Clone, Copy)]
-enum Stamp {
-    Wall(Instant),
-    Cpu(Duration),
-}
-
-impl Stamp {
-    fn now() -> Stamp {
-        if *CPU_CLOCK {
-            Stamp::Cpu(process_cpu_time())
-        } else {
-            Stamp::Wall(Instant::now())
-        }
-    }
-
-    fn elapsed(self) -> Duration {
-        match self {
-            Stamp::Wall(t) => t.elapsed(),
-            Stamp::Cpu(t) => process_cpu_time().saturating_sub(t),
-        }
-    }
-}
-
-/// CPU time used so far by every thread of this process (finished threads included).
-fn process_cpu_time() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant libc defines.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
+#[path = "support/clock.rs"]
+mod clock;
+use clock::Stamp;
 
 /// An app and a test terminal; every action is followed by a frame, as in the real loop.
 struct Screen {

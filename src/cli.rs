@@ -36,6 +36,16 @@ pub struct Cli {
     #[arg(long)]
     pub demo_hotplug: bool,
 
+    /// Demo only: a simulated app opens user clients and forgets io_object_t handles every
+    /// second (the leak-hunting walk-through: b, c, u, H, d, ]).
+    #[arg(long, conflicts_with_all = ["file", "diff"])]
+    pub demo_leak: bool,
+
+    /// Open the explorer on B compared with A: added entries, removed ones as ghosts,
+    /// changes highlighted (d: only the changes; ]/[: next/previous change).
+    #[arg(long, num_args = 2, value_names = ["A", "B"], conflicts_with = "file")]
+    pub diff: Option<Vec<PathBuf>>,
+
     /// Re-probe held handles every N milliseconds (0: off; always off for dumps).
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     pub reprobe_ms: u64,
@@ -475,6 +485,8 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             file: cli.file.clone(),
             reprobe_ms: cli.reprobe_ms,
             demo_hotplug: cli.demo_hotplug,
+            demo_leak: cli.demo_leak,
+            diff: cli.diff.clone(),
         }),
         Some(Command::Stats { file, at }) => {
             let start = Instant::now();

@@ -59,6 +59,24 @@ pub enum Action {
     GoBack,
     /// `Z`: the focused pane fills the screen, or gives it back.
     Zoom,
+    /// `c`: the classes table.
+    Classes,
+    /// `u`: the user clients per process.
+    Clients,
+    /// `b`: the current state becomes the baseline later refreshes are compared with.
+    Baseline,
+    /// `d`: only the changes since the baseline (and their ancestors).
+    ChangesFilter,
+    /// `]`/`[`: the next or previous change.
+    NextChange,
+    PrevChange,
+    /// `t`: a recording's timeline.
+    Timeline,
+    /// Space in the timeline: play or pause.
+    PlayPause,
+    /// `+`/`-` in the timeline: play faster or slower.
+    Faster,
+    Slower,
     /// A character typed into a prompt.
     Input(char),
     /// A left click at a screen cell.

@@ -22,7 +22,7 @@ impl Context {
         match self {
             Context::Main => "Explorer",
             Context::Prompt => "Prompts (search, properties filter, jump, explain)",
-            Context::List => "Lists (plane picker, handle table, hex view)",
+            Context::List => "Lists (planes, handles, classes, clients, hex view, timeline)",
             Context::Help => "Help and load report",
         }
     }
@@ -196,6 +196,38 @@ pub static KEYMAP: &[Binding] = &[
     b(M, &[k('H')], Action::HandleTable, "handle table"),
     b(
         M,
+        &[k('c')],
+        Action::Classes,
+        "classes table: instances, kernel count, delta",
+    ),
+    b(
+        M,
+        &[k('u')],
+        Action::Clients,
+        "user clients per process (growth since the baseline)",
+    ),
+    b(
+        M,
+        &[k('b')],
+        Action::Baseline,
+        "mark this state as the baseline to compare with",
+    ),
+    b(
+        M,
+        &[k('d')],
+        Action::ChangesFilter,
+        "diff: only the changes since the baseline",
+    ),
+    b(M, &[k(']')], Action::NextChange, "diff: next change"),
+    b(M, &[k('[')], Action::PrevChange, "diff: previous change"),
+    b(
+        M,
+        &[k('t')],
+        Action::Timeline,
+        "a recording's timeline: step, scrub, play",
+    ),
+    b(
+        M,
         &[k('U')],
         Action::TogglePlug,
         "demo: unplug / replug the device",
@@ -245,7 +277,7 @@ pub static KEYMAP: &[Binding] = &[
         L,
         &[k('s')],
         Action::SortNext,
-        "sort by the next column (handle table)",
+        "sort by the next column (handle and classes tables)",
     ),
     b(
         L,
@@ -254,6 +286,27 @@ pub static KEYMAP: &[Binding] = &[
         "choose / jump to the entry",
     ),
     b(L, &[code(C::Esc), k('q')], Action::Back, "close"),
+    b(
+        L,
+        &[k('h'), code(C::Left)],
+        Action::Left,
+        "timeline: the moment before",
+    ),
+    b(
+        L,
+        &[k('l'), code(C::Right)],
+        Action::Right,
+        "timeline: the moment after",
+    ),
+    b(L, &[k(' ')], Action::PlayPause, "timeline: play / pause"),
+    b(L, &[k('+')], Action::Faster, "timeline: play faster"),
+    b(L, &[k('-')], Action::Slower, "timeline: play slower"),
+    b(
+        L,
+        &[k('b')],
+        Action::Baseline,
+        "timeline: this moment becomes the baseline",
+    ),
     b(H, &[k('j'), code(C::Down)], Action::Down, "scroll down"),
     b(H, &[k('k'), code(C::Up)], Action::Up, "scroll up"),
     b(H, &[code(C::PageUp), ctrl('u')], Action::PageUp, "page up"),

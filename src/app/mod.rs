@@ -10,6 +10,7 @@ pub mod export;
 pub mod handles;
 pub mod jump;
 pub mod keymap;
+pub mod leak;
 pub mod loader;
 pub mod prop_pane;
 pub mod props;
@@ -18,6 +19,7 @@ pub mod restore;
 pub mod reveal;
 pub mod search;
 pub mod state;
+pub mod timeline;
 pub mod tree_view;
 pub mod update;
 
@@ -27,12 +29,16 @@ pub use update::{Effect, update};
 
 use crate::registry::{EntryId, Registry};
 use crate::source::session::{Change, LabOp, LabOutcome, LiveSession};
+use crate::source::snapshot::recording::Recording;
 use loader::{Job, LoadEvent};
 use state::Loading;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
+
+/// How often `--demo-leak`'s app leaks a user client and an iterator.
+const LEAK_EVERY: Duration = Duration::from_secs(1);
 
 /// How often `--demo-hotplug` unplugs or replugs.
 const HOTPLUG_EVERY: Duration = Duration::from_secs(4);
@@ -72,6 +78,12 @@ pub struct App {
     published: Vec<u64>,
     /// Wakes the UI when a background load is done.
     waker: Option<loader::Waker>,
+    /// The recording the source is, once `t` opened its timeline.
+    recording: Option<Recording>,
+    /// When the timeline last moved while playing.
+    played_at: Instant,
+    /// `--demo-leak`: when the leaky app last ran.
+    leak_at: Option<Instant>,
 }
 
 impl App {
@@ -106,6 +118,9 @@ impl App {
             rewalk_at: None,
             published: Vec::new(),
             waker: None,
+            recording: None,
+            played_at: Instant::now(),
+            leak_at: None,
         }
     }
 
@@ -178,7 +193,20 @@ impl App {
     /// Takes a freshly loaded registry into the state, keeping what the user had open.
     fn install(&mut self, registry: Registry) {
         let source = self.state.source.clone();
+        // Compared with the baseline (if any) before the tree is built: ghosts join it.
+        let mut leak = std::mem::take(&mut self.state.leak);
+        let plane_name = self.state.plane().name().to_owned();
+        let registry = leak.prepare(registry, &plane_name);
+        let leak_filter = leak.filter.take();
         let old = std::mem::replace(&mut self.state, State::new(source, registry));
+        self.state.leak = leak;
+        self.state.timeline = old.timeline.clone();
+        if matches!(
+            old.mode,
+            Mode::Classes { .. } | Mode::Clients { .. } | Mode::Timeline
+        ) {
+            self.state.mode = old.mode.clone();
+        }
         self.state.has_handles = self.session.is_some();
         self.state.message = old.message;
         self.state.focus = old.focus;
@@ -200,6 +228,11 @@ impl App {
                 update::enter_filter(&mut self.state);
             }
         }
+        if let Some(f) = leak_filter {
+            self.state.leak.filter = Some(f);
+            leak::reapply(&mut self.state);
+        }
+        leak::recount(&mut self.state);
         self.probe_all();
         self.probed_for = None;
         self.probe_selected();
@@ -265,6 +298,16 @@ impl App {
                 changed = true;
             }
         }
+        if let Some(at) = self.leak_at
+            && now.duration_since(at) >= LEAK_EVERY
+        {
+            self.leak_at = Some(now);
+            if let Some(session) = self.session.as_mut() {
+                let result = session.demo_leak();
+                self.state.message = Some(result.unwrap_or_else(|e| e));
+                changed = true;
+            }
+        }
         if let Some(at) = self.hotplug {
             if now.duration_since(at) >= HOTPLUG_EVERY {
                 self.hotplug = Some(now);
@@ -285,6 +328,19 @@ impl App {
                 ));
             }
             changed |= self.note_changes(changes, true);
+        }
+        if let Some(t) = &mut self.state.timeline
+            && t.playing
+            && self.played_at.elapsed() >= Duration::from_millis(t.dwell_ms())
+        {
+            if t.index + 1 < t.moments.len() {
+                t.index += 1;
+                let at = t.t_ms();
+                self.seek(at);
+            } else {
+                t.playing = false;
+            }
+            changed = true;
         }
         let flashes = self.state.flashes.len();
         self.state
@@ -354,11 +410,85 @@ impl App {
                 Effect::Lab(id, op) => self.lab(id, op),
                 Effect::TogglePlug(id) => self.toggle_plug(id),
                 Effect::ProbeAll => self.probe_all(),
+                Effect::Timeline => self.open_timeline(),
+                Effect::Seek(t_ms) => self.seek(t_ms),
                 other => out.push(other),
             }
         }
         self.probe_selected();
         out
+    }
+
+    /// An explorer on `after` compared with `before` (`ioscope --diff A B`).
+    pub fn with_baseline(
+        source: SourceKind,
+        before: Registry,
+        before_label: String,
+        after: Registry,
+    ) -> App {
+        let mut app = App::empty(source, Origin::Memory, None);
+        app.state.leak.baseline = Some(leak::Baseline::new(before, before_label));
+        app.install(after);
+        app
+    }
+
+    /// `--demo-leak`: the demo's leaking app runs from now on, one step a second.
+    pub fn run_demo_leak(&mut self) {
+        self.leak_at = Some(Instant::now());
+    }
+
+    /// `t`: reads the source as a recording (once) and opens its timeline.
+    fn open_timeline(&mut self) {
+        if self.recording.is_none() {
+            let Origin::File(path) = &self.origin else {
+                self.state.message =
+                    Some("the timeline needs a recording: ioscope record -o FILE.ioscope".into());
+                return;
+            };
+            let read = std::fs::read(path)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    if !crate::source::snapshot::recording::is_recording(&bytes) {
+                        return Err(
+                            "the timeline needs a recording (ioscope record -o FILE.ioscope)"
+                                .into(),
+                        );
+                    }
+                    Recording::read(&bytes, &crate::source::snapshot::Limits::default())
+                        .map_err(|e| e.to_string())
+                });
+            match read {
+                Ok(rec) => self.recording = Some(rec),
+                Err(e) => {
+                    self.state.message = Some(e);
+                    return;
+                }
+            }
+        }
+        let Some(rec) = &self.recording else { return };
+        if self.state.timeline.is_none() {
+            match rec.moments() {
+                Ok(m) => self.state.timeline = Some(timeline::Timeline::new(m)),
+                Err(e) => {
+                    self.state.message = Some(e.to_string());
+                    return;
+                }
+            }
+        }
+        self.state.mode = Mode::Timeline;
+    }
+
+    /// Shows the recording's registry `t_ms` after its start, keeping what was open.
+    fn seek(&mut self, t_ms: u64) {
+        let Some(rec) = &self.recording else { return };
+        match rec.at(t_ms) {
+            Ok(registry) => {
+                self.remembered = Some(restore::remember(&self.state));
+                self.install(registry);
+                self.played_at = Instant::now();
+            }
+            Err(e) => self.state.message = Some(e.to_string()),
+        }
     }
 
     /// Reloads the source in the background, remembering what was open.

@@ -115,6 +115,17 @@ pub enum Mode {
     Explained {
         lines: Vec<String>,
     },
+    /// `c`: every class with its instance count (and delta from the baseline).
+    Classes {
+        selected: usize,
+        sort: super::leak::ClassSort,
+    },
+    /// `u`: user clients per process (and growth since the baseline).
+    Clients {
+        selected: usize,
+    },
+    /// `t`: the timeline of a recording (the tree shows the chosen moment).
+    Timeline,
     /// Every byte of a data value (Enter on it in the properties pane).
     Hex {
         entry: EntryId,
@@ -289,6 +300,10 @@ pub struct State {
     pub linked_from: Option<Vec<(EntryId, String)>>,
     /// The dump being explored, which `x` (export) never overwrites.
     pub source_path: Option<std::path::PathBuf>,
+    /// Leak hunting: the baseline, the changes since it, the classes and clients tables.
+    pub leak: super::leak::Leak,
+    /// A recording's timeline (`t`), when the source is one.
+    pub timeline: Option<super::timeline::Timeline>,
 }
 
 impl State {
@@ -324,6 +339,8 @@ impl State {
             quit: false,
             source_path: None,
             linked_from: None,
+            leak: Default::default(),
+            timeline: None,
         };
         state.open_top_levels();
         state.sync_props();

@@ -6,7 +6,7 @@ use super::cursor;
 use super::handles;
 use super::jump;
 use super::state::{Focus, Mode, PromptKind, State, contains, plane_at};
-use super::{prop_pane, reveal};
+use super::{leak, prop_pane, reveal, timeline};
 use crate::registry::EntryId;
 use crate::source::kernel::KernReturn;
 use crate::source::session::LabOp;
@@ -23,6 +23,10 @@ pub enum Effect {
     TogglePlug(EntryId),
     /// Probe every held handle (for the handle table).
     ProbeAll,
+    /// `t`: open the recording's timeline.
+    Timeline,
+    /// Show the recording's moment this many milliseconds from its start.
+    Seek(u64),
 }
 
 const NO_HANDLES: &str = "saved dump: no live handles";
@@ -40,6 +44,9 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         Mode::Report { scroll } => report(s, scroll, action),
         Mode::Handles { selected, sort } => handle_table(s, selected, sort, action),
         Mode::Hex { entry, at, cursor } => prop_pane::hex_view(s, entry, at, cursor, action),
+        Mode::Classes { selected, sort } => leak::classes_table(s, selected, sort, action),
+        Mode::Clients { selected } => leak::clients_table(s, selected, action),
+        Mode::Timeline => timeline::keys(s, action),
         Mode::Explained { .. } => {
             if matches!(action, Action::Back | Action::Accept | Action::Quit) {
                 s.mode = Mode::Normal;
@@ -144,8 +151,31 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         },
         Action::Click { x, y } => click(s, x, y),
         Action::Wheel { x, y, down } => wheel(s, x, y, down),
-        Action::Accept | Action::Backspace | Action::SortNext | Action::Input(_) | Action::Tick => {
+        Action::Classes => leak::open_classes(s),
+        Action::Clients => leak::open_clients(s),
+        Action::Baseline if s.loading.is_some() => {
+            s.message = Some("still loading: b marks a baseline once the registry is here".into());
         }
+        Action::Baseline => {
+            leak::mark_baseline(s, "baseline".into());
+            s.message = Some(format!(
+                "baseline marked at {}: re-walks are compared with it; d shows the changes, ]/[ jump",
+                clock()
+            ));
+        }
+        Action::ChangesFilter => leak::toggle_changes(s),
+        Action::NextChange | Action::PrevChange => {
+            leak::jump_change(s, action == Action::NextChange)
+        }
+        Action::Timeline => return vec![Effect::Timeline],
+        Action::Accept
+        | Action::Backspace
+        | Action::SortNext
+        | Action::Input(_)
+        | Action::Tick
+        | Action::PlayPause
+        | Action::Faster
+        | Action::Slower => {}
     }
     Vec::new()
 }
@@ -393,6 +423,7 @@ pub fn enter_filter(s: &mut State) {
 
 /// Shows only matches and their ancestors, all expanded.
 fn apply_filter(s: &mut State) {
+    s.leak.filter = None;
     let entry = s.selected_entry();
     let plane = plane_at(&s.registry, s.plane);
     let keep = s.search.filter_set(plane, s.registry.len());
@@ -407,7 +438,8 @@ fn apply_filter(s: &mut State) {
     reselect(s, entry);
 }
 
-fn leave_filter(s: &mut State) {
+pub(super) fn leave_filter(s: &mut State) {
+    s.leak.filter = None;
     let entry = s.selected_entry();
     let plane = plane_at(&s.registry, s.plane);
     if let Some(saved) = s.filter_saved.take() {
@@ -738,4 +770,13 @@ fn next_appearance(s: &mut State) {
         }
         None => s.message = Some("that appearance is hidden by the filter".into()),
     }
+}
+
+/// The wall-clock time of day (UTC), `10:31:02`, to label a baseline.
+fn clock() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let day = secs % 86_400;
+    format!("{:02}:{:02}:{:02} UTC", day / 3600, day / 60 % 60, day % 60)
 }

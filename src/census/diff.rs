@@ -8,7 +8,7 @@
 
 use crate::dump::json::value_json;
 use crate::registry::{EntryId, Plane, Registry, ServiceState, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// Properties that change on their own on a running Mac, left out of a diff unless `--all`.
 /// `key` is a top-level property; `inner` names keys inside it (empty: the whole property).
@@ -161,8 +161,61 @@ impl Diff {
 struct View<'r> {
     r: &'r Registry,
     plane: Option<&'r Plane>,
-    keys: HashMap<Key, EntryId>,
+    keys: HashMap<Key, EntryId, FoldState>,
     order: Vec<(Key, EntryId)>,
+}
+
+/// A keyed hash for the entry index: a folded 64×64→128-bit multiply with a per-process
+/// random key (as foldhash and wyhash do), several times faster than SipHash on registry
+/// IDs, and keyed so that a crafted dump cannot aim its IDs at one bucket.
+#[derive(Clone, Copy)]
+struct FoldState(u64);
+
+impl FoldState {
+    fn new() -> Self {
+        use std::hash::BuildHasher;
+        static KEY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        let key = *KEY.get_or_init(|| {
+            std::collections::hash_map::RandomState::new().hash_one(0x0069_6f73_636f_7065_u64) | 1
+        });
+        FoldState(key)
+    }
+}
+
+impl std::hash::BuildHasher for FoldState {
+    type Hasher = Fold;
+    fn build_hasher(&self) -> Fold {
+        Fold {
+            h: self.0,
+            key: self.0,
+        }
+    }
+}
+
+struct Fold {
+    h: u64,
+    key: u64,
+}
+
+fn fold_mul(x: u64, y: u64) -> u64 {
+    let full = u128::from(x) * u128::from(y);
+    (full as u64) ^ ((full >> 64) as u64)
+}
+
+impl std::hash::Hasher for Fold {
+    fn finish(&self) -> u64 {
+        fold_mul(self.h, self.key ^ 0x9e37_79b9_7f4a_7c15)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.h = fold_mul(self.h ^ n, self.key ^ 0x243f_6a88_85a3_08d3);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -181,8 +234,9 @@ fn pick_plane<'r>(r: &'r Registry, name: Option<&str>) -> Option<&'r Plane> {
 impl<'r> View<'r> {
     fn new(r: &'r Registry, options: &DiffOptions, by_id: bool) -> Self {
         let plane = pick_plane(r, options.plane.as_deref());
-        let mut keys = HashMap::new();
-        let mut order = Vec::new();
+        let size = plane.map_or(0, Plane::len);
+        let mut keys = HashMap::with_capacity_and_hasher(size, FoldState::new());
+        let mut order = Vec::with_capacity(size);
         let entries: Vec<EntryId> = match plane {
             Some(p) => p.walk().map(|(e, _)| e).collect(),
             None => Vec::new(),
@@ -236,31 +290,62 @@ fn selected(r: &Registry, plane: Option<&Plane>, e: EntryId, o: &DiffOptions) ->
 pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOptions) -> Diff {
     let has_ids = |r: &Registry| r.entries().any(|(_, e)| e.id.is_some());
     let by_id = has_ids(a) && has_ids(b);
-    let va = View::new(a, options, by_id);
-    let vb = View::new(b, options, by_id);
-    let gone: HashSet<EntryId> = va
+    // The two sides are independent: each is indexed on its own thread.
+    let (va, vb) = std::thread::scope(|t| {
+        let vb = t.spawn(|| View::new(b, options, by_id));
+        let va = View::new(a, options, by_id);
+        (va, vb.join().expect("indexing a registry does not panic"))
+    });
+    // Each entry of `a` matched once: its entry in `b`, or none (removed).
+    let matches: Vec<Option<EntryId>> = va
         .order
         .iter()
-        .filter(|(k, _)| !vb.keys.contains_key(k))
-        .map(|(_, e)| *e)
+        .map(|(k, _)| vb.keys.get(k).copied())
         .collect();
-    let new: HashSet<EntryId> = vb
-        .order
-        .iter()
-        .filter(|(k, _)| !va.keys.contains_key(k))
-        .map(|(_, e)| *e)
-        .collect();
-    let removed = tops(&va, &gone);
-    let added = tops(&vb, &new);
-    let mut changed = Vec::new();
-    for (key, ea) in &va.order {
-        let Some(&eb) = vb.keys.get(key) else {
-            continue;
-        };
-        if let Some(c) = compare(&va, *ea, &vb, eb, options.all) {
-            changed.push(c);
+    // Entries only one side has, as flags by entry index.
+    let mut gone = vec![false; a.len()];
+    let mut new = vec![false; b.len()];
+    for (_, e) in &vb.order {
+        new[e.index()] = true;
+    }
+    for ((_, ea), eb) in va.order.iter().zip(&matches) {
+        match eb {
+            Some(eb) => new[eb.index()] = false,
+            None => gone[ea.index()] = true,
         }
     }
+    let removed = tops(&va, &gone);
+    let added = tops(&vb, &new);
+    // Comparing entry by entry is most of the work: in chunks, one per core, kept in order.
+    let pairs: Vec<(EntryId, EntryId)> = va
+        .order
+        .iter()
+        .zip(&matches)
+        .filter_map(|((_, ea), eb)| Some((*ea, (*eb)?)))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(16);
+    let per = pairs.len().div_ceil(threads).max(4096);
+    let (va, vb) = (&va, &vb);
+    let changed: Vec<Changed> = std::thread::scope(|t| {
+        let handles: Vec<_> = pairs
+            .chunks(per)
+            .map(|chunk| {
+                t.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|&(ea, eb)| compare(va, ea, vb, eb, options.all))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("comparing entries does not panic"))
+            .collect()
+    });
+    let classes = classes(va, vb);
     Diff {
         a: Side {
             source: sources.0.to_owned(),
@@ -273,19 +358,20 @@ pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOpt
         added,
         removed,
         changed,
-        classes: classes(&va, &vb),
+        classes,
     }
 }
 
 /// The tops of the subtrees made of `set`'s entries (an entry whose first parent is not in
 /// the set), each with the size of its subtree in the set.
-fn tops(v: &View<'_>, set: &HashSet<EntryId>) -> Vec<Node> {
+fn tops(v: &View<'_>, set: &[bool]) -> Vec<Node> {
     let Some(plane) = v.plane else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for (_, e) in &v.order {
-        if !set.contains(e) || plane.parent(*e).is_some_and(|p| set.contains(&p)) {
+        let has = |x: EntryId| set.get(x.index()).copied().unwrap_or(false);
+        if !has(*e) || plane.parent(*e).is_some_and(has) {
             continue;
         }
         let mut size = 0u64;
@@ -297,7 +383,7 @@ fn tops(v: &View<'_>, set: &HashSet<EntryId>) -> Vec<Node> {
                     .children(x)
                     .iter()
                     .copied()
-                    .filter(|c| set.contains(c) && plane.is_first_parent(x, *c)),
+                    .filter(|&c| has(c) && plane.is_first_parent(x, c)),
             );
         }
         out.push(v.node(*e, size));
@@ -327,14 +413,17 @@ fn compare(va: &View<'_>, ea: EntryId, vb: &View<'_>, eb: EntryId, all: bool) ->
     };
     let state = state_differs.then(|| (state_text(x.state), state_text(y.state)));
     let mut properties = Vec::new();
-    let mut path = Vec::new();
-    compare_props(
-        &x.properties,
-        &y.properties,
-        all,
-        &mut path,
-        &mut properties,
-    );
+    // Most entries are unchanged: equal properties need no key-by-key walk.
+    if x.properties != y.properties {
+        let mut path = Vec::new();
+        compare_props(
+            &x.properties,
+            &y.properties,
+            all,
+            &mut path,
+            &mut properties,
+        );
+    }
     if retain.is_none() && state.is_none() && properties.is_empty() {
         return None;
     }
@@ -430,13 +519,21 @@ fn compare_values(
 /// Classes whose instance count changed, with summed retain counts before and after.
 fn classes(va: &View<'_>, vb: &View<'_>) -> Vec<ClassChange> {
     let count = |v: &View<'_>| {
-        let mut m: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        // By interned class first (no string per entry), then by name.
+        let mut by_id: HashMap<crate::registry::ClassId, (u64, u64)> = HashMap::new();
         for (_, e) in &v.order {
-            if let Some(c) = v.r.class_name(*e) {
-                let slot = m.entry(c.to_owned()).or_default();
+            let entry = v.r.entry(*e);
+            if let Some(c) = entry.class {
+                let slot = by_id.entry(c).or_default();
                 slot.0 += 1;
-                slot.1 += u64::from(v.r.entry(*e).retain.unwrap_or(0));
+                slot.1 += u64::from(entry.retain.unwrap_or(0));
             }
+        }
+        let mut m: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for (c, (n, retain)) in by_id {
+            let slot = m.entry(v.r.classes.name(c).to_owned()).or_default();
+            slot.0 += n;
+            slot.1 += retain;
         }
         m
     };

@@ -150,7 +150,7 @@ pub fn ports_command(args: &PortsArgs) -> Result<ExitCode> {
         if let Some(sim) = &backend.sim
             && args.demo_leak
         {
-            sim.leak_step();
+            sim.port_leak_step();
         }
         if args.entries {
             registry = backend.walk()?;

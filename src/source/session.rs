@@ -79,6 +79,12 @@ pub trait LiveSession: Send {
         Err("hotplug needs the demo kernel".into())
     }
 
+    /// `--demo-leak`: one step of the demo's leaking app (call it on a timer). Returns a
+    /// one-line description, or why it cannot.
+    fn demo_leak(&mut self) -> Result<String, String> {
+        Err("the leaking app runs only in the demo".into())
+    }
+
     /// Changes since the last poll (publish/terminate notifications).
     fn poll_changes(&mut self) -> Vec<Change> {
         Vec::new()

@@ -141,6 +141,7 @@ pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
         ])),
         None => {}
     }
+    out.extend(super::leak::detail_lines(state, id, theme));
     handle_block(state, id, theme, &mut out);
     out
 }

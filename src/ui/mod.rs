@@ -4,6 +4,7 @@ pub mod clipboard;
 pub mod details;
 pub mod help;
 pub mod hexview;
+pub mod leak;
 pub mod popup;
 pub mod properties;
 pub mod sanitize;
@@ -35,6 +36,10 @@ pub struct ExplorerOptions {
     pub reprobe_ms: u64,
     /// Demo only: unplug and replug a USB device every few seconds.
     pub demo_hotplug: bool,
+    /// Demo only: a simulated app leaks user clients and handles.
+    pub demo_leak: bool,
+    /// `--diff A B`: the explorer on B compared with A.
+    pub diff: Option<Vec<std::path::PathBuf>>,
 }
 
 /// Opens the explorer on the source the command line names.
@@ -49,14 +54,46 @@ pub fn run_explorer(cli: &ExplorerOptions) -> anyhow::Result<ExitCode> {
              (e.g. `ioscope dump FILE --format text`)"
         );
     }
-    let session = cli.file.is_none().then(crate::source::default_session);
+    if let Some([a, b]) = cli.diff.as_deref() {
+        return run_diff(a, b);
+    }
+    let session = if cli.demo_leak {
+        let s: Box<dyn crate::source::session::LiveSession> =
+            Box::new(crate::source::sim::demo_session());
+        Some(s)
+    } else {
+        cli.file.is_none().then(crate::source::default_session)
+    };
     let wakeups = terminal::Wakeups::new();
-    let app = crate::app::App::start(
+    let mut app = crate::app::App::start(
         cli.file.clone(),
         session,
         cli.reprobe_ms,
         cli.demo_hotplug,
         Some(wakeups.waker()),
+    );
+    if cli.demo_leak && cli.file.is_none() {
+        app.run_demo_leak();
+    }
+    terminal::run(app, Theme::from_env(), wakeups)
+}
+
+/// `ioscope --diff A B`: both read before the screen is taken, B shown compared with A.
+fn run_diff(a: &std::path::Path, b: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let before = crate::source::snapshot::load_file(a)?;
+    let after = crate::source::snapshot::load_file(b)?;
+    let name = |p: &std::path::Path| {
+        p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    };
+    let wakeups = terminal::Wakeups::new();
+    let app = crate::app::App::with_baseline(
+        crate::app::SourceKind::File(name(b)),
+        before,
+        name(a),
+        after,
     );
     terminal::run(app, Theme::from_env(), wakeups)
 }
@@ -138,6 +175,17 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
             geometry.list = rect(r);
             geometry.list_offset = offset;
         }
+        Mode::Classes { selected, sort } => {
+            let (r, offset) = leak::classes_table(frame, main, state, *selected, *sort, theme);
+            geometry.list = rect(r);
+            geometry.list_offset = offset;
+        }
+        Mode::Clients { selected } => {
+            let (r, offset) = leak::clients_table(frame, main, state, *selected, theme);
+            geometry.list = rect(r);
+            geometry.list_offset = offset;
+        }
+        Mode::Timeline => leak::timeline(frame, main, state, theme),
         Mode::Explained { lines } => popup::explained(frame, main, lines, theme),
         Mode::Hex { entry, at, cursor } => {
             let r = hexview::draw(frame, main, state, *entry, at, *cursor, theme);

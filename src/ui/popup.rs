@@ -21,7 +21,7 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
+pub(super) fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focused)
@@ -120,7 +120,7 @@ fn list(
 }
 
 /// Draws the window of `items` that keeps `selected` visible; returns the first shown.
-fn items_in(
+pub(super) fn items_in(
     frame: &mut Frame,
     inner: Rect,
     items: Vec<Line<'_>>,

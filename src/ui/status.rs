@@ -24,7 +24,10 @@ pub fn draw_bar(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             format!(" {} ", sanitize_clipped(state.plane().name(), 16)),
             theme.status,
         ),
-        Span::styled(format!("│ {} entries ", state.registry.len()), theme.status),
+        Span::styled(
+            format!("│ {} entries ", state.registry.len() - state.leak.ghosts()),
+            theme.status,
+        ),
     ];
     if state.search.is_active() {
         spans.push(Span::styled(
@@ -34,6 +37,12 @@ pub fn draw_bar(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     if state.view.is_filtered() {
         spans.push(Span::styled("│ filter ", theme.status));
+    }
+    if let Some(diff) = state.leak.summary() {
+        spans.push(Span::styled(
+            format!("│ {} ", sanitize_clipped(&diff, 40)),
+            theme.status,
+        ));
     }
     if state.zoom {
         spans.push(Span::styled("│ zoom ", theme.status));

@@ -227,9 +227,13 @@ fn context(mode: &Mode) -> Context {
         Mode::Normal => Context::Main,
         Mode::Prompt { .. } => Context::Prompt,
         Mode::Help { .. } | Mode::Report { .. } => Context::Help,
-        Mode::Planes { .. } | Mode::Handles { .. } | Mode::Explained { .. } | Mode::Hex { .. } => {
-            Context::List
-        }
+        Mode::Planes { .. }
+        | Mode::Handles { .. }
+        | Mode::Explained { .. }
+        | Mode::Hex { .. }
+        | Mode::Classes { .. }
+        | Mode::Clients { .. }
+        | Mode::Timeline => Context::List,
     }
 }
 

@@ -171,6 +171,9 @@ impl RowParts {
             // A later appearance of an entry with several parents (`a` moves between them).
             marks.push(Span::styled("↪ ", theme.dim));
         }
+        if let Some((mark, _)) = super::leak::tree_mark(state, row.id, theme) {
+            marks.push(mark);
+        }
         match state.flash(row.id) {
             Some(Flash::New { .. }) => marks.push(Span::styled("+ ", theme.new)),
             Some(Flash::Gone) => marks.push(Span::styled("− ", theme.gone)),
@@ -251,6 +254,8 @@ fn row_line<'a>(
         }
     } else if stale {
         theme.stale
+    } else if let Some((_, style)) = super::leak::tree_mark(state, row.id, theme) {
+        style
     } else {
         theme.text
     };

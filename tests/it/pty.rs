@@ -826,3 +826,272 @@ fn typed_views_and_following_a_reference_in_a_corpus_dump() {
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+/// Two dumps of the fixture for `--diff A B`: A also holds "Old Gadget" (and its interface)
+/// under XHC1; B instead holds "New Thing" under usb-drd0, disp0's retain count went up by
+/// 3 and the GPU gained a property.
+fn diff_pair(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    use ioscope::registry::{Entry, Registry, Value};
+    fn find(r: &Registry, name: &str) -> ioscope::registry::EntryId {
+        r.entries().find(|(_, e)| e.name == name).unwrap().0
+    }
+    fn add(r: &mut Registry, parent: &str, name: &str, id: u64) -> ioscope::registry::EntryId {
+        let p = find(r, parent);
+        let class = Some(r.classes.intern_chain(["IORegistryEntry", "IOService"]));
+        let e = r.add_entry(Entry {
+            id: Some(id),
+            class: class.flatten(),
+            retain: Some(4),
+            ..Entry::named(name)
+        });
+        r.plane_mut("IOService").add_child(p, e);
+        e
+    }
+    let write = |r: &Registry, name: &str| {
+        let mut out = Vec::new();
+        ioscope::dump::write(
+            r,
+            &ioscope::dump::Selection::default(),
+            ioscope::dump::DumpFormat::Text,
+            &mut out,
+        )
+        .unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, out).unwrap();
+        path
+    };
+    let mut a = crate::fixture::registry();
+    add(&mut a, "XHC1", "Old Gadget", 0x100000900);
+    add(&mut a, "Old Gadget", "Old Gadget Interface", 0x100000901);
+    let mut b = crate::fixture::registry();
+    add(&mut b, "usb-drd0", "New Thing", 0x100000950);
+    let disp = find(&b, "disp0");
+    let retain = b.entry(disp).retain.unwrap();
+    b.entry_mut(disp).retain = Some(retain + 3);
+    let gpu = find(&b, "AGXAcceleratorG14G");
+    b.entry_mut(gpu)
+        .properties
+        .push(("LeakProbe".into(), Value::string("grown")));
+    (write(&a, "before.txt"), write(&b, "after.txt"))
+}
+
+/// Issue 18 §2: `--diff A B` draws added entries, removed ones as ghosts in their old place
+/// and changed ones; `d` keeps only the changes; `]`/`[` go from change to change; the
+/// details pane shows the property diff.
+#[test]
+fn diff_view_shows_ghosts_filters_changes_and_jumps() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = diff_pair(dir.path());
+    let Some(mut s) = Session::start(&["--diff", a.to_str().unwrap(), b.to_str().unwrap()]) else {
+        return;
+    };
+    let screen = s.wait_for("vs before.txt: +1 −2 ~2");
+    assert!(screen.contains("after.txt"), "{screen}");
+    s.send("d");
+    let screen = s.wait_for("showing 5 changes");
+    // The ghosts sit under their old parent, XHC1, drawn with −.
+    assert!(screen.contains("− Old Gadget"), "{screen}");
+    assert!(screen.contains("− Old Gadget Interface"), "{screen}");
+    assert!(screen.contains("+ New Thing"), "{screen}");
+    assert!(screen.contains("~ disp0"), "{screen}");
+    // Unchanged entries without a changed descendant are filtered out.
+    assert!(!screen.contains("Magic Keyboard"), "{screen}");
+    assert!(!screen.contains("USB3.1 Hub"), "{screen}");
+    // In tree order: the two ghosts under XHC1, New Thing, disp0, the GPU.
+    s.send("g");
+    s.send("]");
+    let screen = s.wait_for("change 1/5");
+    assert!(screen.contains("removed since the baseline"), "{screen}");
+    assert!(screen.contains("Name      Old Gadget "), "{screen}");
+    s.send("]");
+    s.wait_for("Name      Old Gadget Interface");
+    s.send("]");
+    let screen = s.wait_for("change 3/5");
+    assert!(screen.contains("added since the baseline"), "{screen}");
+    s.send("]");
+    s.wait_for("change 4/5");
+    s.send("]");
+    let screen = s.wait_for("change 5/5");
+    assert!(screen.contains("LeakProbe"), "{screen}");
+    assert!(screen.contains("(absent) → \"grown\""), "{screen}");
+    s.send("[");
+    let screen = s.wait_for("change 4/5");
+    assert!(screen.contains("retain"), "{screen}");
+    assert!(screen.contains("(+3)"), "{screen}");
+    s.send("]");
+    s.wait_for("change 5/5");
+    s.send("]");
+    s.wait_for("change 1/5");
+    // d again: everything, the ghosts still in place.
+    s.send("d");
+    let screen = s.wait_for("Magic Keyboard");
+    assert!(screen.contains("− Old Gadget"), "{screen}");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Issue 18 §3: `c` lists every class with its instances and the kernel's count; `s` sorts
+/// by count; Enter filters the tree to the class's instances.
+#[test]
+fn classes_view_sorts_and_filters_to_a_class() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture(dir.path());
+    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+        return;
+    };
+    s.wait_for("AppleARMPE");
+    s.send("c");
+    let screen = s.wait_for("sorted by name");
+    assert!(screen.contains("Classes:"), "{screen}");
+    assert!(screen.contains("AppleARMPE"), "{screen}");
+    s.send("s");
+    let screen = s.wait_for("sorted by count");
+    // The class with the most instances first: the fixture's plain IOService entries.
+    let first = screen
+        .lines()
+        .skip_while(|l| !l.contains("superclass"))
+        .nth(1)
+        .unwrap_or("");
+    assert!(first.contains("IOService"), "{screen}");
+    s.send("s");
+    s.wait_for("sorted by delta");
+    s.send("s");
+    s.wait_for("sorted by name");
+    // The first row by count, Enter: the tree shows only IOService's instances.
+    s.send("s");
+    s.wait_for("sorted by count");
+    s.send("\r");
+    // As many as the table said: the unique entries of exactly that class.
+    let n: usize = first
+        .split_whitespace()
+        .skip_while(|w| *w != "IOService")
+        .nth(1)
+        .and_then(|w| w.parse().ok())
+        .expect("an instance count");
+    let screen = s.wait_for(&format!("showing {n} instances of IOService"));
+    assert!(screen.contains("filter"), "{screen}");
+    assert!(screen.contains("usb-drd0"), "{screen}");
+    assert!(!screen.contains("XHC1"), "{screen}");
+    assert!(screen.contains("disp0"), "{screen}");
+    s.send("\x1b");
+    s.wait_for("usb-drd0@2280000 (1)");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Issue 18 §4 and §6: in `--demo-leak`, `b` marks a baseline; the leaking app's user
+/// clients then grow, `u` shows them per process with their growth, Enter filters the tree
+/// to them; `c` shows the kernel's IOUserIterator count growing.
+#[test]
+#[cfg_attr(
+    target_os = "macos",
+    ignore = "the pty harness opens the demo; on macOS too, but keep the live default quiet"
+)]
+fn clients_view_shows_the_leaking_apps_growth() {
+    let Some(mut s) = Session::start(&["--demo-leak"]) else {
+        return;
+    };
+    s.wait_for(" demo ");
+    s.wait_for("IOResources");
+    s.send("b");
+    s.wait_for("baseline marked");
+    // The app leaks one client a second; each publication re-walks the registry: its
+    // clients are added, IOHIDSystem's retain count (each client's link holds it) changed.
+    s.wait_for(": +2 −0 ~1");
+    s.send("u");
+    let screen = s.wait_for("LeakyApp");
+    assert!(screen.contains("User clients by process"), "{screen}");
+    assert!(screen.contains("growth"), "{screen}");
+    let row = screen.lines().find(|l| l.contains("LeakyApp")).unwrap();
+    assert!(row.contains("IOHIDLibUserClient"), "{row}");
+    assert!(row.contains(" +"), "growth shown: {row}");
+    // The leaking app grows most: it is first, and Enter filters to its clients.
+    s.send("g");
+    s.send("\r");
+    let screen = s.wait_for("user clients of LeakyApp (pid 501)");
+    assert!(screen.contains("IOHIDLibUserClient"), "{screen}");
+    assert!(screen.contains("IOHIDSystem"), "{screen}");
+    s.send("\x1b");
+    s.send("c");
+    s.wait_for("Classes:");
+    s.send("s");
+    s.send("s");
+    let screen = s.wait_for("sorted by delta");
+    let first = screen
+        .lines()
+        .skip_while(|l| !l.contains("superclass"))
+        .nth(1)
+        .unwrap_or("");
+    assert!(
+        first.contains("IOHIDLibUserClient") || first.contains("IOUserIterator"),
+        "{screen}"
+    );
+    s.send("q");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+/// Issue 18 §5: `t` on a recording opens its timeline; keys step and scrub, `b` marks a
+/// moment as the baseline, Space plays.
+#[test]
+fn timeline_steps_scrubs_and_plays_a_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("session.ioscope");
+    let out = std::process::Command::new(crate::common::ioscope_bin())
+        .args([
+            "record",
+            "-o",
+            rec.to_str().unwrap(),
+            "--demo-hotplug",
+            "--interval",
+            "500ms",
+            "--duration",
+            "5s",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let Some(mut s) = Session::start(&[rec.to_str().unwrap()]) else {
+        return;
+    };
+    s.wait_for("session.ioscope");
+    s.wait_for("IOResources");
+    s.send("t");
+    let screen = s.wait_for("Timeline:");
+    let moments = screen
+        .lines()
+        .find_map(|l| l.split("moment ").nth(1))
+        .and_then(|m| m.split('/').nth(1))
+        .and_then(|m| m.split_whitespace().next())
+        .and_then(|m| m.parse::<usize>().ok())
+        .expect("moment N/M");
+    assert!(moments >= 5, "{screen}");
+    assert!(
+        screen.contains(&format!("moment {moments}/{moments}")),
+        "{screen}"
+    );
+    s.send("\x1b[H"); // Home
+    s.wait_for(&format!("moment 1/{moments}"));
+    s.wait_for("Timeline: 0.0 s");
+    s.send("l");
+    s.wait_for(&format!("moment 2/{moments}"));
+    s.send("b");
+    s.wait_for("baseline marked");
+    s.send("\x1b[F"); // End
+    let screen = s.wait_for(&format!("moment {moments}/{moments}"));
+    // The hotplug device was unplugged or replugged since: the tree shows the difference.
+    assert!(screen.contains("vs moment"), "{screen}");
+    s.send("+");
+    s.wait_for("2×");
+    s.send(" ");
+    s.wait_for("▶ playing");
+    s.wait_for(&format!("moment {moments}/{moments}"));
+    s.wait_for("⏸ paused");
+    s.send("\x1b");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

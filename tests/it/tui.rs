@@ -1389,3 +1389,130 @@ fn jump_to_the_demo_cpu_by_its_kernel_path() {
         h.screen()
     );
 }
+
+/// The demo with its leaking app driven by hand (`--demo-leak` runs it on a timer): a
+/// baseline, `steps` leaks, then a re-walk.
+fn leaked_demo(steps: usize) -> Harness {
+    use ioscope::source::sim::SimKernel;
+    let sim = std::sync::Arc::new(SimKernel::new());
+    let mut session =
+        ioscope::source::kernel::KernelSession::new(sim.clone(), ioscope::registry::Origin::Demo)
+            .with_plug(sim.clone());
+    let registry = session.walk(&mut |_| {}).expect("the demo kernel walks");
+    let mut h = Harness::new(
+        App::with_registry(SourceKind::Demo, registry, Some(Box::new(session))),
+        120,
+        32,
+    );
+    h.press(&[Baseline]);
+    for _ in 0..steps {
+        sim.leak_step().expect("the demo has IOHIDSystem");
+    }
+    h.press(&[Refresh]);
+    assert!(
+        h.wait_until(std::time::Duration::from_secs(10), |h| !h.app.is_loading()),
+        "the walk finished"
+    );
+    h
+}
+
+/// Issue 18 §2/§6: after the leaking app ran, the change filter shows its user clients as
+/// added and IOHIDSystem's retain count as changed, with the numbers in the details pane.
+#[test]
+fn leak_diff_shows_added_clients_and_the_providers_retain() {
+    let mut h = leaked_demo(5);
+    assert!(h.screen().contains("+5 −0 ~1"), "{}", h.screen());
+    h.press(&[ChangesFilter]);
+    let screen = h.screen();
+    assert!(screen.contains("showing 6 changes"), "{screen}");
+    assert_eq!(
+        screen.matches("+ IOHIDLibUserClient").count(),
+        5,
+        "{screen}"
+    );
+    h.press(&[Top, NextChange]);
+    let screen = h.screen();
+    assert_eq!(h.selected_name(), "IOHIDSystem", "{screen}");
+    assert!(screen.contains("~ changed since the baseline"), "{screen}");
+    let base = h
+        .app
+        .state
+        .leak
+        .baseline
+        .as_ref()
+        .unwrap()
+        .registry
+        .entries()
+        .find(|(_, e)| e.name == "IOHIDSystem")
+        .and_then(|(_, e)| e.retain)
+        .unwrap();
+    assert!(
+        screen.contains(&format!("{base} → {} (+5)", base + 5)),
+        "{screen}"
+    );
+}
+
+/// Issue 18 §3/§4: the clients table shows the leaking app first with its growth, and the
+/// classes table the kernel's counts with their deltas.
+#[test]
+fn leak_tables_show_growth_and_kernel_deltas() {
+    let mut h = leaked_demo(3);
+    h.press(&[Clients]);
+    let screen = h.screen();
+    let first = screen
+        .lines()
+        .skip_while(|l| !l.contains("opened on"))
+        .nth(1)
+        .unwrap();
+    assert!(first.contains("501 LeakyApp"), "{screen}");
+    assert!(first.contains("+3"), "{screen}");
+    assert!(
+        first.contains("IOHIDLibUserClient 3 · on IOHIDSystem 3"),
+        "{first}"
+    );
+    h.press(&[Back, Classes, SortNext, SortNext]);
+    let screen = h.screen();
+    assert!(screen.contains("sorted by delta"), "{screen}");
+    let row = |class: &str| {
+        screen
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(class))
+            .unwrap_or_else(|| panic!("{class} listed:\n{screen}"))
+            .to_string()
+    };
+    // Three clients in the registry and in the kernel's count; 17 + 3 iterators in the
+    // kernel only.
+    let clients = row("IOHIDLibUserClient");
+    assert!(
+        clients.contains(" 3 ") && clients.contains("+3"),
+        "{clients}"
+    );
+    let iterators = row("IOUserIterator");
+    assert!(
+        iterators.contains(" 20 ") && iterators.contains("+3"),
+        "{iterators}"
+    );
+}
+
+/// Writes the README's leak-hunting screenshots from the real renderer
+/// (`assets/leak-diff.svg`, `assets/leak-clients.svg`).
+#[test]
+fn leak_screenshots_svg() {
+    let mut h = leaked_demo(4);
+    h.press(&[ChangesFilter, Top, NextChange]);
+    let write = |h: &Harness, name: &str| {
+        let svg = ioscope::ui::svg::render(h.term.backend().buffer());
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets")
+            .join(name);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(svg.as_str()) {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, svg).unwrap();
+        }
+    };
+    assert!(h.screen().contains("changed since the baseline"));
+    write(&h, "leak-diff.svg");
+    h.press(&[Clients]);
+    assert!(h.screen().contains("LeakyApp"));
+    write(&h, "leak-clients.svg");
+}

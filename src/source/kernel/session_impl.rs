@@ -23,6 +23,10 @@ pub trait PlugControl: Send + Sync {
     fn toggle_device(&self, registry_id: u64) -> Result<PlugEvent, String>;
     /// Toggles the demo's fixed hotplug device (`--demo-hotplug`).
     fn toggle_demo_device(&self) -> Result<PlugEvent, String>;
+    /// `--demo-leak`: one step of the demo's leaking app.
+    fn demo_leak_step(&self) -> Result<PlugEvent, String> {
+        Err("the leaking app runs only in the demo".into())
+    }
 }
 
 /// Classes whose instances `toggle_plug` treats as unpluggable devices.
@@ -326,6 +330,16 @@ impl<K: IoKit + ?Sized + 'static> LiveSession for KernelSession<K> {
     fn demo_hotplug(&mut self) -> Result<String, String> {
         let plug = self.plug.clone().ok_or("hotplug needs the demo kernel")?;
         let event = plug.toggle_demo_device()?;
+        self.record(&event);
+        Ok(event.description)
+    }
+
+    fn demo_leak(&mut self) -> Result<String, String> {
+        let plug = self
+            .plug
+            .clone()
+            .ok_or("the leaking app runs only in the demo")?;
+        let event = plug.demo_leak_step()?;
         self.record(&event);
         Ok(event.description)
     }

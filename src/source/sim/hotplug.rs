@@ -62,7 +62,7 @@ impl State {
     }
 
     /// Delivers a notice for `obj` to every watcher; each notice carries a new reference.
-    fn notify(&mut self, obj: ObjId, make: fn(Port) -> ServiceNotice) {
+    pub(super) fn notify(&mut self, obj: ObjId, make: fn(Port) -> ServiceNotice) {
         let sinks: Vec<Sender<ServiceNotice>> =
             self.watches.iter().map(|w| w.sink.clone()).collect();
         for sink in sinks {
@@ -341,5 +341,9 @@ impl PlugControl for SimKernel {
             .position(|s| s.spec.name == machine::HOTPLUG_DEVICE)
             .ok_or("the demo has no hotplug device")?;
         Ok(st.toggle_slot(slot))
+    }
+
+    fn demo_leak_step(&self) -> Result<PlugEvent, String> {
+        self.leak_step()
     }
 }

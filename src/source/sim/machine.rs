@@ -627,7 +627,17 @@ fn root_properties(b: &mut Builder, root: ObjId) {
                     ("Instance allocation", u64v(181_337)),
                     ("Container allocation", u64v(402_113)),
                     ("IOMalloc allocation", u64v(98_765_432)),
-                    ("Classes", dict(vec![("IOService", u64v(1_204)), ("IOUserClient", u64v(233))])),
+                    (
+                        "Classes",
+                        dict(vec![
+                            ("IOService", u64v(1_204)),
+                            ("IOUserClient", u64v(233)),
+                            (
+                                "IOUserIterator",
+                                u64v(super::leaky::ITERATORS_AT_BOOT),
+                            ),
+                        ]),
+                    ),
                 ]),
             ),
         ],

@@ -11,6 +11,7 @@
 
 pub mod hotplug;
 pub mod iokit;
+pub mod leaky;
 pub mod machine;
 pub mod objects;
 pub mod ports;
@@ -46,6 +47,8 @@ pub(crate) struct State {
     pub doomed: Vec<ObjId>,
     /// Other tasks and their port spaces (the port census: `tasks.rs`).
     pub tasks: tasks::Tasks,
+    /// `--demo-leak`: user clients the leaking app opened (and iterators it forgot).
+    pub leaked: u64,
 }
 
 /// The simulated Mac. Cheap to share: clone the `Arc` you keep it in.
@@ -86,6 +89,7 @@ impl SimKernel {
                 next_watch: 1,
                 doomed: Vec::new(),
                 tasks: tasks::Tasks::default(),
+                leaked: 0,
             })),
         }
     }

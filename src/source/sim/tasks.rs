@@ -303,13 +303,13 @@ impl SimKernel {
     pub fn spawn_leaker(&self, steps: u32) -> Pid {
         self.spawn_task(LEAKER_PID, LEAKER_NAME, OWN_UID, true, false);
         for _ in 0..steps {
-            self.leak_step();
+            self.port_leak_step();
         }
         LEAKER_PID
     }
 
-    /// One more step of the leaking app (see [`LEAK_LOOKUPS_PER_STEP`]).
-    pub fn leak_step(&self) {
+    /// One more step of the port census's leaking app (see [`LEAK_LOOKUPS_PER_STEP`]).
+    pub fn port_leak_step(&self) {
         self.booted().leak_step();
     }
 

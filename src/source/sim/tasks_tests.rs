@@ -61,7 +61,7 @@ fn urefs_saturate_at_65535() {
         (object.names, object.urefs, object.saturated),
         (1, 65535, 1)
     );
-    sim.leak_step();
+    sim.port_leak_step();
     let again = take(&sim, LEAKER_PID);
     let object = row(&again, "IOKIT-OBJECT", "IOSurfaceRoot").unwrap();
     assert_eq!(object.urefs, 65535, "a pegged count stays pegged");
@@ -432,8 +432,8 @@ fn the_ports_view_ranks_the_leaking_class_first_and_picks_its_entries() {
             .iter()
             .all(|r| r.names_growth == 0 && r.urefs_growth == 0)
     );
-    sim.leak_step();
-    sim.leak_step();
+    sim.port_leak_step();
+    sim.port_leak_step();
     let next = PortCensus::take(&*sim, Target::Pid(LEAKER_PID), "?", Some(view.memory()));
     view.update(next);
     let rows = view.rows();
