@@ -295,7 +295,7 @@ fn a_recording_replays_and_diffs_between_moments() {
         "--interval",
         "500ms",
         "--duration",
-        "5s",
+        "10s",
     ]);
     assert!(
         out.status.success(),
@@ -304,7 +304,7 @@ fn a_recording_replays_and_diffs_between_moments() {
     );
     let stats = json(&run(&["stats", rec_s]));
     assert_eq!(stats["reader"], "recording");
-    let last = "5.5";
+    let last = "10.5";
     let between = run(&["diff", rec_s, "--at", "0", "--at", last, "--format", "json"]);
     assert_eq!(
         between.status.code(),
