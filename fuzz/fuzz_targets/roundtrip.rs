@@ -1,5 +1,6 @@
 //! Fuzz target: the writers' round trip. Whatever any reader makes of the bytes, writing it
-//! as an `ioreg -a` plist (`dump --format plist`) and reading that back must give the same
+//! as an annotated `ioreg -a` plist (`dump --format plist --annotate`) and reading that back
+//! (through the same entry point, `read_bytes`) must give the same
 //! registry: checked as the written plist being a fixed point (write → read → write gives the
 //! same bytes, the reader's name aside, which a plist records but does not restore). The JSON
 //! and text writers must not panic on it either.
@@ -14,9 +15,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(registry) = snapshot::read_bytes(data, &limits) else {
         return;
     };
-    let all = Selection::default();
+    // Annotated: the lossless plist (a plain `ioreg -a` archive holds only what `ioreg`
+    // writes, so integer widths, sets, raw values and per-plane names would not come back).
+    let all = Selection {
+        annotate: true,
+        ..Selection::default()
+    };
     let first = write(&registry, DumpFormat::Plist, &all);
-    let mut back = match snapshot::archive::read(&first, &snapshot::Limits::default()) {
+    let mut back = match snapshot::read_bytes(&first, &snapshot::Limits::default()) {
         Ok(r) => r,
         Err(e) => panic!(
             "our own plist does not read back: {e}\n{}",
