@@ -530,8 +530,12 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
                 key,
                 all,
             };
+            // diff's exit status: 2 for trouble (a closed stdout is no trouble: 0, as elsewhere).
             census::diff_command(&a, b.as_ref(), &at, &options, (quiet, format), &source).or_else(
                 |e| {
+                    if is_broken_pipe(&e) {
+                        return Ok(ExitCode::SUCCESS);
+                    }
                     warn(&one_line(&e));
                     Ok(ExitCode::from(2))
                 },

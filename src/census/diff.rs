@@ -92,6 +92,8 @@ pub struct DiffOptions {
 pub struct Side {
     pub source: String,
     pub entries: usize,
+    /// Entries compared: those in the compared plane that pass `-c`/`-n`/`-k`.
+    pub compared: usize,
 }
 
 /// The top of an added or removed subtree.
@@ -350,10 +352,12 @@ pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOpt
         a: Side {
             source: sources.0.to_owned(),
             entries: a.entry_count(),
+            compared: va.order.len(),
         },
         b: Side {
             source: sources.1.to_owned(),
             entries: b.entry_count(),
+            compared: vb.order.len(),
         },
         added,
         removed,

@@ -165,6 +165,14 @@ pub fn diff_command(
         ),
     };
     let d = diff::diff(&ra, &rb, (&names.0, &names.1), options);
+    let filtered = options.class.is_some() || options.name.is_some() || options.key.is_some();
+    if filtered && d.a.compared == 0 && d.b.compared == 0 {
+        // Never "the same" because nothing was compared.
+        anyhow::bail!(
+            "no entry on either side passes -c/-n/-k (a class matches its subclasses only where the dump \
+             records the class chain: ioreg -i, .ioreg documents, the live registry)"
+        );
+    }
     if quiet {
         if !d.is_empty() {
             let line = format!("Registries {} and {} differ\n", names.0, names.1);

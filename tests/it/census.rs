@@ -351,3 +351,42 @@ fn a_recording_replays_and_diffs_between_moments() {
     assert!(!bad.status.success());
     assert_eq!(String::from_utf8_lossy(&bad.stderr).lines().count(), 1);
 }
+
+/// A filter that selects nothing on either side is trouble, never "the same"; a closed
+/// stdout is no trouble.
+#[test]
+fn diff_says_when_its_filter_selects_nothing_and_ends_quietly_on_a_closed_pipe() {
+    let Some(dir) = shared_corpus() else {
+        return;
+    };
+    let (a, b) = (
+        dir.join("macpro6-1_10.11.1-15B42_ioreg-lw0.txt"),
+        dir.join("imacpro1-1_10.13.2-17C2120_ioreg-lw0.txt"),
+    );
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let none = run(&["diff", a, b, "-q", "-c", "NoSuchClassAnywhere"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no entry on either side"));
+    let some = run(&["diff", a, b, "-q", "-c", "IOSurfaceRootUserClient"]);
+    assert_eq!(some.status.code(), Some(1));
+    // `ioscope diff A B | head -1`: the reader goes away; diff ends with 0 and says nothing.
+    let mut child = Command::new(ioscope_bin())
+        .args(["diff", a, b])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
