@@ -557,6 +557,28 @@ impl Builder<'_> {
             let parent_echo = parent_of.get(&i).is_some_and(|&p| echo[p] || canon[p] != p);
             echo[i] = parent_echo;
         }
+        // Inside a repeated subtree, a dict without an ID is the one written at the same place
+        // the first time: the same (first) parent, name and location, and no ID either.
+        type Place = (usize, Vec<u8>, Option<Vec<u8>>);
+        let mut first_no_id: HashMap<Place, usize> = HashMap::new();
+        for i in 0..n {
+            let e = self.registry.entry(EntryId(i as u32));
+            let Some(&p) = parent_of.get(&i).filter(|_| e.id.is_none()) else {
+                continue;
+            };
+            let place = (
+                canon[p],
+                e.name.as_bytes().to_vec(),
+                e.location.as_ref().map(|l| l.as_bytes().to_vec()),
+            );
+            if echo[i] {
+                if let Some(&j) = first_no_id.get(&place) {
+                    canon[i] = j;
+                }
+            } else {
+                first_no_id.entry(place).or_insert(i);
+            }
+        }
         let repeats = (0..n).filter(|&i| canon[i] != i).count();
         self.registry.report.merged_appearances = repeats;
         if repeats == 0 {

@@ -90,6 +90,13 @@ pub(super) fn flush(
             .and_then(|i| by_id.get(&i).copied())
             .filter(|&e| registry.plane(&plane).is_some_and(|p| p.contains(e)));
         let in_echo = parent.is_some_and(|p| echo[p]);
+        // Inside a subtree printed again, a line that shows no ID (clipped at the terminal
+        // width, or cut short) is the entry printed at the same place the first time: the
+        // child of the same parent with the same name and location, and no ID either.
+        let repeat = repeat.or_else(|| {
+            let p = parent.filter(|_| in_echo && node.entry.id.is_none())?;
+            echoed_child(registry, &plane, ids[p], &node.entry)
+        });
         let id = match repeat {
             Some(existing) => {
                 merged.appearances += 1;
@@ -123,6 +130,21 @@ pub(super) fn flush(
         echo.push(in_echo || repeat.is_some());
     }
     Ok(())
+}
+
+/// The child of `parent` in `plane` that `entry` (a line without an ID inside a repeated
+/// subtree) repeats: same name and location, no ID.
+fn echoed_child(
+    registry: &Registry,
+    plane: &str,
+    parent: EntryId,
+    entry: &Entry,
+) -> Option<EntryId> {
+    let p = registry.plane(plane)?;
+    p.children(parent).iter().copied().find(|&c| {
+        let e = registry.entry(c);
+        e.id.is_none() && e.name == entry.name && e.location == entry.location
+    })
 }
 
 /// Whether `entry` is the node at `index` or one of its ancestors in the segment.
