@@ -3,7 +3,7 @@
 //! in their old place, changed retain counts, states and properties), the change filter
 //! (`d`) and jumps (`]`/`[`), and the classes (`c`) and user-clients (`u`) tables.
 //!
-//! The comparison itself is [`census::diff::diff`]; this module only maps its result onto the
+//! The comparison itself is [`crate::census::diff::diff`]; this module only maps its result onto the
 //! entries of the registry on screen.
 
 use super::state::{Mode, State, plane_at};
