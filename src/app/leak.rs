@@ -336,14 +336,7 @@ fn filter_to(s: &mut State, wanted: &[EntryId], filter: LeakFilter) -> bool {
     if !s.view.is_filtered() {
         s.filter_saved = Some(s.view.expansion());
     }
-    let open: Vec<EntryId> = keep
-        .iter()
-        .enumerate()
-        .filter(|(_, k)| **k)
-        .map(|(i, _)| EntryId(i as u32))
-        .collect();
-    s.view.mark_expanded(open);
-    s.view.set_filter(plane, Some(keep));
+    super::update::show_only(s, keep);
     s.leak.filter = Some(filter);
     reselect(
         s,

@@ -427,6 +427,13 @@ fn apply_filter(s: &mut State) {
     let entry = s.selected_entry();
     let plane = plane_at(&s.registry, s.plane);
     let keep = s.search.filter_set(plane, s.registry.len());
+    show_only(s, keep);
+    reselect(s, entry);
+}
+
+/// Shows only the entries set in `keep` (indexed by entry), all expanded.
+pub(super) fn show_only(s: &mut State, keep: Vec<bool>) {
+    let plane = plane_at(&s.registry, s.plane);
     let open: Vec<EntryId> = keep
         .iter()
         .enumerate()
@@ -435,7 +442,6 @@ fn apply_filter(s: &mut State) {
         .collect();
     s.view.mark_expanded(open);
     s.view.set_filter(plane, Some(keep));
-    reselect(s, entry);
 }
 
 pub(super) fn leave_filter(s: &mut State) {

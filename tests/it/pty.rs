@@ -165,16 +165,24 @@ impl Drop for Session {
 
 /// A small `ioreg -l` dump written by ioscope's own writer from the built-in sample.
 fn fixture(dir: &std::path::Path) -> std::path::PathBuf {
-    let registry = crate::fixture::registry();
+    write_text_dump(&crate::fixture::registry(), dir, "fixture-ioreg.txt")
+}
+
+/// `registry` as `ioreg -l` text in `dir/name`.
+fn write_text_dump(
+    registry: &ioscope::registry::Registry,
+    dir: &std::path::Path,
+    name: &str,
+) -> std::path::PathBuf {
     let mut out = Vec::new();
     ioscope::dump::write(
-        &registry,
+        registry,
         &ioscope::dump::Selection::default(),
         ioscope::dump::DumpFormat::Text,
         &mut out,
     )
     .unwrap();
-    let path = dir.join("fixture-ioreg.txt");
+    let path = dir.join(name);
     std::fs::write(&path, out).unwrap();
     path
 }
@@ -531,17 +539,7 @@ fn deep_dump(dir: &std::path::Path) -> std::path::PathBuf {
         p.add_child(parent, sib);
         parent = e;
     }
-    let mut out = Vec::new();
-    ioscope::dump::write(
-        &r,
-        &ioscope::dump::Selection::default(),
-        ioscope::dump::DumpFormat::Text,
-        &mut out,
-    )
-    .unwrap();
-    let path = dir.join("deep-ioreg.txt");
-    std::fs::write(&path, out).unwrap();
-    path
+    write_text_dump(&r, dir, "deep-ioreg.txt")
 }
 
 /// At 80 columns the deepest row keeps its name and class: the leading guides collapse.
