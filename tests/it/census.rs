@@ -1,25 +1,11 @@
 //! Leak hunting on real dumps: `diff` against a copy with known edits reports exactly those
 //! edits, `classes` and `clients` agree with counts made here from the dump's own lines.
 
-use crate::common::{ioscope_bin, shared_corpus};
+use crate::common::{ioscope_bin, json, run, shared_corpus};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::process::{Command, Output};
+use std::process::Command;
 
 const DUMP: &str = "hackintosh-macmini8-1-smbios_15.x-24G720_ioreg-l.txt";
-
-fn run(args: &[&str]) -> Output {
-    Command::new(ioscope_bin()).args(args).output().unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
 
 /// A tree line's depth (`+-o` at column 2 × depth) and registry ID.
 fn tree_line(line: &str) -> Option<(usize, u64)> {

@@ -119,3 +119,24 @@ pub fn temp_file(name: &str, contents: &str) -> (tempfile::TempDir, std::path::P
     std::fs::write(&path, contents).expect("write the temporary file");
     (dir, path)
 }
+
+/// Runs the built `ioscope` with `args`.
+#[allow(dead_code)]
+pub fn run(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(ioscope_bin())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The command's stdout as JSON (a parse error shows both streams).
+#[allow(dead_code)]
+pub fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}

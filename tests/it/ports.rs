@@ -1,22 +1,7 @@
 //! `ioscope ports`: the port census on the simulated Mac (its leaking app, our own task) and
 //! on an `lsmp -j` file written here exactly as lsmp's source writes one.
 
-use crate::common::{ioscope_bin, temp_file};
-use std::process::{Command, Output};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(ioscope_bin()).args(args).output().unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
+use crate::common::{json, run, temp_file};
 
 fn class<'a>(report: &'a serde_json::Value, ty: &str, class: &str) -> &'a serde_json::Value {
     report["classes"]
