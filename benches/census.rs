@@ -21,7 +21,7 @@
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use ioscope::census::{classes, clients, diff};
-use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::formats::{self, DumpFormat, Selection};
 use ioscope::registry::Value;
 use ioscope::registry::generate::synthetic;
 use std::hint::black_box;
@@ -107,7 +107,7 @@ fn archive(c: &mut Criterion) {
     }
     let sample = 5_000;
     let mut bytes = Vec::new();
-    dump::write(
+    formats::write(
         &synthetic(sample, 1),
         &Selection::default(),
         DumpFormat::Plist,

@@ -1,4 +1,4 @@
-//! Load benchmarks: `snapshot::read_bytes` on generated dumps and on every shared-corpus file.
+//! Load benchmarks: `formats::read_bytes` on generated dumps and on every shared-corpus file.
 //!
 //! ```sh
 //! cargo bench --bench load                 # everything (about two minutes)
@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Generated dumps are `ioreg -a -l` XML archives and `ioreg -l` text of
-//! `registry::generate::synthetic(n, 1)`, written in memory by `dump::write`. The corpus group
+//! `registry::generate::synthetic(n, 1)`, written in memory by `formats::write`. The corpus group
 //! runs when `../shared/corpus` exists beside the crate and is skipped otherwise. Samples are
 //! few and short so that a run stays modest on a shared machine; `scripts/bench-load` measures
 //! the ~100 MB case end to end.
@@ -15,9 +15,9 @@ use criterion::measurement::WallTime;
 use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
 };
-use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::formats::{self, DumpFormat, Selection};
+use ioscope::formats::{Limits, read_bytes};
 use ioscope::registry::generate::synthetic;
-use ioscope::source::snapshot::{Limits, read_bytes};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -38,7 +38,7 @@ fn generated(c: &mut Criterion) {
         let registry = synthetic(n, 1);
         for (label, format) in [("xml", DumpFormat::Plist), ("text", DumpFormat::Text)] {
             let mut bytes = Vec::new();
-            if let Err(e) = dump::write(&registry, &Selection::default(), format, &mut bytes) {
+            if let Err(e) = formats::write(&registry, &Selection::default(), format, &mut bytes) {
                 eprintln!("skipping {label} {n}: writer failed: {e}");
                 continue;
             }

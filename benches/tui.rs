@@ -31,7 +31,7 @@
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use ioscope::app::{Action, App, SourceKind};
-use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::formats::{self, DumpFormat, Selection};
 use ioscope::registry::generate::{WIDE_CHILDREN, WIDE_NODE, synthetic};
 use ioscope::registry::{Entry, EntryId, Registry, Value};
 use ioscope::ui::{self, theme::Theme};
@@ -270,7 +270,7 @@ fn open(c: &mut Criterion) {
     ] {
         let path = dir.path().join(name);
         let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("create dump"));
-        dump::write(&registry, &Selection::default(), format, &mut out).expect("write dump");
+        formats::write(&registry, &Selection::default(), format, &mut out).expect("write dump");
         std::io::Write::flush(&mut out).expect("flush dump");
         drop(out);
         let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());

@@ -12,7 +12,7 @@
 //! stderr per file: path, entries, bytes.
 
 use clap::Parser;
-use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::formats::{self, DumpFormat, Selection};
 use ioscope::registry::Registry;
 use ioscope::registry::generate::synthetic;
 use std::io::{self, BufWriter, Write};
@@ -71,7 +71,7 @@ fn main() -> anyhow::Result<()> {
 fn entries_for_size(bytes: f64, format: DumpFormat, seed: u64) -> io::Result<usize> {
     const SAMPLE: usize = 2_000;
     let mut counter = Counter(0);
-    dump::write(
+    formats::write(
         &synthetic(SAMPLE, seed),
         &Selection::default(),
         format,
@@ -84,7 +84,7 @@ fn entries_for_size(bytes: f64, format: DumpFormat, seed: u64) -> io::Result<usi
 fn write_file(registry: &Registry, format: DumpFormat, path: &Path) -> io::Result<u64> {
     let file = std::fs::File::create(path)?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
-    dump::write(registry, &Selection::default(), format, &mut out)?;
+    formats::write(registry, &Selection::default(), format, &mut out)?;
     out.flush()?;
     Ok(std::fs::metadata(path)?.len())
 }

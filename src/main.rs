@@ -1,3 +1,7 @@
+//! The `ioscope` binary: argument parsing and wiring ([`commands`]); everything else is the library.
+
+mod commands;
+
 fn main() -> std::process::ExitCode {
-    ioscope::cli::main()
+    commands::main()
 }

@@ -20,14 +20,12 @@
 //! count them, so they run one at a time under [`serial`].
 #![cfg(target_os = "macos")]
 
-use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::formats::Limits;
+use ioscope::formats::{self, DumpFormat, Selection};
+use ioscope::kernel::macos::{IoObject, MacIoKit, session, walk_session};
+use ioscope::kernel::session::{LabOp, LiveSession};
+use ioscope::kernel::{HandleState, IoKit, KernReturn, KernelSession, Port, ServiceNotice, right};
 use ioscope::registry::{Origin, Properties, Registry, ServiceInfo, ServiceState, Value};
-use ioscope::source::kernel::{
-    HandleState, IoKit, KernReturn, KernelSession, Port, ServiceNotice, right,
-};
-use ioscope::source::macos::{IoObject, MacIoKit, session, walk_session};
-use ioscope::source::session::{LabOp, LiveSession};
-use ioscope::source::snapshot::{self, Limits};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -513,7 +511,7 @@ fn the_live_registry_dumps_in_every_format() {
         };
         for format in [DumpFormat::Plist, DumpFormat::Json, DumpFormat::Text] {
             let mut out = Vec::new();
-            if let Err(e) = dump::write(&registry, &selection, format, &mut out) {
+            if let Err(e) = formats::write(&registry, &selection, format, &mut out) {
                 panic!("{} as {format:?}: {e}", plane.name());
             }
             assert!(!out.is_empty(), "{} as {format:?}", plane.name());
@@ -524,7 +522,7 @@ fn the_live_registry_dumps_in_every_format() {
                     }
                 }
                 DumpFormat::Plist | DumpFormat::Text => {
-                    let back = match snapshot::read_bytes(&out, &Limits::default()) {
+                    let back = match formats::read_bytes(&out, &Limits::default()) {
                         Ok(back) => back,
                         Err(e) => panic!("{} as {format:?} read back: {e:?}", plane.name()),
                     };

@@ -4,7 +4,7 @@
 //! input reaches the object table.
 #![no_main]
 
-use ioscope::source::snapshot::{self, archive, iorex};
+use ioscope::formats::{self, archive, iorex};
 use libfuzzer_sys::fuzz_target;
 use std::borrow::Cow;
 
@@ -15,18 +15,18 @@ fuzz_target!(|data: &[u8]| {
     } else {
         Cow::Owned([&b"bplist00"[..], data].concat())
     };
-    let _ = snapshot::detect(&bytes);
+    let _ = formats::detect(&bytes);
     let _ = archive::read(&bytes, &limits);
     let _ = iorex::read(&bytes, &limits);
 });
 
 /// Smaller than the defaults so one input cannot spend the fuzzer's memory budget (2 GB).
-fn limits() -> snapshot::Limits {
-    snapshot::Limits {
+fn limits() -> formats::Limits {
+    formats::Limits {
         max_depth: 128,
         max_entries: 100_000,
         max_string_bytes: 16 << 20,
         max_decoded_bytes: 256 << 20,
-        ..snapshot::Limits::default()
+        ..formats::Limits::default()
     }
 }

@@ -6,13 +6,12 @@
 //! and text writers must not panic on it either.
 #![no_main]
 
-use ioscope::dump::{self, DumpFormat, Selection};
-use ioscope::source::snapshot;
+use ioscope::formats::{self, DumpFormat, Selection};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let limits = limits();
-    let Ok(registry) = snapshot::read_bytes(data, &limits) else {
+    let Ok(registry) = formats::read_bytes(data, &limits) else {
         return;
     };
     // Annotated: the lossless plist (a plain `ioreg -a` archive holds only what `ioreg`
@@ -22,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         ..Selection::default()
     };
     let first = write(&registry, DumpFormat::Plist, &all);
-    let mut back = match snapshot::read_bytes(&first, &snapshot::Limits::default()) {
+    let mut back = match formats::read_bytes(&first, &formats::Limits::default()) {
         Ok(r) => r,
         Err(e) => panic!(
             "our own plist does not read back: {e}\n{}",
@@ -45,17 +44,17 @@ fuzz_target!(|data: &[u8]| {
 
 fn write(registry: &ioscope::registry::Registry, format: DumpFormat, sel: &Selection) -> Vec<u8> {
     let mut out = Vec::new();
-    dump::write(registry, sel, format, &mut out).expect("writing to memory cannot fail");
+    formats::write(registry, sel, format, &mut out).expect("writing to memory cannot fail");
     out
 }
 
 /// Smaller than the defaults so one input cannot spend the fuzzer's memory budget (2 GB).
-fn limits() -> snapshot::Limits {
-    snapshot::Limits {
+fn limits() -> formats::Limits {
+    formats::Limits {
         max_depth: 64,
         max_entries: 20_000,
         max_string_bytes: 1 << 20,
         max_decoded_bytes: 64 << 20,
-        ..snapshot::Limits::default()
+        ..formats::Limits::default()
     }
 }

@@ -8,7 +8,7 @@
 //! explored is never overwritten.
 
 use super::state::{State, plane_at};
-use crate::dump::{self, DumpFormat, Selection, Style, output::Target};
+use crate::formats::{self, DumpFormat, Selection, Style, output::Target};
 use crate::registry::escape;
 use std::path::PathBuf;
 
@@ -101,7 +101,7 @@ fn export(s: &State, input: &str) -> Result<String, String> {
     let redacted;
     let (registry, note) = if req.redact {
         let mut copy = s.registry.clone();
-        let report = dump::redact::redact(&mut copy);
+        let report = formats::redact::redact(&mut copy);
         redacted = copy;
         (&redacted, format!("; {}", report.line()))
     } else {
@@ -112,7 +112,7 @@ fn export(s: &State, input: &str) -> Result<String, String> {
         ..Style::default()
     };
     target
-        .write(|out| dump::write_styled(registry, &selection, req.format, &style, out))
+        .write(|out| formats::write_styled(registry, &selection, req.format, &style, out))
         .map_err(|e| error_chain(&e))?;
     let what = match entry {
         Some(id) => s

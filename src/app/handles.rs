@@ -1,8 +1,8 @@
 //! The handle table (`H`): every handle we hold, stale ones first.
 
 use super::state::{HandleSort, State};
+use crate::kernel::HandleProbe;
 use crate::registry::EntryId;
-use crate::source::kernel::HandleProbe;
 
 /// The table's rows in display order: stale first, then by the chosen column.
 pub fn rows(state: &State, sort: HandleSort) -> Vec<(EntryId, &HandleProbe)> {

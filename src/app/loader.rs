@@ -4,9 +4,9 @@
 //! A file is read in chunks that report the bytes read so far, then parsed; the
 //! readers report nothing while parsing, so the screen shows the phase and the time.
 
+use crate::formats;
+use crate::kernel::session::{LiveSession, WalkProgress};
 use crate::registry::Registry;
-use crate::source::session::{LiveSession, WalkProgress};
-use crate::source::snapshot;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -77,7 +77,7 @@ fn one_malloc_arena() {
 pub fn run(job: Job, tx: &Sender<LoadEvent>) {
     let done = match job {
         Job::File(path) => LoadEvent::Done {
-            result: snapshot::load_file_reporting(&path, &mut |done, total| {
+            result: formats::load_file_reporting(&path, &mut |done, total| {
                 let _ = tx.send(LoadEvent::Read { done, total });
             })
             .map(Box::new)

@@ -27,9 +27,9 @@ pub use action::Action;
 pub use state::{Flash, Focus, Mode, SourceKind, State};
 pub use update::{Effect, update};
 
+use crate::formats::recording::Recording;
+use crate::kernel::session::{Change, LabOp, LabOutcome, LiveSession};
 use crate::registry::{EntryId, Registry};
-use crate::source::session::{Change, LabOp, LabOutcome, LiveSession};
-use crate::source::snapshot::recording::Recording;
 use loader::{Job, LoadEvent};
 use state::Loading;
 use std::collections::{HashMap, HashSet};
@@ -448,13 +448,13 @@ impl App {
             let read = std::fs::read(path)
                 .map_err(|e| e.to_string())
                 .and_then(|bytes| {
-                    if !crate::source::snapshot::recording::is_recording(&bytes) {
+                    if !crate::formats::recording::is_recording(&bytes) {
                         return Err(
                             "the timeline needs a recording (ioscope record -o FILE.ioscope)"
                                 .into(),
                         );
                     }
-                    Recording::read(&bytes, &crate::source::snapshot::Limits::default())
+                    Recording::read(&bytes, &crate::formats::Limits::default())
                         .map_err(|e| e.to_string())
                 });
             match read {

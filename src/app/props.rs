@@ -359,7 +359,7 @@ fn push_cut(out: &mut String, text: &str, cap: usize) {
 /// `None` for data it prints in hex.
 pub fn data_strings(bytes: &[u8], cap: usize) -> Option<String> {
     // Judged on its first [`TEXT_PROBE`] bytes, so that a huge value costs no more.
-    if !crate::dump::text::looks_like_text(&bytes[..bytes.len().min(TEXT_PROBE)]) {
+    if !crate::formats::text::write::looks_like_text(&bytes[..bytes.len().min(TEXT_PROBE)]) {
         return None;
     }
     let mut out = String::new();
@@ -499,7 +499,7 @@ fn copy_text(v: &Value) -> String {
         Value::Data(d) => d.iter().map(|b| format!("{b:02x}")).collect(),
         Value::Integer(i) => i.value().to_string(),
         Value::Dict(_) | Value::Array(_) | Value::Set(_) => {
-            String::from_utf8_lossy(&crate::dump::text::value_text(v, false)).into_owned()
+            String::from_utf8_lossy(&crate::formats::text::write::value_text(v, false)).into_owned()
         }
         _ => summary(v),
     }

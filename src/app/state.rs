@@ -3,9 +3,9 @@
 use super::props::{PropExpansion, PropRow, PropView};
 use super::search::{Search, SearchIndex};
 use super::tree_view::TreeView;
+use crate::kernel::HandleProbe;
+use crate::kernel::session::WalkProgress;
 use crate::registry::{EntryId, Plane, Registry};
-use crate::source::kernel::HandleProbe;
-use crate::source::session::WalkProgress;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Instant;

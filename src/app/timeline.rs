@@ -1,11 +1,11 @@
 //! A recording's timeline (`t`): its moments, the one on screen, and playback. The state is
 //! here; [`super::App`] holds the recording and loads the registry of the chosen moment
-//! ([`Recording::at`](crate::source::snapshot::recording::Recording::at)).
+//! ([`Recording::at`](crate::formats::recording::Recording::at)).
 
 use super::action::Action;
 use super::state::{Mode, State};
 use super::update::Effect;
-use crate::source::snapshot::recording::Moment;
+use crate::formats::recording::Moment;
 
 /// Playback speeds, in times real time.
 pub const SPEEDS: &[u32] = &[1, 2, 4, 8, 16, 32];

@@ -7,9 +7,9 @@ use super::handles;
 use super::jump;
 use super::state::{Focus, Mode, PromptKind, State, contains, plane_at};
 use super::{leak, prop_pane, reveal, timeline};
+use crate::kernel::KernReturn;
+use crate::kernel::session::LabOp;
 use crate::registry::EntryId;
-use crate::source::kernel::KernReturn;
-use crate::source::session::LabOp;
 
 /// Work `update` asks its caller to do.
 #[derive(Debug, Clone, PartialEq, Eq)]

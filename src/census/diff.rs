@@ -6,7 +6,7 @@
 //! property changes with the key path inside nested containers. Volatile properties (the
 //! [`VOLATILE`] table) are left out unless asked for; a per-class summary follows.
 
-use crate::dump::json::value_json;
+use crate::formats::json::write::value_json;
 use crate::registry::{EntryId, Plane, Registry, ServiceState, Value};
 use std::collections::{BTreeMap, HashMap};
 

@@ -15,6 +15,7 @@ pub mod limits;
 mod meta;
 mod path;
 mod plane;
+pub mod stats;
 mod text;
 mod value;
 

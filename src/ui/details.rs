@@ -7,8 +7,8 @@ use super::sanitize::{join_clipped, sanitize, sanitize_clipped};
 const FIELD_CAP: usize = 4096;
 use super::theme::Theme;
 use crate::app::state::{Flash, Focus, State};
+use crate::kernel::{HandleProbe, HandleState};
 use crate::registry::{EntryId, ServiceState};
-use crate::source::kernel::{HandleProbe, HandleState};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -244,7 +244,7 @@ fn handle_block<'a>(state: &'a State, id: EntryId, theme: &Theme, out: &mut Vec<
 }
 
 /// A count, or the short name of why there is none (`— KERN_INVALID_NAME`).
-fn count(r: &Result<u32, crate::source::kernel::KernReturn>) -> String {
+fn count(r: &Result<u32, crate::kernel::KernReturn>) -> String {
     match r {
         Ok(n) => n.to_string(),
         Err(code) => {

@@ -58,11 +58,11 @@ pub fn run_explorer(cli: &ExplorerOptions) -> anyhow::Result<ExitCode> {
         return run_diff(a, b);
     }
     let session = if cli.demo_leak {
-        let s: Box<dyn crate::source::session::LiveSession> =
-            Box::new(crate::source::sim::demo_session());
+        let s: Box<dyn crate::kernel::session::LiveSession> =
+            Box::new(crate::kernel::sim::demo_session());
         Some(s)
     } else {
-        cli.file.is_none().then(crate::source::default_session)
+        cli.file.is_none().then(crate::kernel::default_session)
     };
     let wakeups = terminal::Wakeups::new();
     let mut app = crate::app::App::start(
@@ -80,8 +80,8 @@ pub fn run_explorer(cli: &ExplorerOptions) -> anyhow::Result<ExitCode> {
 
 /// `ioscope --diff A B`: both read before the screen is taken, B shown compared with A.
 fn run_diff(a: &std::path::Path, b: &std::path::Path) -> anyhow::Result<ExitCode> {
-    let before = crate::source::snapshot::load_file(a)?;
-    let after = crate::source::snapshot::load_file(b)?;
+    let before = crate::formats::load_file(a)?;
+    let after = crate::formats::load_file(b)?;
     let name = |p: &std::path::Path| {
         p.file_name().map_or_else(
             || p.display().to_string(),

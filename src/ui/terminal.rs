@@ -85,7 +85,7 @@ fn quit_signals() -> (Arc<AtomicBool>, Arc<AtomicBool>) {
                     Arc::clone(&stop),
                     Arc::clone(&done),
                     SIGNAL_GRACE,
-                    crate::source::kernel::walker::cancel_walks,
+                    crate::kernel::walker::cancel_walks,
                     end_stuck,
                 );
             }
@@ -179,7 +179,7 @@ impl Default for Wakeups {
     }
 }
 
-/// A dump of 8 MB or more is memory-mapped while it is read (`snapshot::load_file`). If the
+/// A dump of 8 MB or more is memory-mapped while it is read (`formats::load_file`). If the
 /// file is truncated meanwhile, touching its lost pages raises SIGBUS, which would kill the
 /// process with the terminal still raw and on the alternate screen. This gives the terminal
 /// back and says why, then dies of the signal as before (same exit status).

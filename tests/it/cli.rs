@@ -4,7 +4,7 @@
 
 use crate::common::{corpus_file, ioscope_bin, shared_corpus, temp_file};
 use crate::fixture;
-use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::formats::{self, DumpFormat, Selection};
 use ioscope::registry::{Registry, Text, Value};
 use serde_json::Value as Json;
 use std::path::Path;
@@ -81,7 +81,7 @@ fn write_registry(r: &Registry, dir: &Path, name: &str) -> String {
         annotate: true,
         ..Selection::default()
     };
-    dump::write(r, &annotated, DumpFormat::Plist, &mut bytes).unwrap();
+    formats::write(r, &annotated, DumpFormat::Plist, &mut bytes).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path.to_str().unwrap().to_owned()
@@ -94,7 +94,7 @@ fn write_all_planes(r: &Registry, dir: &Path, name: &str) -> String {
         all_planes: true,
         ..Selection::default()
     };
-    dump::write(r, &all, DumpFormat::Json, &mut bytes).unwrap();
+    formats::write(r, &all, DumpFormat::Json, &mut bytes).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path.to_str().unwrap().to_owned()

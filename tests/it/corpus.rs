@@ -3,10 +3,10 @@
 //! formats read back. Text-only quirks and line-for-line write-back are in `text.rs`.
 
 use crate::common::{Counted, Provenance, file_name, provenance, shared_corpus};
-use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::formats::{self, DumpFormat, Selection};
+use ioscope::formats::{Format, Limits, Position, archive};
+use ioscope::registry::stats::Stats;
 use ioscope::registry::{Origin, Registry};
-use ioscope::source::snapshot::{self, Format, Limits, Position, archive};
-use ioscope::stats::Stats;
 
 #[test]
 fn provenance_lists_every_corpus_file() {
@@ -43,7 +43,7 @@ fn every_corpus_file_loads_and_dumps_in_every_format() {
     for row in &rows {
         let file = file_name(&row.path);
         let bytes = std::fs::read(&row.path).unwrap();
-        let r = match snapshot::read_bytes(&bytes, &Limits::default()) {
+        let r = match formats::read_bytes(&bytes, &Limits::default()) {
             Ok(r) => r,
             Err(e) => {
                 failures.push(format!("{file}: {e}"));
@@ -70,7 +70,7 @@ fn check_load(row: &Provenance, bytes: &[u8], r: &Registry, prov: &str) -> Resul
         Counted::RexEntries => (Format::Iorex, Origin::Iorex),
     };
     // From the content: one `.ioreg` file is `ioreg` text.
-    let detected = snapshot::detect(bytes);
+    let detected = formats::detect(bytes);
     if detected != format {
         return Err(format!("detected as {detected:?}, expected {format:?}"));
     }
@@ -172,7 +172,7 @@ fn write(r: &Registry, plane: &str, format: DumpFormat) -> Result<Vec<u8>, Strin
         ..Selection::default()
     };
     let mut out = Vec::new();
-    dump::write(r, &sel, format, &mut out).map_err(|e| format!("{plane} {format:?}: {e}"))?;
+    formats::write(r, &sel, format, &mut out).map_err(|e| format!("{plane} {format:?}: {e}"))?;
     Ok(out)
 }
 
@@ -197,7 +197,7 @@ fn check_dumps(r: &Registry) -> Result<(), String> {
         let back_want = if has_ids { want } else { appearances };
 
         let xml = write(r, name, DumpFormat::Plist)?;
-        if snapshot::detect(&xml) != Format::Archive {
+        if formats::detect(&xml) != Format::Archive {
             return Err(format!("{name}: plist dump not detected as an archive"));
         }
         let back = archive::read(&xml, &Limits::default())
@@ -219,7 +219,7 @@ fn check_dumps(r: &Registry) -> Result<(), String> {
         }
 
         let text = write(r, name, DumpFormat::Text)?;
-        let back = snapshot::text::read(&text, &Limits::default())
+        let back = formats::text::read(&text, &Limits::default())
             .map_err(|e| format!("{name}: text dump reads back with {e}"))?;
         if back.len() != back_want {
             return Err(format!("{name}: text holds {} of {back_want}", back.len()));
@@ -251,7 +251,7 @@ fn the_truncated_dump_reports_where_it_stops() {
         .find(|p| file_name(&p.path).contains("TRUNCATED"))
         .expect("a TRUNCATED file");
     let bytes = std::fs::read(&row.path).unwrap();
-    let r = snapshot::load_file(&row.path).unwrap_or_else(|e| panic!("{e}"));
+    let r = formats::load_file(&row.path).unwrap_or_else(|e| panic!("{e}"));
     let t = r.report.truncated.as_ref().expect("reported as truncated");
     let lines = bytes.split(|&b| b == b'\n').count();
     assert_eq!(t.position, format!("line {lines}"), "the last line");
@@ -276,7 +276,7 @@ fn the_truncated_dump_reports_where_it_stops() {
     assert_eq!(Some(r.entry_count()), unique_tree_ids(&bytes));
     // Cutting it further still loads, always with a position.
     for keep in [bytes.len() / 3, bytes.len() / 2 + 17] {
-        let cut = snapshot::read_bytes(&bytes[..keep], &Limits::default()).unwrap();
+        let cut = formats::read_bytes(&bytes[..keep], &Limits::default()).unwrap();
         let t = cut.report.truncated.clone().expect("cut again: truncated");
         assert!(t.position.starts_with("line "), "{}", t.position);
         assert!(cut.len() < r.len());
@@ -295,7 +295,7 @@ fn cut_iorex_documents_are_errors_with_a_byte_offset() {
     {
         let bytes = std::fs::read(&row.path).unwrap();
         for keep in [40, bytes.len() / 2, bytes.len() - 1] {
-            let e = snapshot::iorex::read(&bytes[..keep], &Limits::default())
+            let e = formats::iorex::read(&bytes[..keep], &Limits::default())
                 .map(|_| ())
                 .expect_err("a cut document");
             assert!(

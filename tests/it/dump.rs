@@ -1,11 +1,11 @@
 //! Plist and JSON writers: round trip (property test), plistlib compatibility, JSON shape.
 
-use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::formats::{self, DumpFormat, Selection};
+use ioscope::formats::{Limits, archive};
 use ioscope::registry::{
     Date, Entry, EntryId, HeaderStyle, IntRadix, Integer, Registry, ServiceInfo, ServiceState,
     Text, TextDialect, Truncation, Value,
 };
-use ioscope::source::snapshot::{Limits, archive};
 use proptest::prelude::*;
 use std::fmt::Write as _;
 
@@ -287,7 +287,7 @@ fn registry() -> impl Strategy<Value = Registry> {
 
 fn write(r: &Registry, format: DumpFormat, sel: &Selection) -> Vec<u8> {
     let mut out = Vec::new();
-    dump::write(r, sel, format, &mut out).expect("writes");
+    formats::write(r, sel, format, &mut out).expect("writes");
     out
 }
 
@@ -441,7 +441,7 @@ fn r_selection_writes_an_array_of_matching_subtrees() {
     let plane = back.plane("IOService").unwrap();
     assert_eq!(plane.roots().len(), 1);
     assert_eq!(back.entry(plane.roots()[0]).name, "Keyboard");
-    let err = dump::write(
+    let err = formats::write(
         &sample(),
         &Selection {
             plane: Some("IOUSB".into()),

@@ -2,7 +2,7 @@
 //! unknown codes and unreadable input, through the built binary.
 
 use crate::common::ioscope_bin;
-use ioscope::source::kernel::{KernReturn, RowKind, code_table};
+use ioscope::kernel::{KernReturn, RowKind, code_table};
 use std::process::{Command, Output};
 
 fn explain(arg: &str) -> Output {

@@ -3,9 +3,9 @@
 //! `.ioreg` documents' own `parentsInPlanes`), then carried through an `ioreg -a` archive.
 
 use crate::common::{Counted, file_name, provenance, shared_corpus};
-use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::formats::Limits;
+use ioscope::formats::{self, DumpFormat, Selection};
 use ioscope::registry::Registry;
-use ioscope::source::snapshot::{self, Limits};
 use std::collections::BTreeMap;
 
 /// From a text dump's tree lines alone: for each registry ID, the IDs of the entries it is
@@ -74,7 +74,7 @@ fn text_dumps_give_each_entry_every_parent_oldest_first() {
         if expected.is_empty() {
             continue; // No IDs (before 10.6): nothing can be merged.
         }
-        let r = snapshot::read_bytes(&bytes, &Limits::default()).unwrap();
+        let r = formats::read_bytes(&bytes, &Limits::default()).unwrap();
         let plane = r.planes()[0].name().to_owned();
         let got = model_parents(&r, &plane);
         assert_eq!(got, expected, "{name}");
@@ -86,8 +86,8 @@ fn text_dumps_give_each_entry_every_parent_oldest_first() {
             ..Selection::default()
         };
         let mut xml = Vec::new();
-        dump::write(&r, &sel, DumpFormat::Plist, &mut xml).unwrap();
-        let back = snapshot::read_bytes(&xml, &Limits::default()).unwrap();
+        formats::write(&r, &sel, DumpFormat::Plist, &mut xml).unwrap();
+        let back = formats::read_bytes(&xml, &Limits::default()).unwrap();
         let back_plane = back.planes()[0].name().to_owned();
         assert_eq!(
             model_parents(&back, &back_plane),
@@ -170,7 +170,7 @@ fn iorex_documents_keep_every_parent_in_the_documents_order() {
         }
         let bytes = std::fs::read(&row.path).unwrap();
         let expected = rex_parents(&bytes);
-        let r = snapshot::read_bytes(&bytes, &Limits::default()).unwrap();
+        let r = formats::read_bytes(&bytes, &Limits::default()).unwrap();
         let mut got = BTreeMap::new();
         for plane in r.planes() {
             for (e, _) in plane.walk() {
@@ -206,7 +206,7 @@ fn the_first_parent_of_ionetworkstack_is_ioresources_in_every_source() {
     let mut checked = 0;
     for row in provenance(&dir) {
         let bytes = std::fs::read(&row.path).unwrap();
-        let r = snapshot::read_bytes(&bytes, &Limits::default()).unwrap();
+        let r = formats::read_bytes(&bytes, &Limits::default()).unwrap();
         let Some(p) = r.plane("IOService") else {
             continue;
         };
@@ -250,7 +250,7 @@ fn an_entry_without_an_id_inside_a_repeated_subtree_is_matched_not_duplicated() 
     +-o X  <class IOService, id 0x100000103, registered, matched, active, busy 0 (0 ms), retain 5>
       +-o Y  <class IOSer$
 ";
-    let r = snapshot::read_bytes(text.as_bytes(), &Limits::default()).unwrap();
+    let r = formats::read_bytes(text.as_bytes(), &Limits::default()).unwrap();
     assert_eq!(r.entry_count(), 5, "Root, A, B, X, Y");
     let p = r.plane("IOService").unwrap();
     assert_eq!(p.appearances(), 7);
@@ -259,13 +259,13 @@ fn an_entry_without_an_id_inside_a_repeated_subtree_is_matched_not_duplicated() 
         annotate: true,
         ..Selection::default()
     };
-    dump::write(&r, &annotated, DumpFormat::Plist, &mut xml).unwrap();
-    let mut back = snapshot::read_bytes(&xml, &Limits::default()).unwrap();
+    formats::write(&r, &annotated, DumpFormat::Plist, &mut xml).unwrap();
+    let mut back = formats::read_bytes(&xml, &Limits::default()).unwrap();
     assert_eq!(back.entry_count(), 5);
     // Which reader read the original is the one thing a plist does not restore.
     back.report.origin = r.report.origin;
     let mut again = Vec::new();
-    dump::write(&back, &annotated, DumpFormat::Plist, &mut again).unwrap();
+    formats::write(&back, &annotated, DumpFormat::Plist, &mut again).unwrap();
     assert_eq!(
         String::from_utf8_lossy(&again),
         String::from_utf8_lossy(&xml)

@@ -3,19 +3,19 @@
 //! loads correctly; and the plist conformance cases read as Core Foundation reads them.
 
 use crate::common::ioscope_bin;
+use ioscope::formats::{self, Format, Limits, LoadError, Position};
 use ioscope::registry::limits::TABLE;
 use ioscope::registry::{EntryId, Registry, Value};
-use ioscope::source::snapshot::{self, Format, Limits, LoadError, Position};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn read(bytes: &[u8]) -> Registry {
-    snapshot::read_bytes(bytes, &Limits::default()).unwrap_or_else(|e| panic!("{e}"))
+    formats::read_bytes(bytes, &Limits::default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn read_err(bytes: &[u8], limits: &Limits) -> snapshot::ReadError {
-    match snapshot::read_bytes(bytes, limits) {
+fn read_err(bytes: &[u8], limits: &Limits) -> formats::ReadError {
+    match formats::read_bytes(bytes, limits) {
         Ok(r) => panic!("expected an error, loaded {} entries", r.len()),
         Err(e) => e,
     }
@@ -154,7 +154,7 @@ fn twenty_thousand_plane_headers_stop_at_the_planes_limit() {
         max_planes: 3_000,
         ..Limits::default()
     };
-    let r = snapshot::read_bytes(dump.as_bytes(), &raised).unwrap();
+    let r = formats::read_bytes(dump.as_bytes(), &raised).unwrap();
     assert_eq!(r.planes().len(), 2_000);
     assert!(r.planes().iter().all(|p| p.len() == 1));
 }
@@ -318,7 +318,7 @@ fn utf16_and_utf32_xml_plists_read_as_utf8_ones_and_never_as_text() {
         .flat_map(|c| (c as u32).to_be_bytes())
         .collect();
     for doc in [le, be_no_bom, le32, be32_no_bom] {
-        assert_eq!(snapshot::detect(&doc), Format::Archive);
+        assert_eq!(formats::detect(&doc), Format::Archive);
         let r = read(&doc);
         assert_eq!(r.entry(EntryId(0)).name.to_string(), "Root é");
         assert_eq!(
@@ -482,7 +482,7 @@ fn an_os_error_is_printed_once_naming_the_file() {
     assert_eq!(line.matches("os error").count(), 1, "{line}");
 
     let missing = dir.path().join("missing.txt");
-    match snapshot::load_file(&missing) {
+    match formats::load_file(&missing) {
         Err(e @ LoadError::Io { .. }) => {
             assert!(std::error::Error::source(&e).is_none());
             assert_eq!(e.to_string().matches("os error").count(), 1, "{e}");
@@ -517,10 +517,10 @@ fn a_bad_reference_names_its_own_byte() {
 /// Large binary and UTF-16 archives are mapped (not read whole) and load as from their bytes.
 #[test]
 fn large_binary_and_utf16_archives_load_from_a_file_as_from_their_bytes() {
-    use ioscope::dump::{self, DumpFormat, Selection};
+    use ioscope::formats::{DumpFormat, Selection};
     let mut xml = Vec::new();
     let registry = ioscope::registry::generate::synthetic(3_000, 9);
-    dump::write(
+    formats::write(
         &registry,
         &Selection::default(),
         DumpFormat::Plist,
@@ -545,13 +545,13 @@ fn large_binary_and_utf16_archives_load_from_a_file_as_from_their_bytes() {
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes) in [("big.bplist", binary), ("big16.plist", utf16)] {
         assert!(
-            bytes.len() as u64 >= snapshot::MAP_AT_LEAST,
+            bytes.len() as u64 >= formats::MAP_AT_LEAST,
             "{name}: {}",
             bytes.len()
         );
         let path = dir.path().join(name);
         std::fs::write(&path, &bytes).unwrap();
-        let from_file = snapshot::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        let from_file = formats::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
         let from_bytes = read(&bytes);
         assert_eq!(from_file.len(), expected, "{name}");
         assert_eq!(
@@ -567,13 +567,13 @@ fn large_binary_and_utf16_archives_load_from_a_file_as_from_their_bytes() {
 /// aside (a plist records it but does not restore it, by design).
 #[test]
 fn corpus_dumps_round_trip_through_the_plist_writer() {
-    use ioscope::dump::{self, DumpFormat, Selection};
+    use ioscope::formats::{DumpFormat, Selection};
     let Some(dir) = crate::common::shared_corpus() else {
         return;
     };
     let write = |r: &Registry| {
         let mut out = Vec::new();
-        dump::write(r, &Selection::default(), DumpFormat::Plist, &mut out).unwrap();
+        formats::write(r, &Selection::default(), DumpFormat::Plist, &mut out).unwrap();
         out
     };
     let mut checked = 0;
@@ -585,11 +585,11 @@ fn corpus_dumps_round_trip_through_the_plist_writer() {
         let bytes = std::fs::read(&path).unwrap();
         // The first 128 KB, cut at a line end: a truncated dump, as the fuzzer's seeds.
         let cut = memchr::memrchr(b'\n', &bytes[..bytes.len().min(128 << 10)]).unwrap_or(0);
-        let Ok(registry) = snapshot::read_bytes(&bytes[..cut + 1], &Limits::default()) else {
+        let Ok(registry) = formats::read_bytes(&bytes[..cut + 1], &Limits::default()) else {
             continue;
         };
         let first = write(&registry);
-        let mut back = snapshot::archive::read(&first, &Limits::default())
+        let mut back = formats::archive::read(&first, &Limits::default())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         back.report.origin = registry.report.origin;
         assert!(write(&back) == first, "{}", path.display());

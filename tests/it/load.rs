@@ -1,13 +1,13 @@
-//! `snapshot::load_file` reads a file to the same registry (or the same error) as
-//! `snapshot::read_bytes` on its bytes, though it reads large XML archives and text dumps
+//! `formats::load_file` reads a file to the same registry (or the same error) as
+//! `formats::read_bytes` on its bytes, though it reads large XML archives and text dumps
 //! from a memory map whose pages it releases as it goes (the memory goal: peak ≤ 1.5× the
 //! file size).
 
 use crate::common::fingerprint;
-use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::formats::{self, DumpFormat, Selection};
+use ioscope::formats::{Limits, LoadError, MAP_AT_LEAST};
 use ioscope::registry::Registry;
 use ioscope::registry::generate::synthetic;
-use ioscope::source::snapshot::{self, Limits, LoadError, MAP_AT_LEAST};
 use std::path::Path;
 
 /// A fresh temporary directory (removed when the guard drops).
@@ -17,22 +17,22 @@ fn dir() -> tempfile::TempDir {
 
 fn write(registry: &Registry, format: DumpFormat, path: &Path) -> Vec<u8> {
     let mut bytes = Vec::new();
-    dump::write(registry, &Selection::default(), format, &mut bytes).unwrap();
+    formats::write(registry, &Selection::default(), format, &mut bytes).unwrap();
     std::fs::write(path, &bytes).unwrap();
     bytes
 }
 
 fn assert_same_as_read_bytes(path: &Path, bytes: &[u8]) {
-    let from_file = snapshot::load_file(path).unwrap_or_else(|e| panic!("{e}"));
-    let from_bytes = snapshot::read_bytes(bytes, &Limits::default()).unwrap();
+    let from_file = formats::load_file(path).unwrap_or_else(|e| panic!("{e}"));
+    let from_bytes = formats::read_bytes(bytes, &Limits::default()).unwrap();
     assert!(!from_file.is_empty());
     assert_eq!(from_file.len(), from_bytes.len());
     assert_eq!(fingerprint(&from_file), fingerprint(&from_bytes));
 }
 
 fn assert_same_error(path: &Path, bytes: &[u8]) {
-    let expected = snapshot::read_bytes(bytes, &Limits::default()).unwrap_err();
-    match snapshot::load_file(path) {
+    let expected = formats::read_bytes(bytes, &Limits::default()).unwrap_err();
+    match formats::load_file(path) {
         Err(LoadError::Read { error, .. }) => assert_eq!(error, expected),
         Err(other) => panic!("expected a read error, got {other}"),
         Ok(_) => panic!("expected {expected}, the file loaded"),
@@ -83,7 +83,7 @@ fn an_xml_archive_loads_as_from_its_bytes_and_fails_at_the_same_byte() {
     broken[at + 9] = b'x';
     std::fs::write(&path, &broken).unwrap();
     assert_same_error(&path, &broken);
-    let message = snapshot::load_file(&path).err().unwrap().to_string();
+    let message = formats::load_file(&path).err().unwrap().to_string();
     assert!(message.contains(": byte "), "{message}");
 
     // An error the model builder raises (at the last event's offset), and a truncated file.
@@ -106,9 +106,9 @@ fn a_small_text_dump_and_an_empty_file_load_as_from_their_bytes() {
     assert_same_as_read_bytes(&path, &bytes);
     let empty = d.path().join("empty.txt");
     std::fs::write(&empty, b"").unwrap();
-    let a = snapshot::load_file(&empty)
+    let a = formats::load_file(&empty)
         .map(|r| r.len())
         .map_err(|e| e.to_string());
-    let b = snapshot::read_bytes(b"", &Limits::default()).map(|r| r.len());
+    let b = formats::read_bytes(b"", &Limits::default()).map(|r| r.len());
     assert_eq!(a.is_ok(), b.is_ok());
 }

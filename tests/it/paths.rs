@@ -5,8 +5,8 @@
 //! writes as exactly that string.
 
 use crate::common::{file_name, provenance, shared_corpus};
+use ioscope::formats::{self, Limits};
 use ioscope::registry::{Registry, Value};
-use ioscope::source::snapshot::{self, Limits};
 
 /// Every string (or NUL-terminated data) in the registry's properties that starts with the
 /// name of a plane of that registry followed by `:`.
@@ -75,7 +75,7 @@ fn kernel_written_paths_resolve_to_entries_with_that_exact_path() {
     let mut misses = Vec::new();
     for row in provenance(&dir) {
         let bytes = std::fs::read(&row.path).unwrap();
-        let r = snapshot::read_bytes(&bytes, &Limits::default()).unwrap();
+        let r = formats::read_bytes(&bytes, &Limits::default()).unwrap();
         for path in kernel_paths(&r) {
             found += 1;
             if !names_an_entry(&r, &path) {
@@ -110,8 +110,8 @@ fn kernel_written_paths_resolve_to_entries_with_that_exact_path() {
 /// The demo is an Intel Mac: its device tree has `/cpus/CPU0@0`, and `:` takes that path.
 #[test]
 fn the_demo_device_tree_has_intel_cpus() {
-    use ioscope::source::session::LiveSession;
-    let mut session = ioscope::source::sim::demo_session();
+    use ioscope::kernel::session::LiveSession;
+    let mut session = ioscope::kernel::sim::demo_session();
     let r = session.walk(&mut |_| {}).expect("the demo walks");
     let dt = r.plane_index("IODeviceTree").expect("IODeviceTree");
     let (p, cpu0) = r.resolve(dt, "IODeviceTree:/cpus/CPU0@0").unwrap();

@@ -175,10 +175,10 @@ fn write_text_dump(
     name: &str,
 ) -> std::path::PathBuf {
     let mut out = Vec::new();
-    ioscope::dump::write(
+    ioscope::formats::write(
         registry,
-        &ioscope::dump::Selection::default(),
-        ioscope::dump::DumpFormat::Text,
+        &ioscope::formats::Selection::default(),
+        ioscope::formats::DumpFormat::Text,
         &mut out,
     )
     .unwrap();
@@ -847,10 +847,10 @@ fn diff_pair(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) 
     }
     let write = |r: &Registry, name: &str| {
         let mut out = Vec::new();
-        ioscope::dump::write(
+        ioscope::formats::write(
             r,
-            &ioscope::dump::Selection::default(),
-            ioscope::dump::DumpFormat::Text,
+            &ioscope::formats::Selection::default(),
+            ioscope::formats::DumpFormat::Text,
             &mut out,
         )
         .unwrap();

@@ -163,7 +163,7 @@ fn classes_equal_to_names_are_kept_and_flagged() {
     // of AppleUSBInterface entries. Kept as written, and the load report says why it may be
     // doubtful.
     std::fs::write(&file, IOREG_A_R).unwrap();
-    let r = ioscope::source::snapshot::load_file(&file).unwrap();
+    let r = ioscope::formats::load_file(&file).unwrap();
     let classes: Vec<_> = r.entries().map(|(id, _)| r.class_name(id)).collect();
     assert_eq!(
         classes,

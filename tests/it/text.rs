@@ -2,9 +2,8 @@
 //! detection and entry count: `corpus.rs`).
 
 use crate::common::{Counted, corpus_file, file_name, provenance, shared_corpus};
-use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::formats::{self, DumpFormat, Selection};
 use ioscope::registry::{HeaderStyle, Registry};
-use ioscope::source::snapshot;
 use std::path::{Path, PathBuf};
 
 /// The text dumps of the corpus with the entry count PROVENANCE.md gives for each.
@@ -17,7 +16,7 @@ fn text_dumps(dir: &Path) -> Vec<(PathBuf, usize)> {
 }
 
 fn load(path: &Path) -> Registry {
-    snapshot::load_file(path).unwrap_or_else(|e| panic!("{e}"))
+    formats::load_file(path).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -69,7 +68,7 @@ fn write_text(r: &Registry, plane: Option<&str>) -> Vec<u8> {
         ..Selection::default()
     };
     let mut out = Vec::new();
-    dump::write(r, &sel, DumpFormat::Text, &mut out).unwrap();
+    formats::write(r, &sel, DumpFormat::Text, &mut out).unwrap();
     out
 }
 

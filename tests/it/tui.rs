@@ -2,9 +2,9 @@
 //! behaviour checks of keys, mouse, search, refresh and sizes.
 
 use ioscope::app::{Action, App, Flash, SourceKind};
+use ioscope::kernel::session::LiveSession;
+use ioscope::kernel::{HandleProbe, HandleState, KernReturn};
 use ioscope::registry::{Entry, Registry};
-use ioscope::source::kernel::{HandleProbe, HandleState, KernReturn};
-use ioscope::source::session::LiveSession;
 use ioscope::ui::{self, theme::Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -40,7 +40,7 @@ impl Harness {
     }
     /// The explorer on the simulated Mac, walked by the same walker as the live kernel.
     fn demo(w: u16, h: u16) -> Self {
-        let mut session = ioscope::source::sim::demo_session();
+        let mut session = ioscope::kernel::sim::demo_session();
         let registry = session.walk(&mut |_| {}).expect("the demo kernel walks");
         Harness::new(
             App::with_registry(SourceKind::Demo, registry, Some(Box::new(session))),
@@ -445,15 +445,15 @@ fn unplugged_entries_linger_as_gone_and_a_replug_flashes_new() {
 /// entries linger as gone, then a walk removes them; published ones come in as new.
 #[test]
 fn notifications_flash_changes_and_rewalk() {
-    use ioscope::source::kernel::{KernelSession, PlugControl};
-    let sim = std::sync::Arc::new(ioscope::source::sim::SimKernel::new());
+    use ioscope::kernel::{KernelSession, PlugControl};
+    let sim = std::sync::Arc::new(ioscope::kernel::sim::SimKernel::new());
     let mut session = KernelSession::new(sim.clone(), ioscope::registry::Origin::Demo)
         .with_watch()
         .expect("the simulated kernel delivers notifications");
     let registry = session.walk(&mut |_| {}).unwrap();
     let app = App::with_registry(SourceKind::Demo, registry, Some(Box::new(session)));
     let mut h = Harness::new(app, 120, 30);
-    let drive = ioscope::source::sim::machine::HOTPLUG_DEVICE;
+    let drive = ioscope::kernel::sim::machine::HOTPLUG_DEVICE;
     h.jump_to(drive);
     sim.toggle_demo_device().unwrap();
     let gone = format!("− {drive}");
@@ -1393,10 +1393,10 @@ fn jump_to_the_demo_cpu_by_its_kernel_path() {
 /// The demo with its leaking app driven by hand (`--demo-leak` runs it on a timer): a
 /// baseline, `steps` leaks, then a re-walk.
 fn leaked_demo(steps: usize) -> Harness {
-    use ioscope::source::sim::SimKernel;
+    use ioscope::kernel::sim::SimKernel;
     let sim = std::sync::Arc::new(SimKernel::new());
     let mut session =
-        ioscope::source::kernel::KernelSession::new(sim.clone(), ioscope::registry::Origin::Demo)
+        ioscope::kernel::KernelSession::new(sim.clone(), ioscope::registry::Origin::Demo)
             .with_plug(sim.clone());
     let registry = session.walk(&mut |_| {}).expect("the demo kernel walks");
     let mut h = Harness::new(

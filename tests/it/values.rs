@@ -2,13 +2,13 @@
 //! corpus dump (§3): nothing identifying of the original left, the tree unchanged.
 
 use crate::common::{corpus_file, file_name, ioscope_bin, provenance, shared_corpus};
-use ioscope::dump::{self, DumpFormat, Selection};
+use ioscope::formats::Limits;
+use ioscope::formats::{self, DumpFormat, Selection};
 use ioscope::registry::{EntryId, Registry, Value};
-use ioscope::source::snapshot::{self, Limits};
 use ioscope::values::{self, Context};
 
 fn load(dir: &std::path::Path, prefix: &str) -> Registry {
-    snapshot::load_file(&corpus_file(dir, prefix)).unwrap()
+    formats::load_file(&corpus_file(dir, prefix)).unwrap()
 }
 
 /// The first entry holding `key` (in arena order) and its value.
@@ -151,8 +151,8 @@ fn dump_json_decode_adds_views() {
         "no views"
     );
     // A decoded dump reads back as the plain one.
-    let a = snapshot::read_bytes(plain.as_bytes(), &Limits::default()).unwrap();
-    let b = snapshot::read_bytes(decoded.as_bytes(), &Limits::default()).unwrap();
+    let a = formats::read_bytes(plain.as_bytes(), &Limits::default()).unwrap();
+    let b = formats::read_bytes(decoded.as_bytes(), &Limits::default()).unwrap();
     assert_eq!(
         crate::common::fingerprint(&a).0,
         crate::common::fingerprint(&b).0
@@ -348,8 +348,8 @@ fn written(r: &Registry, plane: &str, format: DumpFormat) -> Registry {
         ..Selection::default()
     };
     let mut out = Vec::new();
-    dump::write(r, &selection, format, &mut out).unwrap();
-    snapshot::read_bytes(&out, &Limits::default()).unwrap()
+    formats::write(r, &selection, format, &mut out).unwrap();
+    formats::read_bytes(&out, &Limits::default()).unwrap()
 }
 
 #[test]
@@ -362,7 +362,7 @@ fn redact_leaves_nothing_identifying_in_any_corpus_dump() {
     let mut found = 0;
     for row in provenance(&dir) {
         let file = file_name(&row.path).to_owned();
-        let original = snapshot::load_file(&row.path).unwrap();
+        let original = formats::load_file(&row.path).unwrap();
         let mut id = Identifying::default();
         for (_, e) in original.entries() {
             for (k, v) in &e.properties {
@@ -371,7 +371,7 @@ fn redact_leaves_nothing_identifying_in_any_corpus_dump() {
         }
         found += id.text.len() + id.bytes.len();
         let mut redacted = original.clone();
-        dump::redact::redact(&mut redacted);
+        formats::redact::redact(&mut redacted);
         for plane in original.planes() {
             for format in [DumpFormat::Plist, DumpFormat::Text] {
                 let plain = written(&original, plane.name(), format);
@@ -442,8 +442,8 @@ fn normalize_writes_todays_text() {
     assert!(original.contains("\" = 0x"));
     assert!(!text.contains("\" = 0x"), "hex numbers left");
     // The same registry as the original, read back.
-    let a = snapshot::read_bytes(text.as_bytes(), &Limits::default()).unwrap();
-    let b = snapshot::load_file(&file).unwrap();
+    let a = formats::read_bytes(text.as_bytes(), &Limits::default()).unwrap();
+    let b = formats::load_file(&file).unwrap();
     assert_eq!(shape(&a), shape(&b));
 }
 
@@ -499,7 +499,7 @@ fn x_exports_the_selected_subtree() {
         return;
     };
     let file = corpus_file(&dir, "macbookpro15-2_10.15.3");
-    let registry = snapshot::load_file(&file).unwrap();
+    let registry = formats::load_file(&file).unwrap();
     let mut s = State::new(SourceKind::File("dump".into()), registry.clone());
     s.source_path = Some(file.clone());
     let out_dir = tempfile::tempdir().unwrap();
@@ -526,7 +526,7 @@ fn x_exports_the_selected_subtree() {
         "{msg}"
     );
     assert!(msg.contains("redacted:"), "{msg}");
-    let back = snapshot::load_file(&out).unwrap();
+    let back = formats::load_file(&out).unwrap();
     let plane = back.plane("IOService").unwrap();
     assert_eq!(plane.roots().len(), 1);
     assert_eq!(back.name_in(plane, plane.roots()[0]), "IGPU");

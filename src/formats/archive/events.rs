@@ -1,0 +1,227 @@
+//! The plist event stream (XML or binary) with byte positions for error messages.
+//!
+//! XML is read by this crate's own [`xml::Scanner`] (the hot path: see its notes); binary
+//! plists by this crate's own [`BinaryEvents`] (Core Foundation's rules: see
+//! `formats::bplist`). Neither builds a value tree, so a 100 MB archive becomes the model in
+//! one pass without a second copy.
+//!
+//! A binary plist is a graph: its events repeat a shared object at every reference, so a
+//! few hundred bytes of arrays that share their children would expand exponentially. Every
+//! event, XML or binary, is therefore charged to the load's `decoded-bytes` budget (about
+//! what it costs in memory) before its value is built, and every string or data value is
+//! held to the `string-bytes` limit.
+
+use super::ReadError;
+use super::xml::Scanner;
+use crate::formats::archive::bplist::{self, BinaryEvents, Item, Obj};
+use crate::formats::release::Release;
+use crate::registry::{Budget, Date, Integer, LimitExceeded, Limits};
+use std::borrow::Cow;
+
+/// One plist event. Text borrows from the input where it can.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event<'a> {
+    StartArray,
+    StartDict,
+    /// The end of the innermost array or dict.
+    End,
+    /// A dict key (`<key>`; in a binary plist, the keys of a dict).
+    Key(Cow<'a, str>),
+    Bool(bool),
+    Data(Vec<u8>),
+    Date(Date),
+    /// Negative values signed, others unsigned, 64 bits wide.
+    Integer(Integer),
+    Real(f64),
+    String(Cow<'a, str>),
+    /// A keyed archive's object reference (binary plists only).
+    Uid(u64),
+    /// A binary plist's null object (`0x00`), which CF reads as `kCFNull`.
+    Null,
+}
+
+impl Event<'_> {
+    /// The event in a phrase for error messages: "found a dict".
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::StartArray => "an array",
+            Event::StartDict => "a dict",
+            Event::End => "the end of a collection",
+            Event::Key(_) => "a key",
+            Event::Bool(_) => "a boolean",
+            Event::Data(_) => "data",
+            Event::Date(_) => "a date",
+            Event::Integer(_) => "an integer",
+            Event::Real(_) => "a real",
+            Event::String(_) => "a string",
+            Event::Uid(_) => "a UID",
+            Event::Null => "null",
+        }
+    }
+}
+
+enum Inner<'a> {
+    Xml(Scanner<'a>),
+    Binary(BinaryEvents<'a>),
+    /// A binary plist whose header or trailer is broken: the error, given once.
+    Broken(Option<ReadError>),
+}
+
+/// What one event costs the `decoded-bytes` budget besides its string or data bytes: about
+/// the size of the value it becomes.
+const EVENT_COST: u64 = 32;
+
+/// Events of one plist, XML or binary (told by the `bplist0` magic).
+pub struct Events<'a> {
+    inner: Inner<'a>,
+    len: usize,
+    /// Offset of the last event, for errors raised by the model builder.
+    last: u64,
+    budget: Budget,
+    max_string: usize,
+}
+
+impl<'a> Events<'a> {
+    /// Events of a plist, charged to `budget`, strings held to `limits.max_string_bytes`.
+    pub fn new(bytes: &'a [u8], limits: &Limits, budget: &Budget) -> Self {
+        let inner = if bplist::is_bplist(bytes) {
+            match BinaryEvents::new(bytes) {
+                Ok(events) => Inner::Binary(events),
+                Err(e) => Inner::Broken(Some(e)),
+            }
+        } else {
+            Inner::Xml(Scanner::new(bytes))
+        };
+        Self::with(inner, bytes.len(), limits, budget)
+    }
+
+    /// Events of an XML plist, calling `release(offset)` every few MB for the bytes behind
+    /// the reader (a memory-mapped file drops those pages: `formats::load_file`).
+    pub fn xml_releasing(
+        bytes: &'a [u8],
+        release: Release<'a>,
+        limits: &Limits,
+        budget: &Budget,
+    ) -> Self {
+        let inner = Inner::Xml(Scanner::releasing(bytes, release));
+        Self::with(inner, bytes.len(), limits, budget)
+    }
+
+    fn with(inner: Inner<'a>, len: usize, limits: &Limits, budget: &Budget) -> Self {
+        Events {
+            inner,
+            len,
+            last: 0,
+            budget: budget.clone(),
+            max_string: limits.max_string_bytes,
+        }
+    }
+
+    /// The next event; `Ok(None)` at the end of the document.
+    pub fn next(&mut self) -> Result<Option<Event<'a>>, ReadError> {
+        let event = match &mut self.inner {
+            Inner::Xml(scanner) => {
+                let event = scanner.next();
+                self.last = scanner.offset() as u64;
+                event?
+            }
+            Inner::Binary(r) => {
+                let item = r.next();
+                self.last = r.offset();
+                let Some(item) = item? else {
+                    return Ok(None);
+                };
+                // Charged before the value is built: a shared object costs at each reference.
+                let bytes = match &item {
+                    Item::Key(obj) | Item::Object(obj) => obj.decoded_len(),
+                    _ => 0,
+                };
+                self.charge(bytes)?;
+                return Ok(Some(from_binary(item)));
+            }
+            Inner::Broken(e) => match e.take() {
+                Some(e) => return Err(e),
+                None => None,
+            },
+        };
+        if let Some(ev) = &event {
+            // XML cannot share: what an event holds was in the input, so it is charged after.
+            let bytes = match ev {
+                Event::String(s) | Event::Key(s) => s.len(),
+                Event::Data(d) => d.len(),
+                _ => 0,
+            };
+            self.charge(bytes)?;
+        }
+        Ok(event)
+    }
+
+    /// Charges an event holding `bytes` of text or data to the budget, and holds them to
+    /// `string-bytes`.
+    fn charge(&mut self, bytes: usize) -> Result<(), ReadError> {
+        if bytes > self.max_string {
+            return Err(self.limit(LimitExceeded::new("string-bytes", self.max_string)));
+        }
+        self.budget
+            .charge(EVENT_COST + bytes as u64)
+            .map_err(|e| self.limit(e))
+    }
+
+    fn limit(&self, e: LimitExceeded) -> ReadError {
+        ReadError::byte(self.last, e.to_string())
+    }
+
+    /// The next event, which must exist: the end of input is an error saying what was expected.
+    pub fn expect(&mut self, expected: &str) -> Result<Event<'a>, ReadError> {
+        match self.next()? {
+            Some(ev) => Ok(ev),
+            None => Err(ReadError::byte(
+                self.len as u64,
+                format!("expected {expected}, found the end of the file"),
+            )),
+        }
+    }
+
+    /// Where the last event began (a byte offset).
+    pub fn offset(&self) -> u64 {
+        self.last
+    }
+
+    /// An error at the current position.
+    pub fn error(&self, message: impl Into<String>) -> ReadError {
+        ReadError::byte(self.last, message)
+    }
+}
+
+/// A binary plist object as an event.
+fn from_binary(item: Item<'_>) -> Event<'_> {
+    match item {
+        Item::StartArray => Event::StartArray,
+        Item::StartDict => Event::StartDict,
+        Item::End => Event::End,
+        Item::Key(k) => Event::Key(bplist::string(&k)),
+        Item::Object(obj) => match obj {
+            Obj::Null => Event::Null,
+            Obj::Bool(b) => Event::Bool(b),
+            Obj::Int(i) => Event::Integer(integer(i)),
+            Obj::Real(r) => Event::Real(r),
+            Obj::Date(secs) => Event::Date(Date(secs)),
+            Obj::Data(d) => Event::Data(d.to_vec()),
+            Obj::Ascii(_) | Obj::Utf16(_) => Event::String(bplist::string(&obj)),
+            Obj::Uid(u) => Event::Uid(u),
+            // Containers come as `Item::StartArray`/`StartDict`.
+            Obj::Array(_) | Obj::Set(_) | Obj::Dict { .. } => Event::Null,
+        },
+    }
+}
+
+/// A plist integer in the model: negative → signed 64-bit, otherwise unsigned 64-bit. A
+/// 16-byte integer keeps its low 64 bits, as CF does.
+fn integer(i: i128) -> Integer {
+    let low = i as u64;
+    if i < 0 {
+        Integer::signed(low as i64, 64)
+    } else {
+        Integer::unsigned(low, 64)
+    }
+}

@@ -1,0 +1,752 @@
+//! Reader of `ioreg -a` archives (XML or binary plists).
+//!
+//! Shapes read: a root dict (plain `ioreg -a`), an array of dicts (`-r`), and the `-r -t`
+//! form where an ancestor's `IORegistryEntryChildren` is a single dict. The plist events
+//! are consumed straight into the model (no intermediate `plist::Value`).
+//!
+//! Decisions where `ioreg` is silent:
+//! - The plane is IOService (`ioreg`'s default) unless an `ioscope:plane` key says otherwise;
+//!   `ioreg -a` records no plane.
+//! - Integers: negative values become signed 64-bit, others unsigned 64-bit (what `ioreg`
+//!   text prints); `IORegistryEntryID`, written by `ioreg` as a signed 64-bit number, is
+//!   taken as its 64-bit pattern.
+//! - An entry with none of `IOServiceState`/`IOServiceBusyState`/`IOServiceBusyTime` is a
+//!   plain registry entry (`ioreg` writes them for every IOService).
+//! - The top dict of a non-`-r` archive is the registry root (`ioreg` starts there).
+//! - IOKitTools-86…108 (2011–2019) wrote the entry's name into `IOObjectClass`. An archive
+//!   is taken to carry that bug when every entry with a class has `IOObjectClass` equal to
+//!   its name and there are at least two of them (or an entry named `Root` has class
+//!   `Root`). Then those classes are dropped (unknown) and a warning says so: an unknown
+//!   class is better than a wrong one. A class from a real `IOObjectInheritance` chain (two
+//!   or more classes) is kept. Archives written by ioscope (`ioscope:format`) are never
+//!   taken for buggy ones.
+//! - A synthetic key with an unexpected type is kept as an ordinary property, with a warning.
+//! - Keys starting with `ioscope:` restore what the `ioreg` format cannot hold (see [`keys`]).
+
+pub(crate) mod bplist;
+mod events;
+pub mod keys;
+mod values;
+mod xml;
+
+pub(crate) use values::properties;
+
+use super::{Limits, ReadError};
+use crate::registry::{
+    Budget, Date, Entry, EntryId, IntRadix, Integer, Link, Origin, Properties, Registry,
+    ServiceInfo, ServiceState, Text, Value,
+};
+use events::{Event, Events};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use values::{Values, text};
+
+/// Reads an `ioreg -a` archive (XML in UTF-8, UTF-16 or UTF-32, or binary).
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
+    super::encoding::read_as_utf8(bytes, &|_| {}, |bytes| {
+        let budget = Budget::decoded(limits, bytes.len());
+        build(Events::new(bytes, limits, &budget), limits)
+    })
+}
+
+/// [`read`] for an XML archive, calling `release(offset)` every few MB once the bytes before
+/// `offset` are behind the reader (a memory-mapped file drops those pages: see
+/// `formats::load_file`). `None` when the top dict has a `$archiver` key: the document is
+/// a keyed archive (an IORegistryExplorer document, perhaps), not an `ioreg -a` archive.
+pub fn read_xml_releasing(
+    bytes: &[u8],
+    limits: &Limits,
+    release: &dyn Fn(usize),
+) -> Result<Option<Registry>, ReadError> {
+    let budget = Budget::decoded(limits, bytes.len());
+    let events = Events::xml_releasing(bytes, release, limits, &budget);
+    let (registry, keyed) = build_noting_keyed(events, limits)?;
+    Ok((!keyed).then_some(registry))
+}
+
+fn build(events: Events<'_>, limits: &Limits) -> Result<Registry, ReadError> {
+    build_noting_keyed(events, limits).map(|(registry, _)| registry)
+}
+
+/// The registry, and whether its top dict had a `$archiver` key.
+fn build_noting_keyed(events: Events<'_>, limits: &Limits) -> Result<(Registry, bool), ReadError> {
+    let mut b = Builder {
+        events,
+        limits: *limits,
+        registry: Registry::new(),
+        plane: "IOService".to_owned(),
+        ours: false,
+        quirk: QuirkScan::default(),
+        report: None,
+        warnings: Vec::new(),
+        tops: Vec::new(),
+        links: Vec::new(),
+        starts: Vec::new(),
+        merged_links: Vec::new(),
+        name_overrides: Vec::new(),
+        location_overrides: Vec::new(),
+        keyed: false,
+        values: Values::new(limits.max_depth),
+        props: Vec::new(),
+        raw: 0,
+    };
+    b.registry.report.origin = Origin::IoregArchive;
+    b.document()?;
+    let keyed = b.keyed;
+    Ok((b.finish()?, keyed))
+}
+
+struct Builder<'a> {
+    events: Events<'a>,
+    limits: Limits,
+    registry: Registry,
+    plane: String,
+    /// Written by ioscope (an `ioscope:format` key was seen).
+    ours: bool,
+    quirk: QuirkScan,
+    report: Option<Value>,
+    warnings: Vec<String>,
+    /// Plane links, recorded in order and applied at the end (the plane's name may only be
+    /// known after its first entries).
+    tops: Vec<EntryId>,
+    links: Vec<(EntryId, EntryId)>,
+    /// `links` after [`Builder::merge_repeats`]: (parent, child, inside a repeated subtree).
+    merged_links: Vec<(EntryId, EntryId, bool)>,
+    /// Where each entry's dict began (for errors found once the whole tree is known).
+    starts: Vec<u64>,
+    name_overrides: Vec<(EntryId, Text)>,
+    location_overrides: Vec<(EntryId, Option<Text>)>,
+    /// The top dict had a `$archiver` key (a keyed archive, not a registry).
+    keyed: bool,
+    values: Values,
+    /// The properties of the entries being read, a stack (as in [`Values`]).
+    props: Vec<(Text, Value)>,
+    /// Values kept raw, counted as entries end (while their properties are in cache).
+    raw: usize,
+}
+
+/// Evidence for the 2011–2019 `IOObjectClass` = name bug.
+#[derive(Default)]
+struct QuirkScan {
+    /// Entries whose class came from `IOObjectClass` alone and equals their name.
+    equal: Vec<EntryId>,
+    /// Entries whose `IOObjectClass` differs from their name.
+    differ: usize,
+    root_named_root: bool,
+}
+
+/// Where a node sits: the top of the archive, or below a parent.
+#[derive(Clone, Copy)]
+enum Place {
+    Top { whole_registry: bool },
+    Child(EntryId),
+}
+
+/// What a node dict said besides its properties, applied when the dict ends.
+#[derive(Default)]
+struct Scratch {
+    name: Option<Text>,
+    location: Option<Text>,
+    class: Option<String>,
+    inheritance: Option<Vec<String>>,
+    state: Option<u64>,
+    busy: Option<u32>,
+    busy_time: Option<u64>,
+    plane_name_bytes: Option<Box<[u8]>>,
+    plane_location_bytes: Option<Box<[u8]>>,
+    own_name: Option<Box<[u8]>>,
+    own_location: Option<Option<Box<[u8]>>>,
+    is_root: Option<bool>,
+    service_unknown: bool,
+    id: Option<u64>,
+    retain: Option<u32>,
+    annotations: Vec<Value>,
+}
+
+impl Builder<'_> {
+    /// The top of the plist: one node dict, or an array of them. Returns the top entries.
+    fn document(&mut self) -> Result<(), ReadError> {
+        match self.events.expect("a dict or an array of dicts")? {
+            Event::StartDict => {
+                let place = Place::Top {
+                    whole_registry: true,
+                };
+                self.node(place, 1)?;
+            }
+            Event::StartArray => loop {
+                self.registry.report.array_root = true;
+                match self.events.expect("a dict or the end of the array")? {
+                    Event::End => break,
+                    Event::StartDict => {
+                        let place = Place::Top {
+                            whole_registry: false,
+                        };
+                        self.node(place, 2)?;
+                    }
+                    other => return Err(self.unexpected("a registry entry dict", &other)),
+                }
+            },
+            other => return Err(self.unexpected("a dict or an array at the top", &other)),
+        }
+        if let Some(ev) = self.events.next()? {
+            return Err(self.unexpected("the end of the plist", &ev));
+        }
+        Ok(())
+    }
+
+    fn unexpected(&self, expected: &str, found: &Event<'_>) -> ReadError {
+        self.events
+            .error(format!("expected {expected}, found {}", found.name()))
+    }
+
+    fn check_depth(&self, depth: usize) -> Result<(), ReadError> {
+        self.values.check_depth(&self.events, depth)
+    }
+
+    /// One registry entry dict (its `StartDictionary` already read).
+    fn node(&mut self, place: Place, depth: usize) -> Result<EntryId, ReadError> {
+        self.check_depth(depth)?;
+        if self.registry.len() >= self.limits.max_entries {
+            let e = crate::registry::LimitExceeded::new("entries", self.limits.max_entries);
+            return Err(self.events.error(format!("one entry too many: {e}")));
+        }
+        let id = self.registry.add_entry(Entry::default());
+        self.starts.push(self.events.offset());
+        match place {
+            Place::Top { .. } => self.tops.push(id),
+            Place::Child(parent) => self.links.push((parent, id)),
+        }
+        let mut s = Scratch::default();
+        let base = self.props.len();
+        loop {
+            let key = match self.events.expect("a key or the end of the entry dict")? {
+                Event::End => break,
+                Event::Key(k) => k,
+                other => return Err(self.unexpected("a <key>", &other)),
+            };
+            if key == keys::CHILDREN {
+                self.children(id, depth)?;
+                continue;
+            }
+            if depth == 1 && key == "$archiver" {
+                self.keyed = true;
+            }
+            let ev = self.events.expect("a value after a key")?;
+            let value = self.value(ev, depth + 1)?;
+            self.field(&mut s, key, value);
+        }
+        let properties = self.props.drain(base..).collect();
+        self.apply(id, s, place, properties)?;
+        Ok(id)
+    }
+
+    /// `IORegistryEntryChildren`: an array of dicts, or one dict (`-r -t` ancestors).
+    fn children(&mut self, parent: EntryId, depth: usize) -> Result<(), ReadError> {
+        match self.events.expect("the children of an entry")? {
+            Event::StartDict => {
+                self.node(Place::Child(parent), depth + 1)?;
+            }
+            Event::StartArray => loop {
+                match self
+                    .events
+                    .expect("a child dict or the end of the children")?
+                {
+                    Event::End => break,
+                    Event::StartDict => {
+                        self.node(Place::Child(parent), depth + 1)?;
+                    }
+                    other => return Err(self.unexpected("a child entry dict", &other)),
+                }
+            },
+            other => return Err(self.unexpected("an array or dict of children", &other)),
+        }
+        Ok(())
+    }
+
+    /// A property value (its first event already read).
+    fn value(&mut self, ev: Event<'_>, depth: usize) -> Result<Value, ReadError> {
+        self.values.value(&mut self.events, ev, depth)
+    }
+
+    /// Files one key of a node dict: a synthetic key into the scratch, anything else as a property.
+    fn field(&mut self, s: &mut Scratch, key: Cow<'_, str>, value: Value) {
+        if let Some(rest) = self.synthetic(s, &key, value) {
+            let key = match key.strip_prefix(keys::ESCAPED_KEY) {
+                Some(k) if self.ours => text(Cow::Borrowed(k)),
+                _ => text(key),
+            };
+            self.props.push((key, rest));
+        }
+    }
+
+    /// Interprets a synthetic or `ioscope:` key; gives the value back if it is a property.
+    fn synthetic(&mut self, s: &mut Scratch, key: &str, value: Value) -> Option<Value> {
+        use keys::*;
+        let ours_key = key.starts_with(PREFIX) && !key.starts_with(ESCAPED_KEY);
+        if !SYNTHETIC.contains(&key) && !ours_key {
+            return Some(value);
+        }
+        let ok = match (key, &value) {
+            (NAME, Value::String(t)) => put(&mut s.name, t.clone()),
+            (LOCATION, Value::String(t)) => put(&mut s.location, t.clone()),
+            (CLASS, Value::String(t)) => put(&mut s.class, t.to_string_lossy().into_owned()),
+            (INHERITANCE, Value::Array(items)) => {
+                let names: Option<Vec<String>> = items
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(t) => t.as_str().map(str::to_owned),
+                        _ => None,
+                    })
+                    .collect();
+                names.is_some_and(|n| put(&mut s.inheritance, n))
+            }
+            (ID, Value::Integer(i)) => put(&mut s.id, i.value() as i64 as u64),
+            (RETAIN, Value::Integer(i)) => {
+                u32::try_from(i.value()).is_ok_and(|n| put(&mut s.retain, n))
+            }
+            (STATE, Value::Integer(i)) => put(&mut s.state, i.value() as i64 as u64),
+            (BUSY, Value::Integer(i)) => {
+                u32::try_from(i.value()).is_ok_and(|n| put(&mut s.busy, n))
+            }
+            (BUSY_TIME, Value::Integer(i)) => put(&mut s.busy_time, i.value() as i64 as u64),
+            (FORMAT, Value::Integer(_)) => {
+                self.ours = true;
+                true
+            }
+            (PLANE, Value::String(t)) => {
+                self.plane = t.to_string_lossy().into_owned();
+                true
+            }
+            (REPORT, Value::Dict(_)) => {
+                self.report = Some(value);
+                return None;
+            }
+            (PLANE_NAME_BYTES, Value::Data(d)) => put(&mut s.plane_name_bytes, d.clone()),
+            (PLANE_LOCATION_BYTES, Value::Data(d)) => put(&mut s.plane_location_bytes, d.clone()),
+            (OWN_NAME, Value::Data(d)) => put(&mut s.own_name, d.clone()),
+            (OWN_LOCATION, Value::Data(d)) => put(&mut s.own_location, Some(d.clone())),
+            (OWN_LOCATION, Value::Bool(false)) => put(&mut s.own_location, None),
+            (IS_ROOT, Value::Bool(b)) => put(&mut s.is_root, *b),
+            (SERVICE, Value::String(t)) if t == "unknown" => {
+                s.service_unknown = true;
+                true
+            }
+            (ANNOTATIONS, Value::Array(_)) => {
+                if let Value::Array(items) = value {
+                    s.annotations = items;
+                }
+                return None;
+            }
+            _ => false,
+        };
+        if ok {
+            None
+        } else {
+            if SYNTHETIC.contains(&key) {
+                self.warn(format!(
+                    "{key} holds a {} (or appears twice); kept as a property",
+                    value.type_name()
+                ));
+            }
+            Some(value)
+        }
+    }
+
+    fn warn(&mut self, message: String) {
+        if self.warnings.len() < 20 {
+            self.warnings.push(message);
+        } else if self.warnings.len() == 20 {
+            self.warnings.push("more warnings left out".to_owned());
+        }
+    }
+
+    /// Applies what a node dict said once it has ended.
+    fn apply(
+        &mut self,
+        id: EntryId,
+        s: Scratch,
+        place: Place,
+        properties: Properties,
+    ) -> Result<(), ReadError> {
+        let plane_name = match s.plane_name_bytes {
+            Some(b) => Text::from_bytes(&b),
+            None => s.name.unwrap_or_default(),
+        };
+        let plane_location = match s.plane_location_bytes {
+            Some(b) => Some(Text::from_bytes(&b)),
+            None => s.location,
+        };
+        let class = self
+            .class_of(id, &plane_name, s.class, s.inheritance)
+            .map_err(|e| self.events.error(format!("one class too many: {e}")))?;
+        let state = if s.service_unknown {
+            ServiceState::Unknown
+        } else if s.state.is_some() || s.busy.is_some() || s.busy_time.is_some() {
+            ServiceState::Service(ServiceInfo {
+                state: s.state.unwrap_or(0),
+                busy: s.busy,
+                busy_time_ns: s.busy_time,
+            })
+        } else {
+            ServiceState::NotService
+        };
+        let top_of_registry = matches!(
+            place,
+            Place::Top {
+                whole_registry: true
+            }
+        );
+        let is_root = s.is_root.unwrap_or(!self.ours && top_of_registry);
+        let name = match s.own_name {
+            Some(own) => {
+                self.name_overrides.push((id, plane_name));
+                Text::from_bytes(&own)
+            }
+            None => plane_name,
+        };
+        let location = match s.own_location {
+            Some(own) => {
+                self.location_overrides.push((id, plane_location));
+                own.map(|b| Text::from_bytes(&b))
+            }
+            None => plane_location,
+        };
+        let mut bad_annotations = 0;
+        let entry = self.registry.entry_mut(id);
+        entry.name = name;
+        entry.location = location;
+        entry.class = class;
+        entry.id = s.id;
+        entry.retain = s.retain;
+        entry.state = state;
+        entry.is_root = is_root;
+        entry.properties = properties;
+        for a in &s.annotations {
+            if !annotate(&mut entry.properties, a) {
+                bad_annotations += 1;
+            }
+        }
+        self.raw += entry
+            .properties
+            .iter()
+            .map(|(_, v)| v.raw_count())
+            .sum::<usize>();
+        if bad_annotations > 0 {
+            self.warn(format!(
+                "{bad_annotations} ioscope annotations did not fit their values"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The class from `IOObjectInheritance` (base first) or `IOObjectClass`, noting evidence
+    /// of the name-in-class bug.
+    fn class_of(
+        &mut self,
+        id: EntryId,
+        name: &Text,
+        class: Option<String>,
+        inheritance: Option<Vec<String>>,
+    ) -> Result<Option<crate::registry::ClassId>, crate::registry::LimitExceeded> {
+        let chain = inheritance.unwrap_or_default();
+        let max = self.limits.max_classes;
+        let classes = &mut self.registry.classes;
+        let (leaf, only_class) = if chain.len() >= 2 {
+            (
+                classes.try_intern_chain(chain.iter().map(String::as_str), max)?,
+                false,
+            )
+        } else if let Some(single) = chain.first() {
+            (Some(classes.try_intern(single, max)?), true)
+        } else if let Some(c) = class {
+            (Some(classes.try_intern(&c, max)?), true)
+        } else {
+            (None, false)
+        };
+        if let (Some(c), true) = (leaf, only_class) {
+            let cname = self.registry.classes.name(c);
+            if cname.as_bytes() == name.as_bytes() {
+                self.quirk.equal.push(id);
+                self.quirk.root_named_root |= cname == "Root";
+            } else {
+                self.quirk.differ += 1;
+            }
+        }
+        Ok(leaf)
+    }
+
+    /// Merges repeated appearances, builds the plane, flags the name-in-class bug, restores
+    /// the report.
+    fn finish(mut self) -> Result<Registry, ReadError> {
+        self.merge_repeats();
+        let plane = self.registry.plane_mut(&self.plane);
+        for &t in &self.tops {
+            plane.add_root(t);
+        }
+        let mut duplicates = 0;
+        for &(p, c, echo) in &self.merged_links {
+            if plane.add_child(p, c) == Link::Again && !echo {
+                duplicates += 1;
+            }
+        }
+        self.registry.report.duplicate_links += duplicates;
+        let plane = self.registry.plane_mut(&self.plane);
+        if let Some(e) = plane.find_cycle() {
+            let entry = self.registry.entry(e);
+            return Err(ReadError::byte(
+                self.starts.get(e.index()).copied().unwrap_or(0),
+                format!(
+                    "entry {} (id {:#x}) is listed below itself",
+                    entry.name,
+                    entry.id.unwrap_or(0)
+                ),
+            ));
+        }
+        let plane = self.registry.plane_mut(&self.plane);
+        for (id, n) in self.name_overrides.drain(..) {
+            plane.set_name_override(id, n);
+        }
+        for (id, l) in self.location_overrides.drain(..) {
+            plane.set_location_override(id, l);
+        }
+        if self.registry.report.duplicate_links > 0 {
+            self.warnings.push(format!(
+                "{} (parent, child) link(s) listed twice under one parent: kept once",
+                self.registry.report.duplicate_links
+            ));
+        }
+        let q = &self.quirk;
+        if !self.ours && q.differ == 0 && (q.equal.len() >= 2 || q.root_named_root) {
+            // Kept as written (a class equal to its name is real for AppleUSBInterface …).
+            self.warnings.push(format!(
+                "IOObjectClass equals the entry name in all {} entries that have one: \
+                 ioreg 2011-2019 wrote names there, so these classes may be names",
+                q.equal.len()
+            ));
+        }
+        if let Some(Value::Dict(report)) = self.report.take() {
+            if self.ours {
+                report::restore(&mut self.registry.report, &report);
+            }
+        }
+        self.registry.report.raw_values = self.raw;
+        self.registry.report.warnings.extend(self.warnings);
+        Ok(self.registry)
+    }
+
+    /// `ioreg -a` writes an entry with several parents (and its subtree) under each parent:
+    /// every dict after the first with the same `IORegistryEntryID` is that entry again. Keeps
+    /// the first, drops the repeats, and turns each repeat's link into one more parent of the
+    /// entry (`merged_links`, in file order, marked when they lie inside a repeated subtree).
+    fn merge_repeats(&mut self) {
+        let n = self.registry.len();
+        let mut first: HashMap<u64, usize> = HashMap::new();
+        let mut canon: Vec<usize> = (0..n).collect();
+        for (i, e) in self.registry.entries() {
+            if let Some(rid) = e.id {
+                canon[i.index()] = *first.entry(rid).or_insert(i.index());
+            }
+        }
+        // Inside a repeat: the dict is a repeat, or its parent dict is inside one.
+        let mut echo = vec![false; n];
+        let parent_of: HashMap<usize, usize> = self
+            .links
+            .iter()
+            .map(|&(p, c)| (c.index(), p.index()))
+            .collect();
+        for i in 0..n {
+            let parent_echo = parent_of.get(&i).is_some_and(|&p| echo[p] || canon[p] != p);
+            echo[i] = parent_echo;
+        }
+        // Inside a repeated subtree, a dict without an ID is the one written at the same place
+        // the first time: the same (first) parent, name and location, and no ID either.
+        type Place = (usize, Vec<u8>, Option<Vec<u8>>);
+        let mut first_no_id: HashMap<Place, usize> = HashMap::new();
+        for i in 0..n {
+            let e = self.registry.entry(EntryId(i as u32));
+            let Some(&p) = parent_of.get(&i).filter(|_| e.id.is_none()) else {
+                continue;
+            };
+            let place = (
+                canon[p],
+                e.name.as_bytes().to_vec(),
+                e.location.as_ref().map(|l| l.as_bytes().to_vec()),
+            );
+            if echo[i] {
+                if let Some(&j) = first_no_id.get(&place) {
+                    canon[i] = j;
+                }
+            } else {
+                first_no_id.entry(place).or_insert(i);
+            }
+        }
+        let repeats = (0..n).filter(|&i| canon[i] != i).count();
+        self.registry.report.merged_appearances = repeats;
+        if repeats == 0 {
+            self.merged_links = self.links.iter().map(|&(p, c)| (p, c, false)).collect();
+            return;
+        }
+        let keep: Vec<bool> = (0..n).map(|i| canon[i] == i).collect();
+        let new_index = self.registry.drop_entries(&keep);
+        let map = |e: EntryId| new_index[canon[e.index()]];
+        self.tops = self.tops.iter().map(|&t| map(t)).collect();
+        self.merged_links = self
+            .links
+            .iter()
+            .map(|&(p, c)| (map(p), map(c), echo[c.index()]))
+            .collect();
+        self.starts = (0..n)
+            .filter(|&i| keep[i])
+            .map(|i| self.starts.get(i).copied().unwrap_or(0))
+            .collect();
+        let overrides = std::mem::take(&mut self.name_overrides);
+        self.name_overrides = dedupe(overrides.into_iter().map(|(e, v)| (map(e), v)));
+        let overrides = std::mem::take(&mut self.location_overrides);
+        self.location_overrides = dedupe(overrides.into_iter().map(|(e, v)| (map(e), v)));
+        let equal = std::mem::take(&mut self.quirk.equal);
+        self.quirk.equal = (equal.into_iter().filter(|e| keep[e.index()]))
+            .map(map)
+            .collect();
+    }
+}
+
+/// The first value per entry.
+fn dedupe<T>(items: impl Iterator<Item = (EntryId, T)>) -> Vec<(EntryId, T)> {
+    let mut seen = std::collections::HashSet::new();
+    items.filter(|(e, _)| seen.insert(*e)).collect()
+}
+
+pub mod report;
+
+/// Sets `slot` if empty; false if it was already set (a repeated key stays a property).
+fn put<T>(slot: &mut Option<T>, value: T) -> bool {
+    if slot.is_some() {
+        return false;
+    }
+    *slot = Some(value);
+    true
+}
+
+/// Applies one `ioscope:annotations` item; false if it does not fit.
+fn annotate(props: &mut [(Text, Value)], annotation: &Value) -> bool {
+    use keys::annotation as a;
+    let Value::Dict(fields) = annotation else {
+        return false;
+    };
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    let Some(Value::Array(path)) = field(a::PATH) else {
+        return false;
+    };
+    let path: Option<Vec<usize>> = path
+        .iter()
+        .map(|v| match v {
+            Value::Integer(i) => usize::try_from(i.value()).ok(),
+            _ => None,
+        })
+        .collect();
+    let Some((first, rest)) = path.as_deref().and_then(<[usize]>::split_first) else {
+        return false;
+    };
+    let Some((key, value)) = props.get_mut(*first).and_then(|p| in_pair(p, rest)) else {
+        return false;
+    };
+    let bytes = match field("bytes") {
+        Some(Value::Data(d)) => Some(d.clone()),
+        _ => None,
+    };
+    let flag = |name: &str| matches!(field(name), Some(Value::Bool(true)));
+    let Some(Value::String(kind)) = field(a::KIND) else {
+        return false;
+    };
+    match kind.as_str().unwrap_or("") {
+        a::INTEGER => {
+            let (Value::Integer(i), Some(Value::Integer(w))) = (&*value, field("width")) else {
+                return false;
+            };
+            let width = match w.value() {
+                8 => 8,
+                16 => 16,
+                32 => 32,
+                64 => 64,
+                _ => return false,
+            };
+            let v = i.value();
+            let mut n = if flag("signed") {
+                Integer::signed(v as i64, width)
+            } else {
+                Integer::unsigned(v as u64, width)
+            };
+            if flag("hex") {
+                n.radix = IntRadix::Hex;
+            }
+            *value = Value::Integer(n);
+        }
+        a::SET => match std::mem::replace(value, Value::Bool(false)) {
+            Value::Array(items) => *value = Value::Set(items),
+            other => {
+                *value = other;
+                return false;
+            }
+        },
+        a::RAW => {
+            let text = match (&bytes, &*value) {
+                (Some(b), _) => Text::from_bytes(b),
+                (None, Value::String(t)) => t.clone(),
+                _ => return false,
+            };
+            *value = Value::Raw {
+                text,
+                clipped: flag("clipped"),
+            };
+        }
+        a::STRING => match bytes {
+            Some(b) => *value = Value::String(Text::from_bytes(&b)),
+            None => return false,
+        },
+        a::KEY => match (bytes, key) {
+            (Some(b), Some(k)) => *k = Text::from_bytes(&b),
+            _ => return false,
+        },
+        a::DATE => match field("seconds") {
+            Some(Value::Real(secs)) => *value = Value::Date(Date(*secs)),
+            _ => return false,
+        },
+        _ => return false,
+    }
+    true
+}
+
+/// The key (if the path ends at a dict pair) and value the rest of a path leads to.
+fn in_pair<'a>(
+    pair: &'a mut (Text, Value),
+    rest: &[usize],
+) -> Option<(Option<&'a mut Text>, &'a mut Value)> {
+    match rest.split_first() {
+        None => Some((Some(&mut pair.0), &mut pair.1)),
+        Some((i, more)) => in_value(&mut pair.1, *i, more),
+    }
+}
+
+fn in_value<'a>(
+    value: &'a mut Value,
+    index: usize,
+    rest: &[usize],
+) -> Option<(Option<&'a mut Text>, &'a mut Value)> {
+    match value {
+        Value::Dict(pairs) => in_pair(pairs.get_mut(index)?, rest),
+        Value::Array(items) | Value::Set(items) => {
+            let item = items.get_mut(index)?;
+            match rest.split_first() {
+                None => Some((None, item)),
+                Some((i, more)) => in_value(item, *i, more),
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_bplist;
+#[cfg(test)]
+mod tests;
+pub mod write;

@@ -1,0 +1,700 @@
+//! The `ioreg` text reader: every age and flag of `ioreg` output (see `ioreg-format.md`).
+//!
+//! One pass over the bytes, line by line. A line is one of:
+//! - a tree line `| | +-o NAME@LOC  <class …>`: its depth is the column of `+-o` / 2;
+//! - a property block line, whose prefix (the tree bars up to and including the
+//!   children column) is taken from the block's `{` line: `PREFIX  "key" = value`, `PREFIX}`;
+//! - the continuation of a multi-line string (no prefix), or of an `ioreg -f` hex dump
+//!   (`PREFIX    00000000: …`);
+//! - a plane header `IODeviceTree:` (several `ioreg` runs in one file), or a blank line.
+//!
+//! Decisions where `ioreg` output is ambiguous:
+//! - `name@loc` is split at the last `@`, and only when the location part has no spaces.
+//! - An entry deeper than one below the previous one hangs under the deepest open entry
+//!   (with a warning); the first entry of a tree at depth > 0 becomes a root.
+//! - A line ending in `$` is a clip mark only if the value does not parse completely with
+//!   the `$` (hex-dump text and strings may end in `$`).
+//! - `<"a","b">` data reads as `a\0b\0` (`ioreg` prints `a\0b` the same way).
+//! - A truncated file loads what is complete, including the cut last entry's name.
+//! - Two things stay raw (`raw_values` in `ioscope stats`) because the text no longer holds
+//!   the value (IOKitTools-125 `ioreg.c`):
+//!   - an empty value (`"Codec"=,`, `"FullName" = `): `cfstringshow` prints nothing when
+//!     `CFStringGetCString` fails (a non-ASCII string needs more UTF-8 bytes than its
+//!     `length + 1` buffer), and `cfnumbershow` nothing when a number does not fit a
+//!     `long long`; the characters are gone and even the type is uncertain;
+//!   - `ioreg -f` layouts of `reg`, `assigned-addresses`, `ranges`, `interrupts` …: the data
+//!     is printed as host-order 32-bit words (the byte order is not in the dump), trailing
+//!     bytes short of a whole record are dropped, and `ranges` columns depend on other
+//!     entries' `#address-cells`; so no bytes can be rebuilt with confidence. Hex dumps of
+//!     other data are exact and decode to data.
+//! - A tree line that stops before its `>` with more lines after it is an error (`ioreg`
+//!   marks a clipped line with `$`; only a truncated file's last line may stop early).
+
+mod header;
+mod hexdump;
+mod lines;
+mod tree;
+mod value;
+
+#[cfg(test)]
+mod tests;
+
+use crate::formats::{Limits, ReadError};
+use crate::registry::{
+    Entry, EntryId, HeaderStyle, LimitExceeded, LoadReport, Origin, Registry, Text, TextDialect,
+    Truncation, Value,
+};
+use lines::{Line, Lines};
+use std::collections::{HashMap, HashSet};
+use tree::{Pending, Segment};
+
+/// At most this many lines of other text may come before the first tree line.
+const MAX_PREAMBLE_LINES: usize = 10;
+/// Warnings kept word for word; the rest are counted.
+const MAX_WARNINGS: usize = 50;
+
+/// Reads an `ioreg` text dump.
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
+    Reader::new(bytes, limits).run()
+}
+
+/// [`read`], calling `release(offset)` every few MB once the bytes before `offset` are
+/// behind the reader (they may still be read again, so they must stay readable).
+pub fn read_releasing(
+    bytes: &[u8],
+    limits: &Limits,
+    release: &dyn Fn(usize),
+) -> Result<Registry, ReadError> {
+    let mut reader = Reader::new(bytes, limits);
+    reader.lines = reader.lines.releasing(release);
+    reader.run()
+}
+
+struct Reader<'a> {
+    lines: Lines<'a>,
+    limits: &'a Limits,
+    registry: Registry,
+    segment: Segment,
+    /// Indices into `segment.nodes` of the open entries, by depth.
+    stack: Vec<usize>,
+    by_id: HashMap<u64, EntryId>,
+    merged: tree::Merged,
+    total: usize,
+    style: Option<HeaderStyle>,
+    numbers: value::NumberStats,
+    properties: bool,
+    inheritance: bool,
+    html: bool,
+    crlf: bool,
+    preamble: Vec<usize>,
+    dropped_warnings: usize,
+    /// The properties of the block being read, moved into their entry at its end: one
+    /// allocation of the exact size per entry (a growing vector reallocates and copies).
+    block_properties: Vec<(Text, Value)>,
+    /// Planes named by header lines so far (held to the `planes` limit).
+    planes: HashSet<String>,
+}
+
+/// How a property block ended.
+enum BlockEnd<'a> {
+    Closed,
+    /// A tree line came before the closing `}`.
+    Interrupted(Line<'a>),
+    Eof,
+}
+
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8], limits: &'a Limits) -> Self {
+        let html = lines::is_html_escaped(bytes);
+        Reader {
+            lines: Lines::new(bytes, html),
+            limits,
+            registry: Registry::new(),
+            segment: Segment::default(),
+            stack: Vec::new(),
+            by_id: HashMap::new(),
+            merged: tree::Merged::default(),
+            total: 0,
+            style: None,
+            numbers: value::NumberStats::default(),
+            properties: false,
+            inheritance: false,
+            html,
+            crlf: lines::is_crlf(bytes),
+            preamble: Vec::new(),
+            dropped_warnings: 0,
+            block_properties: Vec::new(),
+            planes: HashSet::new(),
+        }
+    }
+
+    fn run(mut self) -> Result<Registry, ReadError> {
+        let mut pending = None;
+        while let Some(line) = pending.take().or_else(|| self.lines.next_line()) {
+            pending = self.line(line)?;
+        }
+        self.finish()
+    }
+
+    /// Handles a line outside property blocks; returns a line that still needs handling.
+    fn line(&mut self, line: Line<'a>) -> Result<Option<Line<'a>>, ReadError> {
+        let text = &line.text;
+        if let Some((depth, at)) = lines::tree_line(text) {
+            return self.node(line, depth, at);
+        }
+        if lines::is_blank(text) {
+            return Ok(None);
+        }
+        if let Some(plane) = lines::plane_header(text) {
+            if !self.planes.contains(plane) {
+                // Two inferred planes may join the named ones.
+                if self.planes.len() + 2 >= self.limits.max_planes {
+                    let e = LimitExceeded::new("planes", self.limits.max_planes);
+                    return Err(ReadError::line(
+                        line.number,
+                        format!("one plane too many: {e}"),
+                    ));
+                }
+                self.planes.insert(plane.to_owned());
+            }
+            let plane = plane.to_owned();
+            self.new_segment(Some(plane))?;
+            return Ok(None);
+        }
+        if self.total == 0 {
+            return self.preamble_line(&line).map(|()| None);
+        }
+        let bars = lines::bars_len(text);
+        if &text[bars..] == b"{" {
+            if let Some(&node) = self.stack.last() {
+                if self.segment.nodes[node].entry.properties.is_empty() {
+                    let prefix = text[..bars].to_vec();
+                    return self.block(node, prefix, line.number);
+                }
+            }
+        }
+        self.warn(format!(
+            "line {}: unexpected text outside a property block, skipped: {}",
+            line.number,
+            snippet(text)
+        ));
+        Ok(None)
+    }
+
+    fn preamble_line(&mut self, line: &Line<'_>) -> Result<(), ReadError> {
+        self.preamble.push(line.number);
+        let texty = std::str::from_utf8(&line.text)
+            .is_ok_and(|s| !s.chars().any(|c| c.is_control() && c != '\t'));
+        if !texty || self.preamble.len() > MAX_PREAMBLE_LINES {
+            // The line quoted is the line named.
+            return Err(ReadError::line(
+                line.number,
+                format!(
+                    "expected an ioreg tree line `+-o NAME  <class …>`, found {}",
+                    describe(&line.text)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn new_segment(&mut self, plane: Option<String>) -> Result<(), ReadError> {
+        let done = std::mem::take(&mut self.segment);
+        tree::flush(done, &mut self.registry, &mut self.by_id, &mut self.merged)?;
+        self.segment.plane = plane;
+        self.stack.clear();
+        Ok(())
+    }
+
+    /// A tree line: adds the entry, then reads its property block if one follows.
+    fn node(
+        &mut self,
+        line: Line<'a>,
+        depth: usize,
+        at: usize,
+    ) -> Result<Option<Line<'a>>, ReadError> {
+        if depth > self.limits.max_depth {
+            let e = LimitExceeded::new("depth", self.limits.max_depth);
+            return Err(ReadError::line(line.number, format!("tree too deep: {e}")));
+        }
+        self.total += 1;
+        if self.total > self.limits.max_entries {
+            let e = LimitExceeded::new("entries", self.limits.max_entries);
+            return Err(ReadError::line(
+                line.number,
+                format!("too many entries: {e}"),
+            ));
+        }
+        self.check_length(line.text.len(), line.number)?;
+        let h = header::parse(&line.text[at..]);
+        self.check_header(&h, &line, at)?;
+        self.note_header(&h, &line);
+        let parent = self.attach(depth, line.number);
+        let entry = self.entry(&h, depth == 0 || parent.is_none(), line.number)?;
+        let index = self.segment.nodes.len();
+        self.segment.nodes.push(Pending {
+            entry,
+            parent,
+            line: line.number,
+        });
+        self.stack.push(index);
+
+        let Some(next) = self.lines.peek() else {
+            return Ok(None);
+        };
+        let bars = lines::bars_len(&next.text);
+        if &next.text[bars..] != b"{" {
+            return Ok(None);
+        }
+        let prefix = next.text[..bars].to_vec();
+        let open = next.number;
+        self.lines.next_line();
+        self.block(index, prefix, open)
+    }
+
+    /// An error if a line or value of `len` bytes is over the `string-bytes` limit.
+    fn check_length(&self, len: usize, number: usize) -> Result<(), ReadError> {
+        if len > self.limits.max_string_bytes {
+            let e = LimitExceeded::new("string-bytes", self.limits.max_string_bytes);
+            return Err(ReadError::line(number, format!("line too long: {e}")));
+        }
+        Ok(())
+    }
+
+    /// A tree line cut short in the middle of the file is broken: `ioreg` ends a clipped line
+    /// with `$`, and only the last line of a truncated file may stop early.
+    fn check_header(
+        &mut self,
+        h: &header::Header<'_>,
+        line: &Line<'_>,
+        at: usize,
+    ) -> Result<(), ReadError> {
+        let rest = &line.text[at..];
+        let broken = h.incomplete
+            && !h.clipped
+            && line.terminated
+            && memchr::memmem::find(rest, b"  <class").is_some()
+            && self.lines.peek().is_some();
+        if broken {
+            return Err(ReadError::line(
+                line.number,
+                format!(
+                    "expected a tree line ending in `>` (or `$` where ioreg clipped it), found {}",
+                    describe(rest)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn note_header(&mut self, h: &header::Header<'_>, line: &Line<'_>) {
+        if self.style.is_none() {
+            self.style = h.style;
+        }
+        if h.clipped {
+            self.registry.report.note_clipped(line.number as u64);
+        }
+        if h.incomplete && !h.clipped && !line.terminated {
+            self.truncated(line.number, "the file ends in the middle of a tree line");
+        }
+        if let Some(field) = h.unknown.first() {
+            let msg = format!(
+                "line {}: unknown field in a tree line: {}",
+                line.number,
+                snippet(field)
+            );
+            self.warn(msg);
+        }
+    }
+
+    /// The parent of an entry at `depth`, closing deeper open entries.
+    fn attach(&mut self, depth: usize, number: usize) -> Option<usize> {
+        if depth > self.stack.len() {
+            let msg = if self.stack.is_empty() {
+                format!("line {number}: a tree starts at depth {depth}; read as a root")
+            } else {
+                format!(
+                    "line {number}: entry at depth {depth} below one at depth {}; \
+                     attached to it",
+                    self.stack.len() - 1
+                )
+            };
+            self.warn(msg);
+        }
+        self.stack.truncate(depth.min(self.stack.len()));
+        if depth == 0 {
+            None
+        } else {
+            self.stack.last().copied()
+        }
+    }
+
+    fn entry(
+        &mut self,
+        h: &header::Header<'_>,
+        top: bool,
+        number: usize,
+    ) -> Result<Entry, ReadError> {
+        let (name, location) = split_label(h.label);
+        let class = match h.class {
+            Some(c) => Some(
+                self.class(c)
+                    .map_err(|e| ReadError::line(number, format!("one class too many: {e}")))?,
+            ),
+            None => None,
+        };
+        let is_root = top
+            && name == b"Root"
+            && class.is_none_or(|c| self.registry.classes.name(c) == "IORegistryEntry");
+        Ok(Entry {
+            id: h.id,
+            name: Text::from_bytes(name),
+            location: location.map(Text::from_bytes),
+            class,
+            retain: h.retain,
+            state: h.state,
+            properties: Vec::new(),
+            is_root,
+            synthetic: false,
+        })
+    }
+
+    /// Interns a class, or with `-i` a chain `Base:…:Leaf`, and returns the leaf.
+    fn class(&mut self, raw: &[u8]) -> Result<crate::registry::ClassId, LimitExceeded> {
+        let text = Text::from_bytes(raw);
+        let name = text.to_string_lossy();
+        let max = self.limits.max_classes;
+        let classes = &mut self.registry.classes;
+        if name.contains(':') && !name.contains("::") {
+            if self.style != Some(HeaderStyle::PostProcessed) {
+                self.inheritance = true;
+            }
+            let chain = name.split(':').filter(|s| !s.is_empty());
+            if let Some(leaf) = classes.try_intern_chain(chain, max)? {
+                return Ok(leaf);
+            }
+        }
+        classes.try_intern(&name, max)
+    }
+
+    /// Reads the property lines of a block whose `{` line had `prefix` before the brace.
+    fn block(
+        &mut self,
+        node: usize,
+        prefix: Vec<u8>,
+        open: usize,
+    ) -> Result<Option<Line<'a>>, ReadError> {
+        self.properties = true;
+        let end = self.block_lines(&prefix)?;
+        self.segment.nodes[node].entry.properties = self.block_properties.drain(..).collect();
+        match end {
+            BlockEnd::Closed => Ok(None),
+            BlockEnd::Interrupted(line) => {
+                let msg = format!(
+                    "line {}: the property block opened at line {open} has no closing brace",
+                    line.number
+                );
+                self.warn(msg);
+                Ok(Some(line))
+            }
+            BlockEnd::Eof => {
+                let last = self.lines.last_number();
+                self.truncated(
+                    last,
+                    &format!("the file ends inside the property block opened at line {open}"),
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    fn block_lines(&mut self, prefix: &[u8]) -> Result<BlockEnd<'a>, ReadError> {
+        while let Some(line) = self.lines.next_line() {
+            if let Some(rest) = line.text.strip_prefix(prefix) {
+                if rest.first() == Some(&b'}') {
+                    return Ok(BlockEnd::Closed);
+                }
+                if is_property(rest) {
+                    let (key, value) = self.property(&line, prefix)?;
+                    self.block_properties.push((key, value));
+                    continue;
+                }
+            }
+            if lines::tree_line(&line.text).is_some() {
+                return Ok(BlockEnd::Interrupted(line));
+            }
+            let msg = format!(
+                "line {}: unexpected text in a property block, skipped: {}",
+                line.number,
+                snippet(&line.text)
+            );
+            self.warn(msg);
+        }
+        Ok(BlockEnd::Eof)
+    }
+
+    /// `PREFIX  "key" = value` (with any continuation lines).
+    fn property(&mut self, line: &Line<'a>, prefix: &[u8]) -> Result<(Text, Value), ReadError> {
+        self.check_length(line.text.len(), line.number)?;
+        let body = &line.text[prefix.len() + 2..];
+        let Some((key, value)) = split_key(body) else {
+            // Clipped inside the key.
+            let key = body.strip_suffix(b"$").unwrap_or(body);
+            let key = key.strip_prefix(b"\"").unwrap_or(key);
+            if body.ends_with(b"$") {
+                self.registry.report.note_clipped(line.number as u64);
+            }
+            let value = Value::Raw {
+                text: Text::default(),
+                clipped: body.ends_with(b"$"),
+            };
+            self.registry.report.raw_values += 1;
+            return Ok((Text::from_bytes(key), value));
+        };
+        let key = Text::from_bytes(key);
+        let (value, raws) = self.value(value, line, prefix)?;
+        self.registry.report.raw_values += raws;
+        Ok((key, value))
+    }
+
+    /// Types a value, joining the lines it continues on when it needs them. Also returns
+    /// how many values inside it were kept raw.
+    fn value(
+        &mut self,
+        text: &[u8],
+        line: &Line<'a>,
+        prefix: &[u8],
+    ) -> Result<(Value, usize), ReadError> {
+        let at = line.number;
+        if text.is_empty() && self.next_is_formatted(prefix) {
+            return Ok(self.formatted(prefix));
+        }
+        let first = self.parse(text, at)?;
+        let clipped_mark = text.ends_with(b"$");
+        if let Some((v, raws)) = first {
+            if !clipped_mark || raws == 0 {
+                return Ok((v, raws));
+            }
+        }
+        let continues = self
+            .lines
+            .peek()
+            .is_some_and(|next| !structural(&next.text, prefix));
+        if continues && !clipped_mark {
+            return self.multi_line(text, at, prefix);
+        }
+        if clipped_mark {
+            self.registry.report.note_clipped(at as u64);
+            return Ok((raw(&text[..text.len() - 1], true), 1));
+        }
+        if self.lines.peek().is_none() && !line.terminated {
+            self.truncated(at, "the file ends in the middle of a property value");
+        }
+        Ok((raw(text, false), 1))
+    }
+
+    /// Parses a value; `None` when it is not a complete value.
+    fn parse(&mut self, text: &[u8], at: usize) -> Result<Option<(Value, usize)>, ReadError> {
+        match value::parse(text, self.limits.max_depth, &mut self.numbers) {
+            Ok(v) => Ok(Some((v, self.numbers.raws))),
+            Err(value::Fail::Malformed) => Ok(None),
+            Err(value::Fail::TooDeep) => {
+                let e = LimitExceeded::new("depth", self.limits.max_depth);
+                Err(ReadError::line(at, format!("values nested too deep: {e}")))
+            }
+        }
+    }
+
+    /// A string (or container) that goes on over the following lines: `ioreg` prints newlines
+    /// inside strings as they are. It ends before the next property, the block's end, a
+    /// tree line or the end of the file.
+    fn multi_line(
+        &mut self,
+        text: &[u8],
+        at: usize,
+        prefix: &[u8],
+    ) -> Result<(Value, usize), ReadError> {
+        let mut joined = text.to_vec();
+        while let Some(next) = self.lines.peek() {
+            if structural(&next.text, prefix) {
+                break;
+            }
+            let Some(next) = self.lines.next_line() else {
+                break;
+            };
+            self.check_length(joined.len() + 1 + next.text.len(), at)?;
+            joined.push(b'\n');
+            joined.extend_from_slice(&next.text);
+            let ends_here = self
+                .lines
+                .peek()
+                .is_none_or(|after| structural(&after.text, prefix));
+            if ends_here {
+                if let Some(v) = self.parse(&joined, at)? {
+                    return Ok(v);
+                }
+            }
+        }
+        if self.lines.peek().is_none() {
+            self.truncated(at, "the file ends inside a multi-line value");
+        } else {
+            self.warn(format!(
+                "line {at}: a value over several lines could not be read; kept as text"
+            ));
+        }
+        Ok((raw(&joined, false), 1))
+    }
+
+    fn next_is_formatted(&mut self, prefix: &[u8]) -> bool {
+        self.lines.peek().is_some_and(|next| {
+            next.text
+                .strip_prefix(prefix)
+                .is_some_and(|r| r.starts_with(b"    "))
+        })
+    }
+
+    /// `ioreg -f` output on the lines below the key: a hex dump (decoded to data) or
+    /// another layout (`reg`, `ranges`, `interrupts` …, kept as text).
+    fn formatted(&mut self, prefix: &[u8]) -> (Value, usize) {
+        let mut rows: Vec<Vec<u8>> = Vec::new();
+        while self.next_is_formatted(prefix) {
+            if let Some(line) = self.lines.next_line() {
+                rows.push(line.text[prefix.len() + 4..].to_vec());
+            }
+        }
+        if let Some(bytes) = hexdump::decode(rows.iter().map(Vec::as_slice)) {
+            return (Value::Data(bytes.into_boxed_slice()), 0);
+        }
+        (raw(&rows.join(&b'\n'), false), 1)
+    }
+
+    fn truncated(&mut self, line: usize, message: &str) {
+        if self.registry.report.truncated.is_none() {
+            self.registry.report.truncated = Some(Truncation {
+                position: format!("line {line}"),
+                message: message.to_owned(),
+            });
+        }
+    }
+
+    fn warn(&mut self, message: String) {
+        if self.registry.report.warnings.len() < MAX_WARNINGS {
+            self.registry.report.warnings.push(message);
+        } else {
+            self.dropped_warnings += 1;
+        }
+    }
+
+    /// Says how entries with several parents were read (merged by ID, or not at all).
+    fn report_merges(&mut self) {
+        let m = &self.merged;
+        let report = &mut self.registry.report;
+        report.merged_appearances = m.appearances;
+        report.duplicate_links += m.duplicate_links;
+        if m.duplicate_links > 0 {
+            let msg = format!(
+                "{} (parent, child) link(s) listed twice under one parent: kept once",
+                m.duplicate_links
+            );
+            self.warn(msg);
+        }
+        let has_ids = self.registry.entries().any(|(_, e)| e.id.is_some());
+        if !has_ids {
+            self.registry.report.unmerged = true;
+        }
+    }
+
+    fn finish(mut self) -> Result<Registry, ReadError> {
+        if self.total == 0 {
+            let line = self.preamble.first().copied().unwrap_or(1);
+            return Err(ReadError::line(
+                line,
+                "expected an ioreg tree line `+-o NAME  <class …>`, found none in the file",
+            ));
+        }
+        self.new_segment(None)?;
+        if let Some(&first) = self.preamble.first() {
+            let msg = format!(
+                "line {first}: skipped {} line(s) before the first tree line",
+                self.preamble.len()
+            );
+            self.warn(msg);
+        }
+        self.report_merges();
+        if self.dropped_warnings > 0 {
+            let n = self.dropped_warnings;
+            self.registry
+                .report
+                .warnings
+                .push(format!("… and {n} more warnings"));
+        }
+        let report: &mut LoadReport = &mut self.registry.report;
+        report.origin = Origin::IoregText;
+        report.dialect = Some(TextDialect {
+            header: self.style.unwrap_or_default(),
+            hex: self.numbers.hex > 0 && self.numbers.decimal == 0,
+            properties: self.properties,
+            html_escaped: self.html,
+            crlf: self.crlf,
+            inheritance: self.inheritance,
+        });
+        Ok(self.registry)
+    }
+}
+
+fn raw(text: &[u8], clipped: bool) -> Value {
+    Value::Raw {
+        text: Text::from_bytes(text),
+        clipped,
+    }
+}
+
+/// After the block prefix: `  "key" = …` (or `   = …` for a key `ioreg` could not print).
+fn is_property(rest: &[u8]) -> bool {
+    rest.starts_with(b"  \"") || rest.starts_with(b"   = ")
+}
+
+/// Lines that end a multi-line value: a property or the end of the block, or a tree line.
+fn structural(text: &[u8], prefix: &[u8]) -> bool {
+    if lines::tree_line(text).is_some() {
+        return true;
+    }
+    text.strip_prefix(prefix)
+        .is_some_and(|r| is_property(r) || r.first() == Some(&b'}'))
+}
+
+/// `"key" = value` → (key, value).
+fn split_key(body: &[u8]) -> Option<(&[u8], &[u8])> {
+    if let Some(v) = body.strip_prefix(b" = ") {
+        return Some((&[], v));
+    }
+    let inner = body.strip_prefix(b"\"")?;
+    let n = memchr::memmem::find(inner, b"\" = ")?;
+    Some((&inner[..n], &inner[n + 4..]))
+}
+
+/// `name@loc` → (name, loc): the last `@`, when what follows has no spaces.
+fn split_label(label: &[u8]) -> (&[u8], Option<&[u8]>) {
+    match memchr::memrchr(b'@', label) {
+        Some(at) if !label[at + 1..].contains(&b' ') => (&label[..at], Some(&label[at + 1..])),
+        _ => (label, None),
+    }
+}
+
+/// A short, terminal-safe excerpt for messages.
+fn snippet(text: &[u8]) -> String {
+    let cut = &text[..text.len().min(60)];
+    let mut s: String = cut.escape_ascii().to_string();
+    if text.len() > cut.len() {
+        s.push('…');
+    }
+    s
+}
+
+fn describe(text: &[u8]) -> String {
+    if text.is_empty() {
+        "an empty line".to_owned()
+    } else {
+        format!("`{}`", snippet(text))
+    }
+}

@@ -1,0 +1,117 @@
+//! The face a live or simulated kernel shows the app: a walked registry plus the
+//! handles we hold on its entries.
+//!
+//! The app never talks to the IOKit seam directly; it holds a `Box<dyn LiveSession>`.
+//! Dumps have no session (and so no handles).
+
+use crate::kernel::{HandleProbe, KernReturn};
+use crate::registry::{EntryId, Registry};
+
+/// A handle-lab operation on the selected entry's handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabOp {
+    /// `IOObjectRetain`: send-right urefs +1, kernel count unchanged.
+    Retain,
+    /// `IOObjectRelease`: urefs −1; at zero the name is freed and the handle is stale.
+    Release,
+    /// Obtain the entry again (lookup by registry ID): same name, urefs +1.
+    Obtain,
+}
+
+/// What a handle-lab operation did: the call the user asked for with its own return code,
+/// and the probe taken right after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabOutcome {
+    /// The call made (`IOObjectRetain`, `IOObjectRelease`, `IOServiceGetMatchingService`, …).
+    pub call: &'static str,
+    /// That call's own return code (a release to zero is `KERN_SUCCESS`, whatever the
+    /// re-probe that follows says about the name).
+    pub code: KernReturn,
+    pub probe: HandleProbe,
+}
+
+/// A change seen in the kernel since the last poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A service was published (first-publish notification); registry IDs when known.
+    Published { registry_id: Option<u64> },
+    /// A service was terminated.
+    Terminated { registry_id: Option<u64> },
+}
+
+/// Progress of a walk, for the UI's progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WalkProgress {
+    pub plane: usize,
+    pub planes: usize,
+    pub entries: usize,
+}
+
+/// A kernel we can walk and hold handles in. Implemented over any [`IoKit`](crate::kernel::IoKit).
+pub trait LiveSession: Send {
+    /// `"live"` or `"demo"`, shown in the status bar.
+    fn label(&self) -> &'static str;
+
+    /// Walks every plane and (re)builds the registry and the handle table. Handles of entries
+    /// that still exist are kept (same port names); those of vanished entries are released.
+    fn walk(&mut self, progress: &mut dyn FnMut(WalkProgress)) -> Result<Registry, KernReturn>;
+
+    /// Probes the handle held for `entry` (refs, type, kernel count, state, last error).
+    fn probe(&mut self, entry: EntryId) -> Option<HandleProbe>;
+
+    /// Probes every held handle (the handle table), in entry order.
+    fn probe_all(&mut self) -> Vec<(EntryId, HandleProbe)>;
+
+    /// Runs a handle-lab operation on `entry`'s handle and probes it again. `None` when no
+    /// handle is held for `entry`.
+    fn lab(&mut self, entry: EntryId, op: LabOp) -> Option<LabOutcome>;
+
+    /// Unplugs the device at or above `entry`, or replugs it if it was unplugged (simulated
+    /// kernel only). Returns a one-line description, or why it cannot.
+    fn toggle_plug(&mut self, entry: EntryId) -> Result<String, String> {
+        let _ = entry;
+        Err("unplugging needs the demo kernel".into())
+    }
+
+    /// `--demo-hotplug`: unplugs or replugs the demo's fixed USB device (call it on a timer).
+    /// Returns a one-line description, or why it cannot.
+    fn demo_hotplug(&mut self) -> Result<String, String> {
+        Err("hotplug needs the demo kernel".into())
+    }
+
+    /// `--demo-leak`: one step of the demo's leaking app (call it on a timer). Returns a
+    /// one-line description, or why it cannot.
+    fn demo_leak(&mut self) -> Result<String, String> {
+        Err("the leaking app runs only in the demo".into())
+    }
+
+    /// Changes since the last poll (publish/terminate notifications).
+    fn poll_changes(&mut self) -> Vec<Change> {
+        Vec::new()
+    }
+}
+
+/// The session ioscope opens when no file is given: the live kernel on macOS.
+#[cfg(target_os = "macos")]
+pub fn default_session() -> Box<dyn LiveSession> {
+    crate::kernel::macos::session()
+}
+
+/// The session ioscope opens when no file is given: the simulated Mac (the demo) off macOS.
+#[cfg(not(target_os = "macos"))]
+pub fn default_session() -> Box<dyn LiveSession> {
+    Box::new(crate::kernel::sim::demo_session())
+}
+
+/// The registry ioscope shows when no file is given (`stats`, `dump`): one walk of
+/// [`default_session`]; the handles are released when the session is dropped.
+pub fn default_registry() -> anyhow::Result<Registry> {
+    // On macOS: the live session without notifications (nothing would read them).
+    #[cfg(target_os = "macos")]
+    let mut session = crate::kernel::macos::walk_session();
+    #[cfg(not(target_os = "macos"))]
+    let mut session = default_session();
+    session
+        .walk(&mut |_| {})
+        .map_err(|code| anyhow::anyhow!("walking the {} registry failed: {code}", session.label()))
+}
