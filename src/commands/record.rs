@@ -1,5 +1,5 @@
 //! `ioscope record`: samples the live registry (the demo off macOS) into a recording
-//! (`source::snapshot::recording`) until Ctrl-C or `--duration`.
+//! (`formats::recording`) until Ctrl-C or `--duration`.
 
 use super::output::Target;
 use anyhow::{Context, Result};

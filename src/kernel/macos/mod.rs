@@ -1,6 +1,6 @@
 //! The real IOKit behind the seam (macOS only). Raw calls, no logic: the walker, handle table,
 //! probe, session, CF conversion rules and the timed-call machinery are the neutral code in
-//! `source::kernel`, exercised on Linux by the simulated kernel and unit tests.
+//! `kernel`, exercised on Linux by the simulated kernel and unit tests.
 //!
 //! - [`MacIoKit`] implements [`IoKit`](crate::kernel::IoKit) with io-kit-sys, mach2 and
 //!   core-foundation, plus the few declarations they lack (`ffi`).
