@@ -6,7 +6,7 @@ use crate::registry::Registry;
 use std::io::{self, Write};
 
 /// Output formats of `ioscope dump`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DumpFormat {
     /// `ioreg -a` compatible XML property list (lossless).
     Plist,

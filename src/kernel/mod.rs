@@ -141,13 +141,3 @@ pub trait IoKit: Send + Sync {
     /// from a background thread until the returned guard is dropped.
     fn watch_services(&self, sink: Sender<ServiceNotice>) -> Result<Box<dyn Watch>, KernReturn>;
 }
-
-/// `ioscope explain CODE`.
-pub fn explain_command(code: &str) -> anyhow::Result<std::process::ExitCode> {
-    use std::io::Write as _;
-    let explanation = KernReturn::parse(code)?.explain();
-    let mut out = std::io::stdout().lock();
-    out.write_all(explanation.details().as_bytes())?;
-    out.flush()?;
-    Ok(std::process::ExitCode::SUCCESS)
-}
