@@ -35,6 +35,8 @@ pub fn restore() {
 }
 
 fn enter() -> io::Result<()> {
+    #[cfg(unix)]
+    sigbus::save();
     enable_raw_mode()?;
     execute!(
         io::stdout(),
@@ -187,19 +189,63 @@ fn restore_on_sigbus() {
     #[cfg(unix)]
     {
         use signal_hook::consts::SIGBUS;
-        // SAFETY: the action runs in a signal handler. `restore` is not strictly
-        // async-signal-safe (it takes crossterm's raw-mode lock and stdout's lock, then
-        // writes and calls tcsetattr); the thread that faults on a mapped page (the loader)
-        // holds neither, and the process ends right after.
+        // SAFETY: the action runs in a signal handler and does only what is async-signal-safe:
+        // write(2), tcsetattr(3) with the attributes saved before raw mode, and signal-hook's
+        // default-action emulation. No lock is taken: the signal may land on the thread that
+        // holds stdout's lock (a `kill -BUS` does; a fault on a mapped page lands on the loader).
         let _ = unsafe {
             signal_hook::low_level::register(SIGBUS, || {
-                restore();
-                let _ = io::stderr().write_all(
+                sigbus::restore();
+                sigbus::write_all(
+                    libc::STDERR_FILENO,
                     b"ioscope: bus error (SIGBUS): was the dump truncated while it was being read?\n",
                 );
                 let _ = signal_hook::low_level::emulate_default_handler(SIGBUS);
             })
         };
+    }
+}
+
+/// The terminal restore a signal handler may run: raw bytes and the saved attributes.
+#[cfg(unix)]
+mod sigbus {
+    use std::sync::OnceLock;
+
+    /// The terminal's attributes before raw mode (saved by [`save`]).
+    static SAVED: OnceLock<libc::termios> = OnceLock::new();
+
+    /// Mouse capture off, main screen, cursor shown: what `restore` sends through crossterm.
+    const RESTORE: &[u8] =
+        b"\x1b[?1006l\x1b[?1015l\x1b[?1003l\x1b[?1002l\x1b[?1000l\x1b[?1049l\x1b[?25h";
+
+    /// Saves the terminal's attributes (call before raw mode).
+    pub(super) fn save() {
+        // SAFETY: tcgetattr writes a termios it is given; zeroed is a valid termios.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut t) } == 0 {
+            let _ = SAVED.set(t);
+        }
+    }
+
+    /// Async-signal-safe: writes [`RESTORE`] and puts the saved attributes back.
+    pub(super) fn restore() {
+        write_all(libc::STDOUT_FILENO, RESTORE);
+        if let Some(t) = SAVED.get() {
+            // SAFETY: tcsetattr is async-signal-safe; `t` came from tcgetattr.
+            unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, t) };
+        }
+    }
+
+    /// write(2) until done or failed (async-signal-safe; no std lock).
+    pub(super) fn write_all(fd: libc::c_int, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            // SAFETY: the pointer and length describe `bytes`.
+            let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+            if n <= 0 {
+                return;
+            }
+            bytes = &bytes[n as usize..];
+        }
     }
 }
 
