@@ -63,6 +63,8 @@ pub enum Action {
     Classes,
     /// `u`: the user clients per process.
     Clients,
+    /// `P`: another process's IOKit names by class (asks for a PID or process name).
+    Ports,
     /// `b`: the current state becomes the baseline later refreshes are compared with.
     Baseline,
     /// `d`: only the changes since the baseline (and their ancestors).

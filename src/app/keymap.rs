@@ -21,8 +21,8 @@ impl Context {
     pub fn title(self) -> &'static str {
         match self {
             Context::Main => "Explorer",
-            Context::Prompt => "Prompts (search, properties filter, jump, explain)",
-            Context::List => "Lists (planes, handles, classes, clients, hex view, timeline)",
+            Context::Prompt => "Prompts (search, properties filter, jump, explain, ports)",
+            Context::List => "Lists (planes, handles, classes, clients, ports, hex view, timeline)",
             Context::Help => "Help and load report",
         }
     }
@@ -208,6 +208,12 @@ pub static KEYMAP: &[Binding] = &[
     ),
     b(
         M,
+        &[k('P')],
+        Action::Ports,
+        "ports of a process (PID, name): IOKit names by class",
+    ),
+    b(
+        M,
         &[k('b')],
         Action::Baseline,
         "mark this state as the baseline to compare with",
@@ -286,6 +292,7 @@ pub static KEYMAP: &[Binding] = &[
         "choose / jump to the entry",
     ),
     b(L, &[code(C::Esc), k('q')], Action::Back, "close"),
+    b(L, &[k('P')], Action::Ports, "ports view: another process"),
     b(
         L,
         &[k('h'), code(C::Left)],

@@ -316,6 +316,17 @@ pub fn mark_baseline(s: &mut State, label: String) {
 
 /// The tree filtered to `keep` entries and their ancestors (every parent), all expanded.
 fn filter_to(s: &mut State, wanted: &[EntryId], filter: LeakFilter) -> bool {
+    if !show_entries(s, wanted) {
+        return false;
+    }
+    s.leak.filter = Some(filter);
+    true
+}
+
+/// The tree filtered to `wanted` entries and their ancestors (every parent), all expanded,
+/// the selection on one of them; false (and nothing changed) when none is in the plane.
+/// Also the ports view's filter (`P`, Enter).
+pub(super) fn show_entries(s: &mut State, wanted: &[EntryId]) -> bool {
     let entry = s.selected_entry();
     let plane = plane_at(&s.registry, s.plane);
     let mut keep = vec![false; s.registry.len()];
@@ -337,7 +348,6 @@ fn filter_to(s: &mut State, wanted: &[EntryId], filter: LeakFilter) -> bool {
         s.filter_saved = Some(s.view.expansion());
     }
     super::update::show_only(s, keep);
-    s.leak.filter = Some(filter);
     reselect(
         s,
         entry

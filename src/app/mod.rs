@@ -12,6 +12,7 @@ pub mod jump;
 pub mod keymap;
 pub mod leak;
 pub mod loader;
+pub mod ports;
 pub mod prop_pane;
 pub mod props;
 pub mod report;
@@ -28,6 +29,8 @@ pub use state::{Flash, Focus, Mode, SourceKind, State};
 pub use update::{Effect, update};
 
 use crate::formats::recording::Recording;
+use crate::kernel::ports::PortSpaces;
+use crate::kernel::ports::census::{self, PortCensus};
 use crate::kernel::session::{Change, LabOp, LabOutcome, LiveSession};
 use crate::registry::{EntryId, Registry};
 use loader::{Job, LoadEvent};
@@ -39,6 +42,9 @@ use std::time::{Duration, Instant};
 
 /// How often `--demo-leak`'s app leaks a user client and an iterator.
 const LEAK_EVERY: Duration = Duration::from_secs(1);
+
+/// How often the ports view (`P`) samples the process's port space again.
+const PORTS_EVERY: Duration = Duration::from_secs(1);
 
 /// How often `--demo-hotplug` unplugs or replugs.
 const HOTPLUG_EVERY: Duration = Duration::from_secs(4);
@@ -84,6 +90,11 @@ pub struct App {
     played_at: Instant,
     /// `--demo-leak`: when the leaky app last ran.
     leak_at: Option<Instant>,
+    /// The session's kernel's other processes (the ports view, `P`), kept here because the
+    /// session itself is away while it walks.
+    port_spaces: Option<std::sync::Arc<dyn PortSpaces>>,
+    /// When the ports view last sampled.
+    ports_at: Instant,
 }
 
 impl App {
@@ -106,6 +117,8 @@ impl App {
     fn empty(source: SourceKind, origin: Origin, session: Option<Box<dyn LiveSession>>) -> App {
         App {
             state: State::new(source, Registry::new()),
+            port_spaces: session.as_ref().and_then(|s| s.port_spaces()),
+            ports_at: Instant::now(),
             session,
             origin,
             loading: None,
@@ -203,10 +216,11 @@ impl App {
         self.state.timeline = old.timeline.clone();
         if matches!(
             old.mode,
-            Mode::Classes { .. } | Mode::Clients { .. } | Mode::Timeline
+            Mode::Classes { .. } | Mode::Clients { .. } | Mode::Timeline | Mode::Ports { .. }
         ) {
             self.state.mode = old.mode.clone();
         }
+        self.state.ports = old.ports;
         self.state.has_handles = self.session.is_some();
         self.state.message = old.message;
         self.state.focus = old.focus;
@@ -233,6 +247,10 @@ impl App {
             leak::reapply(&mut self.state);
         }
         leak::recount(&mut self.state);
+        if self.state.ports.is_some() {
+            self.sample_ports();
+            ports::reapply(&mut self.state);
+        }
         self.probe_all();
         self.probed_for = None;
         self.probe_selected();
@@ -307,6 +325,10 @@ impl App {
                 self.state.message = Some(result.unwrap_or_else(|e| e));
                 changed = true;
             }
+        }
+        if self.state.ports.is_some() && now.duration_since(self.ports_at) >= PORTS_EVERY {
+            self.sample_ports();
+            changed = true;
         }
         if let Some(at) = self.hotplug {
             if now.duration_since(at) >= HOTPLUG_EVERY {
@@ -412,6 +434,7 @@ impl App {
                 Effect::ProbeAll => self.probe_all(),
                 Effect::Timeline => self.open_timeline(),
                 Effect::Seek(t_ms) => self.seek(t_ms),
+                Effect::Ports(target) => self.open_ports(&target),
                 other => out.push(other),
             }
         }
@@ -430,6 +453,40 @@ impl App {
         app.state.leak.baseline = Some(leak::Baseline::new(before, before_label));
         app.install(after);
         app
+    }
+
+    /// `P`: opens the ports view on `target` (a PID, a name or `self`), with a first sample.
+    fn open_ports(&mut self, target: &str) {
+        let Some(spaces) = self.port_spaces.clone() else {
+            self.state.message = Some(
+                "the ports view reads a running kernel's processes: open the live registry or the demo, not a saved dump"
+                    .into(),
+            );
+            return;
+        };
+        match census::resolve(&*spaces, target) {
+            Ok((target, name)) => {
+                let first = PortCensus::take(&*spaces, target, &name, None);
+                self.ports_at = Instant::now();
+                ports::install(&mut self.state, target, first);
+            }
+            Err(e) => self.state.message = Some(e.to_string()),
+        }
+    }
+
+    /// Samples the shown process's port space again (growth since the view opened).
+    fn sample_ports(&mut self) {
+        self.ports_at = Instant::now();
+        let (Some(spaces), Some(p)) = (&self.port_spaces, &self.state.ports) else {
+            return;
+        };
+        let now = PortCensus::take(
+            &**spaces,
+            p.target,
+            &p.view.now.process,
+            Some(p.view.memory()),
+        );
+        ports::update(&mut self.state, now);
     }
 
     /// `--demo-leak`: the demo's leaking app runs from now on, one step a second.

@@ -42,6 +42,8 @@ pub enum PromptKind {
     Explain,
     /// `x`: the file (and options) to export to.
     Export,
+    /// `P`: the process whose port space to show.
+    Ports,
 }
 
 impl PromptKind {
@@ -52,6 +54,7 @@ impl PromptKind {
             PromptKind::Jump => ":",
             PromptKind::Explain => "explain code: ",
             PromptKind::Export => "export to (FILE.json|.txt|.plist [--redact] [--plane]): ",
+            PromptKind::Ports => "ports of process (PID or name): ",
         }
     }
 }
@@ -126,6 +129,10 @@ pub enum Mode {
     },
     /// `t`: the timeline of a recording (the tree shows the chosen moment).
     Timeline,
+    /// `P`: a process's IOKit names by type and class, growth since the view opened.
+    Ports {
+        selected: usize,
+    },
     /// Every byte of a data value (Enter on it in the properties pane).
     Hex {
         entry: EntryId,
@@ -304,6 +311,8 @@ pub struct State {
     pub leak: super::leak::Leak,
     /// A recording's timeline (`t`), when the source is one.
     pub timeline: Option<super::timeline::Timeline>,
+    /// `P`: the process whose port space is shown (its held entries are marked in the tree).
+    pub ports: Option<super::ports::Ports>,
 }
 
 impl State {
@@ -341,6 +350,7 @@ impl State {
             linked_from: None,
             leak: Default::default(),
             timeline: None,
+            ports: None,
         };
         state.open_top_levels();
         state.sync_props();

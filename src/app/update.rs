@@ -27,6 +27,8 @@ pub enum Effect {
     Timeline,
     /// Show the recording's moment this many milliseconds from its start.
     Seek(u64),
+    /// `P`: open the ports view on this process (a PID or a name, as typed).
+    Ports(String),
 }
 
 const NO_HANDLES: &str = "saved dump: no live handles";
@@ -47,6 +49,7 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         Mode::Classes { selected, sort } => leak::classes_table(s, selected, sort, action),
         Mode::Clients { selected } => leak::clients_table(s, selected, action),
         Mode::Timeline => timeline::keys(s, action),
+        Mode::Ports { selected } => super::ports::keys(s, selected, action),
         Mode::Explained { .. } => {
             if matches!(action, Action::Back | Action::Accept | Action::Quit) {
                 s.mode = Mode::Normal;
@@ -153,6 +156,7 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::Wheel { x, y, down } => wheel(s, x, y, down),
         Action::Classes => leak::open_classes(s),
         Action::Clients => leak::open_clients(s),
+        Action::Ports => super::ports::start(s),
         Action::Baseline if s.loading.is_some() => {
             s.message = Some("still loading: b marks a baseline once the registry is here".into());
         }
@@ -276,7 +280,7 @@ fn keep_prop_visible(s: &mut State) {
     s.prop.keep_visible(s.props.len(), page);
 }
 
-fn start_prompt(s: &mut State, kind: PromptKind) {
+pub(super) fn start_prompt(s: &mut State, kind: PromptKind) {
     s.mode = Mode::Prompt {
         kind,
         input: String::new(),
@@ -302,9 +306,14 @@ fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) ->
                 }
                 PromptKind::PropFilter => prop_pane::set_filter(s, String::new()),
                 PromptKind::Jump | PromptKind::Explain | PromptKind::Export => {}
+                PromptKind::Ports => {}
             }
             s.mode = Mode::Normal;
             return Vec::new();
+        }
+        Action::Accept if kind == PromptKind::Ports => {
+            s.mode = Mode::Normal;
+            return super::ports::accept(s, &input);
         }
         Action::Accept => {
             s.mode = Mode::Normal;
@@ -324,7 +333,7 @@ fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) ->
             }
         }
         PromptKind::PropFilter => prop_pane::set_filter(s, input.clone()),
-        PromptKind::Jump | PromptKind::Explain | PromptKind::Export => {}
+        PromptKind::Jump | PromptKind::Explain | PromptKind::Export | PromptKind::Ports => {}
     }
     s.mode = Mode::Prompt { kind, input };
     Vec::new()
@@ -373,6 +382,8 @@ fn accept(s: &mut State, kind: PromptKind, input: &str) {
             Err(e) => s.message = Some(e),
         },
         PromptKind::Export => s.message = Some(super::export::run(s, input)),
+        // Handled before (it needs the session): `ports::accept`.
+        PromptKind::Ports => {}
         PromptKind::Explain => match KernReturn::parse(input) {
             // The decoder `ioscope explain` prints with: one table for the whole program.
             Ok(code) => {
@@ -446,6 +457,7 @@ pub(super) fn show_only(s: &mut State, keep: Vec<bool>) {
 
 pub(super) fn leave_filter(s: &mut State) {
     s.leak.filter = None;
+    super::ports::filter_left(s);
     let entry = s.selected_entry();
     let plane = plane_at(&s.registry, s.plane);
     if let Some(saved) = s.filter_saved.take() {

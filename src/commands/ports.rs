@@ -6,8 +6,8 @@ use super::print_bytes;
 use anyhow::{Context, Result, bail};
 use ioscope::census::clients;
 use ioscope::kernel::KernelSession;
-use ioscope::kernel::ports::census::{Access, ClassRow, Growth, PortCensus, Target, growth};
-use ioscope::kernel::ports::{Pid, PortSpaces, ProcessInfo, lsmp};
+use ioscope::kernel::ports::census::{self, Access, ClassRow, Growth, PortCensus, Target, growth};
+use ioscope::kernel::ports::{Pid, PortSpaces, lsmp};
 use ioscope::kernel::session::LiveSession;
 use ioscope::kernel::sim::SimKernel;
 use ioscope::registry::escape::for_terminal;
@@ -102,7 +102,7 @@ pub fn ports_command(args: &PortsArgs) -> Result<ExitCode> {
     let mut backend = Backend::open(args.demo_leak);
     let target = match (&args.target, args.demo_leak) {
         (Some(t), _) => Some(t.clone()),
-        (None, true) => Some(ioscope::kernel::sim::tasks::LEAKER_PID.to_string()),
+        (None, true) => Some(ioscope::kernel::sim::leaky::LEAKER_PID.to_string()),
         (None, false) => None,
     };
     let Some(target) = target else {
@@ -150,7 +150,7 @@ pub fn ports_command(args: &PortsArgs) -> Result<ExitCode> {
         if let Some(sim) = &backend.sim
             && args.demo_leak
         {
-            sim.port_leak_step();
+            let _ = sim.leak_step();
         }
         if args.entries {
             registry = backend.walk()?;
@@ -171,43 +171,9 @@ pub fn ports_command(args: &PortsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// PID, `self`, or a process name only one process has.
+/// PID, `self`, or a process name only one process has (the explorer's `P` resolves alike).
 fn resolve(spaces: &dyn PortSpaces, target: &str) -> Result<(Target, String)> {
-    let processes = spaces.list_processes();
-    let name_of = |pid: Pid| {
-        processes
-            .iter()
-            .find(|p| p.pid == pid)
-            .map_or_else(|| "?".to_owned(), |p| p.name.clone())
-    };
-    if target == "self" {
-        let pid = spaces.own_pid();
-        return Ok((Target::SelfTask, name_of(pid)));
-    }
-    if let Ok(pid) = target.parse::<Pid>() {
-        if pid == spaces.own_pid() {
-            return Ok((Target::SelfTask, name_of(pid)));
-        }
-        return Ok((Target::Pid(pid), name_of(pid)));
-    }
-    let found: Vec<&ProcessInfo> = processes.iter().filter(|p| p.name == target).collect();
-    match found.as_slice() {
-        [one] if one.pid == spaces.own_pid() => Ok((Target::SelfTask, one.name.clone())),
-        [one] => Ok((Target::Pid(one.pid), one.name.clone())),
-        [] => bail!(
-            "no process is named {} (`ioscope ports` lists them)",
-            for_terminal(target)
-        ),
-        many => bail!(
-            "{} processes are named {}: give a PID ({})",
-            many.len(),
-            for_terminal(target),
-            many.iter()
-                .map(|p| p.pid.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
+    Ok(census::resolve(spaces, target)?)
 }
 
 #[derive(serde::Serialize)]

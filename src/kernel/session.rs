@@ -4,8 +4,10 @@
 //! The app never talks to the IOKit seam directly; it holds a `Box<dyn LiveSession>`.
 //! Dumps have no session (and so no handles).
 
+use crate::kernel::ports::PortSpaces;
 use crate::kernel::{HandleProbe, KernReturn};
 use crate::registry::{EntryId, Registry};
+use std::sync::Arc;
 
 /// A handle-lab operation on the selected entry's handle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +90,12 @@ pub trait LiveSession: Send {
     /// Changes since the last poll (publish/terminate notifications).
     fn poll_changes(&mut self) -> Vec<Change> {
         Vec::new()
+    }
+
+    /// The other processes' port spaces of this kernel (the explorer's ports view, `P`),
+    /// when it can read them. Shared: the census samples them while a walk runs.
+    fn port_spaces(&self) -> Option<Arc<dyn PortSpaces>> {
+        None
     }
 }
 

@@ -2,6 +2,7 @@
 //! handle lab, hotplug and change polling, written once for the live and the demo kernel.
 
 use super::handles::HandleTable;
+use super::ports::PortSpaces;
 use super::probe::probe;
 use super::{HandleProbe, IoKit, KernReturn, Port, ServiceNotice, Watch, walker};
 use crate::kernel::session::{Change, LabOp, LabOutcome, LiveSession, WalkProgress};
@@ -88,6 +89,7 @@ pub struct KernelSession<K: IoKit + ?Sized + 'static> {
     watch: Option<(Box<dyn Watch>, Receiver<ServiceNotice>)>,
     pending: Vec<Change>,
     shape: Shape,
+    ports: Option<Arc<dyn PortSpaces>>,
 }
 
 impl<K: IoKit + ?Sized + 'static> KernelSession<K> {
@@ -100,12 +102,19 @@ impl<K: IoKit + ?Sized + 'static> KernelSession<K> {
             watch: None,
             pending: Vec::new(),
             shape: Shape::default(),
+            ports: None,
         }
     }
 
     /// Enables [`LiveSession::toggle_plug`] and `demo_hotplug`.
     pub fn with_plug(mut self, plug: Arc<dyn PlugControl>) -> Self {
         self.plug = Some(plug);
+        self
+    }
+
+    /// Enables [`LiveSession::port_spaces`]: the same kernel's other tasks.
+    pub fn with_port_spaces(mut self, ports: Arc<dyn PortSpaces>) -> Self {
+        self.ports = Some(ports);
         self
     }
 
@@ -347,5 +356,9 @@ impl<K: IoKit + ?Sized + 'static> LiveSession for KernelSession<K> {
     fn poll_changes(&mut self) -> Vec<Change> {
         self.drain_notices();
         std::mem::take(&mut self.pending)
+    }
+
+    fn port_spaces(&self) -> Option<Arc<dyn PortSpaces>> {
+        self.ports.clone()
     }
 }

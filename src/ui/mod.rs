@@ -6,6 +6,7 @@ pub mod help;
 pub mod hexview;
 pub mod leak;
 pub mod popup;
+pub mod ports;
 pub mod properties;
 pub mod sanitize;
 pub mod status;
@@ -59,7 +60,7 @@ pub fn run_explorer(cli: &ExplorerOptions) -> anyhow::Result<ExitCode> {
     }
     let session = if cli.demo_leak {
         let s: Box<dyn crate::kernel::session::LiveSession> =
-            Box::new(crate::kernel::sim::demo_session());
+            Box::new(crate::kernel::sim::demo_leak_session());
         Some(s)
     } else {
         cli.file.is_none().then(crate::kernel::default_session)
@@ -182,6 +183,11 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
         }
         Mode::Clients { selected } => {
             let (r, offset) = leak::clients_table(frame, main, state, *selected, theme);
+            geometry.list = rect(r);
+            geometry.list_offset = offset;
+        }
+        Mode::Ports { selected } => {
+            let (r, offset) = ports::table(frame, main, state, *selected, theme);
             geometry.list = rect(r);
             geometry.list_offset = offset;
         }

@@ -279,6 +279,7 @@ fn context(mode: &Mode) -> Context {
         | Mode::Hex { .. }
         | Mode::Classes { .. }
         | Mode::Clients { .. }
+        | Mode::Ports { .. }
         | Mode::Timeline => Context::List,
     }
 }

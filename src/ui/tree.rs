@@ -179,6 +179,10 @@ impl RowParts {
             Some(Flash::Gone) => marks.push(Span::styled("− ", theme.gone)),
             None => {}
         }
+        // `P`: the names and urefs the process shown holds on this entry (digits only).
+        if let Some(held) = crate::app::ports::held_label(state, row.id) {
+            marks.push(Span::styled(format!("{held} "), theme.key));
+        }
         let name = registry.name_in(plane, row.id).to_string_lossy();
         let mut label = sanitize_clipped(&name, width).into_owned();
         if let Some(loc) = registry.location_in(plane, row.id) {

@@ -19,10 +19,10 @@ fn the_demo_leaker_is_read_by_class() {
     let r = json(&out);
     assert_eq!(r["process"], "LeakyApp");
     assert_eq!(r["access"], "read");
-    let clients = class(&r, "IOKIT-CONNECT", "IOSurfaceRootUserClient");
+    let clients = class(&r, "IOKIT-CONNECT", "IOHIDLibUserClient");
     assert_eq!(clients["names"], 3);
     assert_eq!(clients["urefs"], 3);
-    let root = class(&r, "IOKIT-OBJECT", "IOSurfaceRoot");
+    let root = class(&r, "IOKIT-OBJECT", "IOHIDSystem");
     assert_eq!(
         (root["names"].as_u64(), root["urefs"].as_u64()),
         (Some(1), Some(3 * 8192))
@@ -70,7 +70,7 @@ fn interval_prints_one_object_per_sample_and_the_growth() {
     let names: Vec<u64> = lines
         .iter()
         .map(|r| {
-            class(r, "IOKIT-CONNECT", "IOSurfaceRootUserClient")["names"]
+            class(r, "IOKIT-CONNECT", "IOHIDLibUserClient")["names"]
                 .as_u64()
                 .unwrap()
         })
@@ -84,7 +84,7 @@ fn interval_prints_one_object_per_sample_and_the_growth() {
     let root: Vec<(u64, u64)> = lines
         .iter()
         .map(|r| {
-            let c = class(r, "IOKIT-OBJECT", "IOSurfaceRoot");
+            let c = class(r, "IOKIT-OBJECT", "IOHIDSystem");
             (
                 c["urefs"].as_u64().unwrap(),
                 c["saturated"].as_u64().unwrap(),
@@ -98,7 +98,7 @@ fn interval_prints_one_object_per_sample_and_the_growth() {
     let grew = lines[6]["growth"].as_array().unwrap();
     let g = grew
         .iter()
-        .find(|g| g["class"] == "IOSurfaceRootUserClient")
+        .find(|g| g["class"] == "IOHIDLibUserClient")
         .unwrap();
     assert_eq!(g["names"], 6);
 }
@@ -111,12 +111,9 @@ fn interval_text_names_the_growing_class() {
         .lines()
         .find(|l| l.contains("grew since the first sample"))
         .unwrap();
+    assert!(grew.contains("LeakyApp (pid 501): 5 IOKit names"), "{grew}");
     assert!(
-        grew.contains("LeakyApp (pid 3131): 5 IOKit names"),
-        "{grew}"
-    );
-    assert!(
-        text.contains("IOSurfaceRootUserClient names +1  urefs +1"),
+        text.contains("IOHIDLibUserClient names +1  urefs +1"),
         "{text}"
     );
 }
@@ -124,7 +121,7 @@ fn interval_text_names_the_growing_class() {
 #[test]
 fn a_name_resolves_and_an_unknown_one_is_refused() {
     let out = run(&["ports", "LeakyApp", "--demo-leak", "--format", "json"]);
-    assert_eq!(json(&out)["pid"], 3131);
+    assert_eq!(json(&out)["pid"], 501);
     let out = run(&["ports", "NoSuch\x1bApp", "--demo-leak"]);
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
@@ -511,4 +508,198 @@ fn an_lsmp_file_of_every_process_lists_them() {
         "ports", "other", "--lsmp", path, "--format", "json",
     ]));
     assert_eq!(one["pid"], 99);
+}
+
+/// The explorer's ports view (`P`) drawn into a `TestBackend`, on the demo with its leaking
+/// app: insta snapshots of the view, its refusal and the marked tree, and the keys.
+mod view {
+    use Action::*;
+    use ioscope::app::{Action, App, SourceKind};
+    use ioscope::kernel::KernelSession;
+    use ioscope::kernel::session::LiveSession;
+    use ioscope::kernel::sim::SimKernel;
+    use ioscope::registry::Origin;
+    use ioscope::ui::{self, theme::Theme};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    struct Harness {
+        app: App,
+        term: Terminal<TestBackend>,
+        theme: Theme,
+    }
+
+    impl Harness {
+        fn draw(&mut self) {
+            let (app, theme) = (&mut self.app, &self.theme);
+            self.term
+                .draw(|f| app.state.geometry = ui::draw(f, &app.state, theme))
+                .unwrap();
+            app.state.clamp();
+        }
+        fn press(&mut self, actions: &[Action]) -> &mut Self {
+            for &a in actions {
+                self.app.dispatch(a);
+                self.draw();
+            }
+            self
+        }
+        fn typed(&mut self, text: &str) -> &mut Self {
+            for c in text.chars() {
+                self.press(&[Input(c)]);
+            }
+            self
+        }
+        /// `P`, the process, Enter.
+        fn open(&mut self, process: &str) -> &mut Self {
+            self.press(&[Ports]).typed(process).press(&[Accept])
+        }
+        /// A re-walk (as after each leak in `--demo-leak`), waited for.
+        fn rewalk(&mut self) {
+            self.press(&[Refresh]);
+            let start = std::time::Instant::now();
+            while self.app.is_loading() {
+                assert!(start.elapsed() < Duration::from_secs(10), "walk finished");
+                std::thread::sleep(Duration::from_millis(10));
+                self.app.poll();
+            }
+            self.draw();
+        }
+        fn screen(&self) -> String {
+            let buf = self.term.backend().buffer();
+            (0..buf.area.height)
+                .map(|y| {
+                    let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+                    line.trim_end().to_string()
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    }
+
+    /// The demo after `steps` leaks, walked, with the kernel's port spaces in the session.
+    fn leaked(steps: u32) -> (Arc<SimKernel>, Harness) {
+        let sim = Arc::new(SimKernel::new());
+        sim.spawn_leaker(steps);
+        let mut session = KernelSession::new(sim.clone(), Origin::Demo)
+            .with_plug(sim.clone())
+            .with_port_spaces(sim.clone());
+        let registry = session.walk(&mut |_| {}).expect("the demo kernel walks");
+        let mut h = Harness {
+            app: App::with_registry(SourceKind::Demo, registry, Some(Box::new(session))),
+            term: Terminal::new(TestBackend::new(120, 32)).unwrap(),
+            theme: Theme::colored(),
+        };
+        h.draw();
+        (sim, h)
+    }
+
+    #[test]
+    fn the_view_shows_each_class_and_its_growth_since_it_opened() {
+        let (sim, mut h) = leaked(3);
+        h.open("LeakyApp");
+        let screen = h.screen();
+        assert!(
+            screen.contains("Ports of LeakyApp (pid 501): read task port — 4 IOKit names"),
+            "{screen}"
+        );
+        for _ in 0..2 {
+            sim.leak_step().unwrap();
+        }
+        h.rewalk();
+        let screen = h.screen();
+        let row = |class: &str| {
+            screen
+                .lines()
+                .map(|l| {
+                    l.split_whitespace()
+                        .skip_while(|w| !w.starts_with("IOKIT-"))
+                })
+                .find(|words| words.clone().nth(1) == Some(class))
+                .unwrap_or_else(|| panic!("{class} listed:\n{screen}"))
+                .skip(2)
+                .take(6)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        // names, +names, urefs, +urefs, saturated, dead.
+        assert_eq!(row("IOHIDLibUserClient"), "5 +2 5 +2 0 0");
+        assert_eq!(row("IOHIDSystem"), "1 0 40960 +16384 0 0");
+        insta::assert_snapshot!("ports_view", screen);
+    }
+
+    #[test]
+    fn enter_filters_the_tree_to_the_entries_held_and_marks_them() {
+        let (_, mut h) = leaked(2);
+        h.open("501").press(&[Top, Accept]);
+        let screen = h.screen();
+        assert!(
+            screen.contains("showing 2 entries LeakyApp (pid 501) holds of IOHIDLibUserClient"),
+            "{screen}"
+        );
+        assert_eq!(
+            screen
+                .matches("⟨1 name, 1 uref⟩ IOHIDLibUserClient")
+                .count(),
+            2
+        );
+        assert!(
+            screen.contains("⟨1 name, 16384 urefs⟩ IOHIDSystem"),
+            "{screen}"
+        );
+        insta::assert_snapshot!("ports_marked_tree", screen);
+        // Esc leaves the filter and keeps the marks; P, Enter, Esc forgets the process.
+        h.press(&[Back]);
+        assert!(h.screen().contains("⟨1 name, 1 uref⟩"), "{}", h.screen());
+        h.press(&[Ports, Accept, Back]);
+        assert!(!h.screen().contains('⟨'), "{}", h.screen());
+    }
+
+    #[test]
+    fn a_refused_process_says_why_and_shows_its_user_clients() {
+        let (_, mut h) = leaked(0);
+        h.open("WindowServer");
+        let screen = h.screen();
+        assert!(
+            screen.contains("task_read_for_pid(161) refused: EPERM"),
+            "{screen}"
+        );
+        assert!(screen.contains("get-task-allow"), "{screen}");
+        assert!(
+            screen.contains("user clients opened by this process (IOUserClientCreator"),
+            "{screen}"
+        );
+        insta::assert_snapshot!("ports_view_refused", screen);
+    }
+
+    #[test]
+    fn unknown_processes_and_dumps_say_why() {
+        let (_, mut h) = leaked(0);
+        h.open("NoSuch\u{1b}App");
+        assert!(
+            h.screen()
+                .contains("no process is named NoSuch\\x1bApp (`ioscope ports` lists them)"),
+            "{}",
+            h.screen()
+        );
+        let mut dump = Harness {
+            app: App::with_registry(
+                SourceKind::File("x.txt".into()),
+                ioscope::registry::Registry::new(),
+                None,
+            ),
+            term: Terminal::new(TestBackend::new(120, 32)).unwrap(),
+            theme: Theme::colored(),
+        };
+        dump.draw();
+        dump.open("1");
+        assert!(
+            dump.screen()
+                .contains("the ports view reads a running kernel"),
+            "{}",
+            dump.screen()
+        );
+    }
 }

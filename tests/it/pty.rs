@@ -1093,3 +1093,82 @@ fn timeline_steps_scrubs_and_plays_a_recording() {
     s.send("q");
     assert!(s.wait_exit().success());
 }
+
+/// The names column of the ports view's row for `class`, if the screen shows it.
+fn ports_names(screen: &str, class: &str) -> Option<u64> {
+    let row = screen.lines().find(|l| {
+        let mut words = l.split_whitespace().skip_while(|w| w.starts_with('│'));
+        words.next().is_some_and(|w| w.starts_with("IOKIT-")) && words.next() == Some(class)
+    })?;
+    row.split_whitespace()
+        .skip_while(|w| *w != class)
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Issue 20: `ioscope --demo-leak`, `P` and the leaking app's PID open the ports view; the
+/// leaking class is there and its names grow from one screen to the next (the app leaks a
+/// client a second, the view samples again every second); Enter on it filters the tree to
+/// the entries the app holds, marked with its names and urefs; Esc closes.
+#[test]
+#[cfg_attr(
+    target_os = "macos",
+    ignore = "on macOS ioscope opens the live registry, not the demo"
+)]
+fn ports_view_shows_the_demo_leakers_class_growing() {
+    let Some(mut s) = Session::start(&["--demo-leak"]) else {
+        return;
+    };
+    s.wait_for(" demo ");
+    s.wait_for("IOResources");
+    s.send("P");
+    s.wait_for("ports of process (PID or name): ");
+    s.send("501");
+    s.send("\r");
+    let screen = s.wait_for("Ports of LeakyApp (pid 501): read task port");
+    assert!(screen.contains("+names"), "{screen}");
+    let start = Instant::now();
+    let first = loop {
+        if let Some(n) = ports_names(&s.screen(), "IOHIDLibUserClient") {
+            break n;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the leaking class never showed:\n{}",
+            s.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let later = loop {
+        let screen = s.screen();
+        if let Some(n) = ports_names(&screen, "IOHIDLibUserClient")
+            && n > first
+        {
+            break screen;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the leaking class did not grow past {first}:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // The service looked up again and again: one name, its urefs climbing.
+    assert!(later.contains("IOHIDSystem"), "{later}");
+    // The leaking class comes first (it grew most): Enter filters the tree to it.
+    s.send("g");
+    s.send("\r");
+    let screen = s.wait_for("entries LeakyApp (pid 501) holds of IOHIDLibUserClient");
+    assert!(screen.contains("⟨1 name, 1 uref⟩"), "{screen}");
+    assert!(screen.contains("urefs⟩ IOHIDSystem"), "{screen}");
+    s.send("\x1b");
+    s.send("P");
+    s.wait_for("ports of process (PID or name): 501");
+    s.send("\r");
+    s.wait_for("Ports of LeakyApp");
+    s.send("\x1b");
+    wait_gone(&s, "Ports of LeakyApp");
+    wait_gone(&s, "⟨");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

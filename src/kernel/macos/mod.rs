@@ -32,9 +32,10 @@ use std::sync::Arc;
 /// still walks; changes then show on the next refresh only).
 pub fn session() -> Box<dyn LiveSession> {
     let kit = Arc::new(MacIoKit::new());
+    let ports = || -> Arc<dyn crate::kernel::ports::PortSpaces> { Arc::new(MacPortSpaces) };
     match KernelSession::new(Arc::clone(&kit), Origin::Live).with_watch() {
-        Ok(watched) => Box::new(watched),
-        Err(_) => Box::new(KernelSession::new(kit, Origin::Live)),
+        Ok(watched) => Box::new(watched.with_port_spaces(ports())),
+        Err(_) => Box::new(KernelSession::new(kit, Origin::Live).with_port_spaces(ports())),
     }
 }
 

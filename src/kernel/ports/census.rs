@@ -9,9 +9,12 @@
 //! described at all (its port is destroyed); it is counted under the class an earlier sample
 //! saw on that name, else under [`UNKNOWN_DEAD`].
 
-use super::{Errno, NameInfo, Pid, PortSpaces, SpaceBasicInfo, iokit_type_name, kotype};
+use super::{
+    Errno, NameInfo, Pid, PortSpaces, ProcessInfo, SpaceBasicInfo, iokit_type_name, kotype,
+};
 use crate::kernel::{KernReturn, Port, port_type};
 use crate::registry::Registry;
+use crate::registry::escape::for_terminal;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -384,6 +387,58 @@ pub fn growth(first: &[ClassRow], now: &[ClassRow]) -> Vec<Growth> {
             })
         })
         .collect()
+}
+
+/// Why a process named on the command line or in the explorer's `P` prompt was not found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    #[error("no process is named {} (`ioscope ports` lists them)", for_terminal(.0))]
+    NoSuchName(String),
+    #[error("{} processes are named {}: give a PID ({})", .pids.len(), for_terminal(.name), join_pids(.pids))]
+    Ambiguous { name: String, pids: Vec<Pid> },
+}
+
+fn join_pids(pids: &[Pid]) -> String {
+    pids.iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A PID, `self`, or a process name only one process has → whose space to read, and the
+/// process's name (`?` for a PID no process has: the census then says `ESRCH`).
+pub fn resolve(spaces: &dyn PortSpaces, target: &str) -> Result<(Target, String), ResolveError> {
+    let target = target.trim();
+    let processes = spaces.list_processes();
+    let own = spaces.own_pid();
+    let name_of = |pid: Pid| {
+        processes
+            .iter()
+            .find(|p| p.pid == pid)
+            .map_or_else(|| "?".to_owned(), |p| p.name.clone())
+    };
+    let at = |pid: Pid| {
+        if pid == own {
+            Target::SelfTask
+        } else {
+            Target::Pid(pid)
+        }
+    };
+    if target == "self" {
+        return Ok((Target::SelfTask, name_of(own)));
+    }
+    if let Ok(pid) = target.parse::<Pid>() {
+        return Ok((at(pid), name_of(pid)));
+    }
+    let found: Vec<&ProcessInfo> = processes.iter().filter(|p| p.name == target).collect();
+    match found.as_slice() {
+        [one] => Ok((at(one.pid), one.name.clone())),
+        [] => Err(ResolveError::NoSuchName(target.to_owned())),
+        many => Err(ResolveError::Ambiguous {
+            name: target.to_owned(),
+            pids: many.iter().map(|p| p.pid).collect(),
+        }),
+    }
 }
 
 /// Where a registry ID sits in a registry walked from the same kernel: its IOService path.

@@ -241,8 +241,25 @@ pub fn hotplug_target(registry: &Registry) -> Option<EntryId> {
     })
 }
 
-/// A session over a freshly booted simulated Mac (the demo), with unplugging enabled.
+/// A session over a freshly booted simulated Mac (the demo), with unplugging enabled and
+/// the other processes started before the first walk (so that reading their port spaces,
+/// `P`, changes no retain count the registry shows).
 pub fn demo_session() -> KernelSession<SimKernel> {
     let sim = Arc::new(SimKernel::new());
-    KernelSession::new(sim.clone(), Origin::Demo).with_plug(sim)
+    sim.set_port_policy(tasks::PortPolicy::default());
+    session_over(sim)
+}
+
+/// The demo with its leaking app (`--demo-leak`): the app and the census's other processes
+/// are started before the first walk, so that every port they hold is there from the start.
+pub fn demo_leak_session() -> KernelSession<SimKernel> {
+    let sim = Arc::new(SimKernel::new());
+    sim.spawn_leaker(0);
+    session_over(sim)
+}
+
+fn session_over(sim: Arc<SimKernel>) -> KernelSession<SimKernel> {
+    KernelSession::new(sim.clone(), Origin::Demo)
+        .with_plug(sim.clone())
+        .with_port_spaces(sim)
 }

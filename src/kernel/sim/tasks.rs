@@ -9,8 +9,8 @@
 //!   dead name. A port is destroyed for no-senders only when no task names it any more.
 //! - The processes are the ones whose user clients the machine holds (`IOUserClientCreator`),
 //!   with the connect port of each client and the object port of the service it opened;
-//!   `kernel_task` and `launchd`; a third-party app; and, with [`SimKernel::spawn_leaker`],
-//!   the demo's leaking app, built with `get-task-allow`.
+//!   `kernel_task` and `launchd`; a third-party app; and the demo's leaking app
+//!   ([`super::leaky`], built with `get-task-allow`), whose task starts with its first step.
 //! - Policy (macOS 11+, bsd/vm/vm_unix.c): a read port for pid 0 is `EPERM`; an unknown pid
 //!   `ESRCH`; a SIP-protected target (every Apple platform binary here) `EPERM` for everyone;
 //!   else root gets it, and the same user gets it from a target signed with `get-task-allow`.
@@ -34,14 +34,6 @@ use std::collections::HashMap;
 pub const OWN_PID: Pid = 4242;
 /// Our user ID (the console user).
 pub const OWN_UID: u32 = 501;
-/// The demo's leaking app (`ioscope ports --demo-leak`).
-pub const LEAKER_PID: Pid = 3131;
-pub const LEAKER_NAME: &str = "LeakyApp";
-/// The class of the user clients the leaker opens and forgets, and the service it opens.
-pub const LEAK_CLASS: &str = "IOSurfaceRootUserClient";
-const LEAK_SERVICE: &str = "IOSurfaceRoot";
-/// How many times each leak step looks the service up again without releasing it.
-pub const LEAK_LOOKUPS_PER_STEP: u32 = 8192;
 
 /// The switches that decide who may read whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -113,6 +105,8 @@ impl State {
             return;
         }
         self.tasks.booted = true;
+        // Tasks started before the census (the leaking app) hold their own ports already.
+        let started: Vec<Pid> = self.tasks.list.iter().map(|t| t.pid).collect();
         let fixed: [(Pid, &str, u32, bool, bool); 3] = [
             (0, "kernel_task", 0, false, true),
             (1, "launchd", 0, false, true),
@@ -134,6 +128,7 @@ impl State {
                         .map(|(_, v)| v),
                 )
                 && pid != OWN_PID
+                && !started.contains(&pid)
             {
                 clients.push((pid, name, obj, e.planes[SERVICE].parent));
             }
@@ -150,7 +145,8 @@ impl State {
         }
     }
 
-    pub(crate) fn add_task(
+    /// Adds task `pid` unless it exists (without booting the others).
+    pub(crate) fn ensure_task(
         &mut self,
         pid: Pid,
         name: &str,
@@ -158,6 +154,27 @@ impl State {
         get_task_allow: bool,
         sip: bool,
     ) {
+        if self.tasks.get(pid).is_none() {
+            self.add_task(pid, name, uid, get_task_allow, sip);
+        }
+    }
+
+    /// The port space of task `pid` (ours for [`OWN_PID`]) and the kernel's ports: the one
+    /// lookup every call on another task's space goes through.
+    fn space_of(
+        &mut self,
+        pid: Pid,
+    ) -> Result<(&mut NameSpace, &super::ports::PortTable), KernReturn> {
+        let space = if pid == OWN_PID {
+            &mut self.space
+        } else {
+            let i = self.tasks.index(pid).ok_or_else(invalid_task)?;
+            &mut self.tasks.list[i].space
+        };
+        Ok((space, &self.ports))
+    }
+
+    fn add_task(&mut self, pid: Pid, name: &str, uid: u32, get_task_allow: bool, sip: bool) {
         let mut space = NameSpace::new();
         // bootstrap, reply and notification ports: no IOKit object.
         for _ in 0..4 {
@@ -255,27 +272,6 @@ impl State {
             description,
         }
     }
-
-    /// One step of the leaking app: a new user client it never closes, and the service
-    /// looked up again [`LEAK_LOOKUPS_PER_STEP`] times without a release.
-    fn leak_step(&mut self) -> Option<()> {
-        let service = (0..self.objs.len() as u32).map(ObjId).find(|&o| {
-            self.objs
-                .entry(o)
-                .is_some_and(|e| e.class == LEAK_SERVICE && e.planes[SERVICE].member)
-        })?;
-        let uc = self.objs.add_entry(LEAK_CLASS, LEAK_CLASS, 1);
-        self.objs.e(uc).properties.push((
-            "IOUserClientCreator".into(),
-            Value::String(format!("pid {LEAKER_PID}, {LEAKER_NAME}").into()),
-        ));
-        self.objs.attach(SERVICE, service, uc);
-        self.give(LEAKER_PID, uc, PortKind::Connect)?;
-        for _ in 0..LEAK_LOOKUPS_PER_STEP {
-            self.give(LEAKER_PID, service, PortKind::Object)?;
-        }
-        Some(())
-    }
 }
 
 impl SimKernel {
@@ -293,24 +289,8 @@ impl SimKernel {
     /// Adds a process (tests): its user ID, whether it was signed with `get-task-allow`,
     /// whether SIP protects it.
     pub fn spawn_task(&self, pid: Pid, name: &str, uid: u32, get_task_allow: bool, sip: bool) {
-        let mut st = self.booted();
-        if st.tasks.get(pid).is_none() {
-            st.add_task(pid, name, uid, get_task_allow, sip);
-        }
-    }
-
-    /// Starts the demo's leaking app (same user, `get-task-allow`) and runs `steps` steps.
-    pub fn spawn_leaker(&self, steps: u32) -> Pid {
-        self.spawn_task(LEAKER_PID, LEAKER_NAME, OWN_UID, true, false);
-        for _ in 0..steps {
-            self.port_leak_step();
-        }
-        LEAKER_PID
-    }
-
-    /// One more step of the port census's leaking app (see [`LEAK_LOOKUPS_PER_STEP`]).
-    pub fn port_leak_step(&self) {
-        self.booted().leak_step();
+        self.booted()
+            .ensure_task(pid, name, uid, get_task_allow, sip);
     }
 
     /// Task `pid` looks up the entry with `registry_id` (`IOServiceGetMatchingService`): its
@@ -343,14 +323,10 @@ impl SimKernel {
     /// `mach_port_get_refs` in task `pid`'s space (tests).
     pub fn task_refs(&self, pid: Pid, name: Port, which: u32) -> Result<u32, KernReturn> {
         let mut st = self.booted();
-        let st = &mut *st;
-        let ports = &st.ports;
-        let space = if pid == OWN_PID {
-            &mut st.space
-        } else {
-            let i = st.tasks.index(pid).ok_or(KernReturn::INVALID_ARGUMENT)?;
-            &mut st.tasks.list[i].space
-        };
+        if pid != OWN_PID && st.tasks.index(pid).is_none() {
+            return Err(KernReturn::INVALID_ARGUMENT);
+        }
+        let (space, ports) = st.space_of(pid)?;
         space.get_refs(name, which, ports)
     }
 }
@@ -422,13 +398,7 @@ impl PortSpaces for SimKernel {
         let mut st = self.booted();
         let st = &mut *st;
         let pid = st.task_of(task, true)?;
-        let ports = &st.ports;
-        let space = if pid == OWN_PID {
-            &mut st.space
-        } else {
-            let i = st.tasks.index(pid).ok_or(invalid_task())?;
-            &mut st.tasks.list[i].space
-        };
+        let (space, ports) = st.space_of(pid)?;
         let names = space.names(ports);
         Ok(names
             .into_iter()
@@ -445,13 +415,7 @@ impl PortSpaces for SimKernel {
         let mut st = self.booted();
         let st = &mut *st;
         let pid = st.task_of(task, false)?;
-        let ports = &st.ports;
-        let space = if pid == OWN_PID {
-            &mut st.space
-        } else {
-            let i = st.tasks.index(pid).ok_or(invalid_task())?;
-            &mut st.tasks.list[i].space
-        };
+        let (space, ports) = st.space_of(pid)?;
         let size = space.table_len() as u32;
         Ok(SpaceBasicInfo {
             genno_mask: 0xff,
@@ -469,13 +433,7 @@ impl PortSpaces for SimKernel {
         let mut st = self.booted();
         let st = &mut *st;
         let pid = st.task_of(task, true)?;
-        let ports = &st.ports;
-        let space = if pid == OWN_PID {
-            &mut st.space
-        } else {
-            let i = st.tasks.index(pid).ok_or(invalid_task())?;
-            &mut st.tasks.list[i].space
-        };
+        let (space, ports) = st.space_of(pid)?;
         let bits = space.type_of(name, ports)?;
         if bits & (port_type::SEND | port_type::RECEIVE) == 0 {
             // `(bits & MACH_PORT_TYPE_SEND_RECEIVE) == 0`: a dead name names no port.

@@ -8,6 +8,7 @@ use crate::kernel::KernelSession;
 use crate::kernel::PlugControl as _;
 use crate::kernel::ports::census::{Access, PortCensus, Target, UNKNOWN_CLASS, UNKNOWN_DEAD};
 use crate::kernel::session::LiveSession;
+use crate::kernel::sim::leaky::{LEAK_CLASS, LEAK_LOOKUPS_PER_STEP, LEAK_SERVICE, LEAKER_PID};
 use crate::kernel::sim::machine::HOTPLUG_DEVICE;
 use crate::registry::Origin;
 use std::sync::Arc;
@@ -37,7 +38,7 @@ fn same_user_reads_a_get_task_allow_app() {
     let connect = row(&c, "IOKIT-CONNECT", LEAK_CLASS).expect("the leaked clients");
     assert_eq!((connect.names, connect.urefs, connect.dead), (3, 3, 0));
     // One service looked up 3 × 8192 times: one name (copy-out coalesces), its urefs summed.
-    let object = row(&c, "IOKIT-OBJECT", "IOSurfaceRoot").expect("the service");
+    let object = row(&c, "IOKIT-OBJECT", LEAK_SERVICE).expect("the service");
     assert_eq!(
         (object.names, object.urefs, object.saturated),
         (1, 3 * 8192, 0)
@@ -50,14 +51,14 @@ fn urefs_saturate_at_65535() {
     let sim = boot();
     sim.spawn_leaker(9); // 9 × 8192 = 73,728 lookups
     let c = take(&sim, LEAKER_PID);
-    let object = row(&c, "IOKIT-OBJECT", "IOSurfaceRoot").unwrap();
+    let object = row(&c, "IOKIT-OBJECT", LEAK_SERVICE).unwrap();
     assert_eq!(
         (object.names, object.urefs, object.saturated),
         (1, 65535, 1)
     );
-    sim.port_leak_step();
+    sim.leak_step().unwrap();
     let again = take(&sim, LEAKER_PID);
-    let object = row(&again, "IOKIT-OBJECT", "IOSurfaceRoot").unwrap();
+    let object = row(&again, "IOKIT-OBJECT", LEAK_SERVICE).unwrap();
     assert_eq!(object.urefs, 65535, "a pegged count stays pegged");
     assert_eq!(row(&again, "IOKIT-CONNECT", LEAK_CLASS).unwrap().names, 10);
 }
@@ -242,7 +243,7 @@ fn copy_out_coalesces_and_a_freed_name_comes_back_with_a_new_generation() {
     assert_eq!(sim.task_release(LEAKER_PID, a), KernReturn::SUCCESS);
     assert_eq!(sim.task_release(LEAKER_PID, a), KernReturn::SUCCESS);
     assert_eq!(sim.task_release(LEAKER_PID, a), KernReturn::INVALID_NAME);
-    let other = sim.find_registry_id("IOSurfaceRoot").unwrap();
+    let other = sim.find_registry_id(LEAK_SERVICE).unwrap();
     let b = sim.task_obtain(LEAKER_PID, other).unwrap();
     assert_eq!(b >> 8, a >> 8, "the freed slot is reused (LIFO)");
     assert_eq!(b & 0xff, (a & 0xff) + 4, "with the next generation");
@@ -407,7 +408,7 @@ fn entries_resolve_to_paths_in_our_walk() {
         "{path}"
     );
     // Under IOResources (a child of Root beside the platform device) xnu's getPath fails:
-    // the leaked clients of IOSurfaceRoot have an entry but no path, as on a Mac.
+    // the leaked clients of IOHIDSystem have an entry but no path, as on a Mac.
     let client = rows.iter().find(|r| r.class == LEAK_CLASS).unwrap();
     assert!(client.id.is_some());
     assert_eq!(client.path, None);
@@ -426,14 +427,14 @@ fn the_ports_view_ranks_the_leaking_class_first_and_picks_its_entries() {
             .iter()
             .all(|r| r.names_growth == 0 && r.urefs_growth == 0)
     );
-    sim.port_leak_step();
-    sim.port_leak_step();
+    sim.leak_step().unwrap();
+    sim.leak_step().unwrap();
     let next = PortCensus::take(&*sim, Target::Pid(LEAKER_PID), "?", Some(view.memory()));
     view.update(next);
     let rows = view.rows();
     assert_eq!(rows[0].row.class, LEAK_CLASS);
     assert_eq!((rows[0].names_growth, rows[0].urefs_growth), (2, 2));
-    assert_eq!(rows[1].row.class, "IOSurfaceRoot");
+    assert_eq!(rows[1].row.class, LEAK_SERVICE);
     assert_eq!(rows[1].urefs_growth, 2 * i64::from(LEAK_LOOKUPS_PER_STEP));
     let clients = view.entries_of("IOKIT-CONNECT", LEAK_CLASS);
     assert_eq!(
@@ -448,6 +449,38 @@ fn the_ports_view_ranks_the_leaking_class_first_and_picks_its_entries() {
     // The tree marks: names and urefs per held entry.
     let held = view.now.held_entries();
     assert_eq!(held[&id], (1, 1));
-    let root = sim.find_registry_id("IOSurfaceRoot").unwrap();
+    let root = sim.find_registry_id(LEAK_SERVICE).unwrap();
     assert_eq!(held[&root], (1, 4 * u64::from(LEAK_LOOKUPS_PER_STEP)));
+}
+
+/// Reading every process's port space changes nothing the registry shows, in the demo the
+/// explorer opens (`P`): its processes hold their ports from before the first walk. A machine
+/// whose tasks start only with the census would show their clients' connect ports appear
+/// (+1 on each client's retain count) as changes.
+#[test]
+fn the_census_changes_no_retain_count_in_the_demo() {
+    use crate::census::diff::{DiffOptions, diff};
+    let census_everything = |spaces: &dyn PortSpaces| {
+        for p in spaces.list_processes() {
+            PortCensus::take(spaces, Target::Pid(p.pid), &p.name, None);
+        }
+    };
+    let mut demo = crate::kernel::sim::demo_session();
+    let before = demo.walk(&mut |_| {}).unwrap();
+    census_everything(&*demo.port_spaces().expect("the demo reads port spaces"));
+    let after = demo.walk(&mut |_| {}).unwrap();
+    let d = diff(&before, &after, ("a", "b"), &DiffOptions::default());
+    assert!(
+        d.changed.is_empty() && d.added.is_empty() && d.removed.is_empty(),
+        "{:?}",
+        d.changed
+    );
+    // The same census on a machine whose tasks it boots: the clients' retain counts move.
+    let sim = boot();
+    let mut late = KernelSession::new(sim.clone(), Origin::Demo);
+    let before = late.walk(&mut |_| {}).unwrap();
+    census_everything(&*sim);
+    let after = late.walk(&mut |_| {}).unwrap();
+    let d = diff(&before, &after, ("a", "b"), &DiffOptions::default());
+    assert!(d.changed.iter().any(|c| c.retain.is_some()));
 }
