@@ -30,7 +30,7 @@
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
-use ioscope::app::{Action, App, SourceKind};
+use ioscope::app::{Action, App, AppOptions, SourceKind};
 use ioscope::formats::{self, DumpFormat, Selection};
 use ioscope::registry::generate::{WIDE_CHILDREN, WIDE_NODE, synthetic};
 use ioscope::registry::{Entry, EntryId, Registry, Value};
@@ -110,7 +110,7 @@ impl Screen {
     }
 
     fn selected(&self) -> usize {
-        self.app.state.selected
+        self.app.state.tree.selected
     }
 }
 
@@ -169,7 +169,7 @@ fn keys(c: &mut Criterion) {
     let mut g = configured(c, "keys");
     // Move down from a row among the 10,000 children, then back up (untimed).
     let start = wide_row + WIDE_CHILDREN / 2;
-    s.app.state.selected = start;
+    s.app.state.tree.selected = start;
     s.draw();
     g.bench_function("move down (j)", |b| {
         b.iter_custom(|iters| s.time(iters, Action::Down, &[Action::Up]))
@@ -186,7 +186,7 @@ fn keys(c: &mut Criterion) {
                 let t = Stamp::now();
                 s.press(Action::Bottom);
                 total += t.elapsed();
-                s.app.state.selected = start;
+                s.app.state.tree.selected = start;
                 s.draw();
             }
             total
@@ -194,7 +194,7 @@ fn keys(c: &mut Criterion) {
     });
     assert_eq!(s.selected(), start);
     // Expand and collapse the wide node (10,000 rows spliced in and drained).
-    s.app.state.selected = wide_row;
+    s.app.state.tree.selected = wide_row;
     s.draw();
     s.press(Action::Left);
     assert_eq!(s.app.state.view.len(), rows - children);
@@ -326,7 +326,11 @@ fn open_to_first_frame(path: &Path) -> Screen {
     let waker = std::sync::Arc::new(move || {
         let _ = tx.send(());
     });
-    let mut app = App::start(Some(path.to_path_buf()), None, 0, false, Some(waker));
+    let mut app = App::start(AppOptions {
+        file: Some(path.to_path_buf()),
+        waker: Some(waker),
+        ..AppOptions::default()
+    });
     while app.is_loading() {
         let _ = rx.recv_timeout(Duration::from_millis(50));
         app.poll();

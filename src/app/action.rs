@@ -92,6 +92,4 @@ pub enum Action {
         y: u16,
         down: bool,
     },
-    /// The periodic timer (re-probe, demo hot-plug).
-    Tick,
 }

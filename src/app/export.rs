@@ -7,6 +7,7 @@
 //! does; `--plane` writes the whole plane instead of the selected subtree. The dump being
 //! explored is never overwritten.
 
+use super::Error;
 use super::state::{State, plane_at};
 use crate::formats::{self, DumpFormat, Selection, Style, output::Target};
 use crate::registry::escape;
@@ -22,7 +23,7 @@ pub struct Request {
 }
 
 /// Reads the prompt's text.
-pub fn parse(input: &str) -> Result<Request, String> {
+pub fn parse(input: &str) -> Result<Request, Error> {
     let mut path: Option<String> = None;
     let (mut format, mut redact, mut whole_plane) = (None, false, false);
     let mut words = input.split_whitespace();
@@ -35,14 +36,11 @@ pub fn parse(input: &str) -> Result<Request, String> {
                     Some("json") => DumpFormat::Json,
                     Some("text") => DumpFormat::Text,
                     Some("plist") => DumpFormat::Plist,
-                    _ => return Err("--format takes json, text or plist".into()),
+                    _ => return Err(Error::ExportFormat),
                 })
             }
             _ if w.starts_with("--") => {
-                return Err(format!(
-                    "unknown option {} (--format, --redact, --plane)",
-                    escape::for_terminal(w)
-                ));
+                return Err(Error::ExportOption(w.to_owned()));
             }
             _ => match &mut path {
                 // A file name with spaces: the words join again.
@@ -54,7 +52,7 @@ pub fn parse(input: &str) -> Result<Request, String> {
             },
         }
     }
-    let path = PathBuf::from(path.ok_or("name a file to export to")?);
+    let path = PathBuf::from(path.ok_or(Error::ExportNoFile)?);
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
@@ -75,22 +73,18 @@ pub fn parse(input: &str) -> Result<Request, String> {
 pub fn run(s: &State, input: &str) -> String {
     match export(s, input) {
         Ok(done) => done,
-        Err(e) => format!("export: {}", escape::for_terminal(&e)),
+        Err(e) => format!("export: {}", escape::for_terminal(&error_chain(&e))),
     }
 }
 
-fn export(s: &State, input: &str) -> Result<String, String> {
+fn export(s: &State, input: &str) -> Result<String, Error> {
     let req = parse(input)?;
-    let target =
-        Target::check(&req.path, s.source_path.as_deref(), false).map_err(|e| error_chain(&e))?;
+    let target = Target::check(&req.path, s.source_path.as_deref(), false)?;
     let plane = plane_at(&s.registry, s.plane);
     let entry = if req.whole_plane {
         None
     } else {
-        Some(
-            s.selected_entry()
-                .ok_or("no entry selected (--plane exports the whole plane)")?,
-        )
+        Some(s.selected_entry().ok_or(Error::ExportNoEntry)?)
     };
     let selection = Selection {
         plane: Some(plane.name().to_owned()),
@@ -111,9 +105,7 @@ fn export(s: &State, input: &str) -> Result<String, String> {
         escape: true,
         ..Style::default()
     };
-    target
-        .write(|out| formats::write_styled(registry, &selection, req.format, &style, out))
-        .map_err(|e| error_chain(&e))?;
+    target.write(|out| formats::write_styled(registry, &selection, req.format, &style, out))?;
     let what = match entry {
         Some(id) => s
             .registry

@@ -10,6 +10,6 @@ pub fn resolve(
     registry: &Registry,
     current: usize,
     target: &str,
-) -> Result<(usize, EntryId), String> {
-    registry.resolve(current, target).map_err(|e| e.to_string())
+) -> Result<(usize, EntryId), super::Error> {
+    Ok(registry.resolve(current, target)?)
 }

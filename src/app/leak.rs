@@ -569,7 +569,7 @@ pub fn classes_table(
             }
         }
         _ => {
-            let page = usize::from(s.geometry.list.3).max(1);
+            let page = s.geometry.list.page();
             s.mode = Mode::Classes {
                 selected: super::cursor::step(selected, n, page, action),
                 sort,
@@ -597,18 +597,13 @@ pub fn clients_table(s: &mut State, selected: usize, action: super::Action) -> V
             }
         }
         _ => {
-            let page = usize::from(s.geometry.list.3).max(1);
+            let page = s.geometry.list.page();
             s.mode = Mode::Clients {
                 selected: super::cursor::step(selected, n, page, action),
             }
         }
     }
     Vec::new()
-}
-
-/// Entries that only matter to this module: ghosts are not in any count.
-pub fn is_ghost(s: &State, id: EntryId) -> bool {
-    s.leak.mark(id) == Some(Mark::Ghost)
 }
 
 #[cfg(test)]

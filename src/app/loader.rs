@@ -31,7 +31,7 @@ pub enum LoadEvent {
     },
     Done {
         /// Boxed: a registry is large, progress events are small and frequent.
-        result: Result<Box<Registry>, String>,
+        result: Result<Box<Registry>, super::Error>,
         /// The session, handed back after a walk.
         session: Option<Box<dyn LiveSession>>,
     },
@@ -81,7 +81,7 @@ pub fn run(job: Job, tx: &Sender<LoadEvent>) {
                 let _ = tx.send(LoadEvent::Read { done, total });
             })
             .map(Box::new)
-            .map_err(|e| e.to_string()),
+            .map_err(super::Error::from),
             session: None,
         },
         Job::Walk(mut session) => {
@@ -91,7 +91,7 @@ pub fn run(job: Job, tx: &Sender<LoadEvent>) {
             let result = session
                 .walk(&mut report)
                 .map(Box::new)
-                .map_err(|code| format!("walking the registry failed: {}", code.explain()));
+                .map_err(super::Error::Walk);
             LoadEvent::Done {
                 result,
                 session: Some(session),
@@ -162,7 +162,10 @@ mod tests {
         run(Job::File("/nonexistent/ioscope.txt".into()), &tx);
         match rx.try_iter().last() {
             Some(LoadEvent::Done { result: Err(e), .. }) => {
-                assert!(e.starts_with("/nonexistent/ioscope.txt: "), "{e}")
+                assert!(
+                    e.to_string().starts_with("/nonexistent/ioscope.txt: "),
+                    "{e}"
+                )
             }
             _ => panic!("expected an error"),
         }

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod cursor;
+pub mod error;
 pub mod export;
 pub mod handles;
 pub mod jump;
@@ -25,13 +26,14 @@ pub mod tree_view;
 pub mod update;
 
 pub use action::Action;
+pub use error::Error;
 pub use state::{Flash, Focus, Mode, SourceKind, State};
 pub use update::{Effect, update};
 
 use crate::formats::recording::Recording;
 use crate::kernel::ports::PortSpaces;
 use crate::kernel::ports::census::{self, PortCensus};
-use crate::kernel::session::{Change, LabOp, LabOutcome, LiveSession};
+use crate::kernel::session::{Change, LabOp, LabOutcome, LiveSession, SessionKind};
 use crate::registry::{EntryId, Registry};
 use loader::{Job, LoadEvent};
 use state::Loading;
@@ -65,6 +67,23 @@ enum Origin {
     Memory,
 }
 
+/// What the command line asks of the explorer, built at the edge and handed to [`App::start`].
+#[derive(Default)]
+pub struct AppOptions {
+    /// A saved dump to open; `None`: walk `session`.
+    pub file: Option<PathBuf>,
+    /// The kernel to walk and hold handles in (used only without `file`).
+    pub session: Option<Box<dyn LiveSession>>,
+    /// Re-probe held handles every N milliseconds (0: off).
+    pub reprobe_ms: u64,
+    /// `--demo-hotplug`: unplug and replug the demo's USB device on a timer.
+    pub hotplug: bool,
+    /// `--demo-leak`: the demo's leaking app runs from the start.
+    pub demo_leak: bool,
+    /// Called (on the loader's thread) whenever a background load is done.
+    pub waker: Option<loader::Waker>,
+}
+
 /// The state plus the session, the loader and the timers.
 pub struct App {
     pub state: State,
@@ -73,7 +92,7 @@ pub struct App {
     loading: Option<Receiver<LoadEvent>>,
     remembered: Option<restore::Remembered>,
     /// The first load failed: the error to report after leaving the screen.
-    pub fatal: Option<String>,
+    pub fatal: Option<Error>,
     reprobe: Option<Duration>,
     last_probe: Instant,
     hotplug: Option<Instant>,
@@ -137,15 +156,16 @@ impl App {
         }
     }
 
-    /// An explorer that loads `file` (or walks `session`) in the background; `waker` is
-    /// called (on the loader's thread) whenever a load is done.
-    pub fn start(
-        file: Option<PathBuf>,
-        session: Option<Box<dyn LiveSession>>,
-        reprobe_ms: u64,
-        hotplug: bool,
-        waker: Option<loader::Waker>,
-    ) -> App {
+    /// An explorer that loads `options.file` (or walks `options.session`) in the background.
+    pub fn start(options: AppOptions) -> App {
+        let AppOptions {
+            file,
+            session,
+            reprobe_ms,
+            hotplug,
+            demo_leak,
+            waker,
+        } = options;
         let (source, origin) = match (&file, &session) {
             (Some(path), _) => (
                 SourceKind::File(path.file_name().map_or_else(
@@ -154,8 +174,13 @@ impl App {
                 )),
                 Origin::File(path.clone()),
             ),
-            (None, Some(s)) if s.label() == "live" => (SourceKind::Live, Origin::Session),
-            (None, Some(_)) => (SourceKind::Demo, Origin::Session),
+            (None, Some(s)) => (
+                match s.kind() {
+                    SessionKind::Live => SourceKind::Live,
+                    SessionKind::Demo => SourceKind::Demo,
+                },
+                Origin::Session,
+            ),
             (None, None) => (SourceKind::Memory, Origin::Memory),
         };
         let has_session = session.is_some() && file.is_none();
@@ -169,6 +194,10 @@ impl App {
         }
         app.waker = waker;
         app.begin_load();
+        if demo_leak && file.is_none() {
+            // The demo's leaking app runs from now on, one step a second.
+            app.leak_at = Some(Instant::now());
+        }
         app
     }
 
@@ -290,7 +319,7 @@ impl App {
                     match result {
                         Ok(registry) => self.install(*registry),
                         Err(e) if self.state.registry.is_empty() => self.fatal = Some(e),
-                        Err(e) => self.state.message = Some(e),
+                        Err(e) => self.state.message = Some(e.to_string()),
                     }
                     return true;
                 }
@@ -299,8 +328,7 @@ impl App {
                 Err(TryRecvError::Disconnected) => {
                     self.loading = None;
                     self.state.loading = None;
-                    self.fatal
-                        .get_or_insert_with(|| "the loader stopped unexpectedly".into());
+                    self.fatal.get_or_insert(Error::LoaderStopped);
                     return true;
                 }
             }
@@ -489,11 +517,6 @@ impl App {
         ports::update(&mut self.state, now);
     }
 
-    /// `--demo-leak`: the demo's leaking app runs from now on, one step a second.
-    pub fn run_demo_leak(&mut self) {
-        self.leak_at = Some(Instant::now());
-    }
-
     /// `t`: reads the source as a recording (once) and opens its timeline.
     fn open_timeline(&mut self) {
         if self.recording.is_none() {
@@ -502,22 +525,10 @@ impl App {
                     Some("the timeline needs a recording: ioscope record -o FILE.ioscope".into());
                 return;
             };
-            let read = std::fs::read(path)
-                .map_err(|e| e.to_string())
-                .and_then(|bytes| {
-                    if !crate::formats::recording::is_recording(&bytes) {
-                        return Err(
-                            "the timeline needs a recording (ioscope record -o FILE.ioscope)"
-                                .into(),
-                        );
-                    }
-                    Recording::read(&bytes, &crate::formats::Limits::default())
-                        .map_err(|e| e.to_string())
-                });
-            match read {
+            match read_recording(path) {
                 Ok(rec) => self.recording = Some(rec),
                 Err(e) => {
-                    self.state.message = Some(e);
+                    self.state.message = Some(e.to_string());
                     return;
                 }
             }
@@ -610,6 +621,15 @@ impl App {
             }
         }
     }
+}
+
+/// The recording at `path`, for the timeline.
+fn read_recording(path: &std::path::Path) -> Result<Recording, Error> {
+    let bytes = std::fs::read(path).map_err(Error::RecordingIo)?;
+    if !crate::formats::recording::is_recording(&bytes) {
+        return Err(Error::NotARecording);
+    }
+    Ok(Recording::read(&bytes, &crate::formats::Limits::default())?)
 }
 
 /// A terminated service is inactive from then on (`IOService::terminate` sets

@@ -126,7 +126,7 @@ pub fn keys(s: &mut State, selected: usize, action: Action) -> Vec<Effect> {
             filter_to_class(s, selected);
         }
         _ => {
-            let page = usize::from(s.geometry.list.3).max(1);
+            let page = s.geometry.list.page();
             s.mode = Mode::Ports {
                 selected: cursor::step(selected, n, page, action),
             }

@@ -25,7 +25,7 @@ pub fn toggle_key_order(s: &mut State) {
         s.prop.selected = i;
     }
     s.prop
-        .keep_visible(s.props.len(), usize::from(s.geometry.props.3));
+        .keep_visible(s.props.len(), usize::from(s.geometry.props.height));
     s.message = Some(
         if s.prop_view.by_key {
             "properties in key order (s: file order)"
@@ -141,7 +141,7 @@ pub fn hex_view(
         Some(crate::registry::Value::Data(d)) => d.len().div_ceil(16),
         _ => 0,
     };
-    let page = usize::from(s.geometry.list.3).max(1);
+    let page = s.geometry.list.page();
     match action {
         Action::Back | Action::Quit | Action::Accept => {
             s.mode = Mode::Normal;

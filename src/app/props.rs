@@ -313,9 +313,8 @@ pub fn search_text(v: &Value, out: &mut String, cap: usize) {
         Value::Data(d) => match data_strings(d, cap.saturating_sub(out.len())) {
             Some(text) => out.push_str(&text),
             None => {
-                for b in d.iter().take(cap.saturating_sub(out.len()) / 2) {
-                    let _ = write!(out, "{b:02x}");
-                }
+                let shown = d.len().min(cap.saturating_sub(out.len()) / 2);
+                out.push_str(&hex_text(&d[..shown]));
             }
         },
         Value::Dict(kv) => {
@@ -362,24 +361,9 @@ pub fn data_strings(bytes: &[u8], cap: usize) -> Option<String> {
     if !crate::formats::text::write::looks_like_text(&bytes[..bytes.len().min(TEXT_PROBE)]) {
         return None;
     }
-    let mut out = String::new();
-    for (n, part) in bytes
-        .split(|&b| b == 0)
-        .filter(|p| !p.is_empty())
-        .enumerate()
-    {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push('"');
-        let part = &part[..part.len().min(cap)];
-        push_cut(&mut out, &String::from_utf8_lossy(part), cap);
-        out.push('"');
-        if out.len() >= cap {
-            break;
-        }
-    }
-    Some(out)
+    let mut out = Vec::new();
+    crate::formats::text::write::quoted_strings(bytes, cap, &mut out);
+    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// `0x1f (31)`, `-1 (0xffffffff)`.
@@ -496,7 +480,7 @@ pub fn copy_text_at(registry: &Registry, entry: EntryId, at: &[usize]) -> Option
 fn copy_text(v: &Value) -> String {
     match v {
         Value::String(t) => t.to_string_lossy().into_owned(),
-        Value::Data(d) => d.iter().map(|b| format!("{b:02x}")).collect(),
+        Value::Data(d) => hex_text(d),
         Value::Integer(i) => i.value().to_string(),
         Value::Dict(_) | Value::Array(_) | Value::Set(_) => {
             String::from_utf8_lossy(&crate::formats::text::write::value_text(v, false)).into_owned()
@@ -505,35 +489,23 @@ fn copy_text(v: &Value) -> String {
     }
 }
 
+/// Data in hex as `ioreg` prints it (`dead0001`).
+fn hex_text(bytes: &[u8]) -> String {
+    let mut out = Vec::new();
+    crate::formats::text::write::hex_digits(bytes, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A CFDate as `YYYY-MM-DD hh:mm:ss UTC`.
 pub fn date(d: Date) -> String {
-    const EPOCH_2001: i64 = 978_307_200;
     if !d.0.is_finite() || d.0.abs() > 1e13 {
         return format!("date {}", d.0);
     }
-    let secs = d.0.floor() as i64 + EPOCH_2001;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, dd) = civil_from_days(days);
+    let t = Date::utc(d.0.floor() as i64);
     format!(
-        "{y:04}-{m:02}-{dd:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     )
-}
-
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

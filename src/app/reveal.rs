@@ -2,6 +2,7 @@
 //! that matched selected in the properties pane, and Esc in the prompt back to where `/`
 //! began.
 
+use super::cursor::Cursor;
 use super::state::{Mode, PromptKind, SearchOrigin, State, plane_at};
 use super::update::reselect;
 use crate::registry::EntryId;
@@ -10,7 +11,7 @@ use crate::registry::EntryId;
 pub fn begin_search(s: &mut State) {
     s.search_origin = Some(SearchOrigin {
         entry: s.selected_entry(),
-        offset: s.offset,
+        offset: s.tree.offset,
         expansion: s.view.expansion(),
         filtered: s.view.is_filtered(),
         prop_selected: s.prop.selected,
@@ -34,9 +35,11 @@ pub fn reveal_match(s: &mut State, id: EntryId) {
         return;
     };
     if let Some(row) = s.props.iter().position(|r| r.depth == 0 && r.top() == p) {
-        s.prop.selected = row;
         // A little context above the row, when there is some.
-        s.prop.offset = row.saturating_sub(2);
+        s.prop = Cursor {
+            selected: row,
+            offset: row.saturating_sub(2),
+        };
     }
 }
 
@@ -53,9 +56,10 @@ pub fn back_to_origin(s: &mut State) {
         s.view.rebuild(plane);
     }
     reselect(s, origin.entry);
-    s.offset = origin.offset;
+    s.tree.offset = origin.offset;
     s.clamp();
-    s.prop.selected = origin.prop_selected.min(s.props.len().saturating_sub(1));
+    s.prop.selected = origin.prop_selected;
+    s.prop.clamp(s.props.len());
 }
 
 /// While typing a query that matches nothing: back where the search began, still searching.

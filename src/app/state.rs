@@ -1,5 +1,6 @@
 //! Everything the explorer shows, and nothing about the terminal.
 
+use super::cursor::Cursor;
 use super::props::{PropExpansion, PropRow, PropView};
 use super::search::{Search, SearchIndex};
 use super::tree_view::TreeView;
@@ -139,7 +140,7 @@ pub enum Mode {
         /// The value's index path (see [`PropRow::at`]).
         at: Vec<usize>,
         /// The first 16-byte line shown, and the one selected.
-        cursor: super::cursor::Cursor,
+        cursor: Cursor,
     },
 }
 
@@ -228,32 +229,54 @@ impl Loading {
     }
 }
 
+/// A screen rectangle from the last frame (the state's own type: no terminal library here).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Area {
+    pub x: u16,
+    pub y: u16,
+    pub width: u16,
+    pub height: u16,
+}
+
+impl Area {
+    /// Whether the cell at (`x`, `y`) is inside.
+    pub fn contains(self, x: u16, y: u16) -> bool {
+        x >= self.x
+            && x < self.x.saturating_add(self.width)
+            && y >= self.y
+            && y < self.y.saturating_add(self.height)
+    }
+
+    /// Lines shown, at least one (a page for the movement keys).
+    pub fn page(self) -> usize {
+        usize::from(self.height).max(1)
+    }
+
+    /// The line at screen row `y` (inside the area), counted from its top.
+    pub fn line(self, y: u16) -> usize {
+        usize::from(y - self.y)
+    }
+}
+
 /// Screen areas from the last frame, so clicks and page sizes use what was drawn.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Geometry {
-    /// The tree's row area (inside the border): x, y, width, height.
-    pub tree: (u16, u16, u16, u16),
+    /// The tree's row area (inside the border).
+    pub tree: Area,
     /// The column of the `▸`/`▾` marker on each drawn tree row (guides may be collapsed).
     pub tree_markers: Vec<u16>,
-    pub props: (u16, u16, u16, u16),
-    pub details: (u16, u16, u16, u16),
+    pub props: Area,
+    pub details: Area,
     /// Lines of the details text at the drawn width, so that scrolling stops at its end.
     pub details_lines: u16,
     /// For each drawn line of the properties pane, the property row it shows.
     pub prop_lines: Vec<usize>,
     /// Rows of the list popup (planes, handles) and the first item shown.
-    pub list: (u16, u16, u16, u16),
+    pub list: Area,
     pub list_offset: usize,
     /// The furthest the help text scrolls at this size, so that scrolling back up
     /// responds at once after pressing down past its end.
     pub help_scroll_max: u16,
-}
-
-pub(crate) fn contains(area: (u16, u16, u16, u16), x: u16, y: u16) -> bool {
-    x >= area.0
-        && x < area.0.saturating_add(area.2)
-        && y >= area.1
-        && y < area.1.saturating_add(area.3)
 }
 
 static EMPTY_PLANE: LazyLock<Plane> = LazyLock::new(|| Plane::new("(no planes)"));
@@ -270,9 +293,8 @@ pub struct State {
     pub registry: Registry,
     pub plane: usize,
     pub view: TreeView,
-    pub selected: usize,
-    /// First tree row on screen.
-    pub offset: usize,
+    /// The selected tree row and the first row on screen.
+    pub tree: Cursor,
     pub focus: Focus,
     pub mode: Mode,
     pub search: Search,
@@ -289,7 +311,7 @@ pub struct State {
     /// Key order and the filter of the properties pane.
     pub prop_view: PropView,
     /// The selected property row and the first row shown.
-    pub prop: super::cursor::Cursor,
+    pub prop: Cursor,
     pub details_scroll: u16,
     /// Whether this source holds handles (live or demo session).
     pub has_handles: bool,
@@ -301,7 +323,6 @@ pub struct State {
     pub message: Option<String>,
     pub loading: Option<Loading>,
     pub geometry: Geometry,
-    pub quit: bool,
     /// The entries whose properties point at the selected one (path, ID, phandle) and the
     /// key, for the details pane; `None` when the registry is too large to scan.
     pub linked_from: Option<Vec<(EntryId, String)>>,
@@ -324,8 +345,7 @@ impl State {
             registry,
             plane,
             view,
-            selected: 0,
-            offset: 0,
+            tree: Cursor::default(),
             focus: Focus::Tree,
             mode: Mode::Normal,
             search: Search::default(),
@@ -337,7 +357,7 @@ impl State {
             props_for: None,
             prop_expansion: PropExpansion::default(),
             prop_view: PropView::default(),
-            prop: super::cursor::Cursor::default(),
+            prop: Cursor::default(),
             details_scroll: 0,
             has_handles: false,
             probes: HashMap::new(),
@@ -345,7 +365,6 @@ impl State {
             message: None,
             loading: None,
             geometry: Geometry::default(),
-            quit: false,
             source_path: None,
             linked_from: None,
             leak: Default::default(),
@@ -377,7 +396,7 @@ impl State {
 
     /// The selected entry, if the tree has rows.
     pub fn selected_entry(&self) -> Option<EntryId> {
-        self.view.row(self.selected).map(|r| r.id)
+        self.view.row(self.tree.selected).map(|r| r.id)
     }
 
     /// Number of stale handles among the last probes.
@@ -402,35 +421,24 @@ impl State {
     pub fn details_scroll_max(&self) -> u16 {
         self.geometry
             .details_lines
-            .saturating_sub(self.geometry.details.3)
-    }
-
-    /// The tree's selection and first row shown, as the [`super::cursor::Cursor`] every
-    /// scrolling pane moves by.
-    pub fn tree_cursor(&self) -> super::cursor::Cursor {
-        super::cursor::Cursor {
-            selected: self.selected,
-            offset: self.offset,
-        }
+            .saturating_sub(self.geometry.details.height)
     }
 
     /// Visible tree rows (from the last frame; a sane default before the first).
     pub fn page(&self) -> usize {
-        usize::from(self.geometry.tree.3).max(1)
+        self.geometry.tree.page()
     }
 
     /// Keeps the selection inside the rows and on screen.
     pub fn clamp(&mut self) {
         // As the tree pane draws it (the one cursor rule): no rows hidden above while
         // there is room below.
-        let mut tree = self.tree_cursor();
-        if self.geometry.tree.3 > 0 {
-            tree.keep_visible(self.view.len(), self.page());
+        if self.geometry.tree.height > 0 {
+            self.tree.keep_visible(self.view.len(), self.page());
         } else {
             // Not drawn (another pane zoomed): keep its scroll for when it comes back.
-            tree.selected = tree.selected.min(self.view.len().saturating_sub(1));
+            self.tree.clamp(self.view.len());
         }
-        (self.selected, self.offset) = (tree.selected, tree.offset);
         self.details_scroll = self.details_scroll.min(self.details_scroll_max());
         self.sync_props();
     }
@@ -442,8 +450,7 @@ impl State {
             return;
         }
         self.props_for = entry;
-        self.prop.selected = 0;
-        self.prop.offset = 0;
+        self.prop = Cursor::default();
         self.details_scroll = 0;
         self.rebuild_props();
         self.linked_from = entry.and_then(|id| crate::values::backlinks(&self.registry, id, 8));
@@ -456,7 +463,7 @@ impl State {
             }
             None => Vec::new(),
         };
-        self.prop.selected = self.prop.selected.min(self.props.len().saturating_sub(1));
+        self.prop.clamp(self.props.len());
     }
 
     /// The search index, built on first use.
@@ -474,11 +481,8 @@ impl State {
         let plane = plane_at(&self.registry, self.plane);
         match self.view.reveal(plane, id) {
             Some(row) => {
-                self.selected = row;
                 let page = self.page();
-                if row < self.offset || row >= self.offset + page {
-                    self.offset = row.saturating_sub(page / 3);
-                }
+                self.tree.reveal(row, page);
                 self.clamp();
                 true
             }

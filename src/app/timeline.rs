@@ -3,9 +3,13 @@
 //! ([`Recording::at`](crate::formats::recording::Recording::at)).
 
 use super::action::Action;
+use super::cursor::step;
 use super::state::{Mode, State};
 use super::update::Effect;
 use crate::formats::recording::Moment;
+
+/// Moments PgUp/PgDn move by.
+const PAGE: usize = 10;
 
 /// Playback speeds, in times real time.
 pub const SPEEDS: &[u32] = &[1, 2, 4, 8, 16, 32];
@@ -64,12 +68,12 @@ pub fn keys(s: &mut State, action: Action) -> Vec<Effect> {
             s.mode = Mode::Normal;
             return Vec::new();
         }
-        Action::Left | Action::Up => t.index = t.index.saturating_sub(1),
-        Action::Right | Action::Down => t.index = (t.index + 1).min(n.saturating_sub(1)),
-        Action::Top => t.index = 0,
-        Action::Bottom => t.index = n.saturating_sub(1),
-        Action::PageUp => t.index = t.index.saturating_sub(10),
-        Action::PageDown => t.index = (t.index + 10).min(n.saturating_sub(1)),
+        // ←/→ step like ↑/↓; a page is ten moments.
+        Action::Left | Action::Up => t.index = step(t.index, n, PAGE, Action::Up),
+        Action::Right | Action::Down => t.index = step(t.index, n, PAGE, Action::Down),
+        Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
+            t.index = step(t.index, n, PAGE, action)
+        }
         Action::PlayPause => {
             if !t.playing && t.index + 1 >= n {
                 t.index = 0;

@@ -5,7 +5,7 @@ use super::action::Action;
 use super::cursor;
 use super::handles;
 use super::jump;
-use super::state::{Focus, Mode, PromptKind, State, contains, plane_at};
+use super::state::{Focus, Mode, PromptKind, State, plane_at};
 use super::{leak, prop_pane, reveal, timeline};
 use crate::kernel::KernReturn;
 use crate::kernel::session::LabOp;
@@ -35,9 +35,7 @@ const NO_HANDLES: &str = "saved dump: no live handles";
 
 /// Applies one action to the state.
 pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
-    if action != Action::Tick {
-        s.message = None;
-    }
+    s.message = None;
     let effects = match s.mode.clone() {
         Mode::Normal => main(s, action),
         Mode::Prompt { kind, input } => prompt(s, kind, input, action),
@@ -69,17 +67,17 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         | Action::Bottom
         | Action::PageUp
         | Action::PageDown => match s.focus {
-            Focus::Tree => s.selected = moved(s.selected, s.view.len(), s.page(), action),
+            Focus::Tree => {
+                s.tree.selected = cursor::step(s.tree.selected, s.view.len(), s.page(), action);
+            }
             Focus::Properties => {
-                let page = usize::from(s.geometry.props.3);
+                let page = usize::from(s.geometry.props.height);
                 s.prop.apply(action, s.props.len(), page);
             }
             Focus::Details => {
-                // Scroll positions 0..=max: past the last line the pane would only go blank.
-                let page = usize::from(s.geometry.details.3).max(1);
-                let positions = usize::from(s.details_scroll_max()) + 1;
+                let page = s.geometry.details.page();
                 s.details_scroll =
-                    moved(usize::from(s.details_scroll), positions, page, action) as u16;
+                    cursor::scroll_text(s.details_scroll, s.details_scroll_max(), page, action);
             }
         },
         Action::Left => left(s),
@@ -87,7 +85,7 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::Toggle => toggle(s),
         Action::ExpandSubtree => {
             let plane = plane_at(&s.registry, s.plane);
-            s.view.expand_subtree(plane, s.selected);
+            s.view.expand_subtree(plane, s.tree.selected);
         }
         Action::CollapseAll => {
             let entry = s.selected_entry();
@@ -98,7 +96,7 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
             while let Some(p) = top.and_then(|t| plane.parent(t)) {
                 top = Some(p);
             }
-            s.selected = top.and_then(|t| s.view.row_of(t)).unwrap_or(0);
+            s.tree.selected = top.and_then(|t| s.view.row_of(t)).unwrap_or(0);
         }
         Action::NextAppearance => next_appearance(s),
         Action::FocusNext => s.focus = s.focus.next(),
@@ -119,7 +117,7 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         Action::Refresh => return vec![Effect::Refresh],
         Action::Help => s.mode = Mode::Help { scroll: 0 },
         Action::LoadReport => s.mode = Mode::Report { scroll: 0 },
-        Action::Quit => return quit(s),
+        Action::Quit => return vec![Effect::Quit],
         Action::Back => {
             if !s.prop_view.filter.is_empty() {
                 prop_pane::set_filter(s, String::new());
@@ -176,22 +174,11 @@ fn main(s: &mut State, action: Action) -> Vec<Effect> {
         | Action::Backspace
         | Action::SortNext
         | Action::Input(_)
-        | Action::Tick
         | Action::PlayPause
         | Action::Faster
         | Action::Slower => {}
     }
     Vec::new()
-}
-
-fn quit(s: &mut State) -> Vec<Effect> {
-    s.quit = true;
-    vec![Effect::Quit]
-}
-
-/// The index after a movement key in a list of `len` items showing `page` at a time.
-fn moved(cur: usize, len: usize, page: usize, action: Action) -> usize {
-    cursor::step(cur, len, page, action)
 }
 
 fn left(s: &mut State) {
@@ -213,9 +200,9 @@ fn left(s: &mut State) {
             keep_prop_visible(s);
         }
         _ => {
-            if !s.view.collapse(s.selected) {
-                if let Some(parent) = s.view.parent_row(s.selected) {
-                    s.selected = parent;
+            if !s.view.collapse(s.tree.selected) {
+                if let Some(parent) = s.view.parent_row(s.tree.selected) {
+                    s.tree.selected = parent;
                 }
             }
         }
@@ -233,17 +220,20 @@ fn right(s: &mut State) {
                 s.prop_expansion.0.insert(path);
                 s.rebuild_props();
             } else if row.expanded {
-                s.prop.selected = (s.prop.selected + 1).min(s.props.len().saturating_sub(1));
+                s.prop.selected = cursor::step(s.prop.selected, s.props.len(), 1, Action::Down);
             }
             keep_prop_visible(s);
         }
         _ => {
             let plane = plane_at(&s.registry, s.plane);
-            let Some(row) = s.view.row(s.selected).copied() else {
+            let Some(row) = s.view.row(s.tree.selected).copied() else {
                 return;
             };
-            if !s.view.expand(plane, s.selected) && s.view.is_expanded(row.id) && row.children > 0 {
-                s.selected += 1;
+            if !s.view.expand(plane, s.tree.selected)
+                && s.view.is_expanded(row.id)
+                && row.children > 0
+            {
+                s.tree.selected += 1;
             }
         }
     }
@@ -268,15 +258,15 @@ fn toggle(s: &mut State) {
         }
         _ => {
             let plane = plane_at(&s.registry, s.plane);
-            if !s.view.collapse(s.selected) {
-                s.view.expand(plane, s.selected);
+            if !s.view.collapse(s.tree.selected) {
+                s.view.expand(plane, s.tree.selected);
             }
         }
     }
 }
 
 fn keep_prop_visible(s: &mut State) {
-    let page = usize::from(s.geometry.props.3);
+    let page = usize::from(s.geometry.props.height);
     s.prop.keep_visible(s.props.len(), page);
 }
 
@@ -379,7 +369,7 @@ fn accept(s: &mut State, kind: PromptKind, input: &str) {
                 s.select_entry(entry);
                 s.focus = Focus::Tree;
             }
-            Err(e) => s.message = Some(e),
+            Err(e) => s.message = Some(e.to_string()),
         },
         PromptKind::Export => s.message = Some(super::export::run(s, input)),
         // Handled before (it needs the session): `ports::accept`.
@@ -471,8 +461,8 @@ pub(super) fn leave_filter(s: &mut State) {
 pub(super) fn reselect(s: &mut State, entry: Option<EntryId>) {
     let found = entry.is_some_and(|e| s.select_entry(e));
     if !found {
-        s.selected = 0;
-        s.offset = 0;
+        s.tree.selected = 0;
+        s.tree.offset = 0;
     }
 }
 
@@ -603,9 +593,9 @@ fn planes(s: &mut State, selected: usize, action: Action) -> Vec<Effect> {
             }
         }
         _ => {
-            let page = usize::from(s.geometry.list.3).max(1);
+            let page = s.geometry.list.page();
             s.mode = Mode::Planes {
-                selected: moved(selected, n, page, action),
+                selected: cursor::step(selected, n, page, action),
             }
         }
     }
@@ -614,7 +604,8 @@ fn planes(s: &mut State, selected: usize, action: Action) -> Vec<Effect> {
 
 fn list_hit(s: &State, x: u16, y: u16) -> Option<usize> {
     let area = s.geometry.list;
-    contains(area, x, y).then(|| s.geometry.list_offset + usize::from(y - area.1))
+    area.contains(x, y)
+        .then(|| s.geometry.list_offset + area.line(y))
 }
 
 fn help(s: &mut State, scroll: u16, action: Action) -> Vec<Effect> {
@@ -637,17 +628,17 @@ fn report(s: &mut State, scroll: u16, action: Action) -> Vec<Effect> {
 
 /// A scrolling text popup (help, load report): the new scroll position, or `None` to close.
 fn scrolled(s: &State, scroll: u16, action: Action) -> Option<u16> {
-    let page = s.geometry.list.3.max(1);
+    let page = s.geometry.list.page();
     let max = s.geometry.help_scroll_max;
-    let next = match action {
+    let movement = match action {
         Action::Back | Action::Help | Action::Quit => return None,
-        Action::Down | Action::Wheel { down: true, .. } => scroll.saturating_add(1),
-        Action::Up | Action::Wheel { down: false, .. } => scroll.saturating_sub(1),
-        Action::PageDown => scroll.saturating_add(page),
-        Action::PageUp => scroll.saturating_sub(page),
-        _ => scroll,
+        Action::Down | Action::Wheel { down: true, .. } => Action::Down,
+        Action::Up | Action::Wheel { down: false, .. } => Action::Up,
+        Action::PageDown | Action::PageUp => action,
+        // Other keys leave it where it is (inside the text at this size).
+        _ => Action::Toggle,
     };
-    Some(next.min(max))
+    Some(cursor::scroll_text(scroll, max, page, movement))
 }
 
 fn handle_table(
@@ -677,9 +668,9 @@ fn handle_table(
             }
         }
         _ => {
-            let page = usize::from(s.geometry.list.3).max(1);
+            let page = s.geometry.list.page();
             s.mode = Mode::Handles {
-                selected: moved(selected, n, page, action),
+                selected: cursor::step(selected, n, page, action),
                 sort,
             }
         }
@@ -703,33 +694,33 @@ pub fn jump_to_entry(s: &mut State, id: EntryId) {
 
 fn click(s: &mut State, x: u16, y: u16) {
     let g = s.geometry.clone();
-    if contains(g.tree, x, y) {
+    if g.tree.contains(x, y) {
         s.focus = Focus::Tree;
-        let row = s.offset + usize::from(y - g.tree.1);
+        let row = s.tree.offset + g.tree.line(y);
         let Some(r) = s.view.row(row).copied() else {
             return;
         };
-        s.selected = row;
+        s.tree.selected = row;
         let marker = g
             .tree_markers
-            .get(usize::from(y - g.tree.1))
+            .get(g.tree.line(y))
             .copied()
-            .unwrap_or(g.tree.0 + 2 * r.depth.min(1000));
+            .unwrap_or(g.tree.x + 2 * r.depth.min(1000));
         if r.children > 0 && (x == marker || x == marker + 1) {
             toggle(s);
         }
-    } else if contains(g.props, x, y) {
+    } else if g.props.contains(x, y) {
         s.focus = Focus::Properties;
-        if let Some(&i) = g.prop_lines.get(usize::from(y - g.props.1)) {
+        if let Some(&i) = g.prop_lines.get(g.props.line(y)) {
             let was = s.prop.selected;
             s.prop.selected = i;
             let depth = s.props.get(i).map_or(0, |r| r.depth);
-            let marker = g.props.0 + 2 * depth;
+            let marker = g.props.x + 2 * depth;
             if was == i || x == marker || x == marker + 1 {
                 toggle(s);
             }
         }
-    } else if contains(g.details, x, y) {
+    } else if g.details.contains(x, y) {
         s.focus = Focus::Details;
     }
 }
@@ -737,32 +728,26 @@ fn click(s: &mut State, x: u16, y: u16) {
 fn wheel(s: &mut State, x: u16, y: u16, down: bool) {
     const STEP: usize = 3;
     let g = &s.geometry;
-    if contains(g.props, x, y) {
+    if g.props.contains(x, y) {
         // The pane always shows the selected row: the cursor carries it along, or the
         // drawing would scroll straight back to it.
-        let page = usize::from(g.props.3);
+        let page = usize::from(g.props.height);
         s.prop.scroll(down, STEP, s.props.len(), page);
         return;
     }
-    if contains(g.details, x, y) {
-        s.details_scroll = if down {
-            s.details_scroll
-                .saturating_add(1)
-                .min(s.details_scroll_max())
-        } else {
-            s.details_scroll.saturating_sub(1)
-        };
+    if g.details.contains(x, y) {
+        let line = if down { Action::Down } else { Action::Up };
+        s.details_scroll = cursor::scroll_text(s.details_scroll, s.details_scroll_max(), 1, line);
         return;
     }
-    let mut tree = s.tree_cursor();
-    tree.scroll(down, STEP, s.view.len(), s.page());
-    (s.selected, s.offset) = (tree.selected, tree.offset);
+    let page = s.page();
+    s.tree.scroll(down, STEP, s.view.len(), page);
 }
 
 /// `a`: moves to the selected entry's appearance under its next parent (wrapping), revealing
 /// it; says so when the entry has one parent only.
 fn next_appearance(s: &mut State) {
-    let Some(&row) = s.view.row(s.selected) else {
+    let Some(&row) = s.view.row(s.tree.selected) else {
         return;
     };
     let plane = plane_at(&s.registry, s.plane);
@@ -778,7 +763,7 @@ fn next_appearance(s: &mut State) {
     let k = (here + 1) % parents.len();
     match s.view.reveal_under(plane, row.id, parents[k]) {
         Some(index) => {
-            s.selected = index;
+            s.tree.selected = index;
             s.message = Some(format!(
                 "appearance {} of {} (under {})",
                 k + 1,

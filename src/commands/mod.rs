@@ -344,13 +344,13 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     configure_limits(&cli.limits)?;
     place_file(&mut cli)?;
     match cli.command {
-        None => ioscope::ui::run_explorer(&ioscope::ui::ExplorerOptions {
+        None => Ok(ioscope::ui::run_explorer(&ioscope::ui::ExplorerOptions {
             file: cli.file.clone(),
             reprobe_ms: cli.reprobe_ms,
             demo_hotplug: cli.demo_hotplug,
             demo_leak: cli.demo_leak,
             diff: cli.diff.clone(),
-        }),
+        })?),
         Some(Command::Stats { file, at }) => stats::stats_command(file.as_deref(), at.as_deref()),
         Some(Command::Dump(args)) => dump::dump_command(&args),
         Some(Command::Classes {

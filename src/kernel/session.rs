@@ -49,10 +49,34 @@ pub struct WalkProgress {
     pub entries: usize,
 }
 
+/// Which kernel a session talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// The running Mac's kernel (IOKit).
+    Live,
+    /// The simulated Mac.
+    Demo,
+}
+
+impl SessionKind {
+    /// `"live"` or `"demo"`, shown in the status bar and written in recordings.
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionKind::Live => "live",
+            SessionKind::Demo => "demo",
+        }
+    }
+}
+
 /// A kernel we can walk and hold handles in. Implemented over any [`IoKit`](crate::kernel::IoKit).
 pub trait LiveSession: Send {
+    /// The live kernel or the simulated one.
+    fn kind(&self) -> SessionKind;
+
     /// `"live"` or `"demo"`, shown in the status bar.
-    fn label(&self) -> &'static str;
+    fn label(&self) -> &'static str {
+        self.kind().label()
+    }
 
     /// Walks every plane and (re)builds the registry and the handle table. Handles of entries
     /// that still exist are kept (same port names); those of vanished entries are released.

@@ -5,7 +5,7 @@ use super::handles::HandleTable;
 use super::ports::PortSpaces;
 use super::probe::probe;
 use super::{HandleProbe, IoKit, KernReturn, Port, ServiceNotice, Watch, walker};
-use crate::kernel::session::{Change, LabOp, LabOutcome, LiveSession, WalkProgress};
+use crate::kernel::session::{Change, LabOp, LabOutcome, LiveSession, SessionKind, WalkProgress};
 use crate::registry::{EntryId, Origin, Registry};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
@@ -276,10 +276,10 @@ impl<K: IoKit + ?Sized + 'static> Drop for KernelSession<K> {
 }
 
 impl<K: IoKit + ?Sized + 'static> LiveSession for KernelSession<K> {
-    fn label(&self) -> &'static str {
+    fn kind(&self) -> SessionKind {
         match self.origin {
-            Origin::Live => "live",
-            _ => "demo",
+            Origin::Live => SessionKind::Live,
+            _ => SessionKind::Demo,
         }
     }
 

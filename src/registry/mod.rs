@@ -26,7 +26,7 @@ pub use meta::{HeaderStyle, LoadReport, Origin, TextDialect, Truncation};
 pub use path::PathError;
 pub use plane::{Link, Plane};
 pub use text::{Text, str_from_utf8};
-pub use value::{Date, IntRadix, Integer, Properties, Value, parse_creator};
+pub use value::{Date, IntRadix, Integer, Properties, Utc, Value, parse_creator};
 
 /// The name of the synthetic node that holds a plane's unattached entries.
 pub const UNATTACHED: &str = "unattached entries";

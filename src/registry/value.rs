@@ -130,6 +130,45 @@ impl Integer {
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct Date(pub f64);
 
+/// A moment's calendar date and time of day in UTC (proleptic Gregorian calendar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Utc {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+impl Date {
+    /// Seconds from the Unix epoch (1970-01-01) to the Core Foundation one (2001-01-01).
+    pub const UNIX_OFFSET: i64 = 978_307_200;
+
+    /// The calendar fields of `secs` whole seconds since 2001-01-01 00:00:00 UTC.
+    pub fn utc(secs: i64) -> Utc {
+        let unix = secs + Date::UNIX_OFFSET;
+        let (days, rem) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+        // Howard Hinnant's days-to-civil algorithm.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        Utc {
+            year: yoe + era * 400 + i64::from(month <= 2),
+            month,
+            day,
+            hour: (rem / 3600) as u32,
+            minute: (rem / 60 % 60) as u32,
+            second: (rem % 60) as u32,
+        }
+    }
+}
+
 /// An `IOUserClientCreator` value, `"pid 224, WindowServer"` → (224, `WindowServer`): the
 /// process that opened a user client (IOUserClient sets it when the client is created).
 pub fn parse_creator(text: &str) -> Option<(u32, String)> {

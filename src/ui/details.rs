@@ -12,7 +12,7 @@ use crate::registry::{EntryId, ServiceState};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 /// The note on the observer effect (IOJones silently subtracts 1; we show the raw count).
 pub const OBSERVER_NOTE: &str =
@@ -318,21 +318,7 @@ pub fn height(state: &State, theme: &Theme, width: u16) -> u16 {
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Rect {
     let focused = state.focus == Focus::Details && state.mode == crate::app::Mode::Normal;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            theme.border
-        })
-        .title(Span::styled(
-            " Details ",
-            if focused {
-                theme.title_focused
-            } else {
-                theme.title
-            },
-        ));
+    let block = super::frame::pane(" Details ".into(), None, focused, theme);
     let inner = block.inner(area);
     let para = Paragraph::new(wrapped(state, theme, inner.width))
         .block(block)

@@ -9,8 +9,8 @@ use crate::app::state::State;
 use crate::registry::{EntryId, Value};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear};
+use ratatui::text::Line;
+use ratatui::widgets::Clear;
 
 /// Draws the view over `screen`; returns its line area (for page sizes).
 pub fn draw(
@@ -46,10 +46,7 @@ pub fn draw(
         bytes.len(),
         position(cursor.selected, lines)
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border_focused)
-        .title(Span::styled(title, theme.title_focused));
+    let block = super::popup::frame_block(title, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let height = usize::from(inner.height);

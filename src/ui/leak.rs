@@ -1,7 +1,7 @@
 //! Drawing leak hunting: the marks of the comparison with the baseline in the tree, the
 //! property diff in the details pane, the classes and clients tables, the timeline bar.
 
-use super::popup::{centered, frame_block, items_in};
+use super::popup::{Rows, frame_block, table};
 use super::sanitize::sanitize_clipped;
 use super::theme::Theme;
 use crate::app::leak::{ClassSort, Mark, sorted_classes};
@@ -183,7 +183,12 @@ pub fn classes_table(
         title.push_str(&format!(" {:>9} {:>8}", "baseline", "delta"));
     }
     title.push_str("  superclass");
-    table(frame, screen, header, title, items, selected, theme)
+    let rows = Rows {
+        items,
+        selected,
+        empty: " none in this registry",
+    };
+    table(frame, screen, header, title, rows, theme)
 }
 
 /// The user clients per process (`u`); returns its rows' area and the first row shown.
@@ -240,45 +245,12 @@ pub fn clients_table(
         title.push_str(&format!(" {:>7}", "growth"));
     }
     title.push_str("  classes · opened on");
-    table(frame, screen, header, title, items, selected, theme)
-}
-
-fn table(
-    frame: &mut Frame,
-    screen: Rect,
-    header: String,
-    title: String,
-    items: Vec<Line<'_>>,
-    selected: usize,
-    theme: &Theme,
-) -> (Rect, usize) {
-    let w = screen.width.saturating_sub(4).min(140);
-    let h = (items.len() as u16)
-        .saturating_add(3)
-        .min(screen.height.saturating_sub(2));
-    let area = centered(screen, w, h);
-    frame.render_widget(Clear, area);
-    let block = frame_block(header, theme);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.height == 0 {
-        return (inner, 0);
-    }
-    frame.buffer_mut().set_line(
-        inner.x,
-        inner.y,
-        &Line::styled(title, theme.label),
-        inner.width,
-    );
-    let rows = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
-    if items.is_empty() && rows.height > 0 {
-        frame
-            .buffer_mut()
-            .set_string(rows.x, rows.y, " none in this registry", theme.dim);
-        return (rows, 0);
-    }
-    let offset = items_in(frame, rows, items, selected, theme);
-    (rows, offset)
+    let rows = Rows {
+        items,
+        selected,
+        empty: " none in this registry",
+    };
+    table(frame, screen, header, title, rows, theme)
 }
 
 /// The timeline bar (`t`) at the bottom of the main area.

@@ -2,6 +2,8 @@
 
 pub mod clipboard;
 pub mod details;
+pub mod error;
+pub mod frame;
 pub mod help;
 pub mod hexview;
 pub mod leak;
@@ -16,7 +18,8 @@ pub mod theme;
 pub mod tree;
 pub mod wrap;
 
-use crate::app::state::{Focus, Geometry, Mode, State};
+use crate::app::state::{Area, Focus, Geometry, Mode, State};
+pub use error::Error;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -44,16 +47,16 @@ pub struct ExplorerOptions {
 }
 
 /// Opens the explorer on the source the command line names.
-pub fn run_explorer(cli: &ExplorerOptions) -> anyhow::Result<ExitCode> {
+pub fn run_explorer(cli: &ExplorerOptions) -> Result<ExitCode, Error> {
     if let Some(path) = &cli.file {
         // Fail before taking over the screen when the file cannot even be opened.
-        std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        std::fs::File::open(path).map_err(|error| Error::Open {
+            path: path.clone(),
+            error,
+        })?;
     }
     if !std::io::stdout().is_terminal() {
-        anyhow::bail!(
-            "stdout is not a terminal, and the explorer needs one; to print or save the registry use `ioscope dump` \
-             (e.g. `ioscope dump FILE --format text`)"
-        );
+        return Err(Error::NotATerminal);
     }
     if let Some([a, b]) = cli.diff.as_deref() {
         return run_diff(a, b);
@@ -66,21 +69,19 @@ pub fn run_explorer(cli: &ExplorerOptions) -> anyhow::Result<ExitCode> {
         cli.file.is_none().then(crate::kernel::default_session)
     };
     let wakeups = terminal::Wakeups::new();
-    let mut app = crate::app::App::start(
-        cli.file.clone(),
+    let app = crate::app::App::start(crate::app::AppOptions {
+        file: cli.file.clone(),
         session,
-        cli.reprobe_ms,
-        cli.demo_hotplug,
-        Some(wakeups.waker()),
-    );
-    if cli.demo_leak && cli.file.is_none() {
-        app.run_demo_leak();
-    }
+        reprobe_ms: cli.reprobe_ms,
+        hotplug: cli.demo_hotplug,
+        demo_leak: cli.demo_leak,
+        waker: Some(wakeups.waker()),
+    });
     terminal::run(app, Theme::from_env(), wakeups)
 }
 
 /// `ioscope --diff A B`: both read before the screen is taken, B shown compared with A.
-fn run_diff(a: &std::path::Path, b: &std::path::Path) -> anyhow::Result<ExitCode> {
+fn run_diff(a: &std::path::Path, b: &std::path::Path) -> Result<ExitCode, Error> {
     let before = crate::formats::load_file(a)?;
     let after = crate::formats::load_file(b)?;
     let name = |p: &std::path::Path| {
@@ -205,8 +206,13 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
     geometry
 }
 
-fn rect(r: Rect) -> (u16, u16, u16, u16) {
-    (r.x, r.y, r.width, r.height)
+fn rect(r: Rect) -> Area {
+    Area {
+        x: r.x,
+        y: r.y,
+        width: r.width,
+        height: r.height,
+    }
 }
 
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {

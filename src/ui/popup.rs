@@ -2,6 +2,7 @@
 
 use super::sanitize::{sanitize, sanitize_clipped};
 use super::theme::Theme;
+use crate::app::cursor::Cursor;
 use crate::app::handles;
 use crate::app::state::{HandleSort, State};
 use ratatui::Frame;
@@ -127,8 +128,12 @@ pub(super) fn items_in(
     selected: usize,
     theme: &Theme,
 ) -> usize {
-    let height = usize::from(inner.height).max(1);
-    let offset = selected.saturating_sub(height - 1);
+    let mut cursor = Cursor {
+        selected,
+        offset: 0,
+    };
+    cursor.keep_visible(items.len(), usize::from(inner.height));
+    let offset = cursor.offset;
     let buf = frame.buffer_mut();
     for (i, item) in items
         .into_iter()
@@ -229,8 +234,37 @@ pub fn handle_table(
             style,
         ));
     }
+    let columns = format!(
+        " {:>8} {:<24} {:<22} {:>5} {:>6}  {:<16} last error",
+        "port", "entry", "class", "urefs", "kernel", "state"
+    );
+    let rows = Rows {
+        items,
+        selected,
+        empty: " no handles held",
+    };
+    table(frame, screen, header, columns, rows, theme)
+}
+
+/// The rows of a [`table`]: the items, the selected one and what to say when there are none.
+pub(super) struct Rows<'a> {
+    pub items: Vec<Line<'a>>,
+    pub selected: usize,
+    pub empty: &'static str,
+}
+
+/// A table popup: `header` in the frame, `columns` as its first line, then the rows with a
+/// selection. Returns the rows' area and the first row shown.
+pub(super) fn table(
+    frame: &mut Frame,
+    screen: Rect,
+    header: String,
+    columns: String,
+    rows: Rows<'_>,
+    theme: &Theme,
+) -> (Rect, usize) {
     let w = screen.width.saturating_sub(4).min(140);
-    let h = (items.len() as u16)
+    let h = (rows.items.len() as u16)
         .saturating_add(3)
         .min(screen.height.saturating_sub(2));
     let area = centered(screen, w, h);
@@ -241,24 +275,20 @@ pub fn handle_table(
     if inner.height == 0 {
         return (inner, 0);
     }
-    let title_line = Line::styled(
-        format!(
-            " {:>8} {:<24} {:<22} {:>5} {:>6}  {:<16} last error",
-            "port", "entry", "class", "urefs", "kernel", "state"
-        ),
-        theme.label,
+    frame.buffer_mut().set_line(
+        inner.x,
+        inner.y,
+        &Line::styled(columns, theme.label),
+        inner.width,
     );
-    frame
-        .buffer_mut()
-        .set_line(inner.x, inner.y, &title_line, inner.width);
     let rows_area = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
-    if items.is_empty() && rows_area.height > 0 {
+    if rows.items.is_empty() && rows_area.height > 0 {
         frame
             .buffer_mut()
-            .set_string(rows_area.x, rows_area.y, " no handles held", theme.dim);
+            .set_string(rows_area.x, rows_area.y, rows.empty, theme.dim);
         return (rows_area, 0);
     }
-    let offset = items_in(frame, rows_area, items, selected, theme);
+    let offset = items_in(frame, rows_area, rows.items, rows.selected, theme);
     (rows_area, offset)
 }
 

@@ -9,7 +9,6 @@ use crate::app::state::{Focus, State};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
 use unicode_width::UnicodeWidthStr;
 
 /// Draws the pane; returns the inner area and, per drawn line, the property row it shows.
@@ -31,26 +30,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
         ));
     }
     title.push(' ');
-    let position = format!(
-        " {} ",
-        crate::app::cursor::position(state.prop.selected, state.props.len())
-    );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            theme.border
-        })
-        .title(Span::styled(
-            title,
-            if focused {
-                theme.title_focused
-            } else {
-                theme.title
-            },
-        ))
-        .title_top(Line::styled(position, theme.title).right_aligned());
+    let position = state.prop.position(state.props.len());
+    let block = super::frame::pane(title, Some(position), focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut map = Vec::new();
@@ -60,19 +41,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
     }
     let height = usize::from(inner.height);
     let width = usize::from(inner.width);
-    let mut offset = state.prop.offset.min(state.props.len().saturating_sub(1));
-    if state.prop.selected < offset {
-        offset = state.prop.selected;
-    }
-    // Lines before the selection may push it off screen: start later until it fits.
-    while offset < state.prop.selected
-        && (offset..=state.prop.selected)
-            .map(|i| item_lines(state, i, width, matched, theme).len())
-            .sum::<usize>()
-            > height
-    {
-        offset += 1;
-    }
+    let offset = state.prop.first_shown(state.props.len(), height, |i| {
+        item_lines(state, i, width, matched, theme).len()
+    });
     let buf = frame.buffer_mut();
     let mut y = 0usize;
     for i in offset..state.props.len() {

@@ -250,7 +250,7 @@ mod sigbus {
 }
 
 /// Runs the explorer until the user quits; the terminal is restored on every path.
-pub fn run(mut app: App, theme: Theme, wakeups: Wakeups) -> anyhow::Result<ExitCode> {
+pub fn run(mut app: App, theme: Theme, wakeups: Wakeups) -> Result<ExitCode, super::Error> {
     install_panic_hook();
     restore_on_sigbus();
     let (stop, done) = quit_signals();
@@ -263,7 +263,7 @@ pub fn run(mut app: App, theme: Theme, wakeups: Wakeups) -> anyhow::Result<ExitC
     drop(_guard);
     result?;
     if let Some(err) = app.fatal.take() {
-        anyhow::bail!(err);
+        return Err(err.into());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -349,7 +349,7 @@ fn event_loop(
     theme: &Theme,
     stop: &AtomicBool,
     wakeups: Wakeups,
-) -> anyhow::Result<()> {
+) -> Result<(), super::Error> {
     let Wakeups { tx, rx: events } = wakeups;
     spawn_reader(tx)?;
     let mut dirty = true;
@@ -401,7 +401,7 @@ fn event_loop(
 }
 
 /// Ctrl-z: give the terminal back, stop, and take it again on `fg`.
-fn suspend(terminal: &mut Term) -> anyhow::Result<()> {
+fn suspend(terminal: &mut Term) -> Result<(), super::Error> {
     restore();
     #[cfg(unix)]
     {

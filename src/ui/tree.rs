@@ -13,13 +13,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
 use unicode_width::UnicodeWidthStr;
 
 /// The first row to show so that the selection is on screen, and no rows stay hidden
 /// above while the pane has room below (after the terminal grew, or rows were collapsed).
 pub fn window_start(state: &State, height: usize) -> usize {
-    let mut tree = state.tree_cursor();
+    let mut tree = state.tree;
     tree.keep_visible(state.view.len(), height);
     tree.offset
 }
@@ -37,26 +36,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
         sanitize_clipped(state.plane().name(), 40),
         state.view.len()
     );
-    let position = format!(
-        " {} ",
-        crate::app::cursor::position(state.selected, state.view.len())
-    );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            theme.border
-        })
-        .title(Span::styled(
-            title,
-            if focused {
-                theme.title_focused
-            } else {
-                theme.title
-            },
-        ))
-        .title_top(Line::styled(position, theme.title).right_aligned());
+    let position = crate::app::cursor::position(state.tree.selected, state.view.len());
+    let block = super::frame::pane(title, Some(position), focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
@@ -77,7 +58,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rec
         let index = offset + i;
         let (mut line, marker) = row_line(state, row, parts, hidden, width, theme);
         markers.push(inner.x + marker as u16);
-        if index == state.selected {
+        if index == state.tree.selected {
             let style = if focused {
                 theme.selected
             } else {

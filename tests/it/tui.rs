@@ -1,7 +1,7 @@
 //! The explorer drawn into a `TestBackend`: insta snapshots of every screen, and
 //! behaviour checks of keys, mouse, search, refresh and sizes.
 
-use ioscope::app::{Action, App, Flash, SourceKind};
+use ioscope::app::{Action, App, AppOptions, Flash, SourceKind};
 use ioscope::kernel::session::LiveSession;
 use ioscope::kernel::{HandleProbe, HandleState, KernReturn};
 use ioscope::registry::{Entry, Registry};
@@ -228,7 +228,7 @@ fn keys_move_expand_and_collapse() {
     h.press(&[Top, CollapseAll]);
     assert_eq!(h.app.state.view.len(), 1);
     h.press(&[Toggle, Down, PageDown, PageUp]);
-    assert_eq!(h.app.state.selected, 0);
+    assert_eq!(h.app.state.tree.selected, 0);
 }
 
 #[test]
@@ -253,7 +253,7 @@ fn mouse_click_selects_and_marker_toggles() {
     h.press(&[Click { x: 10, y }]);
     assert_eq!(h.selected_name(), "AppleARMPE");
     // The marker sits at two columns per depth level inside the border.
-    let marker_x = h.app.state.geometry.tree.0 + 4;
+    let marker_x = h.app.state.geometry.tree.x + 4;
     h.press(&[Click { x: marker_x, y }]);
     assert!(h.screen().contains("usb-drd0"), "click on ▸ expands");
     h.press(&[Wheel {
@@ -627,18 +627,21 @@ fn details_scroll_stops_at_the_last_line() {
     let mut h = Harness::demo(100, 16);
     h.jump_to("Magic Keyboard");
     let g = h.app.state.geometry.clone();
-    assert!(g.details_lines > g.details.3, "the details must not fit");
+    assert!(
+        g.details_lines > g.details.height,
+        "the details must not fit"
+    );
     h.press(&[FocusNext, Bottom, PageDown, Down, Down]);
     assert_eq!(
         h.app.state.details_scroll,
-        g.details_lines - g.details.3,
+        g.details_lines - g.details.height,
         "scrolled past the end"
     );
     assert!(
         h.screen().contains("shown raw"),
         "the last line is on screen"
     );
-    let (x, y) = (g.details.0 + 1, g.details.1 + 1);
+    let (x, y) = (g.details.x + 1, g.details.y + 1);
     h.press(&[Wheel { x, y, down: true }, Wheel { x, y, down: true }]);
     assert!(
         h.screen().contains("shown raw"),
@@ -653,9 +656,9 @@ fn wheel_over_properties_scrolls_them() {
     let mut h = Harness::demo(120, 24);
     select_richest(&mut h);
     let g = h.app.state.geometry.clone();
-    assert!(h.app.state.props.len() > usize::from(g.props.3) + 6);
+    assert!(h.app.state.props.len() > usize::from(g.props.height) + 6);
     assert_eq!(g.prop_lines.first(), Some(&0));
-    let (x, y) = (g.props.0 + 2, g.props.1 + 1);
+    let (x, y) = (g.props.x + 2, g.props.y + 1);
     h.press(&[Wheel { x, y, down: true }, Wheel { x, y, down: true }]);
     let first = *h.app.state.geometry.prop_lines.first().unwrap();
     assert!(first >= 6, "the pane scrolled (first row shown: {first})");
@@ -666,7 +669,14 @@ fn wheel_over_properties_scrolls_them() {
 #[test]
 fn loading_a_file_shows_bytes_and_time() {
     let (_dir, path) = crate::common::temp_file("dump.txt", crate::common::TWO_ENTRY_DUMP);
-    let mut h = Harness::new(App::start(Some(path), None, 0, false, None), 100, 24);
+    let mut h = Harness::new(
+        App::start(AppOptions {
+            file: Some(path),
+            ..AppOptions::default()
+        }),
+        100,
+        24,
+    );
     let screen = h.screen();
     assert!(screen.contains("loading…"), "{screen}");
     assert!(!screen.contains("(empty plane)"), "{screen}");
@@ -710,25 +720,28 @@ fn h_on_a_leaf_goes_to_the_parent_after_expanding_the_subtree() {
     }
     let parent = h.app.state.view.parent_row(leaf).unwrap();
     h.press(&[Left]);
-    assert_eq!(h.app.state.selected, parent, "one h goes to the parent");
+    assert_eq!(
+        h.app.state.tree.selected, parent,
+        "one h goes to the parent"
+    );
 }
 
 #[test]
 fn growing_the_terminal_shows_the_rows_scrolled_off_above() {
     let mut h = Harness::dump(100, 10);
     h.press(&[Top, ExpandSubtree, Bottom]);
-    assert!(h.app.state.offset > 0, "the small pane scrolled");
+    assert!(h.app.state.tree.offset > 0, "the small pane scrolled");
     h.resize(100, 40);
     assert!(
         h.screen().lines().nth(1).unwrap().contains("Root"),
         "{}",
         h.screen()
     );
-    assert_eq!(h.app.state.offset, 0);
+    assert_eq!(h.app.state.tree.offset, 0);
     // Collapsing near the end pulls the rows above back in as well.
     h.resize(100, 10);
     h.press(&[Top, CollapseAll]);
-    assert_eq!(h.app.state.offset, 0);
+    assert_eq!(h.app.state.tree.offset, 0);
 }
 
 #[test]
@@ -781,7 +794,7 @@ fn a_long_key_in_a_narrow_pane_puts_its_value_below() {
         16,
     );
     let g = &h.app.state.geometry;
-    assert!(g.props.2 < 29, "the key and ` = ` fill the pane");
+    assert!(g.props.width < 29, "the key and ` = ` fill the pane");
     let screen = h.screen();
     assert!(screen.contains("\"0123456789"), "{screen}");
     assert!(screen.contains("def\""), "{screen}");
@@ -802,18 +815,18 @@ fn the_selected_row_stays_readable_focused_or_not() {
     let mut h = Harness::dump(120, 30);
     h.press(&[Down, Down]);
     let tree = h.app.state.geometry.tree;
-    let y = tree.1 + (h.app.state.selected - h.app.state.offset) as u16;
-    assert!(invisible_cells(&h, y, tree.0, tree.0 + tree.2).is_empty());
+    let y = tree.y + (h.app.state.tree.selected - h.app.state.tree.offset) as u16;
+    assert!(invisible_cells(&h, y, tree.x, tree.x + tree.width).is_empty());
     // Unfocused, the bar turns grey: the grey class name and guides must not vanish on it.
     h.press(&[FocusNext]);
-    let hidden = invisible_cells(&h, y, tree.0, tree.0 + tree.2);
+    let hidden = invisible_cells(&h, y, tree.x, tree.x + tree.width);
     assert!(
         hidden.is_empty(),
         "invisible on the bar: {}",
         hidden.concat()
     );
     let props = h.app.state.geometry.props;
-    let hidden = invisible_cells(&h, props.1, props.0, props.0 + props.2);
+    let hidden = invisible_cells(&h, props.y, props.x, props.x + props.width);
     assert!(
         hidden.is_empty(),
         "invisible on the bar: {}",
@@ -825,7 +838,14 @@ fn the_selected_row_stays_readable_focused_or_not() {
 fn a_hostile_file_name_is_drawn_escaped_while_loading() {
     let (_dir, path) =
         crate::common::temp_file("dump\x1b]0;pwned\x07.txt", crate::common::TWO_ENTRY_DUMP);
-    let h = Harness::new(App::start(Some(path), None, 0, false, None), 120, 24);
+    let h = Harness::new(
+        App::start(AppOptions {
+            file: Some(path),
+            ..AppOptions::default()
+        }),
+        120,
+        24,
+    );
     let screen = h.screen();
     assert!(screen.contains("dump\\x1b]0;pwned\\x07.txt"), "{screen}");
     let buf = h.term.backend().buffer();
@@ -1084,7 +1104,7 @@ fn a_deep_row_keeps_its_name_and_class_at_80_columns() {
     let line = h.screen().lines().nth(y as usize).unwrap().to_string();
     assert!(line.contains('…'), "leading guides collapsed: {line}");
     // A click on the marker still toggles the row it is on.
-    let marker_x = h.app.state.geometry.tree_markers[(y - h.app.state.geometry.tree.1) as usize];
+    let marker_x = h.app.state.geometry.tree_markers[(y - h.app.state.geometry.tree.y) as usize];
     assert_eq!(h.term.backend().buffer()[(marker_x, y)].symbol(), "─");
 }
 
@@ -1097,7 +1117,7 @@ fn zoom_gives_the_focused_pane_the_whole_screen_and_back() {
     assert!(!screen.contains("Details"), "{screen}");
     assert!(!screen.contains("IOService —"));
     assert_eq!(
-        h.app.state.geometry.props.2, 118,
+        h.app.state.geometry.props.width, 118,
         "the full width inside the border"
     );
     assert!(screen.contains("│ zoom"));
@@ -1208,10 +1228,13 @@ fn help_and_handle_table_say_where_they_are() {
 fn zooming_another_pane_keeps_the_tree_scroll() {
     let mut h = Harness::demo(120, 30);
     h.jump_to("Magic Keyboard");
-    let offset = h.app.state.offset;
+    let offset = h.app.state.tree.offset;
     assert!(offset > 0);
     h.press(&[FocusNext, FocusNext, Zoom, Down, Down, Zoom]);
-    assert_eq!(h.app.state.offset, offset, "the tree comes back as it was");
+    assert_eq!(
+        h.app.state.tree.offset, offset,
+        "the tree comes back as it was"
+    );
 }
 
 #[test]
@@ -1273,8 +1296,10 @@ fn esc_backs_out_and_never_quits() {
     );
     for _ in 0..3 {
         let effects = h.app.dispatch(Back);
-        assert!(!effects.contains(&ioscope::app::Effect::Quit));
-        assert!(!h.app.state.quit, "Esc on the main screen does not quit");
+        assert!(
+            !effects.contains(&ioscope::app::Effect::Quit),
+            "Esc on the main screen does not quit"
+        );
     }
     h.draw();
     assert!(h.screen().contains("q quits"), "{}", h.screen());

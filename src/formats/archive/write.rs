@@ -19,7 +19,7 @@
 use crate::formats::Selection;
 use crate::formats::archive::{keys, report};
 use crate::formats::select::{Selected, select};
-use crate::registry::{EntryId, IntRadix, Integer, Registry, ServiceState, Text, Value};
+use crate::registry::{Date, EntryId, IntRadix, Integer, Registry, ServiceState, Text, Value};
 use base64::Engine;
 use std::io::{self, BufWriter, Write};
 
@@ -475,30 +475,12 @@ pub(crate) fn iso_date(secs: f64) -> (String, bool) {
     } else {
         0.0
     } as i64;
-    let unix = s + 978_307_200;
-    let (days, rem) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
+    let t = Date::utc(s);
     let text = format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     );
     (text, exact)
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ mod node;
 mod value;
 
 /// `ioreg`'s test for data that is text (the explorer shows such data the same way).
-pub use value::looks_like_text;
+pub use value::{hex_digits, looks_like_text, quoted_strings};
 
 #[cfg(test)]
 mod tests;

@@ -65,32 +65,37 @@ fn number(bits: u64, hex: bool, out: &mut Vec<u8>) {
 fn data(bytes: &[u8], hex: bool, out: &mut Vec<u8>) {
     out.push(b'<');
     if !hex && looks_like_text(bytes) {
-        let mut quoted = false;
-        for (i, &b) in bytes.iter().enumerate() {
-            if b != 0 {
-                if !quoted {
-                    quoted = true;
-                    out.extend_from_slice(if i > 0 { b",\"" } else { b"\"" });
-                }
-                out.push(b);
-            } else if quoted {
-                quoted = false;
-                out.push(b'"');
-            } else {
-                break;
-            }
-        }
-        if quoted {
-            out.push(b'"');
-        }
+        quoted_strings(bytes, usize::MAX, out);
     } else {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        for &b in bytes {
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xf)]);
-        }
+        hex_digits(bytes, out);
     }
     out.push(b'>');
+}
+
+/// Data as `ioreg` prints binary data: two lower-case hex digits a byte, `dead0001`.
+pub fn hex_digits(bytes: &[u8], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 0xf)]);
+    }
+}
+
+/// The NUL-separated strings of text data as `ioreg` prints them, `"a","b"` (up to the first
+/// empty string), for data that [`looks_like_text`]. Stops after about `cap` bytes of `out`
+/// (a cut string is still closed by its quote), so that a huge value costs no more.
+pub fn quoted_strings(bytes: &[u8], cap: usize, out: &mut Vec<u8>) {
+    let start = out.len();
+    for (n, part) in bytes.split(|&b| b == 0).enumerate() {
+        if part.is_empty() || (n > 0 && out.len() - start >= cap) {
+            break;
+        }
+        out.extend_from_slice(if n > 0 { b",\"" } else { b"\"" });
+        let room = cap.saturating_sub(out.len() - start);
+        out.extend_from_slice(&part[..part.len().min(room)]);
+        out.push(b'"');
+    }
 }
 
 /// `cfdatashow`'s test for "a string or a set of strings".
