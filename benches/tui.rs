@@ -9,7 +9,7 @@
 //! Every case measures what the real loop does for one key: `App::dispatch(action)`, then a
 //! frame drawn into a 200×60 ratatui `TestBackend` (which stores the cells but writes nothing),
 //! then `State::clamp` — exactly as `tests/it/tui.rs` drives the explorer. Registries come from
-//! `registry::generate::synthetic(n, 1)` and are built once, outside the timed part; each timed
+//! `source::sim::generate::synthetic(n, 1)` and are built once, outside the timed part; each timed
 //! key is undone (untimed) before the next iteration, so every iteration measures the same thing.
 //!
 //! The timed parts read wall time. With `TUI_BENCH_CLOCK=cpu` they read the CPU time of the
@@ -32,7 +32,7 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use ioscope::app::{Action, App, AppOptions, SourceKind};
 use ioscope::formats::{self, DumpFormat, Selection};
-use ioscope::registry::generate::{WIDE_CHILDREN, WIDE_NODE, synthetic};
+use ioscope::kernel::sim::generate::{WIDE_CHILDREN, WIDE_NODE, synthetic};
 use ioscope::registry::{Entry, EntryId, Registry, Value};
 use ioscope::ui::{self, theme::Theme};
 use ratatui::Terminal;

@@ -13,8 +13,8 @@
 
 use clap::Parser;
 use ioscope::formats::{self, DumpFormat, Selection};
+use ioscope::kernel::sim::generate::synthetic;
 use ioscope::registry::Registry;
-use ioscope::registry::generate::synthetic;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 

@@ -1,22 +1,13 @@
 //! Fuzz target: the `ioreg -a` plist archive reader must never panic, hang or exhaust memory, whatever the bytes.
 #![no_main]
 
+mod common;
+
 use ioscope::formats::{self, archive};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let limits = limits();
+    let limits = common::limits();
     let _ = formats::detect(data);
     let _ = archive::read(data, &limits);
 });
-
-/// Smaller than the defaults so one input cannot spend the fuzzer's memory budget (2 GB).
-fn limits() -> formats::Limits {
-    formats::Limits {
-        max_depth: 128,
-        max_entries: 100_000,
-        max_string_bytes: 16 << 20,
-        max_decoded_bytes: 256 << 20,
-        ..formats::Limits::default()
-    }
-}

@@ -4,12 +4,14 @@
 //! input reaches the object table.
 #![no_main]
 
+mod common;
+
 use ioscope::formats::{self, archive, iorex};
 use libfuzzer_sys::fuzz_target;
 use std::borrow::Cow;
 
 fuzz_target!(|data: &[u8]| {
-    let limits = limits();
+    let limits = common::limits();
     let bytes: Cow<'_, [u8]> = if data.starts_with(b"bplist0") {
         Cow::Borrowed(data)
     } else {
@@ -19,14 +21,3 @@ fuzz_target!(|data: &[u8]| {
     let _ = archive::read(&bytes, &limits);
     let _ = iorex::read(&bytes, &limits);
 });
-
-/// Smaller than the defaults so one input cannot spend the fuzzer's memory budget (2 GB).
-fn limits() -> formats::Limits {
-    formats::Limits {
-        max_depth: 128,
-        max_entries: 100_000,
-        max_string_bytes: 16 << 20,
-        max_decoded_bytes: 256 << 20,
-        ..formats::Limits::default()
-    }
-}

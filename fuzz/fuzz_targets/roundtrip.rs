@@ -6,11 +6,13 @@
 //! and text writers must not panic on it either.
 #![no_main]
 
+mod common;
+
 use ioscope::formats::{self, DumpFormat, Selection};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let limits = limits();
+    let limits = common::roundtrip_limits();
     let Ok(registry) = formats::read_bytes(data, &limits) else {
         return;
     };
@@ -46,15 +48,4 @@ fn write(registry: &ioscope::registry::Registry, format: DumpFormat, sel: &Selec
     let mut out = Vec::new();
     formats::write(registry, sel, format, &mut out).expect("writing to memory cannot fail");
     out
-}
-
-/// Smaller than the defaults so one input cannot spend the fuzzer's memory budget (2 GB).
-fn limits() -> formats::Limits {
-    formats::Limits {
-        max_depth: 64,
-        max_entries: 20_000,
-        max_string_bytes: 1 << 20,
-        max_decoded_bytes: 64 << 20,
-        ..formats::Limits::default()
-    }
 }

@@ -33,7 +33,7 @@ pub use update::{Effect, update};
 use crate::formats::recording::Recording;
 use crate::kernel::ports::PortSpaces;
 use crate::kernel::ports::census::{self, PortCensus};
-use crate::kernel::session::{Change, LabOp, LabOutcome, LiveSession, SessionKind};
+use crate::kernel::session::{Change, DemoError, LabOp, LabOutcome, LiveSession, SessionKind};
 use crate::registry::{EntryId, Registry};
 use loader::{Job, LoadEvent};
 use state::Loading;
@@ -349,8 +349,11 @@ impl App {
         {
             self.leak_at = Some(now);
             if let Some(session) = self.session.as_mut() {
-                let result = session.demo_leak();
-                self.state.message = Some(result.unwrap_or_else(|e| e));
+                let result = match session.demo() {
+                    Some(demo) => demo.demo_leak(),
+                    None => Err(DemoError::LeakNeedsDemo),
+                };
+                self.state.message = Some(result.unwrap_or_else(|e| e.to_string()));
                 changed = true;
             }
         }
@@ -410,9 +413,12 @@ impl App {
         let Some(session) = self.session.as_mut() else {
             return;
         };
-        let result = session.demo_hotplug();
+        let result = match session.demo() {
+            Some(demo) => demo.demo_hotplug(),
+            None => Err(DemoError::HotplugNeedsDemo),
+        };
         let changes = session.poll_changes();
-        self.state.message = Some(result.unwrap_or_else(|e| e));
+        self.state.message = Some(result.unwrap_or_else(|e| e.to_string()));
         self.probe_all();
         self.note_changes(changes, true);
     }
@@ -594,9 +600,12 @@ impl App {
 
     fn toggle_plug(&mut self, id: EntryId) {
         let Some(session) = self.busy() else { return };
-        let result = session.toggle_plug(id);
+        let result = match session.demo() {
+            Some(demo) => demo.toggle_plug(id),
+            None => Err(DemoError::UnplugNeedsDemo),
+        };
         let changes = session.poll_changes();
-        self.state.message = Some(result.unwrap_or_else(|e| e));
+        self.state.message = Some(result.unwrap_or_else(|e| e.to_string()));
         self.probe_all();
         self.note_changes(changes, false);
     }

@@ -501,7 +501,7 @@ pub fn date(d: Date) -> String {
     if !d.0.is_finite() || d.0.abs() > 1e13 {
         return format!("date {}", d.0);
     }
-    let t = Date::utc(d.0.floor() as i64);
+    let t = crate::registry::Civil::from_cf_seconds(d.0.floor() as i64);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
         t.year, t.month, t.day, t.hour, t.minute, t.second

@@ -446,6 +446,6 @@ pub fn load_at(file: Option<&Path>, at: Option<&str>) -> Result<Registry> {
 pub fn load(file: Option<&Path>) -> Result<Registry> {
     match file {
         Some(path) => Ok(formats::load_file(path)?),
-        None => ioscope::kernel::default_registry(),
+        None => Ok(ioscope::kernel::default_registry()?),
     }
 }

@@ -86,7 +86,9 @@ pub fn record_command(args: &RecordArgs) -> Result<ExitCode> {
             let due = t + args.interval;
             while start.elapsed() < due && !stop.load(Ordering::Relaxed) {
                 if args.demo_hotplug && start.elapsed() >= next_plug {
-                    let _ = session.demo_hotplug();
+                    if let Some(demo) = session.demo() {
+                        let _ = demo.demo_hotplug();
+                    }
                     next_plug += Duration::from_secs(4);
                 }
                 std::thread::sleep(Duration::from_millis(20).min(due - start.elapsed().min(due)));

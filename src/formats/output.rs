@@ -16,34 +16,61 @@ use std::fs::{self, Metadata};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// Why OUT cannot be written (the message names it; the cause, if any, is the source).
+/// Why OUT cannot be written (the message names it as the user did; the cause, if any, is
+/// the source).
 #[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct OutputError {
-    message: String,
-    #[source]
-    source: Option<io::Error>,
+pub enum OutputError {
+    #[error("{}: {step}", .path.display())]
+    Io {
+        path: PathBuf,
+        step: Step,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{}: is a directory; -o takes a file name", .0.display())]
+    Directory(PathBuf),
+    #[error(
+        "{}: is not a regular file (a device, FIFO or socket); -o writes only regular files",
+        .0.display()
+    )]
+    NotRegularFile(PathBuf),
+    #[error("{}: is the dump being read; use --force to replace it", .0.display())]
+    IsTheInput(PathBuf),
+}
+
+/// The step of writing OUT that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    FollowLink,
+    Write,
+    CreateTemporary,
+    KeepMode,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Step::FollowLink => "cannot follow the link",
+            Step::Write => "cannot write",
+            Step::CreateTemporary => "cannot create a temporary file beside it",
+            Step::KeepMode => "cannot keep its mode",
+        })
+    }
 }
 
 type Result<T> = std::result::Result<T, OutputError>;
 
-fn bail(message: String) -> OutputError {
-    OutputError {
-        message,
-        source: None,
-    }
-}
-
-/// `.with_context(…)` for io results: the message, then the cause.
+/// `.at(step, OUT)` for io results: the step that failed on OUT, then the cause.
 trait Context<T> {
-    fn with_context(self, message: impl FnOnce() -> String) -> Result<T>;
+    fn at(self, step: Step, path: &Path) -> Result<T>;
 }
 
 impl<T> Context<T> for io::Result<T> {
-    fn with_context(self, message: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|e| OutputError {
-            message: message(),
-            source: Some(e),
+    fn at(self, step: Step, path: &Path) -> Result<T> {
+        self.map_err(|source| OutputError::Io {
+            path: path.to_owned(),
+            step,
+            source,
         })
     }
 }
@@ -62,34 +89,26 @@ pub struct Target {
 impl Target {
     /// Checks OUT before anything is loaded or written.
     pub fn check(out: &Path, input: Option<&Path>, force: bool) -> Result<Target> {
-        let shown = out.display();
-        let path =
-            resolve_links(out).with_context(|| format!("{shown}: cannot follow the link"))?;
+        let path = resolve_links(out).at(Step::FollowLink, out)?;
         let existing = match fs::metadata(&path) {
             Ok(meta) => Some(meta),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e).with_context(|| format!("{shown}: cannot write")),
+            Err(e) => return Err(e).at(Step::Write, out),
         };
         if let Some(meta) = &existing {
             let kind = meta.file_type();
             if kind.is_dir() {
-                return Err(bail(format!(
-                    "{shown}: is a directory; -o takes a file name"
-                )));
+                return Err(OutputError::Directory(out.to_owned()));
             }
             if !kind.is_file() {
-                return Err(bail(format!(
-                    "{shown}: is not a regular file (a device, FIFO or socket); -o writes only regular files"
-                )));
+                return Err(OutputError::NotRegularFile(out.to_owned()));
             }
             if let Some(input) = input
                 && let Ok(input_meta) = fs::metadata(input)
                 && same_file(meta, &input_meta, &path, input)
                 && !force
             {
-                return Err(bail(format!(
-                    "{shown}: is the dump being read; use --force to replace it"
-                )));
+                return Err(OutputError::IsTheInput(out.to_owned()));
             }
         }
         Ok(Target {
@@ -101,7 +120,7 @@ impl Target {
 
     /// Writes through `write` into a temporary file beside the target and renames it over.
     pub fn write(self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
-        let shown = self.named.display();
+        let shown = self.named.as_path();
         let dir = self
             .path
             .parent()
@@ -110,24 +129,21 @@ impl Target {
         let mut tmp = temp_builder()
             .prefix(".ioscope-")
             .tempfile_in(dir)
-            .with_context(|| format!("{shown}: cannot create a temporary file beside it"))?;
+            .at(Step::CreateTemporary, shown)?;
         {
             let mut out = io::BufWriter::new(tmp.as_file_mut());
-            write(&mut out).with_context(|| format!("{shown}: cannot write"))?;
-            out.flush()
-                .with_context(|| format!("{shown}: cannot write"))?;
+            write(&mut out).at(Step::Write, shown)?;
+            out.flush().at(Step::Write, shown)?;
         }
         if let Some(meta) = &self.existing {
             tmp.as_file()
                 .set_permissions(meta.permissions())
-                .with_context(|| format!("{shown}: cannot keep its mode"))?;
+                .at(Step::KeepMode, shown)?;
         }
-        tmp.as_file()
-            .sync_all()
-            .with_context(|| format!("{shown}: cannot write"))?;
+        tmp.as_file().sync_all().at(Step::Write, shown)?;
         tmp.persist(&self.path)
             .map_err(|e| e.error)
-            .with_context(|| format!("{shown}: cannot write"))?;
+            .at(Step::Write, shown)?;
         sync_dir(dir);
         Ok(())
     }

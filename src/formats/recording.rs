@@ -341,24 +341,40 @@ impl Recording {
     }
 
     /// `12.5` (seconds from the start) or an RFC 3339 time, as milliseconds from the start.
-    pub fn parse_at(&self, text: &str) -> Result<u64, String> {
+    pub fn parse_at(&self, text: &str) -> Result<u64, AtError> {
         if let Ok(secs) = text.trim().parse::<f64>() {
             if secs.is_finite() && secs >= 0.0 {
                 return Ok((secs * 1000.0).round() as u64);
             }
-            return Err(format!(
-                "{text}: a time is seconds from the start, 0 or more"
-            ));
+            return Err(AtError::Negative(text.to_owned()));
         }
-        let when = humantime::parse_rfc3339_weak(text.trim())
-            .map_err(|e| format!("{text}: expected seconds (12.5) or an RFC 3339 time: {e}"))?;
+        let when = humantime::parse_rfc3339_weak(text.trim()).map_err(|e| AtError::Unreadable {
+            text: text.to_owned(),
+            reason: e,
+        })?;
         let ms = when
             .duration_since(std::time::UNIX_EPOCH)
-            .map_err(|_| format!("{text}: before 1970"))?
+            .map_err(|_| AtError::Before1970(text.to_owned()))?
             .as_millis() as u64;
         ms.checked_sub(self.header.start_unix_ms)
-            .ok_or_else(|| format!("{text}: before the recording started"))
+            .ok_or_else(|| AtError::BeforeStart(text.to_owned()))
     }
+}
+
+/// Why [`Recording::parse_at`] could not read a time (each message starts with the text).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AtError {
+    #[error("{0}: a time is seconds from the start, 0 or more")]
+    Negative(String),
+    #[error("{text}: expected seconds (12.5) or an RFC 3339 time: {reason}")]
+    Unreadable {
+        text: String,
+        reason: humantime::TimestampError,
+    },
+    #[error("{0}: before 1970")]
+    Before1970(String),
+    #[error("{0}: before the recording started")]
+    BeforeStart(String),
 }
 
 #[cfg(test)]

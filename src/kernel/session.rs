@@ -92,23 +92,10 @@ pub trait LiveSession: Send {
     /// handle is held for `entry`.
     fn lab(&mut self, entry: EntryId, op: LabOp) -> Option<LabOutcome>;
 
-    /// Unplugs the device at or above `entry`, or replugs it if it was unplugged (simulated
-    /// kernel only). Returns a one-line description, or why it cannot.
-    fn toggle_plug(&mut self, entry: EntryId) -> Result<String, String> {
-        let _ = entry;
-        Err("unplugging needs the demo kernel".into())
-    }
-
-    /// `--demo-hotplug`: unplugs or replugs the demo's fixed USB device (call it on a timer).
-    /// Returns a one-line description, or why it cannot.
-    fn demo_hotplug(&mut self) -> Result<String, String> {
-        Err("hotplug needs the demo kernel".into())
-    }
-
-    /// `--demo-leak`: one step of the demo's leaking app (call it on a timer). Returns a
-    /// one-line description, or why it cannot.
-    fn demo_leak(&mut self) -> Result<String, String> {
-        Err("the leaking app runs only in the demo".into())
+    /// The demo's controls (hot-plug, the leaking app) when this session runs on the
+    /// simulated Mac; `None` for any other kernel.
+    fn demo(&mut self) -> Option<&mut dyn DemoControls> {
+        None
     }
 
     /// Changes since the last poll (publish/terminate notifications).
@@ -121,6 +108,43 @@ pub trait LiveSession: Send {
     fn port_spaces(&self) -> Option<Arc<dyn PortSpaces>> {
         None
     }
+}
+
+/// Operations only the simulated Mac (the demo) offers: plugging devices in and out and the
+/// leaking app. Reached through [`LiveSession::demo`]; a real kernel has none of them.
+pub trait DemoControls {
+    /// Unplugs the device at or above `entry`, or replugs it if it was unplugged. Returns a
+    /// one-line description.
+    fn toggle_plug(&mut self, entry: EntryId) -> Result<String, DemoError>;
+
+    /// `--demo-hotplug`: unplugs or replugs the demo's fixed USB device (call it on a timer).
+    fn demo_hotplug(&mut self) -> Result<String, DemoError>;
+
+    /// `--demo-leak`: one step of the demo's leaking app (call it on a timer).
+    fn demo_leak(&mut self) -> Result<String, DemoError>;
+}
+
+/// Why a demo operation did not run (the text is the status line's).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DemoError {
+    #[error("unplugging needs the demo kernel")]
+    UnplugNeedsDemo,
+    #[error("hotplug needs the demo kernel")]
+    HotplugNeedsDemo,
+    #[error("the leaking app runs only in the demo")]
+    LeakNeedsDemo,
+    #[error("no USB device at or above the selection")]
+    NoDeviceAbove,
+    #[error("the device has no registry ID")]
+    NoRegistryId,
+    #[error("{0:#x} is not a device that can be unplugged")]
+    NotUnpluggable(u64),
+    #[error("{name} was already replugged as id {id:#x}")]
+    AlreadyReplugged { name: &'static str, id: u64 },
+    #[error("the demo has no hotplug device")]
+    NoHotplugDevice,
+    #[error("the demo has no IOHIDSystem")]
+    NoLeakyService,
 }
 
 /// The session ioscope opens when no file is given: the live kernel on macOS.
@@ -137,13 +161,23 @@ pub fn default_session() -> Box<dyn LiveSession> {
 
 /// The registry ioscope shows when no file is given (`stats`, `dump`): one walk of
 /// [`default_session`]; the handles are released when the session is dropped.
-pub fn default_registry() -> anyhow::Result<Registry> {
+pub fn default_registry() -> Result<Registry, WalkError> {
     // On macOS: the live session without notifications (nothing would read them).
     #[cfg(target_os = "macos")]
     let mut session = crate::kernel::macos::walk_session();
     #[cfg(not(target_os = "macos"))]
     let mut session = default_session();
-    session
-        .walk(&mut |_| {})
-        .map_err(|code| anyhow::anyhow!("walking the {} registry failed: {code}", session.label()))
+    session.walk(&mut |_| {}).map_err(|code| WalkError {
+        label: session.label(),
+        code,
+    })
+}
+
+/// A walk of the live or demo registry failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("walking the {label} registry failed: {code}")]
+pub struct WalkError {
+    /// `"live"` or `"demo"`.
+    pub label: &'static str,
+    pub code: crate::kernel::KernReturn,
 }

@@ -5,7 +5,9 @@ use super::handles::HandleTable;
 use super::ports::PortSpaces;
 use super::probe::probe;
 use super::{HandleProbe, IoKit, KernReturn, Port, ServiceNotice, Watch, walker};
-use crate::kernel::session::{Change, LabOp, LabOutcome, LiveSession, SessionKind, WalkProgress};
+use crate::kernel::session::{
+    Change, DemoControls, DemoError, LabOp, LabOutcome, LiveSession, SessionKind, WalkProgress,
+};
 use crate::registry::{EntryId, Origin, Registry};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
@@ -21,12 +23,12 @@ pub struct PlugEvent {
 /// Plugging devices in and out: only the simulated kernel can.
 pub trait PlugControl: Send + Sync {
     /// Unplugs the device with this registry ID, or replugs it if that instance was unplugged.
-    fn toggle_device(&self, registry_id: u64) -> Result<PlugEvent, String>;
+    fn toggle_device(&self, registry_id: u64) -> Result<PlugEvent, DemoError>;
     /// Toggles the demo's fixed hotplug device (`--demo-hotplug`).
-    fn toggle_demo_device(&self) -> Result<PlugEvent, String>;
+    fn toggle_demo_device(&self) -> Result<PlugEvent, DemoError>;
     /// `--demo-leak`: one step of the demo's leaking app.
-    fn demo_leak_step(&self) -> Result<PlugEvent, String> {
-        Err("the leaking app runs only in the demo".into())
+    fn demo_leak_step(&self) -> Result<PlugEvent, DemoError> {
+        Err(DemoError::LeakNeedsDemo)
     }
 }
 
@@ -106,7 +108,7 @@ impl<K: IoKit + ?Sized + 'static> KernelSession<K> {
         }
     }
 
-    /// Enables [`LiveSession::toggle_plug`] and `demo_hotplug`.
+    /// Enables the demo's controls ([`LiveSession::demo`]: unplugging, hotplug, the leaking app).
     pub fn with_plug(mut self, plug: Arc<dyn PlugControl>) -> Self {
         self.plug = Some(plug);
         self
@@ -310,19 +312,34 @@ impl<K: IoKit + ?Sized + 'static> LiveSession for KernelSession<K> {
         })
     }
 
-    fn toggle_plug(&mut self, entry: EntryId) -> Result<String, String> {
-        let plug = self
-            .plug
-            .clone()
-            .ok_or("unplugging needs the demo kernel")?;
+    fn demo(&mut self) -> Option<&mut dyn DemoControls> {
+        if self.plug.is_some() {
+            Some(self)
+        } else {
+            None
+        }
+    }
+
+    fn poll_changes(&mut self) -> Vec<Change> {
+        self.drain_notices();
+        std::mem::take(&mut self.pending)
+    }
+
+    fn port_spaces(&self) -> Option<Arc<dyn PortSpaces>> {
+        self.ports.clone()
+    }
+}
+
+/// The demo's controls: only a session given a [`PlugControl`] (the simulated Mac) hands
+/// them out through [`LiveSession::demo`].
+impl<K: IoKit + ?Sized + 'static> DemoControls for KernelSession<K> {
+    fn toggle_plug(&mut self, entry: EntryId) -> Result<String, DemoError> {
+        let plug = self.plug.clone().ok_or(DemoError::UnplugNeedsDemo)?;
         let mut cur = Some(entry);
         let mut steps = 0;
         while let Some(e) = cur {
             if self.shape.device.get(e.index()).copied().unwrap_or(false) {
-                let id = self
-                    .table
-                    .registry_id(e)
-                    .ok_or("the device has no registry ID")?;
+                let id = self.table.registry_id(e).ok_or(DemoError::NoRegistryId)?;
                 let event = plug.toggle_device(id)?;
                 self.record(&event);
                 return Ok(event.description);
@@ -333,32 +350,20 @@ impl<K: IoKit + ?Sized + 'static> LiveSession for KernelSession<K> {
                 break;
             }
         }
-        Err("no USB device at or above the selection".into())
+        Err(DemoError::NoDeviceAbove)
     }
 
-    fn demo_hotplug(&mut self) -> Result<String, String> {
-        let plug = self.plug.clone().ok_or("hotplug needs the demo kernel")?;
+    fn demo_hotplug(&mut self) -> Result<String, DemoError> {
+        let plug = self.plug.clone().ok_or(DemoError::HotplugNeedsDemo)?;
         let event = plug.toggle_demo_device()?;
         self.record(&event);
         Ok(event.description)
     }
 
-    fn demo_leak(&mut self) -> Result<String, String> {
-        let plug = self
-            .plug
-            .clone()
-            .ok_or("the leaking app runs only in the demo")?;
+    fn demo_leak(&mut self) -> Result<String, DemoError> {
+        let plug = self.plug.clone().ok_or(DemoError::LeakNeedsDemo)?;
         let event = plug.demo_leak_step()?;
         self.record(&event);
         Ok(event.description)
-    }
-
-    fn poll_changes(&mut self) -> Vec<Change> {
-        self.drain_notices();
-        std::mem::take(&mut self.pending)
-    }
-
-    fn port_spaces(&self) -> Option<Arc<dyn PortSpaces>> {
-        self.ports.clone()
     }
 }

@@ -10,7 +10,6 @@
 mod class;
 mod entry;
 pub mod escape;
-pub mod generate;
 pub mod limits;
 mod meta;
 mod path;
@@ -26,7 +25,7 @@ pub use meta::{HeaderStyle, LoadReport, Origin, TextDialect, Truncation};
 pub use path::PathError;
 pub use plane::{Link, Plane};
 pub use text::{Text, str_from_utf8};
-pub use value::{Date, IntRadix, Integer, Properties, Utc, Value, parse_creator};
+pub use value::{CF_EPOCH_UNIX, Civil, Date, IntRadix, Integer, Properties, Value, parse_creator};
 
 /// The name of the synthetic node that holds a plane's unattached entries.
 pub const UNATTACHED: &str = "unattached entries";

@@ -130,41 +130,59 @@ impl Integer {
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct Date(pub f64);
 
-/// A moment's calendar date and time of day in UTC (proleptic Gregorian calendar).
+/// Seconds from the Unix epoch (1970-01-01) to the Core Foundation epoch (2001-01-01 UTC).
+pub const CF_EPOCH_UNIX: i64 = 978_307_200;
+
+/// A calendar time in UTC, proleptic Gregorian: the one conversion between CFDate seconds
+/// and years, months and days (readers of `<date>` and `$date`, the writers, the explorer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Utc {
+pub struct Civil {
     pub year: i64,
-    pub month: u32,
-    pub day: u32,
-    pub hour: u32,
-    pub minute: u32,
-    pub second: u32,
+    pub month: i64,
+    pub day: i64,
+    pub hour: i64,
+    pub minute: i64,
+    pub second: i64,
 }
 
-impl Date {
-    /// Seconds from the Unix epoch (1970-01-01) to the Core Foundation one (2001-01-01).
-    pub const UNIX_OFFSET: i64 = 978_307_200;
+impl Civil {
+    /// Whole seconds since 2001-01-01 UTC (fields are not range-checked: the readers check
+    /// them as their format demands).
+    pub fn cf_seconds(self) -> i64 {
+        // Days from 1970-01-01 (H. Hinnant's `days_from_civil`).
+        let y = if self.month <= 2 {
+            self.year - 1
+        } else {
+            self.year
+        };
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let doy = (153 * (self.month + if self.month > 2 { -3 } else { 9 }) + 2) / 5 + self.day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        days * 86_400 + self.hour * 3_600 + self.minute * 60 + self.second - CF_EPOCH_UNIX
+    }
 
-    /// The calendar fields of `secs` whole seconds since 2001-01-01 00:00:00 UTC.
-    pub fn utc(secs: i64) -> Utc {
-        let unix = secs + Date::UNIX_OFFSET;
+    /// The calendar time of `secs` whole seconds since 2001-01-01 UTC.
+    pub fn from_cf_seconds(secs: i64) -> Self {
+        let unix = secs + CF_EPOCH_UNIX;
         let (days, rem) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-        // Howard Hinnant's days-to-civil algorithm.
+        // H. Hinnant's `civil_from_days`.
         let z = days + 719_468;
         let era = z.div_euclid(146_097);
         let doe = z.rem_euclid(146_097);
         let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
         let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
         let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        Utc {
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        Civil {
             year: yoe + era * 400 + i64::from(month <= 2),
             month,
             day,
-            hour: (rem / 3600) as u32,
-            minute: (rem / 60 % 60) as u32,
-            second: (rem % 60) as u32,
+            hour: rem / 3600,
+            minute: rem / 60 % 60,
+            second: rem % 60,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The synthetic registry generator: deterministic, exact size, realistic shapes, every value type.
 
 use crate::common::fingerprint;
-use ioscope::registry::generate::{DEEP_CHAIN, WIDE_CHILDREN, WIDE_NODE, synthetic};
+use ioscope::kernel::sim::generate::{DEEP_CHAIN, WIDE_CHILDREN, WIDE_NODE, synthetic};
 use ioscope::registry::{ServiceState, Value};
 use std::collections::BTreeSet;
 

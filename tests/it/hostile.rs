@@ -519,7 +519,7 @@ fn a_bad_reference_names_its_own_byte() {
 fn large_binary_and_utf16_archives_load_from_a_file_as_from_their_bytes() {
     use ioscope::formats::{DumpFormat, Selection};
     let mut xml = Vec::new();
-    let registry = ioscope::registry::generate::synthetic(3_000, 9);
+    let registry = ioscope::kernel::sim::generate::synthetic(3_000, 9);
     formats::write(
         &registry,
         &Selection::default(),

@@ -6,8 +6,8 @@
 use crate::common::fingerprint;
 use ioscope::formats::{self, DumpFormat, Selection};
 use ioscope::formats::{Limits, LoadError, MAP_AT_LEAST};
+use ioscope::kernel::sim::generate::synthetic;
 use ioscope::registry::Registry;
-use ioscope::registry::generate::synthetic;
 use std::path::Path;
 
 /// A fresh temporary directory (removed when the guard drops).
@@ -44,7 +44,7 @@ fn a_large_text_dump_loads_from_its_map_as_from_its_bytes() {
     let d = dir();
     let path = d.path().join("large.txt");
     // Large enough to be mapped, and to be released behind the reader more than once.
-    let registry = synthetic(12_000, 5);
+    let registry = synthetic(17_000, 5);
     let bytes = write(&registry, DumpFormat::Text, &path);
     assert!(
         bytes.len() as u64 >= MAP_AT_LEAST + (4 << 20),
@@ -69,7 +69,7 @@ fn a_large_text_dump_loads_from_its_map_as_from_its_bytes() {
 fn an_xml_archive_loads_as_from_its_bytes_and_fails_at_the_same_byte() {
     let d = dir();
     let path = d.path().join("archive.xml");
-    let bytes = write(&synthetic(3_000, 9), DumpFormat::Plist, &path);
+    let bytes = write(&synthetic(4_000, 9), DumpFormat::Plist, &path);
     // Large enough to be mapped, and to be released behind the reader.
     assert!(
         bytes.len() as u64 >= MAP_AT_LEAST.max(5 << 20),

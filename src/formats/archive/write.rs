@@ -19,7 +19,7 @@
 use crate::formats::Selection;
 use crate::formats::archive::{keys, report};
 use crate::formats::select::{Selected, select};
-use crate::registry::{Date, EntryId, IntRadix, Integer, Registry, ServiceState, Text, Value};
+use crate::registry::{Civil, EntryId, IntRadix, Integer, Registry, ServiceState, Text, Value};
 use base64::Engine;
 use std::io::{self, BufWriter, Write};
 
@@ -475,10 +475,10 @@ pub(crate) fn iso_date(secs: f64) -> (String, bool) {
     } else {
         0.0
     } as i64;
-    let t = Date::utc(s);
+    let c = Civil::from_cf_seconds(s);
     let text = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year, t.month, t.day, t.hour, t.minute, t.second
+        c.year, c.month, c.day, c.hour, c.minute, c.second
     );
     (text, exact)
 }

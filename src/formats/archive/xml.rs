@@ -18,12 +18,9 @@
 use super::events::Event;
 use crate::formats::ReadError;
 use crate::formats::release::{Release, Releaser};
-use crate::registry::{Date, Integer};
+use crate::registry::{Civil, Date, Integer};
 use base64::Engine;
 use std::borrow::Cow;
-
-/// Seconds from the Unix epoch to the Core Foundation epoch (2001-01-01).
-const CF_EPOCH_UNIX: f64 = 978_307_200.0;
 
 /// An element that holds others, open until its end tag.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -565,19 +562,15 @@ fn cf_xml_date(t: &str) -> Option<f64> {
     if month == 0 || day == 0 || &b[i..] != b"Z" {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    let unix = days * 86_400 + hour * 3_600 + minute * 60 + second;
-    Some(unix as f64 - CF_EPOCH_UNIX)
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let doy = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let civil = Civil {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+    };
+    Some(civil.cf_seconds() as f64)
 }
 
 /// A `plist` crate date as seconds since 2001-01-01 UTC (the property tests compare with
@@ -590,7 +583,7 @@ fn cf_date(d: plist::Date) -> Date {
         Ok(after) => after.as_secs_f64(),
         Err(before) => -before.duration().as_secs_f64(),
     };
-    Date(unix - CF_EPOCH_UNIX)
+    Date(unix - crate::registry::CF_EPOCH_UNIX as f64)
 }
 
 const COMMENT: &[u8] = b"<!--";

@@ -10,7 +10,7 @@
 
 use crate::formats::{Limits, ReadError};
 use crate::registry::{
-    Date, Entry, EntryId, Integer, Origin, Registry, ServiceInfo, ServiceState, Text, Value,
+    Civil, Date, Entry, EntryId, Integer, Origin, Registry, ServiceInfo, ServiceState, Text, Value,
 };
 use std::collections::HashMap;
 
@@ -615,15 +615,15 @@ fn parse_iso(iso: &str) -> Option<f64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
         return None;
     }
-    // Days from 1970-01-01 (H. Hinnant's days_from_civil).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + hh * 3600 + mm * 60 + ss - 978_307_200) as f64)
+    let civil = Civil {
+        year: y,
+        month: m,
+        day: d,
+        hour: hh,
+        minute: mm,
+        second: ss,
+    };
+    Some(civil.cf_seconds() as f64)
 }
 
 #[cfg(test)]

@@ -114,8 +114,8 @@ pub fn parse(bytes: &[u8], shown: &str) -> Result<Vec<PortCensus>, LsmpError> {
                 .map(|n| n.min(u64::from(u32::MAX)) as u32),
         };
         for (j, port) in ports.iter().enumerate() {
-            if let Some(held) =
-                held_name(port).map_err(|m| shape(format!("processes[{i}].ports[{j}]"), &m))?
+            if let Some(held) = held_name(port)
+                .map_err(|m| shape(format!("processes[{i}].ports[{j}]"), &m.to_string()))?
             {
                 census.names.push(held);
             }
@@ -125,7 +125,16 @@ pub fn parse(bytes: &[u8], shown: &str) -> Result<Vec<PortCensus>, LsmpError> {
     Ok(out)
 }
 
-fn held_name(port: &Value) -> Result<Option<HeldName>, String> {
+/// What a port entry of an lsmp file lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+enum PortField {
+    #[error("no \"name\" of the form 0x%08x")]
+    Name,
+    #[error("no integer \"send_rights\"")]
+    SendRights,
+}
+
+fn held_name(port: &Value) -> Result<Option<HeldName>, PortField> {
     let ty = port.get("type").and_then(Value::as_str);
     let dead = ty == Some("dead name");
     let type_name = match ty {
@@ -149,11 +158,11 @@ fn held_name(port: &Value) -> Result<Option<HeldName>, String> {
         .get("name")
         .and_then(Value::as_str)
         .and_then(parse_hex)
-        .ok_or("no \"name\" of the form 0x%08x")?;
+        .ok_or(PortField::Name)?;
     let urefs = port
         .get("send_rights")
         .and_then(Value::as_u64)
-        .ok_or("no integer \"send_rights\"")?
+        .ok_or(PortField::SendRights)?
         .min(u64::from(u32::MAX)) as u32;
     let described = port
         .get("description")

@@ -8,10 +8,11 @@
 //! them turn into dead names on next use; then the victims are detached from every
 //! plane. Replugging builds the device again: new objects, new registry IDs.
 
-use super::machine::{self, UsbSpec};
+use super::machine;
 use super::objects::{ObjId, POWER, SERVICE};
 use super::ports::PortKind;
 use super::{SimKernel, State, WatchRec};
+use crate::kernel::session::DemoError;
 use crate::kernel::{KernReturn, PlugControl, PlugEvent, Port, ServiceNotice, Watch};
 use crate::registry::ServiceInfo;
 use std::sync::mpsc::Sender;
@@ -20,23 +21,13 @@ use std::sync::{Mutex, Weak};
 /// Earlier instances' registry IDs kept per slot.
 const MAX_HISTORY: usize = 256;
 
-/// One USB port with a device that can be unplugged and replugged.
-#[derive(Debug, Clone)]
-pub struct DeviceSlot {
-    pub spec: &'static UsbSpec,
-    /// The port entry the device sits under (IOService plane).
-    pub port_entry: ObjId,
-    /// The controller (IOUSB plane parent, IOPower parent).
-    pub controller: ObjId,
-    /// The device object while plugged in.
-    pub current: Option<ObjId>,
-    /// Registry IDs of earlier instances (unplugged).
-    pub history: Vec<u64>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Devices {
-    pub slots: Vec<DeviceSlot>,
+/// Why [`SimKernel::detach_entry`] refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DetachError {
+    #[error("no entry with id {0:#x}")]
+    NoEntry(u64),
+    #[error("services are terminated, not detached")]
+    Service,
 }
 
 /// Keeps a `watch_services` subscription; dropping it unsubscribes.
@@ -186,7 +177,7 @@ impl State {
         PlugEvent {
             description: format!(
                 "unplugged {} (id {id:#x}): {} services terminated",
-                self.devices.slots[slot].spec.name,
+                self.devices.slots[slot].spec.product.name,
                 terminated.len()
             ),
             terminated,
@@ -211,7 +202,7 @@ impl State {
         PlugEvent {
             description: format!(
                 "replugged {} as id {:#x}",
-                s.spec.name,
+                s.spec.product.name,
                 self.registry_id(device)
             ),
             terminated: Vec::new(),
@@ -293,14 +284,14 @@ impl SimKernel {
 
     /// Detaches a plain (non-service) entry from every plane, as a driver removing a
     /// device-tree node would. Our handles to it stay valid (no `destroyUserReferences`).
-    pub fn detach_entry(&self, registry_id: u64) -> Result<(), String> {
+    pub fn detach_entry(&self, registry_id: u64) -> Result<(), DetachError> {
         let mut st = self.lock();
         let obj = st
             .objs
             .by_registry_id(registry_id)
-            .ok_or_else(|| format!("no entry with id {registry_id:#x}"))?;
+            .ok_or(DetachError::NoEntry(registry_id))?;
         if st.objs.is_service(obj) {
-            return Err("services are terminated, not detached".into());
+            return Err(DetachError::Service);
         }
         st.objs.detach_all(obj);
         Ok(())
@@ -308,42 +299,40 @@ impl SimKernel {
 }
 
 impl PlugControl for SimKernel {
-    fn toggle_device(&self, registry_id: u64) -> Result<PlugEvent, String> {
+    fn toggle_device(&self, registry_id: u64) -> Result<PlugEvent, DemoError> {
         let mut st = self.lock();
         let slot = st.devices.slots.iter().position(|s| {
             s.current.is_some_and(|d| st.registry_id(d) == registry_id)
                 || s.history.contains(&registry_id)
         });
         let Some(slot) = slot else {
-            return Err(format!(
-                "{registry_id:#x} is not a device that can be unplugged"
-            ));
+            return Err(DemoError::NotUnpluggable(registry_id));
         };
         let s = &st.devices.slots[slot];
         if let Some(cur) = s.current
             && st.registry_id(cur) != registry_id
         {
-            return Err(format!(
-                "{} was already replugged as id {:#x}",
-                s.spec.name,
-                st.registry_id(cur)
-            ));
+            return Err(DemoError::AlreadyReplugged {
+                name: s.spec.product.name,
+                id: st.registry_id(cur),
+            });
         }
         Ok(st.toggle_slot(slot))
     }
 
-    fn toggle_demo_device(&self) -> Result<PlugEvent, String> {
+    fn toggle_demo_device(&self) -> Result<PlugEvent, DemoError> {
         let mut st = self.lock();
         let slot = st
             .devices
             .slots
             .iter()
-            .position(|s| s.spec.name == machine::HOTPLUG_DEVICE)
-            .ok_or("the demo has no hotplug device")?;
+            .position(|s| s.spec.product.name == machine::HOTPLUG_DEVICE)
+            .ok_or(DemoError::NoHotplugDevice)?;
         Ok(st.toggle_slot(slot))
     }
 
-    fn demo_leak_step(&self) -> Result<PlugEvent, String> {
-        self.leak_step()
+    fn demo_leak_step(&self) -> Result<PlugEvent, DemoError> {
+        // `leak_step` fails in one way only: the machine has no IOHIDSystem.
+        self.leak_step().map_err(|_| DemoError::NoLeakyService)
     }
 }

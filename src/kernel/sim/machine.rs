@@ -1,403 +1,39 @@
 //! What the simulated Mac contains: an Intel MacBook Pro–like machine of about 1,500
 //! registry entries over the IOService, IODeviceTree, IOPower and IOUSB planes.
 //!
-//! The content is this project's own, generated from the compact description below
-//! (class table, device lists, process list) with a fixed-seed generator, so the
-//! machine, its registry IDs and its counts are the same on every run.
+//! The content is this project's own, built from the catalogue (`catalogue.rs`: classes,
+//! devices, processes) with the fixed-seed generator of `rng.rs`, so the machine, its
+//! registry IDs and its counts are the same on every run.
 
-use super::hotplug::{DeviceSlot, Devices};
-use super::objects::{DEVICE_TREE, ObjId, Objects, POWER, SERVICE, USB};
-use crate::registry::{Date, Integer, Properties, Text, Value};
-
-/// `(class, superclass)`: what `IOObjectCopySuperclassForClass` answers.
-/// `IORegistryEntry` is the root class (and `OSObject` above it is not asked for).
-pub const CLASSES: &[(&str, &str)] = &[
-    ("IOService", "IORegistryEntry"),
-    ("IORegistryEntry", "OSObject"),
-    ("IOPlatformExpertDevice", "IOService"),
-    ("IOPlatformExpert", "IOService"),
-    ("IODTPlatformExpert", "IOPlatformExpert"),
-    ("IOACPIPlatformExpert", "IODTPlatformExpert"),
-    ("AppleACPIPlatformExpert", "IOACPIPlatformExpert"),
-    ("IOPlatformDevice", "IOService"),
-    ("IOACPIPlatformDevice", "IOPlatformDevice"),
-    ("IOCPU", "IOService"),
-    ("AppleACPICPU", "IOCPU"),
-    ("IOInterruptController", "IOService"),
-    ("AppleACPICPUInterruptController", "IOInterruptController"),
-    ("X86PlatformPlugin", "IOService"),
-    ("X86PlatformShim", "IOService"),
-    ("IOPCIBridge", "IOService"),
-    ("AppleACPIPCI", "IOPCIBridge"),
-    ("IOPCI2PCIBridge", "IOPCIBridge"),
-    ("IOPCIDevice", "IOService"),
-    ("IOUSBHostController", "IOService"),
-    ("AppleUSBHostController", "IOUSBHostController"),
-    ("AppleUSBXHCI", "AppleUSBHostController"),
-    ("AppleIntelCNLUSBXHCI", "AppleUSBXHCI"),
-    ("AppleUSBHostPort", "IOService"),
-    ("AppleUSBXHCIPort", "AppleUSBHostPort"),
-    ("AppleUSB20XHCIPort", "AppleUSBXHCIPort"),
-    ("AppleUSB30XHCIPort", "AppleUSBXHCIPort"),
-    ("IOUSBHostDevice", "IOService"),
-    ("IOUSBHostInterface", "IOService"),
-    ("IOHIDDevice", "IOService"),
-    ("IOUSBHostHIDDevice", "IOHIDDevice"),
-    ("IOHIDInterface", "IOService"),
-    ("IOHIDEventService", "IOService"),
-    ("IOHIDEventDriver", "IOHIDEventService"),
-    ("IOUserClient", "IOService"),
-    ("IOHIDEventServiceUserClient", "IOUserClient"),
-    ("IOHIDLibUserClient", "IOUserClient"),
-    ("IOHIDSystem", "IOService"),
-    ("IOHIDUserClient", "IOUserClient"),
-    ("IOHIDParamUserClient", "IOUserClient"),
-    ("AppleUSBHostDeviceUserClient", "IOUserClient"),
-    ("AppleUSBHostInterfaceUserClient", "IOUserClient"),
-    ("IOSCSIProtocolInterface", "IOService"),
-    ("IOSCSIProtocolServices", "IOSCSIProtocolInterface"),
-    ("IOUSBMassStorageInterfaceNub", "IOService"),
-    ("IOUSBMassStorageDriver", "IOSCSIProtocolServices"),
-    ("IOSCSILogicalUnitNub", "IOSCSIProtocolServices"),
-    ("IOSCSIPrimaryCommandsDevice", "IOService"),
-    ("IOSCSIBlockCommandsDevice", "IOSCSIPrimaryCommandsDevice"),
-    ("IOSCSIPeripheralDeviceType00", "IOSCSIBlockCommandsDevice"),
-    ("IOBlockStorageDevice", "IOService"),
-    ("IOBlockStorageServices", "IOBlockStorageDevice"),
-    ("IONVMeBlockStorageDevice", "IOBlockStorageDevice"),
-    ("IOStorage", "IOService"),
-    ("IOBlockStorageDriver", "IOStorage"),
-    ("IOMedia", "IOStorage"),
-    ("IOPartitionScheme", "IOStorage"),
-    ("IOGUIDPartitionScheme", "IOPartitionScheme"),
-    ("IOFDiskPartitionScheme", "IOPartitionScheme"),
-    ("AppleAPFSContainerScheme", "IOPartitionScheme"),
-    ("AppleAPFSContainer", "IOPartitionScheme"),
-    ("AppleAPFSMedia", "IOMedia"),
-    ("AppleAPFSVolume", "IOMedia"),
-    ("IOMediaBSDClient", "IOService"),
-    ("IONVMeController", "IOService"),
-    ("IONetworkController", "IOService"),
-    ("IOEthernetController", "IONetworkController"),
-    ("IO80211Controller", "IOEthernetController"),
-    ("AirPort_BrcmNIC", "IO80211Controller"),
-    ("IONetworkInterface", "IOService"),
-    ("IOEthernetInterface", "IONetworkInterface"),
-    ("IO80211Interface", "IOEthernetInterface"),
-    ("IONetworkStack", "IOService"),
-    ("IONetworkStackUserClient", "IOUserClient"),
-    ("AppleHDAController", "IOService"),
-    ("IOHDACodecDevice", "IOService"),
-    ("AppleHDACodecGeneric", "IOHDACodecDevice"),
-    ("IOAudioDevice", "IOService"),
-    ("AppleHDADriver", "IOAudioDevice"),
-    ("IOAudioEngine", "IOService"),
-    ("AppleHDAEngineOutput", "IOAudioEngine"),
-    ("AppleHDAEngineInput", "IOAudioEngine"),
-    ("IOAudioStream", "IOService"),
-    ("IOAudioControl", "IOService"),
-    ("IOAudioLevelControl", "IOAudioControl"),
-    ("IOAudioToggleControl", "IOAudioControl"),
-    ("IOAudioEngineUserClient", "IOUserClient"),
-    ("IOGraphicsDevice", "IOService"),
-    ("IOFramebuffer", "IOGraphicsDevice"),
-    ("AppleIntelFramebuffer", "IOFramebuffer"),
-    ("IOI2CInterface", "IOService"),
-    ("IOFramebufferI2CInterface", "IOI2CInterface"),
-    ("IODisplayConnect", "IOService"),
-    ("IODisplay", "IOService"),
-    ("AppleDisplay", "IODisplay"),
-    ("IOFramebufferUserClient", "IOUserClient"),
-    ("IOAccelerator", "IOService"),
-    ("IntelAccelerator", "IOAccelerator"),
-    ("IOAccelSurface", "IOUserClient"),
-    ("IGAccelCommandQueue", "IOUserClient"),
-    ("IOResources", "IOService"),
-    ("IOPMrootDomain", "IOService"),
-    ("RootDomainUserClient", "IOUserClient"),
-    ("IORootParent", "IOService"),
-    ("IOPowerConnection", "IOService"),
-    ("IOPMPowerSource", "IOService"),
-    ("AppleSmartBattery", "IOPMPowerSource"),
-    ("AppleSmartBatteryManager", "IOService"),
-    ("AppleACPIEC", "IOService"),
-    ("AppleACPIButton", "IOService"),
-    ("AppleACPIALS", "IOService"),
-    ("AppleLPC", "IOService"),
-    ("IORTC", "IOService"),
-    ("AppleRTC", "IORTC"),
-    ("AppleHPET", "IOService"),
-    ("AppleSMC", "IOService"),
-    ("AppleSMCKeysEndpoint", "IOService"),
-    ("IOUserServer", "IOUserClient"),
-    ("IOSurfaceRoot", "IOService"),
-    ("IOSurfaceRootUserClient", "IOUserClient"),
-    ("AppleKeyStore", "IOService"),
-    ("AppleKeyStoreUserClient", "IOUserClient"),
-    ("IODisplayWrangler", "IOService"),
-    ("IOThunderboltController", "IOService"),
-    ("AppleThunderboltNHI", "IOService"),
-    ("AppleThunderboltNHIType3", "AppleThunderboltNHI"),
-    ("IOThunderboltSwitch", "IOService"),
-    ("IOThunderboltSwitchType3", "IOThunderboltSwitch"),
-    ("IOThunderboltPort", "IOService"),
-    ("IOThunderboltLocalNode", "IOService"),
-    ("AppleUSBHub", "IOService"),
-    ("AppleUSB20Hub", "AppleUSBHub"),
-    ("AppleUSBHubPort", "AppleUSBHostPort"),
-    ("AppleUSB20HubPort", "AppleUSBHubPort"),
-    ("IOBluetoothHostControllerUSBTransport", "IOService"),
-    ("IOUserService", "IOService"),
-];
-
-/// Services under IOResources that stand for loaded kexts (class = name).
-const RESOURCE_SERVICES: &[&str] = &[
-    "AppleFDEKeyStore",
-    "IOHDIXController",
-    "IOTimeSyncClockManager",
-    "AppleMobileFileIntegrity",
-    "AppleCredentialManager",
-    "AppleImage4",
-    "AppleUSBHostResources",
-    "AppleHV",
-    "AppleMCCSControlModule",
-    "AGPM",
-    "AppleFSCompressionTypeZlib",
-    "AppleFSCompressionTypeDataless",
-    "AudioAUUC",
-    "AppleSystemPolicy",
-    "EndpointSecurityDriver",
-    "IOBluetoothSerialManager",
-    "AppleAPFSUserClientManager",
-    "IOAVBNub",
-    "AppleSSE",
-    "AppleGraphicsDevicePolicy",
-    "AppleGraphicsControl",
-    "AppleLMUController",
-    "IOPlatformPluginLegacy",
-    "AppleIntelMCEReporter",
-    "AppleEFINVRAM",
-    "AppleEFIRuntime",
-    "AppleSmartIO",
-    "AppleTopCaseHIDEventDriver",
-    "IOTimeSyncDomain",
-    "AppleBacklightExpert",
-    "AppleHIDKeyboardEventDriver",
-    "AppleUpstreamUserClientDriver",
-    "AppleVirtualGraphics",
-    "AppleSEPKeyStore",
-    "AppleIPAppender",
-    "AppleSmartBatteryShim",
-    "IOReportHub",
-    "AppleCallbackPowerSource",
-    "AppleThunderboltIP",
-    "AppleVTD",
-    "KDIDiskImage",
-    "AppleBTM",
-];
-
-/// Client processes that hold user clients (name, pid).
-const PROCESSES: &[(&str, u32)] = &[
-    ("WindowServer", 161),
-    ("loginwindow", 154),
-    ("Dock", 521),
-    ("Finder", 527),
-    ("SystemUIServer", 524),
-    ("ControlCenter", 530),
-    ("Safari", 1203),
-    ("Terminal", 1187),
-    ("coreaudiod", 188),
-    ("bluetoothd", 143),
-    ("powerd", 98),
-    ("hidd", 126),
-    ("usbmuxd", 112),
-    ("mds", 117),
-    ("mds_stores", 402),
-    ("backupd", 833),
-    ("NotificationCenter", 612),
-    ("corebrightnessd", 151),
-    ("locationd", 133),
-    ("airportd", 166),
-    ("configd", 109),
-    ("Mail", 1402),
-    ("Music", 1490),
-    ("QuickLookUIService", 1511),
-    ("WallpaperAgent", 640),
-];
-
-/// The USB device `--demo-hotplug` unplugs and replugs.
-pub const HOTPLUG_DEVICE: &str = "USB Flash Drive";
-
-/// One interface of a USB device and the driver chain above it (class, name).
-#[derive(Debug)]
-pub struct IfaceSpec {
-    pub class: u8,
-    pub subclass: u8,
-    pub protocol: u8,
-    pub drivers: &'static [&'static str],
-    pub user_client: bool,
-}
-
-/// A USB device that can be unplugged and replugged.
-#[derive(Debug)]
-pub struct UsbSpec {
-    pub name: &'static str,
-    pub vendor: &'static [u8],
-    pub id_vendor: u16,
-    pub id_product: u16,
-    pub speed: u8,
-    pub serial: Option<&'static str>,
-    pub port: usize,
-    pub interfaces: &'static [IfaceSpec],
-    pub user_client: bool,
-}
-
-const HID_IFACE: IfaceSpec = IfaceSpec {
-    class: 3,
-    subclass: 1,
-    protocol: 1,
-    drivers: &["IOUSBHostHIDDevice", "IOHIDInterface", "IOHIDEventDriver"],
-    user_client: false,
+use super::catalogue::{
+    ACPI_DEVICES, BLUETOOTH_CONTROLLER, CLASSES, KEXT_SERVICES, PCI_DEVICES, PROCESSES, PciSpec,
+    ROOT_PORTS, USB_DEVICES, USB2_HUB, UsbProduct, UsbSpec, bundle_for, class_name, data, data_str,
+    data_u32, dict, i32v, props, s, u32v, u64v,
 };
+use super::objects::{DEVICE_TREE, ObjId, Objects, POWER, SERVICE, USB};
+use super::rng::Rng;
+use crate::registry::{Date, Integer, Text, Value};
 
-pub const USB_DEVICES: &[UsbSpec] = &[
-    UsbSpec {
-        name: "Magic Keyboard",
-        vendor: b"Apple Inc.",
-        id_vendor: 0x05ac,
-        id_product: 0x029c,
-        speed: 2,
-        serial: Some("F0T8403C1Q2J1KLAJ"),
-        port: 0,
-        interfaces: &[
-            HID_IFACE,
-            IfaceSpec {
-                protocol: 0,
-                ..HID_IFACE
-            },
-        ],
-        user_client: false,
-    },
-    UsbSpec {
-        name: HOTPLUG_DEVICE,
-        // MacRoman bytes in a vendor string (0x8e is 'é'), as old devices report them.
-        vendor: b"Caf\x8e Devices",
-        id_vendor: 0x0781,
-        id_product: 0x5583,
-        speed: 3,
-        serial: Some("4C530001230531117185"),
-        port: 13,
-        interfaces: &[IfaceSpec {
-            class: 8,
-            subclass: 6,
-            protocol: 0x50,
-            drivers: &[
-                "IOUSBMassStorageInterfaceNub",
-                "IOUSBMassStorageDriver",
-                "IOSCSILogicalUnitNub",
-                "IOSCSIPeripheralDeviceType00",
-                "IOBlockStorageServices",
-                "IOBlockStorageDriver",
-                "IOMedia",
-                "IOFDiskPartitionScheme",
-                "IOMedia",
-                "IOMediaBSDClient",
-            ],
-            user_client: false,
-        }],
-        user_client: false,
-    },
-    UsbSpec {
-        name: "iPhone",
-        vendor: b"Apple Inc.",
-        id_vendor: 0x05ac,
-        id_product: 0x12a8,
-        speed: 3,
-        serial: Some("00008110000A1C2E3E90801E"),
-        port: 1,
-        interfaces: &[
-            IfaceSpec {
-                class: 6,
-                subclass: 1,
-                protocol: 1,
-                drivers: &[],
-                user_client: false,
-            },
-            IfaceSpec {
-                class: 255,
-                subclass: 254,
-                protocol: 2,
-                drivers: &[],
-                user_client: true,
-            },
-            IfaceSpec {
-                class: 255,
-                subclass: 253,
-                protocol: 1,
-                drivers: &[],
-                user_client: false,
-            },
-        ],
-        user_client: true,
-    },
-    UsbSpec {
-        name: "USB Receiver",
-        vendor: b"Logitech",
-        id_vendor: 0x046d,
-        id_product: 0xc52b,
-        speed: 1,
-        serial: None,
-        port: 2,
-        interfaces: &[
-            HID_IFACE,
-            IfaceSpec {
-                protocol: 2,
-                ..HID_IFACE
-            },
-            IfaceSpec {
-                protocol: 0,
-                ..HID_IFACE
-            },
-        ],
-        user_client: false,
-    },
-];
+pub use super::catalogue::HOTPLUG_DEVICE;
 
-/// A fixed-seed generator (xorshift) for counts, sizes and times.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+/// One USB port with a device that can be unplugged and replugged (`hotplug.rs`).
+#[derive(Debug, Clone)]
+pub struct DeviceSlot {
+    pub spec: &'static UsbSpec,
+    /// The port entry the device sits under (IOService plane).
+    pub port_entry: ObjId,
+    /// The controller (IOUSB plane parent, IOPower parent).
+    pub controller: ObjId,
+    /// The device object while plugged in.
+    pub current: Option<ObjId>,
+    /// Registry IDs of earlier instances (unplugged).
+    pub history: Vec<u64>,
 }
 
-fn s(v: &str) -> Value {
-    Value::string(v)
-}
-fn i32v(v: i64) -> Value {
-    Value::Integer(Integer::signed(v, 32))
-}
-fn u32v(v: u64) -> Value {
-    Value::Integer(Integer::unsigned(v, 32))
-}
-fn u64v(v: u64) -> Value {
-    Value::u64(v)
-}
-fn data(v: &[u8]) -> Value {
-    Value::Data(v.into())
-}
-fn dict(kv: Vec<(&str, Value)>) -> Value {
-    Value::Dict(kv.into_iter().map(|(k, v)| (Text::from(k), v)).collect())
-}
-fn props(kv: Vec<(&str, Value)>) -> Properties {
-    kv.into_iter().map(|(k, v)| (Text::from(k), v)).collect()
+/// The machine's unpluggable devices.
+#[derive(Debug, Clone, Default)]
+pub struct Devices {
+    pub slots: Vec<DeviceSlot>,
 }
 
 /// Builds entries: each new entry gets a deterministic base reference count and busy time.
@@ -409,6 +45,19 @@ struct Builder {
 }
 
 impl Builder {
+    /// A builder adding to `objs` (taken; give them back with [`Builder::done`]).
+    fn on(objs: &mut Objects, seed: u64) -> Self {
+        Builder {
+            objs: std::mem::take(objs),
+            rng: Rng::from_state(seed),
+            pmroot: None,
+        }
+    }
+
+    fn done(self, objs: &mut Objects) {
+        *objs = self.objs;
+    }
+
     fn entry(&mut self, class: &'static str, name: &str, location: Option<&str>) -> ObjId {
         let extra = 2 + self.rng.below(9) as u32;
         let id = self.objs.add_entry(class, name, extra);
@@ -445,6 +94,41 @@ impl Builder {
             ]));
         }
         id
+    }
+
+    /// A plain entry (no service) under `parent` in the device tree only.
+    fn dt_entry(&mut self, parent: ObjId, name: &str) -> ObjId {
+        let id = self.entry("IORegistryEntry", name, None);
+        self.objs.attach(DEVICE_TREE, parent, id);
+        id
+    }
+
+    /// A service under `provider` in IOService that the device tree has too, under `dt_parent`.
+    fn dt_node(
+        &mut self,
+        dt_parent: ObjId,
+        provider: ObjId,
+        class: &'static str,
+        name: &str,
+        location: Option<&str>,
+    ) -> ObjId {
+        let id = self.node(provider, class, name, location);
+        self.objs.attach(DEVICE_TREE, dt_parent, id);
+        id
+    }
+
+    /// A USB device under its port in IOService, under the controller in IOUSB and IOPower,
+    /// at the port's location.
+    fn usb_device(&mut self, port: ObjId, controller: ObjId, name: &str) -> ObjId {
+        let loc = self
+            .objs
+            .entry(port)
+            .and_then(|e| e.location.clone())
+            .unwrap_or_default();
+        let dev = self.node(port, "IOUSBHostDevice", name, Some(&loc));
+        self.objs.attach(USB, controller, dev);
+        self.power(controller, dev);
+        dev
     }
 
     fn add_props(&mut self, id: ObjId, kv: Vec<(&str, Value)>) {
@@ -506,35 +190,9 @@ impl Builder {
     }
 }
 
-fn bundle_for(class: &str) -> String {
-    let family = if class.starts_with("IOUSB") || class.starts_with("AppleUSB") {
-        "iokit.IOUSBHostFamily"
-    } else if class.starts_with("IOHID") {
-        "iokit.IOHIDFamily"
-    } else if class.starts_with("IOPCI")
-        || class.starts_with("IOACPI")
-        || class.starts_with("AppleACPI")
-    {
-        "driver.AppleACPIPlatform"
-    } else if class.contains("Storage") || class.contains("Media") || class.contains("Partition") {
-        "iokit.IOStorageFamily"
-    } else if class.starts_with("IOThunderbolt") || class.starts_with("AppleThunderbolt") {
-        "iokit.IOThunderboltFamily"
-    } else if class.starts_with("IO") {
-        "kernel"
-    } else {
-        return format!("com.apple.driver.{class}");
-    };
-    format!("com.apple.{family}")
-}
-
 /// Boots the machine: every entry, the root, and the USB devices that can be unplugged.
 pub fn build() -> (Objects, ObjId, Devices) {
-    let mut b = Builder {
-        objs: Objects::new(CLASSES),
-        rng: Rng(0x1050_c0de_2026_0001),
-        pmroot: None,
-    };
+    let mut b = Builder::on(&mut Objects::new(CLASSES), 0x1050_c0de_2026_0001);
     let root = b.entry("IORegistryEntry", "Root", None);
     for plane in [SERVICE, DEVICE_TREE, POWER, USB] {
         b.objs.add_root(plane, root);
@@ -646,8 +304,7 @@ fn root_properties(b: &mut Builder, root: ObjId) {
 
 /// The platform expert device, and the device tree's plain entries (`efi`, `chosen`, …).
 fn platform(b: &mut Builder, root: ObjId) -> ObjId {
-    let pe = b.node(root, "IOPlatformExpertDevice", "MacBookPro16,1", None);
-    b.objs.attach(DEVICE_TREE, root, pe);
+    let pe = b.dt_node(root, root, "IOPlatformExpertDevice", "MacBookPro16,1", None);
     b.objs.e(pe).planes[DEVICE_TREE].name = Some("/".into());
     b.add_props(
         pe,
@@ -663,8 +320,7 @@ fn platform(b: &mut Builder, root: ObjId) -> ObjId {
             ("system-type", data(&[2])),
         ],
     );
-    let efi = b.entry("IORegistryEntry", "efi", None);
-    b.objs.attach(DEVICE_TREE, pe, efi);
+    let efi = b.dt_entry(pe, "efi");
     b.add_props(
         efi,
         vec![
@@ -673,20 +329,17 @@ fn platform(b: &mut Builder, root: ObjId) -> ObjId {
         ],
     );
     for name in ["platform", "runtime-services", "kernel-compatibility"] {
-        let n = b.entry("IORegistryEntry", name, None);
-        b.objs.attach(DEVICE_TREE, efi, n);
-        b.add_props(n, vec![("name", data(format!("{name}\0").as_bytes()))]);
+        let n = b.dt_entry(efi, name);
+        b.add_props(n, vec![("name", data_str(name))]);
     }
-    let table = b.entry("IORegistryEntry", "configuration-table", None);
-    b.objs.attach(DEVICE_TREE, efi, table);
+    let table = b.dt_entry(efi, "configuration-table");
     for i in 0..30u64 {
         let guid = format!(
             "{:08X}-{:04X}-11D3-9A2D-0090273FC14D",
             0xEB9D_2D30 + i * 0x1111,
             0x2D88 + i
         );
-        let g = b.entry("IORegistryEntry", &guid, None);
-        b.objs.attach(DEVICE_TREE, table, g);
+        let g = b.dt_entry(table, &guid);
         b.add_props(
             g,
             vec![
@@ -695,8 +348,7 @@ fn platform(b: &mut Builder, root: ObjId) -> ObjId {
             ],
         );
     }
-    let chosen = b.entry("IORegistryEntry", "chosen", None);
-    b.objs.attach(DEVICE_TREE, pe, chosen);
+    let chosen = b.dt_entry(pe, "chosen");
     b.add_props(
         chosen,
         vec![
@@ -705,22 +357,18 @@ fn platform(b: &mut Builder, root: ObjId) -> ObjId {
             ("random-seed", data(&[0x5a; 64])),
         ],
     );
-    let memory_map = b.entry("IORegistryEntry", "memory-map", None);
-    b.objs.attach(DEVICE_TREE, chosen, memory_map);
+    let memory_map = b.dt_entry(chosen, "memory-map");
     for i in 0..100u64 {
-        let seg = b.entry(
-            "IORegistryEntry",
+        let seg = b.dt_entry(
+            memory_map,
             &format!("Driver-{:x}", 0xffff_ff7f_8000_0000_u64 + i * 0x20000),
-            None,
         );
-        b.objs.attach(DEVICE_TREE, memory_map, seg);
         b.add_props(
             seg,
             vec![("reg", data(&(0x1000_0000u64 + i * 0x4_0000).to_le_bytes()))],
         );
     }
-    let options = b.entry("IORegistryEntry", "options", None);
-    b.objs.attach(DEVICE_TREE, pe, options);
+    let options = b.dt_entry(pe, "options");
     b.add_props(
         options,
         vec![
@@ -788,8 +436,7 @@ fn cpus(b: &mut Builder, acpi: ObjId, pe: ObjId) {
     b.objs.attach(DEVICE_TREE, pe, node);
     for i in 0..24u32 {
         let loc = format!("{i:x}");
-        let cpu = b.node(acpi, "AppleACPICPU", &format!("CPU{i}"), Some(&loc));
-        b.objs.attach(DEVICE_TREE, node, cpu);
+        let cpu = b.dt_node(node, acpi, "AppleACPICPU", &format!("CPU{i}"), Some(&loc));
         b.add_props(
             cpu,
             vec![
@@ -822,26 +469,6 @@ fn cpus(b: &mut Builder, acpi: ObjId, pe: ObjId) {
 
 /// ACPI namespace devices (services, also in IODeviceTree) and their drivers.
 fn acpi_devices(b: &mut Builder, acpi: ObjId, pe: ObjId, pmroot: ObjId) {
-    let devs: &[(&str, &str, Option<&'static str>)] = &[
-        ("PNP0C0A", "BAT0", Some("AppleSmartBatteryManager")),
-        ("ACPI0003", "ADP1", None),
-        ("PNP0C0D", "LID0", Some("AppleACPIButton")),
-        ("PNP0C0C", "PWRB", Some("AppleACPIButton")),
-        ("PNP0C0E", "SLPB", Some("AppleACPIButton")),
-        ("ACPI0008", "ALS0", Some("AppleACPIALS")),
-        ("PNP0C09", "EC", Some("AppleACPIEC")),
-        ("PNP0103", "HPET", Some("AppleHPET")),
-        ("PNP0B00", "RTC", Some("AppleRTC")),
-        ("APP0001", "SMC", Some("AppleSMC")),
-        ("PNP0100", "TIMR", None),
-        ("PNP0000", "PIC", None),
-        ("PNP0200", "DMAC", None),
-        ("PNP0C04", "MATH", None),
-        ("PNP0C02", "LDRC", None),
-        ("INT33A1", "PEPD", None),
-        ("PNP0C14", "WMI1", None),
-        ("ACPI000E", "AWAC", None),
-    ];
     let extra: Vec<(String, String)> = (0..24)
         .map(|i| ("INT33C2".to_owned(), format!("I2C{i:X}")))
         .chain((0..16).map(|i| ("PNP0C0B".to_owned(), format!("FAN{i:X}"))))
@@ -850,26 +477,24 @@ fn acpi_devices(b: &mut Builder, acpi: ObjId, pe: ObjId, pmroot: ObjId) {
         .collect();
     for (i, (hid, name)) in extra.iter().enumerate() {
         let loc = format!("{:x}", 0x100 + i);
-        let dev = b.node(acpi, "IOACPIPlatformDevice", name, Some(&loc));
-        b.objs.attach(DEVICE_TREE, pe, dev);
+        let dev = b.dt_node(pe, acpi, "IOACPIPlatformDevice", name, Some(&loc));
         b.add_props(
             dev,
             vec![
-                ("name", data(format!("{hid}\0").as_bytes())),
+                ("name", data_str(hid)),
                 ("_STA", u32v(if i % 5 == 0 { 0 } else { 0xf })),
                 ("_UID", s(&i.to_string())),
             ],
         );
     }
-    for (i, (hid, name, driver)) in devs.iter().enumerate() {
+    for (i, (hid, name, driver)) in ACPI_DEVICES.iter().enumerate() {
         let loc = format!("{i:x}");
-        let dev = b.node(acpi, "IOACPIPlatformDevice", name, Some(&loc));
-        b.objs.attach(DEVICE_TREE, pe, dev);
+        let dev = b.dt_node(pe, acpi, "IOACPIPlatformDevice", name, Some(&loc));
         b.add_props(
             dev,
             vec![
-                ("name", data(format!("{hid}\0").as_bytes())),
-                ("compatible", data(format!("{hid}\0").as_bytes())),
+                ("name", data_str(hid)),
+                ("compatible", data_str(hid)),
                 ("_STA", u32v(0xf)),
                 ("_ADR", u32v(0)),
             ],
@@ -928,85 +553,14 @@ fn battery(b: &mut Builder, manager: ObjId) {
     );
 }
 
-struct PciSpec {
-    name: &'static str,
-    loc: &'static str,
-    vendor: u16,
-    device: u16,
-    class: u32,
-}
-
-const PCI_DEVICES: &[PciSpec] = &[
-    PciSpec {
-        name: "MCHC",
-        loc: "0",
-        vendor: 0x8086,
-        device: 0x3ec4,
-        class: 0x060000,
-    },
-    PciSpec {
-        name: "IGPU",
-        loc: "2",
-        vendor: 0x8086,
-        device: 0x3e9b,
-        class: 0x030000,
-    },
-    PciSpec {
-        name: "XHC1",
-        loc: "14",
-        vendor: 0x8086,
-        device: 0xa36d,
-        class: 0x0c0330,
-    },
-    PciSpec {
-        name: "PMCR",
-        loc: "14,2",
-        vendor: 0x8086,
-        device: 0xa36f,
-        class: 0x050000,
-    },
-    PciSpec {
-        name: "HECI",
-        loc: "16",
-        vendor: 0x8086,
-        device: 0xa360,
-        class: 0x078000,
-    },
-    PciSpec {
-        name: "LPCB",
-        loc: "1f",
-        vendor: 0x8086,
-        device: 0xa30d,
-        class: 0x060100,
-    },
-    PciSpec {
-        name: "HDEF",
-        loc: "1f,3",
-        vendor: 0x8086,
-        device: 0xa348,
-        class: 0x040300,
-    },
-    PciSpec {
-        name: "SBUS",
-        loc: "1f,4",
-        vendor: 0x8086,
-        device: 0xa323,
-        class: 0x0c0500,
-    },
-];
-
-fn be32(v: u32) -> [u8; 4] {
-    v.to_le_bytes()
-}
-
 fn pci_props(b: &mut Builder, dev: ObjId, vendor: u16, device: u16, class: u32, loc: &str) {
     b.add_props(
         dev,
         vec![
-            ("vendor-id", data(&be32(u32::from(vendor)))),
-            ("device-id", data(&be32(u32::from(device)))),
-            ("class-code", data(&be32(class))),
-            ("revision-id", data(&be32(2))),
+            ("vendor-id", data_u32(u32::from(vendor))),
+            ("device-id", data_u32(u32::from(device))),
+            ("class-code", data_u32(class)),
+            ("revision-id", data_u32(2)),
             (
                 "compatible",
                 data(format!("pci{vendor:x},{device:x}\0pciclass,{class:06x}\0").as_bytes()),
@@ -1035,14 +589,12 @@ fn pci_props(b: &mut Builder, dev: ObjId, vendor: u16, device: u16, class: u32, 
 
 /// PCI0 and everything below it. Returns the USB controller.
 fn pci(b: &mut Builder, acpi: ObjId, pe: ObjId) -> ObjId {
-    let pci0 = b.node(acpi, "IOACPIPlatformDevice", "PCI0", Some("0"));
-    b.objs.attach(DEVICE_TREE, pe, pci0);
+    let pci0 = b.dt_node(pe, acpi, "IOACPIPlatformDevice", "PCI0", Some("0"));
     b.add_props(pci0, vec![("name", data(b"PNP0A08\0")), ("_UID", s("0"))]);
     let bridge = b.node(pci0, "AppleACPIPCI", "AppleACPIPCI", None);
     let mut xhc = None;
     for spec in PCI_DEVICES {
-        let dev = b.node(bridge, "IOPCIDevice", spec.name, Some(spec.loc));
-        b.objs.attach(DEVICE_TREE, pci0, dev);
+        let dev = b.dt_node(pci0, bridge, "IOPCIDevice", spec.name, Some(spec.loc));
         pci_props(b, dev, spec.vendor, spec.device, spec.class, spec.loc);
         b.power(bridge, dev);
         match spec.name {
@@ -1059,48 +611,35 @@ fn pci(b: &mut Builder, acpi: ObjId, pe: ObjId) -> ObjId {
             _ => {}
         }
     }
-    for (i, (name, endpoint)) in [
-        ("RP01", "PXSX"),
-        ("RP05", "ARPT"),
-        ("RP09", "TBT0"),
-        ("RP17", "TBT1"),
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (i, (name, ep_spec)) in ROOT_PORTS.iter().enumerate() {
         let loc = format!("1c,{i}");
-        let rp = b.node(bridge, "IOPCIDevice", name, Some(&loc));
-        b.objs.attach(DEVICE_TREE, pci0, rp);
+        let rp = b.dt_node(pci0, bridge, "IOPCIDevice", name, Some(&loc));
         pci_props(b, rp, 0x8086, 0xa338 + i as u16, 0x060400, &loc);
         b.power(bridge, rp);
         let pp = b.node(rp, "IOPCI2PCIBridge", "IOPP", None);
-        let ep = b.node(pp, "IOPCIDevice", endpoint, Some("0"));
-        b.objs.attach(DEVICE_TREE, rp, ep);
+        let ep = b.dt_node(rp, pp, "IOPCIDevice", ep_spec.name, Some(ep_spec.loc));
         b.power(rp, ep);
-        match *endpoint {
-            "PXSX" => {
-                pci_props(b, ep, 0x106b, 0x2005, 0x010802, "0");
-                nvme(b, ep);
-            }
-            "ARPT" => {
-                pci_props(b, ep, 0x14e4, 0x43dc, 0x028000, "0");
-                wifi(b, ep);
-            }
-            _ => {
-                pci_props(b, ep, 0x8086, 0x15ea, 0x088000, "0");
-                thunderbolt(b, ep, i);
-            }
+        let PciSpec {
+            vendor,
+            device,
+            class,
+            loc,
+            ..
+        } = *ep_spec;
+        pci_props(b, ep, vendor, device, class, loc);
+        match ep_spec.name {
+            "PXSX" => nvme(b, ep),
+            "ARPT" => wifi(b, ep),
+            _ => thunderbolt(b, ep, i),
         }
     }
     for i in 0..16u16 {
         let name = format!("RP{:02}", i + 2);
         let loc = format!("1d,{i:x}");
-        let rp = b.node(bridge, "IOPCIDevice", &name, Some(&loc));
-        b.objs.attach(DEVICE_TREE, pci0, rp);
+        let rp = b.dt_node(pci0, bridge, "IOPCIDevice", &name, Some(&loc));
         pci_props(b, rp, 0x8086, 0xa340 + i, 0x060400, &loc);
         let pp = b.node(rp, "IOPCI2PCIBridge", "IOPP", None);
-        let ep = b.node(pp, "IOPCIDevice", "PXSX", Some("0"));
-        b.objs.attach(DEVICE_TREE, rp, ep);
+        let ep = b.dt_node(rp, pp, "IOPCIDevice", "PXSX", Some("0"));
         pci_props(b, ep, 0xffff, 0xffff, 0xff0000, "0");
     }
     xhc.expect("XHC1 is in PCI_DEVICES")
@@ -1390,7 +929,7 @@ fn thunderbolt(b: &mut Builder, ep: ObjId, bus: usize) {
 
 /// IOResources' children: kext services, user-client-heavy services, IOUserServers.
 fn resources_children(b: &mut Builder, resources: ObjId) {
-    for name in RESOURCE_SERVICES {
+    for name in KEXT_SERVICES {
         b.objs.add_class(name, "IOService");
         let svc = b.node(resources, name, name, None);
         let clients = b.rng.below(4) as usize;
@@ -1494,7 +1033,7 @@ fn usb(b: &mut Builder, root: ObjId, xhc: ObjId) -> Devices {
         b.add_props(
             p,
             vec![
-                ("port", data(&be32(i + 1))),
+                ("port", data_u32(i + 1)),
                 ("UsbConnector", u32v(if i < 4 { 9 } else { 255 })),
                 ("kUSBWakePortCurrentLimit", u32v(1500)),
             ],
@@ -1505,21 +1044,14 @@ fn usb(b: &mut Builder, root: ObjId, xhc: ObjId) -> Devices {
         ports.push(p);
     }
     // Internal devices that stay plugged in.
-    let bt = internal_device(
-        b,
-        xhc,
-        ports[7],
-        "Bluetooth USB Host Controller",
-        0x05ac,
-        0x8290,
-    );
+    let bt = internal_device(b, xhc, ports[7], BLUETOOTH_CONTROLLER);
     b.node(
         bt,
         "IOBluetoothHostControllerUSBTransport",
         "IOBluetoothHostControllerUSBTransport",
         None,
     );
-    let hub = internal_device(b, xhc, ports[3], "USB2.0 Hub", 0x05e3, 0x0610);
+    let hub = internal_device(b, xhc, ports[3], USB2_HUB);
     let hub_driver = b.node(hub, "AppleUSB20Hub", "AppleUSB20Hub", None);
     for i in 0..4 {
         let loc = format!("{:x}", 0x1440_0000 + (i + 1) * 0x1000);
@@ -1547,28 +1079,15 @@ fn usb(b: &mut Builder, root: ObjId, xhc: ObjId) -> Devices {
     Devices { slots }
 }
 
-fn internal_device(
-    b: &mut Builder,
-    xhc: ObjId,
-    port: ObjId,
-    name: &str,
-    vendor: u16,
-    product: u16,
-) -> ObjId {
-    let loc = b
-        .objs
-        .entry(port)
-        .and_then(|e| e.location.clone())
-        .unwrap_or_default();
-    let dev = b.node(port, "IOUSBHostDevice", name, Some(&loc));
-    b.objs.attach(USB, xhc, dev);
-    b.power(xhc, dev);
+/// An internal USB device that stays plugged in.
+fn internal_device(b: &mut Builder, xhc: ObjId, port: ObjId, product: UsbProduct) -> ObjId {
+    let dev = b.usb_device(port, xhc, product.name);
     b.add_props(
         dev,
         vec![
-            ("USB Product Name", s(name)),
-            ("idVendor", u32v(u64::from(vendor))),
-            ("idProduct", u32v(u64::from(product))),
+            ("USB Product Name", s(product.name)),
+            ("idVendor", u32v(u64::from(product.id_vendor))),
+            ("idProduct", u32v(u64::from(product.id_product))),
             ("Built-In", Value::Bool(true)),
         ],
     );
@@ -1578,29 +1097,20 @@ fn internal_device(
 /// Builds one USB device's objects under its port (at boot, and again on replug).
 pub fn plug(objs: &mut Objects, slot: &DeviceSlot) -> ObjId {
     let spec = slot.spec;
-    let mut b = Builder {
-        objs: std::mem::take(objs),
-        rng: Rng(0x5eed ^ u64::from(spec.id_product)),
-        pmroot: None,
-    };
-    let loc = b
-        .objs
-        .entry(slot.port_entry)
-        .and_then(|e| e.location.clone())
-        .unwrap_or_default();
-    let dev = b.node(slot.port_entry, "IOUSBHostDevice", spec.name, Some(&loc));
-    b.objs.attach(USB, slot.controller, dev);
-    b.power(slot.controller, dev);
+    let product = spec.product;
+    let mut b = Builder::on(objs, 0x5eed ^ u64::from(product.id_product));
+    let dev = b.usb_device(slot.port_entry, slot.controller, product.name);
+    let loc = b.objs.e(dev).location.clone().unwrap_or_default();
     let location_id = u64::from_str_radix(&loc, 16).unwrap_or(0);
     let session = 0x0000_0042_0000_0000u64 + b.objs.e(dev).registry_id;
     let mut kv = vec![
-        ("USB Product Name", s(spec.name)),
+        ("USB Product Name", s(product.name)),
         (
             "USB Vendor Name",
-            Value::String(Text::from_bytes(spec.vendor)),
+            Value::String(Text::from_bytes(product.vendor)),
         ),
-        ("idVendor", u32v(u64::from(spec.id_vendor))),
-        ("idProduct", u32v(u64::from(spec.id_product))),
+        ("idVendor", u32v(u64::from(product.id_vendor))),
+        ("idProduct", u32v(u64::from(product.id_product))),
         ("bcdDevice", u32v(0x0100)),
         ("bDeviceClass", u32v(0)),
         ("bNumConfigurations", u32v(1)),
@@ -1627,10 +1137,10 @@ pub fn plug(objs: &mut Objects, slot: &DeviceSlot) -> ObjId {
                 0,
                 0,
                 0x40,
-                spec.id_vendor as u8,
-                (spec.id_vendor >> 8) as u8,
-                spec.id_product as u8,
-                (spec.id_product >> 8) as u8,
+                product.id_vendor as u8,
+                (product.id_vendor >> 8) as u8,
+                product.id_product as u8,
+                (product.id_product >> 8) as u8,
             ]),
         ),
     ];
@@ -1650,7 +1160,7 @@ pub fn plug(objs: &mut Objects, slot: &DeviceSlot) -> ObjId {
     }
     for (n, iface) in spec.interfaces.iter().enumerate() {
         let iloc = format!("{n}");
-        let ifc = b.node(dev, "IOUSBHostInterface", spec.name, Some(&iloc));
+        let ifc = b.node(dev, "IOUSBHostInterface", product.name, Some(&iloc));
         b.add_props(
             ifc,
             vec![
@@ -1674,7 +1184,7 @@ pub fn plug(objs: &mut Objects, slot: &DeviceSlot) -> ObjId {
         let mut partitioned = false;
         for &class in iface.drivers {
             let name = if class == "IOMedia" {
-                format!("{} Media", spec.name)
+                format!("{} Media", product.name)
             } else {
                 class.to_owned()
             };
@@ -1699,7 +1209,7 @@ pub fn plug(objs: &mut Objects, slot: &DeviceSlot) -> ObjId {
             }
         }
     }
-    *objs = b.objs;
+    b.done(objs);
     dev
 }
 
@@ -1708,21 +1218,9 @@ pub fn plug(objs: &mut Objects, slot: &DeviceSlot) -> ObjId {
 /// with fewer IOPowerConnections than it was booted with, and a walk after replugging had
 /// fewer entries than before the unplug.) Not used at boot, which stays as it was.
 pub fn join_power_tree(objs: &mut Objects, device: ObjId) {
-    let mut b = Builder {
-        objs: std::mem::take(objs),
-        rng: Rng(0x0070_7765_7200 ^ u64::from(device.0)),
-        pmroot: None,
-    };
+    let mut b = Builder::on(objs, 0x0070_7765_7200 ^ u64::from(device.0));
     power_pass(&mut b, device, None);
-    *objs = b.objs;
-}
-
-/// The `&'static str` for a class in [`CLASSES`] (driver lists name them as plain strings).
-fn class_name(class: &str) -> &'static str {
-    CLASSES
-        .iter()
-        .find(|(c, _)| *c == class)
-        .map_or("IOService", |(c, _)| c)
+    b.done(objs);
 }
 
 /// The user-client class a service hands out on `IOServiceOpen`.

@@ -3,25 +3,34 @@
 //!
 //! - [`ports`]: kernel ports and our task's name space (names, urefs, dead names).
 //! - [`objects`]: registry entries and iterators, plane links, reference counts.
-//! - [`machine`]: what the simulated Mac contains (about 1,500 entries, four planes).
+//! - `catalogue`: its classes, devices, kext services and processes, shared by the
+//!   machine and the `testkit` generator of big registries (`generate`); `rng` their
+//!   one fixed-seed random source.
+//! - [`machine`]: what the simulated Mac contains (about 1,500 entries, four planes), and
+//!   its unpluggable device slots.
 //! - [`iokit`]: the `IoKit` implementation (one method per C call).
-//! - [`hotplug`]: unplugging / replugging USB devices, and publish/terminate notifications.
+//! - [`hotplug`]: unplugging / replugging USB devices, and publish/terminate notifications
+//!   (it uses the machine; the machine knows nothing of it).
 //!
 //! All state sits behind one `Mutex` (the trait takes `&self` and is `Send + Sync`).
 
+pub(crate) mod catalogue;
+#[cfg(feature = "testkit")]
+pub mod generate;
 pub mod hotplug;
 pub mod iokit;
 pub mod leaky;
 pub mod machine;
 pub mod objects;
 pub mod ports;
+pub(crate) mod rng;
 pub mod tasks;
 #[cfg(test)]
 mod tests;
 
 use crate::kernel::{KernReturn, KernelSession, Port, ServiceNotice};
 use crate::registry::{EntryId, Origin, Registry};
-use hotplug::Devices;
+use machine::Devices;
 use objects::{Body, ObjId, Objects};
 use ports::{NameSpace, PortId, PortKind, PortTable};
 use std::sync::mpsc::Sender;
@@ -233,7 +242,7 @@ impl State {
 }
 
 /// The registry entry under which the demo's hotplug device sits (`--demo-hotplug`):
-/// the USB device `LiveSession::demo_hotplug` toggles, when it is in `registry`.
+/// the USB device `DemoControls::demo_hotplug` toggles, when it is in `registry`.
 pub fn hotplug_target(registry: &Registry) -> Option<EntryId> {
     registry.entries().find_map(|(id, e)| {
         (e.name == machine::HOTPLUG_DEVICE && registry.class_name(id) == Some("IOUSBHostDevice"))

@@ -2,7 +2,7 @@
 //! `KernelSession` (Retain / Release / Obtain move the right counts; rules §1–§4).
 
 use super::support::*;
-use crate::kernel::session::{LabOp, LiveSession};
+use crate::kernel::session::{DemoControls, LabOp, LiveSession};
 use crate::kernel::sim::SimKernel;
 use crate::kernel::{
     HandleProbe, HandleState, IoKit, KernReturn, KernelSession, Port, port_type, probe,

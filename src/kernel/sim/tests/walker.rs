@@ -3,7 +3,7 @@
 //! after ten refreshes, and back to where it started once the session is dropped.
 
 use super::support::*;
-use crate::kernel::session::{Change, LiveSession};
+use crate::kernel::session::{Change, DemoControls, LiveSession};
 use crate::kernel::sim::SimKernel;
 use crate::kernel::{
     BusyState, IoKit, KernReturn, KernelSession, PlugControl, Port, ServiceNotice, Watch, port_type,

@@ -12,10 +12,18 @@
 //! booleans, and (rarely, as only archives hold them) dates and reals. Strings contain no
 //! quotes or newlines, so `ioreg` text written from a generated registry reads back the same.
 //!
-//! The same `(entries, seed)` always gives the same registry; the random source is a small
-//! xorshift generator so that no crate decides the output.
+//! Classes (with the same superclasses), devices, kext services and client processes come
+//! from the simulated Mac's catalogue (`catalogue.rs`), as the demo machine's do. The same
+//! `(entries, seed)` always gives the same registry; the random source is the simulated
+//! Mac's (`rng.rs`). Behind the `testkit` feature: tests, benchmarks and the `gen` example
+//! use it, the default library does not ship it.
 
-use super::{
+use super::catalogue::{
+    self, ACPI_DEVICES, DRIVERS, KEXT_SERVICES, MEDIA_CONTENT, PCI_DEVICES, PROCESSES, PciSpec,
+    ROOT_PORTS, UsbProduct, bundle_for, data_str, data_u32, dict,
+};
+use super::rng::Rng;
+use crate::registry::{
     ClassId, Date, Entry, EntryId, Integer, Origin, Properties, Registry, ServiceInfo,
     ServiceState, Text, Value,
 };
@@ -39,52 +47,6 @@ pub fn synthetic(entries: usize, seed: u64) -> Registry {
     let mut registry = b.registry;
     registry.report.origin = Origin::Built;
     registry
-}
-
-/// xorshift64*: tiny, fast, and good enough for shapes and values.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        // splitmix64 of the seed, so that seeds 0, 1, 2 … start far apart (and never at 0).
-        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        Rng((z ^ (z >> 31)) | 1)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
-    }
-
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
-    }
-
-    /// True one time in `n`.
-    pub fn one_in(&mut self, n: u64) -> bool {
-        self.below(n) == 0
-    }
-
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-
-    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next_u64() as u8).collect()
-    }
 }
 
 /// The kinds of entry the generator builds; each has a class chain, names, properties and
@@ -136,7 +98,9 @@ impl Kind {
             NvmeController => (&[BlockDevice], 1, 1),
             BlockDevice => (&[BlockDriver], 1, 1),
             BlockDriver => (&[Media], 1, 1),
-            Media => (&[Media, Media, BsdClient], 1, 4),
+            // Partitions below a whole disk; fewer than one on average, so that disks do not
+            // crowd out the other stacks.
+            Media => (&[Media, BsdClient], 1, 2),
             NetController => (&[NetInterface, UserClient], 1, 2),
             NetInterface => (&[UserClient], 0, 1),
             Acpi => (&[Driver], 0, 1),
@@ -151,102 +115,6 @@ impl Kind {
     }
 }
 
-/// Names with the class their entries usually have (for kinds whose class follows the name).
-const DRIVERS: &[&str] = &[
-    "AppleSMC",
-    "AppleLPC",
-    "AppleHPET",
-    "AppleRTC",
-    "AppleIntelCPUPowerManagement",
-    "AppleHDAController",
-    "AppleThunderboltHAL",
-    "AppleBacklightDisplay",
-    "AppleMCCSControlModule",
-    "IOBluetoothHostControllerUSBTransport",
-    "AppleUSBAudioDevice",
-    "AppleIntelFramebuffer",
-    "AGPM",
-    "AppleGraphicsControl",
-];
-
-const RESOURCES: &[&str] = &[
-    "IOReportHub",
-    "IOUSBMassStorageResource",
-    "IOBluetoothPacketLogger",
-    "IOHDIXController",
-    "IOTimeSyncClockManager",
-    "CoreAnalyticsHub",
-    "EndpointSecurityDriver",
-    "AppleFDEKeyStore",
-    "IODisplayWrangler",
-    "AppleKeyStore",
-    "IOUserServer",
-    "AppleMobileFileIntegrity",
-    "IONetworkStack",
-    "AppleCredentialManager",
-];
-
-const USER_CLIENTS: &[&str] = &[
-    "IOHIDEventServiceUserClient",
-    "IOHIDLibUserClient",
-    "IONetworkUserClient",
-    "AppleUSBHostDeviceUserClient",
-    "IOSurfaceRootUserClient",
-    "AppleSMCClient",
-    "RootDomainUserClient",
-];
-
-const ACPI_NAMES: &[&str] = &[
-    "EC", "SMB0", "PNLF", "LID0", "PWRB", "SLPB", "ADP1", "ALS0", "HPET", "RTC", "TIMR", "PIC",
-    "DMAC", "FWHD", "MATH", "LDRC", "ARTC", "SMC", "PMCR", "BLTH", "URT2", "PDRC", "CPU0",
-];
-
-const PCI_NAMES: &[&str] = &[
-    "XHC1",
-    "GFX0",
-    "IGPU",
-    "ARPT",
-    "SSD0",
-    "HDEF",
-    "IMEI",
-    "SBUS",
-    "LPCB",
-    "ETH0",
-    "pci-bridge",
-    "display",
-    "DSB0",
-    "DSB1",
-    "UPSB",
-    "NHI0",
-];
-
-const MEDIA_CONTENT: &[&str] = &["Apple_APFS", "EFI", "GUID_partition_scheme", "Apple_HFS"];
-
-const PROCESSES: &[&str] = &[
-    "WindowServer",
-    "launchd",
-    "coreaudiod",
-    "bluetoothd",
-    "hidd",
-    "powerd",
-    "kernel_task",
-    "Finder",
-    "Safari",
-    "Terminal",
-];
-
-const USB_PRODUCTS: &[(&str, &str)] = &[
-    ("Apple Internal Keyboard / Trackpad", "Apple Inc."),
-    ("USB2.0 Hub", "VIA Labs, Inc."),
-    ("Magic Keyboard with Touch ID", "Apple Inc."),
-    ("USB Receiver", "Logitech"),
-    ("Clé USB 3.0", "SanDisk"),
-    ("Ultra Fit", "SanDisk"),
-    ("Bluetooth USB Host Controller", "Broadcom Corp."),
-    ("FaceTime HD Camera (Built-in)", "Apple Inc."),
-    ("Archie’s Keyboard", "Keychron"),
-];
-
 struct Builder {
     registry: Registry,
     rng: Rng,
@@ -254,21 +122,22 @@ struct Builder {
     total: usize,
     remaining: usize,
     next_registry_id: u64,
-    /// Leaf class name → interned leaf of its chain.
+    /// Class name → the interned class (its chain from the catalogue).
     classes: HashMap<&'static str, ClassId>,
     /// Per entry: whether it is in `IODeviceTree`.
     in_dt: Vec<bool>,
     /// Per entry: its `IOService` parent (for finding device-tree ancestors).
     service_parent: Vec<Option<EntryId>>,
     counter: u64,
+    /// The catalogue's user-client classes and USB products.
+    user_clients: Vec<&'static str>,
+    usb_products: Vec<UsbProduct>,
 }
 
-/// A generated entry before it is added: its class chain (base first) and name.
+/// A generated entry before it is added: its class and name.
 struct Spec {
     kind: Option<Kind>,
-    chain: &'static [&'static str],
-    /// Appended to `chain` when the leaf class varies (drivers named after their class).
-    leaf: Option<&'static str>,
+    class: &'static str,
     name: String,
     location: Option<String>,
     service: bool,
@@ -287,6 +156,8 @@ impl Builder {
             in_dt: Vec::with_capacity(entries),
             service_parent: Vec::with_capacity(entries),
             counter: 0,
+            user_clients: catalogue::user_client_classes(),
+            usb_products: catalogue::usb_products().collect(),
         }
     }
 
@@ -406,8 +277,7 @@ impl Builder {
             }
             let spec = Spec {
                 kind: None,
-                chain: &["IORegistryEntry"],
-                leaf: None,
+                class: "IORegistryEntry",
                 name,
                 location,
                 service: false,
@@ -425,8 +295,7 @@ impl Builder {
         let properties = self.root_properties();
         let spec = Spec {
             kind: None,
-            chain: &["IORegistryEntry"],
-            leaf: None,
+            class: "IORegistryEntry",
             name: "Root".into(),
             location: None,
             service: false,
@@ -470,9 +339,8 @@ impl Builder {
         self.registry.plane_mut(DEVICE_TREE).add_child(anchor, id);
         self.in_dt[id.index()] = true;
         if kind == Some(Kind::PciDevice) && self.rng.one_in(3) {
-            let vendor = *self.rng.pick(&[0x8086u32, 0x14e4, 0x1002, 0x106b, 0x144d]);
-            let device = self.rng.below(0x10000);
-            let name = Text::from(format!("pci{vendor:x},{device:x}"));
+            let f = self.pci_function();
+            let name = Text::from(format!("pci{:x},{:x}", f.vendor, f.device));
             self.registry
                 .plane_mut(DEVICE_TREE)
                 .set_name_override(id, name);
@@ -485,7 +353,7 @@ impl Builder {
             return None;
         }
         self.remaining -= 1;
-        let class = self.class(spec.chain, spec.leaf);
+        let class = self.class(spec.class);
         let entry = Entry {
             id: Some(self.registry_id()),
             name: Text::from(spec.name),
@@ -507,19 +375,16 @@ impl Builder {
         Some(id)
     }
 
-    fn class(&mut self, chain: &'static [&'static str], extra: Option<&'static str>) -> ClassId {
-        let leaf = extra
-            .or_else(|| chain.last().copied())
-            .unwrap_or("IORegistryEntry");
-        if let Some(&id) = self.classes.get(leaf) {
+    fn class(&mut self, class: &'static str) -> ClassId {
+        if let Some(&id) = self.classes.get(class) {
             return id;
         }
         let id = self
             .registry
             .classes
-            .intern_chain(chain.iter().copied().chain(extra))
+            .intern_chain(catalogue::class_chain(class))
             .unwrap_or_else(|| self.registry.classes.intern("IORegistryEntry"));
-        self.classes.insert(leaf, id);
+        self.classes.insert(class, id);
         id
     }
 
@@ -572,16 +437,6 @@ impl Builder {
     }
 }
 
-impl Spec {
-    fn with_leaf(mut self, leaf: &'static str) -> Self {
-        if self.name.is_empty() {
-            self.name = leaf.to_string();
-        }
-        self.leaf = Some(leaf);
-        self
-    }
-}
-
 // --- Specs per kind --------------------------------------------------------------------------
 
 impl Builder {
@@ -591,53 +446,18 @@ impl Builder {
             Acpi => self.acpi_spec(),
             PciPort => self.pci_spec(true),
             PciDevice => self.pci_spec(false),
-            PciBridge => self.driver_spec(
-                &[
-                    "IORegistryEntry",
-                    "IOService",
-                    "IOPCIBridge",
-                    "IOPCI2PCIBridge",
-                ],
-                "IOPP",
-                "com.apple.iokit.IOPCIFamily",
-            ),
+            PciBridge => self.driver_spec("IOPCI2PCIBridge", "IOPP"),
             UsbController => self.usb_controller_spec(),
             UsbPort => self.usb_port_spec(),
             UsbDevice => self.usb_device_spec(),
             UsbInterface => self.usb_interface_spec(),
             HidDevice => self.hid_device_spec(),
             HidDriver => self.hid_driver_spec(),
-            NvmeController => self.driver_spec(
-                &["IORegistryEntry", "IOService", "IONVMeController"],
-                "IONVMeController",
-                "com.apple.iokit.IONVMeFamily",
-            ),
-            BlockDevice => self.driver_spec(
-                &[
-                    "IORegistryEntry",
-                    "IOService",
-                    "IOBlockStorageDevice",
-                    "IONVMeBlockStorageDevice",
-                ],
-                "IONVMeBlockStorageDevice",
-                "com.apple.iokit.IONVMeFamily",
-            ),
-            BlockDriver => self.driver_spec(
-                &[
-                    "IORegistryEntry",
-                    "IOService",
-                    "IOStorage",
-                    "IOBlockStorageDriver",
-                ],
-                "IOBlockStorageDriver",
-                "com.apple.iokit.IOStorageFamily",
-            ),
+            NvmeController => self.driver_spec("IONVMeController", "IONVMeController"),
+            BlockDevice => self.driver_spec("IONVMeBlockStorageDevice", "IONVMeBlockStorageDevice"),
+            BlockDriver => self.driver_spec("IOBlockStorageDriver", "IOBlockStorageDriver"),
             Media => self.media_spec(),
-            BsdClient => self.driver_spec(
-                &["IORegistryEntry", "IOService", "IOMediaBSDClient"],
-                "IOMediaBSDClient",
-                "com.apple.iokit.IOStorageFamily",
-            ),
+            BsdClient => self.driver_spec("IOMediaBSDClient", "IOMediaBSDClient"),
             NetController => self.net_controller_spec(),
             NetInterface => self.net_interface_spec(),
             Driver => self.named_driver_spec(),
@@ -651,15 +471,14 @@ impl Builder {
     }
 
     fn service(
-        chain: &'static [&'static str],
+        class: &'static str,
         name: impl Into<String>,
         location: Option<String>,
         properties: Properties,
     ) -> Spec {
         Spec {
             kind: None,
-            chain,
-            leaf: None,
+            class,
             name: name.into(),
             location,
             service: true,
@@ -703,19 +522,11 @@ impl Builder {
             "IOBusyInterest",
             Value::string("IOCommand is not serializable"),
         ));
-        Self::service(
-            &["IORegistryEntry", "IOService", "IOPlatformExpertDevice"],
-            model,
-            None,
-            p,
-        )
+        Self::service("IOPlatformExpertDevice", model, None, p)
     }
 
     fn acpi_expert_spec(&mut self) -> Spec {
-        let mut p = self.matched(
-            "AppleACPIPlatformExpert",
-            "com.apple.driver.AppleACPIPlatform",
-        );
+        let mut p = self.matched("AppleACPIPlatformExpert");
         p.push(prop(
             "IOProviderClass",
             Value::string("IOPlatformExpertDevice"),
@@ -740,14 +551,7 @@ impl Builder {
             ]),
         ));
         Self::service(
-            &[
-                "IORegistryEntry",
-                "IOService",
-                "IOPlatformExpert",
-                "IODTPlatformExpert",
-                "IOACPIPlatformExpert",
-                "AppleACPIPlatformExpert",
-            ],
+            "AppleACPIPlatformExpert",
             "AppleACPIPlatformExpert",
             None,
             p,
@@ -769,50 +573,34 @@ impl Builder {
                 ]),
             ),
         ];
-        Self::service(
-            &["IORegistryEntry", "IOService", "IOResources"],
-            WIDE_NODE,
-            None,
-            p,
-        )
+        Self::service("IOResources", WIDE_NODE, None, p)
     }
 
     fn pci_root_spec(&mut self) -> Spec {
         let mut p = self.acpi_properties("PNP0A08");
         p.push(prop("IOPCIConfigured", Value::Bool(true)));
         p.push(prop("IOPCIMSIMode", Value::Bool(true)));
-        Self::service(
-            &[
-                "IORegistryEntry",
-                "IOService",
-                "IOPlatformDevice",
-                "IOACPIPlatformDevice",
-            ],
-            "PCI0",
-            Some("0".into()),
-            p,
-        )
+        Self::service("IOACPIPlatformDevice", "PCI0", Some("0".into()), p)
     }
 
     fn acpi_spec(&mut self) -> Spec {
-        let name = *self.rng.pick(ACPI_NAMES);
-        let hid = format!("PNP0C{:02X}", self.rng.below(0x20));
-        let p = self.acpi_properties(&hid);
+        let (hid, name, _) = *self.rng.pick(ACPI_DEVICES);
+        let p = self.acpi_properties(hid);
         let location = self
             .rng
             .one_in(3)
             .then(|| format!("{:x}", self.rng.below(0x20)));
-        Self::service(
-            &[
-                "IORegistryEntry",
-                "IOService",
-                "IOPlatformDevice",
-                "IOACPIPlatformDevice",
-            ],
-            name,
-            location,
-            p,
-        )
+        Self::service("IOACPIPlatformDevice", name, location, p)
+    }
+
+    /// A PCI function of the catalogue (on the root bus or behind a root port).
+    fn pci_function(&mut self) -> PciSpec {
+        let n = PCI_DEVICES.len() + ROOT_PORTS.len();
+        let i = self.rng.below(n as u64) as usize;
+        PCI_DEVICES
+            .get(i)
+            .copied()
+            .unwrap_or_else(|| ROOT_PORTS[i - PCI_DEVICES.len()].1)
     }
 
     fn acpi_properties(&mut self, hid: &str) -> Properties {
@@ -839,10 +627,11 @@ impl Builder {
     }
 
     fn pci_spec(&mut self, port: bool) -> Spec {
+        let function = self.pci_function();
         let name = if port {
             format!("RP{:02}", self.rng.range(1, 24))
         } else {
-            (*self.rng.pick(PCI_NAMES)).to_string()
+            function.name.to_string()
         };
         let dev = self.rng.below(0x20);
         let func = self.rng.below(8);
@@ -851,22 +640,24 @@ impl Builder {
         } else {
             format!("{dev:x},{func:x}")
         };
-        let vendor = *self.rng.pick(&[0x8086u32, 0x14e4, 0x1002, 0x106b, 0x144d]);
-        let device = self.rng.below(0x10000) as u32;
+        let (vendor, device) = (u32::from(function.vendor), u32::from(function.device));
         let cells = self.rng.range(1, 3) as usize;
         let mut p = vec![
             prop("assigned-addresses", Value::Data(self.rng.bytes(20).into())),
             prop("vendor-id", data_u32(vendor)),
             prop("device-id", data_u32(device)),
             prop("revision-id", data_u32(self.rng.below(16) as u32)),
-            prop("class-code", data_u32(self.rng.below(0x0d_0000) as u32)),
+            prop("class-code", data_u32(function.class)),
             prop("subsystem-id", data_u32(self.rng.below(0x10000) as u32)),
             prop(
                 "compatible",
                 Value::Data(
-                    format!("pci{vendor:x},{device:x}\0pciclass,0c0330\0")
-                        .into_bytes()
-                        .into(),
+                    format!(
+                        "pci{vendor:x},{device:x}\0pciclass,{:06x}\0",
+                        function.class
+                    )
+                    .into_bytes()
+                    .into(),
                 ),
             ),
             prop("reg", Value::Data(self.rng.bytes(20 * cells).into())),
@@ -897,12 +688,7 @@ impl Builder {
         if self.rng.one_in(4) {
             p.push(prop("AAPL,slot-name", data_str("Built In")));
         }
-        Self::service(
-            &["IORegistryEntry", "IOService", "IOPCIDevice"],
-            name,
-            Some(location),
-            p,
-        )
+        Self::service("IOPCIDevice", name, Some(location), p)
     }
 
     /// `IODeviceMemory`: an array of arrays of `{"address"=…,"length"=…}` (nested containers).
@@ -936,29 +722,28 @@ impl Builder {
     }
 
     /// What every matched driver carries from its personality.
-    fn matched(&mut self, class: &str, bundle: &str) -> Properties {
+    fn matched(&mut self, class: &str) -> Properties {
         vec![
             prop("IOClass", Value::string(class)),
-            prop("CFBundleIdentifier", Value::string(bundle)),
+            prop("CFBundleIdentifier", Value::string(&bundle_for(class))),
             prop("IOProbeScore", Value::u64(self.rng.below(5) * 1000)),
             prop("IOMatchCategory", Value::string("IODefaultMatchCategory")),
             prop("IOPowerManagement", self.power_management()),
         ]
     }
 
-    fn driver_spec(&mut self, chain: &'static [&'static str], name: &str, bundle: &str) -> Spec {
-        let leaf = chain.last().copied().unwrap_or(name);
-        let mut p = self.matched(leaf, bundle);
+    fn driver_spec(&mut self, class: &'static str, name: &str) -> Spec {
+        let mut p = self.matched(class);
         p.push(prop(
             "IOGeneralInterest",
             Value::string("IOCommand is not serializable"),
         ));
-        Self::service(chain, name, None, p)
+        Self::service(class, name, None, p)
     }
 
     fn named_driver_spec(&mut self) -> Spec {
         let name = *self.rng.pick(DRIVERS);
-        let mut p = self.matched(name, &format!("com.apple.driver.{name}"));
+        let mut p = self.matched(name);
         if name == "AppleSMC" {
             p.push(prop("smc-version", Value::string("2.45f0")));
             p.push(prop("FanCount", Value::u64(2)));
@@ -988,11 +773,11 @@ impl Builder {
                 ])]),
             ));
         }
-        Self::service(&["IORegistryEntry", "IOService"], name, None, p).with_leaf(name)
+        Self::service(name, name, None, p)
     }
 
     fn usb_controller_spec(&mut self) -> Spec {
-        let mut p = self.matched("AppleUSBXHCIPPT", "com.apple.driver.usb.AppleUSBXHCIPCI");
+        let mut p = self.matched("AppleUSBXHCIPPT");
         p.push(prop("kUSBSleepPortCurrentLimit", Value::u64(1500)));
         p.push(prop("kUSBWakePortCurrentLimit", Value::u64(1500)));
         p.push(prop("UsbRTD3Supported", Value::Bool(true)));
@@ -1004,18 +789,7 @@ impl Builder {
                 Value::string("IOUSBHostFamily.kext/Contents/PlugIns/IOUSBLib.bundle"),
             )]),
         ));
-        Self::service(
-            &[
-                "IORegistryEntry",
-                "IOService",
-                "IOUSBHostController",
-                "AppleUSBXHCI",
-                "AppleUSBXHCIPPT",
-            ],
-            "AppleUSBXHCIPPT",
-            None,
-            p,
-        )
+        Self::service("AppleUSBXHCIPPT", "AppleUSBXHCIPPT", None, p)
     }
 
     fn usb_port_spec(&mut self) -> Spec {
@@ -1036,14 +810,7 @@ impl Builder {
             prop("comment", Value::string("Type-C port")),
         ];
         Self::service(
-            &[
-                "IORegistryEntry",
-                "IOService",
-                "IOUSBHostPort",
-                "AppleUSBHostPort",
-                "AppleUSBXHCIPort",
-                "AppleUSB30XHCIPort",
-            ],
+            "AppleUSB30XHCIPort",
             format!("HS{n:02}"),
             Some(format!("{:x}", 0x1410_0000 + n * 0x10_0000)),
             p,
@@ -1051,17 +818,23 @@ impl Builder {
     }
 
     fn usb_device_spec(&mut self) -> Spec {
-        let (product, vendor) = *self.rng.pick(USB_PRODUCTS);
+        let UsbProduct {
+            name: product,
+            vendor,
+            id_vendor,
+            id_product,
+        } = *self.rng.pick(&self.usb_products);
+        let vendor = Text::from_bytes(vendor);
         let location_id = 0x1410_0000 + (self.rng.below(0x100) << 12);
         let p = vec![
             prop("sessionID", Value::u64(self.rng.range(1 << 40, 1 << 60))),
-            prop("idProduct", Value::u64(self.rng.below(0x10000))),
-            prop("idVendor", Value::u64(self.rng.below(0x10000))),
+            prop("idProduct", Value::u64(u64::from(id_product))),
+            prop("idVendor", Value::u64(u64::from(id_vendor))),
             prop("bcdDevice", Value::u64(self.rng.below(0x1000))),
             prop("USB Product Name", Value::string(product)),
-            prop("USB Vendor Name", Value::string(vendor)),
+            prop("USB Vendor Name", Value::String(vendor.clone())),
             prop("kUSBProductString", Value::string(product)),
-            prop("kUSBVendorString", Value::string(vendor)),
+            prop("kUSBVendorString", Value::String(vendor)),
             prop("USB Serial Number", Value::String(self.serial())),
             prop(
                 "locationID",
@@ -1079,7 +852,7 @@ impl Builder {
             prop("IOPowerManagement", self.power_management()),
         ];
         Self::service(
-            &["IORegistryEntry", "IOService", "IOUSBHostDevice"],
+            "IOUSBHostDevice",
             product,
             Some(format!("{location_id:x}")),
             p,
@@ -1109,7 +882,7 @@ impl Builder {
             prop("IOCFPlugInTypes", self.plugin_types()),
         ];
         Self::service(
-            &["IORegistryEntry", "IOService", "IOUSBHostInterface"],
+            "IOUSBHostInterface",
             "IOUSBHostInterface",
             Some(format!("{n}")),
             p,
@@ -1117,7 +890,7 @@ impl Builder {
     }
 
     fn hid_device_spec(&mut self) -> Spec {
-        let mut p = self.matched("IOUSBHostHIDDevice", "com.apple.iokit.IOUSBHostFamily");
+        let mut p = self.matched("IOUSBHostHIDDevice");
         let pairs = (0..self.rng.range(1, 4))
             .map(|_| {
                 dict(vec![
@@ -1144,12 +917,7 @@ impl Builder {
         p.push(prop("Transport", Value::string("USB")));
         p.push(prop("PrimaryUsagePage", Value::u64(1)));
         Self::service(
-            &[
-                "IORegistryEntry",
-                "IOService",
-                "IOHIDDevice",
-                "IOUSBHostHIDDevice",
-            ],
+            "IOUSBHostHIDDevice",
             "IOUSBHostHIDDevice",
             Some(format!("{:x}", self.rng.below(1 << 32))),
             p,
@@ -1157,7 +925,7 @@ impl Builder {
     }
 
     fn hid_driver_spec(&mut self) -> Spec {
-        let mut p = self.matched("IOHIDEventDriver", "com.apple.iokit.IOHIDEventDriver");
+        let mut p = self.matched("IOHIDEventDriver");
         p.push(prop(
             "HIDEventServiceProperties",
             dict(vec![
@@ -1180,17 +948,7 @@ impl Builder {
             Value::Integer(Integer::signed(-512, 32)),
         ));
         p.push(prop("LastEventType", Value::u64(self.rng.below(30))));
-        Self::service(
-            &[
-                "IORegistryEntry",
-                "IOService",
-                "IOHIDEventService",
-                "IOHIDEventDriver",
-            ],
-            "IOHIDEventDriver",
-            None,
-            p,
-        )
+        Self::service("IOHIDEventDriver", "IOHIDEventDriver", None, p)
     }
 
     fn media_spec(&mut self) -> Spec {
@@ -1217,7 +975,7 @@ impl Builder {
         ];
         p.push(prop("Statistics", self.statistics()));
         Self::service(
-            &["IORegistryEntry", "IOService", "IOStorage", "IOMedia"],
+            "IOMedia",
             format!("disk{unit}s{slice}"),
             Some(format!("{slice}")),
             p,
@@ -1243,10 +1001,7 @@ impl Builder {
     }
 
     fn net_controller_spec(&mut self) -> Spec {
-        let mut p = self.matched(
-            "AppleBCM5701Ethernet",
-            "com.apple.iokit.AppleBCM5701Ethernet",
-        );
+        let mut p = self.matched("AppleBCM5701Ethernet");
         p.push(prop("IOMACAddress", Value::Data(self.rng.bytes(6).into())));
         p.push(prop("IOMaxPacketSize", Value::u64(1518)));
         p.push(prop("IOMinPacketSize", Value::u64(64)));
@@ -1273,18 +1028,7 @@ impl Builder {
                 ]),
             )]),
         ));
-        Self::service(
-            &[
-                "IORegistryEntry",
-                "IOService",
-                "IONetworkController",
-                "IOEthernetController",
-                "AppleBCM5701Ethernet",
-            ],
-            "AppleBCM5701Ethernet",
-            None,
-            p,
-        )
+        Self::service("AppleBCM5701Ethernet", "AppleBCM5701Ethernet", None, p)
     }
 
     fn net_interface_spec(&mut self) -> Spec {
@@ -1301,17 +1045,7 @@ impl Builder {
             prop("IOInterfaceNamePrefix", Value::string("en")),
             prop("IONetworkData", self.network_data()),
         ];
-        Self::service(
-            &[
-                "IORegistryEntry",
-                "IOService",
-                "IONetworkInterface",
-                "IOEthernetInterface",
-            ],
-            format!("en{unit}"),
-            None,
-            p,
-        )
+        Self::service("IOEthernetInterface", format!("en{unit}"), None, p)
     }
 
     /// Three levels of nesting, with data, as network interfaces really carry.
@@ -1337,12 +1071,12 @@ impl Builder {
     }
 
     fn user_client_spec(&mut self) -> Spec {
-        let class = *self.rng.pick(USER_CLIENTS);
-        let pid = self.rng.range(100, 9999);
+        let class = *self.rng.pick(&self.user_clients);
+        let (process, pid) = *self.rng.pick(PROCESSES);
         let mut p = vec![
             prop(
                 "IOUserClientCreator",
-                Value::string(&format!("pid {pid}, {}", self.rng.pick(PROCESSES))),
+                Value::string(&format!("pid {pid}, {process}")),
             ),
             prop("IOUserClientDefaultLocking", Value::Bool(true)),
             prop(
@@ -1359,17 +1093,16 @@ impl Builder {
                 Value::Real(self.rng.below(1000) as f64 / 64.0),
             ));
         }
-        Self::service(
-            &["IORegistryEntry", "IOService", "IOUserClient"],
-            "",
-            None,
-            p,
-        )
-        .with_leaf(class)
+        Self::service(class, class, None, p)
     }
 
     fn resource_spec(&mut self) -> Spec {
-        let base = *self.rng.pick(RESOURCES);
+        // Kext services, and now and then a DriverKit server.
+        let base = if self.rng.one_in(KEXT_SERVICES.len() as u64) {
+            "IOUserServer"
+        } else {
+            *self.rng.pick(KEXT_SERVICES)
+        };
         let n = self.unique();
         let name = if base == "IOUserServer" {
             format!(
@@ -1381,7 +1114,7 @@ impl Builder {
         } else {
             format!("{base}{n}")
         };
-        let mut p = self.matched(base, &format!("com.apple.iokit.{base}"));
+        let mut p = self.matched(base);
         p.push(prop("IOProviderClass", Value::string("IOResources")));
         p.push(prop("IOResourceMatch", Value::string("IOKit")));
         if self.rng.one_in(4) {
@@ -1390,25 +1123,14 @@ impl Builder {
                 Value::string(&hex(&self.rng.bytes(20))),
             ));
         }
-        Self::service(&["IORegistryEntry", "IOService"], name, None, p).with_leaf(base)
+        Self::service(base, name, None, p)
     }
 
     fn tb_spec(&mut self, switch: bool) -> Spec {
-        let (chain, name): (&'static [&'static str], String) = if switch {
-            (
-                &[
-                    "IORegistryEntry",
-                    "IOService",
-                    "IOThunderboltSwitch",
-                    "IOThunderboltSwitchType3",
-                ],
-                "IOThunderboltSwitchType3".into(),
-            )
+        let class = if switch {
+            "IOThunderboltSwitchType3"
         } else {
-            (
-                &["IORegistryEntry", "IOService", "IOThunderboltPort"],
-                "IOThunderboltPort".into(),
-            )
+            "IOThunderboltPort"
         };
         let location = if switch {
             format!("{}", self.rng.below(8))
@@ -1423,7 +1145,7 @@ impl Builder {
             prop("Supported Link Width", Value::u64(self.rng.range(1, 2))),
             prop("Max Packet Size", Value::u64(256)),
         ];
-        Self::service(chain, name, Some(location), p)
+        Self::service(class, class, Some(location), p)
     }
 
     fn root_properties(&mut self) -> Properties {
@@ -1437,11 +1159,19 @@ impl Builder {
         .iter()
         .map(|p| (*p, Value::string(p)))
         .collect();
-        let classes = DRIVERS
+        let mut names: Vec<&str> = Vec::new();
+        for c in DRIVERS
             .iter()
-            .chain(RESOURCES)
-            .chain(USER_CLIENTS)
-            .map(|c| (*c, Value::u64(self.rng.below(40))))
+            .chain(KEXT_SERVICES)
+            .chain(&self.user_clients)
+        {
+            if !names.contains(c) {
+                names.push(c);
+            }
+        }
+        let classes = names
+            .into_iter()
+            .map(|c| (c, Value::u64(self.rng.below(40))))
             .collect();
         let users = Value::Array(vec![dict(vec![
             ("kCGSSessionOnConsoleKey", Value::Bool(true)),
@@ -1501,22 +1231,6 @@ impl Builder {
 
 fn prop(key: &str, value: Value) -> (Text, Value) {
     (Text::from(key), value)
-}
-
-fn dict(items: Vec<(&str, Value)>) -> Value {
-    Value::Dict(items.into_iter().map(|(k, v)| (Text::from(k), v)).collect())
-}
-
-/// A NUL-terminated string as data, as the device tree stores names (`<"PNP0A08">`).
-fn data_str(s: &str) -> Value {
-    let mut bytes = s.as_bytes().to_vec();
-    bytes.push(0);
-    Value::Data(bytes.into())
-}
-
-/// A little-endian 32-bit cell as data (`<86800000>`).
-fn data_u32(v: u32) -> Value {
-    Value::Data(Box::new(v.to_le_bytes()))
 }
 
 fn hex(bytes: &[u8]) -> String {
