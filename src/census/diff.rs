@@ -159,12 +159,97 @@ impl Diff {
     }
 }
 
-/// One registry's entries as the diff sees them: the compared plane, and a key per entry.
+/// One registry's entries as the diff sees them: the compared plane, the compared entries in
+/// tree order, and each one's key (registry ID, or path when a side has no IDs).
 struct View<'r> {
     r: &'r Registry,
     plane: Option<&'r Plane>,
-    keys: HashMap<Key, EntryId, FoldState>,
-    order: Vec<(Key, EntryId)>,
+    /// The compared entries in tree order, each with its key.
+    order: Vec<(EntryId, Key)>,
+    /// Entries keyed by registry ID.
+    ids: IdIndex,
+    /// Keys of the entries keyed by path (no ID on this entry or on either side), and where
+    /// each is. Entries sharing a path (twin siblings with neither unit address nor ID, in
+    /// old text dumps) are told apart by their rank among those: the first matches the
+    /// first, the second the second.
+    paths: Vec<(String, u32)>,
+    by_path: HashMap<(String, u32), EntryId, FoldState>,
+    /// Per interned class: the compared entries of it and their summed retain counts.
+    classes: Vec<(u64, u64)>,
+}
+
+/// How an entry is found on the other side: by registry ID, or by the path at this index
+/// of `View::paths`.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Id(u64),
+    Path(usize),
+}
+
+/// Registry ID → entry. Registry IDs count up from a base as the kernel creates entries, so
+/// a registry's IDs usually fill most of their range: then a table indexed by `id - base`
+/// (one load per lookup, no hashing), else a hash map.
+enum IdIndex {
+    /// Slot `id - base`: the entry's index, or `u32::MAX` for none.
+    Table {
+        base: u64,
+        slots: Vec<u32>,
+    },
+    Map(HashMap<u64, EntryId, FoldState>),
+}
+
+impl IdIndex {
+    /// An index for IDs between `min` and `max`, about `count` of them.
+    fn new(min: u64, max: u64, count: usize) -> Self {
+        let dense = max
+            .checked_sub(min)
+            .and_then(|span| usize::try_from(span).ok())
+            .filter(|&span| span < count.saturating_mul(4).saturating_add(4096));
+        match dense {
+            Some(span) => IdIndex::Table {
+                base: min,
+                slots: vec![u32::MAX; span + 1],
+            },
+            None => IdIndex::Map(HashMap::with_capacity_and_hasher(count, FoldState::new())),
+        }
+    }
+
+    /// Records `id` → `e` unless `id` is already there (the first entry with an ID keeps it);
+    /// whether it was new.
+    fn insert(&mut self, id: u64, e: EntryId) -> bool {
+        match self {
+            IdIndex::Table { base, slots } => {
+                // `new` sized the table for every ID inserted.
+                let slot = &mut slots[(id - *base) as usize];
+                let new = *slot == u32::MAX;
+                if new {
+                    *slot = e.0;
+                }
+                new
+            }
+            IdIndex::Map(m) => match m.entry(id) {
+                std::collections::hash_map::Entry::Occupied(_) => false,
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(e);
+                    true
+                }
+            },
+        }
+    }
+
+    fn get(&self, id: u64) -> Option<EntryId> {
+        match self {
+            IdIndex::Table { base, slots } => {
+                let at = usize::try_from(id.checked_sub(*base)?).ok()?;
+                slots
+                    .get(at)
+                    .copied()
+                    .filter(|&s| s != u32::MAX)
+                    .map(EntryId)
+            }
+            IdIndex::Map(m) => m.get(&id).copied(),
+        }
+    }
 }
 
 /// A keyed hash for the entry index: a folded 64×64→128-bit multiply with a per-process
@@ -220,12 +305,6 @@ impl std::hash::Hasher for Fold {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Key {
-    Id(u64),
-    Path(String),
-}
-
 fn pick_plane<'r>(r: &'r Registry, name: Option<&str>) -> Option<&'r Plane> {
     match name {
         Some(n) => r.plane(n),
@@ -236,34 +315,67 @@ fn pick_plane<'r>(r: &'r Registry, name: Option<&str>) -> Option<&'r Plane> {
 impl<'r> View<'r> {
     fn new(r: &'r Registry, options: &DiffOptions, by_id: bool) -> Self {
         let plane = pick_plane(r, options.plane.as_deref());
-        let size = plane.map_or(0, Plane::len);
-        let mut keys = HashMap::with_capacity_and_hasher(size, FoldState::new());
-        let mut order = Vec::with_capacity(size);
-        let entries: Vec<EntryId> = match plane {
-            Some(p) => p.walk().map(|(e, _)| e).collect(),
-            None => Vec::new(),
-        };
-        for e in entries {
+        // The range of the registry's IDs, read in memory order (a quick pass) so that the
+        // walk below, which jumps about, reads each entry once.
+        let (mut min, mut max, mut with_id) = (u64::MAX, 0, 0);
+        if by_id {
+            for id in r.entries().filter_map(|(_, e)| e.id) {
+                (min, max, with_id) = (min.min(id), max.max(id), with_id + 1);
+            }
+        }
+        let mut ids = IdIndex::new(min, max, with_id);
+        let mut order = Vec::with_capacity(plane.map_or(0, Plane::len));
+        let mut paths = Vec::new();
+        let mut by_path = HashMap::with_hasher(FoldState::new());
+        let mut classes = vec![(0, 0); r.classes.len()];
+        for (e, _) in plane.into_iter().flat_map(Plane::walk) {
             let entry = r.entry(e);
             if entry.synthetic || !selected(r, plane, e, options) {
                 continue;
             }
             let key = match (by_id, entry.id) {
-                (true, Some(id)) => Key::Id(id),
-                _ => match plane.and_then(|p| r.path_in(p, e)) {
-                    Some(path) => Key::Path(path),
-                    None => continue,
-                },
+                (true, Some(id)) => {
+                    if !ids.insert(id, e) {
+                        continue;
+                    }
+                    Key::Id(id)
+                }
+                _ => {
+                    let Some(path) = plane.and_then(|p| r.path_in(p, e)) else {
+                        continue;
+                    };
+                    let mut rank = 0;
+                    while by_path.contains_key(&(path.clone(), rank)) {
+                        rank += 1;
+                    }
+                    by_path.insert((path.clone(), rank), e);
+                    paths.push((path, rank));
+                    Key::Path(paths.len() - 1)
+                }
             };
-            if keys.insert(key.clone(), e).is_none() {
-                order.push((key, e));
+            order.push((e, key));
+            if let Some(slot) = entry.class.and_then(|c| classes.get_mut(c.0 as usize)) {
+                let slot: &mut (u64, u64) = slot;
+                slot.0 += 1;
+                slot.1 += u64::from(entry.retain.unwrap_or(0));
             }
         }
         View {
             r,
             plane,
-            keys,
             order,
+            ids,
+            paths,
+            by_path,
+            classes,
+        }
+    }
+
+    /// The entry of this view under the key `key` of `other`.
+    fn counterpart(&self, other: &View<'_>, key: Key) -> Option<EntryId> {
+        match key {
+            Key::Id(id) => self.ids.get(id),
+            Key::Path(at) => self.by_path.get(&other.paths[at]).copied(),
         }
     }
 
@@ -302,15 +414,15 @@ pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOpt
     let matches: Vec<Option<EntryId>> = va
         .order
         .iter()
-        .map(|(k, _)| vb.keys.get(k).copied())
+        .map(|&(_, k)| vb.counterpart(&va, k))
         .collect();
     // Entries only one side has, as flags by entry index.
     let mut gone = vec![false; a.len()];
     let mut new = vec![false; b.len()];
-    for (_, e) in &vb.order {
+    for &(e, _) in &vb.order {
         new[e.index()] = true;
     }
-    for ((_, ea), eb) in va.order.iter().zip(&matches) {
+    for (&(ea, _), eb) in va.order.iter().zip(&matches) {
         match eb {
             Some(eb) => new[eb.index()] = false,
             None => gone[ea.index()] = true,
@@ -318,36 +430,8 @@ pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOpt
     }
     let removed = tops(&va, &gone);
     let added = tops(&vb, &new);
-    // Comparing entry by entry is most of the work: in chunks, one per core, kept in order.
-    let pairs: Vec<(EntryId, EntryId)> = va
-        .order
-        .iter()
-        .zip(&matches)
-        .filter_map(|((_, ea), eb)| Some((*ea, (*eb)?)))
-        .collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(16);
-    let per = pairs.len().div_ceil(threads).max(4096);
-    let (va, vb) = (&va, &vb);
-    let changed: Vec<Changed> = std::thread::scope(|t| {
-        let handles: Vec<_> = pairs
-            .chunks(per)
-            .map(|chunk| {
-                t.spawn(move || {
-                    chunk
-                        .iter()
-                        .filter_map(|&(ea, eb)| compare(va, ea, vb, eb, options.all))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("comparing entries does not panic"))
-            .collect()
-    });
-    let classes = classes(va, vb);
+    let changed = compare_matched(&va, &vb, &matches, options.all);
+    let classes = classes(&va, &vb);
     Diff {
         a: Side {
             source: sources.0.to_owned(),
@@ -366,6 +450,68 @@ pub fn diff(a: &Registry, b: &Registry, sources: (&str, &str), options: &DiffOpt
     }
 }
 
+/// The matched entries that differ, in `a`'s tree order.
+///
+/// Comparing entry by entry is most of the work, and most of that is reading every property
+/// of both sides. The entries are taken in the order they sit in memory (their index, the
+/// order a reader met them, which a generated registry builds breadth-first), not in tree
+/// order, so that the reads run ahead instead of jumping about; on every core. The few that
+/// differ are put back in tree order at the end.
+fn compare_matched(
+    va: &View<'_>,
+    vb: &View<'_>,
+    matches: &[Option<EntryId>],
+    all: bool,
+) -> Vec<Changed> {
+    // Each of `a`'s entries' place in tree order, by entry index.
+    let mut rank = vec![u32::MAX; va.r.len()];
+    for (i, &(ea, _)) in va.order.iter().enumerate() {
+        rank[ea.index()] = i as u32;
+    }
+    let pairs: Vec<(u32, EntryId, EntryId)> = rank
+        .iter()
+        .enumerate()
+        .filter_map(|(ea, &i)| {
+            let eb = (*matches.get(i as usize)?)?;
+            Some((i, EntryId(ea as u32), eb))
+        })
+        .collect();
+    drop(rank);
+    // Small chunks handed out in turn, so that a thread the machine's other work holds back
+    // leaves its share to the others instead of keeping them waiting at the end.
+    const CHUNK: usize = 8192;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(16)
+        .min(pairs.len().div_ceil(CHUNK))
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut found = Vec::new();
+        loop {
+            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * CHUNK;
+            let Some(chunk) = pairs.get(at..(at + CHUNK).min(pairs.len())) else {
+                break found;
+            };
+            found.extend(
+                chunk
+                    .iter()
+                    .filter_map(|&(i, ea, eb)| Some((i, compare(va, ea, vb, eb, all)?))),
+            );
+        }
+    };
+    let mut changed: Vec<(u32, Changed)> = std::thread::scope(|t| {
+        let helpers: Vec<_> = (1..threads).map(|_| t.spawn(work)).collect();
+        let mut changed = work();
+        for h in helpers {
+            changed.extend(h.join().expect("comparing entries does not panic"));
+        }
+        changed
+    });
+    changed.sort_unstable_by_key(|&(i, _)| i);
+    changed.into_iter().map(|(_, c)| c).collect()
+}
+
 /// The tops of the subtrees made of `set`'s entries (an entry whose first parent is not in
 /// the set), each with the size of its subtree in the set.
 fn tops(v: &View<'_>, set: &[bool]) -> Vec<Node> {
@@ -373,13 +519,13 @@ fn tops(v: &View<'_>, set: &[bool]) -> Vec<Node> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (_, e) in &v.order {
+    for &(e, _) in &v.order {
         let has = |x: EntryId| set.get(x.index()).copied().unwrap_or(false);
-        if !has(*e) || plane.parent(*e).is_some_and(has) {
+        if !has(e) || plane.parent(e).is_some_and(has) {
             continue;
         }
         let mut size = 0u64;
-        let mut stack = vec![*e];
+        let mut stack = vec![e];
         while let Some(x) = stack.pop() {
             size += 1;
             stack.extend(
@@ -390,7 +536,7 @@ fn tops(v: &View<'_>, set: &[bool]) -> Vec<Node> {
                     .filter(|&c| has(c) && plane.is_first_parent(x, c)),
             );
         }
-        out.push(v.node(*e, size));
+        out.push(v.node(e, size));
     }
     out
 }
@@ -523,19 +669,19 @@ fn compare_values(
 /// Classes whose instance count changed, with summed retain counts before and after.
 fn classes(va: &View<'_>, vb: &View<'_>) -> Vec<ClassChange> {
     let count = |v: &View<'_>| {
-        // By interned class first (no string per entry), then by name.
-        let mut by_id: HashMap<crate::registry::ClassId, (u64, u64)> = HashMap::new();
-        for (_, e) in &v.order {
-            let entry = v.r.entry(*e);
-            if let Some(c) = entry.class {
-                let slot = by_id.entry(c).or_default();
-                slot.0 += 1;
-                slot.1 += u64::from(entry.retain.unwrap_or(0));
-            }
-        }
+        // Counted by interned class while indexing (no string per entry), then by name.
         let mut m: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-        for (c, (n, retain)) in by_id {
-            let slot = m.entry(v.r.classes.name(c).to_owned()).or_default();
+        for (c, &(n, retain)) in v.classes.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let slot = m
+                .entry(
+                    v.r.classes
+                        .name(crate::registry::ClassId(c as u32))
+                        .to_owned(),
+                )
+                .or_default();
             slot.0 += n;
             slot.1 += retain;
         }
@@ -689,4 +835,234 @@ pub fn text(d: &Diff) -> String {
         }
     }
     crate::registry::escape::lines_for_terminal(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Entry;
+
+    /// One entry to build: name, registry ID, index of its parent among those listed before
+    /// it (`None`: the platform entry, the plane's `IOService:/`), retain count and properties.
+    type Spec<'s> = (
+        &'s str,
+        Option<u64>,
+        Option<usize>,
+        u32,
+        Vec<(&'s str, Value)>,
+    );
+
+    /// A registry with Root, its platform entry below it (IDs 1 and 2 when the entries have
+    /// IDs) and the IOService plane `specs` describes, the entries added in the order
+    /// `add_order` gives (indices into `specs`; the memory order the diff compares in) and
+    /// linked in `specs` order (the tree order).
+    fn registry_in_order(specs: &[Spec<'_>], add_order: &[usize]) -> Registry {
+        let mut r = Registry::new();
+        let with_ids = specs.iter().any(|s| s.1.is_some());
+        let root = r.add_entry(Entry {
+            id: with_ids.then_some(1),
+            is_root: true,
+            ..Entry::named("Root")
+        });
+        let mac = r.add_entry(Entry {
+            id: with_ids.then_some(2),
+            ..Entry::named("Mac")
+        });
+        let mut ids = vec![EntryId(0); specs.len()];
+        for &i in add_order {
+            let (name, id, _, retain, props) = &specs[i];
+            ids[i] = r.add_entry(Entry {
+                id: *id,
+                retain: Some(*retain),
+                properties: props
+                    .iter()
+                    .map(|(k, v)| ((*k).into(), v.clone()))
+                    .collect(),
+                ..Entry::named(*name)
+            });
+        }
+        let plane = r.plane_mut("IOService");
+        plane.add_root(root);
+        plane.add_child(root, mac);
+        for (i, spec) in specs.iter().enumerate() {
+            plane.add_child(spec.2.map_or(mac, |p| ids[p]), ids[i]);
+        }
+        r
+    }
+
+    fn registry(specs: &[Spec<'_>]) -> Registry {
+        registry_in_order(specs, &(0..specs.len()).collect::<Vec<_>>())
+    }
+
+    fn run(a: &Registry, b: &Registry) -> Diff {
+        diff(a, b, ("a", "b"), &DiffOptions::default())
+    }
+
+    fn keys(p: &PropertyChange) -> Vec<String> {
+        p.path
+            .iter()
+            .map(|s| match s {
+                PathStep::Key(k) => k.clone(),
+                PathStep::Index(i) => i.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn values_of_the_same_length_with_other_bytes_are_changes() {
+        let props = |model: &str, data: &[u8], inner: &str| {
+            vec![
+                ("model", Value::string(model)),
+                ("reg", Value::Data(data.into())),
+                (
+                    "dict",
+                    Value::Dict(vec![(
+                        "inner".into(),
+                        Value::Array(vec![Value::u64(1), Value::string(inner)]),
+                    )]),
+                ),
+            ]
+        };
+        let specs = |m: &str, d: &[u8], i: &str| -> Vec<Spec<'static>> {
+            vec![
+                ("X", Some(0x101), None, 1, props(m, d, i)),
+                (
+                    "Y",
+                    Some(0x102),
+                    None,
+                    1,
+                    props("same", b"\x01\x02", "same"),
+                ),
+            ]
+        };
+        let same = registry(&specs(
+            "MacBookPro18,1",
+            b"\x00\x01\x02\x03",
+            "abcdefghijklmnopqrstuvwxyz0123",
+        ));
+        // One byte changed in each: a string, a data value, a long string deep in a dict.
+        let other = registry(&specs(
+            "MacBookPro18,2",
+            b"\x00\x01\x02\x04",
+            "abcdefghijklmnopqrstuvwxyz0124",
+        ));
+        assert!(run(&same, &same.clone()).is_empty());
+        let d = run(&same, &other);
+        assert!(d.added.is_empty() && d.removed.is_empty(), "{d:?}");
+        assert_eq!(d.changed.len(), 1, "{d:?}");
+        let c = &d.changed[0];
+        assert_eq!(c.id.as_deref(), Some("0x101"));
+        assert_eq!((c.retain, &c.state), (None, &None));
+        let paths: Vec<Vec<String>> = c.properties.iter().map(keys).collect();
+        assert_eq!(
+            paths,
+            [vec!["model"], vec!["reg"], vec!["dict", "inner", "1"]]
+        );
+        assert_eq!(
+            c.properties[0].before.as_deref(),
+            Some("\"MacBookPro18,1\"")
+        );
+        assert_eq!(c.properties[0].after.as_deref(), Some("\"MacBookPro18,2\""));
+    }
+
+    #[test]
+    fn an_entry_moved_under_another_parent_is_the_same_entry_found_by_its_id() {
+        let a = registry(&[
+            ("P1", Some(0x101), None, 1, vec![]),
+            ("P2", Some(0x102), None, 1, vec![]),
+            ("X", Some(0x103), Some(0), 4, vec![("k", Value::u64(1))]),
+        ]);
+        let b = registry(&[
+            ("P1", Some(0x101), None, 1, vec![]),
+            ("P2", Some(0x102), None, 1, vec![]),
+            ("X", Some(0x103), Some(1), 5, vec![("k", Value::u64(2))]),
+        ]);
+        let d = run(&a, &b);
+        assert!(d.added.is_empty() && d.removed.is_empty(), "{d:?}");
+        assert_eq!(d.changed.len(), 1, "{d:?}");
+        let c = &d.changed[0];
+        assert_eq!(c.id.as_deref(), Some("0x103"));
+        assert_eq!(c.path.as_deref(), Some("IOService:/P2/X"));
+        assert_eq!(c.retain, Some((Some(4), Some(5))));
+        assert_eq!(c.properties.len(), 1);
+    }
+
+    #[test]
+    fn entries_compared_in_memory_order_are_reported_in_tree_order() {
+        // Tree: A → B → C, and D beside A; added to the registry out of tree order.
+        let specs = |retain: u32| -> Vec<Spec<'static>> {
+            vec![
+                ("A", Some(0x104), None, retain, vec![]),
+                ("B", Some(0x103), Some(0), retain, vec![]),
+                ("C", Some(0x102), Some(1), retain, vec![]),
+                ("D", Some(0x101), None, retain, vec![]),
+            ]
+        };
+        let a = registry_in_order(&specs(1), &[3, 2, 1, 0]);
+        let b = registry_in_order(&specs(2), &[1, 3, 0, 2]);
+        let d = run(&a, &b);
+        let names: Vec<_> = d.changed.iter().map(|c| c.path.as_deref()).collect();
+        assert_eq!(
+            names,
+            [
+                Some("IOService:/A"),
+                Some("IOService:/A/B"),
+                Some("IOService:/A/B/C"),
+                Some("IOService:/D")
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_far_apart_are_matched_as_well_as_ids_close_together() {
+        // IDs spread over the whole range (a hash map, not a table) on one side only.
+        let spread = registry(&[
+            ("A", Some(1 << 40), None, 1, vec![]),
+            ("B", Some(u64::MAX), None, 1, vec![]),
+        ]);
+        let close = registry(&[
+            ("C", Some(3), None, 1, vec![]),
+            ("B", Some(u64::MAX), None, 3, vec![]),
+        ]);
+        assert!(run(&spread, &spread.clone()).is_empty());
+        for (x, y, gone, new) in [(&spread, &close, "A", "C"), (&close, &spread, "C", "A")] {
+            let d = run(x, y);
+            let path = |n: &Node| n.path.clone().unwrap_or_default();
+            assert_eq!(
+                d.removed.iter().map(path).collect::<Vec<_>>(),
+                [format!("IOService:/{gone}")]
+            );
+            assert_eq!(
+                d.added.iter().map(path).collect::<Vec<_>>(),
+                [format!("IOService:/{new}")]
+            );
+            assert_eq!(d.changed.len(), 1, "{d:?}");
+            assert_eq!(d.changed[0].id.as_deref(), Some("0xffffffffffffffff"));
+        }
+    }
+
+    #[test]
+    fn twins_with_one_path_and_no_ids_are_matched_first_with_first() {
+        // Old text dumps: no IDs, and two siblings with the same name and no location.
+        let twins = |n: usize, last: u64| -> Registry {
+            let mut specs: Vec<Spec<'static>> = Vec::new();
+            for i in 0..n {
+                let v = if i + 1 == n { last } else { i as u64 };
+                specs.push(("Twin", None, None, 1, vec![("n", Value::u64(v))]));
+            }
+            registry(&specs)
+        };
+        let two = twins(2, 1);
+        assert!(run(&two, &two.clone()).is_empty());
+        let d = run(&two, &twins(3, 2));
+        assert_eq!(d.removed, []);
+        assert_eq!(d.changed, []);
+        assert_eq!(d.added.len(), 1, "{d:?}");
+        assert_eq!(d.added[0].path.as_deref(), Some("IOService:/Twin"));
+        let d = run(&two, &twins(2, 7));
+        assert_eq!(d.changed.len(), 1, "{d:?}");
+        assert_eq!(d.changed[0].properties[0].after.as_deref(), Some("7"));
+        // Both twins and the platform entry (Root has no path).
+        assert_eq!((d.a.compared, d.b.compared), (3, 3));
+    }
 }
