@@ -1,6 +1,6 @@
 //! `ioscope dump`: a registry written as plist, JSON or ioreg text, selected as ioreg selects.
 
-use super::{load_at, output, planes, warn};
+use super::{keep_until_exit, load_at, output, planes, warn};
 use anyhow::{Context, Result, bail};
 use ioscope::formats::{self, DumpFormat, Selection, Style};
 use std::io::{self, Write};
@@ -246,5 +246,6 @@ pub(super) fn dump_command(args: &DumpArgs) -> Result<ExitCode> {
             target.write(|out| formats::write_styled(&registry, selection, format, &style, out))?
         }
     }
+    keep_until_exit(registry);
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
 //! `ioscope stats`: one JSON object describing a loaded registry.
 
-use super::{load_at, print_bytes};
+use super::{keep_until_exit, load_at, print_bytes};
 use anyhow::{Context, Result};
 use ioscope::registry::escape;
 use ioscope::registry::stats::Stats;
@@ -15,5 +15,6 @@ pub(super) fn stats_command(file: Option<&Path>, at: Option<&str>) -> Result<Exi
     let mut json = serde_json::to_string_pretty(&stats)?;
     json.push('\n');
     print_bytes(escape::json_controls(&json).as_bytes()).context("stdout")?;
+    keep_until_exit(registry);
     Ok(ExitCode::SUCCESS)
 }

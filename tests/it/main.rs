@@ -18,5 +18,6 @@ mod ports;
 mod pty;
 mod roundtrip;
 mod text;
+mod text_identity;
 mod tui;
 mod values;

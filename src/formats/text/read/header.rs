@@ -6,7 +6,8 @@
 //! field (it may be cut short) and keeps the rest.
 
 use crate::registry::{HeaderStyle, ServiceInfo, ServiceState};
-use memchr::memmem;
+use memchr::memmem::FinderRev;
+use std::sync::LazyLock;
 
 /// What one tree line says about its entry.
 #[derive(Debug, Default, PartialEq)]
@@ -31,8 +32,12 @@ pub(super) struct Header<'a> {
 const CLASS_MARK: &[u8] = b"  <class";
 const POST_MARK: &[u8] = b" class: ";
 
+/// The searchers for the two marks, built once (`memmem::rfind` builds one per call).
+static CLASS_FINDER: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(CLASS_MARK));
+static POST_FINDER: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(POST_MARK));
+
 pub(super) fn parse(rest: &[u8]) -> Header<'_> {
-    if let Some(pos) = memmem::rfind(rest, CLASS_MARK) {
+    if let Some(pos) = CLASS_FINDER.rfind(rest) {
         let body = &rest[pos + CLASS_MARK.len()..];
         if body.is_empty() || body[0] == b' ' || body[0] == b'>' {
             let mut h = fields(body);
@@ -40,7 +45,7 @@ pub(super) fn parse(rest: &[u8]) -> Header<'_> {
             return h;
         }
     }
-    if let Some(pos) = memmem::rfind(rest, POST_MARK) {
+    if let Some(pos) = POST_FINDER.rfind(rest) {
         return Header {
             label: &rest[..pos],
             class: Some(&rest[pos + POST_MARK.len()..]).filter(|c| !c.is_empty()),
@@ -97,7 +102,7 @@ fn split_fields(body: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = Some(body);
     std::iter::from_fn(move || {
         let r = rest?;
-        match memmem::find(r, b", ") {
+        match find_pair(r, b',', b' ') {
             Some(n) => {
                 rest = Some(&r[n + 2..]);
                 Some(&r[..n])
@@ -108,6 +113,12 @@ fn split_fields(body: &[u8]) -> impl Iterator<Item = &[u8]> {
             }
         }
     })
+}
+
+/// The first place where byte `a` is followed by byte `b` (a two-byte `memmem::find` without
+/// building a searcher).
+fn find_pair(text: &[u8], a: u8, b: u8) -> Option<usize> {
+    memchr::memchr_iter(a, text).find(|&n| text.get(n + 1) == Some(&b))
 }
 
 /// The state words and busy figures seen on one line.

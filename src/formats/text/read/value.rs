@@ -28,23 +28,46 @@ pub(super) struct NumberStats {
     pub raws: usize,
 }
 
+/// Buffers the parser reuses from value to value: the open containers and their elements so
+/// far. A finished container takes its elements in one allocation of the exact size (no
+/// vector grown by doubling, then shrunk), and the buffers keep their capacity for the next
+/// value.
+#[derive(Default)]
+pub(super) struct Scratch {
+    stack: Vec<Frame>,
+    items: Vec<Value>,
+    pairs: Vec<(Text, Value)>,
+}
+
 /// Parses one whole value (the text after ` = `, multi-line strings joined with `\n`).
-pub(super) fn parse(text: &[u8], max_depth: usize, stats: &mut NumberStats) -> Result<Value, Fail> {
+pub(super) fn parse(
+    text: &[u8],
+    max_depth: usize,
+    stats: &mut NumberStats,
+    scratch: &mut Scratch,
+) -> Result<Value, Fail> {
     stats.raws = 0;
+    // What a failed value left behind.
+    scratch.stack.clear();
+    scratch.items.clear();
+    scratch.pairs.clear();
     Parser {
         s: text,
         i: 0,
-        stack: Vec::new(),
+        stack: &mut scratch.stack,
+        items: &mut scratch.items,
+        pairs: &mut scratch.pairs,
         max_depth,
         stats,
     }
     .run()
 }
 
+/// An open container: where its elements start in the scratch buffers.
 enum Frame {
-    Array(Vec<Value>),
-    Set(Vec<Value>),
-    Dict(Vec<(Text, Value)>, Option<Text>),
+    Array(usize),
+    Set(usize),
+    Dict(usize, Option<Text>),
 }
 
 impl Frame {
@@ -56,31 +79,6 @@ impl Frame {
         }
     }
 
-    fn push(&mut self, value: Value) {
-        match self {
-            Frame::Array(v) | Frame::Set(v) => v.push(value),
-            Frame::Dict(kv, key) => kv.push((key.take().unwrap_or_default(), value)),
-        }
-    }
-
-    /// The finished container (its spare capacity given back: big dumps hold many).
-    fn into_value(self) -> Value {
-        match self {
-            Frame::Array(mut v) => {
-                v.shrink_to_fit();
-                Value::Array(v)
-            }
-            Frame::Set(mut v) => {
-                v.shrink_to_fit();
-                Value::Set(v)
-            }
-            Frame::Dict(mut kv, _) => {
-                kv.shrink_to_fit();
-                Value::Dict(kv)
-            }
-        }
-    }
-
     fn awaiting_key(&self) -> bool {
         matches!(self, Frame::Dict(_, None))
     }
@@ -89,12 +87,44 @@ impl Frame {
 struct Parser<'a, 's> {
     s: &'a [u8],
     i: usize,
-    stack: Vec<Frame>,
+    stack: &'s mut Vec<Frame>,
+    items: &'s mut Vec<Value>,
+    pairs: &'s mut Vec<(Text, Value)>,
     max_depth: usize,
     stats: &'s mut NumberStats,
 }
 
 impl Parser<'_, '_> {
+    /// Opens a container (`(`, `[` or `{`).
+    fn open(&self, open: u8) -> Frame {
+        match open {
+            b'(' => Frame::Array(self.items.len()),
+            b'[' => Frame::Set(self.items.len()),
+            _ => Frame::Dict(self.pairs.len(), None),
+        }
+    }
+
+    /// Adds a value to the innermost open container.
+    fn push(&mut self, value: Value) {
+        match self.stack.last_mut() {
+            Some(Frame::Array(_) | Frame::Set(_)) => self.items.push(value),
+            Some(Frame::Dict(_, key)) => {
+                let key = key.take().unwrap_or_default();
+                self.pairs.push((key, value));
+            }
+            None => {}
+        }
+    }
+
+    /// The finished container, its elements moved out of the scratch buffers.
+    fn close(&mut self, frame: Frame) -> Value {
+        match frame {
+            Frame::Array(start) => Value::Array(self.items.drain(start..).collect()),
+            Frame::Set(start) => Value::Set(self.items.drain(start..).collect()),
+            Frame::Dict(start, _) => Value::Dict(self.pairs.drain(start..).collect()),
+        }
+    }
+
     fn run(mut self) -> Result<Value, Fail> {
         'value: loop {
             if self.stack.last().is_some_and(Frame::awaiting_key) {
@@ -108,15 +138,11 @@ impl Parser<'_, '_> {
                     if self.stack.len() >= self.max_depth {
                         return Err(Fail::TooDeep);
                     }
-                    let frame = match open {
-                        b'(' => Frame::Array(Vec::new()),
-                        b'[' => Frame::Set(Vec::new()),
-                        _ => Frame::Dict(Vec::new(), None),
-                    };
+                    let frame = self.open(open);
                     self.i += 1;
                     if self.s.get(self.i) == Some(&frame.closer()) {
                         self.i += 1;
-                        frame.into_value()
+                        self.close(frame)
                     } else {
                         self.stack.push(frame);
                         continue 'value;
@@ -125,15 +151,15 @@ impl Parser<'_, '_> {
                 _ => self.scalar()?,
             };
             loop {
-                let Some(top) = self.stack.last_mut() else {
+                let Some(top) = self.stack.last() else {
                     return if self.i == self.s.len() {
                         Ok(value)
                     } else {
                         Err(Fail::Malformed)
                     };
                 };
-                top.push(value);
                 let closer = top.closer();
+                self.push(value);
                 match self.s.get(self.i).copied() {
                     Some(b',') => {
                         self.i += 1;
@@ -141,11 +167,8 @@ impl Parser<'_, '_> {
                     }
                     Some(c) if c == closer => {
                         self.i += 1;
-                        value = self
-                            .stack
-                            .pop()
-                            .map(Frame::into_value)
-                            .ok_or(Fail::Malformed)?;
+                        let frame = self.stack.pop().ok_or(Fail::Malformed)?;
+                        value = self.close(frame);
                     }
                     _ => return Err(Fail::Malformed),
                 }
