@@ -8,7 +8,7 @@
 //! cargo bench --bench census -- archive    # only classes and clients
 //! ```
 //!
-//! Registries come from `source::sim::generate::synthetic(n, 1)` (the generator `benches/load.rs`
+//! Registries come from `kernel::sim::generate::synthetic(n, 1)` (the generator `benches/load.rs`
 //! and `scripts/bench-load` use), built once outside the timed part. The diff compares the
 //! registry with a copy in which every 1,000th entry's retain count changed and every
 //! 2,000th entry gained a property: the realistic case (most entries equal, a few changed),

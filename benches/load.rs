@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Generated dumps are `ioreg -a -l` XML archives and `ioreg -l` text of
-//! `source::sim::generate::synthetic(n, 1)`, written in memory by `formats::write`. The corpus group
+//! `kernel::sim::generate::synthetic(n, 1)`, written in memory by `formats::write`. The corpus group
 //! runs when `../shared/corpus` exists beside the crate and is skipped otherwise. Samples are
 //! few and short so that a run stays modest on a shared machine; `scripts/bench-load` measures
 //! the ~100 MB case end to end.

@@ -9,7 +9,7 @@
 //! Every case measures what the real loop does for one key: `App::dispatch(action)`, then a
 //! frame drawn into a 200×60 ratatui `TestBackend` (which stores the cells but writes nothing),
 //! then `State::clamp` — exactly as `tests/it/tui.rs` drives the explorer. Registries come from
-//! `source::sim::generate::synthetic(n, 1)` and are built once, outside the timed part; each timed
+//! `kernel::sim::generate::synthetic(n, 1)` and are built once, outside the timed part; each timed
 //! key is undone (untimed) before the next iteration, so every iteration measures the same thing.
 //!
 //! The timed parts read wall time. With `TUI_BENCH_CLOCK=cpu` they read the CPU time of the
