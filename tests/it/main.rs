@@ -11,6 +11,7 @@ mod fixture;
 mod generate;
 mod graph;
 mod hostile;
+mod json_checksums;
 mod layers;
 mod load;
 mod paths;

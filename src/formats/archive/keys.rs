@@ -81,3 +81,15 @@ pub mod annotation {
 pub fn needs_escape(key: &[u8]) -> bool {
     key.starts_with(PREFIX.as_bytes()) || SYNTHETIC.iter().any(|s| s.as_bytes() == key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reader tells most property keys from these by their first byte (`Builder::synthetic`).
+    #[test]
+    fn synthetic_keys_start_with_io_and_ours_with_i() {
+        assert!(SYNTHETIC.iter().all(|k| k.starts_with("IO")));
+        assert!(PREFIX.starts_with('i') && ESCAPED_KEY.starts_with(PREFIX));
+    }
+}

@@ -44,9 +44,45 @@ use values::{Values, text};
 /// Reads an `ioreg -a` archive (XML in UTF-8, UTF-16 or UTF-32, or binary).
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
     super::encoding::read_as_utf8(bytes, &|_| {}, |bytes| {
+        if !bplist::is_bplist(bytes) && scan_in_parallel(bytes.len()) {
+            return read_xml(bytes, limits, &|_| {}, true).map(|(registry, _)| registry);
+        }
         let budget = Budget::decoded(limits, bytes.len());
         build(Events::new(bytes, limits, &budget), limits)
     })
+}
+
+/// XML plists from this size on are scanned on a second core while the first builds the
+/// model (below it, starting a thread costs more than it saves).
+const PARALLEL_AT_LEAST: usize = 1 << 20;
+
+/// Whether an XML plist of `len` bytes is scanned on another thread: a large one, on a
+/// machine with two cores or more.
+fn scan_in_parallel(len: usize) -> bool {
+    len >= PARALLEL_AT_LEAST
+        && std::thread::available_parallelism().is_ok_and(|cores| cores.get() >= 2)
+}
+
+/// An XML archive, scanned on another thread or not (the two give the same registry, the
+/// same errors: `tests::scanning_in_parallel_reads_the_same`); and whether its top dict had
+/// a `$archiver` key.
+fn read_xml(
+    bytes: &[u8],
+    limits: &Limits,
+    release: &dyn Fn(usize),
+    parallel: bool,
+) -> Result<(Registry, bool), ReadError> {
+    let budget = Budget::decoded(limits, bytes.len());
+    if parallel {
+        events::scanning_in_parallel(bytes, release, limits, &budget, |events| {
+            build_noting_keyed(events, limits)
+        })
+    } else {
+        build_noting_keyed(
+            Events::xml_releasing(bytes, release, limits, &budget),
+            limits,
+        )
+    }
 }
 
 /// [`read`] for an XML archive, calling `release(offset)` every few MB once the bytes before
@@ -58,9 +94,7 @@ pub fn read_xml_releasing(
     limits: &Limits,
     release: &dyn Fn(usize),
 ) -> Result<Option<Registry>, ReadError> {
-    let budget = Budget::decoded(limits, bytes.len());
-    let events = Events::xml_releasing(bytes, release, limits, &budget);
-    let (registry, keyed) = build_noting_keyed(events, limits)?;
+    let (registry, keyed) = read_xml(bytes, limits, release, scan_in_parallel(bytes.len()))?;
     Ok((!keyed).then_some(registry))
 }
 
@@ -147,8 +181,9 @@ enum Place {
 struct Scratch {
     name: Option<Text>,
     location: Option<Text>,
-    class: Option<String>,
-    inheritance: Option<Vec<String>>,
+    class: Option<Text>,
+    /// `IOObjectInheritance`: strings, each valid UTF-8.
+    inheritance: Option<Vec<Value>>,
     state: Option<u64>,
     busy: Option<u32>,
     busy_time: Option<u64>,
@@ -282,23 +317,45 @@ impl Builder<'_> {
     /// Interprets a synthetic or `ioscope:` key; gives the value back if it is a property.
     fn synthetic(&mut self, s: &mut Scratch, key: &str, value: Value) -> Option<Value> {
         use keys::*;
+        // Every synthetic key starts with `IO`, every one of ours with `i`: most properties
+        // are told apart by their first byte.
+        if !matches!(key.as_bytes().first(), Some(b'I' | b'i')) {
+            return Some(value);
+        }
         let ours_key = key.starts_with(PREFIX) && !key.starts_with(ESCAPED_KEY);
         if !SYNTHETIC.contains(&key) && !ours_key {
             return Some(value);
         }
         let ok = match (key, &value) {
-            (NAME, Value::String(t)) => put(&mut s.name, t.clone()),
-            (LOCATION, Value::String(t)) => put(&mut s.location, t.clone()),
-            (CLASS, Value::String(t)) => put(&mut s.class, t.to_string_lossy().into_owned()),
+            // Strings moved into the scratch, not copied (the first of each: a repeat is a
+            // property, with a warning).
+            (NAME | LOCATION | CLASS, Value::String(_))
+                if match key {
+                    NAME => s.name.is_none(),
+                    LOCATION => s.location.is_none(),
+                    _ => s.class.is_none(),
+                } =>
+            {
+                if let Value::String(t) = value {
+                    match key {
+                        NAME => s.name = Some(t),
+                        LOCATION => s.location = Some(t),
+                        _ => s.class = Some(t),
+                    }
+                }
+                return None;
+            }
             (INHERITANCE, Value::Array(items)) => {
-                let names: Option<Vec<String>> = items
+                let names = items
                     .iter()
-                    .map(|v| match v {
-                        Value::String(t) => t.as_str().map(str::to_owned),
-                        _ => None,
-                    })
-                    .collect();
-                names.is_some_and(|n| put(&mut s.inheritance, n))
+                    .all(|v| matches!(v, Value::String(t) if t.as_str().is_some()));
+                if names && s.inheritance.is_none() {
+                    if let Value::Array(items) = value {
+                        s.inheritance = Some(items);
+                    }
+                    return None;
+                }
+                false
             }
             (ID, Value::Integer(i)) => put(&mut s.id, i.value() as i64 as u64),
             (RETAIN, Value::Integer(i)) => {
@@ -445,21 +502,25 @@ impl Builder<'_> {
         &mut self,
         id: EntryId,
         name: &Text,
-        class: Option<String>,
-        inheritance: Option<Vec<String>>,
+        class: Option<Text>,
+        inheritance: Option<Vec<Value>>,
     ) -> Result<Option<crate::registry::ClassId>, crate::registry::LimitExceeded> {
         let chain = inheritance.unwrap_or_default();
+        // Checked to be UTF-8 strings when the key was read.
+        let names = || {
+            chain.iter().map(|v| match v {
+                Value::String(t) => t.as_str().unwrap_or_default(),
+                _ => "",
+            })
+        };
         let max = self.limits.max_classes;
         let classes = &mut self.registry.classes;
         let (leaf, only_class) = if chain.len() >= 2 {
-            (
-                classes.try_intern_chain(chain.iter().map(String::as_str), max)?,
-                false,
-            )
-        } else if let Some(single) = chain.first() {
+            (classes.try_intern_chain(names(), max)?, false)
+        } else if let Some(single) = names().next() {
             (Some(classes.try_intern(single, max)?), true)
         } else if let Some(c) = class {
-            (Some(classes.try_intern(&c, max)?), true)
+            (Some(classes.try_intern(&c.to_string_lossy(), max)?), true)
         } else {
             (None, false)
         };

@@ -270,3 +270,86 @@ fn shared_binary_objects_cannot_expand_exponentially() {
     let r = read(&raw_bplist(&small, 0, 1), &Limits::default()).expect("reads");
     assert_eq!(r.len(), 1);
 }
+
+/// Everything observable about a registry as comparable text (the class table's hash map is
+/// left out, its order is not stable: the chains stand for it).
+fn fingerprint(r: &Registry) -> String {
+    let mut out = String::new();
+    for (id, e) in r.entries() {
+        out += &format!("{e:?} {:?}\n", r.class_chain(id));
+    }
+    for p in r.planes() {
+        out += &format!("{:?}\n", p.walk().collect::<Vec<_>>());
+    }
+    out + &format!("{:?}", r.report)
+}
+
+/// Both ways of reading an XML archive, compared: the same registry, or the same error.
+fn same_both_ways(bytes: &[u8], limits: &Limits) -> Result<(), String> {
+    let serial = read_xml(bytes, limits, &|_| {}, false);
+    let parallel = read_xml(bytes, limits, &|_| {}, true);
+    match (serial, parallel) {
+        (Ok((a, ka)), Ok((b, kb))) if ka == kb && fingerprint(&a) == fingerprint(&b) => Ok(()),
+        (Err(a), Err(b)) if a == b => Ok(()),
+        (a, b) => Err(format!(
+            "serial {:?}, parallel {:?}",
+            a.map(|(r, _)| r.len()),
+            b.map(|(r, _)| r.len())
+        )),
+    }
+}
+
+/// Scanning on a second thread reads every archive exactly as one thread does: the `ioreg -a`
+/// archive of every corpus dump (as `ioscope dump --format plist` writes it, and with
+/// `--annotate`), whole, cut short at many places, and under tight limits.
+#[test]
+fn scanning_in_parallel_reads_the_same() {
+    use crate::formats::{self, DumpFormat, Selection};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let Ok(listing) = std::fs::read_dir(&dir) else {
+        eprintln!("shared corpus absent: skipped");
+        return;
+    };
+    let mut archives = vec![plist(ROOT).into_bytes()];
+    let mut names = vec!["ROOT".to_owned()];
+    for path in listing.map(|e| e.unwrap().path()) {
+        if path.extension().is_some_and(|e| e == "md") {
+            continue;
+        }
+        let registry =
+            crate::formats::read_bytes(&std::fs::read(&path).unwrap(), &Limits::default())
+                .expect("every corpus file loads");
+        for annotate in [false, true] {
+            let selection = Selection {
+                annotate,
+                ..Selection::default()
+            };
+            let mut bytes = Vec::new();
+            formats::write(&registry, &selection, DumpFormat::Plist, &mut bytes).unwrap();
+            archives.push(bytes);
+            names.push(format!("{} (annotate: {annotate})", path.display()));
+        }
+    }
+    let tight = Limits {
+        max_entries: 50,
+        max_depth: 6,
+        max_string_bytes: 100,
+        ..Limits::default()
+    };
+    let mut failures = Vec::new();
+    for (bytes, name) in archives.iter().zip(&names) {
+        // Cut short at a few places (more in the small archives: the test runs unoptimised).
+        let parts = if bytes.len() < 1 << 20 { 12 } else { 1 };
+        let mut cuts: Vec<usize> = (1..parts).map(|i| bytes.len() * i / parts + i).collect();
+        cuts.push(bytes.len());
+        for cut in cuts {
+            if let Err(e) = same_both_ways(&bytes[..cut], &Limits::default()) {
+                failures.push(format!("{name}, first {cut} bytes: {e}"));
+            }
+        }
+        if let Err(e) = same_both_ways(bytes, &tight) {
+            failures.push(format!("{name}, tight limits: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
