@@ -4,26 +4,26 @@
 //! session (live or demo), background loading and the periodic timers. The UI feeds it
 //! actions and runs the terminal effects it hands back (quit, suspend, copy).
 
-pub mod action;
-pub mod cursor;
-pub mod error;
-pub mod export;
+pub(crate) mod action;
+pub(crate) mod cursor;
+pub(crate) mod error;
+pub(crate) mod export;
 pub mod handles;
-pub mod jump;
+pub(crate) mod jump;
 pub mod keymap;
-pub mod leak;
-pub mod loader;
-pub mod ports;
-pub mod prop_pane;
-pub mod props;
-pub mod report;
-pub mod restore;
-pub mod reveal;
-pub mod search;
+pub(crate) mod leak;
+pub(crate) mod loader;
+pub(crate) mod ports;
+pub(crate) mod prop_pane;
+pub(crate) mod props;
+pub(crate) mod report;
+pub(crate) mod restore;
+pub(crate) mod reveal;
+pub(crate) mod search;
 pub mod state;
-pub mod timeline;
-pub mod tree_view;
-pub mod update;
+pub(crate) mod timeline;
+pub(crate) mod tree_view;
+pub(crate) mod update;
 
 pub use action::Action;
 pub use error::Error;

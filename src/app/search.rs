@@ -7,8 +7,8 @@
 //! more characters only narrows: the new query is checked against the previous matches,
 //! not the whole registry. [`Search::hit`] says what matched in one entry, for highlighting.
 
-pub mod index;
-pub mod query;
+pub(crate) mod index;
+pub(crate) mod query;
 
 use index::KEY_SEP;
 pub use index::{SearchIndex, VALUE_CAP};
@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 /// How well an entry matched; lower ranks come first.
-pub mod rank {
+pub(crate) mod rank {
     pub const EXACT: u8 = 0;
     pub const PREFIX: u8 = 1;
     pub const SUBSTRING: u8 = 2;

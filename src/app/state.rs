@@ -137,7 +137,7 @@ pub enum Mode {
     /// Every byte of a data value (Enter on it in the properties pane).
     Hex {
         entry: EntryId,
-        /// The value's index path (see [`PropRow::at`]).
+        /// The value's index path (see `PropRow::at`).
         at: Vec<usize>,
         /// The first 16-byte line shown, and the one selected.
         cursor: Cursor,

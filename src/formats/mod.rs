@@ -7,15 +7,15 @@
 pub mod archive;
 mod encoding;
 pub mod iorex;
-pub mod json;
+pub(crate) mod json;
 pub mod output;
-pub mod read;
+pub(crate) mod read;
 pub mod recording;
 pub mod redact;
 mod release;
 pub mod select;
 pub mod text;
-pub mod write;
+pub(crate) mod write;
 
 pub use read::*;
 pub use select::Selection;

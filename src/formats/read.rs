@@ -189,7 +189,7 @@ fn settle(mut registry: Registry) -> Result<Registry, ReadError> {
 /// peak resident size of at most 1.5× the file for large dumps, so the file is not held
 /// whole beside the model it becomes. A text dump or XML archive of at least
 /// [`MAP_AT_LEAST`] bytes is memory-mapped (on Unix) and read with
-/// [`text::read::read_releasing`] or [`archive::read_xml_releasing`], which drop the mapped pages
+/// `text::read::read_releasing` or [`archive::read_xml_releasing`], which drop the mapped pages
 /// behind the reader. Large binary plists and `.ioreg` documents (read at random) are
 /// mapped too, without releasing; a large UTF-16 or UTF-32 one is mapped, transcoded, and
 /// its pages given back. Small files are read whole.

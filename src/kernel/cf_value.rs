@@ -56,34 +56,45 @@ impl CfNumberType {
     pub const SINT16: Self = Self(2);
     pub const SINT32: Self = Self(3);
     pub const SINT64: Self = Self(4);
-    pub const FLOAT32: Self = Self(5);
-    pub const FLOAT64: Self = Self(6);
     pub const CHAR: Self = Self(7);
     pub const SHORT: Self = Self(8);
     pub const INT: Self = Self(9);
     pub const LONG: Self = Self(10);
     pub const LONG_LONG: Self = Self(11);
-    pub const FLOAT: Self = Self(12);
-    pub const DOUBLE: Self = Self(13);
     pub const CF_INDEX: Self = Self(14);
     pub const NS_INTEGER: Self = Self(15);
-    pub const CG_FLOAT: Self = Self(16);
 
     /// Bit width of an integer type; `None` for floating types and unknown codes.
     /// `long`, `CFIndex` and `NSInteger` are 64-bit on every macOS target (LP64).
     pub fn integer_width(self) -> Option<u8> {
-        match self.0 {
-            1 | 7 => Some(8),
-            2 | 8 => Some(16),
-            3 | 9 => Some(32),
-            4 | 10 | 11 | 14 | 15 => Some(64),
+        match self {
+            Self::SINT8 | Self::CHAR => Some(8),
+            Self::SINT16 | Self::SHORT => Some(16),
+            Self::SINT32 | Self::INT => Some(32),
+            Self::SINT64 | Self::LONG | Self::LONG_LONG | Self::CF_INDEX | Self::NS_INTEGER => {
+                Some(64)
+            }
             _ => None,
         }
     }
+}
+
+/// The floating types: the backend asks CF (`CFNumberIsFloatType`) and reads them as `f64`;
+/// only the tests build them.
+#[cfg(test)]
+impl CfNumberType {
+    pub const FLOAT32: Self = Self(5);
+    pub const FLOAT64: Self = Self(6);
+    pub const FLOAT: Self = Self(12);
+    pub const DOUBLE: Self = Self(13);
+    pub const CG_FLOAT: Self = Self(16);
 
     /// Whether `CFNumberIsFloatType` would say so.
     pub fn is_float(self) -> bool {
-        matches!(self.0, 5 | 6 | 12 | 13 | 16)
+        matches!(
+            self,
+            Self::FLOAT32 | Self::FLOAT64 | Self::FLOAT | Self::DOUBLE | Self::CG_FLOAT
+        )
     }
 }
 

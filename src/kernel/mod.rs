@@ -8,9 +8,11 @@
 //! Everything else — walker, handle table, probe — is written once against
 //! this trait, so the live path is exercised by the simulator in tests.
 
-pub mod cf_value;
+// Neutral code only the macOS backend calls; its tests run everywhere.
+#[cfg(any(target_os = "macos", test))]
+mod cf_value;
 mod code;
-pub mod handles;
+pub(crate) mod handles;
 #[cfg(target_os = "macos")]
 pub mod macos;
 pub mod ports;
@@ -18,8 +20,9 @@ mod probe;
 pub mod session;
 mod session_impl;
 pub mod sim;
-pub mod timed;
-pub mod walker;
+#[cfg(any(target_os = "macos", test))]
+mod timed;
+pub(crate) mod walker;
 
 pub use code::{CodeRow, Explanation, KernReturn, ParseCodeError, RowKind, code_table};
 pub use handles::{Handle, HandleTable};
@@ -47,12 +50,9 @@ pub mod right {
 }
 
 /// `MACH_PORT_TYPE_*` bits (mach/port.h): `1 << (right + 16)`.
-pub mod port_type {
-    pub const NONE: u32 = 0;
+pub(crate) mod port_type {
     pub const SEND: u32 = 0x0001_0000;
     pub const RECEIVE: u32 = 0x0002_0000;
-    pub const SEND_ONCE: u32 = 0x0004_0000;
-    pub const PORT_SET: u32 = 0x0008_0000;
     pub const DEAD_NAME: u32 = 0x0010_0000;
 }
 

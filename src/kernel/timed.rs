@@ -10,7 +10,7 @@
 //! keep abandoned workers from piling up across refreshes:
 //! - a key (the entry) whose earlier call is still running is not tried again: `kIOReturnTimeout`
 //!   at once;
-//! - while [`TimedCalls::max_hung`] calls are still running, nothing new is tried:
+//! - while `max_hung` calls are still running, nothing new is tried:
 //!   `kIOReturnBusy` at once.
 //!
 //! Calls are serialised (one at a time, each with the whole limit). Neutral: the macOS backend
@@ -55,15 +55,8 @@ impl TimedCalls {
         }
     }
 
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    pub fn max_hung(&self) -> usize {
-        self.max_hung
-    }
-
     /// Abandoned calls that have not returned yet.
+    #[cfg(test)]
     pub fn hung(&self) -> usize {
         lock(&self.running).len()
     }

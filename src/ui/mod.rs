@@ -1,22 +1,22 @@
 //! Drawing the explorer from its state (ratatui), and running it in a terminal.
 
-pub mod clipboard;
-pub mod details;
-pub mod error;
-pub mod frame;
-pub mod help;
-pub mod hexview;
-pub mod leak;
-pub mod popup;
-pub mod ports;
-pub mod properties;
-pub mod sanitize;
-pub mod status;
+pub(crate) mod clipboard;
+pub(crate) mod details;
+pub(crate) mod error;
+pub(crate) mod frame;
+pub(crate) mod help;
+pub(crate) mod hexview;
+pub(crate) mod leak;
+pub(crate) mod popup;
+pub(crate) mod ports;
+pub(crate) mod properties;
+pub(crate) mod sanitize;
+pub(crate) mod status;
 pub mod svg;
-pub mod terminal;
+pub(crate) mod terminal;
 pub mod theme;
-pub mod tree;
-pub mod wrap;
+pub(crate) mod tree;
+pub(crate) mod wrap;
 
 use crate::app::state::{Area, Focus, Geometry, Mode, State};
 pub use error::Error;

@@ -59,7 +59,7 @@ pub const ESCAPED_KEY: &str = "ioscope:key:";
 /// Annotation fields. An annotation is a dict `{path: [int…], kind: string, …}`: `path[0]`
 /// indexes the entry's properties (in order), each further index the dict pair or array
 /// element inside the value reached so far.
-pub mod annotation {
+pub(crate) mod annotation {
     pub const PATH: &str = "path";
     pub const KIND: &str = "kind";
     /// `integer`: `width` (8/16/32/64), `signed` (bool), `hex` (bool).

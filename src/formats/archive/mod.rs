@@ -21,11 +21,11 @@
 //!   or more classes) is kept. Archives written by ioscope (`ioscope:format`) are never
 //!   taken for buggy ones.
 //! - A synthetic key with an unexpected type is kept as an ordinary property, with a warning.
-//! - Keys starting with `ioscope:` restore what the `ioreg` format cannot hold (see [`keys`]).
+//! - Keys starting with `ioscope:` restore what the `ioreg` format cannot hold (see `keys`).
 
 pub(crate) mod bplist;
 mod events;
-pub mod keys;
+pub(crate) mod keys;
 mod values;
 mod xml;
 
@@ -616,7 +616,7 @@ fn dedupe<T>(items: impl Iterator<Item = (EntryId, T)>) -> Vec<(EntryId, T)> {
     items.filter(|(e, _)| seen.insert(*e)).collect()
 }
 
-pub mod report;
+pub(crate) mod report;
 
 /// Sets `slot` if empty; false if it was already set (a repeated key stays a property).
 fn put<T>(slot: &mut Option<T>, value: T) -> bool {
@@ -749,4 +749,4 @@ fn in_value<'a>(
 pub(crate) mod test_bplist;
 #[cfg(test)]
 mod tests;
-pub mod write;
+pub(crate) mod write;

@@ -42,12 +42,7 @@ use crate::values;
 use std::io::{self, BufWriter, Write};
 
 /// Writes the selected part of `registry` as JSON: one object per plane written (one plane,
-/// or every plane with `--all-planes`).
-pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) -> io::Result<()> {
-    write_with(registry, selection, false, out)
-}
-
-/// [`write()`], with `decode`: each data value that has typed views also gets them
+/// or every plane with `--all-planes`). With `decode`, each data value that has typed views also gets them
 /// (`{"$data": "00001659", "$views": {"le32": "0x59160000"}}`, see [`crate::values`]).
 pub fn write_with(
     registry: &Registry,

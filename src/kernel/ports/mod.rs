@@ -21,7 +21,7 @@ use super::{KernReturn, Port};
 pub type Pid = i32;
 
 /// `IKOT_*` kernel object types (xnu osfmk/kern/ipc_kobject.h) ioscope names.
-pub mod kotype {
+pub(crate) mod kotype {
     pub const NONE: u32 = 0;
     pub const TASK_CONTROL: u32 = 2;
     pub const IOKIT_IDENT: u32 = 27;
@@ -76,7 +76,7 @@ pub struct SpaceBasicInfo {
 /// `mach_port_kobject_description` results.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KobjectDescription {
-    /// `IKOT_*` ([`kotype`]); 0 for a port that is no kernel object.
+    /// `IKOT_*` (`kotype`); 0 for a port that is no kernel object.
     pub kotype: u32,
     /// Always 0 on release kernels.
     pub address: u64,

@@ -15,7 +15,7 @@
 //!   IOUserIterator the kernel keeps alive outside the registry, which only the kernel's
 //!   class count (`IOKitDiagnostics` → `Classes`, what `ioclasscount` reads) shows.
 //!
-//! The app is a task of [`super::tasks`], same user as ioscope and built with
+//! The app is a task of `super::tasks`, same user as ioscope and built with
 //! `get-task-allow`, so a read task port for it is given without root.
 
 use super::objects::{ObjId, SERVICE};

@@ -1,15 +1,15 @@
 //! The simulated Mac kernel: a deterministic registry and a Mach port name space
 //! that follow xnu's rules, behind the same [`IoKit`](crate::kernel::IoKit) seam as the real one.
 //!
-//! - [`ports`]: kernel ports and our task's name space (names, urefs, dead names).
-//! - [`objects`]: registry entries and iterators, plane links, reference counts.
+//! - `ports`: kernel ports and our task's name space (names, urefs, dead names).
+//! - `objects`: registry entries and iterators, plane links, reference counts.
 //! - `catalogue`: its classes, devices, kext services and processes, shared by the
 //!   machine and the `testkit` generator of big registries (`generate`); `rng` their
 //!   one fixed-seed random source.
 //! - [`machine`]: what the simulated Mac contains (about 1,500 entries, four planes), and
 //!   its unpluggable device slots.
-//! - [`iokit`]: the `IoKit` implementation (one method per C call).
-//! - [`hotplug`]: unplugging / replugging USB devices, and publish/terminate notifications
+//! - `iokit`: the `IoKit` implementation (one method per C call).
+//! - `hotplug`: unplugging / replugging USB devices, and publish/terminate notifications
 //!   (it uses the machine; the machine knows nothing of it).
 //!
 //! All state sits behind one `Mutex` (the trait takes `&self` and is `Send + Sync`).
@@ -17,14 +17,14 @@
 pub(crate) mod catalogue;
 #[cfg(feature = "testkit")]
 pub mod generate;
-pub mod hotplug;
-pub mod iokit;
+pub(crate) mod hotplug;
+pub(crate) mod iokit;
 pub mod leaky;
 pub mod machine;
-pub mod objects;
-pub mod ports;
+pub(crate) mod objects;
+pub(crate) mod ports;
 pub(crate) mod rng;
-pub mod tasks;
+pub(crate) mod tasks;
 #[cfg(test)]
 mod tests;
 

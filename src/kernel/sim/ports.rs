@@ -90,10 +90,6 @@ impl PortTable {
         self.recs.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.recs.is_empty()
-    }
-
     pub fn existing(&self, object: ObjId, kind: PortKind) -> Option<PortId> {
         self.live.get(&(object, kind)).copied()
     }

@@ -28,6 +28,7 @@ use crate::registry::{EntryId, Registry, TextDialect, escape};
 use std::io::{self, Write};
 
 /// Writes the selected part of `registry` as `ioreg` text, exactly as read.
+#[cfg(test)]
 pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) -> io::Result<()> {
     write_styled(registry, selection, &Style::default(), out)
 }
