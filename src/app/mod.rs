@@ -23,11 +23,11 @@ pub(crate) mod search;
 pub mod state;
 pub(crate) mod timeline;
 pub(crate) mod tree_view;
-pub(crate) mod update;
+pub mod update;
 
 pub use action::Action;
-pub use error::Error;
-pub use state::{Flash, Focus, Mode, SourceKind, State};
+pub(crate) use error::Error;
+pub use state::{Flash, Mode, SourceKind, State};
 pub use update::{Effect, update};
 
 use crate::formats::recording::Recording;
@@ -477,7 +477,7 @@ impl App {
     }
 
     /// An explorer on `after` compared with `before` (`ioscope --diff A B`).
-    pub fn with_baseline(
+    pub(crate) fn with_baseline(
         source: SourceKind,
         before: Registry,
         before_label: String,
@@ -566,7 +566,7 @@ impl App {
     }
 
     /// Reloads the source in the background, remembering what was open.
-    pub fn refresh(&mut self) {
+    pub(crate) fn refresh(&mut self) {
         if self.loading.is_some() {
             self.state.message = Some("still loading".into());
             return;

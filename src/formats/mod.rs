@@ -15,7 +15,7 @@ pub mod redact;
 mod release;
 pub mod select;
 pub mod text;
-pub(crate) mod write;
+pub mod write;
 
 pub use read::*;
 pub use select::Selection;

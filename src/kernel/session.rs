@@ -60,7 +60,7 @@ pub enum SessionKind {
 
 impl SessionKind {
     /// `"live"` or `"demo"`, shown in the status bar and written in recordings.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             SessionKind::Live => "live",
             SessionKind::Demo => "demo",

@@ -19,7 +19,7 @@ pub(crate) mod tree;
 pub(crate) mod wrap;
 
 use crate::app::state::{Area, Focus, Geometry, Mode, State};
-pub use error::Error;
+pub(crate) use error::Error;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -28,8 +28,8 @@ use std::process::ExitCode;
 use theme::Theme;
 
 /// Below this size the screen says "terminal too small" instead of drawing panes.
-pub const MIN_WIDTH: u16 = 40;
-pub const MIN_HEIGHT: u16 = 10;
+pub(crate) const MIN_WIDTH: u16 = 40;
+pub(crate) const MIN_HEIGHT: u16 = 10;
 
 /// What the command line asks of the explorer (built by `cli`: the layers point down).
 #[derive(Debug, Clone, Default)]

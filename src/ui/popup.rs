@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 /// A centred rectangle of at most `w`×`h` inside `area`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect::new(
@@ -46,7 +46,7 @@ fn boxed(
 }
 
 /// Draws the help; returns its inner area and the furthest it scrolls.
-pub fn help(frame: &mut Frame, screen: Rect, scroll: u16, theme: &Theme) -> (Rect, u16) {
+pub(crate) fn help(frame: &mut Frame, screen: Rect, scroll: u16, theme: &Theme) -> (Rect, u16) {
     let lines = super::help::lines(theme);
     let h = lines.len() as u16 + 2;
     let area = centered(screen, 76, h);
@@ -70,7 +70,7 @@ pub fn help(frame: &mut Frame, screen: Rect, scroll: u16, theme: &Theme) -> (Rec
 }
 
 /// Draws the load report (`i`); returns its inner area and the furthest it scrolls.
-pub fn load_report(
+pub(crate) fn load_report(
     frame: &mut Frame,
     screen: Rect,
     state: &State,
@@ -155,7 +155,7 @@ pub(super) fn items_in(
     offset
 }
 
-pub fn planes(
+pub(crate) fn planes(
     frame: &mut Frame,
     screen: Rect,
     state: &State,
@@ -187,7 +187,7 @@ pub fn planes(
     )
 }
 
-pub fn handle_table(
+pub(crate) fn handle_table(
     frame: &mut Frame,
     screen: Rect,
     state: &State,
@@ -292,7 +292,7 @@ pub(super) fn table(
     (rows_area, offset)
 }
 
-pub fn explained(frame: &mut Frame, screen: Rect, lines: &[String], theme: &Theme) {
+pub(crate) fn explained(frame: &mut Frame, screen: Rect, lines: &[String], theme: &Theme) {
     let body: Vec<Line> = lines
         .iter()
         .map(|l| Line::raw(sanitize(l).into_owned()))
@@ -306,7 +306,7 @@ pub fn explained(frame: &mut Frame, screen: Rect, lines: &[String], theme: &Them
     );
 }
 
-pub fn loading(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
+pub(crate) fn loading(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
     let Some(l) = &state.loading else { return };
     let text = vec![
         Line::raw(sanitize(&l.what).into_owned()),

@@ -30,7 +30,7 @@ fn how(access: Access) -> &'static str {
 }
 
 /// The ports view; returns its rows' area and the first row shown.
-pub fn table(
+pub(crate) fn table(
     frame: &mut Frame,
     screen: Rect,
     state: &State,

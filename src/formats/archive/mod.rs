@@ -53,7 +53,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
 /// `offset` are behind the reader (a memory-mapped file drops those pages: see
 /// `formats::load_file`). `None` when the top dict has a `$archiver` key: the document is
 /// a keyed archive (an IORegistryExplorer document, perhaps), not an `ioreg -a` archive.
-pub fn read_xml_releasing(
+pub(crate) fn read_xml_releasing(
     bytes: &[u8],
     limits: &Limits,
     release: &dyn Fn(usize),

@@ -3,4 +3,4 @@
 pub(crate) mod read;
 pub(crate) mod write;
 
-pub use read::read;
+pub(crate) use read::read;

@@ -8,7 +8,7 @@
 //!   `IOUserClientCreator` = `"pid 501, LeakyApp"`, as `IOUserClient::setTask` sets it; the
 //!   client's link retains IOHIDSystem, whose retain count climbs; the client's connect port
 //!   is a new name in the app's port space (IOKIT-CONNECT, one name of one class per step);
-//! - it looks IOHIDSystem up again [`LEAK_LOOKUPS_PER_STEP`] times without a release: copy-out
+//! - it looks IOHIDSystem up again `LEAK_LOOKUPS_PER_STEP` times without a release: copy-out
 //!   coalesces onto the one name the app has for it, whose user references climb until they
 //!   saturate at 65535 (`MACH_PORT_UREFS_MAX`);
 //! - it forgets the `io_iterator_t` of an `IOServiceGetMatchingServices` call: an
@@ -28,14 +28,14 @@ use crate::registry::{Text, Value};
 
 /// The leaking app's PID and name.
 pub const LEAKER_PID: Pid = 501;
-pub const LEAKER_NAME: &str = "LeakyApp";
+pub(crate) const LEAKER_NAME: &str = "LeakyApp";
 /// The service it opens its clients on (and looks up again and again), and their class.
-pub const LEAK_SERVICE: &str = "IOHIDSystem";
-pub const LEAK_CLASS: &str = "IOHIDLibUserClient";
+pub(crate) const LEAK_SERVICE: &str = "IOHIDSystem";
+pub(crate) const LEAK_CLASS: &str = "IOHIDLibUserClient";
 /// How many times each step looks the service up again without releasing it.
-pub const LEAK_LOOKUPS_PER_STEP: u32 = 8192;
+pub(crate) const LEAK_LOOKUPS_PER_STEP: u32 = 8192;
 /// IOUserIterator objects alive before the app starts (other processes' iterators).
-pub const ITERATORS_AT_BOOT: u64 = 17;
+pub(crate) const ITERATORS_AT_BOOT: u64 = 17;
 
 impl State {
     /// The leaking app's task, started on first use. Only this task is added (not the
