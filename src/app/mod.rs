@@ -67,7 +67,9 @@ enum Origin {
     Memory,
 }
 
-/// What the command line asks of the explorer, built at the edge and handed to [`App::start`].
+/// What the command line asks of the explorer: built by the binary's `commands`, completed by
+/// `ui::run_explorer` (session, waker) and handed to [`App::start`]. The one options type of the
+/// explorer (`--diff A B` is `ui::run_diff`, a registry already loaded is [`App::with_registry`]).
 #[derive(Default)]
 pub struct AppOptions {
     /// A saved dump to open; `None`: walk `session`.

@@ -344,13 +344,16 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     configure_limits(&cli.limits)?;
     place_file(&mut cli)?;
     match cli.command {
-        None => Ok(ioscope::ui::run_explorer(&ioscope::ui::ExplorerOptions {
-            file: cli.file.clone(),
-            reprobe_ms: cli.reprobe_ms,
-            demo_hotplug: cli.demo_hotplug,
-            demo_leak: cli.demo_leak,
-            diff: cli.diff.clone(),
-        })?),
+        None => Ok(match cli.diff.as_deref() {
+            Some([a, b]) => ioscope::ui::run_diff(a, b)?,
+            _ => ioscope::ui::run_explorer(ioscope::app::AppOptions {
+                file: cli.file.clone(),
+                reprobe_ms: cli.reprobe_ms,
+                hotplug: cli.demo_hotplug,
+                demo_leak: cli.demo_leak,
+                ..Default::default()
+            })?,
+        }),
         Some(Command::Stats { file, at }) => stats::stats_command(file.as_deref(), at.as_deref()),
         Some(Command::Dump(args)) => dump::dump_command(&args),
         Some(Command::Classes {
