@@ -145,6 +145,8 @@ pub enum DemoError {
     NoHotplugDevice,
     #[error("the demo has no IOHIDSystem")]
     NoLeakyService,
+    #[error("the leaking app has no task")]
+    NoLeakerTask,
 }
 
 /// The session ioscope opens when no file is given: the live kernel on macOS.

@@ -23,6 +23,7 @@ use super::ports::PortKind;
 use super::tasks::OWN_UID;
 use super::{SimKernel, State};
 use crate::kernel::ports::Pid;
+use crate::kernel::session::DemoError;
 use crate::kernel::{PlugEvent, ServiceNotice};
 use crate::registry::{Text, Value};
 
@@ -46,7 +47,7 @@ impl State {
     }
 
     /// One step of the leaking app (see the module).
-    fn leak_step(&mut self) -> Result<PlugEvent, String> {
+    fn leak_step(&mut self) -> Result<PlugEvent, DemoError> {
         let service = (0..self.objs.len() as u32)
             .map(ObjId)
             .find(|&o| {
@@ -54,7 +55,7 @@ impl State {
                     .entry(o)
                     .is_some_and(|e| e.class == LEAK_SERVICE && e.planes[SERVICE].member)
             })
-            .ok_or("the demo has no IOHIDSystem")?;
+            .ok_or(DemoError::NoLeakyService)?;
         self.leaker();
         // The client's connect port (given to the app below) keeps it alive besides its link.
         let uc = self.objs.add_entry(LEAK_CLASS, LEAK_CLASS, 0);
@@ -67,7 +68,7 @@ impl State {
         ]);
         self.objs.attach(SERVICE, service, uc);
         self.give(LEAKER_PID, uc, PortKind::Connect)
-            .ok_or("the leaking app has no task")?;
+            .ok_or(DemoError::NoLeakerTask)?;
         for _ in 0..LEAK_LOOKUPS_PER_STEP {
             self.give(LEAKER_PID, service, PortKind::Object);
         }
@@ -96,7 +97,7 @@ impl State {
 impl SimKernel {
     /// One step of the leaking app: a user client opened and kept, the service looked up
     /// again without a release, an iterator forgotten.
-    pub fn leak_step(&self) -> Result<PlugEvent, String> {
+    pub fn leak_step(&self) -> Result<PlugEvent, DemoError> {
         self.lock().leak_step()
     }
 
