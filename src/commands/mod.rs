@@ -415,6 +415,22 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// A flag raised by Ctrl-C (SIGINT), SIGTERM and SIGHUP: the commands that sample until stopped
+/// (`record`, `ports --interval`) check it between samples and finish their output cleanly.
+fn stop_flag() -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    #[cfg(unix)]
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, std::sync::Arc::clone(&stop))
+            .context("cannot catch Ctrl-C")?;
+    }
+    Ok(stop)
+}
+
 /// Loads FILE at a moment: `at` applies to recordings only (their last moment otherwise).
 pub fn load_at(file: Option<&Path>, at: Option<&str>) -> Result<Registry> {
     let Some(at) = at else {

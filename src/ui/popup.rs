@@ -29,6 +29,15 @@ pub(super) fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
         .title(Span::styled(title, theme.title_focused))
 }
 
+/// Clears `area` and draws an empty popup frame titled `title` on it; returns the inner area.
+pub(super) fn empty_box(frame: &mut Frame, area: Rect, title: String, theme: &Theme) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = frame_block(title, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
 /// Draws `lines` in a box; returns the inner area.
 fn boxed(
     frame: &mut Frame,
@@ -112,10 +121,7 @@ fn list(
     selected: usize,
     theme: &Theme,
 ) -> (Rect, usize) {
-    frame.render_widget(Clear, area);
-    let block = frame_block(title, theme);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = empty_box(frame, area, title, theme);
     let offset = items_in(frame, inner, items, selected, theme);
     (inner, offset)
 }
@@ -268,10 +274,7 @@ pub(super) fn table(
         .saturating_add(3)
         .min(screen.height.saturating_sub(2));
     let area = centered(screen, w, h);
-    frame.render_widget(Clear, area);
-    let block = frame_block(header, theme);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = empty_box(frame, area, header, theme);
     if inner.height == 0 {
         return (inner, 0);
     }
