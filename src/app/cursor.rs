@@ -11,7 +11,7 @@ pub struct Cursor {
 }
 
 /// The index after a movement key in a list of `len` items showing `page` at a time.
-pub fn step(cur: usize, len: usize, page: usize, action: Action) -> usize {
+pub(crate) fn step(cur: usize, len: usize, page: usize, action: Action) -> usize {
     let last = len.saturating_sub(1);
     match action {
         Action::Up => cur.saturating_sub(1),
@@ -26,13 +26,13 @@ pub fn step(cur: usize, len: usize, page: usize, action: Action) -> usize {
 
 /// A pane of text with no selection (details, help, load report) moves its first line shown
 /// by the same keys, within `0..=max` (past `max` the pane would only go blank).
-pub fn scroll_text(top: u16, max: u16, page: usize, action: Action) -> u16 {
+pub(crate) fn scroll_text(top: u16, max: u16, page: usize, action: Action) -> u16 {
     let positions = usize::from(max) + 1;
     step(usize::from(top), positions, page, action).min(usize::from(max)) as u16
 }
 
 /// `7/21`: the 1-based place of `selected` among `len` lines (`0/0` for none).
-pub fn position(selected: usize, len: usize) -> String {
+pub(crate) fn position(selected: usize, len: usize) -> String {
     if len == 0 {
         "0/0".into()
     } else {
@@ -42,7 +42,7 @@ pub fn position(selected: usize, len: usize) -> String {
 
 impl Cursor {
     /// Applies a movement key; returns whether it was one.
-    pub fn apply(&mut self, action: Action, len: usize, page: usize) -> bool {
+    pub(crate) fn apply(&mut self, action: Action, len: usize, page: usize) -> bool {
         let moves = matches!(
             action,
             Action::Up
@@ -60,7 +60,7 @@ impl Cursor {
     }
 
     /// Scrolls by `lines` without moving the selection off screen (the mouse wheel).
-    pub fn scroll(&mut self, down: bool, lines: usize, len: usize, page: usize) {
+    pub(crate) fn scroll(&mut self, down: bool, lines: usize, len: usize, page: usize) {
         let page = page.max(1);
         self.offset = if down {
             (self.offset + lines).min(len.saturating_sub(page))
@@ -75,7 +75,7 @@ impl Cursor {
 
     /// Keeps the selection inside the lines and on a screen of `page` lines, with no
     /// lines hidden above while there is room below.
-    pub fn keep_visible(&mut self, len: usize, page: usize) {
+    pub(crate) fn keep_visible(&mut self, len: usize, page: usize) {
         let page = page.max(1);
         self.selected = self.selected.min(len.saturating_sub(1));
         if self.selected < self.offset {
@@ -88,7 +88,7 @@ impl Cursor {
 
     /// Selects `index`; when it is off screen, scrolls so that it shows a third of the way
     /// down a screen of `page` lines (a jump keeps some context above its target).
-    pub fn reveal(&mut self, index: usize, page: usize) {
+    pub(crate) fn reveal(&mut self, index: usize, page: usize) {
         self.selected = index;
         if index < self.offset || index >= self.offset + page {
             self.offset = index.saturating_sub(page / 3);
@@ -98,7 +98,12 @@ impl Cursor {
     /// The first of `len` items to draw when item `i` takes `lines(i)` screen lines (wrapped
     /// values) and `page` lines are shown: the kept offset, moved only as far as the
     /// selection needs to be on screen.
-    pub fn first_shown(&self, len: usize, page: usize, lines: impl Fn(usize) -> usize) -> usize {
+    pub(crate) fn first_shown(
+        &self,
+        len: usize,
+        page: usize,
+        lines: impl Fn(usize) -> usize,
+    ) -> usize {
         let mut offset = self.offset.min(len.saturating_sub(1)).min(self.selected);
         // Lines before the selection may push it off screen: start later until it fits.
         while offset < self.selected && (offset..=self.selected).map(&lines).sum::<usize>() > page {
@@ -108,12 +113,12 @@ impl Cursor {
     }
 
     /// Keeps the selection inside `len` lines, leaving the first line shown as it is.
-    pub fn clamp(&mut self, len: usize) {
+    pub(crate) fn clamp(&mut self, len: usize) {
         self.selected = self.selected.min(len.saturating_sub(1));
     }
 
     /// `7/21`.
-    pub fn position(&self, len: usize) -> String {
+    pub(crate) fn position(&self, len: usize) -> String {
         position(self.selected, len)
     }
 }

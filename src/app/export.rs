@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 /// What the prompt asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
+pub(crate) struct Request {
     pub path: PathBuf,
     pub format: DumpFormat,
     pub redact: bool,
@@ -23,7 +23,7 @@ pub struct Request {
 }
 
 /// Reads the prompt's text.
-pub fn parse(input: &str) -> Result<Request, Error> {
+pub(crate) fn parse(input: &str) -> Result<Request, Error> {
     let mut path: Option<String> = None;
     let (mut format, mut redact, mut whole_plane) = (None, false, false);
     let mut words = input.split_whitespace();
@@ -70,7 +70,7 @@ pub fn parse(input: &str) -> Result<Request, Error> {
 }
 
 /// Exports as `input` asks; returns the line for the status bar (what was written, or why not).
-pub fn run(s: &State, input: &str) -> String {
+pub(crate) fn run(s: &State, input: &str) -> String {
     match export(s, input) {
         Ok(done) => done,
         Err(e) => format!("export: {}", escape::for_terminal(&error_chain(&e))),

@@ -6,7 +6,7 @@
 use crate::registry::{EntryId, Registry};
 
 /// Where to jump: the plane index and the entry.
-pub fn resolve(
+pub(crate) fn resolve(
     registry: &Registry,
     current: usize,
     target: &str,

@@ -1,4 +1,4 @@
-//! The one keymap table. Dispatch ([`lookup`]) and the `?` help screen both read
+//! The one keymap table. Dispatch (`lookup`) and the `?` help screen both read
 //! [`KEYMAP`], so the help can never disagree with what the keys do.
 
 use super::action::Action;
@@ -351,7 +351,7 @@ fn normalize(key: KeyEvent) -> Key {
 }
 
 /// The action bound to `key` in `context`. In a prompt, unbound printable characters are typed.
-pub fn lookup(context: Context, key: KeyEvent) -> Option<Action> {
+pub(crate) fn lookup(context: Context, key: KeyEvent) -> Option<Action> {
     let key = normalize(key);
     let bound = KEYMAP
         .iter()
@@ -398,7 +398,7 @@ pub fn key_label(key: &Key) -> String {
 }
 
 /// The keys bound to `action` in `context`, joined for a hint (`j/↓`).
-pub fn keys_for(context: Context, action: Action) -> String {
+pub(crate) fn keys_for(context: Context, action: Action) -> String {
     KEYMAP
         .iter()
         .filter(|b| b.context == context && b.action == action)

@@ -46,14 +46,14 @@ pub enum ClassSort {
 }
 
 impl ClassSort {
-    pub fn next(self) -> Self {
+    pub(crate) fn next(self) -> Self {
         match self {
             ClassSort::Name => ClassSort::Count,
             ClassSort::Count => ClassSort::Delta,
             ClassSort::Delta => ClassSort::Name,
         }
     }
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             ClassSort::Name => "name",
             ClassSort::Count => "count",
@@ -73,7 +73,7 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    pub fn new(registry: Registry, label: String) -> Self {
+    pub(crate) fn new(registry: Registry, label: String) -> Self {
         Baseline {
             classes: classes::census(&registry),
             clients: clients::census(&registry),
@@ -100,7 +100,7 @@ impl Leak {
     /// Compares `registry` with the baseline in `plane` (IOService when absent), adds the
     /// removed entries to it as ghosts and remembers the marks. Without a baseline it
     /// returns `registry` unchanged.
-    pub fn prepare(&mut self, mut registry: Registry, plane: &str) -> Registry {
+    pub(crate) fn prepare(&mut self, mut registry: Registry, plane: &str) -> Registry {
         self.marks.clear();
         self.diff = None;
         let Some(base) = &self.baseline else {
@@ -147,11 +147,11 @@ impl Leak {
     }
 
     /// How many ghosts the registry on screen holds (they are not registry entries).
-    pub fn ghosts(&self) -> usize {
+    pub(crate) fn ghosts(&self) -> usize {
         self.marks.values().filter(|m| **m == Mark::Ghost).count()
     }
 
-    pub fn mark(&self, id: EntryId) -> Option<Mark> {
+    pub(crate) fn mark(&self, id: EntryId) -> Option<Mark> {
         if self.marks.is_empty() {
             return None;
         }
@@ -159,7 +159,7 @@ impl Leak {
     }
 
     /// The comparison's changes of `id`, if it changed.
-    pub fn changed(&self, id: EntryId) -> Option<&Changed> {
+    pub(crate) fn changed(&self, id: EntryId) -> Option<&Changed> {
         match self.mark(id)? {
             Mark::Changed(i) => self.diff.as_ref()?.changed.get(i),
             _ => None,
@@ -167,7 +167,7 @@ impl Leak {
     }
 
     /// `+3 −1 ~12 vs baseline.txt` for the status line.
-    pub fn summary(&self) -> Option<String> {
+    pub(crate) fn summary(&self) -> Option<String> {
         let base = self.baseline.as_ref()?;
         let (mut added, mut ghosts, mut changed) = (0, 0, 0);
         for m in self.marks.values() {
@@ -300,7 +300,7 @@ fn add_ghosts(
 
 /// `b`: the registry on screen becomes the baseline (its ghosts are synthetic: the census
 /// and the diff skip them).
-pub fn mark_baseline(s: &mut State, label: String) {
+pub(crate) fn mark_baseline(s: &mut State, label: String) {
     let registry = s.registry.clone();
     s.leak.baseline = Some(Baseline::new(registry, label));
     s.leak.marks.clear();
@@ -381,7 +381,7 @@ fn wanted(s: &State, filter: &LeakFilter) -> Vec<EntryId> {
 }
 
 /// Applies `filter`; says so when nothing in the plane matches.
-pub fn apply(s: &mut State, filter: LeakFilter) {
+pub(crate) fn apply(s: &mut State, filter: LeakFilter) {
     let wanted = wanted(s, &filter);
     // Instances only another plane holds (a device-tree node's class): show that plane.
     if !wanted.is_empty()
@@ -415,7 +415,7 @@ pub fn apply(s: &mut State, filter: LeakFilter) {
 }
 
 /// After a refresh: the filter this module set, applied to the new registry.
-pub fn reapply(s: &mut State) {
+pub(crate) fn reapply(s: &mut State) {
     if let Some(f) = s.leak.filter.clone() {
         let wanted = wanted(s, &f);
         if !filter_to(s, &wanted, f) {
@@ -425,7 +425,7 @@ pub fn reapply(s: &mut State) {
 }
 
 /// `d`: the changes and their ancestors, or everything again.
-pub fn toggle_changes(s: &mut State) {
+pub(crate) fn toggle_changes(s: &mut State) {
     if s.leak.filter == Some(LeakFilter::Changes) && s.view.is_filtered() {
         s.leak.filter = None;
         super::update::leave_filter(s);
@@ -438,7 +438,8 @@ pub fn toggle_changes(s: &mut State) {
     apply(s, LeakFilter::Changes);
 }
 
-pub const NO_BASELINE: &str = "no baseline: b marks one (live or demo), or open ioscope --diff A B";
+pub(crate) const NO_BASELINE: &str =
+    "no baseline: b marks one (live or demo), or open ioscope --diff A B";
 
 /// Changed, added and ghost entries in tree order (first appearances).
 fn changes_in_order(s: &State) -> Vec<EntryId> {
@@ -453,7 +454,7 @@ fn changes_in_order(s: &State) -> Vec<EntryId> {
 }
 
 /// `]`/`[`: the next or previous change after the selection, in tree order (wrapping).
-pub fn jump_change(s: &mut State, forward: bool) {
+pub(crate) fn jump_change(s: &mut State, forward: bool) {
     if s.leak.baseline.is_none() {
         s.message = Some(NO_BASELINE.into());
         return;
@@ -485,7 +486,7 @@ pub fn jump_change(s: &mut State, forward: bool) {
 }
 
 /// `c`: the classes table, with deltas when there is a baseline.
-pub fn open_classes(s: &mut State) {
+pub(crate) fn open_classes(s: &mut State) {
     s.leak.class_rows = class_rows(s);
     s.mode = Mode::Classes {
         selected: 0,
@@ -502,7 +503,7 @@ fn class_rows(s: &State) -> Vec<ClassCount> {
 }
 
 /// The classes table's rows in `sort` order: name ascending; count, delta descending.
-pub fn sorted_classes(s: &State, sort: ClassSort) -> Vec<&ClassCount> {
+pub(crate) fn sorted_classes(s: &State, sort: ClassSort) -> Vec<&ClassCount> {
     let mut rows: Vec<&ClassCount> = s.leak.class_rows.iter().collect();
     match sort {
         ClassSort::Name => rows.sort_by(|a, b| a.class.cmp(&b.class)),
@@ -520,7 +521,7 @@ pub fn sorted_classes(s: &State, sort: ClassSort) -> Vec<&ClassCount> {
 }
 
 /// `u`: the user clients per process, with growth when there is a baseline.
-pub fn open_clients(s: &mut State) {
+pub(crate) fn open_clients(s: &mut State) {
     s.leak.client_rows = client_rows(s);
     s.mode = Mode::Clients { selected: 0 };
 }
@@ -534,7 +535,7 @@ fn client_rows(s: &State) -> Vec<ProcessClients> {
 }
 
 /// After a refresh: the open table's rows recounted.
-pub fn recount(s: &mut State) {
+pub(crate) fn recount(s: &mut State) {
     match s.mode {
         Mode::Classes { .. } => s.leak.class_rows = class_rows(s),
         Mode::Clients { .. } => s.leak.client_rows = client_rows(s),
@@ -543,7 +544,7 @@ pub fn recount(s: &mut State) {
 }
 
 /// Keys in the classes table.
-pub fn classes_table(
+pub(crate) fn classes_table(
     s: &mut State,
     selected: usize,
     sort: ClassSort,
@@ -580,7 +581,11 @@ pub fn classes_table(
 }
 
 /// Keys in the clients table.
-pub fn clients_table(s: &mut State, selected: usize, action: super::Action) -> Vec<super::Effect> {
+pub(crate) fn clients_table(
+    s: &mut State,
+    selected: usize,
+    action: super::Action,
+) -> Vec<super::Effect> {
     use super::Action;
     let n = s.leak.client_rows.len();
     match action {

@@ -13,16 +13,16 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 /// Called on the loader thread when a load is done, so the UI takes the registry in and
 /// draws at once instead of at its next tick (which would add up to a tick to every open).
-pub type Waker = Arc<dyn Fn() + Send + Sync>;
+pub(crate) type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// What to load.
-pub enum Job {
+pub(crate) enum Job {
     File(PathBuf),
     Walk(Box<dyn LiveSession>),
 }
 
 /// What the loader reports.
-pub enum LoadEvent {
+pub(crate) enum LoadEvent {
     Progress(WalkProgress),
     /// Bytes of a file read so far, of `total`; `done == total` means parsing has begun.
     Read {
@@ -39,7 +39,7 @@ pub enum LoadEvent {
 
 /// Starts `job` on a new thread; events arrive on the returned receiver, and `waker` is
 /// called once the last of them (`Done`) is sent.
-pub fn spawn(job: Job, waker: Option<Waker>) -> Receiver<LoadEvent> {
+pub(crate) fn spawn(job: Job, waker: Option<Waker>) -> Receiver<LoadEvent> {
     one_malloc_arena();
     let (tx, rx) = channel();
     std::thread::Builder::new()
@@ -74,7 +74,7 @@ fn one_malloc_arena() {
 }
 
 /// Runs `job` here and now (tests, benchmarks).
-pub fn run(job: Job, tx: &Sender<LoadEvent>) {
+pub(crate) fn run(job: Job, tx: &Sender<LoadEvent>) {
     let done = match job {
         Job::File(path) => LoadEvent::Done {
             result: formats::load_file_reporting(&path, &mut |done, total| {

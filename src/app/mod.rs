@@ -4,30 +4,30 @@
 //! session (live or demo), background loading and the periodic timers. The UI feeds it
 //! actions and runs the terminal effects it hands back (quit, suspend, copy).
 
-pub mod action;
-pub mod cursor;
-pub mod error;
-pub mod export;
+pub(crate) mod action;
+pub(crate) mod cursor;
+pub(crate) mod error;
+pub(crate) mod export;
 pub mod handles;
-pub mod jump;
+pub(crate) mod jump;
 pub mod keymap;
-pub mod leak;
-pub mod loader;
-pub mod ports;
-pub mod prop_pane;
-pub mod props;
-pub mod report;
-pub mod restore;
-pub mod reveal;
-pub mod search;
+pub(crate) mod leak;
+pub(crate) mod loader;
+pub(crate) mod ports;
+pub(crate) mod prop_pane;
+pub(crate) mod props;
+pub(crate) mod report;
+pub(crate) mod restore;
+pub(crate) mod reveal;
+pub(crate) mod search;
 pub mod state;
-pub mod timeline;
-pub mod tree_view;
+pub(crate) mod timeline;
+pub(crate) mod tree_view;
 pub mod update;
 
 pub use action::Action;
-pub use error::Error;
-pub use state::{Flash, Focus, Mode, SourceKind, State};
+pub(crate) use error::Error;
+pub use state::{Flash, Mode, SourceKind, State};
 pub use update::{Effect, update};
 
 use crate::formats::recording::Recording;
@@ -67,7 +67,9 @@ enum Origin {
     Memory,
 }
 
-/// What the command line asks of the explorer, built at the edge and handed to [`App::start`].
+/// What the command line asks of the explorer: built by the binary's `commands`, completed by
+/// `ui::run_explorer` (session, waker) and handed to [`App::start`]. The one options type of the
+/// explorer (`--diff A B` is `ui::run_diff`, a registry already loaded is [`App::with_registry`]).
 #[derive(Default)]
 pub struct AppOptions {
     /// A saved dump to open; `None`: walk `session`.
@@ -477,7 +479,7 @@ impl App {
     }
 
     /// An explorer on `after` compared with `before` (`ioscope --diff A B`).
-    pub fn with_baseline(
+    pub(crate) fn with_baseline(
         source: SourceKind,
         before: Registry,
         before_label: String,
@@ -566,7 +568,7 @@ impl App {
     }
 
     /// Reloads the source in the background, remembering what was open.
-    pub fn refresh(&mut self) {
+    pub(crate) fn refresh(&mut self) {
         if self.loading.is_some() {
             self.state.message = Some("still loading".into());
             return;

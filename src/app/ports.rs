@@ -32,7 +32,7 @@ pub struct Ports {
 }
 
 impl Ports {
-    pub fn open(target: Target, first: PortCensus) -> Self {
+    pub(crate) fn open(target: Target, first: PortCensus) -> Self {
         let held = first.held_entries();
         Ports {
             target,
@@ -44,12 +44,12 @@ impl Ports {
     }
 
     /// Whether the kernel refused the names (only the fallback and the table size are known).
-    pub fn refused(&self) -> bool {
+    pub(crate) fn refused(&self) -> bool {
         matches!(self.view.now.access, Access::Inspect | Access::None)
     }
 
     /// `LeakyApp (pid 501)`, escaped for the screen.
-    pub fn who(&self) -> String {
+    pub(crate) fn who(&self) -> String {
         format!(
             "{} (pid {})",
             for_terminal(&self.view.now.process),
@@ -58,13 +58,13 @@ impl Ports {
     }
 
     /// The rows on screen, most grown first.
-    pub fn rows(&self) -> Vec<ViewRow> {
+    pub(crate) fn rows(&self) -> Vec<ViewRow> {
         self.view.rows()
     }
 }
 
 /// `P`: asks for the process, with the one shown already typed in (Enter keeps its growth).
-pub fn start(s: &mut State) {
+pub(crate) fn start(s: &mut State) {
     start_prompt(s, PromptKind::Ports);
     if let (Some(p), Mode::Prompt { input, .. }) = (&s.ports, &mut s.mode) {
         *input = p.view.now.pid.to_string();
@@ -72,7 +72,7 @@ pub fn start(s: &mut State) {
 }
 
 /// Enter in the `P` prompt: the session opens the view (it holds the port spaces).
-pub fn accept(s: &mut State, input: &str) -> Vec<Effect> {
+pub(crate) fn accept(s: &mut State, input: &str) -> Vec<Effect> {
     if input.trim().is_empty() {
         s.message = Some("ports: give a PID or a process name".into());
         return Vec::new();
@@ -81,7 +81,7 @@ pub fn accept(s: &mut State, input: &str) -> Vec<Effect> {
 }
 
 /// Shows the first sample of `target` (or keeps the view when it already shows that process).
-pub fn install(s: &mut State, target: Target, first: PortCensus) {
+pub(crate) fn install(s: &mut State, target: Target, first: PortCensus) {
     match &s.ports {
         Some(p) if p.target == target => {}
         _ => {
@@ -94,7 +94,7 @@ pub fn install(s: &mut State, target: Target, first: PortCensus) {
 }
 
 /// A new sample of the process shown (every tick while it is shown, and after a re-walk).
-pub fn update(s: &mut State, now: PortCensus) {
+pub(crate) fn update(s: &mut State, now: PortCensus) {
     let Some(p) = &mut s.ports else { return };
     p.held = now.held_entries();
     p.view.update(now);
@@ -114,7 +114,7 @@ fn fallback(s: &State, p: &Ports) -> Option<ProcessClients> {
 }
 
 /// Keys in the ports view.
-pub fn keys(s: &mut State, selected: usize, action: Action) -> Vec<Effect> {
+pub(crate) fn keys(s: &mut State, selected: usize, action: Action) -> Vec<Effect> {
     let n = s.ports.as_ref().map_or(0, |p| p.rows().len());
     match action {
         Action::Back | Action::Quit => close(s),
@@ -201,7 +201,7 @@ fn show(s: &mut State, wanted: &[EntryId]) -> bool {
 
 /// After a re-walk: the class filter applied to the new registry (entries the process
 /// gained since are shown too).
-pub fn reapply(s: &mut State) {
+pub(crate) fn reapply(s: &mut State) {
     let Some((ty, class)) = s.ports.as_ref().and_then(|p| p.filter.clone()) else {
         return;
     };
@@ -217,14 +217,14 @@ pub fn reapply(s: &mut State) {
 }
 
 /// The tree left its filter (Esc, another filter): the class filter is gone too.
-pub fn filter_left(s: &mut State) {
+pub(crate) fn filter_left(s: &mut State) {
     if let Some(p) = &mut s.ports {
         p.filter = None;
     }
 }
 
 /// The mark beside a tree row the process holds names on: `⟨2 names, 7 urefs⟩`.
-pub fn held_label(s: &State, id: EntryId) -> Option<String> {
+pub(crate) fn held_label(s: &State, id: EntryId) -> Option<String> {
     let p = s.ports.as_ref()?;
     let registry_id = s.registry.entry(id).id?;
     let &(names, urefs) = p.held.get(&registry_id)?;

@@ -9,7 +9,7 @@ use super::update::Effect;
 use crate::registry::EntryId;
 
 /// `/` while the pane has focus: the filter prompt, holding the filter to edit.
-pub fn start_filter(s: &mut State) {
+pub(crate) fn start_filter(s: &mut State) {
     s.mode = Mode::Prompt {
         kind: PromptKind::PropFilter,
         input: s.prop_view.filter.clone(),
@@ -17,7 +17,7 @@ pub fn start_filter(s: &mut State) {
 }
 
 /// `s`: key order, or file order again; the selected row stays selected.
-pub fn toggle_key_order(s: &mut State) {
+pub(crate) fn toggle_key_order(s: &mut State) {
     s.prop_view.by_key = !s.prop_view.by_key;
     let top = s.props.get(s.prop.selected).map(|r| r.at.clone());
     s.rebuild_props();
@@ -37,7 +37,7 @@ pub fn toggle_key_order(s: &mut State) {
 }
 
 /// Filters the properties pane's rows (`/` while it has focus).
-pub fn set_filter(s: &mut State, filter: String) {
+pub(crate) fn set_filter(s: &mut State, filter: String) {
     s.prop_view.filter = filter;
     s.rebuild_props();
     s.prop.selected = 0;
@@ -47,7 +47,7 @@ pub fn set_filter(s: &mut State, filter: String) {
 /// Enter on a property value that has a view of its own: a reference is followed (the
 /// entry it names is selected, and Backspace or `'` comes back); a data value opens the
 /// hex view. Returns whether either happened (containers toggle instead).
-pub fn open_value(s: &mut State) -> bool {
+pub(crate) fn open_value(s: &mut State) -> bool {
     match s.props.get(s.prop.selected) {
         Some(row) if row.link.is_some() && !matches!(row.members, Some(n) if n > 0) => {
             let target = row.link.clone().unwrap_or_default();
@@ -87,7 +87,7 @@ fn follow(s: &mut State, target: &str) {
 }
 
 /// Backspace or `'`: back to the entry the last followed reference was on.
-pub fn go_back(s: &mut State) {
+pub(crate) fn go_back(s: &mut State) {
     match s.prop_view.back.pop() {
         Some(id) if id.index() < s.registry.len() => {
             super::update::jump_to_entry(s, id);
@@ -99,7 +99,7 @@ pub fn go_back(s: &mut State) {
 }
 
 /// `v`: the next view of the selected value; the choice is remembered for its key.
-pub fn cycle_view(s: &mut State) {
+pub(crate) fn cycle_view(s: &mut State) {
     let Some(row) = s.props.get(s.prop.selected) else {
         return;
     };
@@ -130,7 +130,7 @@ fn open_hex(s: &mut State) {
 }
 
 /// The hex view: every line of the value, scrolled with the movement keys.
-pub fn hex_view(
+pub(crate) fn hex_view(
     s: &mut State,
     entry: EntryId,
     at: Vec<usize>,

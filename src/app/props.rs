@@ -14,7 +14,7 @@ use std::fmt::Write;
 const DATA_SHOWN: usize = 64;
 /// Most bytes of a value's one-line form: a pane shows at most a few thousand characters,
 /// and a huge value must not cost its size on every frame.
-pub const SUMMARY_CAP: usize = 16 * 1024;
+pub(crate) const SUMMARY_CAP: usize = 16 * 1024;
 
 /// Bytes of a data value looked at to tell text from binary.
 const TEXT_PROBE: usize = 64 * 1024;
@@ -33,7 +33,7 @@ pub enum ValueKind {
 }
 
 impl ValueKind {
-    pub fn of(v: &Value) -> ValueKind {
+    pub(crate) fn of(v: &Value) -> ValueKind {
         match v {
             Value::Dict(_) | Value::Array(_) | Value::Set(_) => ValueKind::Container,
             Value::String(_) => ValueKind::String,
@@ -77,7 +77,7 @@ pub struct PropRow {
 
 impl PropRow {
     /// The entry's property this row is (or is inside), by file order.
-    pub fn top(&self) -> usize {
+    pub(crate) fn top(&self) -> usize {
         self.at[0]
     }
 }
@@ -101,7 +101,7 @@ pub struct PropView {
 }
 
 /// The rows for `entry`'s properties.
-pub fn rows(
+pub(crate) fn rows(
     registry: &Registry,
     entry: EntryId,
     expansion: &PropExpansion,
@@ -135,7 +135,11 @@ fn key_text(k: &crate::registry::Text) -> String {
 }
 
 /// The value at `at` (see [`PropRow::at`]) among `entry`'s properties.
-pub fn value_at<'a>(registry: &'a Registry, entry: EntryId, at: &[usize]) -> Option<&'a Value> {
+pub(crate) fn value_at<'a>(
+    registry: &'a Registry,
+    entry: EntryId,
+    at: &[usize],
+) -> Option<&'a Value> {
     let (first, rest) = at.split_first()?;
     let mut v = &registry.entry(entry).properties.get(*first)?.1;
     for &i in rest {
@@ -295,7 +299,7 @@ fn nested_text(v: &Value, out: &mut String, cap: usize) {
 /// Appends the text `v` is shown as, for search, stopping after about `cap` bytes:
 /// strings, numbers in decimal and hex, `yes`/`no`, dates as shown, data as `ioreg`
 /// prints it (its strings when it is text, hex otherwise), containers as `key=value`.
-pub fn search_text(v: &Value, out: &mut String, cap: usize) {
+pub(crate) fn search_text(v: &Value, out: &mut String, cap: usize) {
     if out.len() >= cap {
         return;
     }
@@ -356,7 +360,7 @@ fn push_cut(out: &mut String, text: &str, cap: usize) {
 
 /// Data that `ioreg` prints as text, as it prints it (`"a","b"`), at most `cap` bytes;
 /// `None` for data it prints in hex.
-pub fn data_strings(bytes: &[u8], cap: usize) -> Option<String> {
+pub(crate) fn data_strings(bytes: &[u8], cap: usize) -> Option<String> {
     // Judged on its first [`TEXT_PROBE`] bytes, so that a huge value costs no more.
     if !crate::formats::text::write::looks_like_text(&bytes[..bytes.len().min(TEXT_PROBE)]) {
         return None;
@@ -367,7 +371,7 @@ pub fn data_strings(bytes: &[u8], cap: usize) -> Option<String> {
 }
 
 /// `0x1f (31)`, `-1 (0xffffffff)`.
-pub fn integer(i: &Integer) -> String {
+pub(crate) fn integer(i: &Integer) -> String {
     let v = i.value();
     let mask = if i.width >= 64 {
         u64::MAX
@@ -388,7 +392,7 @@ fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 /// The one-line form of a value, at most about [`SUMMARY_CAP`] bytes (a cut ends in `…`).
-pub fn summary(v: &Value) -> String {
+pub(crate) fn summary(v: &Value) -> String {
     match v {
         Value::Dict(kv) => format!("{{{}}}", count(kv.len(), "key", "keys")),
         Value::Array(items) => format!("[{}]", count(items.len(), "item", "items")),
@@ -439,7 +443,7 @@ fn extra_lines(v: &Value) -> Vec<String> {
 
 /// `00000010  de ad be ef …  |....|`: one line of 16 bytes at `offset`, as `hexdump -C`
 /// writes it (offsets of 8 hex digits, 16 once they need more).
-pub fn hex_line(offset: usize, chunk: &[u8]) -> String {
+pub(crate) fn hex_line(offset: usize, chunk: &[u8]) -> String {
     let digits = if offset > 0xffff_ffff { 16 } else { 8 };
     hex_line_with(format!("{offset:0digits$x} "), chunk)
 }
@@ -471,7 +475,7 @@ fn hex_line_with(mut s: String, chunk: &[u8]) -> String {
 }
 
 /// The text `y` copies for the row at `at` of `entry` (made when asked: a value may be huge).
-pub fn copy_text_at(registry: &Registry, entry: EntryId, at: &[usize]) -> Option<String> {
+pub(crate) fn copy_text_at(registry: &Registry, entry: EntryId, at: &[usize]) -> Option<String> {
     value_at(registry, entry, at).map(copy_text)
 }
 
@@ -497,7 +501,7 @@ fn hex_text(bytes: &[u8]) -> String {
 }
 
 /// A CFDate as `YYYY-MM-DD hh:mm:ss UTC`.
-pub fn date(d: Date) -> String {
+pub(crate) fn date(d: Date) -> String {
     if !d.0.is_finite() || d.0.abs() > 1e13 {
         return format!("date {}", d.0);
     }

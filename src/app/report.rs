@@ -7,7 +7,7 @@ use crate::registry::{LoadReport, Registry, Value};
 
 /// One line of the report; `warn` lines are drawn in the warning colour.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportLine {
+pub(crate) struct ReportLine {
     pub label: &'static str,
     pub text: String,
     pub warn: bool,
@@ -124,7 +124,7 @@ fn numbers(at: &[u64], total: usize, shown: usize) -> String {
 }
 
 /// Every line of the report.
-pub fn lines(registry: &Registry) -> Vec<ReportLine> {
+pub(crate) fn lines(registry: &Registry) -> Vec<ReportLine> {
     let r = &registry.report;
     let mut out = vec![
         line("format", format_name(r)),

@@ -18,7 +18,7 @@ enum Key {
 
 /// What to restore after a reload.
 #[derive(Debug, Clone, Default)]
-pub struct Remembered {
+pub(crate) struct Remembered {
     plane: String,
     expanded: Vec<Key>,
     /// The selection, then each ancestor up to the root; each by ID and by path.
@@ -57,7 +57,7 @@ fn selection_chain(s: &State) -> Vec<Vec<Key>> {
 }
 
 /// Remembers the plane, the expanded entries and the selection.
-pub fn remember(s: &State) -> Remembered {
+pub(crate) fn remember(s: &State) -> Remembered {
     // In filter mode every match's ancestor is open; what the user opened is the
     // expansion saved when the filter began, and leaving the filter must bring that back.
     let expanded: Vec<EntryId> = match &s.filter_saved {
@@ -81,7 +81,7 @@ pub fn remember(s: &State) -> Remembered {
 }
 
 /// Applies what was remembered to a state that just received a new registry.
-pub fn restore(s: &mut State, keys: &Remembered) {
+pub(crate) fn restore(s: &mut State, keys: &Remembered) {
     let wanted = s.registry.plane_index(&keys.plane).unwrap_or(s.plane);
     let by_id: HashMap<u64, EntryId> = s
         .registry

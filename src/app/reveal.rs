@@ -8,7 +8,7 @@ use super::update::reselect;
 use crate::registry::EntryId;
 
 /// `/` outside the properties pane: remembers where the search began and opens the prompt.
-pub fn begin_search(s: &mut State) {
+pub(crate) fn begin_search(s: &mut State) {
     s.search_origin = Some(SearchOrigin {
         entry: s.selected_entry(),
         offset: s.tree.offset,
@@ -24,7 +24,7 @@ pub fn begin_search(s: &mut State) {
 
 /// Selects a match, expanding its ancestors, and in the properties pane the property that
 /// matched, scrolled into view.
-pub fn reveal_match(s: &mut State, id: EntryId) {
+pub(crate) fn reveal_match(s: &mut State, id: EntryId) {
     if !s.select_entry(id) {
         return;
     }
@@ -44,7 +44,7 @@ pub fn reveal_match(s: &mut State, id: EntryId) {
 }
 
 /// Esc in the search prompt: the selection, scroll and expansion from before `/`.
-pub fn back_to_origin(s: &mut State) {
+pub(crate) fn back_to_origin(s: &mut State) {
     let Some(origin) = s.search_origin.take() else {
         return;
     };
@@ -63,7 +63,7 @@ pub fn back_to_origin(s: &mut State) {
 }
 
 /// While typing a query that matches nothing: back where the search began, still searching.
-pub fn back_to_origin_keeping_it(s: &mut State) {
+pub(crate) fn back_to_origin_keeping_it(s: &mut State) {
     if let Some(origin) = s.search_origin.clone() {
         back_to_origin(s);
         s.search_origin = Some(origin);

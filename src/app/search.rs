@@ -7,11 +7,11 @@
 //! more characters only narrows: the new query is checked against the previous matches,
 //! not the whole registry. [`Search::hit`] says what matched in one entry, for highlighting.
 
-pub mod index;
-pub mod query;
+pub(crate) mod index;
+pub(crate) mod query;
 
 use index::KEY_SEP;
-pub use index::{SearchIndex, VALUE_CAP};
+pub(crate) use index::{SearchIndex, VALUE_CAP};
 use query::{Field, Query, Term};
 
 use crate::registry::{EntryId, Plane};
@@ -23,12 +23,12 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 /// How well an entry matched; lower ranks come first.
-pub mod rank {
-    pub const EXACT: u8 = 0;
-    pub const PREFIX: u8 = 1;
-    pub const SUBSTRING: u8 = 2;
-    pub const PROPERTY: u8 = 3;
-    pub const FUZZY: u8 = 4;
+pub(crate) mod rank {
+    pub(crate) const EXACT: u8 = 0;
+    pub(crate) const PREFIX: u8 = 1;
+    pub(crate) const SUBSTRING: u8 = 2;
+    pub(crate) const PROPERTY: u8 = 3;
+    pub(crate) const FUZZY: u8 = 4;
 }
 
 /// A term made ready for matching.
@@ -172,7 +172,7 @@ fn parse_ids(needle: &str) -> Vec<u64> {
 /// What matched in one entry, for highlighting (byte ranges of the label and class as the
 /// index holds them, which is as the tree shows them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Hit {
+pub(crate) struct Hit {
     pub label: Vec<Range<usize>>,
     pub class: Vec<Range<usize>>,
     /// The first property (file order) that matched a term.
@@ -238,12 +238,12 @@ impl Search {
         &self.matches
     }
 
-    pub fn is_match(&self, id: EntryId) -> bool {
+    pub(crate) fn is_match(&self, id: EntryId) -> bool {
         self.position(id).is_some()
     }
 
     /// The 0-based place of `id` among the matches (`7/21` shows 6 + 1).
-    pub fn position(&self, id: EntryId) -> Option<usize> {
+    pub(crate) fn position(&self, id: EntryId) -> Option<usize> {
         match self.slot.get(id.index()) {
             Some(&s) if s != NONE => Some(s as usize),
             _ => None,
@@ -254,13 +254,8 @@ impl Search {
         !self.matched_query.is_empty()
     }
 
-    /// The parsed query the matches are for.
-    pub fn query(&self) -> &Query {
-        &self.matched
-    }
-
     /// Forgets the matches (new registry or plane).
-    pub fn reset_matches(&mut self) {
+    pub(crate) fn reset_matches(&mut self) {
         self.hits.get_mut().clear();
         self.matched_query.clear();
         self.matched = Query::default();
@@ -271,7 +266,7 @@ impl Search {
 
     /// Recomputes the matches for `self.query` among the entries of `plane`. When the
     /// query only grew, only the previous matches are re-checked.
-    pub fn update(&mut self, index: &SearchIndex, plane: &Plane) {
+    pub(crate) fn update(&mut self, index: &SearchIndex, plane: &Plane) {
         let text = self.query.trim().to_string();
         let query = Query::parse(&text);
         if query.is_empty() {
@@ -328,7 +323,7 @@ impl Search {
 
     /// The match after (or before, `forward = false`) `current` in rank order, wrapping
     /// around; from an entry that is not a match, the first (or last).
-    pub fn next_after(&self, current: Option<EntryId>, forward: bool) -> Option<EntryId> {
+    pub(crate) fn next_after(&self, current: Option<EntryId>, forward: bool) -> Option<EntryId> {
         let n = self.matches.len();
         if n == 0 {
             return None;
@@ -343,12 +338,12 @@ impl Search {
     }
 
     /// The best match (for incremental search as you type).
-    pub fn best(&self) -> Option<EntryId> {
+    pub(crate) fn best(&self) -> Option<EntryId> {
         self.matches.first().copied()
     }
 
     /// The entries to keep in filter mode: matches and all their ancestors in `plane`.
-    pub fn filter_set(&self, plane: &Plane, entries: usize) -> Vec<bool> {
+    pub(crate) fn filter_set(&self, plane: &Plane, entries: usize) -> Vec<bool> {
         let mut keep = vec![false; entries];
         for &id in &self.matches {
             let mut cur = Some(id);
@@ -364,7 +359,7 @@ impl Search {
     }
 
     /// What matched in `id`: the parts of its label and class, the first matching property.
-    pub fn hit(&self, index: &SearchIndex, id: EntryId) -> Hit {
+    pub(crate) fn hit(&self, index: &SearchIndex, id: EntryId) -> Hit {
         /// Hits kept at most (a screen shows a few dozen).
         const KEPT: usize = 1024;
         if let Some(hit) = self.hits.borrow().get(&id) {

@@ -21,14 +21,14 @@ pub enum Focus {
 }
 
 impl Focus {
-    pub fn next(self) -> Focus {
+    pub(crate) fn next(self) -> Focus {
         match self {
             Focus::Tree => Focus::Details,
             Focus::Details => Focus::Properties,
             Focus::Properties => Focus::Tree,
         }
     }
-    pub fn prev(self) -> Focus {
+    pub(crate) fn prev(self) -> Focus {
         self.next().next()
     }
 }
@@ -48,7 +48,7 @@ pub enum PromptKind {
 }
 
 impl PromptKind {
-    pub fn sigil(self) -> &'static str {
+    pub(crate) fn sigil(self) -> &'static str {
         match self {
             PromptKind::Search => "/",
             PromptKind::PropFilter => "filter properties: ",
@@ -72,7 +72,7 @@ pub enum HandleSort {
 }
 
 impl HandleSort {
-    pub fn next(self) -> Self {
+    pub(crate) fn next(self) -> Self {
         match self {
             HandleSort::Port => HandleSort::Entry,
             HandleSort::Entry => HandleSort::Class,
@@ -81,7 +81,7 @@ impl HandleSort {
             HandleSort::Kernel => HandleSort::Port,
         }
     }
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             HandleSort::Port => "port",
             HandleSort::Entry => "entry",
@@ -137,7 +137,7 @@ pub enum Mode {
     /// Every byte of a data value (Enter on it in the properties pane).
     Hex {
         entry: EntryId,
-        /// The value's index path (see [`PropRow::at`]).
+        /// The value's index path (see `PropRow::at`).
         at: Vec<usize>,
         /// The first 16-byte line shown, and the one selected.
         cursor: Cursor,
@@ -167,7 +167,7 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    pub fn label(&self) -> &str {
+    pub(crate) fn label(&self) -> &str {
         match self {
             SourceKind::File(name) => name,
             SourceKind::Demo => "demo",
@@ -198,7 +198,7 @@ pub struct Loading {
 }
 
 impl Loading {
-    pub fn new(what: String) -> Self {
+    pub(crate) fn new(what: String) -> Self {
         Loading {
             what,
             progress: WalkProgress::default(),
@@ -209,7 +209,7 @@ impl Loading {
 
     /// One line of progress: `42.0 of 100.0 MB read`, `parsing 100.0 MB`, or planes and entries;
     /// then the seconds elapsed.
-    pub fn progress_line(&self) -> String {
+    pub(crate) fn progress_line(&self) -> String {
         const MB: f64 = 1e6;
         let what = match self.bytes {
             Some((done, total)) if done < total => {
@@ -240,7 +240,7 @@ pub struct Area {
 
 impl Area {
     /// Whether the cell at (`x`, `y`) is inside.
-    pub fn contains(self, x: u16, y: u16) -> bool {
+    pub(crate) fn contains(self, x: u16, y: u16) -> bool {
         x >= self.x
             && x < self.x.saturating_add(self.width)
             && y >= self.y
@@ -248,12 +248,12 @@ impl Area {
     }
 
     /// Lines shown, at least one (a page for the movement keys).
-    pub fn page(self) -> usize {
+    pub(crate) fn page(self) -> usize {
         usize::from(self.height).max(1)
     }
 
     /// The line at screen row `y` (inside the area), counted from its top.
-    pub fn line(self, y: u16) -> usize {
+    pub(crate) fn line(self, y: u16) -> usize {
         usize::from(y - self.y)
     }
 }
@@ -282,7 +282,7 @@ pub struct Geometry {
 static EMPTY_PLANE: LazyLock<Plane> = LazyLock::new(|| Plane::new("(no planes)"));
 
 /// The plane at `index`, or an empty one for a registry without planes.
-pub fn plane_at(registry: &Registry, index: usize) -> &Plane {
+pub(crate) fn plane_at(registry: &Registry, index: usize) -> &Plane {
     registry.planes().get(index).unwrap_or(&EMPTY_PLANE)
 }
 
@@ -404,7 +404,7 @@ impl State {
         self.probes.values().filter(|p| p.state.is_stale()).count()
     }
 
-    pub fn is_stale(&self, id: EntryId) -> bool {
+    pub(crate) fn is_stale(&self, id: EntryId) -> bool {
         self.probes.get(&id).is_some_and(|p| p.state.is_stale())
     }
 
@@ -418,14 +418,14 @@ impl State {
     }
 
     /// The furthest the details pane scrolls: its last line at the bottom of the pane.
-    pub fn details_scroll_max(&self) -> u16 {
+    pub(crate) fn details_scroll_max(&self) -> u16 {
         self.geometry
             .details_lines
             .saturating_sub(self.geometry.details.height)
     }
 
     /// Visible tree rows (from the last frame; a sane default before the first).
-    pub fn page(&self) -> usize {
+    pub(crate) fn page(&self) -> usize {
         self.geometry.tree.page()
     }
 
@@ -456,7 +456,7 @@ impl State {
         self.linked_from = entry.and_then(|id| crate::values::backlinks(&self.registry, id, 8));
     }
 
-    pub fn rebuild_props(&mut self) {
+    pub(crate) fn rebuild_props(&mut self) {
         self.props = match self.props_for {
             Some(id) => {
                 super::props::rows(&self.registry, id, &self.prop_expansion, &self.prop_view)
@@ -467,7 +467,7 @@ impl State {
     }
 
     /// The search index, built on first use.
-    pub fn ensure_index(&mut self) {
+    pub(crate) fn ensure_index(&mut self) {
         if self.index.is_none() {
             self.index = Some(SearchIndex::build(
                 &self.registry,

@@ -25,7 +25,7 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    pub fn new(moments: Vec<Moment>) -> Self {
+    pub(crate) fn new(moments: Vec<Moment>) -> Self {
         let index = moments.len().saturating_sub(1);
         Timeline {
             moments,
@@ -35,27 +35,27 @@ impl Timeline {
         }
     }
 
-    pub fn t_ms(&self) -> u64 {
+    pub(crate) fn t_ms(&self) -> u64 {
         self.moments.get(self.index).map_or(0, |m| m.t_ms)
     }
 
-    pub fn duration_ms(&self) -> u64 {
+    pub(crate) fn duration_ms(&self) -> u64 {
         self.moments.last().map_or(0, |m| m.t_ms)
     }
 
-    pub fn speed(&self) -> u32 {
+    pub(crate) fn speed(&self) -> u32 {
         SPEEDS[self.speed.min(SPEEDS.len() - 1)]
     }
 
     /// How long the current moment stays on screen while playing.
-    pub fn dwell_ms(&self) -> u64 {
+    pub(crate) fn dwell_ms(&self) -> u64 {
         let next = self.moments.get(self.index + 1).map_or(0, |m| m.t_ms);
         next.saturating_sub(self.t_ms()).max(50) / u64::from(self.speed())
     }
 }
 
 /// Keys while the timeline is open. Moving to another moment asks the app to load it.
-pub fn keys(s: &mut State, action: Action) -> Vec<Effect> {
+pub(crate) fn keys(s: &mut State, action: Action) -> Vec<Effect> {
     let Some(t) = s.timeline.as_mut() else {
         s.mode = Mode::Normal;
         return Vec::new();

@@ -51,7 +51,7 @@ fn bit(depth: u16) -> u64 {
 
 impl TreeView {
     /// A view of `plane` with the roots visible and the entries in `expanded` expanded.
-    pub fn new(plane: &Plane, entries: usize) -> Self {
+    pub(crate) fn new(plane: &Plane, entries: usize) -> Self {
         let mut view = TreeView {
             rows: Vec::new(),
             expanded: vec![false; entries],
@@ -70,21 +70,21 @@ impl TreeView {
         self.rows.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
 
-    pub fn row(&self, index: usize) -> Option<&Row> {
+    pub(crate) fn row(&self, index: usize) -> Option<&Row> {
         self.rows.get(index)
     }
 
-    pub fn is_expanded(&self, id: EntryId) -> bool {
+    pub(crate) fn is_expanded(&self, id: EntryId) -> bool {
         self.expanded.get(id.index()).copied().unwrap_or(false)
     }
 
     /// Whether this row shows its children: the entry's expansion for a first appearance,
     /// the row's own for a later one.
-    pub fn row_expanded(&self, row: &Row) -> bool {
+    pub(crate) fn row_expanded(&self, row: &Row) -> bool {
         match (row.later, row.parent) {
             (true, Some(p)) => self.later_open.contains(&(p, row.id)),
             _ => self.is_expanded(row.id),
@@ -99,7 +99,7 @@ impl TreeView {
 
     /// The children of `id` shown in this view: all its children in the plane (an entry
     /// with several parents appears under each), restricted by the filter.
-    pub fn visible_children<'a>(
+    pub(crate) fn visible_children<'a>(
         &'a self,
         plane: &'a Plane,
         id: EntryId,
@@ -151,7 +151,7 @@ impl TreeView {
     }
 
     /// Recomputes every row from the expansion state (plane switch, refresh, filter).
-    pub fn rebuild(&mut self, plane: &Plane) {
+    pub(crate) fn rebuild(&mut self, plane: &Plane) {
         let mut rows = Vec::new();
         let roots: Vec<EntryId> = plane
             .roots()
@@ -200,7 +200,7 @@ impl TreeView {
     }
 
     /// Expands the row at `index`, splicing its visible descendants in. Returns whether anything changed.
-    pub fn expand(&mut self, plane: &Plane, index: usize) -> bool {
+    pub(crate) fn expand(&mut self, plane: &Plane, index: usize) -> bool {
         let Some(&row) = self.rows.get(index) else {
             return false;
         };
@@ -217,7 +217,7 @@ impl TreeView {
     /// Collapses the row at `index`, draining its descendants. Returns whether anything changed.
     /// A leaf has nothing to collapse, even when `*` or the filter marked it expanded,
     /// so that `h` on it goes to the parent at the first press.
-    pub fn collapse(&mut self, index: usize) -> bool {
+    pub(crate) fn collapse(&mut self, index: usize) -> bool {
         let Some(&row) = self.rows.get(index) else {
             return false;
         };
@@ -232,7 +232,7 @@ impl TreeView {
 
     /// Expands the row at `index` and everything below it, except later appearances of
     /// shared entries (they open by hand), so the work is linear in the entries.
-    pub fn expand_subtree(&mut self, plane: &Plane, index: usize) {
+    pub(crate) fn expand_subtree(&mut self, plane: &Plane, index: usize) {
         let Some(&row) = self.rows.get(index) else {
             return;
         };
@@ -255,7 +255,7 @@ impl TreeView {
     }
 
     /// Collapses everything: only the roots stay visible.
-    pub fn collapse_all(&mut self, plane: &Plane) {
+    pub(crate) fn collapse_all(&mut self, plane: &Plane) {
         self.expanded.iter_mut().for_each(|e| *e = false);
         self.later_open.clear();
         self.rebuild(plane);
@@ -268,13 +268,18 @@ impl TreeView {
     }
 
     /// The row showing `id`'s first appearance, if visible.
-    pub fn row_of(&self, id: EntryId) -> Option<usize> {
+    pub(crate) fn row_of(&self, id: EntryId) -> Option<usize> {
         self.rows.iter().position(|r| r.id == id && !r.later)
     }
 
     /// Reveals `id`'s appearance under `parent` (expanding `parent`'s first appearance and
     /// its ancestors) and returns its row.
-    pub fn reveal_under(&mut self, plane: &Plane, id: EntryId, parent: EntryId) -> Option<usize> {
+    pub(crate) fn reveal_under(
+        &mut self,
+        plane: &Plane,
+        id: EntryId,
+        parent: EntryId,
+    ) -> Option<usize> {
         let p = self.reveal(plane, parent)?;
         self.expand(plane, p);
         let end = self.subtree_end(p);
@@ -283,7 +288,7 @@ impl TreeView {
     }
 
     /// Expands the ancestors of `id` so that it is visible, and returns its row.
-    pub fn reveal(&mut self, plane: &Plane, id: EntryId) -> Option<usize> {
+    pub(crate) fn reveal(&mut self, plane: &Plane, id: EntryId) -> Option<usize> {
         if !plane.contains(id) || !self.kept(id) {
             return None;
         }
@@ -304,7 +309,7 @@ impl TreeView {
     }
 
     /// The ids of the expanded entries (for keeping expansion across a refresh).
-    pub fn expanded_ids(&self) -> impl Iterator<Item = EntryId> + '_ {
+    pub(crate) fn expanded_ids(&self) -> impl Iterator<Item = EntryId> + '_ {
         self.expanded
             .iter()
             .enumerate()
@@ -313,14 +318,14 @@ impl TreeView {
     }
 
     /// Marks entries expanded without touching the rows (call [`Self::rebuild`] after).
-    pub fn mark_expanded(&mut self, ids: impl IntoIterator<Item = EntryId>) {
+    pub(crate) fn mark_expanded(&mut self, ids: impl IntoIterator<Item = EntryId>) {
         for id in ids {
             self.set_expanded(id, true);
         }
     }
 
     /// Shows only the entries set in `keep` (`None`: everything).
-    pub fn set_filter(&mut self, plane: &Plane, keep: Option<Vec<bool>>) {
+    pub(crate) fn set_filter(&mut self, plane: &Plane, keep: Option<Vec<bool>>) {
         self.keep = keep;
         self.rebuild(plane);
     }
@@ -330,11 +335,11 @@ impl TreeView {
     }
 
     /// A copy of the expansion flags, to restore after filtering.
-    pub fn expansion(&self) -> Vec<bool> {
+    pub(crate) fn expansion(&self) -> Vec<bool> {
         self.expanded.clone()
     }
 
-    pub fn set_expansion(&mut self, expanded: Vec<bool>) {
+    pub(crate) fn set_expansion(&mut self, expanded: Vec<bool>) {
         self.expanded = expanded;
     }
 }

@@ -330,7 +330,7 @@ fn prompt(s: &mut State, kind: PromptKind, mut input: String, action: Action) ->
 }
 
 /// Recomputes the matches (and the filtered view, when filtering).
-pub fn run_search(s: &mut State) {
+pub(crate) fn run_search(s: &mut State) {
     s.ensure_index();
     let index = s.index.as_ref().expect("index just built");
     let plane = plane_at(&s.registry, s.plane);
@@ -417,7 +417,7 @@ fn toggle_filter(s: &mut State) {
 }
 
 /// Turns filter mode on, saving the expansion to restore when it ends.
-pub fn enter_filter(s: &mut State) {
+pub(crate) fn enter_filter(s: &mut State) {
     s.filter_saved = Some(s.view.expansion());
     apply_filter(s);
 }
@@ -467,7 +467,7 @@ pub(super) fn reselect(s: &mut State, entry: Option<EntryId>) {
 }
 
 /// Shows another plane, keeping expansion (by entry) and the selection where it exists.
-pub fn switch_plane(s: &mut State, plane_index: usize) {
+pub(crate) fn switch_plane(s: &mut State, plane_index: usize) {
     let entry = s.selected_entry();
     if s.view.is_filtered() {
         leave_filter(s);
@@ -552,7 +552,7 @@ fn copy(s: &mut State) -> Vec<Effect> {
 }
 
 /// The start of a copied text, for the status line (`… (12345 bytes)` when longer).
-pub fn preview(text: &str) -> String {
+pub(crate) fn preview(text: &str) -> String {
     const SHOWN: usize = 60;
     let mut chars = text.chars();
     let head: String = chars.by_ref().take(SHOWN).collect();
@@ -679,7 +679,7 @@ fn handle_table(
 }
 
 /// Selects `id`, switching to a plane that holds it if the current one does not.
-pub fn jump_to_entry(s: &mut State, id: EntryId) {
+pub(crate) fn jump_to_entry(s: &mut State, id: EntryId) {
     if !plane_at(&s.registry, s.plane).contains(id) {
         if let Some(p) = s.registry.planes().iter().position(|p| p.contains(id)) {
             switch_plane(s, p);

@@ -21,7 +21,7 @@ pub struct ClassCount {
     pub instances: u64,
     /// The kernel's count (`IOKitDiagnostics` → `Classes`), when the source carries it.
     pub kernel: Option<u64>,
-    /// With a baseline: the same measure there ([`ClassCount::count`]).
+    /// With a baseline: the same measure there (`ClassCount::count`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<u64>,
     /// With a baseline: `count - baseline`.
@@ -31,13 +31,13 @@ pub struct ClassCount {
 
 impl ClassCount {
     /// The count `ioclasscount` would print: the kernel's when known, else the registry's.
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.kernel.unwrap_or(self.instances)
     }
 }
 
 /// The kernel's class counts from the registry root's `IOKitDiagnostics` → `Classes`.
-pub fn kernel_counts(r: &Registry) -> Option<BTreeMap<String, u64>> {
+pub(crate) fn kernel_counts(r: &Registry) -> Option<BTreeMap<String, u64>> {
     let root = r
         .entries()
         .find(|(id, _)| r.is_registry_root(*id))

@@ -25,7 +25,7 @@ pub struct ProcessClients {
     pub growth: Option<i64>,
 }
 
-pub use crate::registry::parse_creator;
+pub(crate) use crate::registry::parse_creator;
 
 /// Processes with user clients, most clients first (then by PID).
 pub fn census(r: &Registry) -> Vec<ProcessClients> {

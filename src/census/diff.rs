@@ -589,7 +589,7 @@ fn compare(va: &View<'_>, ea: EntryId, vb: &View<'_>, eb: EntryId, all: bool) ->
 }
 
 /// Whether a top-level property (or `inner` inside it) is volatile.
-pub fn is_volatile(key: &str, inner: Option<&str>) -> bool {
+pub(crate) fn is_volatile(key: &str, inner: Option<&str>) -> bool {
     VOLATILE_SUFFIXES.iter().any(|s| key.ends_with(s))
         || VOLATILE.iter().any(|v| {
             v.key == key && (v.inner.is_empty() || inner.is_some_and(|i| v.inner.contains(&i)))

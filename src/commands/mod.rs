@@ -344,13 +344,16 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
     configure_limits(&cli.limits)?;
     place_file(&mut cli)?;
     match cli.command {
-        None => Ok(ioscope::ui::run_explorer(&ioscope::ui::ExplorerOptions {
-            file: cli.file.clone(),
-            reprobe_ms: cli.reprobe_ms,
-            demo_hotplug: cli.demo_hotplug,
-            demo_leak: cli.demo_leak,
-            diff: cli.diff.clone(),
-        })?),
+        None => Ok(match cli.diff.as_deref() {
+            Some([a, b]) => ioscope::ui::run_diff(a, b)?,
+            _ => ioscope::ui::run_explorer(ioscope::app::AppOptions {
+                file: cli.file.clone(),
+                reprobe_ms: cli.reprobe_ms,
+                hotplug: cli.demo_hotplug,
+                demo_leak: cli.demo_leak,
+                ..Default::default()
+            })?,
+        }),
         Some(Command::Stats { file, at }) => stats::stats_command(file.as_deref(), at.as_deref()),
         Some(Command::Dump(args)) => dump::dump_command(&args),
         Some(Command::Classes {
@@ -410,6 +413,22 @@ fn run(mut cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A flag raised by Ctrl-C (SIGINT), SIGTERM and SIGHUP: the commands that sample until stopped
+/// (`record`, `ports --interval`) check it between samples and finish their output cleanly.
+fn stop_flag() -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    #[cfg(unix)]
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, std::sync::Arc::clone(&stop))
+            .context("cannot catch Ctrl-C")?;
+    }
+    Ok(stop)
 }
 
 /// Loads FILE at a moment: `at` applies to recordings only (their last moment otherwise).

@@ -15,7 +15,7 @@ use ioscope::registry::{Origin, Registry};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -124,15 +124,7 @@ pub fn ports_command(args: &PortsArgs) -> Result<ExitCode> {
     let Some(interval) = args.interval else {
         return Ok(ExitCode::SUCCESS);
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    #[cfg(unix)]
-    for sig in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(sig, Arc::clone(&stop)).context("cannot catch Ctrl-C")?;
-    }
+    let stop = super::stop_flag()?;
     let start = Instant::now();
     let mut last = first;
     let mut samples = 1;

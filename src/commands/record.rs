@@ -2,13 +2,12 @@
 //! (`formats::recording`) until Ctrl-C or `--duration`.
 
 use super::output::Target;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use ioscope::formats::recording::{Header, Recorder, VERSION};
 use ioscope::kernel::session::LiveSession;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// `ioscope record` options.
@@ -39,15 +38,7 @@ pub fn record_command(args: &RecordArgs) -> Result<ExitCode> {
         anyhow::bail!("--interval must be more than 0");
     }
     let target = Target::check(&args.out, None::<&Path>, args.force)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    #[cfg(unix)]
-    for sig in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(sig, Arc::clone(&stop)).context("cannot catch Ctrl-C")?;
-    }
+    let stop = super::stop_flag()?;
     let mut session: Box<dyn LiveSession> = if args.demo || args.demo_hotplug {
         Box::new(ioscope::kernel::sim::demo_session())
     } else {

@@ -7,9 +7,9 @@
 pub mod archive;
 mod encoding;
 pub mod iorex;
-pub mod json;
+pub(crate) mod json;
 pub mod output;
-pub mod read;
+pub(crate) mod read;
 pub mod recording;
 pub mod redact;
 mod release;

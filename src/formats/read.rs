@@ -104,13 +104,13 @@ pub struct ReadError {
 }
 
 impl ReadError {
-    pub fn line(line: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn line(line: usize, message: impl Into<String>) -> Self {
         ReadError {
             at: Position::Line(line),
             message: message.into(),
         }
     }
-    pub fn byte(offset: u64, message: impl Into<String>) -> Self {
+    pub(crate) fn byte(offset: u64, message: impl Into<String>) -> Self {
         ReadError {
             at: Position::Byte(offset),
             message: message.into(),
@@ -189,7 +189,7 @@ fn settle(mut registry: Registry) -> Result<Registry, ReadError> {
 /// peak resident size of at most 1.5× the file for large dumps, so the file is not held
 /// whole beside the model it becomes. A text dump or XML archive of at least
 /// [`MAP_AT_LEAST`] bytes is memory-mapped (on Unix) and read with
-/// [`text::read::read_releasing`] or [`archive::read_xml_releasing`], which drop the mapped pages
+/// `text::read::read_releasing` or `archive::read_xml_releasing`, which drop the mapped pages
 /// behind the reader. Large binary plists and `.ioreg` documents (read at random) are
 /// mapped too, without releasing; a large UTF-16 or UTF-32 one is mapped, transcoded, and
 /// its pages given back. Small files are read whole.
@@ -206,7 +206,7 @@ const READ_CHUNK: u64 = 4 << 20;
 /// [`load_file`], telling `progress(done, total)` how many bytes have been read, for the
 /// explorer's loading line (`done == total`: parsing). A file read whole reports every few
 /// MB; a mapped one is read while it is parsed, so it reports all read as it begins.
-pub fn load_file_reporting(
+pub(crate) fn load_file_reporting(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Registry, LoadError> {
@@ -214,7 +214,7 @@ pub fn load_file_reporting(
 }
 
 /// [`load_file_reporting`] under the given limits.
-pub fn load_file_limited(
+pub(crate) fn load_file_limited(
     path: &Path,
     limits: &Limits,
     progress: &mut dyn FnMut(u64, u64),

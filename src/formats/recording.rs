@@ -10,7 +10,7 @@
 //!   version as a little-endian u16;
 //! - frames, each a little-endian u32 length then that many bytes: one zstd frame holding
 //!   one CBOR item (RFC 8949, `ciborium`). The first frame is the [`Header`], every other a
-//!   [`Frame`]. A registry inside a frame is ioscope's JSON export of every plane
+//!   `Frame`. A registry inside a frame is ioscope's JSON export of every plane
 //!   (`docs/json-schema.md`), so a recording replays with the same reader as a JSON dump.
 //!
 //! Frames are compressed one by one so that a reader can skip to a moment without
@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 /// The first bytes of a recording.
-pub const MAGIC: &[u8; 8] = b"\x89IOSREC\n";
+pub(crate) const MAGIC: &[u8; 8] = b"\x89IOSREC\n";
 /// The encoding version this build writes and reads.
 pub const VERSION: u16 = 1;
 
@@ -41,7 +41,7 @@ pub struct Header {
 
 /// One sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Frame {
+pub(crate) struct Frame {
     /// Milliseconds since the first sample.
     pub t_ms: u64,
     /// Registry IDs published since the sample before.
@@ -295,13 +295,14 @@ impl Recording {
             .map_err(|e| bad(format!("expected a CBOR frame: {e}")))
     }
 
+    #[cfg(test)]
     /// How long the recording lasts, in milliseconds.
-    pub fn duration_ms(&self) -> u64 {
+    pub(crate) fn duration_ms(&self) -> u64 {
         self.frames.last().map_or(0, |f| f.t_ms)
     }
 
     /// Every sample's time and what changed there.
-    pub fn moments(&self) -> Result<Vec<Moment>, ReadError> {
+    pub(crate) fn moments(&self) -> Result<Vec<Moment>, ReadError> {
         self.frames
             .iter()
             .map(|f| {
@@ -336,7 +337,7 @@ impl Recording {
     }
 
     /// The registry at the end.
-    pub fn last(&self) -> Result<Registry, ReadError> {
+    pub(crate) fn last(&self) -> Result<Registry, ReadError> {
         self.at(u64::MAX)
     }
 

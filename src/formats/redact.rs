@@ -1,6 +1,6 @@
 //! `dump --redact`: identifying values replaced by placeholders before a dump is shared.
 //!
-//! What is identifying is one table, [`RULES`]: a key (exact, or a key ending so) and the
+//! What is identifying is one table, `RULES`: a key (exact, or a key ending so) and the
 //! kind of value it holds. Beside the keys, two value patterns are looked for in every
 //! string: UUIDs (`8-4-4-4-12` hex) and MAC addresses (`hh:hh:hh:hh:hh:hh`). Public
 //! constants are kept: the partition-type GUIDs under `Content`/`Content Hint`, and GUIDs
@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The kinds of identifying values, each with its own placeholders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
+pub(crate) enum Kind {
     Serial,
     Uuid,
     Mac,
@@ -32,7 +32,7 @@ pub enum Kind {
 
 /// How a rule's key is matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyMatch {
+pub(crate) enum KeyMatch {
     Exact(&'static str),
     /// Keys ending so (`SerialNumber` covers `IOPlatformSerialNumber`, `BatterySerialNumber`).
     Suffix(&'static str),
@@ -41,7 +41,7 @@ pub enum KeyMatch {
 /// The identifying keys. Values under them are replaced whole (strings, data; integers
 /// are kept), and every occurrence of such a value elsewhere too (except user and process
 /// names, which are replaced only under their keys and in `/Users/NAME`).
-pub const RULES: &[(KeyMatch, Kind)] = &[
+pub(crate) const RULES: &[(KeyMatch, Kind)] = &[
     (KeyMatch::Suffix("SerialNumber"), Kind::Serial),
     (KeyMatch::Suffix("Serial Number"), Kind::Serial),
     (KeyMatch::Suffix("serial-number"), Kind::Serial),
@@ -66,7 +66,7 @@ pub const RULES: &[(KeyMatch, Kind)] = &[
 /// Keys holding an EDID block (also Open Firmware's `CRT2,EDID`, `DISPLAY,EDID`…): its
 /// serial number (bytes 12–15) and its serial-number descriptor (tag 0xFF) are replaced,
 /// the checksum kept right.
-pub const EDID_KEYS: &[&str] = &["EDID", "IODisplayEDID", "IODisplayEDIDOriginal"];
+pub(crate) const EDID_KEYS: &[&str] = &["EDID", "IODisplayEDID", "IODisplayEDIDOriginal"];
 
 fn is_edid_key(key: &str) -> bool {
     EDID_KEYS.contains(&key) || key.ends_with(",EDID")
@@ -77,10 +77,10 @@ fn is_edid_key(key: &str) -> bool {
 const GLOBAL_MIN: usize = 6;
 
 /// Keys whose UUIDs are public constants (partition types), kept as they are.
-pub const PUBLIC_UUID_KEYS: &[&str] = &["Content", "Content Hint"];
+pub(crate) const PUBLIC_UUID_KEYS: &[&str] = &["Content", "Content Hint"];
 
 /// The kind of identifying value `key` holds, if any.
-pub fn kind_of(key: &str) -> Option<Kind> {
+pub(crate) fn kind_of(key: &str) -> Option<Kind> {
     RULES.iter().find_map(|(m, kind)| match m {
         KeyMatch::Exact(k) if *k == key => Some(*kind),
         KeyMatch::Suffix(s) if key.ends_with(s) => Some(*kind),
@@ -505,7 +505,7 @@ fn replace_bytes(bytes: &mut [u8], from: &[u8], to: &[u8]) -> bool {
 
 /// `hay` with every whole-word occurrence of `from` (not between ASCII letters or digits)
 /// replaced by `to`; `None` when there is none.
-pub fn replace_word(hay: &[u8], from: &[u8], to: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn replace_word(hay: &[u8], from: &[u8], to: &[u8]) -> Option<Vec<u8>> {
     if from.is_empty() || from.len() > hay.len() {
         return None;
     }
@@ -529,7 +529,7 @@ pub fn replace_word(hay: &[u8], from: &[u8], to: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The UUID-shaped substrings of `text` (`8-4-4-4-12` hex digits).
-pub fn find_uuids(text: &str) -> Vec<&str> {
+pub(crate) fn find_uuids(text: &str) -> Vec<&str> {
     const SHAPE: [usize; 5] = [8, 4, 4, 4, 12];
     let b = text.as_bytes();
     let mut out = Vec::new();
@@ -558,7 +558,7 @@ pub fn find_uuids(text: &str) -> Vec<&str> {
 
 /// The MAC-shaped substrings of `text` (`hh:hh:hh:hh:hh:hh`), all-zero and broadcast ones
 /// excepted.
-pub fn find_macs(text: &str) -> Vec<&str> {
+pub(crate) fn find_macs(text: &str) -> Vec<&str> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

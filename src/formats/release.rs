@@ -6,7 +6,7 @@
 
 /// Told that the bytes before an offset are no longer needed. They must stay readable all
 /// the same (a value still held may be read again); only their memory may be given back.
-pub type Release<'a> = &'a dyn Fn(usize);
+pub(crate) type Release<'a> = &'a dyn Fn(usize);
 
 /// How far a reader moves between two calls of its release hook.
 const STEP: usize = 4 << 20;
@@ -15,7 +15,7 @@ const STEP: usize = 4 << 20;
 const MARGIN: usize = 1 << 20;
 
 /// Calls a [`Release`] hook every few MB as a reader's position advances.
-pub struct Releaser<'a> {
+pub(crate) struct Releaser<'a> {
     hook: Option<Release<'a>>,
     /// The position that makes the next call (one comparison per step of the reader).
     next: usize,
@@ -31,7 +31,7 @@ impl Default for Releaser<'_> {
 }
 
 impl<'a> Releaser<'a> {
-    pub fn new(hook: Release<'a>) -> Self {
+    pub(crate) fn new(hook: Release<'a>) -> Self {
         Releaser {
             hook: Some(hook),
             next: STEP + MARGIN,
@@ -40,7 +40,7 @@ impl<'a> Releaser<'a> {
 
     /// The reader is at `pos`: releases what lies well behind it, every [`STEP`] bytes.
     #[inline]
-    pub fn advanced(&mut self, pos: usize) {
+    pub(crate) fn advanced(&mut self, pos: usize) {
         if pos >= self.next {
             self.release(pos);
         }

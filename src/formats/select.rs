@@ -4,14 +4,14 @@
 //! - Filters (`-c`, `-k`, `-n`) are ANDed; an entry with no filter given never "matches"
 //!   (so `-r` with no filter selects nothing, exactly as `ioreg -r` prints nothing).
 //! - `-c CLASS` matches when the entry's class is CLASS or a subclass (as far as the
-//!   [`ClassTable`](crate::registry::ClassTable) knows the chain), or — like `ioreg` without
+//!   `ClassTable` knows the chain), or — like `ioreg` without
 //!   `-y` — when the entry's `IOUserClasses` array property holds CLASS (DriverKit services).
 //! - `-n NAME` compares the name in the plane; when NAME contains `@` it compares
 //!   `name@location` (`name@` for an entry with no location).
 //! - `-k KEY` matches entries having a top-level property KEY.
 //! - Without `-r` the whole plane is selected (every root, `-d` applied); the filters only
 //!   mark entries ([`Selected::is_match`]). `ioreg` prints properties for an entry when `-l`
-//!   is given or it matched ([`Selected::shows_properties`]); so does `ioscope dump` in every
+//!   is given or it matched (`Selected::shows_properties`); so does `ioscope dump` in every
 //!   format (`ioreg -a -c` writes the same). With no filter at all, `ioscope dump` writes every
 //!   entry's properties, as if `-l` were given, because a dump is meant to be complete.
 //! - `-t` keeps the path down to each match with `-r`; without `-r` it changes nothing (the
@@ -136,7 +136,7 @@ pub struct Top {
     pub ancestors: Vec<EntryId>,
 }
 
-/// The result of [`select`]: the plane and the trees to write.
+/// The result of `select`: the plane and the trees to write.
 #[derive(Debug, Clone)]
 pub struct Selected<'r> {
     pub registry: &'r Registry,
@@ -160,7 +160,7 @@ struct Filter<'r> {
 }
 
 /// Selects with the selection's own `-l`/`-t` ([`Selection::options`]).
-pub fn select<'r>(
+pub(crate) fn select<'r>(
     registry: &'r Registry,
     selection: &'r Selection,
 ) -> Result<Selected<'r>, SelectError> {
@@ -168,7 +168,7 @@ pub fn select<'r>(
 }
 
 /// Selects with explicit `-l`/`-t` options.
-pub fn select_with<'r>(
+pub(crate) fn select_with<'r>(
     registry: &'r Registry,
     selection: &'r Selection,
     options: SelectOptions,
@@ -299,23 +299,24 @@ impl<'r> Selected<'r> {
     }
 
     /// Whether a writer includes this entry's properties (`-l`, or a match).
-    pub fn shows_properties(&self, id: EntryId) -> bool {
+    pub(crate) fn shows_properties(&self, id: EntryId) -> bool {
         self.list || self.is_match(id)
     }
 
     /// The entry's children in the plane, including those that have another first parent
     /// (see the module docs).
-    pub fn children(&self, id: EntryId) -> impl Iterator<Item = EntryId> + '_ {
+    pub(crate) fn children(&self, id: EntryId) -> impl Iterator<Item = EntryId> + '_ {
         self.plane.children(id).iter().copied()
     }
 
     /// Whether an entry `depth` levels below its top has its children written.
-    pub fn expands(&self, depth: usize) -> bool {
+    pub(crate) fn expands(&self, depth: usize) -> bool {
         self.levels_below.is_none_or(|max| depth < max)
     }
 
+    #[cfg(test)]
     /// The entries of one tree in pre-order with their depth below the top, `-d` applied.
-    pub fn walk(&self, top: EntryId) -> impl Iterator<Item = (EntryId, usize)> + '_ {
+    pub(crate) fn walk(&self, top: EntryId) -> impl Iterator<Item = (EntryId, usize)> + '_ {
         let mut stack = vec![(top, 0usize)];
         std::iter::from_fn(move || {
             let (id, depth) = stack.pop()?;
@@ -328,8 +329,9 @@ impl<'r> Selected<'r> {
         })
     }
 
+    #[cfg(test)]
     /// Every selected entry once per tree it appears in, in output order.
-    pub fn entries(&self) -> impl Iterator<Item = EntryId> + '_ {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = EntryId> + '_ {
         self.tops.iter().flat_map(|t| {
             t.ancestors
                 .iter()

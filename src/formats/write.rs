@@ -1,6 +1,6 @@
 //! Writing a registry back out: `ioreg -a` plist, JSON, `ioreg -l` text, with `ioreg`-style selection.
 
-pub use super::select::Selection;
+pub(crate) use super::select::Selection;
 
 use crate::registry::Registry;
 use std::io::{self, Write};

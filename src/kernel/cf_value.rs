@@ -9,7 +9,7 @@ use crate::registry::{Date, Integer, Properties, Text, Value};
 
 /// One CF object, mirrored without interpretation.
 #[derive(Debug, Clone, PartialEq)]
-pub enum CfValue {
+pub(crate) enum CfValue {
     /// CFDictionary, in `CFDictionaryGetKeysAndValues` order. Keys are CF objects too.
     Dictionary(Vec<(CfValue, CfValue)>),
     /// CFArray.
@@ -35,55 +35,66 @@ pub enum CfValue {
 
 /// A CFNumber: its `CFNumberGetType` and its value as read back.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CfNumber {
+pub(crate) struct CfNumber {
     pub number_type: CfNumberType,
     pub value: CfNumberValue,
 }
 
 /// A CFNumber's value: integers are read as `kCFNumberSInt64Type`, floats as `kCFNumberFloat64Type`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum CfNumberValue {
+pub(crate) enum CfNumberValue {
     Integer(i64),
     Float(f64),
 }
 
 /// `CFNumberType` (CFNumber.h). Every integer type CF has is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CfNumberType(pub u32);
+pub(crate) struct CfNumberType(pub u32);
 
 impl CfNumberType {
-    pub const SINT8: Self = Self(1);
-    pub const SINT16: Self = Self(2);
-    pub const SINT32: Self = Self(3);
-    pub const SINT64: Self = Self(4);
-    pub const FLOAT32: Self = Self(5);
-    pub const FLOAT64: Self = Self(6);
-    pub const CHAR: Self = Self(7);
-    pub const SHORT: Self = Self(8);
-    pub const INT: Self = Self(9);
-    pub const LONG: Self = Self(10);
-    pub const LONG_LONG: Self = Self(11);
-    pub const FLOAT: Self = Self(12);
-    pub const DOUBLE: Self = Self(13);
-    pub const CF_INDEX: Self = Self(14);
-    pub const NS_INTEGER: Self = Self(15);
-    pub const CG_FLOAT: Self = Self(16);
+    pub(crate) const SINT8: Self = Self(1);
+    pub(crate) const SINT16: Self = Self(2);
+    pub(crate) const SINT32: Self = Self(3);
+    pub(crate) const SINT64: Self = Self(4);
+    pub(crate) const CHAR: Self = Self(7);
+    pub(crate) const SHORT: Self = Self(8);
+    pub(crate) const INT: Self = Self(9);
+    pub(crate) const LONG: Self = Self(10);
+    pub(crate) const LONG_LONG: Self = Self(11);
+    pub(crate) const CF_INDEX: Self = Self(14);
+    pub(crate) const NS_INTEGER: Self = Self(15);
 
     /// Bit width of an integer type; `None` for floating types and unknown codes.
     /// `long`, `CFIndex` and `NSInteger` are 64-bit on every macOS target (LP64).
-    pub fn integer_width(self) -> Option<u8> {
-        match self.0 {
-            1 | 7 => Some(8),
-            2 | 8 => Some(16),
-            3 | 9 => Some(32),
-            4 | 10 | 11 | 14 | 15 => Some(64),
+    pub(crate) fn integer_width(self) -> Option<u8> {
+        match self {
+            Self::SINT8 | Self::CHAR => Some(8),
+            Self::SINT16 | Self::SHORT => Some(16),
+            Self::SINT32 | Self::INT => Some(32),
+            Self::SINT64 | Self::LONG | Self::LONG_LONG | Self::CF_INDEX | Self::NS_INTEGER => {
+                Some(64)
+            }
             _ => None,
         }
     }
+}
+
+/// The floating types: the backend asks CF (`CFNumberIsFloatType`) and reads them as `f64`;
+/// only the tests build them.
+#[cfg(test)]
+impl CfNumberType {
+    pub(crate) const FLOAT32: Self = Self(5);
+    pub(crate) const FLOAT64: Self = Self(6);
+    pub(crate) const FLOAT: Self = Self(12);
+    pub(crate) const DOUBLE: Self = Self(13);
+    pub(crate) const CG_FLOAT: Self = Self(16);
 
     /// Whether `CFNumberIsFloatType` would say so.
-    pub fn is_float(self) -> bool {
-        matches!(self.0, 5 | 6 | 12 | 13 | 16)
+    pub(crate) fn is_float(self) -> bool {
+        matches!(
+            self,
+            Self::FLOAT32 | Self::FLOAT64 | Self::FLOAT | Self::DOUBLE | Self::CG_FLOAT
+        )
     }
 }
 
@@ -91,7 +102,7 @@ impl CfNumberType {
 /// no unsigned types; `ioreg` prints the 64-bit pattern, which [`Integer`] reproduces); an
 /// integer of an unknown type is taken as 64-bit. Unknown CF types become [`Value::Raw`] with
 /// their description.
-pub fn to_value(value: CfValue) -> Value {
+pub(crate) fn to_value(value: CfValue) -> Value {
     match value {
         CfValue::Dictionary(pairs) => Value::Dict(to_properties(pairs)),
         CfValue::Array(items) => Value::Array(items.into_iter().map(to_value).collect()),
@@ -122,7 +133,7 @@ fn unknown_text(type_name: String, description: String) -> String {
 }
 
 /// Converts a property dictionary's pairs, keeping their order.
-pub fn to_properties(pairs: Vec<(CfValue, CfValue)>) -> Properties {
+pub(crate) fn to_properties(pairs: Vec<(CfValue, CfValue)>) -> Properties {
     pairs
         .into_iter()
         .map(|(k, v)| (key_text(k), to_value(v)))

@@ -6,8 +6,8 @@
 mod explain;
 mod table;
 
-pub use explain::Explanation;
-pub use table::{CodeRow, RowKind, rows as code_table};
+pub(crate) use explain::Explanation;
+pub use table::{RowKind, rows as code_table};
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,24 +18,29 @@ pub struct KernReturn(pub u32);
 
 impl KernReturn {
     pub const SUCCESS: KernReturn = KernReturn(0);
-    pub const INVALID_VALUE: KernReturn = KernReturn(0x12);
+    pub(crate) const INVALID_VALUE: KernReturn = KernReturn(0x12);
     pub const INVALID_NAME: KernReturn = KernReturn(0xf);
-    pub const INVALID_RIGHT: KernReturn = KernReturn(0x11);
-    pub const INVALID_ARGUMENT: KernReturn = KernReturn(0x4);
+    pub(crate) const INVALID_RIGHT: KernReturn = KernReturn(0x11);
+    pub(crate) const INVALID_ARGUMENT: KernReturn = KernReturn(0x4);
     pub const MACH_SEND_INVALID_DEST: KernReturn = KernReturn(0x1000_0003);
-    pub const IO_RETURN_NOT_FOUND: KernReturn = KernReturn(0xe000_02f0);
+    pub(crate) const IO_RETURN_NOT_FOUND: KernReturn = KernReturn(0xe000_02f0);
     pub const IO_RETURN_BAD_ARGUMENT: KernReturn = KernReturn(0xe000_02c2);
-    pub const IO_RETURN_NO_DEVICE: KernReturn = KernReturn(0xe000_02c0);
-    pub const IO_RETURN_INTERNAL_ERROR: KernReturn = KernReturn(0xe000_02c9);
-    pub const IO_RETURN_BUSY: KernReturn = KernReturn(0xe000_02d5);
-    pub const IO_RETURN_TIMEOUT: KernReturn = KernReturn(0xe000_02d6);
+    #[cfg(test)]
+    pub(crate) const IO_RETURN_NO_DEVICE: KernReturn = KernReturn(0xe000_02c0);
+    #[cfg(any(target_os = "macos", test))]
+    pub(crate) const IO_RETURN_INTERNAL_ERROR: KernReturn = KernReturn(0xe000_02c9);
+    #[cfg(any(target_os = "macos", test))]
+    pub(crate) const IO_RETURN_BUSY: KernReturn = KernReturn(0xe000_02d5);
+    #[cfg(any(target_os = "macos", test))]
+    pub(crate) const IO_RETURN_TIMEOUT: KernReturn = KernReturn(0xe000_02d6);
 
-    pub fn is_success(self) -> bool {
+    pub(crate) fn is_success(self) -> bool {
         self.0 == 0
     }
 
+    #[cfg(target_os = "macos")]
     /// `Ok(())` for success, else `Err(self)`.
-    pub fn ok(self) -> Result<(), KernReturn> {
+    pub(crate) fn ok(self) -> Result<(), KernReturn> {
         if self.is_success() { Ok(()) } else { Err(self) }
     }
 

@@ -27,7 +27,7 @@ pub struct Handle {
 }
 
 /// Every handle we hold, released on drop.
-pub struct HandleTable<K: IoKit + ?Sized> {
+pub(crate) struct HandleTable<K: IoKit + ?Sized> {
     kit: Arc<K>,
     by_id: HashMap<u64, Handle>,
     /// Current registry: `EntryId` index → registry ID.
@@ -35,7 +35,7 @@ pub struct HandleTable<K: IoKit + ?Sized> {
 }
 
 impl<K: IoKit + ?Sized> HandleTable<K> {
-    pub fn new(kit: Arc<K>) -> Self {
+    pub(crate) fn new(kit: Arc<K>) -> Self {
         HandleTable {
             kit,
             by_id: HashMap::new(),
@@ -43,18 +43,18 @@ impl<K: IoKit + ?Sized> HandleTable<K> {
         }
     }
 
-    pub fn kit(&self) -> &K {
+    pub(crate) fn kit(&self) -> &K {
         &self.kit
     }
 
-    pub fn kit_arc(&self) -> &Arc<K> {
+    pub(crate) fn kit_arc(&self) -> &Arc<K> {
         &self.kit
     }
 
     /// Takes ownership of one reference on `port` for the entry `registry_id`. If we
     /// already hold that name, the extra uref is given back at once; a stale handle
     /// (released or dead) is replaced by the fresh name.
-    pub fn adopt(&mut self, registry_id: u64, port: Port) {
+    pub(crate) fn adopt(&mut self, registry_id: u64, port: Port) {
         match self.by_id.get_mut(&registry_id) {
             Some(h) if h.port == port && h.held > 0 => {
                 let code = self.kit.object_release(port);
@@ -93,7 +93,7 @@ impl<K: IoKit + ?Sized> HandleTable<K> {
     /// carries a new generation, rules §2), so neither does a re-walk: the walk's fresh
     /// reference is given back at once and the handle stays stale until the user obtains
     /// the entry again (`o`). Dead names never reach here: their entries are gone from the walk.
-    pub fn adopt_walked(&mut self, registry_id: u64, port: Port) {
+    pub(crate) fn adopt_walked(&mut self, registry_id: u64, port: Port) {
         match self.by_id.get_mut(&registry_id) {
             Some(h) if h.held == 0 => {
                 let code = self.kit.object_release(port);
@@ -106,7 +106,7 @@ impl<K: IoKit + ?Sized> HandleTable<K> {
     }
 
     /// Releases the handles of entries not in `seen` (they vanished since the last walk).
-    pub fn release_except(&mut self, seen: &HashSet<u64>) {
+    pub(crate) fn release_except(&mut self, seen: &HashSet<u64>) {
         let gone: Vec<u64> = self
             .by_id
             .keys()
@@ -121,29 +121,30 @@ impl<K: IoKit + ?Sized> HandleTable<K> {
     }
 
     /// Maps the current registry's entries (index = `EntryId`) to registry IDs.
-    pub fn bind(&mut self, entries: Vec<Option<u64>>) {
+    pub(crate) fn bind(&mut self, entries: Vec<Option<u64>>) {
         self.entries = entries;
     }
 
-    pub fn registry_id(&self, entry: EntryId) -> Option<u64> {
+    pub(crate) fn registry_id(&self, entry: EntryId) -> Option<u64> {
         self.entries.get(entry.index()).copied().flatten()
     }
 
-    pub fn get(&self, entry: EntryId) -> Option<&Handle> {
+    pub(crate) fn get(&self, entry: EntryId) -> Option<&Handle> {
         self.by_id.get(&self.registry_id(entry)?)
     }
 
-    pub fn get_mut(&mut self, entry: EntryId) -> Option<&mut Handle> {
+    pub(crate) fn get_mut(&mut self, entry: EntryId) -> Option<&mut Handle> {
         let id = self.registry_id(entry)?;
         self.by_id.get_mut(&id)
     }
 
-    pub fn by_registry_id(&self, registry_id: u64) -> Option<&Handle> {
+    #[cfg(test)]
+    pub(crate) fn by_registry_id(&self, registry_id: u64) -> Option<&Handle> {
         self.by_id.get(&registry_id)
     }
 
     /// Current entries that have a handle, in entry order.
-    pub fn entry_ids(&self) -> Vec<EntryId> {
+    pub(crate) fn entry_ids(&self) -> Vec<EntryId> {
         self.entries
             .iter()
             .enumerate()
@@ -152,12 +153,9 @@ impl<K: IoKit + ?Sized> HandleTable<K> {
             .collect()
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.by_id.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
     }
 }
 

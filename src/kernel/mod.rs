@@ -8,9 +8,11 @@
 //! Everything else — walker, handle table, probe — is written once against
 //! this trait, so the live path is exercised by the simulator in tests.
 
-pub mod cf_value;
+// Neutral code only the macOS backend calls; its tests run everywhere.
+#[cfg(any(target_os = "macos", test))]
+mod cf_value;
 mod code;
-pub mod handles;
+pub(crate) mod handles;
 #[cfg(target_os = "macos")]
 pub mod macos;
 pub mod ports;
@@ -18,14 +20,15 @@ mod probe;
 pub mod session;
 mod session_impl;
 pub mod sim;
-pub mod timed;
-pub mod walker;
+#[cfg(any(target_os = "macos", test))]
+mod timed;
+pub(crate) mod walker;
 
-pub use code::{CodeRow, Explanation, KernReturn, ParseCodeError, RowKind, code_table};
-pub use handles::{Handle, HandleTable};
+pub use code::{KernReturn, RowKind, code_table};
 pub use probe::{HandleProbe, HandleState, probe};
 pub use session::{default_registry, default_session};
-pub use session_impl::{KernelSession, PlugControl, PlugEvent};
+pub(crate) use session_impl::PlugEvent;
+pub use session_impl::{KernelSession, PlugControl};
 
 use crate::registry::Properties;
 use std::sync::mpsc::Sender;
@@ -33,27 +36,25 @@ use std::sync::mpsc::Sender;
 /// A Mach port name in our task (`io_object_t`, `io_iterator_t`, …). 0 is `MACH_PORT_NULL`.
 pub type Port = u32;
 
-pub const MACH_PORT_NULL: Port = 0;
-pub const MACH_PORT_DEAD: Port = !0;
+pub(crate) const MACH_PORT_NULL: Port = 0;
+pub(crate) const MACH_PORT_DEAD: Port = !0;
 
 /// `MACH_PORT_RIGHT_*` (mach/port.h).
 pub mod right {
     pub const SEND: u32 = 0;
-    pub const RECEIVE: u32 = 1;
-    pub const SEND_ONCE: u32 = 2;
-    pub const PORT_SET: u32 = 3;
-    pub const DEAD_NAME: u32 = 4;
-    pub const NUMBER: u32 = 6;
+    pub(crate) const RECEIVE: u32 = 1;
+    pub(crate) const SEND_ONCE: u32 = 2;
+    #[cfg(test)]
+    pub(crate) const PORT_SET: u32 = 3;
+    pub(crate) const DEAD_NAME: u32 = 4;
+    pub(crate) const NUMBER: u32 = 6;
 }
 
 /// `MACH_PORT_TYPE_*` bits (mach/port.h): `1 << (right + 16)`.
-pub mod port_type {
-    pub const NONE: u32 = 0;
-    pub const SEND: u32 = 0x0001_0000;
-    pub const RECEIVE: u32 = 0x0002_0000;
-    pub const SEND_ONCE: u32 = 0x0004_0000;
-    pub const PORT_SET: u32 = 0x0008_0000;
-    pub const DEAD_NAME: u32 = 0x0010_0000;
+pub(crate) mod port_type {
+    pub(crate) const SEND: u32 = 0x0001_0000;
+    pub(crate) const RECEIVE: u32 = 0x0002_0000;
+    pub(crate) const DEAD_NAME: u32 = 0x0010_0000;
 }
 
 /// `IOServiceGetBusyStateAndTime` results.

@@ -23,7 +23,7 @@ impl HandleState {
         !matches!(self, HandleState::Valid)
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             HandleState::Valid => "valid",
             HandleState::DeadName => "dead name",
@@ -55,7 +55,7 @@ pub struct HandleProbe {
 impl HandleState {
     /// The state `mach_port_type` implies: no name → released; a dead name → dead; a send
     /// right → valid (any other right under our old name is not our object: released).
-    pub fn from_type(port_type: Result<u32, KernReturn>) -> Self {
+    pub(crate) fn from_type(port_type: Result<u32, KernReturn>) -> Self {
         match port_type {
             Ok(t) if t & super::port_type::DEAD_NAME != 0 => HandleState::DeadName,
             Ok(t) if t & super::port_type::SEND != 0 => HandleState::Valid,

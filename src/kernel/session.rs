@@ -60,7 +60,7 @@ pub enum SessionKind {
 
 impl SessionKind {
     /// `"live"` or `"demo"`, shown in the status bar and written in recordings.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             SessionKind::Live => "live",
             SessionKind::Demo => "demo",
@@ -145,6 +145,8 @@ pub enum DemoError {
     NoHotplugDevice,
     #[error("the demo has no IOHIDSystem")]
     NoLeakyService,
+    #[error("the leaking app has no task")]
+    NoLeakerTask,
 }
 
 /// The session ioscope opens when no file is given: the live kernel on macOS.

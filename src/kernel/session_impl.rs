@@ -128,11 +128,8 @@ impl<K: IoKit + ?Sized + 'static> KernelSession<K> {
         Ok(self)
     }
 
-    pub fn kit(&self) -> &K {
-        self.table.kit()
-    }
-
-    pub fn handles(&self) -> &HandleTable<K> {
+    #[cfg(test)]
+    pub(crate) fn handles(&self) -> &HandleTable<K> {
         &self.table
     }
 

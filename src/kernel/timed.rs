@@ -10,7 +10,7 @@
 //! keep abandoned workers from piling up across refreshes:
 //! - a key (the entry) whose earlier call is still running is not tried again: `kIOReturnTimeout`
 //!   at once;
-//! - while [`TimedCalls::max_hung`] calls are still running, nothing new is tried:
+//! - while `max_hung` calls are still running, nothing new is tried:
 //!   `kIOReturnBusy` at once.
 //!
 //! Calls are serialised (one at a time, each with the whole limit). Neutral: the macOS backend
@@ -23,12 +23,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// Abandoned calls tolerated before new ones are refused (see the module notes).
-pub const DEFAULT_MAX_HUNG: usize = 4;
+pub(crate) const DEFAULT_MAX_HUNG: usize = 4;
 
 type Job = Box<dyn FnOnce() + Send>;
 
 /// Runs calls on a reusable worker thread with a time limit.
-pub struct TimedCalls {
+pub(crate) struct TimedCalls {
     worker: Mutex<Option<Sender<Job>>>,
     /// Keys whose call is running now, on the current worker or an abandoned one. Inserted by
     /// the caller before handing the job over, removed by the job itself before it answers.
@@ -42,11 +42,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl TimedCalls {
-    pub fn new(timeout: Duration) -> Self {
+    pub(crate) fn new(timeout: Duration) -> Self {
         Self::with_max_hung(timeout, DEFAULT_MAX_HUNG)
     }
 
-    pub fn with_max_hung(timeout: Duration, max_hung: usize) -> Self {
+    pub(crate) fn with_max_hung(timeout: Duration, max_hung: usize) -> Self {
         TimedCalls {
             worker: Mutex::new(None),
             running: Arc::new(Mutex::new(HashSet::new())),
@@ -55,23 +55,16 @@ impl TimedCalls {
         }
     }
 
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    pub fn max_hung(&self) -> usize {
-        self.max_hung
-    }
-
     /// Abandoned calls that have not returned yet.
-    pub fn hung(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn hung(&self) -> usize {
         lock(&self.running).len()
     }
 
     /// Runs `f` on the worker and waits at most the limit. `key` names what the call is about
     /// (a port name): a key whose earlier call is still running is refused. If no thread can be
     /// started, `f` runs here, without a limit.
-    pub fn call<R, F>(&self, key: u64, f: F) -> Result<R, KernReturn>
+    pub(crate) fn call<R, F>(&self, key: u64, f: F) -> Result<R, KernReturn>
     where
         R: Send + 'static,
         F: FnOnce() -> R + Send + 'static,

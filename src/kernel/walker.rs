@@ -21,15 +21,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static CANCEL: AtomicBool = AtomicBool::new(false);
 
 /// Stops every walk in progress (and every later one): the process is ending.
-pub fn cancel_walks() {
+pub(crate) fn cancel_walks() {
     CANCEL.store(true, Ordering::Relaxed);
 }
 
 /// `KERN_ABORTED`: what a cancelled walk returns.
-pub const ABORTED: KernReturn = KernReturn(0xe);
+pub(crate) const ABORTED: KernReturn = KernReturn(0xe);
 
 /// Planes walked when the root does not list them (`IORegistryPlanes`).
-pub const DEFAULT_PLANES: &[&str] = &["IOService", "IODeviceTree", "IOPower", "IOUSB"];
+pub(crate) const DEFAULT_PLANES: &[&str] = &["IOService", "IODeviceTree", "IOPower", "IOUSB"];
 
 /// Progress is reported every this many entries.
 const PROGRESS_EVERY: usize = 64;
@@ -48,7 +48,7 @@ struct Walk<'a, K: IoKit + ?Sized> {
 
 /// Walks every plane. The handle table keeps one handle per entry; handles of entries
 /// that vanished since the last walk are released. Fails only if the root cannot be had.
-pub fn walk<K: IoKit + ?Sized>(
+pub(crate) fn walk<K: IoKit + ?Sized>(
     table: &mut HandleTable<K>,
     origin: Origin,
     progress: &mut dyn FnMut(WalkProgress),
@@ -59,7 +59,7 @@ pub fn walk<K: IoKit + ?Sized>(
 /// [`walk`], stopping with [`ABORTED`] at the next entry once `cancel` is set. A stopped
 /// walk gives back every reference it received that the table does not keep (iterators,
 /// extra urefs); the table keeps its handles and its binding to the last complete walk.
-pub fn walk_until<K: IoKit + ?Sized>(
+pub(crate) fn walk_until<K: IoKit + ?Sized>(
     table: &mut HandleTable<K>,
     origin: Origin,
     progress: &mut dyn FnMut(WalkProgress),

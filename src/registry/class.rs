@@ -41,7 +41,7 @@ impl ClassTable {
 
     /// [`ClassTable::intern`], refusing a new name once `max` classes are known (the
     /// `classes` limit), before anything is allocated for it.
-    pub fn try_intern(&mut self, name: &str, max: usize) -> Result<ClassId, LimitExceeded> {
+    pub(crate) fn try_intern(&mut self, name: &str, max: usize) -> Result<ClassId, LimitExceeded> {
         if let Some(&id) = self.index.get(name) {
             return Ok(id);
         }
@@ -52,7 +52,7 @@ impl ClassTable {
     }
 
     /// [`ClassTable::intern_chain`] under the `classes` limit `max`.
-    pub fn try_intern_chain<'a>(
+    pub(crate) fn try_intern_chain<'a>(
         &mut self,
         base_first: impl IntoIterator<Item = &'a str>,
         max: usize,
@@ -68,22 +68,22 @@ impl ClassTable {
         Ok(parent)
     }
 
-    pub fn get(&self, name: &str) -> Option<ClassId> {
+    pub(crate) fn get(&self, name: &str) -> Option<ClassId> {
         self.index.get(name).copied()
     }
 
-    pub fn name(&self, id: ClassId) -> &str {
+    pub(crate) fn name(&self, id: ClassId) -> &str {
         &self.names[id.0 as usize]
     }
 
-    pub fn superclass(&self, id: ClassId) -> Option<ClassId> {
+    pub(crate) fn superclass(&self, id: ClassId) -> Option<ClassId> {
         self.superclass[id.0 as usize]
     }
 
     /// Records that `class`'s superclass is `superclass`. A class's superclass is the same
     /// wherever it appears, so the first one recorded stays: a different one later is
     /// ignored, and so is one that would make a cycle. Near constant time (see [`ClassTable`]).
-    pub fn set_superclass(&mut self, class: ClassId, superclass: ClassId) {
+    pub(crate) fn set_superclass(&mut self, class: ClassId, superclass: ClassId) {
         if self.superclass[class.0 as usize].is_some() {
             return;
         }
@@ -117,7 +117,7 @@ impl ClassTable {
     }
 
     /// The class and its known superclasses, leaf first.
-    pub fn chain(&self, id: ClassId) -> impl Iterator<Item = ClassId> + '_ {
+    pub(crate) fn chain(&self, id: ClassId) -> impl Iterator<Item = ClassId> + '_ {
         let mut next = Some(id);
         let mut steps = 0usize;
         std::iter::from_fn(move || {
@@ -133,16 +133,12 @@ impl ClassTable {
     }
 
     /// Whether `id` is `ancestor` or a subclass of it (as far as the chain is known).
-    pub fn conforms_to(&self, id: ClassId, ancestor: &str) -> bool {
+    pub(crate) fn conforms_to(&self, id: ClassId, ancestor: &str) -> bool {
         self.chain(id).any(|c| self.name(c) == ancestor)
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.names.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
     }
 }
 

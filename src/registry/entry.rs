@@ -7,7 +7,7 @@ use super::{ClassId, Properties, Text};
 pub struct EntryId(pub u32);
 
 impl EntryId {
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self.0 as usize
     }
 }
@@ -17,7 +17,7 @@ impl EntryId {
 pub struct Entry {
     /// The registry entry ID (`id 0x100000123`), when the source recorded it.
     pub id: Option<u64>,
-    /// The name in the entry's first plane (other planes may override it, see [`super::Plane`]).
+    /// The name in the entry's first plane (other planes may override it, see `super::Plane`).
     pub name: Text,
     /// The location (`@1f,2`) in the entry's first plane, if any.
     pub location: Option<Text>,
@@ -77,8 +77,6 @@ impl ServiceInfo {
     pub const INACTIVE: u64 = 0x1;
     pub const REGISTERED: u64 = 0x2;
     pub const MATCHED: u64 = 0x4;
-    pub const FIRST_PUBLISH: u64 = 0x8;
-    pub const FIRST_MATCH: u64 = 0x10;
 
     pub fn registered(&self) -> bool {
         self.state & Self::REGISTERED != 0
@@ -91,7 +89,7 @@ impl ServiceInfo {
     }
 
     /// `registered, matched, active` (or with `!`/`in` prefixes), as `ioreg` words it.
-    pub fn state_words(&self) -> String {
+    pub(crate) fn state_words(&self) -> String {
         format!(
             "{}registered, {}matched, {}active",
             if self.registered() { "" } else { "!" },

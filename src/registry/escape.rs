@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// Whether a character must not reach a terminal as is.
-pub fn is_unsafe(c: char) -> bool {
+pub(crate) fn is_unsafe(c: char) -> bool {
     c.is_control()
         // Bidirectional overrides and isolates can reorder what the user sees.
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
@@ -69,7 +69,7 @@ pub fn lines_for_terminal(text: &str) -> String {
 /// (`Caf\x8e` is `Café`), so the output is always UTF-8 and a lone C1 byte never reaches the
 /// terminal. With `keep_layout`, newline and tab pass through (an `ioreg -l` text dump has
 /// multi-line strings; neither can change a terminal's state).
-pub fn bytes_for_terminal(bytes: &[u8], keep_layout: bool, out: &mut Vec<u8>) {
+pub(crate) fn bytes_for_terminal(bytes: &[u8], keep_layout: bool, out: &mut Vec<u8>) {
     let safe_ascii =
         |b: u8| (0x20..0x7f).contains(&b) || (keep_layout && (b == b'\n' || b == b'\t'));
     if bytes.iter().all(|&b| safe_ascii(b)) {
@@ -102,7 +102,7 @@ fn is_c1_or_del(c: char) -> bool {
 }
 
 /// Whether the text holds a control that `serde_json` leaves unescaped (DEL or C1).
-pub fn has_json_unescaped_controls(text: &str) -> bool {
+pub(crate) fn has_json_unescaped_controls(text: &str) -> bool {
     text.chars().any(is_c1_or_del)
 }
 

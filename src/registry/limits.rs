@@ -119,7 +119,7 @@ fn names() -> String {
 
 impl Limits {
     /// The value of the limit called `name` (a [`TABLE`] name).
-    pub fn get(&self, name: &str) -> Option<u64> {
+    pub(crate) fn get(&self, name: &str) -> Option<u64> {
         let v = match name {
             "entries" => self.max_entries as u64,
             "planes" => self.max_planes as u64,
@@ -135,7 +135,7 @@ impl Limits {
     }
 
     /// Sets the limit called `name`; false for an unknown name.
-    pub fn set(&mut self, name: &str, value: u64) -> bool {
+    pub(crate) fn set(&mut self, name: &str, value: u64) -> bool {
         let n = usize::try_from(value).unwrap_or(usize::MAX);
         match name {
             "entries" => self.max_entries = n,
@@ -211,9 +211,9 @@ pub fn help_text() -> String {
 
 /// Bytes of values one byte of input may decode to (shared objects charged at every
 /// reference), unless `decoded-bytes` is raised: real dumps use a small fraction of it.
-pub const DECODED_PER_INPUT_BYTE: u64 = 64;
+pub(crate) const DECODED_PER_INPUT_BYTE: u64 = 64;
 /// What any input may decode to, however small it is (unless `decoded-bytes` is lower).
-pub const DECODED_FLOOR: u64 = 64 << 20;
+pub(crate) const DECODED_FLOOR: u64 = 64 << 20;
 
 fn parse_number(s: &str, bytes: bool) -> Option<u64> {
     let s = s.replace('_', "");
@@ -241,7 +241,7 @@ pub struct LimitExceeded {
 }
 
 impl LimitExceeded {
-    pub fn new(name: &'static str, limit: impl TryInto<u64>) -> Self {
+    pub(crate) fn new(name: &'static str, limit: impl TryInto<u64>) -> Self {
         LimitExceeded {
             name,
             limit: limit.try_into().unwrap_or(u64::MAX),
@@ -267,14 +267,14 @@ impl std::error::Error for LimitExceeded {}
 /// every reader of one load (an `.ioreg` document and each property list embedded in it)
 /// spends from the same budget.
 #[derive(Debug, Clone)]
-pub struct Budget {
+pub(crate) struct Budget {
     name: &'static str,
     limit: u64,
     spent: std::rc::Rc<std::cell::Cell<u64>>,
 }
 
 impl Budget {
-    pub fn new(name: &'static str, limit: u64) -> Self {
+    pub(crate) fn new(name: &'static str, limit: u64) -> Self {
         Budget {
             name,
             limit,
@@ -286,7 +286,7 @@ impl Budget {
     /// is also held to [`DECODED_PER_INPUT_BYTE`] per byte of the input plus
     /// [`DECODED_FLOOR`], so a few hundred hostile bytes cannot spend a gigabyte; a limit
     /// raised with `--limit` is used as it is.
-    pub fn decoded(limits: &Limits, input_len: usize) -> Self {
+    pub(crate) fn decoded(limits: &Limits, input_len: usize) -> Self {
         let set = limits.max_decoded_bytes;
         let limit = if set > TABLE[5].default {
             set
@@ -300,7 +300,7 @@ impl Budget {
     }
 
     /// Spends `n`; an error (and nothing spent) if that would pass the limit.
-    pub fn charge(&self, n: u64) -> Result<(), LimitExceeded> {
+    pub(crate) fn charge(&self, n: u64) -> Result<(), LimitExceeded> {
         let total = self.spent.get().saturating_add(n);
         if total > self.limit {
             return Err(LimitExceeded::new(self.name, self.limit));
@@ -309,7 +309,8 @@ impl Budget {
         Ok(())
     }
 
-    pub fn spent(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn spent(&self) -> u64 {
         self.spent.get()
     }
 }

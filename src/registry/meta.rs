@@ -24,7 +24,7 @@ pub enum Origin {
 
 impl Origin {
     /// The reader name reported by `ioscope stats`.
-    pub fn reader_name(self) -> &'static str {
+    pub(crate) fn reader_name(self) -> &'static str {
         match self {
             Origin::Built => "built",
             Origin::IoregText => "ioreg-text",
@@ -35,11 +35,6 @@ impl Origin {
             Origin::Live => "live",
             Origin::Demo => "demo",
         }
-    }
-
-    /// Whether the registry was walked through the IOKit seam (so handles exist).
-    pub fn has_handles(self) -> bool {
-        matches!(self, Origin::Live | Origin::Demo)
     }
 }
 
@@ -119,10 +114,10 @@ pub struct LoadReport {
 
 impl LoadReport {
     /// How many clipped line numbers are kept (a dump clipped everywhere stays bounded).
-    pub const CLIPPED_KEPT: usize = 1000;
+    pub(crate) const CLIPPED_KEPT: usize = 1000;
 
     /// Counts a clipped line and keeps its number while there is room.
-    pub fn note_clipped(&mut self, line: u64) {
+    pub(crate) fn note_clipped(&mut self, line: u64) {
         self.clipped_lines += 1;
         if self.clipped_at.len() < Self::CLIPPED_KEPT && self.clipped_at.last() != Some(&line) {
             self.clipped_at.push(line);
@@ -131,7 +126,7 @@ impl LoadReport {
 
     /// How many things the reader or walker noticed that are worth a look (a truncation,
     /// clipped lines, each warning); the explorer's status bar points at the report then.
-    pub fn problem_count(&self) -> usize {
+    pub(crate) fn problem_count(&self) -> usize {
         usize::from(self.truncated.is_some())
             + usize::from(self.clipped_lines > 0)
             + self.warnings.len()

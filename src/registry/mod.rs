@@ -4,7 +4,7 @@
 //! over the IOKit seam (live or simulated) and every writer speak this one model.
 //! Entries live in a `Vec` and are named by [`EntryId`] indices, so building and
 //! walking a registry of a million entries needs no reference counting; class
-//! names are interned once in a [`ClassTable`]; planes keep their own parent and
+//! names are interned once in a `ClassTable`; planes keep their own parent and
 //! child links so that one entry can sit in several planes.
 
 mod class;
@@ -18,14 +18,20 @@ pub mod stats;
 mod text;
 mod value;
 
-pub use class::{ClassId, ClassTable};
+pub(crate) use class::{ClassId, ClassTable};
 pub use entry::{Entry, EntryId, ServiceInfo, ServiceState};
-pub use limits::{Budget, LimitExceeded, Limits};
-pub use meta::{HeaderStyle, LoadReport, Origin, TextDialect, Truncation};
-pub use path::PathError;
-pub use plane::{Link, Plane};
-pub use text::{Text, str_from_utf8};
-pub use value::{CF_EPOCH_UNIX, Civil, Date, IntRadix, Integer, Properties, Value, parse_creator};
+pub(crate) use limits::Budget;
+pub use limits::{LimitExceeded, Limits};
+pub(crate) use meta::LoadReport;
+pub use meta::{HeaderStyle, Origin, TextDialect, Truncation};
+pub(crate) use path::PathError;
+pub(crate) use plane::{Link, Plane};
+pub use text::Text;
+pub(crate) use text::str_from_utf8;
+#[cfg(test)]
+pub(crate) use value::CF_EPOCH_UNIX;
+pub(crate) use value::{Civil, parse_creator};
+pub use value::{Date, IntRadix, Integer, Properties, Value};
 
 /// The name of the synthetic node that holds a plane's unattached entries.
 pub const UNATTACHED: &str = "unattached entries";
@@ -56,7 +62,7 @@ impl Registry {
     /// Keeps the entries whose `keep` flag is set, in order, and returns each old index's new
     /// id (an index dropped maps to where the next kept one went: callers map dropped entries
     /// to kept ones first). For readers, before any entry is linked into a plane.
-    pub fn drop_entries(&mut self, keep: &[bool]) -> Vec<EntryId> {
+    pub(crate) fn drop_entries(&mut self, keep: &[bool]) -> Vec<EntryId> {
         debug_assert!(self.planes.iter().all(Plane::is_empty));
         let mut next = 0u32;
         let new_index = keep
@@ -124,7 +130,7 @@ impl Registry {
     }
 
     /// Finds the first entry with this registry entry ID.
-    pub fn find_by_id(&self, registry_id: u64) -> Option<EntryId> {
+    pub(crate) fn find_by_id(&self, registry_id: u64) -> Option<EntryId> {
         self.entries()
             .find(|(_, e)| e.id == Some(registry_id))
             .map(|(id, _)| id)
@@ -182,7 +188,7 @@ impl Registry {
     /// Gathers, in each plane that has the registry root, every other top entry (an entry
     /// whose parent the source lacks) under one synthetic node named [`UNATTACHED`], so that
     /// they are never taken for roots. Returns how many entries were gathered.
-    pub fn gather_unattached(&mut self) -> usize {
+    pub(crate) fn gather_unattached(&mut self) -> usize {
         let mut gathered = 0;
         for index in 0..self.planes.len() {
             let plane = &self.planes[index];
@@ -218,7 +224,7 @@ impl Registry {
     /// the entry; registry entry IDs grow with creation, so the oldest parent is taken as the
     /// first (IONetworkStack and IOHIDSystem: IOResources, as `.ioreg` documents record it).
     /// Parents without an ID keep their place after those with one.
-    pub fn order_parents_by_age(&mut self) {
+    pub(crate) fn order_parents_by_age(&mut self) {
         for index in 0..self.planes.len() {
             let multi: Vec<(EntryId, Vec<EntryId>)> = {
                 let plane = &self.planes[index];

@@ -45,7 +45,7 @@ pub enum PathError {
 impl Registry {
     /// The plane's root object: Root's first child in the plane, or `None` when the plane
     /// has no registry root (an `ioreg -r` subtree dump).
-    pub fn plane_root_object(&self, plane: &Plane) -> Option<EntryId> {
+    pub(crate) fn plane_root_object(&self, plane: &Plane) -> Option<EntryId> {
         let root = plane
             .roots()
             .iter()

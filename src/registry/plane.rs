@@ -44,7 +44,7 @@ pub struct Plane {
 }
 
 impl Plane {
-    pub fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         Plane {
             name: name.into(),
             ..Plane::default()
@@ -132,7 +132,7 @@ impl Plane {
 
     /// Puts `child`'s parents in the order `order` lists them (a reader that links in another
     /// order than the source lists parents); parents `order` omits keep their place after.
-    pub fn order_parents(&mut self, child: EntryId, order: &[EntryId]) {
+    pub(crate) fn order_parents(&mut self, child: EntryId, order: &[EntryId]) {
         let mut all: Vec<EntryId> = self.parents(child).collect();
         if all.len() < 2 {
             return;
@@ -162,23 +162,18 @@ impl Plane {
 
     /// Whether `parent` is `child`'s first parent (so `child` under `parent` is its first
     /// appearance, the one a walk of unique entries follows).
-    pub fn is_first_parent(&self, parent: EntryId, child: EntryId) -> bool {
+    pub(crate) fn is_first_parent(&self, parent: EntryId, child: EntryId) -> bool {
         self.parent(child) == Some(parent)
     }
 
     /// Entries with more than one parent in this plane.
-    pub fn multi_parent(&self) -> usize {
+    pub(crate) fn multi_parent(&self) -> usize {
         self.more_parents.len()
-    }
-
-    /// (parent, child) links that were listed more than once (kept once).
-    pub fn duplicate_links(&self) -> usize {
-        self.duplicate_links
     }
 
     /// An entry on a cycle of parent links, if the links claim one (a registry is acyclic;
     /// a file that says otherwise is refused). Linear in the links.
-    pub fn find_cycle(&self) -> Option<EntryId> {
+    pub(crate) fn find_cycle(&self) -> Option<EntryId> {
         const NEW: u8 = 0;
         const OPEN: u8 = 1;
         const DONE: u8 = 2;
@@ -229,7 +224,7 @@ impl Plane {
 
     /// Appearances of `id` and everything below it, counting each appearance of a shared
     /// entry (memoised per entry, so a shared subtree is counted once, not walked again).
-    pub fn appearances_below(&self, id: EntryId, memo: &mut HashMap<EntryId, u64>) -> u64 {
+    pub(crate) fn appearances_below(&self, id: EntryId, memo: &mut HashMap<EntryId, u64>) -> u64 {
         if let Some(&n) = memo.get(&id) {
             return n;
         }
@@ -262,8 +257,9 @@ impl Plane {
         self.nodes.get(id).map_or(&[], |n| n.children.as_slice())
     }
 
+    #[cfg(test)]
     /// Depth below the top of the plane (a root is 0).
-    pub fn depth(&self, id: EntryId) -> usize {
+    pub(crate) fn depth(&self, id: EntryId) -> usize {
         let mut d = 0;
         let mut cur = id;
         while let Some(p) = self.parent(cur) {

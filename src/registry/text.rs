@@ -12,7 +12,7 @@ use std::fmt;
 /// checking them in a loop the compiler vectorises, without a call, was worth a fifth of the
 /// XML reader's time.
 #[inline]
-pub fn str_from_utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+pub(crate) fn str_from_utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
     if bytes.iter().all(|&c| c < 0x80) {
         // SAFETY: ASCII bytes are UTF-8.
         return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
@@ -64,16 +64,8 @@ impl Text {
         }
     }
 
-    pub fn is_utf8(&self) -> bool {
-        matches!(self, Text::Utf8(_))
-    }
-
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.as_bytes().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.as_bytes().is_empty()
     }
 }
 

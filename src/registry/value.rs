@@ -121,7 +121,7 @@ impl Integer {
 
     /// The value as `ioreg` prints it: unsigned decimal of the 64-bit pattern
     /// (`%qu`, so -1 prints as 18446744073709551615), or `0x%qx` in hex mode.
-    pub fn ioreg_bits(&self) -> u64 {
+    pub(crate) fn ioreg_bits(&self) -> u64 {
         self.value() as i64 as u64
     }
 }
@@ -131,12 +131,12 @@ impl Integer {
 pub struct Date(pub f64);
 
 /// Seconds from the Unix epoch (1970-01-01) to the Core Foundation epoch (2001-01-01 UTC).
-pub const CF_EPOCH_UNIX: i64 = 978_307_200;
+pub(crate) const CF_EPOCH_UNIX: i64 = 978_307_200;
 
 /// A calendar time in UTC, proleptic Gregorian: the one conversion between CFDate seconds
 /// and years, months and days (readers of `<date>` and `$date`, the writers, the explorer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Civil {
+pub(crate) struct Civil {
     pub year: i64,
     pub month: i64,
     pub day: i64,
@@ -148,7 +148,7 @@ pub struct Civil {
 impl Civil {
     /// Whole seconds since 2001-01-01 UTC (fields are not range-checked: the readers check
     /// them as their format demands).
-    pub fn cf_seconds(self) -> i64 {
+    pub(crate) fn cf_seconds(self) -> i64 {
         // Days from 1970-01-01 (H. Hinnant's `days_from_civil`).
         let y = if self.month <= 2 {
             self.year - 1
@@ -164,7 +164,7 @@ impl Civil {
     }
 
     /// The calendar time of `secs` whole seconds since 2001-01-01 UTC.
-    pub fn from_cf_seconds(secs: i64) -> Self {
+    pub(crate) fn from_cf_seconds(secs: i64) -> Self {
         let unix = secs + CF_EPOCH_UNIX;
         let (days, rem) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
         // H. Hinnant's `civil_from_days`.
@@ -189,7 +189,7 @@ impl Civil {
 
 /// An `IOUserClientCreator` value, `"pid 224, WindowServer"` → (224, `WindowServer`): the
 /// process that opened a user client (IOUserClient sets it when the client is created).
-pub fn parse_creator(text: &str) -> Option<(u32, String)> {
+pub(crate) fn parse_creator(text: &str) -> Option<(u32, String)> {
     let rest = text.strip_prefix("pid ")?;
     let (pid, name) = rest.split_once(',')?;
     Some((pid.trim().parse().ok()?, name.trim().to_owned()))

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 
 /// A local clipboard tool and the arguments that make it read stdin into the clipboard.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tool {
+pub(crate) struct Tool {
     pub name: &'static str,
     pub args: &'static [&'static str],
     pub path: PathBuf,
@@ -57,7 +57,7 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// The local clipboard tool for this environment, if any.
-pub fn local_tool() -> Option<Tool> {
+pub(crate) fn local_tool() -> Option<Tool> {
     let path = std::env::var_os("PATH")?;
     let wayland = std::env::var_os("WAYLAND_DISPLAY").is_some_and(|v| !v.is_empty());
     let x11 = std::env::var_os("DISPLAY").is_some_and(|v| !v.is_empty());
@@ -93,14 +93,14 @@ fn feed(tool: &Tool, text: &str) -> io::Result<()> {
 
 /// The OSC 52 sequence that asks the terminal to put `text` on its clipboard. The text is
 /// base64-encoded, so nothing in it can break out of the sequence.
-pub fn osc52(text: &str) -> String {
+pub(crate) fn osc52(text: &str) -> String {
     let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     format!("\x1b]52;c;{encoded}\x07")
 }
 
 /// Copies `text` (OSC 52 to stdout, and the local tool when there is one) and returns the
 /// status line saying where it went.
-pub fn copy(text: &str, preview: &str) -> String {
+pub(crate) fn copy(text: &str, preview: &str) -> String {
     let mut out = io::stdout();
     let _ = out.write_all(osc52(text).as_bytes());
     let _ = out.flush();

@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// The note on the observer effect (IOJones silently subtracts 1; we show the raw count).
-pub const OBSERVER_NOTE: &str =
+pub(crate) const OBSERVER_NOTE: &str =
     "note: our own handle (+1) and the call in progress (+1) add to the kernel count; shown raw";
 
 fn field<'a>(theme: &Theme, label: &'a str, value: String) -> Line<'a> {
@@ -47,7 +47,7 @@ fn path_fits(
 }
 
 /// The lines of the pane (also used to size it).
-pub fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
+pub(crate) fn lines<'a>(state: &'a State, theme: &Theme) -> Vec<Line<'a>> {
     let Some(id) = state.selected_entry() else {
         return vec![Line::styled("nothing selected", theme.dim)];
     };
@@ -302,7 +302,7 @@ fn probe_lines(p: &HandleProbe, theme: &Theme, out: &mut Vec<Line<'_>>) {
 }
 
 /// The pane's lines wrapped at the inner width.
-pub fn wrapped(state: &State, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+pub(crate) fn wrapped(state: &State, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     lines(state, theme)
         .into_iter()
         .flat_map(|l| super::wrap::wrap_line(l, usize::from(width)))
@@ -310,13 +310,13 @@ pub fn wrapped(state: &State, theme: &Theme, width: u16) -> Vec<Line<'static>> {
 }
 
 /// Screen lines the pane needs at this inner width.
-pub fn height(state: &State, theme: &Theme, width: u16) -> u16 {
+pub(crate) fn height(state: &State, theme: &Theme, width: u16) -> u16 {
     wrapped(state, theme, width)
         .len()
         .min(usize::from(u16::MAX)) as u16
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Rect {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> Rect {
     let focused = state.focus == Focus::Details && state.mode == crate::app::Mode::Normal;
     let block = super::frame::pane(" Details ".into(), None, focused, theme);
     let inner = block.inner(area);

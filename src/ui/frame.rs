@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
 /// The frame of a main pane: `title` on the left, `position` (if any) on the right.
-pub fn pane<'a>(
+pub(crate) fn pane<'a>(
     title: String,
     position: Option<String>,
     focused: bool,

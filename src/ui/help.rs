@@ -5,7 +5,7 @@ use crate::app::keymap::{Context, KEYMAP, key_label};
 use ratatui::text::{Line, Span};
 
 /// Every binding, grouped by context, as help lines.
-pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
+pub(crate) fn lines(theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for context in [Context::Main, Context::Prompt, Context::List, Context::Help] {
         if !out.is_empty() {

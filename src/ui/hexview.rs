@@ -13,7 +13,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Clear;
 
 /// Draws the view over `screen`; returns its line area (for page sizes).
-pub fn draw(
+pub(crate) fn draw(
     frame: &mut Frame,
     screen: Rect,
     state: &State,

@@ -16,7 +16,7 @@ use ratatui::widgets::Clear;
 
 /// The mark before a tree row's name and the row's style, for an entry that differs from
 /// the baseline: `+` added, `−` removed (a ghost), `~` changed.
-pub fn tree_mark(
+pub(crate) fn tree_mark(
     state: &State,
     id: EntryId,
     theme: &Theme,
@@ -48,7 +48,7 @@ fn value_text(v: &Option<String>) -> String {
 }
 
 /// The details pane's lines on how the entry differs from the baseline.
-pub fn detail_lines(state: &State, id: EntryId, theme: &Theme) -> Vec<Line<'static>> {
+pub(crate) fn detail_lines(state: &State, id: EntryId, theme: &Theme) -> Vec<Line<'static>> {
     let label = |t: &str| Span::styled(format!("{t:<9} "), theme.label);
     let Some(mark) = state.leak.mark(id) else {
         return Vec::new();
@@ -128,7 +128,7 @@ fn signed(v: Option<i64>) -> String {
 }
 
 /// The classes table (`c`); returns its rows' area and the first row shown.
-pub fn classes_table(
+pub(crate) fn classes_table(
     frame: &mut Frame,
     screen: Rect,
     state: &State,
@@ -192,7 +192,7 @@ pub fn classes_table(
 }
 
 /// The user clients per process (`u`); returns its rows' area and the first row shown.
-pub fn clients_table(
+pub(crate) fn clients_table(
     frame: &mut Frame,
     screen: Rect,
     state: &State,
@@ -254,7 +254,7 @@ pub fn clients_table(
 }
 
 /// The timeline bar (`t`) at the bottom of the main area.
-pub fn timeline(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
+pub(crate) fn timeline(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
     let Some(t) = &state.timeline else { return };
     let h = 4.min(screen.height);
     let area = Rect::new(screen.x, screen.y + screen.height - h, screen.width, h);

@@ -1,25 +1,26 @@
 //! Drawing the explorer from its state (ratatui), and running it in a terminal.
 
-pub mod clipboard;
-pub mod details;
-pub mod error;
-pub mod frame;
-pub mod help;
-pub mod hexview;
-pub mod leak;
-pub mod popup;
-pub mod ports;
-pub mod properties;
-pub mod sanitize;
-pub mod status;
+pub(crate) mod clipboard;
+pub(crate) mod details;
+pub(crate) mod error;
+pub(crate) mod frame;
+pub(crate) mod help;
+pub(crate) mod hexview;
+pub(crate) mod leak;
+pub(crate) mod popup;
+pub(crate) mod ports;
+pub(crate) mod properties;
+pub(crate) mod sanitize;
+pub(crate) mod status;
 pub mod svg;
-pub mod terminal;
+pub(crate) mod terminal;
 pub mod theme;
-pub mod tree;
-pub mod wrap;
+pub(crate) mod tree;
+pub(crate) mod wrap;
 
 use crate::app::state::{Area, Focus, Geometry, Mode, State};
-pub use error::Error;
+use crate::app::{App, AppOptions};
+pub(crate) use error::Error;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -28,27 +29,15 @@ use std::process::ExitCode;
 use theme::Theme;
 
 /// Below this size the screen says "terminal too small" instead of drawing panes.
-pub const MIN_WIDTH: u16 = 40;
-pub const MIN_HEIGHT: u16 = 10;
+pub(crate) const MIN_WIDTH: u16 = 40;
+pub(crate) const MIN_HEIGHT: u16 = 10;
 
-/// What the command line asks of the explorer (built by `cli`: the layers point down).
-#[derive(Debug, Clone, Default)]
-pub struct ExplorerOptions {
-    /// A saved dump to open; none: the live registry (the demo off macOS).
-    pub file: Option<std::path::PathBuf>,
-    /// Re-probe held handles every N milliseconds (0: off).
-    pub reprobe_ms: u64,
-    /// Demo only: unplug and replug a USB device every few seconds.
-    pub demo_hotplug: bool,
-    /// Demo only: a simulated app leaks user clients and handles.
-    pub demo_leak: bool,
-    /// `--diff A B`: the explorer on B compared with A.
-    pub diff: Option<Vec<std::path::PathBuf>>,
-}
-
-/// Opens the explorer on the source the command line names.
-pub fn run_explorer(cli: &ExplorerOptions) -> Result<ExitCode, Error> {
-    if let Some(path) = &cli.file {
+/// Opens the explorer with the options the command line built. What is left to the terminal
+/// is filled in here, once the screen can be had: the session when none is given and no file
+/// is (the live kernel on macOS, the demo elsewhere; the leaky demo with `demo_leak`), and the
+/// waker that wakes the terminal loop when a background load is done.
+pub fn run_explorer(mut options: AppOptions) -> Result<ExitCode, Error> {
+    if let Some(path) = &options.file {
         // Fail before taking over the screen when the file cannot even be opened.
         std::fs::File::open(path).map_err(|error| Error::Open {
             path: path.clone(),
@@ -58,30 +47,23 @@ pub fn run_explorer(cli: &ExplorerOptions) -> Result<ExitCode, Error> {
     if !std::io::stdout().is_terminal() {
         return Err(Error::NotATerminal);
     }
-    if let Some([a, b]) = cli.diff.as_deref() {
-        return run_diff(a, b);
+    if options.file.is_none() && options.session.is_none() {
+        options.session = Some(if options.demo_leak {
+            Box::new(crate::kernel::sim::demo_leak_session())
+        } else {
+            crate::kernel::default_session()
+        });
     }
-    let session = if cli.demo_leak {
-        let s: Box<dyn crate::kernel::session::LiveSession> =
-            Box::new(crate::kernel::sim::demo_leak_session());
-        Some(s)
-    } else {
-        cli.file.is_none().then(crate::kernel::default_session)
-    };
     let wakeups = terminal::Wakeups::new();
-    let app = crate::app::App::start(crate::app::AppOptions {
-        file: cli.file.clone(),
-        session,
-        reprobe_ms: cli.reprobe_ms,
-        hotplug: cli.demo_hotplug,
-        demo_leak: cli.demo_leak,
-        waker: Some(wakeups.waker()),
-    });
-    terminal::run(app, Theme::from_env(), wakeups)
+    options.waker = Some(wakeups.waker());
+    terminal::run(App::start(options), Theme::from_env(), wakeups)
 }
 
 /// `ioscope --diff A B`: both read before the screen is taken, B shown compared with A.
-fn run_diff(a: &std::path::Path, b: &std::path::Path) -> Result<ExitCode, Error> {
+pub fn run_diff(a: &std::path::Path, b: &std::path::Path) -> Result<ExitCode, Error> {
+    if !std::io::stdout().is_terminal() {
+        return Err(Error::NotATerminal);
+    }
     let before = crate::formats::load_file(a)?;
     let after = crate::formats::load_file(b)?;
     let name = |p: &std::path::Path| {
@@ -91,7 +73,7 @@ fn run_diff(a: &std::path::Path, b: &std::path::Path) -> Result<ExitCode, Error>
         )
     };
     let wakeups = terminal::Wakeups::new();
-    let app = crate::app::App::with_baseline(
+    let app = App::with_baseline(
         crate::app::SourceKind::File(name(b)),
         before,
         name(a),

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 /// A centred rectangle of at most `w`×`h` inside `area`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect::new(
@@ -27,6 +27,15 @@ pub(super) fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
         .borders(Borders::ALL)
         .border_style(theme.border_focused)
         .title(Span::styled(title, theme.title_focused))
+}
+
+/// Clears `area` and draws an empty popup frame titled `title` on it; returns the inner area.
+pub(super) fn empty_box(frame: &mut Frame, area: Rect, title: String, theme: &Theme) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = frame_block(title, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
 }
 
 /// Draws `lines` in a box; returns the inner area.
@@ -46,7 +55,7 @@ fn boxed(
 }
 
 /// Draws the help; returns its inner area and the furthest it scrolls.
-pub fn help(frame: &mut Frame, screen: Rect, scroll: u16, theme: &Theme) -> (Rect, u16) {
+pub(crate) fn help(frame: &mut Frame, screen: Rect, scroll: u16, theme: &Theme) -> (Rect, u16) {
     let lines = super::help::lines(theme);
     let h = lines.len() as u16 + 2;
     let area = centered(screen, 76, h);
@@ -70,7 +79,7 @@ pub fn help(frame: &mut Frame, screen: Rect, scroll: u16, theme: &Theme) -> (Rec
 }
 
 /// Draws the load report (`i`); returns its inner area and the furthest it scrolls.
-pub fn load_report(
+pub(crate) fn load_report(
     frame: &mut Frame,
     screen: Rect,
     state: &State,
@@ -112,10 +121,7 @@ fn list(
     selected: usize,
     theme: &Theme,
 ) -> (Rect, usize) {
-    frame.render_widget(Clear, area);
-    let block = frame_block(title, theme);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = empty_box(frame, area, title, theme);
     let offset = items_in(frame, inner, items, selected, theme);
     (inner, offset)
 }
@@ -155,7 +161,7 @@ pub(super) fn items_in(
     offset
 }
 
-pub fn planes(
+pub(crate) fn planes(
     frame: &mut Frame,
     screen: Rect,
     state: &State,
@@ -187,7 +193,7 @@ pub fn planes(
     )
 }
 
-pub fn handle_table(
+pub(crate) fn handle_table(
     frame: &mut Frame,
     screen: Rect,
     state: &State,
@@ -268,10 +274,7 @@ pub(super) fn table(
         .saturating_add(3)
         .min(screen.height.saturating_sub(2));
     let area = centered(screen, w, h);
-    frame.render_widget(Clear, area);
-    let block = frame_block(header, theme);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = empty_box(frame, area, header, theme);
     if inner.height == 0 {
         return (inner, 0);
     }
@@ -292,7 +295,7 @@ pub(super) fn table(
     (rows_area, offset)
 }
 
-pub fn explained(frame: &mut Frame, screen: Rect, lines: &[String], theme: &Theme) {
+pub(crate) fn explained(frame: &mut Frame, screen: Rect, lines: &[String], theme: &Theme) {
     let body: Vec<Line> = lines
         .iter()
         .map(|l| Line::raw(sanitize(l).into_owned()))
@@ -306,7 +309,7 @@ pub fn explained(frame: &mut Frame, screen: Rect, lines: &[String], theme: &Them
     );
 }
 
-pub fn loading(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
+pub(crate) fn loading(frame: &mut Frame, screen: Rect, state: &State, theme: &Theme) {
     let Some(l) = &state.loading else { return };
     let text = vec![
         Line::raw(sanitize(&l.what).into_owned()),

@@ -30,7 +30,7 @@ fn how(access: Access) -> &'static str {
 }
 
 /// The ports view; returns its rows' area and the first row shown.
-pub fn table(
+pub(crate) fn table(
     frame: &mut Frame,
     screen: Rect,
     state: &State,
@@ -119,10 +119,7 @@ pub fn table(
         .saturating_add(3 + notes.len() as u16)
         .min(screen.height.saturating_sub(2));
     let area = centered(screen, w, h);
-    frame.render_widget(Clear, area);
-    let block = frame_block(header, theme);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = super::popup::empty_box(frame, area, header, theme);
     let mut y = inner.y;
     let bottom = inner.y + inner.height;
     for line in notes.iter().chain([&Line::styled(title, theme.label)]) {

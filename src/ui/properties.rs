@@ -12,7 +12,12 @@ use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
 /// Draws the pane; returns the inner area and, per drawn line, the property row it shows.
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rect, Vec<usize>) {
+pub(crate) fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    theme: &Theme,
+) -> (Rect, Vec<usize>) {
     let focused = state.focus == Focus::Properties && state.mode == crate::app::Mode::Normal;
     let count = state
         .props_for

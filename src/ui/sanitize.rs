@@ -6,14 +6,14 @@
 //! [`sanitize_clipped`] looks at no more of a text than `max` columns need, so that a
 //! frame costs what the screen shows, not what the data holds (a 100 MB name included).
 
-pub use crate::registry::escape::for_terminal as sanitize;
+pub(crate) use crate::registry::escape::for_terminal as sanitize;
 use crate::registry::escape::is_unsafe;
 use std::borrow::Cow;
 use unicode_width::UnicodeWidthChar;
 
 /// The first `max` columns of `text`, sanitized, ending in `…` when cut. Reads only the
 /// characters it shows (and one more), whatever the length of `text`.
-pub fn sanitize_clipped(text: &str, max: usize) -> Cow<'_, str> {
+pub(crate) fn sanitize_clipped(text: &str, max: usize) -> Cow<'_, str> {
     let mut used = 0;
     let mut end = text.len();
     let mut safe = true;
@@ -57,7 +57,7 @@ pub fn sanitize_clipped(text: &str, max: usize) -> Cow<'_, str> {
 
 /// `parts` joined by `sep`, read only up to about `max` bytes (each part is cut there), so
 /// that joining huge names costs what is shown.
-pub fn join_clipped(parts: &[&str], sep: &str, max: usize) -> String {
+pub(crate) fn join_clipped(parts: &[&str], sep: &str, max: usize) -> String {
     let mut out = String::new();
     for (i, part) in parts.iter().enumerate() {
         if out.len() >= max {

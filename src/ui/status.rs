@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
-pub fn draw_bar(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub(crate) fn draw_bar(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let width = usize::from(area.width);
     // The file name gives way to the hints: at most a quarter of the bar.
     let source = format!(
@@ -80,7 +80,7 @@ pub fn draw_bar(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 /// `7/21 matches` (the selection's place among the matches), or `21 matches`.
-pub fn match_position(state: &State) -> String {
+pub(crate) fn match_position(state: &State) -> String {
     let n = state.search.matches().len();
     match state
         .selected_entry()
@@ -168,7 +168,7 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
     out
 }
 
-pub fn draw_message(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+pub(crate) fn draw_message(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let line = match &state.mode {
         Mode::Prompt { kind, input } => {
             let mut spans = vec![

@@ -24,7 +24,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::time::Duration;
 
 /// Puts the terminal back as we found it. Safe to call more than once.
-pub fn restore() {
+pub(crate) fn restore() {
     let _ = disable_raw_mode();
     let _ = execute!(
         io::stdout(),
@@ -155,19 +155,19 @@ enum Wake {
 
 /// The event loop's wake-ups: created before the [`App`], so that its loader can wake the
 /// loop the moment a registry is ready (rather than at the next 50 ms tick).
-pub struct Wakeups {
+pub(crate) struct Wakeups {
     tx: mpsc::Sender<Wake>,
     rx: Receiver<Wake>,
 }
 
 impl Wakeups {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let (tx, rx) = mpsc::channel();
         Wakeups { tx, rx }
     }
 
     /// For [`App::start`]: wakes the loop when a load is done.
-    pub fn waker(&self) -> crate::app::loader::Waker {
+    pub(crate) fn waker(&self) -> crate::app::loader::Waker {
         let tx = self.tx.clone();
         Arc::new(move || {
             let _ = tx.send(Wake::Loaded);
@@ -250,7 +250,7 @@ mod sigbus {
 }
 
 /// Runs the explorer until the user quits; the terminal is restored on every path.
-pub fn run(mut app: App, theme: Theme, wakeups: Wakeups) -> Result<ExitCode, super::Error> {
+pub(crate) fn run(mut app: App, theme: Theme, wakeups: Wakeups) -> Result<ExitCode, super::Error> {
     install_panic_hook();
     restore_on_sigbus();
     let (stop, done) = quit_signals();
@@ -285,7 +285,7 @@ fn context(mode: &Mode) -> Context {
 }
 
 /// Turns a terminal event into an action (keys through the keymap table).
-pub fn action_for(mode: &Mode, event: &Event) -> Option<Action> {
+pub(crate) fn action_for(mode: &Mode, event: &Event) -> Option<Action> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => keymap::lookup(context(mode), *key),
         Event::Mouse(m) => match m.kind {

@@ -45,7 +45,7 @@ pub struct Theme {
 
 impl Theme {
     /// The style of a property value of `kind`.
-    pub fn kind(&self, kind: crate::app::props::ValueKind) -> Style {
+    pub(crate) fn kind(&self, kind: crate::app::props::ValueKind) -> Style {
         use crate::app::props::ValueKind as K;
         match kind {
             K::String => self.kind_string,
@@ -59,7 +59,7 @@ impl Theme {
     }
 
     /// The theme for this process: colourless when `NO_COLOR` is set and not empty.
-    pub fn from_env() -> Theme {
+    pub(crate) fn from_env() -> Theme {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         if no_color {
             Theme::mono()
@@ -151,7 +151,7 @@ impl Theme {
 /// values) takes the bar's foreground: on the grey bar of an unfocused pane it would be
 /// grey on grey, invisible, and it is hard to read on the blue one. Other colours
 /// (matches, stale and new entries, labels) keep theirs.
-pub fn on_selection(line: Line<'_>, bar: Style) -> Line<'_> {
+pub(crate) fn on_selection(line: Line<'_>, bar: Style) -> Line<'_> {
     let mut line = line.patch_style(bar);
     for span in &mut line.spans {
         if span.style.fg == Some(Color::DarkGray) {

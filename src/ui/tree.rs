@@ -17,14 +17,19 @@ use unicode_width::UnicodeWidthStr;
 
 /// The first row to show so that the selection is on screen, and no rows stay hidden
 /// above while the pane has room below (after the terminal grew, or rows were collapsed).
-pub fn window_start(state: &State, height: usize) -> usize {
+pub(crate) fn window_start(state: &State, height: usize) -> usize {
     let mut tree = state.tree;
     tree.keep_visible(state.view.len(), height);
     tree.offset
 }
 
 /// Draws the pane; returns the inner row area and the column of each drawn row's `▸`/`▾`.
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> (Rect, Vec<u16>) {
+pub(crate) fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    theme: &Theme,
+) -> (Rect, Vec<u16>) {
     let focused = state.focus == Focus::Tree && state.mode == crate::app::Mode::Normal;
     let filter = if state.view.is_filtered() {
         " filtered"

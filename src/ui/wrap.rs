@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthChar;
 
 /// Splits `line` into lines of at most `width` columns, keeping each span's style.
-pub fn wrap_line(line: Line<'_>, width: usize) -> Vec<Line<'static>> {
+pub(crate) fn wrap_line(line: Line<'_>, width: usize) -> Vec<Line<'static>> {
     let width = width.max(1);
     let mut out: Vec<Line<'static>> = Vec::new();
     // The current screen line, one styled character at a time, and its width.

@@ -5,7 +5,7 @@ use super::{Context, View};
 use std::fmt::Write;
 
 /// The 8 bytes every EDID block starts with.
-pub const EDID_HEADER: [u8; 8] = [0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0];
+pub(crate) const EDID_HEADER: [u8; 8] = [0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0];
 
 fn number(name: &'static str, v: u64, digits: usize) -> View {
     View {
@@ -16,25 +16,25 @@ fn number(name: &'static str, v: u64, digits: usize) -> View {
 }
 
 /// Little-endian u16 (2 bytes).
-pub fn le_u16(b: &[u8]) -> Option<View> {
+pub(crate) fn le_u16(b: &[u8]) -> Option<View> {
     let a: [u8; 2] = b.try_into().ok()?;
     Some(number("le16", u16::from_le_bytes(a).into(), 4))
 }
 
 /// Little-endian u32 (4 bytes): `<00001659>` is `0x59160000`.
-pub fn le_u32(b: &[u8]) -> Option<View> {
+pub(crate) fn le_u32(b: &[u8]) -> Option<View> {
     let a: [u8; 4] = b.try_into().ok()?;
     Some(number("le32", u32::from_le_bytes(a).into(), 8))
 }
 
 /// Little-endian u64 (8 bytes).
-pub fn le_u64(b: &[u8]) -> Option<View> {
+pub(crate) fn le_u64(b: &[u8]) -> Option<View> {
     let a: [u8; 8] = b.try_into().ok()?;
     Some(number("le64", u64::from_le_bytes(a), 16))
 }
 
 /// 32-bit cells in the device tree's byte order: `<0x00000001 0x00000002>`.
-pub fn be_cells(b: &[u8], big_endian: bool) -> Option<View> {
+pub(crate) fn be_cells(b: &[u8], big_endian: bool) -> Option<View> {
     if b.is_empty() || !b.len().is_multiple_of(4) {
         return None;
     }
@@ -55,7 +55,7 @@ fn cell(c: &[u8], big_endian: bool) -> u32 {
 }
 
 /// NUL-separated printable strings (`compatible`): `"pci8086,5904", "pciclass,060000"`.
-pub fn strings(b: &[u8]) -> Option<View> {
+pub(crate) fn strings(b: &[u8]) -> Option<View> {
     let body = b.strip_suffix(&[0]).unwrap_or(b);
     if body.is_empty() {
         return None;
@@ -71,7 +71,7 @@ pub fn strings(b: &[u8]) -> Option<View> {
 }
 
 /// A four-character code (4 printable bytes, in memory order): `'AAPL'`.
-pub fn fourcc(b: &[u8]) -> Option<View> {
+pub(crate) fn fourcc(b: &[u8]) -> Option<View> {
     let a: [u8; 4] = b.try_into().ok()?;
     a.iter()
         .all(|c| (0x20..0x7f).contains(c))
@@ -79,12 +79,12 @@ pub fn fourcc(b: &[u8]) -> Option<View> {
 }
 
 /// A UUID (16 bytes, in memory order): `8-4-4-4-12` uppercase as macOS prints them.
-pub fn uuid(b: &[u8]) -> Option<View> {
+pub(crate) fn uuid(b: &[u8]) -> Option<View> {
     (b.len() == 16).then(|| View::new("uuid", uuid_text(b)))
 }
 
 /// `B3E4…`: 16 bytes as a UUID string.
-pub fn uuid_text(b: &[u8]) -> String {
+pub(crate) fn uuid_text(b: &[u8]) -> String {
     let mut s = String::new();
     for (i, byte) in b.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
@@ -96,7 +96,7 @@ pub fn uuid_text(b: &[u8]) -> String {
 }
 
 /// A MAC address (the first 6 bytes; `IOMACAddress` is sometimes padded): `44:1c:a8:e1:d3:95`.
-pub fn mac(b: &[u8]) -> Option<View> {
+pub(crate) fn mac(b: &[u8]) -> Option<View> {
     if b.len() < 6 {
         return None;
     }
@@ -106,7 +106,7 @@ pub fn mac(b: &[u8]) -> Option<View> {
 
 /// An EDID block: manufacturer, product code, serial, size, preferred mode, and the
 /// monitor name or text the descriptors hold.
-pub fn edid(b: &[u8]) -> Option<View> {
+pub(crate) fn edid(b: &[u8]) -> Option<View> {
     if b.len() < 128 || !b.starts_with(&EDID_HEADER) {
         return None;
     }
@@ -148,7 +148,7 @@ pub fn edid(b: &[u8]) -> Option<View> {
 /// `reg` / `assigned-addresses` split by the parent's `#address-cells` / `#size-cells`:
 /// `0x02001010:0x0 size 0x100000; …` (with three address cells, the first, `phys.hi`,
 /// before the 64-bit address).
-pub fn reg_cells(b: &[u8], cx: &Context) -> Option<View> {
+pub(crate) fn reg_cells(b: &[u8], cx: &Context) -> Option<View> {
     let (a, s) = cx.cells?;
     let n = (a + s) * 4;
     if a > 3 || s > 2 || n == 0 || b.is_empty() || !b.len().is_multiple_of(n) {
@@ -175,7 +175,7 @@ pub fn reg_cells(b: &[u8], cx: &Context) -> Option<View> {
 }
 
 /// Hex bytes, always available: `00001659`.
-pub fn hex(b: &[u8]) -> View {
+pub(crate) fn hex(b: &[u8]) -> View {
     let mut s = String::with_capacity(b.len().min(4096) * 2);
     for byte in b.iter().take(4096) {
         let _ = write!(s, "{byte:02x}");
@@ -188,7 +188,7 @@ pub fn hex(b: &[u8]) -> View {
 
 /// A PCI ID: the low 16 bits of a little-endian cell, `0x5916`, with the name the dump gives
 /// it (`0x5916 Intel HD Graphics 620`).
-pub fn pci_id(b: &[u8], name: Option<&str>) -> Option<View> {
+pub(crate) fn pci_id(b: &[u8], name: Option<&str>) -> Option<View> {
     let id = match b.len() {
         2 | 4 => u16::from_le_bytes([b[0], b[1]]),
         _ => return None,

@@ -4,16 +4,16 @@
 //! little-endian u32, `compatible` a NUL-separated string list, `EDID` a display's identity,
 //! `reg` address/size cells) and on the length. [`data_views`] gives the views that fit a
 //! value, best first, hex last (always available). Each decoder is one small function; the
-//! table [`KEYS`] says which decoders a key calls for, and lengths choose the rest.
+//! table `KEYS` says which decoders a key calls for, and lengths choose the rest.
 //!
-//! Integers get hex and decimal and, for known bit-field keys ([`BIT_FIELDS`]), their fields.
-//! Strings that name another entry (`IOService:/…`) are references ([`reference()`]).
+//! Integers get hex and decimal and, for known bit-field keys (`BIT_FIELDS`), their fields.
+//! Strings that name another entry (`IOService:/…`) are references (`reference()`).
 
 mod decode;
 #[cfg(test)]
 mod tests;
 
-pub use decode::{
+pub(crate) use decode::{
     EDID_HEADER, be_cells, edid, fourcc, hex, le_u16, le_u32, le_u64, mac, pci_id, reg_cells,
     strings, uuid, uuid_text,
 };
@@ -122,7 +122,7 @@ fn small_cell(d: &[u8]) -> (u32, bool) {
 
 /// Decoders a key calls for, best first (the generic ones by length follow them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decoder {
+pub(crate) enum Decoder {
     LeU32,
     /// A PCI vendor/device/subsystem ID (16 bits in a 32-bit cell), named where the entry
     /// names it (`device-id` by its `model`).
@@ -132,12 +132,11 @@ pub enum Decoder {
     Mac,
     Reg,
     Uuid,
-    FourCc,
 }
 
 /// The keys whose data means something particular. Matching is exact; the generic
 /// decoders (by length) still follow.
-pub const KEYS: &[(&str, &[Decoder])] = &[
+pub(crate) const KEYS: &[(&str, &[Decoder])] = &[
     ("AAPL,ig-platform-id", &[Decoder::LeU32]),
     ("AAPL,snb-platform-id", &[Decoder::LeU32]),
     ("device-id", &[Decoder::Pci, Decoder::LeU32]),
@@ -163,7 +162,7 @@ pub const KEYS: &[(&str, &[Decoder])] = &[
 ];
 
 /// Largest data value read as a string list.
-pub const STRINGS_CAP: usize = 64 * 1024;
+pub(crate) const STRINGS_CAP: usize = 64 * 1024;
 
 /// Every view of a data value under `key`, best first; `hex` is always last.
 pub fn data_views(key: &str, bytes: &[u8], cx: &Context) -> Vec<View> {
@@ -218,15 +217,14 @@ fn run(d: Decoder, key: &str, bytes: &[u8], cx: &Context) -> Option<View> {
         Decoder::Mac => mac(bytes),
         Decoder::Reg => reg_cells(bytes, cx),
         Decoder::Uuid => uuid(bytes),
-        Decoder::FourCc => fourcc(bytes),
     }
 }
 
 /// One field of a bit-field integer: name, low bit, width in bits.
-pub type Field = (&'static str, u32, u32);
+pub(crate) type Field = (&'static str, u32, u32);
 
 /// Keys whose integer is a bit field: `(key, [(field, low bit, width)])`.
-pub const BIT_FIELDS: &[(&str, &[Field])] = &[
+pub(crate) const BIT_FIELDS: &[(&str, &[Field])] = &[
     // PCIe Link Status register: current link speed (gen) and negotiated width.
     (
         "IOPCIExpressLinkStatus",
@@ -240,7 +238,7 @@ pub const BIT_FIELDS: &[(&str, &[Field])] = &[
 ];
 
 /// Views of an integer: hex and decimal always, its fields under a bit-field key.
-pub fn integer_views(key: &str, i: &Integer) -> Vec<View> {
+pub(crate) fn integer_views(key: &str, i: &Integer) -> Vec<View> {
     let mut out = Vec::new();
     if let Some((_, fields)) = BIT_FIELDS.iter().find(|(k, _)| *k == key) {
         let bits = i.bits;
@@ -270,7 +268,7 @@ pub fn views(key: &str, v: &Value, cx: &Context) -> Vec<View> {
 
 /// The registry path a string value names (`IOService:/…`, `IODeviceTree:/…`,
 /// `IOACPIPlane:/…`: any `PLANE:/` the registry has), or `None`.
-pub fn reference<'a>(registry: &Registry, text: &'a str) -> Option<&'a str> {
+pub(crate) fn reference<'a>(registry: &Registry, text: &'a str) -> Option<&'a str> {
     // A plane name is short: the colon comes early or not at all.
     let colon = text.bytes().take(64).position(|b| b == b':')?;
     let (plane, rest) = (&text[..colon], &text[colon + 1..]);
@@ -305,11 +303,11 @@ pub fn link(registry: &Registry, key: &str, v: &Value) -> Option<String> {
 
 /// Registries larger than this are not scanned for [`backlinks`] (a scan per selection
 /// would cost more than a key press may).
-pub const BACKLINK_SCAN_LIMIT: usize = 20_000;
+pub(crate) const BACKLINK_SCAN_LIMIT: usize = 20_000;
 
 /// The entries whose top-level properties point at `target` (as [`link`] reads them: its
 /// path in any plane, its registry ID, its `AAPL,phandle`), with the key, at most `max`;
-/// `None` when the registry is too large to scan ([`BACKLINK_SCAN_LIMIT`]).
+/// `None` when the registry is too large to scan (`BACKLINK_SCAN_LIMIT`).
 pub fn backlinks(
     registry: &Registry,
     target: EntryId,

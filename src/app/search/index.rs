@@ -12,12 +12,12 @@ use crate::registry::{EntryId, Plane, Registry, Value};
 use std::ops::Range;
 
 /// Most bytes of one property's value text that are indexed.
-pub const VALUE_CAP: usize = 64 * 1024;
+pub(crate) const VALUE_CAP: usize = 64 * 1024;
 /// Most characters of a label or class matched as a fuzzy subsequence (substrings are
 /// matched over the whole text).
 const FUZZY_CAP: usize = 512;
 /// Separates nested keys within one property's key segment.
-pub const KEY_SEP: char = '\u{1f}';
+pub(crate) const KEY_SEP: char = '\u{1f}';
 
 /// Property segments of many entries in one buffer.
 #[derive(Debug, Default)]
@@ -37,10 +37,6 @@ impl Segments {
     /// Start of property `p`'s segment.
     fn start(&self, p: usize) -> usize {
         if p == 0 { 0 } else { self.ends[p - 1] + 1 }
-    }
-
-    fn segment(&self, p: usize) -> &str {
-        &self.text[self.start(p)..self.ends[p]]
     }
 
     /// The text of properties `props`, NUL-separated.
@@ -79,7 +75,7 @@ pub struct SearchIndex {
 
 impl SearchIndex {
     /// Builds the text of every entry, using each entry's names in `plane`.
-    pub fn build(registry: &Registry, plane: &Plane) -> Self {
+    pub(crate) fn build(registry: &Registry, plane: &Plane) -> Self {
         let n = registry.len();
         let mut index = SearchIndex {
             labels: Vec::with_capacity(n),
@@ -124,28 +120,24 @@ impl SearchIndex {
     }
 
     /// The entry's pre-order position in the plane.
-    pub fn order(&self, id: EntryId) -> u32 {
+    pub(crate) fn order(&self, id: EntryId) -> u32 {
         self.order.get(id.index()).copied().unwrap_or(u32::MAX)
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.labels.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
-    }
-
-    pub fn label(&self, id: EntryId) -> &str {
+    pub(crate) fn label(&self, id: EntryId) -> &str {
         &self.labels[id.index()]
     }
 
-    pub fn class(&self, id: EntryId) -> &str {
+    pub(crate) fn class(&self, id: EntryId) -> &str {
         &self.classes[id.index()]
     }
 
     /// The label and class cut for fuzzy matching.
-    pub fn fuzzy_fields(&self, id: EntryId) -> [&str; 2] {
+    pub(crate) fn fuzzy_fields(&self, id: EntryId) -> [&str; 2] {
         let i = id.index();
         [
             cut(&self.labels[i], FUZZY_CAP),
@@ -153,40 +145,33 @@ impl SearchIndex {
         ]
     }
 
-    pub fn label_lc(&self, id: EntryId) -> &str {
+    pub(crate) fn label_lc(&self, id: EntryId) -> &str {
         &self.labels_lc[id.index()]
     }
 
-    pub fn class_lc(&self, id: EntryId) -> &str {
+    pub(crate) fn class_lc(&self, id: EntryId) -> &str {
         &self.classes_lc[id.index()]
     }
 
-    pub fn registry_id(&self, id: EntryId) -> Option<u64> {
+    pub(crate) fn registry_id(&self, id: EntryId) -> Option<u64> {
         self.ids[id.index()]
     }
 
     /// Every key segment of the entry (NUL-separated), and the property a byte of it is in.
-    pub fn keys(&self, id: EntryId) -> &str {
+    pub(crate) fn keys(&self, id: EntryId) -> &str {
         self.keys.span(&self.props[id.index()])
     }
 
-    pub fn values(&self, id: EntryId) -> &str {
+    pub(crate) fn values(&self, id: EntryId) -> &str {
         self.values.span(&self.props[id.index()])
     }
 
     /// Which of the entry's properties (0-based, file order) byte `at` of [`Self::keys`]
     /// or [`Self::values`] belongs to.
-    pub fn property_at(&self, id: EntryId, in_keys: bool, at: usize) -> usize {
+    pub(crate) fn property_at(&self, id: EntryId, in_keys: bool, at: usize) -> usize {
         let range = &self.props[id.index()];
         let seg = if in_keys { &self.keys } else { &self.values };
         seg.property_at(range, at) - range.start
-    }
-
-    /// The entry's properties, each as (key segment, value text).
-    pub fn properties(&self, id: EntryId) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.props[id.index()]
-            .clone()
-            .map(|p| (self.keys.segment(p), self.values.segment(p)))
     }
 }
 

@@ -8,7 +8,7 @@
 
 /// The field a term looks in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     /// No qualifier: name, class, registry ID, property keys and values, then a fuzzy
     /// subsequence of the name and class.
     Any,
@@ -37,7 +37,7 @@ impl Field {
 
 /// One term of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Term {
+pub(crate) struct Term {
     pub field: Field,
     /// The text as typed (without qualifier and quotes).
     pub text: String,
@@ -68,12 +68,12 @@ impl Term {
 
 /// A parsed query: every term must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Query {
+pub(crate) struct Query {
     pub terms: Vec<Term>,
 }
 
 impl Query {
-    pub fn parse(input: &str) -> Query {
+    pub(crate) fn parse(input: &str) -> Query {
         let mut terms: Vec<(Field, String)> = Vec::new();
         let mut in_quote = false;
         for word in input.split(' ') {
@@ -101,7 +101,7 @@ impl Query {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }
 
@@ -109,7 +109,7 @@ impl Query {
     /// matches need checking: each older term is kept, in place, with text that only grew,
     /// and none asked for an exact value (`"ab"` → `"ab"c` is not narrower) or an ID
     /// (`id:1` → `id:10` is another number).
-    pub fn narrows(&self, older: &Query) -> bool {
+    pub(crate) fn narrows(&self, older: &Query) -> bool {
         older.terms.len() <= self.terms.len()
             && older.terms.iter().zip(&self.terms).all(|(o, n)| {
                 o.field == n.field

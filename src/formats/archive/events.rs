@@ -21,7 +21,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// One plist event. Text borrows from the input where it can.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Event<'a> {
+pub(crate) enum Event<'a> {
     StartArray,
     StartDict,
     /// The end of the innermost array or dict.
@@ -43,7 +43,7 @@ pub enum Event<'a> {
 
 impl Event<'_> {
     /// The event in a phrase for error messages: "found a dict".
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Event::StartArray => "an array",
             Event::StartDict => "a dict",
@@ -75,7 +75,7 @@ enum Inner<'a> {
 const EVENT_COST: u64 = 32;
 
 /// Events of one plist, XML or binary (told by the `bplist0` magic).
-pub struct Events<'a> {
+pub(crate) struct Events<'a> {
     inner: Inner<'a>,
     len: usize,
     /// Offset of the last event, for errors raised by the model builder.
@@ -86,7 +86,7 @@ pub struct Events<'a> {
 
 impl<'a> Events<'a> {
     /// Events of a plist, charged to `budget`, strings held to `limits.max_string_bytes`.
-    pub fn new(bytes: &'a [u8], limits: &Limits, budget: &Budget) -> Self {
+    pub(crate) fn new(bytes: &'a [u8], limits: &Limits, budget: &Budget) -> Self {
         let inner = if bplist::is_bplist(bytes) {
             match BinaryEvents::new(bytes) {
                 Ok(events) => Inner::Binary(events),
@@ -100,7 +100,7 @@ impl<'a> Events<'a> {
 
     /// Events of an XML plist, calling `release(offset)` every few MB for the bytes behind
     /// the reader (a memory-mapped file drops those pages: `formats::load_file`).
-    pub fn xml_releasing(
+    pub(crate) fn xml_releasing(
         bytes: &'a [u8],
         release: Release<'a>,
         limits: &Limits,
@@ -140,7 +140,7 @@ impl<'a> Events<'a> {
     }
 
     /// The next event; `Ok(None)` at the end of the document.
-    pub fn next(&mut self) -> Result<Option<Event<'a>>, ReadError> {
+    pub(crate) fn next(&mut self) -> Result<Option<Event<'a>>, ReadError> {
         match &mut self.inner {
             Inner::Xml(scanner) => {
                 let event = scanner.next();
@@ -209,7 +209,7 @@ impl<'a> Events<'a> {
     }
 
     /// The next event, which must exist: the end of input is an error saying what was expected.
-    pub fn expect(&mut self, expected: &str) -> Result<Event<'a>, ReadError> {
+    pub(crate) fn expect(&mut self, expected: &str) -> Result<Event<'a>, ReadError> {
         match self.next()? {
             Some(ev) => Ok(ev),
             None => Err(ReadError::byte(
@@ -220,12 +220,12 @@ impl<'a> Events<'a> {
     }
 
     /// Where the last event began (a byte offset).
-    pub fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.last
     }
 
     /// An error at the current position.
-    pub fn error(&self, message: impl Into<String>) -> ReadError {
+    pub(crate) fn error(&self, message: impl Into<String>) -> ReadError {
         ReadError::byte(self.last, message)
     }
 }

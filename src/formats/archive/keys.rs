@@ -5,19 +5,19 @@
 //! hold; other readers (plistlib, IORegistryExplorer-era tools) see them as ordinary keys
 //! and ignore them. The writer and this reader share these names.
 
-pub const NAME: &str = "IORegistryEntryName";
-pub const LOCATION: &str = "IORegistryEntryLocation";
-pub const ID: &str = "IORegistryEntryID";
-pub const CLASS: &str = "IOObjectClass";
-pub const INHERITANCE: &str = "IOObjectInheritance";
-pub const RETAIN: &str = "IOObjectRetainCount";
-pub const STATE: &str = "IOServiceState";
-pub const BUSY: &str = "IOServiceBusyState";
-pub const BUSY_TIME: &str = "IOServiceBusyTime";
-pub const CHILDREN: &str = "IORegistryEntryChildren";
+pub(crate) const NAME: &str = "IORegistryEntryName";
+pub(crate) const LOCATION: &str = "IORegistryEntryLocation";
+pub(crate) const ID: &str = "IORegistryEntryID";
+pub(crate) const CLASS: &str = "IOObjectClass";
+pub(crate) const INHERITANCE: &str = "IOObjectInheritance";
+pub(crate) const RETAIN: &str = "IOObjectRetainCount";
+pub(crate) const STATE: &str = "IOServiceState";
+pub(crate) const BUSY: &str = "IOServiceBusyState";
+pub(crate) const BUSY_TIME: &str = "IOServiceBusyTime";
+pub(crate) const CHILDREN: &str = "IORegistryEntryChildren";
 
 /// Every synthetic `ioreg` key (a property with one of these names must be escaped).
-pub const SYNTHETIC: [&str; 10] = [
+pub(crate) const SYNTHETIC: [&str; 10] = [
     NAME,
     LOCATION,
     ID,
@@ -31,54 +31,54 @@ pub const SYNTHETIC: [&str; 10] = [
 ];
 
 /// Prefix of ioscope's own keys.
-pub const PREFIX: &str = "ioscope:";
+pub(crate) const PREFIX: &str = "ioscope:";
 /// On the top dict(s): the format version (integer 1). Its presence also turns off the
 /// 2011–2019 `IOObjectClass` quirk detection (ioscope never wrote that bug).
-pub const FORMAT: &str = "ioscope:format";
+pub(crate) const FORMAT: &str = "ioscope:format";
 /// On the top dict(s): the plane the archive holds (absent: IOService, as `ioreg`'s default).
-pub const PLANE: &str = "ioscope:plane";
+pub(crate) const PLANE: &str = "ioscope:plane";
 /// On the first top dict: the load report (dialect, host, clipped lines, truncation, warnings).
-pub const REPORT: &str = "ioscope:report";
+pub(crate) const REPORT: &str = "ioscope:report";
 /// Exact bytes of the name in the plane, when the string could not hold them.
-pub const PLANE_NAME_BYTES: &str = "ioscope:plane-name-bytes";
+pub(crate) const PLANE_NAME_BYTES: &str = "ioscope:plane-name-bytes";
 /// Exact bytes of the location in the plane.
-pub const PLANE_LOCATION_BYTES: &str = "ioscope:plane-location-bytes";
+pub(crate) const PLANE_LOCATION_BYTES: &str = "ioscope:plane-location-bytes";
 /// The entry's own name (data) when the plane renames it.
-pub const OWN_NAME: &str = "ioscope:own-name";
+pub(crate) const OWN_NAME: &str = "ioscope:own-name";
 /// The entry's own location (data, or `false` for none) when the plane overrides it.
-pub const OWN_LOCATION: &str = "ioscope:own-location";
+pub(crate) const OWN_LOCATION: &str = "ioscope:own-location";
 /// `true` on the registry root.
-pub const IS_ROOT: &str = "ioscope:is-root";
+pub(crate) const IS_ROOT: &str = "ioscope:is-root";
 /// `"unknown"` when the source did not say whether the entry is an IOService.
-pub const SERVICE: &str = "ioscope:service";
+pub(crate) const SERVICE: &str = "ioscope:service";
 /// Array of annotations restoring exact types of property values (see [`annotation`]).
-pub const ANNOTATIONS: &str = "ioscope:annotations";
+pub(crate) const ANNOTATIONS: &str = "ioscope:annotations";
 /// Prefix put before a property key that would collide with a synthetic or `ioscope:` key.
-pub const ESCAPED_KEY: &str = "ioscope:key:";
+pub(crate) const ESCAPED_KEY: &str = "ioscope:key:";
 
 /// Annotation fields. An annotation is a dict `{path: [int…], kind: string, …}`: `path[0]`
 /// indexes the entry's properties (in order), each further index the dict pair or array
 /// element inside the value reached so far.
-pub mod annotation {
-    pub const PATH: &str = "path";
-    pub const KIND: &str = "kind";
+pub(crate) mod annotation {
+    pub(crate) const PATH: &str = "path";
+    pub(crate) const KIND: &str = "kind";
     /// `integer`: `width` (8/16/32/64), `signed` (bool), `hex` (bool).
-    pub const INTEGER: &str = "integer";
+    pub(crate) const INTEGER: &str = "integer";
     /// `set`: the array is an OSSet.
-    pub const SET: &str = "set";
+    pub(crate) const SET: &str = "set";
     /// `raw`: a value kept as raw text; `clipped` (bool), optional `bytes` (data).
-    pub const RAW: &str = "raw";
+    pub(crate) const RAW: &str = "raw";
     /// `string`: the string's exact `bytes` (data).
-    pub const STRING: &str = "string";
+    pub(crate) const STRING: &str = "string";
     /// `key`: the exact `bytes` (data) of the key of the pair the path ends at.
-    pub const KEY: &str = "key";
+    pub(crate) const KEY: &str = "key";
     /// `date`: exact `seconds` (real) since 2001-01-01 UTC.
-    pub const DATE: &str = "date";
+    pub(crate) const DATE: &str = "date";
 }
 
 /// Whether a property key must be escaped to be written (it collides with a key the reader
 /// interprets).
-pub fn needs_escape(key: &[u8]) -> bool {
+pub(crate) fn needs_escape(key: &[u8]) -> bool {
     key.starts_with(PREFIX.as_bytes()) || SYNTHETIC.iter().any(|s| s.as_bytes() == key)
 }
 

@@ -21,11 +21,11 @@
 //!   or more classes) is kept. Archives written by ioscope (`ioscope:format`) are never
 //!   taken for buggy ones.
 //! - A synthetic key with an unexpected type is kept as an ordinary property, with a warning.
-//! - Keys starting with `ioscope:` restore what the `ioreg` format cannot hold (see [`keys`]).
+//! - Keys starting with `ioscope:` restore what the `ioreg` format cannot hold (see `keys`).
 
 pub(crate) mod bplist;
 mod events;
-pub mod keys;
+pub(crate) mod keys;
 mod values;
 mod xml;
 
@@ -89,7 +89,7 @@ fn read_xml(
 /// `offset` are behind the reader (a memory-mapped file drops those pages: see
 /// `formats::load_file`). `None` when the top dict has a `$archiver` key: the document is
 /// a keyed archive (an IORegistryExplorer document, perhaps), not an `ioreg -a` archive.
-pub fn read_xml_releasing(
+pub(crate) fn read_xml_releasing(
     bytes: &[u8],
     limits: &Limits,
     release: &dyn Fn(usize),
@@ -677,7 +677,7 @@ fn dedupe<T>(items: impl Iterator<Item = (EntryId, T)>) -> Vec<(EntryId, T)> {
     items.filter(|(e, _)| seen.insert(*e)).collect()
 }
 
-pub mod report;
+pub(crate) mod report;
 
 /// Sets `slot` if empty; false if it was already set (a repeated key stays a property).
 fn put<T>(slot: &mut Option<T>, value: T) -> bool {
@@ -810,4 +810,4 @@ fn in_value<'a>(
 pub(crate) mod test_bplist;
 #[cfg(test)]
 mod tests;
-pub mod write;
+pub(crate) mod write;

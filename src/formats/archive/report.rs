@@ -32,7 +32,7 @@ fn s(v: &str) -> Value {
 }
 
 /// The report as a plist dict.
-pub fn to_value(report: &LoadReport) -> Value {
+pub(crate) fn to_value(report: &LoadReport) -> Value {
     let mut p: Pairs = vec![("origin".into(), s(report.origin.reader_name()))];
     if let Some(d) = report.dialect {
         let dialect = vec![
@@ -82,7 +82,7 @@ fn flag(pairs: &Pairs, key: &str) -> bool {
 }
 
 /// Restores what [`to_value`] wrote.
-pub fn restore(report: &mut LoadReport, pairs: &Pairs) {
+pub(crate) fn restore(report: &mut LoadReport, pairs: &Pairs) {
     if let Some(Value::Dict(d)) = get(pairs, "dialect") {
         report.dialect = Some(TextDialect {
             header: header_from(&string(get(d, "header")).unwrap_or_default()),

@@ -10,14 +10,14 @@ use std::borrow::Cow;
 /// Reads values, bounded in depth. Keeps stacks of the dict pairs and array items being
 /// read: each collection takes its own off the top when it ends, into a vector of the exact
 /// size (no growing, no shrinking: one allocation per collection).
-pub struct Values {
+pub(crate) struct Values {
     max_depth: usize,
     pairs: Vec<(Text, Value)>,
     items: Vec<Value>,
 }
 
 impl Values {
-    pub fn new(max_depth: usize) -> Self {
+    pub(crate) fn new(max_depth: usize) -> Self {
         Values {
             max_depth,
             pairs: Vec::new(),
@@ -26,7 +26,7 @@ impl Values {
     }
 
     /// An error unless `depth` is within the limit.
-    pub fn check_depth(&self, events: &Events<'_>, depth: usize) -> Result<(), ReadError> {
+    pub(crate) fn check_depth(&self, events: &Events<'_>, depth: usize) -> Result<(), ReadError> {
         if depth > self.max_depth {
             let e = crate::registry::LimitExceeded::new("depth", self.max_depth);
             return Err(events.error(format!("nested too deep: {e}")));
@@ -35,7 +35,7 @@ impl Values {
     }
 
     /// A value at `depth` whose first event, `ev`, has been read.
-    pub fn value(
+    pub(crate) fn value(
         &mut self,
         events: &mut Events<'_>,
         ev: Event<'_>,
@@ -82,7 +82,11 @@ impl Values {
     }
 
     /// The pairs of a dict whose start has been read, its values at `depth`.
-    pub fn dict(&mut self, events: &mut Events<'_>, depth: usize) -> Result<Properties, ReadError> {
+    pub(crate) fn dict(
+        &mut self,
+        events: &mut Events<'_>,
+        depth: usize,
+    ) -> Result<Properties, ReadError> {
         let base = self.pairs.len();
         loop {
             let key = match events.expect("a key or the end of the dict")? {
@@ -105,7 +109,7 @@ impl Values {
 }
 
 /// Text of a plist string: borrowed or not, it becomes a compact string (inline when short).
-pub fn text(s: Cow<'_, str>) -> Text {
+pub(crate) fn text(s: Cow<'_, str>) -> Text {
     Text::Utf8(CompactString::from(s))
 }
 
@@ -113,7 +117,11 @@ pub fn text(s: Cow<'_, str>) -> Text {
 /// the `properties` of an IORegistryExplorer entry. Errors name the byte in `plist`. Its
 /// values are charged to `budget`: the document's own, so a plist embedded once and
 /// referenced by every entry is paid for at every reference.
-pub fn properties(plist: &[u8], limits: &Limits, budget: &Budget) -> Result<Properties, ReadError> {
+pub(crate) fn properties(
+    plist: &[u8],
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<Properties, ReadError> {
     super::super::encoding::read_as_utf8(plist, &|_| {}, |plist| {
         properties_utf8(plist, limits, budget)
     })

@@ -26,7 +26,11 @@ use std::io::{self, BufWriter, Write};
 const HEADER: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n<plist version=\"1.0\">\n";
 
 /// Writes the selected part of `registry` as an `ioreg -a` XML archive.
-pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(
+    registry: &Registry,
+    selection: &Selection,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let sel = select(registry, selection)?;
     let mut w = Writer {
         out: BufWriter::with_capacity(1 << 20, out),

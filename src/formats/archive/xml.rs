@@ -41,7 +41,7 @@ impl Open {
 }
 
 /// The plist events of an XML document, one at a time.
-pub struct Scanner<'a> {
+pub(crate) struct Scanner<'a> {
     bytes: &'a [u8],
     pos: usize,
     /// Where the markup of the last event (or of the last error) begins.
@@ -59,7 +59,7 @@ struct Tag<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    pub fn new(bytes: &'a [u8]) -> Self {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Scanner {
             bytes,
             // A UTF-8 byte order mark is not text.
@@ -76,7 +76,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// [`Scanner::new`], calling `release(offset)` every few MB for the bytes behind it.
-    pub fn releasing(bytes: &'a [u8], release: Release<'a>) -> Self {
+    pub(crate) fn releasing(bytes: &'a [u8], release: Release<'a>) -> Self {
         Scanner {
             release: Releaser::new(release),
             ..Scanner::new(bytes)
@@ -84,12 +84,12 @@ impl<'a> Scanner<'a> {
     }
 
     /// Where the markup of the last event begins.
-    pub fn offset(&self) -> usize {
+    pub(crate) fn offset(&self) -> usize {
         self.start
     }
 
     /// The next event; `Ok(None)` at the end of the document.
-    pub fn next(&mut self) -> Result<Option<Event<'a>>, ReadError> {
+    pub(crate) fn next(&mut self) -> Result<Option<Event<'a>>, ReadError> {
         if self.owed_end {
             self.owed_end = false;
             return Ok(Some(Event::End));

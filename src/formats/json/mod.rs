@@ -1,6 +1,6 @@
 //! ioscope's JSON (`dump --format json`, schema in the README): the writer and the reader.
 
-pub mod read;
-pub mod write;
+pub(crate) mod read;
+pub(crate) mod write;
 
-pub use read::read;
+pub(crate) use read::read;

@@ -15,7 +15,7 @@ use crate::registry::{
 use std::collections::HashMap;
 
 /// Whether the bytes look like ioscope's JSON export: an object whose first key is `planes`.
-pub fn looks_like(bytes: &[u8]) -> bool {
+pub(crate) fn looks_like(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(4096)];
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     let mut rest = head.iter().skip_while(|c| c.is_ascii_whitespace());
@@ -31,7 +31,7 @@ pub fn looks_like(bytes: &[u8]) -> bool {
 }
 
 /// Reads the JSON export into a registry.
-pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
+pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
     let mut parser = Parser {
         bytes,
         pos: 0,

@@ -42,14 +42,9 @@ use crate::values;
 use std::io::{self, BufWriter, Write};
 
 /// Writes the selected part of `registry` as JSON: one object per plane written (one plane,
-/// or every plane with `--all-planes`).
-pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) -> io::Result<()> {
-    write_with(registry, selection, false, out)
-}
-
-/// [`write()`], with `decode`: each data value that has typed views also gets them
+/// or every plane with `--all-planes`). With `decode`, each data value that has typed views also gets them
 /// (`{"$data": "00001659", "$views": {"le32": "0x59160000"}}`, see [`crate::values`]).
-pub fn write_with(
+pub(crate) fn write_with(
     registry: &Registry,
     selection: &Selection,
     decode: bool,
@@ -264,7 +259,7 @@ impl JsonOut for Plain<'_> {
 }
 
 /// One VALUE exactly as `dump --format json` writes it (tags, escapes and all).
-pub fn value_json(v: &Value) -> String {
+pub(crate) fn value_json(v: &Value) -> String {
     let mut buf = Vec::new();
     let _ = Plain(&mut buf).value(v);
     String::from_utf8(buf).unwrap_or_default()

@@ -30,7 +30,7 @@ pub struct Explanation {
 }
 
 impl Explanation {
-    pub fn of(code: KernReturn) -> Self {
+    pub(crate) fn of(code: KernReturn) -> Self {
         let v = code.0;
         let mut rows: Vec<_> = table::rows_with_value(v).collect();
         rows.sort_by_key(|r| r.kind != RowKind::Code);
@@ -48,7 +48,7 @@ impl Explanation {
     /// Every name the table gives this value: return codes first (0 is `KERN_SUCCESS`,
     /// `MACH_MSG_SUCCESS` and `kIOReturnSuccess`), then layout names (`err_kern`); a flagged
     /// receive error reads `MACH_RCV_HEADER_ERROR|MACH_MSG_IPC_SPACE`. Empty when unknown.
-    pub fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.code_rows().map(|r| r.name.to_string()).collect();
         if let Some((base, bits)) = &self.flagged {
             let bits: Vec<_> = bits.iter().map(|r| r.name).collect();
@@ -66,7 +66,7 @@ impl Explanation {
     }
 
     /// One line saying what the code means.
-    pub fn meaning(&self) -> String {
+    pub(crate) fn meaning(&self) -> String {
         if let Some(row) = self.rows.first() {
             return row.meaning.to_string();
         }
@@ -93,7 +93,7 @@ impl Explanation {
     }
 
     /// The system's table row (`err_mach_ipc`, `sys_iokit`, …), if the table names it.
-    pub fn system_row(&self) -> Option<&'static CodeRow> {
+    pub(crate) fn system_row(&self) -> Option<&'static CodeRow> {
         let base = self.system << 26;
         table::rows()
             .iter()
@@ -102,7 +102,7 @@ impl Explanation {
 
     /// The subsystem's name: IOKit families from the table, Mach IPC's send/receive/peek
     /// groups from message.h, `unix_err` for wrapped errnos.
-    pub fn subsystem_name(&self) -> Option<&'static str> {
+    pub(crate) fn subsystem_name(&self) -> Option<&'static str> {
         match (self.system, self.subsystem) {
             (SYS_IOKIT, _) => {
                 let base = self.code.0 & !0x3fff;
@@ -120,7 +120,7 @@ impl Explanation {
     }
 
     /// The errno inside a `unix_err(errno)` code.
-    pub fn unix_errno(&self) -> Option<u32> {
+    pub(crate) fn unix_errno(&self) -> Option<u32> {
         (self.system == SYS_KERN && self.subsystem == SUB_UNIX && self.code_field != 0)
             .then_some(self.code_field)
     }
@@ -179,7 +179,7 @@ impl Explanation {
 
     /// For an unknown bare code field (`0x2c2`), the IOKit common code it is likely short for
     /// (`0xe00002c2 kIOReturnBadArgument`).
-    pub fn suggestion(&self) -> Option<&'static CodeRow> {
+    pub(crate) fn suggestion(&self) -> Option<&'static CodeRow> {
         let v = self.code.0;
         if self.is_known() || v == 0 || v > 0x3fff {
             return None;

@@ -42,12 +42,12 @@ pub fn rows() -> &'static [CodeRow] {
 }
 
 /// The rows whose value is exactly `value`, in file order.
-pub fn rows_with_value(value: u32) -> impl Iterator<Item = &'static CodeRow> {
+pub(crate) fn rows_with_value(value: u32) -> impl Iterator<Item = &'static CodeRow> {
     rows().iter().filter(move |r| r.value == value)
 }
 
 /// The row called `name` (exact spelling).
-pub fn row_named(name: &str) -> Option<&'static CodeRow> {
+pub(crate) fn row_named(name: &str) -> Option<&'static CodeRow> {
     rows().iter().find(|r| r.name == name)
 }
 

@@ -28,7 +28,7 @@ const MAX_DEPTH: usize = 64;
 ///
 /// # Safety
 /// `obj` must be NULL or a valid CF object that stays alive for the call.
-pub unsafe fn to_cf_value(obj: CFTypeRef) -> CfValue {
+pub(crate) unsafe fn to_cf_value(obj: CFTypeRef) -> CfValue {
     // SAFETY: forwarded from the caller.
     unsafe { mirror(obj, 0) }
 }

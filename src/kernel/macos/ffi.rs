@@ -21,12 +21,12 @@ use mach2::port::{
 use std::ffi::c_char;
 
 /// `kIOMainPortDefault` (= `kIOMasterPortDefault` = `MACH_PORT_NULL`, IOKitLib.c).
-pub const MAIN_PORT_DEFAULT: mach_port_t = 0;
+pub(crate) const MAIN_PORT_DEFAULT: mach_port_t = 0;
 
 /// `io_name_t` is `char[128]` (IOKit/IOTypes.h): class, name, location and plane buffers.
-pub type IoName = [c_char; 128];
+pub(crate) type IoName = [c_char; 128];
 /// `io_string_t` is `char[512]` (IOKit/IOTypes.h).
-pub type IoString = [c_char; 512];
+pub(crate) type IoString = [c_char; 512];
 
 /// `kIOClassNameOverrideNone` (xnu iokit/IOKit/IOKitKeysPrivate.h: `enum {
 /// kIOClassNameOverrideNone = 0x00000001 };`): the `options` bit that makes `_IOObjectGetClass`
@@ -34,19 +34,19 @@ pub type IoString = [c_char; 512];
 /// IOKitLib.c answers an entry's `IOClassNameOverride` property instead (a USB device says
 /// `IOUSBDevice` where the kernel holds an `IOUSBHostDevice`, and the superclass chain asked for
 /// under that name is not the device's).
-pub const CLASS_NAME_OVERRIDE_NONE: u64 = 0x0000_0001;
+pub(crate) const CLASS_NAME_OVERRIDE_NONE: u64 = 0x0000_0001;
 
 /// `kIOReturnNoMemory` (IOKit/IOReturn.h): a create call returned NULL.
-pub const IO_RETURN_NO_MEMORY: KernReturn = KernReturn(0xe000_02bd);
+pub(crate) const IO_RETURN_NO_MEMORY: KernReturn = KernReturn(0xe000_02bd);
 /// `kIOReturnNoResources` (IOKit/IOReturn.h): `IONotificationPortGetRunLoopSource` returned NULL
 /// (IOKitLib.c: its `CFMachPort` could not be made, or CF handed back a recycled one).
-pub const IO_RETURN_NO_RESOURCES: KernReturn = KernReturn(0xe000_02be);
+pub(crate) const IO_RETURN_NO_RESOURCES: KernReturn = KernReturn(0xe000_02be);
 
 // libsystem_kernel, re-exported by libSystem (linked into every binary): no #[link] needed.
 unsafe extern "C" {
     /// `kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name,
     ///  mach_port_right_t right, mach_port_urefs_t *refs);`
-    pub fn mach_port_get_refs(
+    pub(crate) fn mach_port_get_refs(
         task: ipc_space_t,
         name: mach_port_name_t,
         right: mach_port_right_t,
@@ -55,7 +55,7 @@ unsafe extern "C" {
 
     /// `kern_return_t mach_port_type(ipc_space_t task, mach_port_name_t name,
     ///  mach_port_type_t *ptype);`
-    pub fn mach_port_type(
+    pub(crate) fn mach_port_type(
         task: ipc_space_t,
         name: mach_port_name_t,
         ptype: *mut mach_port_type_t,
@@ -65,7 +65,7 @@ unsafe extern "C" {
     ///  mach_msg_type_number_t *namesCnt, mach_port_type_array_t *types,
     ///  mach_msg_type_number_t *typesCnt);` — both arrays are out-of-line memory the caller
     /// must `vm_deallocate`.
-    pub fn mach_port_names(
+    pub(crate) fn mach_port_names(
         task: ipc_space_t,
         names: *mut *mut mach_port_name_t,
         names_cnt: *mut mach_msg_type_number_t,
@@ -79,18 +79,21 @@ unsafe extern "C" {
     /// `extern const mach_port_t kIOMainPortDefault;` (macOS 12+, = `MACH_PORT_NULL`).
     // Referenced by the unit test only (see the module notes).
     #[cfg_attr(not(test), allow(dead_code))]
-    pub static kIOMainPortDefault: mach_port_t;
+    pub(crate) static kIOMainPortDefault: mach_port_t;
 
     /// `kern_return_t IOMainPort(mach_port_t bootstrapPort, mach_port_t *mainPort);` (macOS 12+;
     /// `IOMasterPort`, which io-kit-sys declares, before). The result is a send right we own.
     #[cfg_attr(not(test), allow(dead_code))]
-    pub fn IOMainPort(bootstrap_port: mach_port_t, main_port: *mut mach_port_t) -> kern_return_t;
+    pub(crate) fn IOMainPort(
+        bootstrap_port: mach_port_t,
+        main_port: *mut mach_port_t,
+    ) -> kern_return_t;
 
     /// Private SPI, exported by IOKit but in no SDK header. IOKitUser IOKitLib.c:
     /// `kern_return_t IOServiceGetBusyStateAndTime(io_service_t service, uint64_t *state,
     ///  uint32_t *busy_state, uint64_t *accumulated_busy_time);` (MIG io_service_get_state;
     /// zeroes every output on error).
-    pub fn IOServiceGetBusyStateAndTime(
+    pub(crate) fn IOServiceGetBusyStateAndTime(
         service: io_service_t,
         state: *mut u64,
         busy_state: *mut u32,
@@ -103,7 +106,7 @@ unsafe extern "C" {
     ///  io_name_t className);` — with [`CLASS_NAME_OVERRIDE_NONE`] it is the MIG
     /// `io_object_get_class` alone (`IOObjectGetClass` is this with `options` 0). `className` is
     /// an [`IoName`] the call fills, NUL-terminated.
-    pub fn _IOObjectGetClass(
+    pub(crate) fn _IOObjectGetClass(
         object: io_object_t,
         options: u64,
         class_name: *mut c_char,
@@ -112,7 +115,7 @@ unsafe extern "C" {
     /// Private SPI, as above: `boolean_t _IOObjectConformsTo(io_object_t object,
     ///  const io_name_t className, uint64_t options);` — with [`CLASS_NAME_OVERRIDE_NONE`] it is
     /// the MIG `io_object_conforms_to` alone; false on any error.
-    pub fn _IOObjectConformsTo(
+    pub(crate) fn _IOObjectConformsTo(
         object: io_object_t,
         class_name: *const c_char,
         options: u64,

@@ -20,7 +20,6 @@ mod watch;
 pub use iokit::MacIoKit;
 pub use object::IoObject;
 pub use ports::MacPortSpaces;
-pub use properties::PROPERTY_TIMEOUT;
 
 use crate::kernel::KernelSession;
 use crate::kernel::session::LiveSession;

@@ -17,7 +17,7 @@ impl IoObject {
     }
 
     /// Adds a reference (`IOObjectRetain`) and owns it, leaving the caller's own reference alone.
-    pub fn retained(port: mach_port_t) -> Result<Self, KernReturn> {
+    pub(crate) fn retained(port: mach_port_t) -> Result<Self, KernReturn> {
         // SAFETY: IOObjectRetain takes any name; a bad one only returns an error code.
         let kr = unsafe { IOObjectRetain(port) };
         KernReturn(kr as u32).ok().map(|()| IoObject(port))
@@ -25,13 +25,6 @@ impl IoObject {
 
     pub fn port(&self) -> mach_port_t {
         self.0
-    }
-
-    /// Gives the reference to the caller (who must release it).
-    pub fn into_port(self) -> mach_port_t {
-        let port = self.0;
-        std::mem::forget(self);
-        port
     }
 }
 

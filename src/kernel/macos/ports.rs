@@ -22,7 +22,7 @@ use std::ffi::{c_char, c_int, c_void};
 /// `ipc_info_space_t` (mach_debug/ipc_info.h).
 #[repr(C)]
 #[derive(Debug, Default, Clone, Copy)]
-pub struct IpcInfoSpace {
+pub(crate) struct IpcInfoSpace {
     pub iis_genno_mask: natural_t,
     pub iis_table_size: natural_t,
     pub iis_table_next: natural_t,
@@ -34,7 +34,7 @@ pub struct IpcInfoSpace {
 /// `ipc_info_space_basic_t`.
 #[repr(C)]
 #[derive(Debug, Default, Clone, Copy)]
-pub struct IpcInfoSpaceBasic {
+pub(crate) struct IpcInfoSpaceBasic {
     pub iisb_genno_mask: natural_t,
     pub iisb_table_size: natural_t,
     pub iisb_table_next: natural_t,
@@ -45,7 +45,7 @@ pub struct IpcInfoSpaceBasic {
 /// `ipc_info_name_t` (28 bytes).
 #[repr(C)]
 #[derive(Debug, Default, Clone, Copy)]
-pub struct IpcInfoName {
+pub(crate) struct IpcInfoName {
     pub iin_name: mach_port_name_t,
     pub iin_collision: integer_t,
     pub iin_type: natural_t,
@@ -58,20 +58,20 @@ pub struct IpcInfoName {
 /// `ipc_info_tree_name_t`.
 #[repr(C)]
 #[derive(Debug, Default, Clone, Copy)]
-pub struct IpcInfoTreeName {
+pub(crate) struct IpcInfoTreeName {
     pub iitn_name: IpcInfoName,
     pub iitn_lchild: mach_port_name_t,
     pub iitn_rchild: mach_port_name_t,
 }
 
 /// `KOBJECT_DESCRIPTION_LENGTH`: `kobject_description_t` is `char[512]`.
-pub const KOBJECT_DESCRIPTION_LENGTH: usize = 512;
+pub(crate) const KOBJECT_DESCRIPTION_LENGTH: usize = 512;
 
 // libsystem_kernel, re-exported by libSystem: no #[link] needed.
 unsafe extern "C" {
     /// `kern_return_t task_read_for_pid(mach_port_name_t target_tport, int pid,
     ///  mach_port_name_t *t);`
-    pub fn task_read_for_pid(
+    pub(crate) fn task_read_for_pid(
         target_tport: mach_port_name_t,
         pid: c_int,
         t: *mut mach_port_name_t,
@@ -79,7 +79,7 @@ unsafe extern "C" {
 
     /// `kern_return_t task_inspect_for_pid(mach_port_name_t target_tport, int pid,
     ///  mach_port_name_t *t);`
-    pub fn task_inspect_for_pid(
+    pub(crate) fn task_inspect_for_pid(
         target_tport: mach_port_name_t,
         pid: c_int,
         t: *mut mach_port_name_t,
@@ -88,7 +88,7 @@ unsafe extern "C" {
     /// `kern_return_t mach_port_space_info(ipc_space_read_t space, ipc_info_space_t
     ///  *space_info, ipc_info_name_array_t *table_info, mach_msg_type_number_t *table_infoCnt,
     ///  ipc_info_tree_name_array_t *tree_info, mach_msg_type_number_t *tree_infoCnt);`
-    pub fn mach_port_space_info(
+    pub(crate) fn mach_port_space_info(
         space: mach_port_t,
         space_info: *mut IpcInfoSpace,
         table_info: *mut *mut IpcInfoName,
@@ -99,7 +99,7 @@ unsafe extern "C" {
 
     /// `kern_return_t mach_port_space_basic_info(ipc_space_inspect_t task,
     ///  ipc_info_space_basic_t *basic_info);`
-    pub fn mach_port_space_basic_info(
+    pub(crate) fn mach_port_space_basic_info(
         task: mach_port_t,
         basic_info: *mut IpcInfoSpaceBasic,
     ) -> kern_return_t;
@@ -107,7 +107,7 @@ unsafe extern "C" {
     /// `kern_return_t mach_port_kobject_description(ipc_space_read_t task, mach_port_name_t
     ///  name, natural_t *object_type, mach_vm_address_t *object_addr, kobject_description_t
     ///  object_description);` (the array parameter is a `char *`).
-    pub fn mach_port_kobject_description(
+    pub(crate) fn mach_port_kobject_description(
         task: mach_port_t,
         name: mach_port_name_t,
         object_type: *mut natural_t,
@@ -116,10 +116,10 @@ unsafe extern "C" {
     ) -> kern_return_t;
 
     /// `int proc_listallpids(void *buffer, int buffersize);` (libproc.h): the number of PIDs.
-    pub fn proc_listallpids(buffer: *mut c_void, buffersize: c_int) -> c_int;
+    pub(crate) fn proc_listallpids(buffer: *mut c_void, buffersize: c_int) -> c_int;
 
     /// `int proc_name(int pid, void *buffer, uint32_t buffersize);` (libproc.h).
-    pub fn proc_name(pid: c_int, buffer: *mut c_void, buffersize: u32) -> c_int;
+    pub(crate) fn proc_name(pid: c_int, buffer: *mut c_void, buffersize: u32) -> c_int;
 }
 
 fn kr(code: kern_return_t) -> Kr {

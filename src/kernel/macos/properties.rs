@@ -19,24 +19,24 @@ use mach2::port::mach_port_t;
 use std::time::Duration;
 
 /// The default limit for one entry's properties.
-pub const PROPERTY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const PROPERTY_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub type PropertyPairs = Vec<(CfValue, CfValue)>;
+pub(crate) type PropertyPairs = Vec<(CfValue, CfValue)>;
 
 /// Reads properties through a worker thread with a timeout.
-pub struct PropertyReader {
+pub(crate) struct PropertyReader {
     calls: TimedCalls,
 }
 
 impl PropertyReader {
-    pub fn new(timeout: Duration) -> Self {
+    pub(crate) fn new(timeout: Duration) -> Self {
         PropertyReader {
             calls: TimedCalls::new(timeout),
         }
     }
 
     /// The entry's properties as CF mirrors, or the call's error, or `kIOReturnTimeout`.
-    pub fn read(&self, entry: mach_port_t) -> Result<PropertyPairs, KernReturn> {
+    pub(crate) fn read(&self, entry: mach_port_t) -> Result<PropertyPairs, KernReturn> {
         // The worker gets its own reference, so the name stays valid whatever the caller does
         // while the call runs (or hangs). A name we cannot retain is released: the call fails
         // at once without reaching a driver, so it is made here (and gives what IOKit gives).

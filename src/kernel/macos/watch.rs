@@ -32,7 +32,7 @@ unsafe impl Send for RunLoopRef {}
 
 /// Keeps the notifications alive; dropping it stops the run loop, joins the thread, and the
 /// thread releases the iterators and the notification port on its way out.
-pub struct ServiceWatch {
+pub(crate) struct ServiceWatch {
     run_loop: RunLoopRef,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -57,7 +57,7 @@ impl Drop for ServiceWatch {
 }
 
 /// Starts the watch thread; returns once the notifications are armed (or failed to be).
-pub fn start(sink: Sender<ServiceNotice>) -> Result<ServiceWatch, KernReturn> {
+pub(crate) fn start(sink: Sender<ServiceNotice>) -> Result<ServiceWatch, KernReturn> {
     let stop = Arc::new(AtomicBool::new(false));
     let (ready, armed) = mpsc::channel();
     let thread_stop = Arc::clone(&stop);

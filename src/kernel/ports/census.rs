@@ -7,7 +7,7 @@
 //! name may be gone (`KERN_INVALID_NAME`) or dead (`KERN_INVALID_RIGHT`) by the time it is
 //! described: the first is left out, the second counted as a dead name. A dead name cannot be
 //! described at all (its port is destroyed); it is counted under the class an earlier sample
-//! saw on that name, else under [`UNKNOWN_DEAD`].
+//! saw on that name, else under `UNKNOWN_DEAD`.
 
 use super::{
     Errno, NameInfo, Pid, PortSpaces, ProcessInfo, SpaceBasicInfo, iokit_type_name, kotype,
@@ -19,11 +19,11 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// `MACH_PORT_UREFS_MAX`: a name at this count is pegged (saturated).
-pub const UREFS_MAX: u32 = 65535;
+pub(crate) const UREFS_MAX: u32 = 65535;
 /// The class shown for an IOKit name when the kernel gives only the type (before 10.15.5).
-pub const UNKNOWN_CLASS: &str = "(class unknown: kernel before 10.15.5)";
+pub(crate) const UNKNOWN_CLASS: &str = "(class unknown: kernel before 10.15.5)";
 /// The type and class of a dead name no earlier sample saw alive.
-pub const UNKNOWN_DEAD: (&str, &str) = ("DEAD-NAME", "(port destroyed before it was seen)");
+pub(crate) const UNKNOWN_DEAD: (&str, &str) = ("DEAD-NAME", "(port destroyed before it was seen)");
 
 /// How the census read the port space (`access` in JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -42,17 +42,7 @@ pub enum Access {
     None,
 }
 
-impl Access {
-    pub fn label(self) -> &'static str {
-        match self {
-            Access::Read => "read",
-            Access::SelfTask => "self",
-            Access::Lsmp => "lsmp",
-            Access::Inspect => "inspect",
-            Access::None => "none",
-        }
-    }
-}
+impl Access {}
 
 /// Whose port space to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +55,7 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldName {
     pub name: Port,
-    /// `IOKIT-OBJECT`, `IOKIT-CONNECT`, `IOKIT-IDENT`, `UEXT_OBJECT`, or [`UNKNOWN_DEAD`]'s type.
+    /// `IOKIT-OBJECT`, `IOKIT-CONNECT`, `IOKIT-IDENT`, `UEXT_OBJECT`, or `UNKNOWN_DEAD`'s type.
     pub type_name: String,
     /// The kernel class, when the kernel said (`None` before 10.15.5).
     pub class: Option<String>,
@@ -75,7 +65,7 @@ pub struct HeldName {
 }
 
 impl HeldName {
-    pub fn class_label(&self) -> &str {
+    pub(crate) fn class_label(&self) -> &str {
         match &self.class {
             Some(c) => c,
             None if self.dead && self.type_name == UNKNOWN_DEAD.0 => UNKNOWN_DEAD.1,
@@ -83,11 +73,11 @@ impl HeldName {
         }
     }
 
-    pub fn rights(&self) -> &'static [&'static str] {
+    pub(crate) fn rights(&self) -> &'static [&'static str] {
         if self.dead { &["dead name"] } else { &["send"] }
     }
 
-    pub fn saturated(&self) -> bool {
+    pub(crate) fn saturated(&self) -> bool {
         self.urefs >= UREFS_MAX
     }
 }
@@ -134,7 +124,7 @@ pub struct Growth {
 }
 
 /// The one line said when `task_read_for_pid` refuses.
-pub fn refusal_line(pid: Pid, errno: Errno) -> String {
+pub(crate) fn refusal_line(pid: Pid, errno: Errno) -> String {
     if errno == Errno::ESRCH {
         return format!(
             "task_read_for_pid({pid}): {}: no process has that PID",
@@ -160,7 +150,7 @@ fn parse_description(text: &str) -> Option<(String, u64)> {
 }
 
 /// An IOKit type as lsmp prints it, or `None` for another kernel object type.
-pub fn iokit_type(name: &str) -> Option<&'static str> {
+pub(crate) fn iokit_type(name: &str) -> Option<&'static str> {
     [
         kotype::IOKIT_OBJECT,
         kotype::IOKIT_CONNECT,
@@ -173,7 +163,7 @@ pub fn iokit_type(name: &str) -> Option<&'static str> {
 }
 
 /// `Class(0xREGISTRYID)` → (class, registry ID); `None` for an empty or other description.
-pub fn description_class(text: &str) -> Option<(String, u64)> {
+pub(crate) fn description_class(text: &str) -> Option<(String, u64)> {
     parse_description(text)
 }
 
@@ -284,7 +274,7 @@ impl PortCensus {
     }
 
     /// Per registry ID: (names, urefs) this task holds on the entry (the explorer's marks).
-    pub fn held_entries(&self) -> HashMap<u64, (u32, u64)> {
+    pub(crate) fn held_entries(&self) -> HashMap<u64, (u32, u64)> {
         let mut out: HashMap<u64, (u32, u64)> = HashMap::new();
         for n in self.names.iter().filter(|n| !n.dead) {
             if let Some(id) = n.registry_id {
@@ -441,13 +431,6 @@ pub fn resolve(spaces: &dyn PortSpaces, target: &str) -> Result<(Target, String)
     }
 }
 
-/// Where a registry ID sits in a registry walked from the same kernel: its IOService path.
-pub fn entry_path(registry: &Registry, registry_id: u64) -> Option<String> {
-    let id = registry.find_by_id(registry_id)?;
-    let plane = registry.plane("IOService")?;
-    registry.path_in(plane, id)
-}
-
 /// `ioscope ports` JSON for one process (the schema).
 #[derive(Debug, Serialize)]
 pub struct CensusJson {
@@ -564,7 +547,7 @@ mod tests {
 
 /// What the explorer's ports view shows: the sample taken when it opened, the latest one,
 /// and per class the growth between them; a class picks the registry entries to filter the
-/// tree to, and [`PortCensus::held_entries`] marks the entries the process holds.
+/// tree to, and `PortCensus::held_entries` marks the entries the process holds.
 #[derive(Debug, Clone)]
 pub struct PortsView {
     pub first: PortCensus,
@@ -573,7 +556,7 @@ pub struct PortsView {
 
 /// One row of the ports view: a class now, and its growth since the view opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ViewRow {
+pub(crate) struct ViewRow {
     pub row: ClassRow,
     /// Names and urefs gained since the view opened.
     pub names_growth: i64,
@@ -581,7 +564,7 @@ pub struct ViewRow {
 }
 
 impl PortsView {
-    pub fn open(first: PortCensus) -> Self {
+    pub(crate) fn open(first: PortCensus) -> Self {
         PortsView {
             now: first.clone(),
             first,
@@ -589,17 +572,17 @@ impl PortsView {
     }
 
     /// A new sample (taken with [`Self::memory`] so dead names keep their class).
-    pub fn update(&mut self, now: PortCensus) {
+    pub(crate) fn update(&mut self, now: PortCensus) {
         self.now = now;
     }
 
     /// The sample to pass as `memory` to the next [`PortCensus::take`].
-    pub fn memory(&self) -> &PortCensus {
+    pub(crate) fn memory(&self) -> &PortCensus {
         &self.now
     }
 
     /// The rows, most grown first (then by type and class).
-    pub fn rows(&self) -> Vec<ViewRow> {
+    pub(crate) fn rows(&self) -> Vec<ViewRow> {
         let first: HashMap<(String, String), ClassRow> = self
             .first
             .classes()
@@ -630,7 +613,11 @@ impl PortsView {
 
     /// The registry IDs the process holds live names on in one (type, class) row: what
     /// Enter on a class filters the tree to.
-    pub fn entries_of(&self, type_name: &str, class: &str) -> std::collections::BTreeSet<u64> {
+    pub(crate) fn entries_of(
+        &self,
+        type_name: &str,
+        class: &str,
+    ) -> std::collections::BTreeSet<u64> {
         self.now
             .names
             .iter()

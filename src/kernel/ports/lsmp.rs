@@ -22,7 +22,7 @@ use std::path::Path;
 
 /// Larger files are refused before they are read (lsmp writes about 250 bytes a name: this
 /// is some four million names).
-pub const MAX_FILE_BYTES: u64 = 1 << 30;
+pub(crate) const MAX_FILE_BYTES: u64 = 1 << 30;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LsmpError {
@@ -64,7 +64,7 @@ pub fn read_file(path: &Path) -> Result<Vec<PortCensus>, LsmpError> {
 }
 
 /// Parses lsmp JSON bytes (`shown`: the file name for messages).
-pub fn parse(bytes: &[u8], shown: &str) -> Result<Vec<PortCensus>, LsmpError> {
+pub(crate) fn parse(bytes: &[u8], shown: &str) -> Result<Vec<PortCensus>, LsmpError> {
     let lossy = String::from_utf8_lossy(bytes);
     let text = escape_raw_controls(&lossy);
     let root: Value = serde_json::from_str(&text).map_err(|e| LsmpError::Json {

@@ -21,20 +21,20 @@ use super::{KernReturn, Port};
 pub type Pid = i32;
 
 /// `IKOT_*` kernel object types (xnu osfmk/kern/ipc_kobject.h) ioscope names.
-pub mod kotype {
-    pub const NONE: u32 = 0;
-    pub const TASK_CONTROL: u32 = 2;
-    pub const IOKIT_IDENT: u32 = 27;
-    pub const IOKIT_CONNECT: u32 = 29;
-    pub const IOKIT_OBJECT: u32 = 30;
-    pub const UEXT_OBJECT: u32 = 41;
-    pub const TASK_INSPECT: u32 = 44;
-    pub const TASK_READ: u32 = 45;
+pub(crate) mod kotype {
+    pub(crate) const NONE: u32 = 0;
+    pub(crate) const TASK_CONTROL: u32 = 2;
+    pub(crate) const IOKIT_IDENT: u32 = 27;
+    pub(crate) const IOKIT_CONNECT: u32 = 29;
+    pub(crate) const IOKIT_OBJECT: u32 = 30;
+    pub(crate) const UEXT_OBJECT: u32 = 41;
+    pub(crate) const TASK_INSPECT: u32 = 44;
+    pub(crate) const TASK_READ: u32 = 45;
 }
 
 /// The IOKit kernel object types, as lsmp prints them (`kobject_name` in lsmp's
 /// port_details.c); `None` for a type that is not IOKit's.
-pub fn iokit_type_name(kotype: u32) -> Option<&'static str> {
+pub(crate) fn iokit_type_name(kotype: u32) -> Option<&'static str> {
     Some(match kotype {
         kotype::IOKIT_IDENT => "IOKIT-IDENT",
         kotype::IOKIT_CONNECT => "IOKIT-CONNECT",
@@ -76,7 +76,7 @@ pub struct SpaceBasicInfo {
 /// `mach_port_kobject_description` results.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KobjectDescription {
-    /// `IKOT_*` ([`kotype`]); 0 for a port that is no kernel object.
+    /// `IKOT_*` (`kotype`); 0 for a port that is no kernel object.
     pub kotype: u32,
     /// Always 0 on release kernels.
     pub address: u64,
@@ -90,13 +90,11 @@ pub struct KobjectDescription {
 pub struct Errno(pub i32);
 
 impl Errno {
-    pub const EPERM: Errno = Errno(1);
-    pub const ESRCH: Errno = Errno(3);
-    pub const EACCES: Errno = Errno(13);
-    pub const EINVAL: Errno = Errno(22);
+    pub(crate) const EPERM: Errno = Errno(1);
+    pub(crate) const ESRCH: Errno = Errno(3);
 
     /// The macOS name and `strerror` text.
-    pub fn describe(self) -> String {
+    pub(crate) fn describe(self) -> String {
         let (name, text) = match self.0 {
             1 => ("EPERM", "Operation not permitted"),
             3 => ("ESRCH", "No such process"),

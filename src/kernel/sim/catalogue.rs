@@ -7,7 +7,7 @@ use crate::registry::{Integer, Properties, Text, Value};
 
 /// `(class, superclass)`: what `IOObjectCopySuperclassForClass` answers.
 /// `IORegistryEntry` is the root class (and `OSObject` above it is not asked for).
-pub const CLASSES: &[(&str, &str)] = &[
+pub(crate) const CLASSES: &[(&str, &str)] = &[
     ("IOService", "IORegistryEntry"),
     ("IORegistryEntry", "OSObject"),
     ("IOPlatformExpertDevice", "IOService"),
@@ -150,7 +150,7 @@ pub const CLASSES: &[(&str, &str)] = &[
 ];
 
 /// Services under IOResources that stand for loaded kexts (class = name).
-pub const KEXT_SERVICES: &[&str] = &[
+pub(crate) const KEXT_SERVICES: &[&str] = &[
     "AppleFDEKeyStore",
     "IOHDIXController",
     "IOTimeSyncClockManager",
@@ -196,7 +196,7 @@ pub const KEXT_SERVICES: &[&str] = &[
 ];
 
 /// Client processes that hold user clients (name, pid).
-pub const PROCESSES: &[(&str, u32)] = &[
+pub(crate) const PROCESSES: &[(&str, u32)] = &[
     ("WindowServer", 161),
     ("loginwindow", 154),
     ("Dock", 521),
@@ -225,7 +225,7 @@ pub const PROCESSES: &[(&str, u32)] = &[
 ];
 
 /// ACPI namespace devices: `(_HID, name, the driver matched on it)`.
-pub const ACPI_DEVICES: &[(&str, &str, Option<&str>)] = &[
+pub(crate) const ACPI_DEVICES: &[(&str, &str, Option<&str>)] = &[
     ("PNP0C0A", "BAT0", Some("AppleSmartBatteryManager")),
     ("ACPI0003", "ADP1", None),
     ("PNP0C0D", "LID0", Some("AppleACPIButton")),
@@ -248,7 +248,7 @@ pub const ACPI_DEVICES: &[(&str, &str, Option<&str>)] = &[
 
 /// Drivers named after their class that match on platform and PCI devices.
 #[cfg_attr(not(feature = "testkit"), allow(dead_code))]
-pub const DRIVERS: &[&str] = &[
+pub(crate) const DRIVERS: &[&str] = &[
     "AppleSMC",
     "AppleLPC",
     "AppleHPET",
@@ -264,7 +264,7 @@ pub const DRIVERS: &[&str] = &[
 
 /// What a partition's `Content` says.
 #[cfg_attr(not(feature = "testkit"), allow(dead_code))]
-pub const MEDIA_CONTENT: &[&str] = &[
+pub(crate) const MEDIA_CONTENT: &[&str] = &[
     "GUID_partition_scheme",
     "41504653-0000-11AA-AA11-00306543ECAC",
     "EFI",
@@ -273,7 +273,7 @@ pub const MEDIA_CONTENT: &[&str] = &[
 
 /// A PCI function: its ACPI name, location (`dev[,func]`), IDs and class code.
 #[derive(Debug, Clone, Copy)]
-pub struct PciSpec {
+pub(crate) struct PciSpec {
     pub name: &'static str,
     pub loc: &'static str,
     pub vendor: u16,
@@ -282,7 +282,7 @@ pub struct PciSpec {
 }
 
 /// The functions on the root bus.
-pub const PCI_DEVICES: &[PciSpec] = &[
+pub(crate) const PCI_DEVICES: &[PciSpec] = &[
     PciSpec {
         name: "MCHC",
         loc: "0",
@@ -342,7 +342,7 @@ pub const PCI_DEVICES: &[PciSpec] = &[
 ];
 
 /// The root ports and the endpoint behind each (the endpoint's location is `0`).
-pub const ROOT_PORTS: &[(&str, PciSpec)] = &[
+pub(crate) const ROOT_PORTS: &[(&str, PciSpec)] = &[
     ("RP01", endpoint("PXSX", 0x106b, 0x2005, 0x010802)),
     ("RP05", endpoint("ARPT", 0x14e4, 0x43dc, 0x028000)),
     ("RP09", endpoint("TBT0", 0x8086, 0x15ea, 0x088000)),
@@ -364,7 +364,7 @@ pub const HOTPLUG_DEVICE: &str = "USB Flash Drive";
 
 /// One interface of a USB device and the driver chain above it (class, name).
 #[derive(Debug)]
-pub struct IfaceSpec {
+pub(crate) struct IfaceSpec {
     pub class: u8,
     pub subclass: u8,
     pub protocol: u8,
@@ -374,7 +374,7 @@ pub struct IfaceSpec {
 
 /// What a USB device says it is.
 #[derive(Debug, Clone, Copy)]
-pub struct UsbProduct {
+pub(crate) struct UsbProduct {
     pub name: &'static str,
     /// The vendor string's bytes (not always UTF-8: old devices report MacRoman).
     pub vendor: &'static [u8],
@@ -384,7 +384,7 @@ pub struct UsbProduct {
 
 /// A USB device that can be unplugged and replugged.
 #[derive(Debug)]
-pub struct UsbSpec {
+pub(crate) struct UsbSpec {
     pub product: UsbProduct,
     pub speed: u8,
     pub serial: Option<&'static str>,
@@ -393,7 +393,7 @@ pub struct UsbSpec {
     pub user_client: bool,
 }
 
-pub const HID_IFACE: IfaceSpec = IfaceSpec {
+pub(crate) const HID_IFACE: IfaceSpec = IfaceSpec {
     class: 3,
     subclass: 1,
     protocol: 1,
@@ -401,7 +401,7 @@ pub const HID_IFACE: IfaceSpec = IfaceSpec {
     user_client: false,
 };
 
-pub const USB_DEVICES: &[UsbSpec] = &[
+pub(crate) const USB_DEVICES: &[UsbSpec] = &[
     UsbSpec {
         product: UsbProduct {
             name: "Magic Keyboard",
@@ -513,13 +513,13 @@ pub const USB_DEVICES: &[UsbSpec] = &[
 ];
 
 /// Internal USB devices the machine keeps plugged in.
-pub const BLUETOOTH_CONTROLLER: UsbProduct = UsbProduct {
+pub(crate) const BLUETOOTH_CONTROLLER: UsbProduct = UsbProduct {
     name: "Bluetooth USB Host Controller",
     vendor: b"Apple Inc.",
     id_vendor: 0x05ac,
     id_product: 0x8290,
 };
-pub const USB2_HUB: UsbProduct = UsbProduct {
+pub(crate) const USB2_HUB: UsbProduct = UsbProduct {
     name: "USB2.0 Hub",
     vendor: b"Genesys Logic",
     id_vendor: 0x05e3,
@@ -563,7 +563,7 @@ const MORE_USB_PRODUCTS: &[UsbProduct] = &[
 
 /// Every USB product in the catalogue: the machine's devices, then the others.
 #[cfg_attr(not(feature = "testkit"), allow(dead_code))]
-pub fn usb_products() -> impl Iterator<Item = UsbProduct> {
+pub(crate) fn usb_products() -> impl Iterator<Item = UsbProduct> {
     USB_DEVICES
         .iter()
         .map(|d| d.product)
@@ -572,7 +572,7 @@ pub fn usb_products() -> impl Iterator<Item = UsbProduct> {
 }
 
 /// The bundle identifier of the kext that holds `class`.
-pub fn bundle_for(class: &str) -> String {
+pub(crate) fn bundle_for(class: &str) -> String {
     let family = if class.starts_with("IOUSB") || class.starts_with("AppleUSB") {
         "iokit.IOUSBHostFamily"
     } else if class.starts_with("IOHID") {
@@ -595,7 +595,7 @@ pub fn bundle_for(class: &str) -> String {
 }
 
 /// The superclass of `class`: from [`CLASSES`], and `IOService` for a kext service.
-pub fn superclass(class: &str) -> Option<&'static str> {
+pub(crate) fn superclass(class: &str) -> Option<&'static str> {
     CLASSES
         .iter()
         .find(|(c, _)| *c == class)
@@ -604,7 +604,7 @@ pub fn superclass(class: &str) -> Option<&'static str> {
 }
 
 /// The `&'static str` for a class of the catalogue (`IOService` for an unknown one).
-pub fn class_name(class: &str) -> &'static str {
+pub(crate) fn class_name(class: &str) -> &'static str {
     CLASSES
         .iter()
         .map(|(c, _)| c)
@@ -617,7 +617,7 @@ pub fn class_name(class: &str) -> &'static str {
 /// The class chain of `class`, base first (`IORegistryEntry` … `class`); `OSObject` above
 /// the root class is left out, as `ioreg -i` does.
 #[cfg_attr(not(feature = "testkit"), allow(dead_code))]
-pub fn class_chain(class: &'static str) -> Vec<&'static str> {
+pub(crate) fn class_chain(class: &'static str) -> Vec<&'static str> {
     let mut chain = vec![class];
     while let Some(s) = superclass(chain[chain.len() - 1]).filter(|s| *s != "OSObject") {
         if chain.len() > 64 {
@@ -631,7 +631,7 @@ pub fn class_chain(class: &'static str) -> Vec<&'static str> {
 
 /// The user-client classes of the catalogue (subclasses of `IOUserClient` a process opens).
 #[cfg_attr(not(feature = "testkit"), allow(dead_code))]
-pub fn user_client_classes() -> Vec<&'static str> {
+pub(crate) fn user_client_classes() -> Vec<&'static str> {
     CLASSES
         .iter()
         .filter(|(c, s)| *s == "IOUserClient" && *c != "IOUserServer")
@@ -641,34 +641,34 @@ pub fn user_client_classes() -> Vec<&'static str> {
 
 // --- Value builders ------------------------------------------------------------------------
 
-pub fn s(v: &str) -> Value {
+pub(crate) fn s(v: &str) -> Value {
     Value::string(v)
 }
-pub fn i32v(v: i64) -> Value {
+pub(crate) fn i32v(v: i64) -> Value {
     Value::Integer(Integer::signed(v, 32))
 }
-pub fn u32v(v: u64) -> Value {
+pub(crate) fn u32v(v: u64) -> Value {
     Value::Integer(Integer::unsigned(v, 32))
 }
-pub fn u64v(v: u64) -> Value {
+pub(crate) fn u64v(v: u64) -> Value {
     Value::u64(v)
 }
-pub fn data(v: &[u8]) -> Value {
+pub(crate) fn data(v: &[u8]) -> Value {
     Value::Data(v.into())
 }
 /// A NUL-terminated string as data, as the device tree stores names (`<"PNP0A08">`).
-pub fn data_str(v: &str) -> Value {
+pub(crate) fn data_str(v: &str) -> Value {
     let mut bytes = v.as_bytes().to_vec();
     bytes.push(0);
     Value::Data(bytes.into())
 }
 /// A little-endian 32-bit cell as data (`<86800000>`).
-pub fn data_u32(v: u32) -> Value {
+pub(crate) fn data_u32(v: u32) -> Value {
     Value::Data(Box::new(v.to_le_bytes()))
 }
-pub fn dict(kv: Vec<(&str, Value)>) -> Value {
+pub(crate) fn dict(kv: Vec<(&str, Value)>) -> Value {
     Value::Dict(kv.into_iter().map(|(k, v)| (Text::from(k), v)).collect())
 }
-pub fn props(kv: Vec<(&str, Value)>) -> Properties {
+pub(crate) fn props(kv: Vec<(&str, Value)>) -> Properties {
     kv.into_iter().map(|(k, v)| (Text::from(k), v)).collect()
 }

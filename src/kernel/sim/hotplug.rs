@@ -12,8 +12,10 @@ use super::machine;
 use super::objects::{ObjId, POWER, SERVICE};
 use super::ports::PortKind;
 use super::{SimKernel, State, WatchRec};
+#[cfg(test)]
+use crate::kernel::KernReturn;
 use crate::kernel::session::DemoError;
-use crate::kernel::{KernReturn, PlugControl, PlugEvent, Port, ServiceNotice, Watch};
+use crate::kernel::{PlugControl, PlugEvent, Port, ServiceNotice, Watch};
 use crate::registry::ServiceInfo;
 use std::sync::mpsc::Sender;
 use std::sync::{Mutex, Weak};
@@ -21,9 +23,10 @@ use std::sync::{Mutex, Weak};
 /// Earlier instances' registry IDs kept per slot.
 const MAX_HISTORY: usize = 256;
 
+#[cfg(test)]
 /// Why [`SimKernel::detach_entry`] refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DetachError {
+pub(crate) enum DetachError {
     #[error("no entry with id {0:#x}")]
     NoEntry(u64),
     #[error("services are terminated, not detached")]
@@ -66,7 +69,7 @@ impl State {
 
     /// Terminates `victims` (services go inactive, notifications fire, ports of services
     /// not held are destroyed) and detaches them from every plane.
-    pub fn terminate(&mut self, victims: &[ObjId]) {
+    pub(crate) fn terminate(&mut self, victims: &[ObjId]) {
         let watched = !self.watches.is_empty();
         for &v in victims {
             if let Some(s) = self.objs.entry_mut(v).and_then(|e| e.service.as_mut()) {
@@ -117,6 +120,7 @@ impl State {
         }
     }
 
+    #[cfg(test)]
     /// MIG `io_service_close`: the connect port's user client is closed (here: terminated).
     /// A stale name fails at `mach_msg` (`MACH_SEND_INVALID_DEST`); a port that is no
     /// connect port gives a NULL client, `kIOReturnBadArgument`.
@@ -252,9 +256,10 @@ impl SimKernel {
         }
     }
 
+    #[cfg(test)]
     /// `IOServiceOpen(service, mach_task_self(), 0, &connect)`: a new user client attached
     /// under the service, and its connect port (a second name besides its object port).
-    pub fn service_open(&self, service: Port) -> Result<Port, KernReturn> {
+    pub(crate) fn service_open(&self, service: Port) -> Result<Port, KernReturn> {
         let mut st = self.lock();
         let svc = st.entry_of(service)?;
         let e = st.objs.entry(svc).expect("an entry");
@@ -271,20 +276,22 @@ impl SimKernel {
         Ok(st.send_connect(uc))
     }
 
+    #[cfg(test)]
     /// `IOServiceClose(connect)`: `kr = io_service_close(connect)` (the driver terminates its
     /// client), then `IOObjectRelease(connect)` whatever `kr` was, and `kr` is returned
     /// (IOKitLib.c). The release is unconditional: an earlier version returned early on a
     /// failing `io_service_close` (dead name, object port) and so leaked the caller's uref.
-    pub fn service_close(&self, connect: Port) -> KernReturn {
+    pub(crate) fn service_close(&self, connect: Port) -> KernReturn {
         let st = &mut *self.lock();
         let code = st.io_service_close(connect);
         st.deallocate(connect);
         code
     }
 
+    #[cfg(test)]
     /// Detaches a plain (non-service) entry from every plane, as a driver removing a
     /// device-tree node would. Our handles to it stay valid (no `destroyUserReferences`).
-    pub fn detach_entry(&self, registry_id: u64) -> Result<(), DetachError> {
+    pub(crate) fn detach_entry(&self, registry_id: u64) -> Result<(), DetachError> {
         let mut st = self.lock();
         let obj = st
             .objs
@@ -332,7 +339,6 @@ impl PlugControl for SimKernel {
     }
 
     fn demo_leak_step(&self) -> Result<PlugEvent, DemoError> {
-        // `leak_step` fails in one way only: the machine has no IOHIDSystem.
-        self.leak_step().map_err(|_| DemoError::NoLeakyService)
+        self.leak_step()
     }
 }

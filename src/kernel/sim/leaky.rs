@@ -8,14 +8,14 @@
 //!   `IOUserClientCreator` = `"pid 501, LeakyApp"`, as `IOUserClient::setTask` sets it; the
 //!   client's link retains IOHIDSystem, whose retain count climbs; the client's connect port
 //!   is a new name in the app's port space (IOKIT-CONNECT, one name of one class per step);
-//! - it looks IOHIDSystem up again [`LEAK_LOOKUPS_PER_STEP`] times without a release: copy-out
+//! - it looks IOHIDSystem up again `LEAK_LOOKUPS_PER_STEP` times without a release: copy-out
 //!   coalesces onto the one name the app has for it, whose user references climb until they
 //!   saturate at 65535 (`MACH_PORT_UREFS_MAX`);
 //! - it forgets the `io_iterator_t` of an `IOServiceGetMatchingServices` call: an
 //!   IOUserIterator the kernel keeps alive outside the registry, which only the kernel's
 //!   class count (`IOKitDiagnostics` → `Classes`, what `ioclasscount` reads) shows.
 //!
-//! The app is a task of [`super::tasks`], same user as ioscope and built with
+//! The app is a task of `super::tasks`, same user as ioscope and built with
 //! `get-task-allow`, so a read task port for it is given without root.
 
 use super::objects::{ObjId, SERVICE};
@@ -23,19 +23,20 @@ use super::ports::PortKind;
 use super::tasks::OWN_UID;
 use super::{SimKernel, State};
 use crate::kernel::ports::Pid;
+use crate::kernel::session::DemoError;
 use crate::kernel::{PlugEvent, ServiceNotice};
 use crate::registry::{Text, Value};
 
 /// The leaking app's PID and name.
 pub const LEAKER_PID: Pid = 501;
-pub const LEAKER_NAME: &str = "LeakyApp";
+pub(crate) const LEAKER_NAME: &str = "LeakyApp";
 /// The service it opens its clients on (and looks up again and again), and their class.
-pub const LEAK_SERVICE: &str = "IOHIDSystem";
-pub const LEAK_CLASS: &str = "IOHIDLibUserClient";
+pub(crate) const LEAK_SERVICE: &str = "IOHIDSystem";
+pub(crate) const LEAK_CLASS: &str = "IOHIDLibUserClient";
 /// How many times each step looks the service up again without releasing it.
-pub const LEAK_LOOKUPS_PER_STEP: u32 = 8192;
+pub(crate) const LEAK_LOOKUPS_PER_STEP: u32 = 8192;
 /// IOUserIterator objects alive before the app starts (other processes' iterators).
-pub const ITERATORS_AT_BOOT: u64 = 17;
+pub(crate) const ITERATORS_AT_BOOT: u64 = 17;
 
 impl State {
     /// The leaking app's task, started on first use. Only this task is added (not the
@@ -46,7 +47,7 @@ impl State {
     }
 
     /// One step of the leaking app (see the module).
-    fn leak_step(&mut self) -> Result<PlugEvent, String> {
+    fn leak_step(&mut self) -> Result<PlugEvent, DemoError> {
         let service = (0..self.objs.len() as u32)
             .map(ObjId)
             .find(|&o| {
@@ -54,7 +55,7 @@ impl State {
                     .entry(o)
                     .is_some_and(|e| e.class == LEAK_SERVICE && e.planes[SERVICE].member)
             })
-            .ok_or("the demo has no IOHIDSystem")?;
+            .ok_or(DemoError::NoLeakyService)?;
         self.leaker();
         // The client's connect port (given to the app below) keeps it alive besides its link.
         let uc = self.objs.add_entry(LEAK_CLASS, LEAK_CLASS, 0);
@@ -67,7 +68,7 @@ impl State {
         ]);
         self.objs.attach(SERVICE, service, uc);
         self.give(LEAKER_PID, uc, PortKind::Connect)
-            .ok_or("the leaking app has no task")?;
+            .ok_or(DemoError::NoLeakerTask)?;
         for _ in 0..LEAK_LOOKUPS_PER_STEP {
             self.give(LEAKER_PID, service, PortKind::Object);
         }
@@ -96,7 +97,7 @@ impl State {
 impl SimKernel {
     /// One step of the leaking app: a user client opened and kept, the service looked up
     /// again without a release, an iterator forgotten.
-    pub fn leak_step(&self) -> Result<PlugEvent, String> {
+    pub fn leak_step(&self) -> Result<PlugEvent, DemoError> {
         self.lock().leak_step()
     }
 

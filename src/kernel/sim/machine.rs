@@ -18,7 +18,7 @@ pub use super::catalogue::HOTPLUG_DEVICE;
 
 /// One USB port with a device that can be unplugged and replugged (`hotplug.rs`).
 #[derive(Debug, Clone)]
-pub struct DeviceSlot {
+pub(crate) struct DeviceSlot {
     pub spec: &'static UsbSpec,
     /// The port entry the device sits under (IOService plane).
     pub port_entry: ObjId,
@@ -32,7 +32,7 @@ pub struct DeviceSlot {
 
 /// The machine's unpluggable devices.
 #[derive(Debug, Clone, Default)]
-pub struct Devices {
+pub(crate) struct Devices {
     pub slots: Vec<DeviceSlot>,
 }
 
@@ -191,7 +191,7 @@ impl Builder {
 }
 
 /// Boots the machine: every entry, the root, and the USB devices that can be unplugged.
-pub fn build() -> (Objects, ObjId, Devices) {
+pub(crate) fn build() -> (Objects, ObjId, Devices) {
     let mut b = Builder::on(&mut Objects::new(CLASSES), 0x1050_c0de_2026_0001);
     let root = b.entry("IORegistryEntry", "Root", None);
     for plane in [SERVICE, DEVICE_TREE, POWER, USB] {
@@ -1095,7 +1095,7 @@ fn internal_device(b: &mut Builder, xhc: ObjId, port: ObjId, product: UsbProduct
 }
 
 /// Builds one USB device's objects under its port (at boot, and again on replug).
-pub fn plug(objs: &mut Objects, slot: &DeviceSlot) -> ObjId {
+pub(crate) fn plug(objs: &mut Objects, slot: &DeviceSlot) -> ObjId {
     let spec = slot.spec;
     let product = spec.product;
     let mut b = Builder::on(objs, 0x5eed ^ u64::from(product.id_product));
@@ -1217,14 +1217,15 @@ pub fn plug(objs: &mut Objects, slot: &DeviceSlot) -> ObjId {
 /// `power_pass` joined the first instance's. (Without this a replugged device came back
 /// with fewer IOPowerConnections than it was booted with, and a walk after replugging had
 /// fewer entries than before the unplug.) Not used at boot, which stays as it was.
-pub fn join_power_tree(objs: &mut Objects, device: ObjId) {
+pub(crate) fn join_power_tree(objs: &mut Objects, device: ObjId) {
     let mut b = Builder::on(objs, 0x0070_7765_7200 ^ u64::from(device.0));
     power_pass(&mut b, device, None);
     b.done(objs);
 }
 
+#[cfg(test)]
 /// The user-client class a service hands out on `IOServiceOpen`.
-pub fn user_client_class(objs: &Objects, service_class: &str) -> &'static str {
+pub(crate) fn user_client_class(objs: &Objects, service_class: &str) -> &'static str {
     if objs.conforms(service_class, "IOUSBHostDevice") {
         "AppleUSBHostDeviceUserClient"
     } else if objs.conforms(service_class, "IOUSBHostInterface") {
@@ -1237,7 +1238,7 @@ pub fn user_client_class(objs: &Objects, service_class: &str) -> &'static str {
 }
 
 /// Properties of a user client opened by our own task.
-pub fn describe_user_client(objs: &mut Objects, uc: ObjId) {
+pub(crate) fn describe_user_client(objs: &mut Objects, uc: ObjId) {
     objs.e(uc).properties.extend(props(vec![
         ("IOUserClientCreator", s("pid 4242, ioscope")),
         ("IOUserClientEntitlements", Value::Bool(false)),

@@ -1,15 +1,15 @@
 //! The simulated Mac kernel: a deterministic registry and a Mach port name space
 //! that follow xnu's rules, behind the same [`IoKit`](crate::kernel::IoKit) seam as the real one.
 //!
-//! - [`ports`]: kernel ports and our task's name space (names, urefs, dead names).
-//! - [`objects`]: registry entries and iterators, plane links, reference counts.
+//! - `ports`: kernel ports and our task's name space (names, urefs, dead names).
+//! - `objects`: registry entries and iterators, plane links, reference counts.
 //! - `catalogue`: its classes, devices, kext services and processes, shared by the
 //!   machine and the `testkit` generator of big registries (`generate`); `rng` their
 //!   one fixed-seed random source.
 //! - [`machine`]: what the simulated Mac contains (about 1,500 entries, four planes), and
 //!   its unpluggable device slots.
-//! - [`iokit`]: the `IoKit` implementation (one method per C call).
-//! - [`hotplug`]: unplugging / replugging USB devices, and publish/terminate notifications
+//! - `iokit`: the `IoKit` implementation (one method per C call).
+//! - `hotplug`: unplugging / replugging USB devices, and publish/terminate notifications
 //!   (it uses the machine; the machine knows nothing of it).
 //!
 //! All state sits behind one `Mutex` (the trait takes `&self` and is `Send + Sync`).
@@ -17,19 +17,21 @@
 pub(crate) mod catalogue;
 #[cfg(feature = "testkit")]
 pub mod generate;
-pub mod hotplug;
-pub mod iokit;
+pub(crate) mod hotplug;
+pub(crate) mod iokit;
 pub mod leaky;
 pub mod machine;
-pub mod objects;
-pub mod ports;
+pub(crate) mod objects;
+pub(crate) mod ports;
 pub(crate) mod rng;
-pub mod tasks;
+pub(crate) mod tasks;
 #[cfg(test)]
 mod tests;
 
 use crate::kernel::{KernReturn, KernelSession, Port, ServiceNotice};
-use crate::registry::{EntryId, Origin, Registry};
+use crate::registry::Origin;
+#[cfg(test)]
+use crate::registry::{EntryId, Registry};
 use machine::Devices;
 use objects::{Body, ObjId, Objects};
 use ports::{NameSpace, PortId, PortKind, PortTable};
@@ -108,37 +110,42 @@ impl SimKernel {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    #[cfg(test)]
     /// `mach_port_mod_refs(mach_task_self(), name, right, delta)` (not on the seam; for tests
     /// and for the rules it shares with `IOObjectRetain`).
-    pub fn mach_port_mod_refs(&self, name: Port, right: u32, delta: i32) -> KernReturn {
+    pub(crate) fn mach_port_mod_refs(&self, name: Port, right: u32, delta: i32) -> KernReturn {
         self.lock().mod_refs(name, right, delta)
     }
 
+    #[cfg(test)]
     /// Entry count of the machine as booted (every object that is a registry entry).
-    pub fn entry_count(&self) -> usize {
+    pub(crate) fn entry_count(&self) -> usize {
         let st = self.lock();
         (0..st.objs.len() as u32)
             .filter(|&i| st.objs.entry(ObjId(i)).is_some())
             .count()
     }
 
+    #[cfg(test)]
     /// The kernel's own references on an entry, without our port and call (tests compare
     /// `IOObjectGetKernelRetainCount` with this + 2).
-    pub fn base_refs(&self, registry_id: u64) -> Option<u32> {
+    pub(crate) fn base_refs(&self, registry_id: u64) -> Option<u32> {
         let st = self.lock();
         let obj = st.objs.by_registry_id(registry_id)?;
         Some(st.base_refs(obj))
     }
 
+    #[cfg(test)]
     /// Sizes of the kernel's object and port tables (tests: repeated walks must not grow them).
-    pub fn table_sizes(&self) -> (usize, usize) {
+    pub(crate) fn table_sizes(&self) -> (usize, usize) {
         let st = self.lock();
         (st.objs.len(), st.ports.len())
     }
 
+    #[cfg(test)]
     /// The registry ID of the first attached entry with this name, in creation order (the
     /// lowest ID: object slots are reused, IDs never are) (tests and the demo timer).
-    pub fn find_registry_id(&self, name: &str) -> Option<u64> {
+    pub(crate) fn find_registry_id(&self, name: &str) -> Option<u64> {
         let st = self.lock();
         (0..st.objs.len() as u32)
             .filter_map(|i| st.objs.entry(ObjId(i)))
@@ -150,20 +157,21 @@ impl SimKernel {
 
 impl State {
     /// Sends an object to our task: the object port (created if needed) copied out.
-    pub fn send_object(&mut self, obj: ObjId) -> Port {
+    pub(crate) fn send_object(&mut self, obj: ObjId) -> Port {
         let port = self.ports.port_for(obj, PortKind::Object);
         self.space.copyout_send(port)
     }
 
+    #[cfg(test)]
     /// Sends a user client's connect port to our task.
-    pub fn send_connect(&mut self, obj: ObjId) -> Port {
+    pub(crate) fn send_connect(&mut self, obj: ObjId) -> Port {
         let port = self.ports.port_for(obj, PortKind::Connect);
         self.space.copyout_send(port)
     }
 
     /// MIG intran `iokit_lookup_object_port`: the object a name sends to.
     /// Stale names fail with `MACH_SEND_INVALID_DEST`; a connect port with `kIOReturnBadArgument`.
-    pub fn object_of(&mut self, name: Port) -> Result<ObjId, KernReturn> {
+    pub(crate) fn object_of(&mut self, name: Port) -> Result<ObjId, KernReturn> {
         let port = self.space.copyin_send(name, &self.ports)?;
         let rec = self.ports.get(port);
         match (rec.kind, rec.object) {
@@ -173,7 +181,7 @@ impl State {
     }
 
     /// The registry entry a name sends to (`kIOReturnBadArgument` for an iterator).
-    pub fn entry_of(&mut self, name: Port) -> Result<ObjId, KernReturn> {
+    pub(crate) fn entry_of(&mut self, name: Port) -> Result<ObjId, KernReturn> {
         let obj = self.object_of(name)?;
         match self.objs.get(obj).body {
             Body::Entry(_) => Ok(obj),
@@ -198,7 +206,7 @@ impl State {
     }
 
     /// `mach_port_deallocate` (`IOObjectRelease`).
-    pub fn deallocate(&mut self, name: Port) -> KernReturn {
+    pub(crate) fn deallocate(&mut self, name: Port) -> KernReturn {
         match self.space.deallocate(name, &self.ports) {
             Ok(gone) => {
                 if let Some(port) = gone {
@@ -211,7 +219,7 @@ impl State {
     }
 
     /// `mach_port_mod_refs`.
-    pub fn mod_refs(&mut self, name: Port, right: u32, delta: i32) -> KernReturn {
+    pub(crate) fn mod_refs(&mut self, name: Port, right: u32, delta: i32) -> KernReturn {
         match self.space.mod_refs(name, right, delta, &self.ports) {
             Ok(gone) => {
                 if let Some(port) = gone {
@@ -224,7 +232,7 @@ impl State {
     }
 
     /// References other than our ports and the call in progress.
-    pub fn base_refs(&self, obj: ObjId) -> u32 {
+    pub(crate) fn base_refs(&self, obj: ObjId) -> u32 {
         self.objs.get(obj).extra_refs + self.objs.link_refs(obj)
     }
 
@@ -232,7 +240,7 @@ impl State {
     /// (object, connect) + 1 for the call in progress, low 16 bits of a counter that
     /// `taggedRetain` stops at 0xfffe (rules §1), so never above 0xfffe. (This used to
     /// mask with 0xffff, which wrapped a count past 0xffff round to small numbers.)
-    pub fn kernel_retain(&self, obj: ObjId) -> u32 {
+    pub(crate) fn kernel_retain(&self, obj: ObjId) -> u32 {
         let ports = [PortKind::Object, PortKind::Connect]
             .iter()
             .filter(|&&k| self.ports.existing(obj, k).is_some())
@@ -241,9 +249,10 @@ impl State {
     }
 }
 
+#[cfg(test)]
 /// The registry entry under which the demo's hotplug device sits (`--demo-hotplug`):
 /// the USB device `DemoControls::demo_hotplug` toggles, when it is in `registry`.
-pub fn hotplug_target(registry: &Registry) -> Option<EntryId> {
+pub(crate) fn hotplug_target(registry: &Registry) -> Option<EntryId> {
     registry.entries().find_map(|(id, e)| {
         (e.name == machine::HOTPLUG_DEVICE && registry.class_name(id) == Some("IOUSBHostDevice"))
             .then_some(id)
@@ -261,7 +270,7 @@ pub fn demo_session() -> KernelSession<SimKernel> {
 
 /// The demo with its leaking app (`--demo-leak`): the app and the census's other processes
 /// are started before the first walk, so that every port they hold is there from the start.
-pub fn demo_leak_session() -> KernelSession<SimKernel> {
+pub(crate) fn demo_leak_session() -> KernelSession<SimKernel> {
     let sim = Arc::new(SimKernel::new());
     sim.spawn_leaker(0);
     session_over(sim)

@@ -6,22 +6,22 @@ use std::collections::HashMap;
 
 /// An object in the simulated kernel (index into [`Objects`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ObjId(pub u32);
+pub(crate) struct ObjId(pub u32);
 
 /// The planes of the simulated registry, in `IORegistryPlanes` order.
-pub const PLANES: [&str; 4] = ["IOService", "IODeviceTree", "IOPower", "IOUSB"];
-pub const SERVICE: usize = 0;
-pub const DEVICE_TREE: usize = 1;
-pub const POWER: usize = 2;
-pub const USB: usize = 3;
+pub(crate) const PLANES: [&str; 4] = ["IOService", "IODeviceTree", "IOPower", "IOUSB"];
+pub(crate) const SERVICE: usize = 0;
+pub(crate) const DEVICE_TREE: usize = 1;
+pub(crate) const POWER: usize = 2;
+pub(crate) const USB: usize = 3;
 
-pub fn plane_index(name: &str) -> Option<usize> {
+pub(crate) fn plane_index(name: &str) -> Option<usize> {
     PLANES.iter().position(|p| *p == name)
 }
 
 /// An entry's place in one plane.
 #[derive(Debug, Clone, Default)]
-pub struct Link {
+pub(crate) struct Link {
     pub member: bool,
     pub parent: Option<ObjId>,
     pub children: Vec<ObjId>,
@@ -32,7 +32,7 @@ pub struct Link {
 
 /// IOService fields (`__state[0]`, busy count, busy time).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ServiceFields {
+pub(crate) struct ServiceFields {
     pub state: u64,
     pub busy: u32,
     pub busy_time_ns: u64,
@@ -41,7 +41,7 @@ pub struct ServiceFields {
 }
 
 #[derive(Debug, Clone)]
-pub struct EntryObj {
+pub(crate) struct EntryObj {
     pub registry_id: u64,
     pub name: String,
     pub location: Option<String>,
@@ -53,7 +53,7 @@ pub struct EntryObj {
 }
 
 #[derive(Debug, Clone)]
-pub struct IterObj {
+pub(crate) struct IterObj {
     pub class: &'static str,
     pub items: Vec<ObjId>,
     pub pos: usize,
@@ -62,13 +62,13 @@ pub struct IterObj {
 }
 
 #[derive(Debug, Clone)]
-pub enum Body {
+pub(crate) enum Body {
     Entry(Box<EntryObj>),
     Iterator(IterObj),
 }
 
 #[derive(Debug, Clone)]
-pub struct KObject {
+pub(crate) struct KObject {
     pub body: Body,
     /// References held by other kernel code (drivers, the registry's own bookkeeping
     /// beyond plane links), fixed per object.
@@ -79,7 +79,7 @@ pub struct KObject {
 
 /// Every kernel object, and the class hierarchy (`IOObjectCopySuperclassForClass`).
 #[derive(Debug, Default)]
-pub struct Objects {
+pub(crate) struct Objects {
     objs: Vec<KObject>,
     by_registry_id: HashMap<u64, ObjId>,
     superclass: HashMap<&'static str, &'static str>,
@@ -90,10 +90,10 @@ pub struct Objects {
 }
 
 /// The first registry entry ID handed out (the root's).
-pub const FIRST_REGISTRY_ID: u64 = 0x1_0000_0100;
+pub(crate) const FIRST_REGISTRY_ID: u64 = 0x1_0000_0100;
 
 impl Objects {
-    pub fn new(classes: &[(&'static str, &'static str)]) -> Self {
+    pub(crate) fn new(classes: &[(&'static str, &'static str)]) -> Self {
         Objects {
             objs: Vec::new(),
             by_registry_id: HashMap::new(),
@@ -104,15 +104,15 @@ impl Objects {
     }
 
     /// Registers a class (kext services named after their class).
-    pub fn add_class(&mut self, class: &'static str, superclass: &'static str) {
+    pub(crate) fn add_class(&mut self, class: &'static str, superclass: &'static str) {
         self.superclass.insert(class, superclass);
     }
 
-    pub fn superclass_of(&self, class: &str) -> Option<&'static str> {
+    pub(crate) fn superclass_of(&self, class: &str) -> Option<&'static str> {
         self.superclass.get(class).copied()
     }
 
-    pub fn conforms(&self, class: &str, ancestor: &str) -> bool {
+    pub(crate) fn conforms(&self, class: &str, ancestor: &str) -> bool {
         let mut cur = Some(class);
         let mut steps = 0;
         while let Some(c) = cur {
@@ -129,7 +129,7 @@ impl Objects {
     }
 
     /// A new registry entry in no plane, with a fresh registry ID.
-    pub fn add_entry(&mut self, class: &'static str, name: &str, extra_refs: u32) -> ObjId {
+    pub(crate) fn add_entry(&mut self, class: &'static str, name: &str, extra_refs: u32) -> ObjId {
         debug_assert!(
             class == "IORegistryEntry" || self.superclass.contains_key(class),
             "unknown class {class}"
@@ -156,7 +156,7 @@ impl Objects {
         id
     }
 
-    pub fn add_iterator(
+    pub(crate) fn add_iterator(
         &mut self,
         class: &'static str,
         items: Vec<ObjId>,
@@ -190,7 +190,7 @@ impl Objects {
 
     /// A terminated, detached entry nothing refers to any more is freed: its registry ID is
     /// forgotten and its slot reused.
-    pub fn free_entry(&mut self, id: ObjId) {
+    pub(crate) fn free_entry(&mut self, id: ObjId) {
         let obj = &mut self.objs[id.0 as usize];
         if let Body::Entry(e) = &obj.body
             && !obj.freed
@@ -209,7 +209,7 @@ impl Objects {
 
     /// An iterator whose port went away is freed (`OSObject::free`): its items are
     /// dropped and its slot is reused. Entries are never freed here.
-    pub fn free_iterator(&mut self, id: ObjId) {
+    pub(crate) fn free_iterator(&mut self, id: ObjId) {
         let obj = &mut self.objs[id.0 as usize];
         if let Body::Iterator(it) = &mut obj.body
             && !obj.freed
@@ -220,22 +220,22 @@ impl Objects {
         }
     }
 
-    pub fn get(&self, id: ObjId) -> &KObject {
+    pub(crate) fn get(&self, id: ObjId) -> &KObject {
         &self.objs[id.0 as usize]
     }
 
-    pub fn get_mut(&mut self, id: ObjId) -> &mut KObject {
+    pub(crate) fn get_mut(&mut self, id: ObjId) -> &mut KObject {
         &mut self.objs[id.0 as usize]
     }
 
-    pub fn entry(&self, id: ObjId) -> Option<&EntryObj> {
+    pub(crate) fn entry(&self, id: ObjId) -> Option<&EntryObj> {
         match &self.get(id).body {
             Body::Entry(e) => Some(e),
             Body::Iterator(_) => None,
         }
     }
 
-    pub fn entry_mut(&mut self, id: ObjId) -> Option<&mut EntryObj> {
+    pub(crate) fn entry_mut(&mut self, id: ObjId) -> Option<&mut EntryObj> {
         match &mut self.get_mut(id).body {
             Body::Entry(e) => Some(e),
             Body::Iterator(_) => None,
@@ -243,29 +243,25 @@ impl Objects {
     }
 
     /// For building: the entry, which must exist.
-    pub fn e(&mut self, id: ObjId) -> &mut EntryObj {
+    pub(crate) fn e(&mut self, id: ObjId) -> &mut EntryObj {
         self.entry_mut(id).expect("an entry")
     }
 
-    pub fn by_registry_id(&self, registry_id: u64) -> Option<ObjId> {
+    pub(crate) fn by_registry_id(&self, registry_id: u64) -> Option<ObjId> {
         self.by_registry_id.get(&registry_id).copied()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.objs.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.objs.is_empty()
-    }
-
     /// Makes `id` a top-level member of `plane` (the root).
-    pub fn add_root(&mut self, plane: usize, id: ObjId) {
+    pub(crate) fn add_root(&mut self, plane: usize, id: ObjId) {
         self.e(id).planes[plane].member = true;
     }
 
     /// `attachToParent`: links `child` under `parent` in `plane`.
-    pub fn attach(&mut self, plane: usize, parent: ObjId, child: ObjId) {
+    pub(crate) fn attach(&mut self, plane: usize, parent: ObjId, child: ObjId) {
         self.e(parent).planes[plane].member = true;
         self.e(parent).planes[plane].children.push(child);
         let link = &mut self.e(child).planes[plane];
@@ -276,7 +272,7 @@ impl Objects {
     }
 
     /// `detachAll`: removes `id` from every plane (its own child links go too).
-    pub fn detach_all(&mut self, id: ObjId) {
+    pub(crate) fn detach_all(&mut self, id: ObjId) {
         for plane in 0..PLANES.len() {
             let link = std::mem::take(&mut self.e(id).planes[plane]);
             let name = link.name.clone();
@@ -298,7 +294,7 @@ impl Objects {
     }
 
     /// References the registry holds for plane links (each link retains both ends).
-    pub fn link_refs(&self, id: ObjId) -> u32 {
+    pub(crate) fn link_refs(&self, id: ObjId) -> u32 {
         match self.entry(id) {
             Some(e) => e
                 .planes
@@ -310,12 +306,12 @@ impl Objects {
     }
 
     /// Whether an entry is an IOService (of any state).
-    pub fn is_service(&self, id: ObjId) -> bool {
+    pub(crate) fn is_service(&self, id: ObjId) -> bool {
         self.entry(id).is_some_and(|e| e.service.is_some())
     }
 
     /// The subtree below `id` in `plane`, `id` first, in pre-order.
-    pub fn subtree(&self, plane: usize, id: ObjId) -> Vec<ObjId> {
+    pub(crate) fn subtree(&self, plane: usize, id: ObjId) -> Vec<ObjId> {
         let mut out = Vec::new();
         let mut stack = vec![id];
         while let Some(cur) = stack.pop() {

@@ -14,15 +14,15 @@ use crate::kernel::{KernReturn, MACH_PORT_DEAD, MACH_PORT_NULL, Port, port_type,
 use std::collections::HashMap;
 
 /// `MACH_PORT_UREFS_MAX` (osfmk/ipc/port.h).
-pub const UREFS_MAX: u32 = 65535;
+pub(crate) const UREFS_MAX: u32 = 65535;
 
 /// A kernel port (index into [`PortTable`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PortId(pub u32);
+pub(crate) struct PortId(pub u32);
 
 /// What a port stands for (`IKOT_IOKIT_OBJECT`, `IKOT_IOKIT_CONNECT`, or anything else).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PortKind {
+pub(crate) enum PortKind {
     Object,
     Connect,
     /// Not an IOKit port (the runtime's own ports in our task).
@@ -30,7 +30,7 @@ pub enum PortKind {
 }
 
 #[derive(Debug, Clone)]
-pub struct PortRec {
+pub(crate) struct PortRec {
     pub object: Option<ObjId>,
     pub kind: PortKind,
     pub active: bool,
@@ -38,7 +38,7 @@ pub struct PortRec {
 
 /// Every kernel port, and the IOMachPort lookup `(object, kind) → port`.
 #[derive(Debug, Default)]
-pub struct PortTable {
+pub(crate) struct PortTable {
     recs: Vec<PortRec>,
     live: HashMap<(ObjId, PortKind), PortId>,
     /// Destroyed ports that no right names any more (the no-senders path), reused by
@@ -49,7 +49,7 @@ pub struct PortTable {
 
 impl PortTable {
     /// `iokit_port_for_object`: the existing live port, or a new one.
-    pub fn port_for(&mut self, object: ObjId, kind: PortKind) -> PortId {
+    pub(crate) fn port_for(&mut self, object: ObjId, kind: PortKind) -> PortId {
         if let Some(&p) = self.live.get(&(object, kind)) {
             return p;
         }
@@ -59,7 +59,7 @@ impl PortTable {
     }
 
     /// A port that is no IOKit object's (runtime ports).
-    pub fn alloc_other(&mut self) -> PortId {
+    pub(crate) fn alloc_other(&mut self) -> PortId {
         self.alloc(None, PortKind::Other)
     }
 
@@ -79,36 +79,33 @@ impl PortTable {
     }
 
     /// Gives back a destroyed port that no right names (its last send right is gone).
-    pub fn recycle(&mut self, port: PortId) {
+    pub(crate) fn recycle(&mut self, port: PortId) {
         if !self.recs[port.0 as usize].active {
             self.free.push(port);
         }
     }
 
+    #[cfg(test)]
     /// Port records, live or not (the table only grows when none can be reused).
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.recs.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.recs.is_empty()
-    }
-
-    pub fn existing(&self, object: ObjId, kind: PortKind) -> Option<PortId> {
+    pub(crate) fn existing(&self, object: ObjId, kind: PortKind) -> Option<PortId> {
         self.live.get(&(object, kind)).copied()
     }
 
-    pub fn get(&self, port: PortId) -> &PortRec {
+    pub(crate) fn get(&self, port: PortId) -> &PortRec {
         &self.recs[port.0 as usize]
     }
 
-    pub fn is_active(&self, port: PortId) -> bool {
+    pub(crate) fn is_active(&self, port: PortId) -> bool {
         self.get(port).active
     }
 
     /// `iokit_destroy_object_port`: the port becomes inactive and leaves the lookup.
     /// Returns whether it was live.
-    pub fn destroy(&mut self, port: PortId) -> bool {
+    pub(crate) fn destroy(&mut self, port: PortId) -> bool {
         let rec = &mut self.recs[port.0 as usize];
         if !rec.active {
             return false;
@@ -147,11 +144,11 @@ struct Slot {
 /// What a freed right leaves behind: the port no right of ours names any more. For a send
 /// right the port lost its last sender (no-senders); for a dead name the port was already
 /// destroyed, and its record can now be reused.
-pub type NoSenders = Option<PortId>;
+pub(crate) type NoSenders = Option<PortId>;
 
 /// Our task's IPC space: name → right.
 #[derive(Debug)]
-pub struct NameSpace {
+pub(crate) struct NameSpace {
     slots: Vec<Slot>,
     /// Freed indices, most recent last (`ipc_entry_dealloc` pushes at the head).
     free: Vec<u32>,
@@ -171,7 +168,7 @@ const GENERATION_STEP: u32 = 0x04;
 /// `ipc_entry_new_gen`: the next generation modulo the rollover point
 /// (`IE_BITS_ROLL(bits) = ((roll << 8) ^ IE_BITS_GEN_MASK)`, in low-byte terms
 /// 0xff, 0xbf, 0x7f or 0x3f), or `None` when it rolls over (`ipc_entry_gen_rolled`).
-pub fn next_generation(generation: u8, roll: u8) -> Option<u8> {
+pub(crate) fn next_generation(generation: u8, roll: u8) -> Option<u8> {
     let sum = (u32::from(generation) + GENERATION_STEP) & 0xff;
     let modulus = (u32::from(roll & 0x3) << 6) ^ 0xff;
     let next = sum % modulus;
@@ -188,7 +185,7 @@ fn valid(name: Port) -> bool {
 
 impl NameSpace {
     /// An empty space. Index 0 is never used (name 0 is `MACH_PORT_NULL`).
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         NameSpace {
             slots: vec![Slot {
                 generation: 0,
@@ -254,7 +251,7 @@ impl NameSpace {
     }
 
     /// A receive right for a runtime port (the task's own ports before IOKit is used).
-    pub fn insert_receive(&mut self, port: PortId) -> Port {
+    pub(crate) fn insert_receive(&mut self, port: PortId) -> Port {
         self.claim(Right {
             kind: RightKind::Receive,
             urefs: 0,
@@ -264,7 +261,7 @@ impl NameSpace {
 
     /// `ipc_object_copyout` of a send right: the same name with urefs + 1 (pegged) if we
     /// hold one for this port, else a new name.
-    pub fn copyout_send(&mut self, port: PortId) -> Port {
+    pub(crate) fn copyout_send(&mut self, port: PortId) -> Port {
         if let Some(&index) = self.reverse.get(&port) {
             let slot = &mut self.slots[index as usize];
             if let Some(r) = slot.right.as_mut()
@@ -315,7 +312,11 @@ impl NameSpace {
     }
 
     /// MIG copyin with `COPY_SEND`: the port a name sends to, or `MACH_SEND_INVALID_DEST`.
-    pub fn copyin_send(&mut self, name: Port, ports: &PortTable) -> Result<PortId, KernReturn> {
+    pub(crate) fn copyin_send(
+        &mut self,
+        name: Port,
+        ports: &PortTable,
+    ) -> Result<PortId, KernReturn> {
         if !valid(name) {
             return Err(KernReturn::MACH_SEND_INVALID_DEST);
         }
@@ -330,7 +331,7 @@ impl NameSpace {
     }
 
     /// `mach_port_get_refs`.
-    pub fn get_refs(
+    pub(crate) fn get_refs(
         &mut self,
         name: Port,
         which: u32,
@@ -356,7 +357,7 @@ impl NameSpace {
     }
 
     /// `mach_port_type`.
-    pub fn type_of(&mut self, name: Port, ports: &PortTable) -> Result<u32, KernReturn> {
+    pub(crate) fn type_of(&mut self, name: Port, ports: &PortTable) -> Result<u32, KernReturn> {
         if name == MACH_PORT_NULL {
             return Err(KernReturn::INVALID_NAME);
         }
@@ -368,7 +369,11 @@ impl NameSpace {
     }
 
     /// `mach_port_deallocate`. Returns the port that lost its last send right, if any.
-    pub fn deallocate(&mut self, name: Port, ports: &PortTable) -> Result<NoSenders, KernReturn> {
+    pub(crate) fn deallocate(
+        &mut self,
+        name: Port,
+        ports: &PortTable,
+    ) -> Result<NoSenders, KernReturn> {
         if !valid(name) {
             return Ok(None);
         }
@@ -393,7 +398,7 @@ impl NameSpace {
     }
 
     /// `mach_port_mod_refs`. Returns the port that lost its last send right, if any.
-    pub fn mod_refs(
+    pub(crate) fn mod_refs(
         &mut self,
         name: Port,
         which: u32,
@@ -436,7 +441,7 @@ impl NameSpace {
     }
 
     /// `mach_port_names`: every name in use with its type bits (dead ports show as dead names).
-    pub fn names(&mut self, ports: &PortTable) -> Vec<(Port, u32)> {
+    pub(crate) fn names(&mut self, ports: &PortTable) -> Vec<(Port, u32)> {
         let mut out = Vec::new();
         for index in 1..self.slots.len() as u32 {
             let slot = self.slots[index as usize];
@@ -453,19 +458,19 @@ impl NameSpace {
 
     /// Whether any name here (send right, dead name) still refers to `port`: a port shared
     /// with other tasks stays while one of them names it.
-    pub fn refers_to(&self, port: PortId) -> bool {
+    pub(crate) fn refers_to(&self, port: PortId) -> bool {
         self.slots
             .iter()
             .any(|s| s.right.is_some_and(|r| r.port == port))
     }
 
     /// Slots of the name table, used or not (index 0 included): `iisb_table_size`.
-    pub fn table_len(&self) -> usize {
+    pub(crate) fn table_len(&self) -> usize {
         self.slots.len()
     }
 
     /// The port a name holds a send right or dead name for (no conversion), for the kernel's bookkeeping.
-    pub fn port_of(&self, name: Port) -> Option<PortId> {
+    pub(crate) fn port_of(&self, name: Port) -> Option<PortId> {
         let index = name >> 8;
         let slot = self.slots.get(index as usize)?;
         if index == 0 || slot.generation != (name & 0xff) as u8 {

@@ -31,13 +31,13 @@ use crate::registry::Value;
 use std::collections::HashMap;
 
 /// Our own PID in the simulated Mac (the `IOUserClientCreator` of clients we open).
-pub const OWN_PID: Pid = 4242;
+pub(crate) const OWN_PID: Pid = 4242;
 /// Our user ID (the console user).
-pub const OWN_UID: u32 = 501;
+pub(crate) const OWN_UID: u32 = 501;
 
 /// The switches that decide who may read whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PortPolicy {
+pub(crate) struct PortPolicy {
     /// ioscope runs as root.
     pub root: bool,
     /// A kernel before 10.15.5: IOKit ports have a type but no description.
@@ -46,7 +46,7 @@ pub struct PortPolicy {
 
 /// One simulated process.
 #[derive(Debug)]
-pub struct SimTask {
+pub(crate) struct SimTask {
     pub pid: Pid,
     pub name: String,
     pub uid: u32,
@@ -65,7 +65,7 @@ enum Flavor {
 
 /// Every other task, and the task ports we were given.
 #[derive(Debug, Default)]
-pub struct Tasks {
+pub(crate) struct Tasks {
     booted: bool,
     list: Vec<SimTask>,
     policy: PortPolicy,
@@ -76,7 +76,7 @@ pub struct Tasks {
 
 impl Tasks {
     /// Whether another task names `port` (send right or dead name).
-    pub fn refer_to(&self, port: PortId) -> bool {
+    pub(crate) fn refer_to(&self, port: PortId) -> bool {
         self.list.iter().any(|t| t.space.refers_to(port))
     }
 
@@ -282,27 +282,36 @@ impl SimKernel {
     }
 
     /// Sets who ioscope is (root or not) and which kernel the Mac runs.
-    pub fn set_port_policy(&self, policy: PortPolicy) {
+    pub(crate) fn set_port_policy(&self, policy: PortPolicy) {
         self.booted().tasks.policy = policy;
     }
 
     /// Adds a process (tests): its user ID, whether it was signed with `get-task-allow`,
     /// whether SIP protects it.
-    pub fn spawn_task(&self, pid: Pid, name: &str, uid: u32, get_task_allow: bool, sip: bool) {
+    pub(crate) fn spawn_task(
+        &self,
+        pid: Pid,
+        name: &str,
+        uid: u32,
+        get_task_allow: bool,
+        sip: bool,
+    ) {
         self.booted()
             .ensure_task(pid, name, uid, get_task_allow, sip);
     }
 
+    #[cfg(test)]
     /// Task `pid` looks up the entry with `registry_id` (`IOServiceGetMatchingService`): its
     /// object port copied out to that task. `None` when either is unknown.
-    pub fn task_obtain(&self, pid: Pid, registry_id: u64) -> Option<Port> {
+    pub(crate) fn task_obtain(&self, pid: Pid, registry_id: u64) -> Option<Port> {
         let mut st = self.booted();
         let obj = st.objs.by_registry_id(registry_id)?;
         st.give(pid, obj, PortKind::Object)
     }
 
+    #[cfg(test)]
     /// Task `pid` calls `mach_port_deallocate(mach_task_self(), name)`.
-    pub fn task_release(&self, pid: Pid, name: Port) -> KernReturn {
+    pub(crate) fn task_release(&self, pid: Pid, name: Port) -> KernReturn {
         let mut st = self.booted();
         let st = &mut *st;
         let Some(i) = st.tasks.index(pid) else {
@@ -320,8 +329,9 @@ impl SimKernel {
         }
     }
 
+    #[cfg(test)]
     /// `mach_port_get_refs` in task `pid`'s space (tests).
-    pub fn task_refs(&self, pid: Pid, name: Port, which: u32) -> Result<u32, KernReturn> {
+    pub(crate) fn task_refs(&self, pid: Pid, name: Port, which: u32) -> Result<u32, KernReturn> {
         let mut st = self.booted();
         if pid != OWN_PID && st.tasks.index(pid).is_none() {
             return Err(KernReturn::INVALID_ARGUMENT);

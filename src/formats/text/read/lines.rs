@@ -40,7 +40,7 @@ pub(super) struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    pub fn new(bytes: &'a [u8], html: bool) -> Self {
+    pub(crate) fn new(bytes: &'a [u8], html: bool) -> Self {
         let end = line_end(bytes);
         let (tabs, margin) = indentation(bytes, end);
         Lines {
@@ -60,7 +60,7 @@ impl<'a> Lines<'a> {
     /// `offset` were handed out a while ago and will most likely not be read again. Lets a
     /// memory-mapped file drop its pages behind the reader (`formats::load_file`). The
     /// bytes must stay readable all the same: a line still held may be read later.
-    pub fn releasing(mut self, release: Release<'a>) -> Self {
+    pub(crate) fn releasing(mut self, release: Release<'a>) -> Self {
         self.release = Releaser::new(release);
         self
     }
@@ -121,14 +121,14 @@ impl<'a> Lines<'a> {
         Cow::Owned(out)
     }
 
-    pub fn next_line(&mut self) -> Option<Line<'a>> {
+    pub(crate) fn next_line(&mut self) -> Option<Line<'a>> {
         match self.peeked.take() {
             Some(line) => line,
             None => self.read(),
         }
     }
 
-    pub fn peek(&mut self) -> Option<&Line<'a>> {
+    pub(crate) fn peek(&mut self) -> Option<&Line<'a>> {
         if self.peeked.is_none() {
             let line = self.read();
             self.peeked = Some(line);
@@ -137,7 +137,7 @@ impl<'a> Lines<'a> {
     }
 
     /// The number of the last line handed out (or peeked).
-    pub fn last_number(&self) -> usize {
+    pub(crate) fn last_number(&self) -> usize {
         self.number
     }
 }

@@ -60,7 +60,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
 
 /// [`read`], calling `release(offset)` every few MB once the bytes before `offset` are
 /// behind the reader (they may still be read again, so they must stay readable).
-pub fn read_releasing(
+pub(crate) fn read_releasing(
     bytes: &[u8],
     limits: &Limits,
     release: &dyn Fn(usize),

@@ -17,7 +17,7 @@ mod node;
 mod value;
 
 /// `ioreg`'s test for data that is text (the explorer shows such data the same way).
-pub use value::{hex_digits, looks_like_text, quoted_strings};
+pub(crate) use value::{hex_digits, looks_like_text, quoted_strings};
 
 #[cfg(test)]
 mod tests;
@@ -28,14 +28,19 @@ use crate::registry::{EntryId, Registry, TextDialect, escape};
 use std::io::{self, Write};
 
 /// Writes the selected part of `registry` as `ioreg` text, exactly as read.
-pub fn write(registry: &Registry, selection: &Selection, out: &mut dyn Write) -> io::Result<()> {
+#[cfg(test)]
+pub(crate) fn write(
+    registry: &Registry,
+    selection: &Selection,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     write_styled(registry, selection, &Style::default(), out)
 }
 
 /// Writes the selected part of `registry` as `ioreg` text in `style` (escaping, `-w`, `-x`,
 /// `-i`). With `--all-planes` each plane is preceded by a `PLANE:` line, as a file holding
 /// several `ioreg -p` runs is.
-pub fn write_styled(
+pub(crate) fn write_styled(
     registry: &Registry,
     selection: &Selection,
     style: &Style,
@@ -85,7 +90,7 @@ pub fn write_styled(
 /// One property value exactly as `ioreg` prints it after `"key" = ` (`{"a"=1,"b"=(2,3)}`,
 /// `<"text">`, `Yes`); `hex` is `ioreg -x`. Used where a value is handed out as text (the
 /// explorer's `y` on a container).
-pub fn value_text(value: &crate::registry::Value, hex: bool) -> Vec<u8> {
+pub(crate) fn value_text(value: &crate::registry::Value, hex: bool) -> Vec<u8> {
     let mut out = Vec::new();
     value::show(value, hex, &mut out);
     out

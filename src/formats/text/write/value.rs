@@ -73,7 +73,7 @@ fn data(bytes: &[u8], hex: bool, out: &mut Vec<u8>) {
 }
 
 /// Data as `ioreg` prints binary data: two lower-case hex digits a byte, `dead0001`.
-pub fn hex_digits(bytes: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn hex_digits(bytes: &[u8], out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(bytes.len() * 2);
     for &b in bytes {
@@ -85,7 +85,7 @@ pub fn hex_digits(bytes: &[u8], out: &mut Vec<u8>) {
 /// The NUL-separated strings of text data as `ioreg` prints them, `"a","b"` (up to the first
 /// empty string), for data that [`looks_like_text`]. Stops after about `cap` bytes of `out`
 /// (a cut string is still closed by its quote), so that a huge value costs no more.
-pub fn quoted_strings(bytes: &[u8], cap: usize, out: &mut Vec<u8>) {
+pub(crate) fn quoted_strings(bytes: &[u8], cap: usize, out: &mut Vec<u8>) {
     let start = out.len();
     for (n, part) in bytes.split(|&b| b == 0).enumerate() {
         if part.is_empty() || (n > 0 && out.len() - start >= cap) {
@@ -99,7 +99,7 @@ pub fn quoted_strings(bytes: &[u8], cap: usize, out: &mut Vec<u8>) {
 }
 
 /// `cfdatashow`'s test for "a string or a set of strings".
-pub fn looks_like_text(bytes: &[u8]) -> bool {
+pub(crate) fn looks_like_text(bytes: &[u8]) -> bool {
     let mut normal = 0usize;
     let mut symbol = 0usize;
     let mut i = 0;

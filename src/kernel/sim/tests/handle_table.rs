@@ -2,8 +2,9 @@
 //! drop; extra references IOKit hands out for a name it holds are returned at once.
 
 use super::support::*;
+use crate::kernel::handles::HandleTable;
 use crate::kernel::sim::SimKernel;
-use crate::kernel::{HandleTable, IoKit, KernReturn, PlugControl};
+use crate::kernel::{IoKit, KernReturn, PlugControl};
 use crate::registry::EntryId;
 use std::sync::Arc;
 

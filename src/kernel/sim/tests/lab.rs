@@ -50,7 +50,7 @@ fn assert_dead_probe(p: &HandleProbe, urefs: u32) {
 fn probe_tells_valid_released_and_dead_apart() {
     let sim = boot();
     let id = flash_drive(&sim);
-    let mut table = crate::kernel::HandleTable::new(sim.clone());
+    let mut table = crate::kernel::handles::HandleTable::new(sim.clone());
     table.adopt(id, lookup(&sim, id));
     table.bind(vec![Some(id)]);
     let h = table.get_mut(EntryId(0)).unwrap();

@@ -8,27 +8,27 @@ use crate::kernel::{IoKit, KernReturn, Port, port_type, right};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub const IOSERVICE: &str = "IOService";
-pub const DEVICE_TREE: &str = "IODeviceTree";
+pub(crate) const IOSERVICE: &str = "IOService";
+pub(crate) const DEVICE_TREE: &str = "IODeviceTree";
 
 /// A freshly booted simulated Mac.
-pub fn boot() -> Arc<SimKernel> {
+pub(crate) fn boot() -> Arc<SimKernel> {
     Arc::new(SimKernel::new())
 }
 
 /// `MACH_PORT_INDEX(name)` (osfmk/mach/port.h, rules §2).
-pub fn index(name: Port) -> u32 {
+pub(crate) fn index(name: Port) -> u32 {
     name >> 8
 }
 
 /// The name's low byte, the generation (`MACH_PORT_GEN(name) = (name & 0xff) << 24`).
-pub fn generation(name: Port) -> u32 {
+pub(crate) fn generation(name: Port) -> u32 {
     name & 0xff
 }
 
 /// §2: `new` reuses `old`'s slot (LIFO free list) with the generation + 4, or restarted at
 /// 03 when the slot's generation rolled over (`ipc_entry_claim`, periods 16 to 64).
-pub fn assert_reused(old: Port, new: Port) {
+pub(crate) fn assert_reused(old: Port, new: Port) {
     assert_eq!(
         index(new),
         index(old),
@@ -42,17 +42,17 @@ pub fn assert_reused(old: Port, new: Port) {
 }
 
 /// `mach_port_get_refs(name, MACH_PORT_RIGHT_SEND)`.
-pub fn send_refs(sim: &SimKernel, name: Port) -> Result<u32, KernReturn> {
+pub(crate) fn send_refs(sim: &SimKernel, name: Port) -> Result<u32, KernReturn> {
     sim.mach_port_get_refs(name, right::SEND)
 }
 
 /// `mach_port_get_refs(name, MACH_PORT_RIGHT_DEAD_NAME)`.
-pub fn dead_refs(sim: &SimKernel, name: Port) -> Result<u32, KernReturn> {
+pub(crate) fn dead_refs(sim: &SimKernel, name: Port) -> Result<u32, KernReturn> {
     sim.mach_port_get_refs(name, right::DEAD_NAME)
 }
 
 /// `mach_port_names` as a map name → type bits.
-pub fn names(sim: &SimKernel) -> BTreeMap<Port, u32> {
+pub(crate) fn names(sim: &SimKernel) -> BTreeMap<Port, u32> {
     sim.mach_port_names()
         .expect("mach_port_names")
         .into_iter()
@@ -60,18 +60,18 @@ pub fn names(sim: &SimKernel) -> BTreeMap<Port, u32> {
 }
 
 /// The registry ID of the first attached entry called `name`.
-pub fn id_named(sim: &SimKernel, name: &str) -> u64 {
+pub(crate) fn id_named(sim: &SimKernel, name: &str) -> u64 {
     sim.find_registry_id(name)
         .unwrap_or_else(|| panic!("no entry named {name}"))
 }
 
 /// The hotplug USB device ("USB Flash Drive") as currently plugged in.
-pub fn flash_drive(sim: &SimKernel) -> u64 {
+pub(crate) fn flash_drive(sim: &SimKernel) -> u64 {
     id_named(sim, HOTPLUG_DEVICE)
 }
 
 /// `IOServiceGetMatchingService(IORegistryEntryIDMatching(id))`, which must find it.
-pub fn lookup(sim: &SimKernel, registry_id: u64) -> Port {
+pub(crate) fn lookup(sim: &SimKernel, registry_id: u64) -> Port {
     let name = sim.service_get_matching_service_by_id(registry_id);
     assert_ne!(name, 0, "no service with id {registry_id:#x}");
     name
@@ -79,7 +79,7 @@ pub fn lookup(sim: &SimKernel, registry_id: u64) -> Port {
 
 /// The services of the IOService-plane subtree at `registry_id`, in pre-order, as registry
 /// IDs: for a device, exactly what unplugging terminates (read below the seam).
-pub fn service_subtree(sim: &SimKernel, registry_id: u64) -> Vec<u64> {
+pub(crate) fn service_subtree(sim: &SimKernel, registry_id: u64) -> Vec<u64> {
     let st = sim.lock();
     let top = st.objs.by_registry_id(registry_id).expect("known id");
     st.objs
@@ -91,14 +91,14 @@ pub fn service_subtree(sim: &SimKernel, registry_id: u64) -> Vec<u64> {
 }
 
 /// The class of the entry with this registry ID, read below the seam (works after termination).
-pub fn class_of(sim: &SimKernel, registry_id: u64) -> &'static str {
+pub(crate) fn class_of(sim: &SimKernel, registry_id: u64) -> &'static str {
     let st = sim.lock();
     let o = st.objs.by_registry_id(registry_id).expect("known id");
     st.objs.entry(o).expect("entry").class
 }
 
 /// The kernel object behind a registry ID (for tests that reach below the seam).
-pub fn obj(sim: &SimKernel, registry_id: u64) -> ObjId {
+pub(crate) fn obj(sim: &SimKernel, registry_id: u64) -> ObjId {
     sim.lock()
         .objs
         .by_registry_id(registry_id)
@@ -108,7 +108,7 @@ pub fn obj(sim: &SimKernel, registry_id: u64) -> ObjId {
 /// The child of `parent` in `plane` whose entry name is `child`, obtained through
 /// `IORegistryEntryGetChildIterator` + `IOIteratorNext`; every other child and the iterator
 /// are released again.
-pub fn child_named(sim: &SimKernel, parent: Port, plane: &str, child: &str) -> Port {
+pub(crate) fn child_named(sim: &SimKernel, parent: Port, plane: &str, child: &str) -> Port {
     let iter = sim
         .registry_entry_get_child_iterator(parent, plane)
         .expect("child iterator");
@@ -131,7 +131,7 @@ pub fn child_named(sim: &SimKernel, parent: Port, plane: &str, child: &str) -> P
 }
 
 /// Follows `path` (entry names) from the root in `plane`, releasing every intermediate name.
-pub fn walk_to(sim: &SimKernel, plane: &str, path: &[&str]) -> Port {
+pub(crate) fn walk_to(sim: &SimKernel, plane: &str, path: &[&str]) -> Port {
     let mut cur = sim.registry_get_root_entry();
     for step in path {
         let next = child_named(sim, cur, plane, step);
@@ -142,12 +142,12 @@ pub fn walk_to(sim: &SimKernel, plane: &str, path: &[&str]) -> Port {
 }
 
 /// Rules §1: the kernel count a live handle reports, `base + ports + 1` (the call in progress).
-pub fn expected_kernel_count(sim: &SimKernel, registry_id: u64, live_ports: u32) -> u32 {
+pub(crate) fn expected_kernel_count(sim: &SimKernel, registry_id: u64, live_ports: u32) -> u32 {
     sim.base_refs(registry_id).expect("known id") + live_ports + 1
 }
 
 /// A live send right with exactly `urefs` user references (rules §3 get_refs / type).
-pub fn assert_live(sim: &SimKernel, name: Port, urefs: u32) {
+pub(crate) fn assert_live(sim: &SimKernel, name: Port, urefs: u32) {
     assert_eq!(
         sim.mach_port_type(name),
         Ok(port_type::SEND),
@@ -160,7 +160,7 @@ pub fn assert_live(sim: &SimKernel, name: Port, urefs: u32) {
 
 /// Every IOKit call on a stale handle fails the way §4's table says ("Any MIG routine"
 /// column): `MACH_SEND_INVALID_DEST`, a kernel count of 0, no conformance, no next object.
-pub fn assert_mig_fails(sim: &SimKernel, name: Port) {
+pub(crate) fn assert_mig_fails(sim: &SimKernel, name: Port) {
     let dest = KernReturn::MACH_SEND_INVALID_DEST;
     assert_eq!(
         sim.object_get_class(name).err(),
@@ -196,7 +196,7 @@ pub fn assert_mig_fails(sim: &SimKernel, name: Port) {
 }
 
 /// A name released to zero (§4 "Released name" column): not in our space at all.
-pub fn assert_released(sim: &SimKernel, name: Port) {
+pub(crate) fn assert_released(sim: &SimKernel, name: Port) {
     let invalid_name = Err(KernReturn::INVALID_NAME);
     assert_eq!(
         send_refs(sim, name),
@@ -211,7 +211,7 @@ pub fn assert_released(sim: &SimKernel, name: Port) {
 }
 
 /// A dead name with `urefs` user references (§3 get_refs rows, §4 "Dead name" column).
-pub fn assert_dead(sim: &SimKernel, name: Port, urefs: u32) {
+pub(crate) fn assert_dead(sim: &SimKernel, name: Port, urefs: u32) {
     assert_eq!(
         sim.mach_port_type(name),
         Ok(port_type::DEAD_NAME),
@@ -230,13 +230,13 @@ pub fn assert_dead(sim: &SimKernel, name: Port, urefs: u32) {
 
 /// Drops whatever owns our handles (a session, a table) and checks that exactly the names
 /// of `start` are left, with the same types: everything it held was given back.
-pub fn assert_drop_restores<T>(sim: &SimKernel, owner: T, start: &BTreeMap<Port, u32>) {
+pub(crate) fn assert_drop_restores<T>(sim: &SimKernel, owner: T, start: &BTreeMap<Port, u32>) {
     drop(owner);
     assert_eq!(names(sim), *start, "every name given back");
 }
 
 /// Releases a name `times` times, each `IOObjectRelease` succeeding.
-pub fn release_n(sim: &SimKernel, name: Port, times: u32) {
+pub(crate) fn release_n(sim: &SimKernel, name: Port, times: u32) {
     for _ in 0..times {
         assert_eq!(
             sim.object_release(name),

@@ -368,7 +368,7 @@ fn repeated_walks_do_not_grow_the_kernels_tables() {
 /// with the names it started with.
 #[test]
 fn a_cancelled_walk_stops_with_kern_aborted_and_leaks_nothing() {
-    use crate::kernel::HandleTable;
+    use crate::kernel::handles::HandleTable;
     use crate::kernel::walker::{ABORTED, walk_until};
     use std::sync::atomic::AtomicBool;
     let sim = boot();
