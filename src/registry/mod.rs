@@ -24,6 +24,7 @@ pub use limits::{Budget, LimitExceeded, Limits};
 pub use meta::{HeaderStyle, LoadReport, Origin, TextDialect, Truncation};
 pub use path::PathError;
 pub use plane::{Link, Plane};
+pub(crate) use plane::{PREFETCH_AHEAD, prefetch};
 pub use text::{Text, str_from_utf8};
 pub use value::{CF_EPOCH_UNIX, Civil, Date, IntRadix, Integer, Properties, Value, parse_creator};
 
