@@ -7,7 +7,7 @@
 //! [`VOLATILE`] table) are left out unless asked for; a per-class summary follows.
 
 use crate::formats::json::write::value_json;
-use crate::registry::{EntryId, Plane, Registry, ServiceState, Value};
+use crate::registry::{EntryId, PREFETCH_AHEAD, Plane, Registry, ServiceState, Value, prefetch};
 use std::collections::{BTreeMap, HashMap};
 
 /// Properties that change on their own on a running Mac, left out of a diff unless `--all`.
@@ -315,29 +315,40 @@ fn pick_plane<'r>(r: &'r Registry, name: Option<&str>) -> Option<&'r Plane> {
 impl<'r> View<'r> {
     fn new(r: &'r Registry, options: &DiffOptions, by_id: bool) -> Self {
         let plane = pick_plane(r, options.plane.as_deref());
-        // The range of the registry's IDs, read in memory order (a quick pass) so that the
-        // walk below, which jumps about, reads each entry once.
-        let (mut min, mut max, mut with_id) = (u64::MAX, 0, 0);
-        if by_id {
-            for id in r.entries().filter_map(|(_, e)| e.id) {
-                (min, max, with_id) = (min.min(id), max.max(id), with_id + 1);
-            }
-        }
-        let mut ids = IdIndex::new(min, max, with_id);
         let mut order = Vec::with_capacity(plane.map_or(0, Plane::len));
         let mut paths = Vec::new();
         let mut by_path = HashMap::with_hasher(FoldState::new());
         let mut classes = vec![(0, 0); r.classes.len()];
-        for (e, _) in plane.into_iter().flat_map(Plane::walk) {
+        let count = |classes: &mut Vec<(u64, u64)>, e: EntryId, sign: i64| {
+            let entry = r.entry(e);
+            if let Some(slot) = entry.class.and_then(|c| classes.get_mut(c.0 as usize)) {
+                let retain = u64::from(entry.retain.unwrap_or(0));
+                if sign > 0 {
+                    (slot.0, slot.1) = (slot.0 + 1, slot.1 + retain);
+                } else {
+                    (slot.0, slot.1) = (slot.0 - 1, slot.1 - retain);
+                }
+            }
+        };
+        // The range of the IDs met, for the index built after the walk (sized from it).
+        let (mut min, mut max, mut with_id) = (u64::MAX, 0, 0);
+        // The walk's order, computed level by level (`Plane::pre_order`: the walk itself waits
+        // on memory at every step, a tenth of a second on a million entries).
+        let tree = plane.map(Plane::pre_order).unwrap_or_default();
+        for (at, &e) in tree.iter().enumerate() {
+            // Tree order jumps about the entries: ask for those a few steps ahead.
+            if let Some(&ahead) = tree.get(at + PREFETCH_AHEAD) {
+                let entry = r.entry(ahead);
+                prefetch(entry);
+                prefetch(&entry.synthetic);
+            }
             let entry = r.entry(e);
             if entry.synthetic || !selected(r, plane, e, options) {
                 continue;
             }
             let key = match (by_id, entry.id) {
                 (true, Some(id)) => {
-                    if !ids.insert(id, e) {
-                        continue;
-                    }
+                    (min, max, with_id) = (min.min(id), max.max(id), with_id + 1);
                     Key::Id(id)
                 }
                 _ => {
@@ -354,12 +365,18 @@ impl<'r> View<'r> {
                 }
             };
             order.push((e, key));
-            if let Some(slot) = entry.class.and_then(|c| classes.get_mut(c.0 as usize)) {
-                let slot: &mut (u64, u64) = slot;
-                slot.0 += 1;
-                slot.1 += u64::from(entry.retain.unwrap_or(0));
-            }
+            count(&mut classes, e, 1);
         }
+        // IDs indexed in tree order: of entries sharing one ID, the first keeps it and the
+        // others are not compared (nor counted).
+        let mut ids = IdIndex::new(min, max, with_id);
+        order.retain(|&(e, key)| match key {
+            Key::Id(id) if !ids.insert(id, e) => {
+                count(&mut classes, e, -1);
+                false
+            }
+            _ => true,
+        });
         View {
             r,
             plane,
@@ -493,11 +510,15 @@ fn compare_matched(
             let Some(chunk) = pairs.get(at..(at + CHUNK).min(pairs.len())) else {
                 break found;
             };
-            found.extend(
-                chunk
-                    .iter()
-                    .filter_map(|&(i, ea, eb)| Some((i, compare(va, ea, vb, eb, all)?))),
-            );
+            for (k, &(i, ea, eb)) in chunk.iter().enumerate() {
+                // Each entry's properties are an allocation of their own: start loading
+                // those a few pairs ahead, so that the loads overlap instead of queueing.
+                if let Some(&(_, pa, pb)) = chunk.get(k + PREFETCH_AHEAD) {
+                    prefetch(va.r.entry(pa).properties.as_ptr());
+                    prefetch(vb.r.entry(pb).properties.as_ptr());
+                }
+                found.extend(compare(va, ea, vb, eb, all).map(|c| (i, c)));
+            }
         }
     };
     let mut changed: Vec<(u32, Changed)> = std::thread::scope(|t| {
@@ -1039,6 +1060,27 @@ mod tests {
             assert_eq!(d.changed.len(), 1, "{d:?}");
             assert_eq!(d.changed[0].id.as_deref(), Some("0xffffffffffffffff"));
         }
+    }
+
+    #[test]
+    fn of_entries_sharing_an_id_the_first_in_tree_order_is_compared() {
+        // X and Y claim one ID; Y sits first in memory, X first in the tree. The IDs are
+        // indexed after the walk: X keeps the ID, Y is neither compared nor counted.
+        let specs = |x_retain: u32, y_retain: u32| -> Vec<Spec<'static>> {
+            vec![
+                ("X", Some(0x101), None, x_retain, vec![]),
+                ("Y", Some(0x101), None, y_retain, vec![]),
+            ]
+        };
+        let a = registry_in_order(&specs(1, 1), &[1, 0]);
+        let d = run(&a, &registry_in_order(&specs(1, 5), &[1, 0]));
+        assert!(d.is_empty(), "{d:?}");
+        // Root, the platform entry and X.
+        assert_eq!((d.a.compared, d.b.compared), (3, 3));
+        let d = run(&a, &registry_in_order(&specs(2, 1), &[1, 0]));
+        assert_eq!(d.changed.len(), 1, "{d:?}");
+        assert_eq!(d.changed[0].path.as_deref(), Some("IOService:/X"));
+        assert_eq!(d.changed[0].retain, Some((Some(1), Some(2))));
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub use limits::{LimitExceeded, Limits};
 pub(crate) use meta::LoadReport;
 pub use meta::{HeaderStyle, Origin, TextDialect, Truncation};
 pub(crate) use path::PathError;
-pub(crate) use plane::{Link, Plane};
+pub(crate) use plane::{Link, PREFETCH_AHEAD, Plane, prefetch};
 pub use text::Text;
 pub(crate) use text::str_from_utf8;
 #[cfg(test)]

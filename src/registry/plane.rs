@@ -287,6 +287,75 @@ impl Plane {
         })
     }
 
+    /// The entries [`Plane::walk`] yields, in the same order, collected at once (without depths).
+    ///
+    /// On a large plane the walk is bound by memory latency: each step needs the node it just
+    /// pushed, so its loads follow one another. This goes level by level instead (breadth
+    /// first, where the loads of a whole level are known in advance and overlap), then places
+    /// each entry at its pre-order position from the sizes of the subtrees before it — several
+    /// times faster on a million entries. Same first-parent rule: an entry is reached once,
+    /// under its first parent.
+    pub fn pre_order(&self) -> Vec<EntryId> {
+        let nodes = &self.nodes.nodes;
+        // Breadth-first through first parents: node positions, and where each one's children
+        // start in `queue` (the children of `queue[i]` are `queue[start[i]..start[i + 1]]`).
+        let mut queue: Vec<u32> = Vec::with_capacity(nodes.len());
+        queue.extend(
+            self.roots
+                .iter()
+                .filter_map(|&r| self.nodes.position(r).map(|p| p as u32)),
+        );
+        let roots = queue.len();
+        let mut start: Vec<u32> = Vec::with_capacity(nodes.len() + 1);
+        let mut i = 0;
+        while let Some(&at) = queue.get(i) {
+            // The children lists are separate allocations spread over the heap: ask for the
+            // one a few steps ahead now, so that its load overlaps this step's work.
+            if let Some(&ahead) = queue.get(i + PREFETCH_AHEAD) {
+                prefetch(nodes[ahead as usize].children.as_ptr());
+            }
+            start.push(queue.len() as u32);
+            let node = &nodes[at as usize];
+            for &c in &node.children {
+                if let Some(p) = self.nodes.position(c) {
+                    let parent = nodes[p].parent;
+                    if parent != TOP && parent == node.id.0 {
+                        queue.push(p as u32);
+                    }
+                }
+            }
+            i += 1;
+        }
+        start.push(queue.len() as u32);
+        let n = queue.len();
+        // Subtree sizes, children (later in the queue) before their parent.
+        let mut size = vec![1u32; n];
+        for i in (0..n).rev() {
+            let (from, to) = (start[i] as usize, start[i + 1] as usize);
+            size[i] += size[from..to].iter().sum::<u32>();
+        }
+        // Pre-order positions: the roots one after another, then each node's children from
+        // just after it, each after the subtrees of the siblings before it.
+        let mut rank = vec![0u32; n];
+        let mut next = 0;
+        for i in 0..roots {
+            rank[i] = next;
+            next += size[i];
+        }
+        for i in 0..n {
+            let mut next = rank[i] + 1;
+            for j in start[i] as usize..start[i + 1] as usize {
+                rank[j] = next;
+                next += size[j];
+            }
+        }
+        let mut out = vec![EntryId(0); n];
+        for (i, &at) in queue.iter().enumerate() {
+            out[rank[i] as usize] = nodes[at as usize].id;
+        }
+        out
+    }
+
     pub fn set_name_override(&mut self, id: EntryId, name: Text) {
         self.names.insert(id, name);
     }
@@ -303,6 +372,24 @@ impl Plane {
     pub fn location_override(&self, id: EntryId) -> Option<&Option<Text>> {
         self.locations.get(&id)
     }
+}
+
+/// How many steps ahead [`prefetch`] is used in loops that run through memory out of order.
+pub(crate) const PREFETCH_AHEAD: usize = 16;
+
+/// Asks the processor to start loading the cache line at `p` (a hint: never faults, any
+/// address will do, a no-op where the target has no stable prefetch instruction).
+#[inline(always)]
+pub(crate) fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch reads nothing the program sees and cannot fault, whatever the
+        // address; SSE, which it needs, is part of every x86_64 processor.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// The members of a plane and their nodes, found by entry id.
@@ -429,6 +516,71 @@ impl Hasher for IdHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn walked(p: &Plane) -> Vec<EntryId> {
+        p.walk().map(|(e, _)| e).collect()
+    }
+
+    /// `pre_order` gives what `walk` gives, in its order, where the first-parent rule matters:
+    /// several roots, entries under several parents (reached once, under the first), parents
+    /// reordered, a top entry that gains a parent, links made twice, and a cycle of first
+    /// parents that no root reaches.
+    #[test]
+    fn pre_order_is_the_walk_in_its_order() {
+        let e = EntryId;
+        let mut p = Plane::new("P");
+        p.add_root(e(10));
+        p.add_child(e(10), e(3));
+        p.add_child(e(10), e(4));
+        p.add_child(e(3), e(5));
+        p.add_child(e(4), e(5)); // a second parent: 5 stays under 3
+        p.add_child(e(4), e(6));
+        p.add_child(e(3), e(5)); // again: kept once
+        p.add_child(e(6), e(7));
+        p.add_child(e(5), e(8));
+        p.add_child(e(7), e(8)); // 8 under 5 first
+        p.order_parents(e(8), &[e(7), e(5)]); // now under 7 first
+        p.add_root(e(20)); // a second root...
+        p.add_child(e(20), e(21));
+        p.add_root(e(30));
+        p.add_child(e(6), e(30)); // ...and a top entry that gains a parent
+        p.add_root(e(40));
+        p.add_child(e(40), e(41));
+        p.add_child(e(41), e(40)); // 40 and 41: each the other's first parent, no root
+        let walk = walked(&p);
+        assert_eq!(
+            walk,
+            [10, 3, 5, 4, 6, 7, 8, 30, 20, 21].map(e),
+            "the walk this test is built on"
+        );
+        assert_eq!(p.pre_order(), walk);
+        assert_eq!(Plane::new("empty").pre_order(), []);
+    }
+
+    /// Random planes, dense and sparse, with shared entries: the same entries in the same order.
+    #[test]
+    fn pre_order_matches_the_walk_on_random_planes() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..200 {
+            let mut p = Plane::new("P");
+            let spread = if round % 3 == 0 { 1_000_000 } else { 1 };
+            let members = 1 + next(300);
+            let id = |i: u64| EntryId((i * spread) as u32);
+            for _ in 0..1 + next(3) {
+                p.add_root(id(next(members)));
+            }
+            for _ in 0..members * 2 {
+                p.add_child(id(next(members)), id(next(members)));
+            }
+            assert_eq!(p.pre_order(), walked(&p), "round {round}");
+        }
+    }
 
     /// A plane of a few far-apart entries costs what it holds (a hash index), and one that
     /// fills in becomes dense again; links read the same either way.
