@@ -503,6 +503,11 @@ impl App {
         match census::resolve(&*spaces, target) {
             Ok((target, name)) => {
                 let first = PortCensus::take(&*spaces, target, &name, None);
+                if first.no_process {
+                    // No view for a process that is not there: the one line says so.
+                    self.state.message = first.refusal;
+                    return;
+                }
                 self.ports_at = Instant::now();
                 ports::install(&mut self.state, target, first);
             }

@@ -115,6 +115,16 @@ pub fn ports_command(args: &PortsArgs) -> Result<ExitCode> {
     let (target, process) = resolve(&*backend.spaces, &target)?;
     let mut registry = backend.walk()?;
     let first = PortCensus::take(&*backend.spaces, target, &process, None);
+    if first.no_process {
+        // Nothing to count: one line and a failure, never a table for a process that is not there.
+        anyhow::bail!(
+            "{}",
+            first
+                .refusal
+                .as_deref()
+                .unwrap_or("no process has that PID")
+        );
+    }
     if let Some(why) = &first.refusal {
         super::warn(why);
     }

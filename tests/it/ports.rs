@@ -128,6 +128,25 @@ fn a_name_resolves_and_an_unknown_one_is_refused() {
     assert!(err.contains("no process is named NoSuch\\x1bApp"), "{err}");
 }
 
+/// A PID no process has is an error (exit 1, one line), never a table for a process that is
+/// not there (the demo's processes: WindowServer refuses, 99999 does not exist).
+#[cfg(not(target_os = "macos"))]
+#[test]
+fn a_pid_no_process_has_is_an_error() {
+    let out = run(&["ports", "99999"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("99999") && err.contains("ESRCH"), "{err}");
+    // A process that exists but refuses still gets its line and the fallback (exit 0).
+    assert!(run(&["ports", "WindowServer"]).status.success());
+}
+
 #[cfg(not(target_os = "macos"))]
 #[test]
 fn the_list_shows_what_can_be_read() {
@@ -683,6 +702,12 @@ mod view {
                 .contains("no process is named NoSuch\\x1bApp (`ioscope ports` lists them)"),
             "{}",
             h.screen()
+        );
+        h.open("99999");
+        let screen = h.screen();
+        assert!(
+            screen.contains("no process has that PID") && !screen.contains("Ports of"),
+            "a message, not a view of a process that is not there:\n{screen}"
         );
         let mut dump = Harness {
             app: App::with_registry(

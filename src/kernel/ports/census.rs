@@ -90,6 +90,8 @@ pub struct PortCensus {
     pub access: Access,
     /// Why the read port was refused, and what would allow it (one line).
     pub refusal: Option<String>,
+    /// `task_read_for_pid` said `ESRCH`: no process has that PID (nothing to count).
+    pub no_process: bool,
     pub names: Vec<HeldName>,
     /// The size of the port table (`mach_port_space_basic_info`), when it was readable.
     pub space: Option<SpaceBasicInfo>,
@@ -176,6 +178,7 @@ impl PortCensus {
         process: &str,
         memory: Option<&PortCensus>,
     ) -> PortCensus {
+        let mut no_process = false;
         let (pid, task, access, refusal) = match target {
             Target::SelfTask => (
                 spaces.own_pid(),
@@ -185,7 +188,10 @@ impl PortCensus {
             ),
             Target::Pid(pid) => match spaces.task_read_for_pid(pid) {
                 Ok(t) => (pid, Some(t), Access::Read, None),
-                Err(errno) => (pid, None, Access::None, Some(refusal_line(pid, errno))),
+                Err(errno) => {
+                    no_process = errno == Errno::ESRCH;
+                    (pid, None, Access::None, Some(refusal_line(pid, errno)))
+                }
             },
         };
         let mut census = PortCensus {
@@ -193,6 +199,7 @@ impl PortCensus {
             process: process.to_owned(),
             access,
             refusal,
+            no_process,
             names: Vec::new(),
             space: None,
             vanished: 0,

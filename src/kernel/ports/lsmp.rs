@@ -105,6 +105,7 @@ pub(crate) fn parse(bytes: &[u8], shown: &str) -> Result<Vec<PortCensus>, LsmpEr
             process: name.to_owned(),
             access: Access::Lsmp,
             refusal: None,
+            no_process: false,
             names: Vec::new(),
             space: None,
             vanished: 0,

@@ -105,6 +105,7 @@ fn sip_protected_and_kernel_refuse_even_root() {
     assert_eq!(sim.task_read_for_pid(99_999), Err(Errno::ESRCH));
     let none = take(&sim, 99_999);
     assert_eq!(none.access, Access::None);
+    assert!(none.no_process, "ESRCH is no process, not a refusal");
     assert!(none.refusal.unwrap().contains("ESRCH"));
 }
 
