@@ -19,6 +19,5 @@ mod ports;
 mod pty;
 mod roundtrip;
 mod text;
-mod text_identity;
 mod tui;
 mod values;
