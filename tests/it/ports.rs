@@ -532,45 +532,17 @@ fn an_lsmp_file_of_every_process_lists_them() {
 /// The explorer's ports view (`P`) drawn into a `TestBackend`, on the demo with its leaking
 /// app: insta snapshots of the view, its refusal and the marked tree, and the keys.
 mod view {
+    use crate::tui::Harness;
     use Action::*;
     use ioscope::app::{Action, App, SourceKind};
     use ioscope::kernel::KernelSession;
     use ioscope::kernel::session::LiveSession;
     use ioscope::kernel::sim::SimKernel;
     use ioscope::registry::Origin;
-    use ioscope::ui::{self, theme::Theme};
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
     use std::sync::Arc;
     use std::time::Duration;
 
-    struct Harness {
-        app: App,
-        term: Terminal<TestBackend>,
-        theme: Theme,
-    }
-
     impl Harness {
-        fn draw(&mut self) {
-            let (app, theme) = (&mut self.app, &self.theme);
-            self.term
-                .draw(|f| app.state.geometry = ui::draw(f, &app.state, theme))
-                .unwrap();
-            app.state.clamp();
-        }
-        fn press(&mut self, actions: &[Action]) -> &mut Self {
-            for &a in actions {
-                self.app.dispatch(a);
-                self.draw();
-            }
-            self
-        }
-        fn typed(&mut self, text: &str) -> &mut Self {
-            for c in text.chars() {
-                self.press(&[Input(c)]);
-            }
-            self
-        }
         /// `P`, the process, Enter.
         fn open(&mut self, process: &str) -> &mut Self {
             self.press(&[Ports]).typed(process).press(&[Accept])
@@ -586,16 +558,6 @@ mod view {
             }
             self.draw();
         }
-        fn screen(&self) -> String {
-            let buf = self.term.backend().buffer();
-            (0..buf.area.height)
-                .map(|y| {
-                    let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
-                    line.trim_end().to_string()
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
     }
 
     /// The demo after `steps` leaks, walked, with the kernel's port spaces in the session.
@@ -606,12 +568,11 @@ mod view {
             .with_plug(sim.clone())
             .with_port_spaces(sim.clone());
         let registry = session.walk(&mut |_| {}).expect("the demo kernel walks");
-        let mut h = Harness {
-            app: App::with_registry(SourceKind::Demo, registry, Some(Box::new(session))),
-            term: Terminal::new(TestBackend::new(120, 32)).unwrap(),
-            theme: Theme::colored(),
-        };
-        h.draw();
+        let h = Harness::new(
+            App::with_registry(SourceKind::Demo, registry, Some(Box::new(session))),
+            120,
+            32,
+        );
         (sim, h)
     }
 
@@ -709,16 +670,15 @@ mod view {
             screen.contains("no process has that PID") && !screen.contains("Ports of"),
             "a message, not a view of a process that is not there:\n{screen}"
         );
-        let mut dump = Harness {
-            app: App::with_registry(
+        let mut dump = Harness::new(
+            App::with_registry(
                 SourceKind::File("x.txt".into()),
                 ioscope::registry::Registry::new(),
                 None,
             ),
-            term: Terminal::new(TestBackend::new(120, 32)).unwrap(),
-            theme: Theme::colored(),
-        };
-        dump.draw();
+            120,
+            32,
+        );
         dump.open("1");
         assert!(
             dump.screen()

@@ -15,14 +15,15 @@ fn sample() -> Registry {
 }
 
 /// An app plus a test terminal; every action is followed by a frame, as in the real loop.
-struct Harness {
-    app: App,
-    term: Terminal<TestBackend>,
-    theme: Theme,
+/// The explorer drawn into a `TestBackend` (also used by the ports view's tests).
+pub(crate) struct Harness {
+    pub(crate) app: App,
+    pub(crate) term: Terminal<TestBackend>,
+    pub(crate) theme: Theme,
 }
 
 impl Harness {
-    fn new(app: App, w: u16, h: u16) -> Self {
+    pub(crate) fn new(app: App, w: u16, h: u16) -> Self {
         let mut h = Harness {
             app,
             term: Terminal::new(TestBackend::new(w, h)).unwrap(),
@@ -62,7 +63,7 @@ impl Harness {
         assert_eq!(self.selected_name(), name);
         self
     }
-    fn draw(&mut self) {
+    pub(crate) fn draw(&mut self) {
         let (app, theme) = (&mut self.app, &self.theme);
         self.term
             .draw(|f| {
@@ -71,14 +72,14 @@ impl Harness {
             .unwrap();
         app.state.clamp();
     }
-    fn press(&mut self, actions: &[Action]) -> &mut Self {
+    pub(crate) fn press(&mut self, actions: &[Action]) -> &mut Self {
         for &a in actions {
             self.app.dispatch(a);
             self.draw();
         }
         self
     }
-    fn typed(&mut self, text: &str) -> &mut Self {
+    pub(crate) fn typed(&mut self, text: &str) -> &mut Self {
         for c in text.chars() {
             self.press(&[Action::Input(c)]);
         }
@@ -101,7 +102,7 @@ impl Harness {
         self.term.backend_mut().resize(w, h);
         self.draw();
     }
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         let buf = self.term.backend().buffer();
         (0..buf.area.height)
             .map(|y| {
