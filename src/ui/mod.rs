@@ -138,6 +138,25 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
     }
     status::draw_bar(frame, bar, state, theme);
     status::draw_message(frame, message, state, theme);
+    // The list popups: their rows' area and the first row shown, for clicks and paging.
+    let list = match &state.mode {
+        Mode::Planes { selected } => Some(popup::planes(frame, main, state, *selected, theme)),
+        Mode::Handles { selected, sort } => Some(popup::handle_table(
+            frame, main, state, *selected, *sort, theme,
+        )),
+        Mode::Classes { selected, sort } => Some(leak::classes_table(
+            frame, main, state, *selected, *sort, theme,
+        )),
+        Mode::Clients { selected } => {
+            Some(leak::clients_table(frame, main, state, *selected, theme))
+        }
+        Mode::Ports { selected } => Some(ports::table(frame, main, state, *selected, theme)),
+        _ => None,
+    };
+    if let Some((r, offset)) = list {
+        geometry.list = rect(r);
+        geometry.list_offset = offset;
+    }
     match &state.mode {
         Mode::Help { scroll } => {
             let (r, max) = popup::help(frame, main, *scroll, theme);
@@ -149,38 +168,19 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) -> Geometry {
             geometry.list = rect(r);
             geometry.help_scroll_max = max;
         }
-        Mode::Planes { selected } => {
-            let (r, offset) = popup::planes(frame, main, state, *selected, theme);
-            geometry.list = rect(r);
-            geometry.list_offset = offset;
-        }
-        Mode::Handles { selected, sort } => {
-            let (r, offset) = popup::handle_table(frame, main, state, *selected, *sort, theme);
-            geometry.list = rect(r);
-            geometry.list_offset = offset;
-        }
-        Mode::Classes { selected, sort } => {
-            let (r, offset) = leak::classes_table(frame, main, state, *selected, *sort, theme);
-            geometry.list = rect(r);
-            geometry.list_offset = offset;
-        }
-        Mode::Clients { selected } => {
-            let (r, offset) = leak::clients_table(frame, main, state, *selected, theme);
-            geometry.list = rect(r);
-            geometry.list_offset = offset;
-        }
-        Mode::Ports { selected } => {
-            let (r, offset) = ports::table(frame, main, state, *selected, theme);
-            geometry.list = rect(r);
-            geometry.list_offset = offset;
-        }
         Mode::Timeline => leak::timeline(frame, main, state, theme),
         Mode::Explained { lines } => popup::explained(frame, main, lines, theme),
         Mode::Hex { entry, at, cursor } => {
             let r = hexview::draw(frame, main, state, *entry, at, *cursor, theme);
             geometry.list = rect(r);
         }
-        Mode::Normal | Mode::Prompt { .. } => {}
+        Mode::Planes { .. }
+        | Mode::Handles { .. }
+        | Mode::Classes { .. }
+        | Mode::Clients { .. }
+        | Mode::Ports { .. }
+        | Mode::Normal
+        | Mode::Prompt { .. } => {}
     }
     if state.loading.is_some() && state.registry.is_empty() {
         popup::loading(frame, main, state, theme);
