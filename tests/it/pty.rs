@@ -43,6 +43,19 @@ impl Session {
         Session::start_sized(args, ROWS, COLS)
     }
 
+    /// The explorer on the fixture dump (written into a temporary directory kept beside it).
+    fn on_fixture() -> Option<(tempfile::TempDir, Session)> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = fixture(dir.path());
+        Session::start(&[file.to_str().unwrap()]).map(|s| (dir, s))
+    }
+
+    /// `q`, then a clean exit.
+    fn quit(&mut self) {
+        self.send("q");
+        assert!(self.wait_exit().success());
+    }
+
     /// As [`Session::start`], with extra environment variables (`(name, value)`).
     fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Option<Session> {
         Session::start_full(args, ROWS, COLS, env)
@@ -189,9 +202,7 @@ fn write_text_dump(
 
 #[test]
 fn explorer_runs_in_a_real_terminal_and_restores_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = fixture(dir.path());
-    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+    let Some((_dir, mut s)) = Session::on_fixture() else {
         return;
     };
     s.wait_for("fixture-ioreg.txt");
@@ -277,8 +288,7 @@ fn demo_release_to_zero_and_unplug_flag_stale_handles() {
         stale > 2,
         "the iPhone, its interfaces and user client are stale: {stale}"
     );
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 #[test]
@@ -384,8 +394,7 @@ fn a_moves_between_the_appearances_of_a_shared_entry() {
     assert!(screen.contains("↪ IONetworkStack"), "{screen}");
     s.send("a");
     s.wait_for("appearance 3 of");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// Waits until the screen no longer shows `text` (10 s at most), returning the screen.
@@ -433,8 +442,7 @@ fn search_shows_position_reveals_and_takes_qualifiers_at_80x24() {
     // Esc in the prompt: back to the hub, where this search began.
     s.send("\x1b");
     s.wait_for("Name      USB3.1 Hub");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// Data values are searched as they are shown: `compatible` and `device_type` are data in
@@ -467,8 +475,7 @@ fn data_values_are_found_in_corpus_device_trees() {
         s.send("\r");
         let screen = s.wait_for(shown);
         assert!(screen.contains("1/"), "{prefix}: position shown:\n{screen}");
-        s.send("q");
-        assert!(s.wait_exit().success());
+        s.quit();
     }
 }
 
@@ -476,9 +483,7 @@ fn data_values_are_found_in_corpus_device_trees() {
 /// opens the hex view with offsets.
 #[test]
 fn properties_filter_and_hex_view() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = fixture(dir.path());
-    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+    let Some((_dir, mut s)) = Session::on_fixture() else {
         return;
     };
     s.wait_for("AppleARMPE");
@@ -506,8 +511,7 @@ fn properties_filter_and_hex_view() {
     );
     s.send("\x1b");
     wait_gone(&s, "model — 8 bytes");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// A dump whose deepest entry sits 30 levels down, every level with a later sibling.
@@ -561,16 +565,13 @@ fn a_deep_row_keeps_its_name_at_80_columns() {
         .find(|l| l.contains("DeepLeafWithAName  IOService"))
         .unwrap();
     assert!(row.contains('…'), "guides collapsed: {row}");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// `Z` gives the focused pane the whole screen, and `Z` again gives it back.
 #[test]
 fn zoom_and_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = fixture(dir.path());
-    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+    let Some((_dir, mut s)) = Session::on_fixture() else {
         return;
     };
     s.wait_for("Details");
@@ -580,17 +581,14 @@ fn zoom_and_back() {
     assert!(!screen.contains("Properties"), "{screen}");
     s.send("Z");
     s.wait_for("Details");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// Ranking: for `keyboard`, the name that begins with it (`Keyboard / Boot`) comes before the
 /// one that holds it (`Magic Keyboard`); `n` goes on to the next in rank order.
 #[test]
 fn search_ranks_a_prefix_above_a_substring() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = fixture(dir.path());
-    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+    let Some((_dir, mut s)) = Session::on_fixture() else {
         return;
     };
     s.wait_for("AppleARMPE");
@@ -600,8 +598,7 @@ fn search_ranks_a_prefix_above_a_substring() {
     s.send("n");
     let screen = s.wait_for("Name      Magic Keyboard");
     assert!(screen.contains("2/"), "{screen}");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// Issue 16 §4: `i` opens the load report of a real clipped, truncated dump (with the line
@@ -635,17 +632,14 @@ fn i_opens_the_load_report_of_a_clipped_truncated_dump() {
     std::thread::sleep(Duration::from_millis(300));
     assert!(s.child.try_wait().unwrap().is_none(), "Esc never quits");
     s.wait_for("q quits");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
     s.assert_terminal_restored("after q");
 }
 
 /// Issue 16 §4: `e` decodes an IOReturn the explorer's old table did not know.
 #[test]
 fn e_decodes_an_unusual_ioreturn() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = fixture(dir.path());
-    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+    let Some((_dir, mut s)) = Session::on_fixture() else {
         return;
     };
     s.wait_for("AppleARMPE");
@@ -665,8 +659,7 @@ fn e_decodes_an_unusual_ioreturn() {
     s.send("\x1b");
     std::thread::sleep(Duration::from_millis(300));
     assert!(s.child.try_wait().unwrap().is_none(), "Esc never quits");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// Issue 21: the handle lab's stale display (no kernel count: "—") and a terminated
@@ -700,8 +693,7 @@ fn handle_lab_shows_stale_and_terminated_as_they_are() {
     let screen = s.wait_for("terminated");
     assert!(screen.contains("inactive"), "{screen}");
     assert!(!screen.contains("matched, active"), "{screen}");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// Issue 21: `y` on a dict copies the value as `ioreg` prints it (not `{3 keys}`), goes to a
@@ -748,8 +740,7 @@ fn y_copies_a_dict_as_ioreg_prints_it_to_the_local_clipboard_and_says_so() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// Without any local clipboard tool, `y` says the text went by OSC 52 only, which the
@@ -771,8 +762,7 @@ fn y_without_a_local_clipboard_says_osc52_may_be_refused() {
     s.send("y");
     s.wait_for("sent by OSC 52");
     s.wait_for("may refuse it");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// Issue 19: `AAPL,ig-platform-id` of a corpus dump shown as its little-endian value, `v`
@@ -821,8 +811,7 @@ fn typed_views_and_following_a_reference_in_a_corpus_dump() {
     );
     s.send("\x7f");
     s.wait_for("Name      AppleIntelFramebuffer");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// Two dumps of the fixture for `--diff A B`: A also holds "Old Gadget" (and its interface)
@@ -924,17 +913,14 @@ fn diff_view_shows_ghosts_filters_changes_and_jumps() {
     s.send("d");
     let screen = s.wait_for("Magic Keyboard");
     assert!(screen.contains("− Old Gadget"), "{screen}");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// Issue 18 §3: `c` lists every class with its instances and the kernel's count; `s` sorts
 /// by count; Enter filters the tree to the class's instances.
 #[test]
 fn classes_view_sorts_and_filters_to_a_class() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = fixture(dir.path());
-    let Some(mut s) = Session::start(&[file.to_str().unwrap()]) else {
+    let Some((_dir, mut s)) = Session::on_fixture() else {
         return;
     };
     s.wait_for("AppleARMPE");
@@ -973,8 +959,7 @@ fn classes_view_sorts_and_filters_to_a_class() {
     assert!(screen.contains("disp0"), "{screen}");
     s.send("\x1b");
     s.wait_for("usb-drd0@2280000 (1)");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// Issue 18 §4 and §6: in `--demo-leak`, `b` marks a baseline; the leaking app's user
@@ -1025,8 +1010,7 @@ fn clients_view_shows_the_leaking_apps_growth() {
         "{screen}"
     );
     s.send("q");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// Issue 18 §5: `t` on a recording opens its timeline; keys step and scrub, `b` marks a
@@ -1090,8 +1074,7 @@ fn timeline_steps_scrubs_and_plays_a_recording() {
     s.wait_for(&format!("moment {moments}/{moments}"));
     s.wait_for("⏸ paused");
     s.send("\x1b");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
 
 /// The names column of the ports view's row for `class`, if the screen shows it.
@@ -1169,6 +1152,5 @@ fn ports_view_shows_the_demo_leakers_class_growing() {
     s.send("\x1b");
     wait_gone(&s, "Ports of LeakyApp");
     wait_gone(&s, "⟨");
-    s.send("q");
-    assert!(s.wait_exit().success());
+    s.quit();
 }
