@@ -12,7 +12,7 @@
 //! held to the `string-bytes` limit.
 
 use super::ReadError;
-use super::xml::Scanner;
+use super::xml::{Open, Scanner};
 use crate::formats::archive::bplist::{self, BinaryEvents, Item, Obj};
 use crate::formats::release::{Release, Releaser};
 use crate::registry::{Budget, Date, Integer, LimitExceeded, Limits};
@@ -81,7 +81,21 @@ pub(crate) struct Events<'a> {
     /// Offset of the last event, for errors raised by the model builder.
     last: u64,
     budget: Budget,
+    /// What the events charged to `budget` (a chunk's share of the load's).
+    charged: u64,
     max_string: usize,
+    /// XML events from this offset on belong to the next chunk (`usize::MAX`: none).
+    stop: usize,
+    stopped: Option<Stop>,
+}
+
+/// Where a chunk's events stopped: the first event of the next chunk, which they do not give.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Stop {
+    /// Where that event begins.
+    pub(crate) at: usize,
+    /// It is an entry dict (`<dict>`), and these elements were open around it.
+    pub(crate) dict_in: Option<Vec<Open>>,
 }
 
 impl<'a> Events<'a> {
@@ -110,6 +124,59 @@ impl<'a> Events<'a> {
         Self::with(inner, bytes.len(), limits, budget)
     }
 
+    /// Events of one chunk of an XML plist: from byte `at`, inside the elements `open`, up
+    /// to the event that begins at or after `stop` (then every call is an error and
+    /// [`Events::stopped`] says where; the builder unwinds, leaving its entries open).
+    pub(crate) fn xml_chunk(
+        bytes: &'a [u8],
+        (at, open): (usize, Vec<Open>),
+        stop: usize,
+        release: Release<'a>,
+        limits: &Limits,
+        budget: &Budget,
+    ) -> Self {
+        let scanner = if at == 0 {
+            Scanner::releasing(bytes, release)
+        } else {
+            Scanner::resume(bytes, at, open, release)
+        };
+        let mut events = Self::with(Inner::Xml(scanner), bytes.len(), limits, budget);
+        events.stop = stop;
+        events
+    }
+
+    /// Where a chunk's events stopped, if they did.
+    pub(crate) fn stopped(&self) -> Option<&Stop> {
+        self.stopped.as_ref()
+    }
+
+    /// Charges `n` more to the budget: what the other chunks of a load charged to theirs.
+    pub(crate) fn charge_more(&mut self, n: u64) -> Result<(), LimitExceeded> {
+        self.budget.charge(n)
+    }
+
+    /// What the events charged to the budget.
+    pub(crate) fn charged(&self) -> u64 {
+        self.charged
+    }
+
+    /// The error every call gives once a chunk's events have stopped (the builder unwinds;
+    /// the chunk's reader reads [`Events::stopped`], never this message).
+    #[cold]
+    fn stop_here(&mut self, at: usize, event: &Result<Option<Event<'a>>, ReadError>) -> ReadError {
+        if self.stopped.is_none() {
+            let dict_in = match (&self.inner, event) {
+                (Inner::Xml(scanner), Ok(Some(Event::StartDict))) => {
+                    let open = scanner.open_elements();
+                    (open.last() == Some(&Open::Dict)).then(|| open[..open.len() - 1].to_vec())
+                }
+                _ => None,
+            };
+            self.stopped = Some(Stop { at, dict_in });
+        }
+        ReadError::byte(at as u64, "the chunk ends here")
+    }
+
     /// Events of an XML plist scanned on another thread (see [`scanning_in_parallel`]):
     /// the same events, offsets and errors as [`Events::xml_releasing`].
     fn xml_piped(
@@ -135,7 +202,10 @@ impl<'a> Events<'a> {
             len,
             last: 0,
             budget: budget.clone(),
+            charged: 0,
             max_string: limits.max_string_bytes,
+            stop: usize::MAX,
+            stopped: None,
         }
     }
 
@@ -144,7 +214,11 @@ impl<'a> Events<'a> {
         match &mut self.inner {
             Inner::Xml(scanner) => {
                 let event = scanner.next();
-                self.last = scanner.offset() as u64;
+                let at = scanner.offset();
+                self.last = at as u64;
+                if at >= self.stop {
+                    return Err(self.stop_here(at, &event));
+                }
                 self.xml_event(event)
             }
             Inner::Piped(piped) => {
@@ -199,9 +273,10 @@ impl<'a> Events<'a> {
         if bytes > self.max_string {
             return Err(self.limit(LimitExceeded::new("string-bytes", self.max_string)));
         }
-        self.budget
-            .charge(EVENT_COST + bytes as u64)
-            .map_err(|e| self.limit(e))
+        let cost = EVENT_COST + bytes as u64;
+        self.budget.charge(cost).map_err(|e| self.limit(e))?;
+        self.charged += cost;
+        Ok(())
     }
 
     fn limit(&self, e: LimitExceeded) -> ReadError {

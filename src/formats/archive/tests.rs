@@ -2,7 +2,7 @@ use super::*;
 use crate::formats::Position;
 use crate::formats::archive::test_bplist::raw_bplist;
 
-fn plist(body: &str) -> String {
+pub(super) fn plist(body: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n<plist version=\"1.0\">\n{body}\n</plist>\n"
     )
@@ -273,7 +273,7 @@ fn shared_binary_objects_cannot_expand_exponentially() {
 
 /// Everything observable about a registry as comparable text (the class table's hash map is
 /// left out, its order is not stable: the chains stand for it).
-fn fingerprint(r: &Registry) -> String {
+pub(super) fn fingerprint(r: &Registry) -> String {
     let mut out = String::new();
     for (id, e) in r.entries() {
         out += &format!("{e:?} {:?}\n", r.class_chain(id));

@@ -1,0 +1,511 @@
+//! A large `ioreg -a` XML archive read on several threads (issue 22).
+//!
+//! A real archive is one root dict whose `IORegistryEntryChildren` arrays nest the entry
+//! dicts, one tab of indentation per level. The file is cut into chunks at the first child
+//! of an entry (`<key>IORegistryEntryChildren</key>`, `<array>`, `<dict>` on three lines,
+//! each one tab deeper than an odd number of tabs: the nesting depth, so the entries open
+//! around the cut). Each chunk is scanned and built on its own thread; the first chunk on
+//! the calling thread, straight into the registry that will be the result. Then the chunks
+//! are stitched in file order: each chunk's entries are appended, the entries left open at
+//! a cut get the keys the next chunks read of them (`ioreg` writes keys sorted, so an
+//! entry's ID and name come after its children), and the classes a chunk named are interned
+//! in the order one thread would have interned them.
+//!
+//! The chunked read is only a faster way to the same result: a cut is checked once the
+//! chunk before it is read (it must end exactly there, inside the same elements, with the
+//! builder between two children), and anything a chunk cannot decide alone (an error, a
+//! warning, a limit, a key both sides of a cut set, an `ioscope:format` key past the first
+//! cut…) gives `None`: the caller then reads the file on one thread, which gives the exact
+//! error or result. `tests` compare the two on every corpus archive.
+
+use super::events::{Events, Stop};
+use super::xml::entry_stack;
+use super::{Builder, Closed, Deferred, Frame, Marks, OUTER, Place, Scratch, Who};
+use crate::formats::ReadError;
+use crate::formats::release::Release;
+use crate::registry::{Budget, ClassId, EntryId, Limits, Properties, Registry, Text, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// XML archives from this size on are read in chunks, one per thread (below it, the threads
+/// cost more than they save: see the report of issue 22's work).
+pub(super) const CHUNKED_AT_LEAST: usize = 8 << 20;
+
+/// Where a chunk after the first begins: an entry `<dict>`, `levels` entry dicts open around it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Cut {
+    at: usize,
+    levels: usize,
+}
+
+/// How the file is cut.
+#[derive(Debug)]
+struct Plan {
+    /// The root dict is inside a `<plist>` element.
+    plist: bool,
+    /// An `ioscope:format` key comes before the first cut: the chunks after it read the
+    /// archive as ioscope's (checked when they are stitched).
+    ours: bool,
+    /// The starts of the chunks after the first, in file order.
+    cuts: Vec<Cut>,
+}
+
+const CHILDREN_KEY: &[u8] = b"<key>IORegistryEntryChildren</key>\n";
+
+/// Cuts near `chunks` equal parts; `None` when no cut is found.
+fn plan(bytes: &[u8], chunks: usize) -> Option<Plan> {
+    let finder = memchr::memmem::Finder::new(CHILDREN_KEY);
+    let mut cuts: Vec<Cut> = Vec::new();
+    for i in 1..chunks {
+        let target = bytes.len() / chunks * i;
+        let from = cuts.last().map_or(0, |c| c.at + 1).max(target);
+        let Some(cut) = next_cut(bytes, from, &finder) else {
+            break;
+        };
+        cuts.push(cut);
+    }
+    let first = cuts.first()?.at;
+    let head = &bytes[..first];
+    let root = memchr::memmem::find(head, b"<dict")?;
+    Some(Plan {
+        plist: memchr::memmem::find(&head[..root], b"<plist").is_some(),
+        ours: memchr::memmem::find(head, b"<key>ioscope:format</key>").is_some(),
+        cuts,
+    })
+}
+
+/// The first cut at or after `from`: the first child of an entry.
+fn next_cut(bytes: &[u8], mut from: usize, finder: &memchr::memmem::Finder<'_>) -> Option<Cut> {
+    while let Some(n) = finder.find(&bytes[from..]) {
+        let key = from + n;
+        from = key + 1;
+        let line = memchr::memrchr(b'\n', &bytes[..key]).map_or(0, |n| n + 1);
+        let tabs = key - line;
+        if tabs % 2 == 0 || !bytes[line..key].iter().all(|&c| c == b'\t') {
+            continue;
+        }
+        let array = key + CHILDREN_KEY.len();
+        let Some(dict) = indented(bytes, array, tabs, b"<array>\n") else {
+            continue;
+        };
+        if indented(bytes, dict, tabs + 1, b"<dict>\n").is_some() {
+            return Some(Cut {
+                at: dict + tabs + 1,
+                levels: tabs.div_ceil(2),
+            });
+        }
+    }
+    None
+}
+
+/// Whether `tabs` tabs then `line` stand at `at`; where the next line begins if so.
+fn indented(bytes: &[u8], at: usize, tabs: usize, line: &[u8]) -> Option<usize> {
+    let rest = bytes.get(at..)?;
+    let ok = rest.len() >= tabs + line.len()
+        && rest[..tabs].iter().all(|&c| c == b'\t')
+        && rest[tabs..].starts_with(line);
+    ok.then_some(at + tabs + line.len())
+}
+
+/// What a chunk after the first read, handed back from its thread.
+struct Piece {
+    /// `Ok` when the document ended in the chunk (the last one).
+    result: Result<(), ReadError>,
+    stop: Option<Stop>,
+    at_cut: bool,
+    charged: u64,
+    registry: Registry,
+    tops: Vec<EntryId>,
+    links: Vec<(EntryId, EntryId)>,
+    starts: Vec<u64>,
+    name_overrides: Vec<(EntryId, Text)>,
+    location_overrides: Vec<(EntryId, Option<Text>)>,
+    equal: Vec<EntryId>,
+    differ: usize,
+    root_named_root: bool,
+    warnings: Vec<String>,
+    plane: Option<String>,
+    report: Option<Value>,
+    ours: bool,
+    keyed: bool,
+    raw: usize,
+    /// Innermost first, their properties in `props`.
+    open: Vec<Frame>,
+    props: Properties,
+    closed: Vec<Closed>,
+    deferred: Deferred,
+}
+
+/// Reads chunk `k` (≥ 1) of the plan.
+fn read_piece(bytes: &[u8], limits: &Limits, plan: &Plan, k: usize, release: Release<'_>) -> Piece {
+    let cut = plan.cuts[k - 1];
+    let stop = plan.cuts.get(k).map_or(usize::MAX, |c| c.at);
+    let budget = Budget::decoded(limits, bytes.len());
+    let open = entry_stack(plan.plist, cut.levels);
+    let events = Events::xml_chunk(bytes, (cut.at, open), stop, release, limits, &budget);
+    let mut b = Builder::new(events, limits);
+    b.ours = plan.ours;
+    b.deferred = Some(Deferred::default());
+    let result = b.resume(cut.levels);
+    Piece {
+        result,
+        stop: b.events.stopped().cloned(),
+        at_cut: b.at_cut,
+        charged: b.events.charged(),
+        registry: b.registry,
+        tops: b.tops,
+        links: b.links,
+        starts: b.starts,
+        name_overrides: b.name_overrides,
+        location_overrides: b.location_overrides,
+        equal: b.quirk.equal,
+        differ: b.quirk.differ,
+        root_named_root: b.quirk.root_named_root,
+        warnings: b.warnings,
+        plane: b.plane,
+        report: b.report,
+        ours: b.ours,
+        keyed: b.keyed,
+        raw: b.raw,
+        open: b.open,
+        props: b.props,
+        closed: b.closed,
+        deferred: b.deferred.unwrap_or_default(),
+    }
+}
+
+/// Reads an XML archive in `chunks` chunks on up to `threads` threads: the registry and
+/// whether its top dict had a `$archiver` key, exactly as [`super::read_xml`] on one thread
+/// gives them; `None` when the file cannot be cut, or the chunks cannot tell (the caller
+/// then reads it on one thread). `release` is called on this thread only.
+pub(super) fn read(
+    bytes: &[u8],
+    limits: &Limits,
+    release: Release<'_>,
+    threads: usize,
+    chunks: usize,
+) -> Option<(Registry, bool)> {
+    let plan = plan(bytes, chunks)?;
+    let plan = &plan;
+    let next = AtomicUsize::new(1);
+    let (tx, rx) = std::sync::mpsc::channel::<usize>();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..threads.clamp(2, plan.cuts.len() + 1))
+            .map(|_| {
+                let (tx, next) = (tx.clone(), &next);
+                scope.spawn(move || {
+                    // The workers' releases reach the hook on this thread.
+                    let release = move |upto: usize| {
+                        let _ = tx.send(upto);
+                    };
+                    let mut pieces = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k > plan.cuts.len() {
+                            return pieces;
+                        }
+                        pieces.push((k, read_piece(bytes, limits, plan, k, &release)));
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let forward = |upto: usize| {
+            release(upto);
+            while let Ok(upto) = rx.try_recv() {
+                release(upto);
+            }
+        };
+        let budget = Budget::decoded(limits, bytes.len());
+        let events = Events::xml_chunk(
+            bytes,
+            (0, Vec::new()),
+            plan.cuts[0].at,
+            &forward,
+            limits,
+            &budget,
+        );
+        let mut first = Builder::new(events, limits);
+        let result = first.document();
+        // Until every worker is done (a panicking one drops its sender too).
+        while let Ok(upto) = rx.recv() {
+            release(upto);
+        }
+        let mut pieces: Vec<Option<Piece>> = (0..plan.cuts.len()).map(|_| None).collect();
+        for worker in workers {
+            for (k, piece) in worker.join().ok()? {
+                pieces[k - 1] = Some(piece);
+            }
+        }
+        result.err()?;
+        let pieces: Option<Vec<Piece>> = pieces.into_iter().collect();
+        stitch(first, pieces?, plan, limits)
+    })
+}
+
+/// An entry dict open at a cut: its id, place, depth, and what the chunks so far read of it.
+struct Pending {
+    id: EntryId,
+    place: Place,
+    depth: usize,
+    s: Scratch,
+    props: Properties,
+}
+
+/// Whether a chunk that stopped as `stop` (with its builder between two children when
+/// `at_cut`) ended exactly where `cut` begins, inside the elements the next chunk assumed,
+/// leaving as many entries open.
+fn cut_checks_out(
+    stop: Option<&Stop>,
+    at_cut: bool,
+    cut: Cut,
+    plist: bool,
+    open: &[Pending],
+) -> bool {
+    let Some(stop) = stop else {
+        return false;
+    };
+    at_cut
+        && stop.at == cut.at
+        && stop.dict_in.as_deref() == Some(&entry_stack(plist, cut.levels)[..])
+        && open.len() == cut.levels
+        && open.iter().enumerate().all(|(i, p)| p.depth == i + 1)
+}
+
+/// The frames a chunk left open (innermost first, properties at the top of `props`), each
+/// with its properties, outermost first.
+fn frames(open: Vec<Frame>, props: &mut Properties) -> Vec<(Frame, Properties)> {
+    let mut out: Vec<(Frame, Properties)> = open
+        .into_iter()
+        .map(|f| {
+            let p = props.drain(f.base.min(props.len())..).collect();
+            (f, p)
+        })
+        .collect();
+    out.reverse();
+    out
+}
+
+/// Joins the first chunk's builder and the other chunks into the registry one thread would
+/// have read; `None` where they cannot tell.
+fn stitch(
+    mut g: Builder<'_>,
+    pieces: Vec<Piece>,
+    plan: &Plan,
+    limits: &Limits,
+) -> Option<(Registry, bool)> {
+    let mut pending = Vec::new();
+    for (f, props) in frames(std::mem::take(&mut g.open), &mut g.props) {
+        let Who::Entry(id, place) = f.who else {
+            return None;
+        };
+        pending.push(Pending {
+            id,
+            place,
+            depth: f.depth,
+            s: f.s,
+            props,
+        });
+    }
+    let mut stop = g.events.stopped().cloned();
+    let mut at_cut = g.at_cut;
+    let last = pieces.len();
+    for (k, mut piece) in pieces.into_iter().enumerate() {
+        let cut = plan.cuts[k];
+        if !cut_checks_out(stop.as_ref(), at_cut, cut, plan.plist, &pending)
+            || plan.ours != g.ours
+            || piece.ours != g.ours
+            || !piece.warnings.is_empty()
+            || piece.keyed
+        {
+            return None;
+        }
+        g.events.charge_more(piece.charged).ok()?;
+        let base = g.registry.len();
+        let local = piece.registry.len();
+        if base + local > limits.max_entries {
+            return None;
+        }
+        let outer: Vec<EntryId> = pending.iter().map(|p| p.id).collect();
+        let map_id = |e: EntryId| -> Option<EntryId> {
+            if (e.0 as usize) < local {
+                Some(EntryId((base + e.0 as usize) as u32))
+            } else {
+                outer.get((OUTER - e.0) as usize).copied()
+            }
+        };
+        // Classes, overrides, evidence and the ends of outer entries, in file order.
+        let deferred = std::mem::take(&mut piece.deferred);
+        let mut classes = Interning::new(&deferred);
+        let mut done = Marks::default();
+        for closed in std::mem::take(&mut piece.closed) {
+            splice(
+                &mut g,
+                &piece,
+                &mut classes,
+                done,
+                closed.marks,
+                limits,
+                &map_id,
+            )?;
+            done = closed.marks;
+            let mut p = pending.pop()?;
+            if !p.s.merge(closed.s) {
+                return None;
+            }
+            p.props.extend(closed.properties);
+            g.apply(p.id, p.s, p.place, p.props).ok()?;
+        }
+        let all = Marks {
+            requests: deferred.ends.len(),
+            name_overrides: piece.name_overrides.len(),
+            location_overrides: piece.location_overrides.len(),
+            equal: piece.equal.len(),
+        };
+        splice(&mut g, &piece, &mut classes, done, all, limits, &map_id)?;
+        for i in 0..local {
+            let mut e = std::mem::take(piece.registry.entry_mut(EntryId(i as u32)));
+            if let Some(c) = e.class {
+                e.class = Some(classes.global(c)?);
+            }
+            g.registry.add_entry(e);
+        }
+        for &(p, c) in &piece.links {
+            g.links.push((map_id(p)?, map_id(c)?));
+        }
+        for &t in &piece.tops {
+            g.tops.push(map_id(t)?);
+        }
+        g.starts.extend_from_slice(&piece.starts);
+        g.quirk.differ += piece.differ;
+        g.quirk.root_named_root |= piece.root_named_root;
+        g.raw += piece.raw;
+        if piece.plane.is_some() {
+            g.plane = piece.plane.take();
+        }
+        if piece.report.is_some() {
+            g.report = piece.report.take();
+        }
+        // What the chunk left open: the outer entries still open, then its own.
+        for (level, (f, props)) in frames(std::mem::take(&mut piece.open), &mut piece.props)
+            .into_iter()
+            .enumerate()
+        {
+            match f.who {
+                Who::Outer(l) => {
+                    let p = pending.get_mut(l).filter(|_| l == level)?;
+                    if !p.s.merge(f.s) {
+                        return None;
+                    }
+                    p.props.extend(props);
+                }
+                Who::Entry(id, place) => {
+                    if level != pending.len() {
+                        return None;
+                    }
+                    let place = match place {
+                        Place::Child(parent) => Place::Child(map_id(parent)?),
+                        top => top,
+                    };
+                    pending.push(Pending {
+                        id: map_id(id)?,
+                        place,
+                        depth: f.depth,
+                        s: f.s,
+                        props,
+                    });
+                }
+            }
+        }
+        let is_last = k + 1 == last;
+        match (&piece.result, is_last) {
+            (Ok(()), true) if pending.is_empty() && piece.stop.is_none() => {}
+            (Err(_), false) if piece.stop.is_some() => {}
+            _ => return None,
+        }
+        stop = piece.stop.take();
+        at_cut = piece.at_cut;
+    }
+    if g.keyed {
+        return None;
+    }
+    g.finish().ok().map(|registry| (registry, false))
+}
+
+/// A chunk's classes interned into the registry's table, as one thread would have interned
+/// them: request by request (each one's names base first, each linked to the one before,
+/// as `ClassTable::try_intern_chain` does), with the chunk's ids mapped as they come.
+struct Interning<'d> {
+    deferred: &'d Deferred,
+    global: Vec<Option<ClassId>>,
+    /// Requests done, and where the next begins in `deferred.ids`.
+    done: usize,
+    from: usize,
+}
+
+impl<'d> Interning<'d> {
+    fn new(deferred: &'d Deferred) -> Self {
+        Interning {
+            deferred,
+            global: vec![None; deferred.classes.len()],
+            done: 0,
+            from: 0,
+        }
+    }
+
+    /// Interns the requests before `upto`; `None` past the `classes` limit.
+    fn to(&mut self, g: &mut Builder<'_>, upto: usize, max: usize) -> Option<()> {
+        let d = self.deferred;
+        let classes = &mut g.registry.classes;
+        for &end in &d.ends[self.done..upto] {
+            let mut parent = None;
+            for &l in &d.ids[self.from..end as usize] {
+                let id = match self.global[l as usize] {
+                    Some(id) => id,
+                    None => {
+                        let id = classes.try_intern(d.classes.name(ClassId(l)), max).ok()?;
+                        self.global[l as usize] = Some(id);
+                        id
+                    }
+                };
+                if let Some(p) = parent {
+                    classes.set_superclass(id, p);
+                }
+                parent = Some(id);
+            }
+            self.from = end as usize;
+        }
+        self.done = upto;
+        Some(())
+    }
+
+    fn global(&self, local: ClassId) -> Option<ClassId> {
+        *self.global.get(local.0 as usize)?
+    }
+}
+
+/// The part of a chunk's post-order work between two marks: its classes interned, its
+/// overrides and `IOObjectClass` evidence moved to the registry's builder.
+fn splice(
+    g: &mut Builder<'_>,
+    piece: &Piece,
+    classes: &mut Interning<'_>,
+    from: Marks,
+    to: Marks,
+    limits: &Limits,
+    map_id: &dyn Fn(EntryId) -> Option<EntryId>,
+) -> Option<()> {
+    classes.to(g, to.requests, limits.max_classes)?;
+    for (e, n) in &piece.name_overrides[from.name_overrides..to.name_overrides] {
+        g.name_overrides.push((map_id(*e)?, n.clone()));
+    }
+    for (e, l) in &piece.location_overrides[from.location_overrides..to.location_overrides] {
+        g.location_overrides.push((map_id(*e)?, l.clone()));
+    }
+    for e in &piece.equal[from.equal..to.equal] {
+        g.quirk.equal.push(map_id(*e)?);
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests;
