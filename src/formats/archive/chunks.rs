@@ -26,9 +26,13 @@ use crate::formats::release::Release;
 use crate::registry::{Budget, ClassId, EntryId, Limits, Properties, Registry, Text, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// XML archives from this size on are read in chunks, one per thread (below it, the threads
-/// cost more than they save: see the report of issue 22's work).
+/// XML archives from this size on are read in chunks (below it, the threads cost more than
+/// they save: see the report of issue 22's work).
 pub(super) const CHUNKED_AT_LEAST: usize = 8 << 20;
+
+/// Chunks per thread: a thread that finishes early takes another (chunks of equal bytes
+/// hold unequal work), while each chunk stays large beside what a cut costs.
+pub(super) const CHUNKS_PER_THREAD: usize = 4;
 
 /// Where a chunk after the first begins: an entry `<dict>`, `levels` entry dicts open around it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -68,9 +72,16 @@ fn plan(bytes: &[u8], chunks: usize) -> Option<Plan> {
     let root = memchr::memmem::find(head, b"<dict")?;
     Some(Plan {
         plist: memchr::memmem::find(&head[..root], b"<plist").is_some(),
-        ours: memchr::memmem::find(head, b"<key>ioscope:format</key>").is_some(),
+        ours: memchr::memmem::find(&head[..top_keys_end(head)], b"<key>ioscope:format</key>")
+            .is_some(),
         cuts,
     })
+}
+
+/// Where the top dict's keys before its children end (`ioscope:format`, when there is one,
+/// is the first key of the top dict: `write`).
+fn top_keys_end(head: &[u8]) -> usize {
+    memchr::memmem::find(head, CHILDREN_KEY).unwrap_or(head.len())
 }
 
 /// The first cut at or after `from`: the first child of an entry.
@@ -80,7 +91,7 @@ fn next_cut(bytes: &[u8], mut from: usize, finder: &memchr::memmem::Finder<'_>) 
         from = key + 1;
         let line = memchr::memrchr(b'\n', &bytes[..key]).map_or(0, |n| n + 1);
         let tabs = key - line;
-        if tabs % 2 == 0 || !bytes[line..key].iter().all(|&c| c == b'\t') {
+        if tabs.is_multiple_of(2) || !bytes[line..key].iter().all(|&c| c == b'\t') {
             continue;
         }
         let array = key + CHILDREN_KEY.len();
@@ -226,11 +237,23 @@ pub(super) fn read(
         );
         let mut first = Builder::new(events, limits);
         let result = first.document();
+        // Then more chunks here, while there are any left.
+        let mut mine = Vec::new();
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            if k > plan.cuts.len() {
+                break;
+            }
+            mine.push((k, read_piece(bytes, limits, plan, k, &forward)));
+        }
         // Until every worker is done (a panicking one drops its sender too).
         while let Ok(upto) = rx.recv() {
             release(upto);
         }
         let mut pieces: Vec<Option<Piece>> = (0..plan.cuts.len()).map(|_| None).collect();
+        for (k, piece) in mine {
+            pieces[k - 1] = Some(piece);
+        }
         for worker in workers {
             for (k, piece) in worker.join().ok()? {
                 pieces[k - 1] = Some(piece);

@@ -75,7 +75,8 @@ fn read_xml(
 ) -> Result<(Registry, bool), ReadError> {
     if parallel && bytes.len() >= chunks::CHUNKED_AT_LEAST {
         let threads = super::parallel::read_threads();
-        if let Some(read) = chunks::read(bytes, limits, release, threads, threads) {
+        let parts = threads * chunks::CHUNKS_PER_THREAD;
+        if let Some(read) = chunks::read(bytes, limits, release, threads, parts) {
             return Ok(read);
         }
     }

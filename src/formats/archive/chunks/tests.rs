@@ -12,23 +12,43 @@ fn one_thread(bytes: &[u8], limits: &Limits) -> Result<(Registry, bool), ReadErr
     read_xml(bytes, limits, &|_| {}, false)
 }
 
+/// One thread's read as comparable text (the registry and `$archiver` flag, or the error).
+fn one_thread_print(bytes: &[u8], limits: &Limits) -> Result<String, ReadError> {
+    one_thread(bytes, limits).map(|(r, keyed)| format!("{}\n{keyed}", fingerprint(&r)))
+}
+
 /// The chunked read against one thread's: `Ok(true)` when the chunks gave the same registry,
 /// `Ok(false)` when they stepped aside, `Err` when they gave something else.
 fn compare(bytes: &[u8], limits: &Limits, threads: usize, chunks: usize) -> Result<bool, String> {
+    compare_with(
+        &one_thread_print(bytes, limits),
+        bytes,
+        limits,
+        threads,
+        chunks,
+    )
+}
+
+/// [`compare`] against one thread's read, printed.
+fn compare_with(
+    one: &Result<String, ReadError>,
+    bytes: &[u8],
+    limits: &Limits,
+    threads: usize,
+    chunks: usize,
+) -> Result<bool, String> {
     let Some((chunked, keyed)) = read(bytes, limits, &|_| {}, threads, chunks) else {
         return Ok(false);
     };
-    match one_thread(bytes, limits) {
-        Ok((one, one_keyed)) => {
-            let (a, b) = (fingerprint(&one), fingerprint(&chunked));
-            if a == b && keyed == one_keyed {
-                return Ok(true);
-            }
+    let b = format!("{}\n{keyed}", fingerprint(&chunked));
+    match one {
+        Ok(a) if *a == b => Ok(true),
+        Ok(a) => {
             let line = a.lines().zip(b.lines()).position(|(x, y)| x != y);
             let show = |f: &str| line.and_then(|n| f.lines().nth(n)).unwrap_or("").to_owned();
             Err(format!(
                 "{threads} threads, {chunks} chunks: differs at line {line:?}:\n  one thread {}\n  chunks     {}",
-                show(&a),
+                show(a),
                 show(&b)
             ))
         }
@@ -95,8 +115,9 @@ fn splits(len: usize) -> Vec<(usize, usize)> {
 /// Every split of an archive: failures, and how many splits the chunks read.
 fn check_all(name: &str, bytes: &[u8], failures: &mut Vec<String>) -> usize {
     let mut read = 0;
+    let one = one_thread_print(bytes, &Limits::default());
     for (threads, chunks) in splits(bytes.len()) {
-        match compare(bytes, &Limits::default(), threads, chunks) {
+        match compare_with(&one, bytes, &Limits::default(), threads, chunks) {
             Ok(used) => read += usize::from(used),
             Err(e) => failures.push(format!("{name}: {e}")),
         }
@@ -123,20 +144,22 @@ fn every_corpus_archive_reads_the_same_in_chunks() {
         }
         let bytes = std::fs::read(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let archives: Vec<(String, Vec<u8>)> =
-            if formats::detect(&bytes) == formats::Format::Archive && !super::super::bplist::is_bplist(&bytes) {
-                // An `ioreg -a` XML archive of the corpus, as it is.
-                vec![(name.clone(), bytes)]
-            } else {
-                let registry = formats::read_bytes(&bytes, &Limits::default()).expect("loads");
-                let plain = write_archive(&registry, false);
-                let sorted = sorted_like_ioreg(&plain).expect("the plist crate reads it");
-                vec![
-                    (format!("{name} as written"), plain),
-                    (format!("{name} annotated"), write_archive(&registry, true)),
-                    (format!("{name} sorted like ioreg -a"), sorted),
-                ]
-            };
+        let archives: Vec<(String, Vec<u8>)> = if formats::detect(&bytes)
+            == formats::Format::Archive
+            && !super::super::bplist::is_bplist(&bytes)
+        {
+            // An `ioreg -a` XML archive of the corpus, as it is.
+            vec![(name.clone(), bytes)]
+        } else {
+            let registry = formats::read_bytes(&bytes, &Limits::default()).expect("loads");
+            let plain = write_archive(&registry, false);
+            let sorted = sorted_like_ioreg(&plain).expect("the plist crate reads it");
+            vec![
+                (format!("{name} as written"), plain),
+                (format!("{name} annotated"), write_archive(&registry, true)),
+                (format!("{name} sorted like ioreg -a"), sorted),
+            ]
+        };
         for (label, archive) in archives {
             let read = check_all(&label, &archive, &mut failures);
             // Every dump with entries below its root's children can be cut.
@@ -277,9 +300,10 @@ fn fields_after_the_children_reach_entries_cut_open() {
     let bytes = tree(60, |_| String::new());
     let mut failures = Vec::new();
     let mut read = 0;
+    let one = one_thread_print(&bytes, &Limits::default());
     for chunks in 2..40 {
         for threads in [2, 3, 7] {
-            match compare(&bytes, &Limits::default(), threads, chunks) {
+            match compare_with(&one, &bytes, &Limits::default(), threads, chunks) {
                 Ok(used) => read += usize::from(used),
                 Err(e) => failures.push(e),
             }
