@@ -18,7 +18,7 @@
 //! cut…) gives `None`: the caller then reads the file on one thread, which gives the exact
 //! error or result. `tests` compare the two on every corpus archive.
 
-use super::events::{Events, Stop};
+use super::events::{Cuts, Events, Stop};
 use super::xml::entry_stack;
 use super::{Builder, Closed, Deferred, Frame, Marks, OUTER, Place, Scratch, Who};
 use crate::formats::ReadError;
@@ -53,11 +53,21 @@ struct Plan {
     cuts: Vec<Cut>,
 }
 
-const CHILDREN_KEY: &[u8] = b"<key>IORegistryEntryChildren</key>\n";
+impl Plan {
+    /// The cuts from number `first` on, each with the elements open around it.
+    fn cuts_from(&self, first: usize) -> Cuts {
+        let list = (self.cuts[first..].iter())
+            .map(|c| (c.at, entry_stack(self.plist, c.levels)))
+            .collect();
+        Cuts::new(first, list)
+    }
+}
+
+const CHILDREN_KEY: &[u8] = b"<key>IORegistryEntryChildren</key>";
 
 /// Cuts near `chunks` equal parts; `None` when no cut is found.
 fn plan(bytes: &[u8], chunks: usize) -> Option<Plan> {
-    let finder = memchr::memmem::Finder::new(CHILDREN_KEY);
+    let finder = memchr::memmem::Finder::new(b"<dict>\n");
     let mut cuts: Vec<Cut> = Vec::new();
     for i in 1..chunks {
         let target = bytes.len() / chunks * i;
@@ -84,37 +94,71 @@ fn top_keys_end(head: &[u8]) -> usize {
     memchr::memmem::find(head, CHILDREN_KEY).unwrap_or(head.len())
 }
 
-/// The first cut at or after `from`: the first child of an entry.
+/// How far back [`next_cut`] looks for the array that holds a dict after a sibling.
+const LOOK_BACK: usize = 64 << 10;
+
+/// The first cut at or after `from`: a `<dict>` line indented by an even number of tabs
+/// (two per entry level) that is the first child of an entry (after the lines
+/// `<key>IORegistryEntryChildren</key>` and `<array>`, one tab less), or follows a sibling
+/// (`</dict>`, as deep) in an array that, as far back as [`LOOK_BACK`], is an entry's
+/// children. A guess all the same: the chunk before a cut tells whether it is one.
 fn next_cut(bytes: &[u8], mut from: usize, finder: &memchr::memmem::Finder<'_>) -> Option<Cut> {
     while let Some(n) = finder.find(&bytes[from..]) {
-        let key = from + n;
-        from = key + 1;
-        let line = memchr::memrchr(b'\n', &bytes[..key]).map_or(0, |n| n + 1);
-        let tabs = key - line;
-        if tabs.is_multiple_of(2) || !bytes[line..key].iter().all(|&c| c == b'\t') {
+        let dict = from + n;
+        from = dict + 1;
+        let line = memchr::memrchr(b'\n', &bytes[..dict]).map_or(0, |n| n + 1);
+        let tabs = dict - line;
+        if tabs < 2 || !tabs.is_multiple_of(2) || !bytes[line..dict].iter().all(|&c| c == b'\t') {
             continue;
         }
-        let array = key + CHILDREN_KEY.len();
-        let Some(dict) = indented(bytes, array, tabs, b"<array>\n") else {
-            continue;
+        let cut = Cut {
+            at: dict,
+            levels: tabs / 2,
         };
-        if indented(bytes, dict, tabs + 1, b"<dict>\n").is_some() {
-            return Some(Cut {
-                at: dict + tabs + 1,
-                levels: tabs.div_ceil(2),
-            });
+        let (above, above_tabs) = line_before(bytes, line)?;
+        if above_tabs == tabs && above == b"</dict>" {
+            if in_children(bytes, line, tabs) {
+                return Some(cut);
+            }
+        } else if above_tabs + 1 == tabs && above == b"<array>" {
+            let (key, key_tabs) = line_before(bytes, line - above.len() - above_tabs - 1)?;
+            if key_tabs + 1 == tabs && key == CHILDREN_KEY {
+                return Some(cut);
+            }
         }
     }
     None
 }
 
-/// Whether `tabs` tabs then `line` stand at `at`; where the next line begins if so.
-fn indented(bytes: &[u8], at: usize, tabs: usize, line: &[u8]) -> Option<usize> {
-    let rest = bytes.get(at..)?;
-    let ok = rest.len() >= tabs + line.len()
-        && rest[..tabs].iter().all(|&c| c == b'\t')
-        && rest[tabs..].starts_with(line);
-    ok.then_some(at + tabs + line.len())
+/// The line that ends just before the line starting at `line`: its text after its tabs, and
+/// how many tabs.
+fn line_before(bytes: &[u8], line: usize) -> Option<(&[u8], usize)> {
+    let end = line.checked_sub(1)?;
+    let start = memchr::memrchr(b'\n', &bytes[..end]).map_or(0, |n| n + 1);
+    let text = &bytes[start..end];
+    let tabs = text.iter().take_while(|&&c| c == b'\t').count();
+    Some((&text[tabs..], tabs))
+}
+
+/// Whether the line at `line` (a dict `tabs` deep) lies, as far back as [`LOOK_BACK`], in an
+/// entry's children: the first line above it that is less deep is `<array>` after
+/// `<key>IORegistryEntryChildren</key>` (or there is none that near).
+fn in_children(bytes: &[u8], mut line: usize, tabs: usize) -> bool {
+    let stop = line.saturating_sub(LOOK_BACK);
+    while line > stop {
+        let Some((text, depth)) = line_before(bytes, line) else {
+            return false;
+        };
+        let start = line - 1 - text.len() - depth;
+        if depth < tabs {
+            return depth + 1 == tabs
+                && text == b"<array>"
+                && line_before(bytes, start)
+                    .is_some_and(|(key, d)| d + 1 == tabs && key == CHILDREN_KEY);
+        }
+        line = start;
+    }
+    true
 }
 
 /// What a chunk after the first read, handed back from its thread.
@@ -149,17 +193,17 @@ struct Piece {
 /// Reads chunk `k` (≥ 1) of the plan.
 fn read_piece(bytes: &[u8], limits: &Limits, plan: &Plan, k: usize, release: Release<'_>) -> Piece {
     let cut = plan.cuts[k - 1];
-    let stop = plan.cuts.get(k).map_or(usize::MAX, |c| c.at);
     let budget = Budget::decoded(limits, bytes.len());
     let open = entry_stack(plan.plist, cut.levels);
-    let events = Events::xml_chunk(bytes, (cut.at, open), stop, release, limits, &budget);
+    let cuts = plan.cuts_from(k);
+    let events = Events::xml_chunk(bytes, (cut.at, open), cuts, release, limits, &budget);
     let mut b = Builder::new(events, limits);
     b.ours = plan.ours;
     b.deferred = Some(Deferred::default());
     let result = b.resume(cut.levels);
     Piece {
         result,
-        stop: b.events.stopped().cloned(),
+        stop: b.events.stopped().copied(),
         at_cut: b.at_cut,
         charged: b.events.charged(),
         registry: b.registry,
@@ -230,7 +274,7 @@ pub(super) fn read(
         let events = Events::xml_chunk(
             bytes,
             (0, Vec::new()),
-            plan.cuts[0].at,
+            plan.cuts_from(0),
             &forward,
             limits,
             &budget,
@@ -259,9 +303,7 @@ pub(super) fn read(
                 pieces[k - 1] = Some(piece);
             }
         }
-        result.err()?;
-        let pieces: Option<Vec<Piece>> = pieces.into_iter().collect();
-        stitch(first, pieces?, plan, limits)
+        stitch(first, result, pieces, plan, limits)
     })
 }
 
@@ -274,24 +316,10 @@ struct Pending {
     props: Properties,
 }
 
-/// Whether a chunk that stopped as `stop` (with its builder between two children when
-/// `at_cut`) ended exactly where `cut` begins, inside the elements the next chunk assumed,
-/// leaving as many entries open.
-fn cut_checks_out(
-    stop: Option<&Stop>,
-    at_cut: bool,
-    cut: Cut,
-    plist: bool,
-    open: &[Pending],
-) -> bool {
-    let Some(stop) = stop else {
-        return false;
-    };
-    at_cut
-        && stop.at == cut.at
-        && stop.dict_in.as_deref() == Some(&entry_stack(plist, cut.levels)[..])
-        && open.len() == cut.levels
-        && open.iter().enumerate().all(|(i, p)| p.depth == i + 1)
+/// Whether the entries open when a chunk stopped at `cut` (between two children: `at_cut`)
+/// are as many as the next chunk assumed, each one level deeper.
+fn cut_checks_out(at_cut: bool, cut: Cut, open: &[Pending]) -> bool {
+    at_cut && open.len() == cut.levels && open.iter().enumerate().all(|(i, p)| p.depth == i + 1)
 }
 
 /// The frames a chunk left open (innermost first, properties at the top of `props`), each
@@ -312,10 +340,17 @@ fn frames(open: Vec<Frame>, props: &mut Properties) -> Vec<(Frame, Properties)> 
 /// have read; `None` where they cannot tell.
 fn stitch(
     mut g: Builder<'_>,
-    pieces: Vec<Piece>,
+    first: Result<(), ReadError>,
+    mut pieces: Vec<Option<Piece>>,
     plan: &Plan,
     limits: &Limits,
 ) -> Option<(Registry, bool)> {
+    // The first chunk read the whole file when no cut was one (it checks them as it goes).
+    let mut stop = match (first, g.events.stopped().copied()) {
+        (Ok(()), None) => None,
+        (Err(_), Some(stop)) => Some(stop),
+        _ => return None,
+    };
     let mut pending = Vec::new();
     for (f, props) in frames(std::mem::take(&mut g.open), &mut g.props) {
         let Who::Entry(id, place) = f.who else {
@@ -329,12 +364,13 @@ fn stitch(
             props,
         });
     }
-    let mut stop = g.events.stopped().cloned();
     let mut at_cut = g.at_cut;
-    let last = pieces.len();
-    for (k, mut piece) in pieces.into_iter().enumerate() {
+    // The chunk that begins where the last one stopped; those whose start was no cut are
+    // left out (the chunk before read through them).
+    while let Some(Stop { cut: k, .. }) = stop {
+        let mut piece = pieces.get_mut(k)?.take()?;
         let cut = plan.cuts[k];
-        if !cut_checks_out(stop.as_ref(), at_cut, cut, plan.plist, &pending)
+        if !cut_checks_out(at_cut, cut, &pending)
             || plan.ours != g.ours
             || piece.ours != g.ours
             || !piece.warnings.is_empty()
@@ -439,14 +475,15 @@ fn stitch(
                 }
             }
         }
-        let is_last = k + 1 == last;
-        match (&piece.result, is_last) {
-            (Ok(()), true) if pending.is_empty() && piece.stop.is_none() => {}
-            (Err(_), false) if piece.stop.is_some() => {}
+        stop = match (&piece.result, piece.stop) {
+            (Ok(()), None) => None,
+            (Err(_), Some(next)) if next.cut > k => Some(next),
             _ => return None,
-        }
-        stop = piece.stop.take();
+        };
         at_cut = piece.at_cut;
+    }
+    if !pending.is_empty() {
+        return None;
     }
     if g.keyed {
         return None;

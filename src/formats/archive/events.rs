@@ -84,18 +84,45 @@ pub(crate) struct Events<'a> {
     /// What the events charged to `budget` (a chunk's share of the load's).
     charged: u64,
     max_string: usize,
-    /// XML events from this offset on belong to the next chunk (`usize::MAX`: none).
+    /// XML events from this offset on may belong to the next chunk (`usize::MAX`: none).
     stop: usize,
+    /// In a chunk: the places where a later chunk may begin, as [`Events::xml_chunk`] got them.
+    cuts: Cuts,
+    /// Set by the model builder while it waits for the next child of an entry: the only
+    /// place a chunk may end.
+    pub(crate) at_child: bool,
     stopped: Option<Stop>,
 }
 
-/// Where a chunk's events stopped: the first event of the next chunk, which they do not give.
-#[derive(Debug, Clone, PartialEq)]
+/// The places where later chunks may begin: (offset of an entry `<dict>`, the elements open
+/// around it), in file order; the first is cut number `first`, the next one `next`.
+#[derive(Default)]
+pub(crate) struct Cuts {
+    pub(crate) first: usize,
+    pub(crate) list: Vec<(usize, Vec<Open>)>,
+    next: usize,
+}
+
+impl Cuts {
+    pub(crate) fn new(first: usize, list: Vec<(usize, Vec<Open>)>) -> Self {
+        Cuts {
+            first,
+            list,
+            next: 0,
+        }
+    }
+
+    fn next_offset(&self) -> usize {
+        self.list.get(self.next).map_or(usize::MAX, |c| c.0)
+    }
+}
+
+/// Where a chunk's events stopped: at cut number `cut`, the first event of the chunk that
+/// begins there (which they do not give).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Stop {
-    /// Where that event begins.
     pub(crate) at: usize,
-    /// It is an entry dict (`<dict>`), and these elements were open around it.
-    pub(crate) dict_in: Option<Vec<Open>>,
+    pub(crate) cut: usize,
 }
 
 impl<'a> Events<'a> {
@@ -125,12 +152,14 @@ impl<'a> Events<'a> {
     }
 
     /// Events of one chunk of an XML plist: from byte `at`, inside the elements `open`, up
-    /// to the event that begins at or after `stop` (then every call is an error and
-    /// [`Events::stopped`] says where; the builder unwinds, leaving its entries open).
+    /// to the first of `cuts` where the builder waits for a child entry and an entry `<dict>`
+    /// begins inside the elements the cut names (then every call is an error and
+    /// [`Events::stopped`] says where; the builder unwinds, leaving its entries open). A cut
+    /// that is not such a place (a guess that was wrong) is read through, to the next.
     pub(crate) fn xml_chunk(
         bytes: &'a [u8],
         (at, open): (usize, Vec<Open>),
-        stop: usize,
+        cuts: Cuts,
         release: Release<'a>,
         limits: &Limits,
         budget: &Budget,
@@ -141,7 +170,8 @@ impl<'a> Events<'a> {
             Scanner::resume(bytes, at, open, release)
         };
         let mut events = Self::with(Inner::Xml(scanner), bytes.len(), limits, budget);
-        events.stop = stop;
+        events.stop = cuts.next_offset();
+        events.cuts = cuts;
         events
     }
 
@@ -160,21 +190,45 @@ impl<'a> Events<'a> {
         self.charged
     }
 
-    /// The error every call gives once a chunk's events have stopped (the builder unwinds;
-    /// the chunk's reader reads [`Events::stopped`], never this message).
+    /// At or past the next cut: the error every call gives from there on if the chunk ends
+    /// there (the builder unwinds; the chunk's reader reads [`Events::stopped`], never this
+    /// message); `None` if it does not (the next cut is further on).
     #[cold]
-    fn stop_here(&mut self, at: usize, event: &Result<Option<Event<'a>>, ReadError>) -> ReadError {
-        if self.stopped.is_none() {
-            let dict_in = match (&self.inner, event) {
-                (Inner::Xml(scanner), Ok(Some(Event::StartDict))) => {
-                    let open = scanner.open_elements();
-                    (open.last() == Some(&Open::Dict)).then(|| open[..open.len() - 1].to_vec())
-                }
-                _ => None,
-            };
-            self.stopped = Some(Stop { at, dict_in });
+    fn at_cut(
+        &mut self,
+        at: usize,
+        event: &Result<Option<Event<'a>>, ReadError>,
+    ) -> Option<ReadError> {
+        let stop = || Some(ReadError::byte(at as u64, "the chunk ends here"));
+        if self.stopped.is_some() {
+            return stop();
         }
-        ReadError::byte(at as u64, "the chunk ends here")
+        let Inner::Xml(scanner) = &self.inner else {
+            return None;
+        };
+        loop {
+            let Some((cut, around)) = self.cuts.list.get(self.cuts.next) else {
+                self.stop = usize::MAX;
+                return None;
+            };
+            let open = scanner.open_elements();
+            let here = at == *cut
+                && self.at_child
+                && matches!(event, Ok(Some(Event::StartDict)))
+                && open.len() == around.len() + 1
+                && open.starts_with(around)
+                && open.last() == Some(&Open::Dict);
+            if here {
+                let cut = self.cuts.first + self.cuts.next;
+                self.stopped = Some(Stop { at, cut });
+                return stop();
+            }
+            self.cuts.next += 1;
+            self.stop = self.cuts.next_offset();
+            if at < self.stop {
+                return None;
+            }
+        }
     }
 
     /// Events of an XML plist scanned on another thread (see [`scanning_in_parallel`]):
@@ -205,6 +259,8 @@ impl<'a> Events<'a> {
             charged: 0,
             max_string: limits.max_string_bytes,
             stop: usize::MAX,
+            cuts: Cuts::default(),
+            at_child: false,
             stopped: None,
         }
     }
@@ -217,7 +273,9 @@ impl<'a> Events<'a> {
                 let at = scanner.offset();
                 self.last = at as u64;
                 if at >= self.stop {
-                    return Err(self.stop_here(at, &event));
+                    if let Some(stop) = self.at_cut(at, &event) {
+                        return Err(stop);
+                    }
                 }
                 self.xml_event(event)
             }

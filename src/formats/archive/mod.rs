@@ -490,10 +490,12 @@ impl Builder<'_> {
     /// where a child begins.
     fn children_rest(&mut self, parent: EntryId, depth: usize) -> Result<(), ReadError> {
         loop {
-            let ev = match self
+            self.events.at_child = true;
+            let ev = self
                 .events
-                .expect("a child dict or the end of the children")
-            {
+                .expect("a child dict or the end of the children");
+            self.events.at_child = false;
+            let ev = match ev {
                 Ok(ev) => ev,
                 Err(e) => {
                     self.at_cut = self.events.stopped().is_some();
