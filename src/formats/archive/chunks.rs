@@ -232,6 +232,10 @@ fn read_piece(bytes: &[u8], limits: &Limits, plan: &Plan, k: usize, release: Rel
 /// whether its top dict had a `$archiver` key, exactly as [`super::read_xml`] on one thread
 /// gives them; `None` when the file cannot be cut, or the chunks cannot tell (the caller
 /// then reads it on one thread). `release` is called on this thread only.
+///
+/// This thread reads the first chunk, then stitches each chunk as soon as it and those
+/// before it are read (while the other threads read on), and reads chunks no thread has
+/// taken yet when it has nothing to stitch.
 pub(super) fn read(
     bytes: &[u8],
     limits: &Limits,
@@ -242,69 +246,82 @@ pub(super) fn read(
     let plan = plan(bytes, chunks)?;
     let plan = &plan;
     let next = AtomicUsize::new(1);
-    let (tx, rx) = std::sync::mpsc::channel::<usize>();
+    // Chunk `k` (≥ 1) to read, or none left.
+    let take = || Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&k| k <= plan.cuts.len());
+    let (tx, rx) = std::sync::mpsc::channel::<Done>();
     std::thread::scope(|scope| {
         let workers: Vec<_> = (1..threads.clamp(2, plan.cuts.len() + 1))
             .map(|_| {
-                let (tx, next) = (tx.clone(), &next);
+                let (tx, take) = (tx.clone(), &take);
                 scope.spawn(move || {
                     // The workers' releases reach the hook on this thread.
-                    let release = move |upto: usize| {
-                        let _ = tx.send(upto);
+                    let release = |upto: usize| {
+                        let _ = tx.send(Done::Release(upto));
                     };
-                    let mut pieces = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        if k > plan.cuts.len() {
-                            return pieces;
-                        }
-                        pieces.push((k, read_piece(bytes, limits, plan, k, &release)));
+                    while let Some(k) = take() {
+                        let piece = read_piece(bytes, limits, plan, k, &release);
+                        let _ = tx.send(Done::Piece(k, Box::new(piece)));
                     }
                 })
             })
             .collect();
         drop(tx);
+        let mut read: Vec<Option<Piece>> = (0..plan.cuts.len()).map(|_| None).collect();
+        let arrived = std::cell::RefCell::new(Vec::new());
+        let receive = |done: Done| match done {
+            Done::Release(upto) => release(upto),
+            Done::Piece(k, piece) => arrived.borrow_mut().push((k, piece)),
+        };
         let forward = |upto: usize| {
             release(upto);
-            while let Ok(upto) = rx.try_recv() {
-                release(upto);
+            while let Ok(done) = rx.try_recv() {
+                receive(done);
             }
         };
         let budget = Budget::decoded(limits, bytes.len());
-        let events = Events::xml_chunk(
-            bytes,
-            (0, Vec::new()),
-            plan.cuts_from(0),
-            &forward,
-            limits,
-            &budget,
-        );
+        let cuts = plan.cuts_from(0);
+        let events = Events::xml_chunk(bytes, (0, Vec::new()), cuts, &forward, limits, &budget);
         let mut first = Builder::new(events, limits);
         let result = first.document();
-        // Then more chunks here, while there are any left.
-        let mut mine = Vec::new();
-        loop {
-            let k = next.fetch_add(1, Ordering::Relaxed);
-            if k > plan.cuts.len() {
+        let mut stitcher = Stitcher::new(first, result, plan, limits);
+        while let Some(st) = &mut stitcher {
+            for (k, piece) in arrived.borrow_mut().drain(..) {
+                read[k - 1] = Some(*piece);
+            }
+            let Some(k) = st.wants() else {
                 break;
+            };
+            if let Some(piece) = read[k].take() {
+                if st.add(piece).is_none() {
+                    stitcher = None;
+                }
+            } else if let Some(k) = take() {
+                read[k - 1] = Some(read_piece(bytes, limits, plan, k, &forward));
+            } else {
+                // Wait for a worker (a panicking one drops its sender: then all are gone).
+                match rx.recv() {
+                    Ok(done) => receive(done),
+                    Err(_) => stitcher = None,
+                }
             }
-            mine.push((k, read_piece(bytes, limits, plan, k, &forward)));
         }
-        // Until every worker is done (a panicking one drops its sender too).
-        while let Ok(upto) = rx.recv() {
-            release(upto);
-        }
-        let mut pieces: Vec<Option<Piece>> = (0..plan.cuts.len()).map(|_| None).collect();
-        for (k, piece) in mine {
-            pieces[k - 1] = Some(piece);
-        }
-        for worker in workers {
-            for (k, piece) in worker.join().ok()? {
-                pieces[k - 1] = Some(piece);
+        // No chunk is taken any more; every worker joined here (a panic is no result, not
+        // the load's end).
+        next.store(usize::MAX / 2, Ordering::Relaxed);
+        while let Ok(done) = rx.recv() {
+            if let Done::Release(upto) = done {
+                release(upto);
             }
         }
-        stitch(first, result, pieces, plan, limits)
+        let panicked = workers.into_iter().any(|w| w.join().is_err());
+        stitcher.filter(|_| !panicked)?.finish()
     })
+}
+
+/// What a worker hands this thread: bytes to release, or a chunk read.
+enum Done {
+    Release(usize),
+    Piece(usize, Box<Piece>),
 }
 
 /// An entry dict open at a cut: its id, place, depth, and what the chunks so far read of it.
@@ -336,55 +353,83 @@ fn frames(open: Vec<Frame>, props: &mut Properties) -> Vec<(Frame, Properties)> 
     out
 }
 
-/// Joins the first chunk's builder and the other chunks into the registry one thread would
-/// have read; `None` where they cannot tell.
-fn stitch(
-    mut g: Builder<'_>,
-    first: Result<(), ReadError>,
-    mut pieces: Vec<Option<Piece>>,
-    plan: &Plan,
-    limits: &Limits,
-) -> Option<(Registry, bool)> {
-    // The first chunk read the whole file when no cut was one (it checks them as it goes).
-    let mut stop = match (first, g.events.stopped().copied()) {
-        (Ok(()), None) => None,
-        (Err(_), Some(stop)) => Some(stop),
-        _ => return None,
-    };
-    let mut pending = Vec::new();
-    for (f, props) in frames(std::mem::take(&mut g.open), &mut g.props) {
-        let Who::Entry(id, place) = f.who else {
-            return None;
+/// Joins the first chunk's builder and the other chunks, one at a time in file order, into
+/// the registry one thread would have read; `None` where they cannot tell.
+struct Stitcher<'a, 'p> {
+    /// The first chunk's builder, which every chunk joins.
+    g: Builder<'a>,
+    plan: &'p Plan,
+    limits: &'p Limits,
+    /// The entry dicts open where the last chunk stopped, outermost first.
+    pending: Vec<Pending>,
+    /// Where the last chunk stopped (`None`: at the end of the document).
+    stop: Option<Stop>,
+    /// It stopped between two children.
+    at_cut: bool,
+}
+
+impl<'a, 'p> Stitcher<'a, 'p> {
+    fn new(
+        mut g: Builder<'a>,
+        first: Result<(), ReadError>,
+        plan: &'p Plan,
+        limits: &'p Limits,
+    ) -> Option<Self> {
+        // The first chunk read the whole file when no cut was one (it checks them as it goes).
+        let stop = match (first, g.events.stopped().copied()) {
+            (Ok(()), None) => None,
+            (Err(_), Some(stop)) => Some(stop),
+            _ => return None,
         };
-        pending.push(Pending {
-            id,
-            place,
-            depth: f.depth,
-            s: f.s,
-            props,
-        });
+        let mut pending = Vec::new();
+        for (f, props) in frames(std::mem::take(&mut g.open), &mut g.props) {
+            let Who::Entry(id, place) = f.who else {
+                return None;
+            };
+            pending.push(Pending {
+                id,
+                place,
+                depth: f.depth,
+                s: f.s,
+                props,
+            });
+        }
+        let at_cut = g.at_cut;
+        Some(Stitcher {
+            g,
+            plan,
+            limits,
+            pending,
+            stop,
+            at_cut,
+        })
     }
-    let mut at_cut = g.at_cut;
-    // The chunk that begins where the last one stopped; those whose start was no cut are
-    // left out (the chunk before read through them).
-    while let Some(Stop { cut: k, .. }) = stop {
-        let mut piece = pieces.get_mut(k)?.take()?;
-        let cut = plan.cuts[k];
-        if !cut_checks_out(at_cut, cut, &pending)
-            || plan.ours != g.ours
-            || piece.ours != g.ours
+
+    /// The chunk to join next: the one that begins where the last one stopped (those whose
+    /// start was no cut are left out: the chunk before read through them); `None` at the end.
+    fn wants(&self) -> Option<usize> {
+        self.stop.map(|s| s.cut)
+    }
+
+    /// Joins the chunk [`Stitcher::wants`].
+    fn add(&mut self, mut piece: Piece) -> Option<()> {
+        let k = self.wants()?;
+        let cut = self.plan.cuts[k];
+        if !cut_checks_out(self.at_cut, cut, &self.pending)
+            || self.plan.ours != self.g.ours
+            || piece.ours != self.g.ours
             || !piece.warnings.is_empty()
             || piece.keyed
         {
             return None;
         }
-        g.events.charge_more(piece.charged).ok()?;
-        let base = g.registry.len();
+        self.g.events.charge_more(piece.charged).ok()?;
+        let base = self.g.registry.len();
         let local = piece.registry.len();
-        if base + local > limits.max_entries {
+        if base + local > self.limits.max_entries {
             return None;
         }
-        let outer: Vec<EntryId> = pending.iter().map(|p| p.id).collect();
+        let outer: Vec<EntryId> = self.pending.iter().map(|p| p.id).collect();
         let map_id = |e: EntryId| -> Option<EntryId> {
             if (e.0 as usize) < local {
                 Some(EntryId((base + e.0 as usize) as u32))
@@ -398,21 +443,21 @@ fn stitch(
         let mut done = Marks::default();
         for closed in std::mem::take(&mut piece.closed) {
             splice(
-                &mut g,
+                &mut self.g,
                 &piece,
                 &mut classes,
                 done,
                 closed.marks,
-                limits,
+                self.limits,
                 &map_id,
             )?;
             done = closed.marks;
-            let mut p = pending.pop()?;
+            let mut p = self.pending.pop()?;
             if !p.s.merge(closed.s) {
                 return None;
             }
             p.props.extend(closed.properties);
-            g.apply(p.id, p.s, p.place, p.props).ok()?;
+            self.g.apply(p.id, p.s, p.place, p.props).ok()?;
         }
         let all = Marks {
             requests: deferred.ends.len(),
@@ -420,29 +465,37 @@ fn stitch(
             location_overrides: piece.location_overrides.len(),
             equal: piece.equal.len(),
         };
-        splice(&mut g, &piece, &mut classes, done, all, limits, &map_id)?;
+        splice(
+            &mut self.g,
+            &piece,
+            &mut classes,
+            done,
+            all,
+            self.limits,
+            &map_id,
+        )?;
         for i in 0..local {
             let mut e = std::mem::take(piece.registry.entry_mut(EntryId(i as u32)));
             if let Some(c) = e.class {
                 e.class = Some(classes.global(c)?);
             }
-            g.registry.add_entry(e);
+            self.g.registry.add_entry(e);
         }
         for &(p, c) in &piece.links {
-            g.links.push((map_id(p)?, map_id(c)?));
+            self.g.links.push((map_id(p)?, map_id(c)?));
         }
         for &t in &piece.tops {
-            g.tops.push(map_id(t)?);
+            self.g.tops.push(map_id(t)?);
         }
-        g.starts.extend_from_slice(&piece.starts);
-        g.quirk.differ += piece.differ;
-        g.quirk.root_named_root |= piece.root_named_root;
-        g.raw += piece.raw;
+        self.g.starts.extend_from_slice(&piece.starts);
+        self.g.quirk.differ += piece.differ;
+        self.g.quirk.root_named_root |= piece.root_named_root;
+        self.g.raw += piece.raw;
         if piece.plane.is_some() {
-            g.plane = piece.plane.take();
+            self.g.plane = piece.plane.take();
         }
         if piece.report.is_some() {
-            g.report = piece.report.take();
+            self.g.report = piece.report.take();
         }
         // What the chunk left open: the outer entries still open, then its own.
         for (level, (f, props)) in frames(std::mem::take(&mut piece.open), &mut piece.props)
@@ -451,21 +504,21 @@ fn stitch(
         {
             match f.who {
                 Who::Outer(l) => {
-                    let p = pending.get_mut(l).filter(|_| l == level)?;
+                    let p = self.pending.get_mut(l).filter(|_| l == level)?;
                     if !p.s.merge(f.s) {
                         return None;
                     }
                     p.props.extend(props);
                 }
                 Who::Entry(id, place) => {
-                    if level != pending.len() {
+                    if level != self.pending.len() {
                         return None;
                     }
                     let place = match place {
                         Place::Child(parent) => Place::Child(map_id(parent)?),
                         top => top,
                     };
-                    pending.push(Pending {
+                    self.pending.push(Pending {
                         id: map_id(id)?,
                         place,
                         depth: f.depth,
@@ -475,20 +528,22 @@ fn stitch(
                 }
             }
         }
-        stop = match (&piece.result, piece.stop) {
+        self.stop = match (&piece.result, piece.stop) {
             (Ok(()), None) => None,
             (Err(_), Some(next)) if next.cut > k => Some(next),
             _ => return None,
         };
-        at_cut = piece.at_cut;
+        self.at_cut = piece.at_cut;
+        Some(())
     }
-    if !pending.is_empty() {
-        return None;
+
+    /// The registry, once the last chunk is joined.
+    fn finish(self) -> Option<(Registry, bool)> {
+        if self.stop.is_some() || !self.pending.is_empty() || self.g.keyed {
+            return None;
+        }
+        self.g.finish().ok().map(|registry| (registry, false))
     }
-    if g.keyed {
-        return None;
-    }
-    g.finish().ok().map(|registry| (registry, false))
 }
 
 /// A chunk's classes interned into the registry's table, as one thread would have interned
