@@ -30,9 +30,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// they save: see the report of issue 22's work).
 pub(super) const CHUNKED_AT_LEAST: usize = 8 << 20;
 
-/// Chunks per thread: a thread that finishes early takes another (chunks of equal bytes
-/// hold unequal work), while each chunk stays large beside what a cut costs.
-pub(super) const CHUNKS_PER_THREAD: usize = 4;
+/// How many chunks a file of `len` bytes is cut into for `threads` threads: chunks of about
+/// [`CHUNK_BYTES`], at least [`CHUNKS_PER_THREAD`] per thread. A thread that finishes early
+/// takes another: chunks of equal bytes hold unequal work (entries, nesting), and on a busy
+/// machine threads get unequal shares of the cores.
+pub(super) fn chunks_for(len: usize, threads: usize) -> usize {
+    (len / CHUNK_BYTES).max(threads * CHUNKS_PER_THREAD)
+}
+
+const CHUNK_BYTES: usize = 3 << 20;
+const CHUNKS_PER_THREAD: usize = 4;
 
 /// Where a chunk after the first begins: an entry `<dict>`, `levels` entry dicts open around it.
 #[derive(Clone, Copy, Debug, PartialEq)]

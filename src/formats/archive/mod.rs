@@ -75,7 +75,7 @@ fn read_xml(
 ) -> Result<(Registry, bool), ReadError> {
     if parallel && bytes.len() >= chunks::CHUNKED_AT_LEAST {
         let threads = super::parallel::read_threads();
-        let parts = threads * chunks::CHUNKS_PER_THREAD;
+        let parts = chunks::chunks_for(bytes.len(), threads);
         if let Some(read) = chunks::read(bytes, limits, release, threads, parts) {
             return Ok(read);
         }
