@@ -14,10 +14,9 @@
 use super::ReadError;
 use super::xml::{Open, Scanner};
 use crate::formats::archive::bplist::{self, BinaryEvents, Item, Obj};
-use crate::formats::release::{Release, Releaser};
+use crate::formats::release::Release;
 use crate::registry::{Budget, Date, Integer, LimitExceeded, Limits};
 use std::borrow::Cow;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// One plist event. Text borrows from the input where it can.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,8 +62,6 @@ impl Event<'_> {
 
 enum Inner<'a> {
     Xml(Scanner<'a>),
-    /// XML scanned by another thread ([`scanning_in_parallel`]).
-    Piped(Piped<'a>),
     Binary(BinaryEvents<'a>),
     /// A binary plist whose header or trailer is broken: the error, given once.
     Broken(Option<ReadError>),
@@ -231,25 +228,6 @@ impl<'a> Events<'a> {
         }
     }
 
-    /// Events of an XML plist scanned on another thread (see [`scanning_in_parallel`]):
-    /// the same events, offsets and errors as [`Events::xml_releasing`].
-    fn xml_piped(
-        batches: Receiver<Batch<'a>>,
-        len: usize,
-        release: Release<'a>,
-        limits: &Limits,
-        budget: &Budget,
-    ) -> Self {
-        let inner = Inner::Piped(Piped {
-            batches,
-            batch: Vec::new().into_iter(),
-            end: None,
-            release: Releaser::new(release),
-            ended: None,
-        });
-        Self::with(inner, len, limits, budget)
-    }
-
     fn with(inner: Inner<'a>, len: usize, limits: &Limits, budget: &Budget) -> Self {
         Events {
             inner,
@@ -277,11 +255,6 @@ impl<'a> Events<'a> {
                         return Err(stop);
                     }
                 }
-                self.xml_event(event)
-            }
-            Inner::Piped(piped) => {
-                let (event, at) = piped.next();
-                self.last = at as u64;
                 self.xml_event(event)
             }
             Inner::Binary(r) => {
@@ -361,124 +334,6 @@ impl<'a> Events<'a> {
     pub(crate) fn error(&self, message: impl Into<String>) -> ReadError {
         ReadError::byte(self.last, message)
     }
-}
-
-/// Scanned XML events with the offset each began at, handed from the scanning thread to the
-/// builder a batch at a time (a channel operation per event would cost more than the event).
-/// The last batch ends with the end of the document or the scanner's error.
-struct Batch<'a> {
-    events: Vec<(Event<'a>, usize)>,
-    end: Option<(Result<(), ReadError>, usize)>,
-}
-
-/// Events per batch: enough to make the hand-over rare, few enough to stay in the cache.
-const BATCH: usize = 2048;
-/// Batches the scanner may run ahead of the builder (bounds the memory in flight).
-const BATCHES_AHEAD: usize = 4;
-/// A batch ends early once its values hold this many decoded bytes, so the memory in flight
-/// stays a few MB (plus one value, as for one thread) before the builder's limits see it.
-const BATCH_HELD_BYTES: usize = 1 << 20;
-
-/// The builder's end of the pipe: the batch being read, and the end once it came.
-struct Piped<'a> {
-    batches: Receiver<Batch<'a>>,
-    batch: std::vec::IntoIter<(Event<'a>, usize)>,
-    /// The end of the document (or the scanner's error) after the batch being read.
-    end: Option<(Result<(), ReadError>, usize)>,
-    /// Releases the mapped bytes behind the builder (the scanner thread cannot call the hook).
-    release: Releaser<'a>,
-    /// Where the document ended (or failed): every later call is the end again, as a
-    /// scanner at the end of its input answers.
-    ended: Option<usize>,
-}
-
-impl<'a> Piped<'a> {
-    #[inline]
-    fn next(&mut self) -> (Result<Option<Event<'a>>, ReadError>, usize) {
-        loop {
-            if let Some((event, at)) = self.batch.next() {
-                self.release.advanced(at);
-                return (Ok(Some(event)), at);
-            }
-            if let Some((end, at)) = self.end.take() {
-                self.ended = Some(at);
-                return (end.map(|()| None), at);
-            }
-            if let Some(at) = self.ended {
-                return (Ok(None), at);
-            }
-            match self.batches.recv() {
-                Ok(batch) => {
-                    self.batch = batch.events.into_iter();
-                    self.end = batch.end;
-                }
-                // The scanner always ends with the end or an error; it is gone only if it
-                // panicked, which the scope that spawned it raises again.
-                Err(_) => return (Ok(None), 0),
-            }
-        }
-    }
-}
-
-/// The scanning thread: every event of `bytes` (as [`Scanner::next`] gives them, up to the
-/// end of the document or the first error), in batches, until the builder stops listening.
-fn scan_into<'a>(bytes: &'a [u8], batches: &SyncSender<Batch<'a>>) {
-    let mut scanner = Scanner::new(bytes);
-    loop {
-        let mut events = Vec::with_capacity(BATCH);
-        let mut end = None;
-        // Bytes the batch's events hold outside the input (data, text with entities).
-        let mut held = 0;
-        while events.len() < BATCH && held < BATCH_HELD_BYTES {
-            match scanner.next() {
-                Ok(Some(event)) => {
-                    held += match &event {
-                        Event::Data(d) => d.len(),
-                        Event::String(Cow::Owned(s)) | Event::Key(Cow::Owned(s)) => s.len(),
-                        _ => 0,
-                    };
-                    events.push((event, scanner.offset()));
-                }
-                Ok(None) => {
-                    end = Some((Ok(()), scanner.offset()));
-                    break;
-                }
-                Err(e) => {
-                    end = Some((Err(e), scanner.offset()));
-                    break;
-                }
-            }
-        }
-        let last = end.is_some();
-        if batches.send(Batch { events, end }).is_err() || last {
-            return;
-        }
-    }
-}
-
-/// Runs `build` on the events of the XML plist `bytes` while another thread scans them: the
-/// scanner (~40 % of a load) and the model builder run side by side on two cores, with the
-/// same events, offsets, errors and limits as [`Events::xml_releasing`] gives one thread.
-/// When `build` returns (early, on an error of its own, too), the scanner stops at its next
-/// batch.
-pub fn scanning_in_parallel<'a, T>(
-    bytes: &'a [u8],
-    release: Release<'a>,
-    limits: &Limits,
-    budget: &Budget,
-    build: impl FnOnce(Events<'a>) -> T,
-) -> T {
-    std::thread::scope(|scope| {
-        let (sender, receiver) = sync_channel(BATCHES_AHEAD);
-        scope.spawn(move || scan_into(bytes, &sender));
-        build(Events::xml_piped(
-            receiver,
-            bytes.len(),
-            release,
-            limits,
-            budget,
-        ))
-    })
 }
 
 /// A binary plist object as an event.

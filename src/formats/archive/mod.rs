@@ -45,52 +45,41 @@ use values::{Values, text};
 /// Reads an `ioreg -a` archive (XML in UTF-8, UTF-16 or UTF-32, or binary).
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
     super::encoding::read_as_utf8(bytes, &|_| {}, |bytes| {
-        if !bplist::is_bplist(bytes) && scan_in_parallel(bytes.len()) {
-            return read_xml(bytes, limits, &|_| {}, true).map(|(registry, _)| registry);
+        if !bplist::is_bplist(bytes) {
+            return read_xml(bytes, limits, &|_| {}).map(|(registry, _)| registry);
         }
         let budget = Budget::decoded(limits, bytes.len());
         build(Events::new(bytes, limits, &budget), limits)
     })
 }
 
-/// XML plists from this size on are scanned on a second core while the first builds the
-/// model (below it, starting a thread costs more than it saves); from
-/// [`chunks::CHUNKED_AT_LEAST`] on, they are read in chunks on every core instead.
-const PARALLEL_AT_LEAST: usize = 1 << 20;
-
-/// Whether an XML plist of `len` bytes is read on more than one thread: a large one, unless
-/// one thread is all a reader may use (`formats::parallel`).
-fn scan_in_parallel(len: usize) -> bool {
-    len >= PARALLEL_AT_LEAST && super::parallel::read_threads() >= 2
-}
-
-/// An XML archive, scanned on another thread or not (the two give the same registry, the
-/// same errors: `tests::scanning_in_parallel_reads_the_same`); and whether its top dict had
-/// a `$archiver` key.
+/// An XML archive, and whether its top dict had a `$archiver` key. A large one is read in
+/// chunks on every core the reader may use (`formats::parallel`), which gives the registry
+/// and errors of one thread ([`chunks`]), or steps aside for one thread.
 fn read_xml(
     bytes: &[u8],
     limits: &Limits,
     release: &dyn Fn(usize),
-    parallel: bool,
 ) -> Result<(Registry, bool), ReadError> {
-    if parallel && bytes.len() >= chunks::CHUNKED_AT_LEAST {
-        let threads = super::parallel::read_threads();
+    let threads = super::parallel::read_threads();
+    if threads >= 2 && bytes.len() >= chunks::CHUNKED_AT_LEAST {
         let parts = chunks::chunks_for(bytes.len(), threads);
         if let Some(read) = chunks::read(bytes, limits, release, threads, parts) {
             return Ok(read);
         }
     }
+    read_xml_on_one_thread(bytes, limits, release)
+}
+
+/// [`read_xml`] on this thread alone.
+fn read_xml_on_one_thread(
+    bytes: &[u8],
+    limits: &Limits,
+    release: &dyn Fn(usize),
+) -> Result<(Registry, bool), ReadError> {
     let budget = Budget::decoded(limits, bytes.len());
-    if parallel {
-        events::scanning_in_parallel(bytes, release, limits, &budget, |events| {
-            build_noting_keyed(events, limits)
-        })
-    } else {
-        build_noting_keyed(
-            Events::xml_releasing(bytes, release, limits, &budget),
-            limits,
-        )
-    }
+    let events = Events::xml_releasing(bytes, release, limits, &budget);
+    build_noting_keyed(events, limits)
 }
 
 /// [`read`] for an XML archive, calling `release(offset)` every few MB once the bytes before
@@ -102,7 +91,7 @@ pub(crate) fn read_xml_releasing(
     limits: &Limits,
     release: &dyn Fn(usize),
 ) -> Result<Option<Registry>, ReadError> {
-    let (registry, keyed) = read_xml(bytes, limits, release, scan_in_parallel(bytes.len()))?;
+    let (registry, keyed) = read_xml(bytes, limits, release)?;
     Ok((!keyed).then_some(registry))
 }
 

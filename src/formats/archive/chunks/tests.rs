@@ -2,14 +2,14 @@
 //! archive (as ioscope writes it, and with its keys sorted as `ioreg -a` writes them), on a
 //! generated registry, at several chunk sizes and thread counts, and on hostile files.
 
-use super::super::read_xml;
+use super::super::read_xml_on_one_thread;
 use super::super::tests::{fingerprint, plist};
 use super::*;
 use crate::formats::{self, DumpFormat, Selection};
 
 /// One thread's read: the registry and the `$archiver` flag, or the error.
 fn one_thread(bytes: &[u8], limits: &Limits) -> Result<(Registry, bool), ReadError> {
-    read_xml(bytes, limits, &|_| {}, false)
+    read_xml_on_one_thread(bytes, limits, &|_| {})
 }
 
 /// One thread's read as comparable text (the registry and `$archiver` flag, or the error).
