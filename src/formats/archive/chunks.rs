@@ -1,22 +1,26 @@
 //! A large `ioreg -a` XML archive read on several threads (issue 22).
 //!
 //! A real archive is one root dict whose `IORegistryEntryChildren` arrays nest the entry
-//! dicts, one tab of indentation per level. The file is cut into chunks at the first child
-//! of an entry (`<key>IORegistryEntryChildren</key>`, `<array>`, `<dict>` on three lines,
-//! each one tab deeper than an odd number of tabs: the nesting depth, so the entries open
-//! around the cut). Each chunk is scanned and built on its own thread; the first chunk on
-//! the calling thread, straight into the registry that will be the result. Then the chunks
-//! are stitched in file order: each chunk's entries are appended, the entries left open at
-//! a cut get the keys the next chunks read of them (`ioreg` writes keys sorted, so an
-//! entry's ID and name come after its children), and the classes a chunk named are interned
-//! in the order one thread would have interned them.
+//! dicts, one tab of indentation per level. The file is cut into chunks of a few MB at entry
+//! `<dict>` lines ([`next_cut`]: the first child of an entry, or one after a sibling; the
+//! indentation tells how many entries are open around it). Threads take the chunks in
+//! order, each scanning and building its own; the calling thread reads the first chunk,
+//! straight into the registry that will be the result, then stitches each chunk as soon as
+//! it and those before it are read ([`Stitcher`]): the chunk's entries are appended, the
+//! entries left open at a cut get the keys the next chunks read of them (`ioreg` writes
+//! keys sorted, so an entry's ID and name come after its children), and the classes a chunk
+//! named are interned in the order one thread would have interned them.
 //!
-//! The chunked read is only a faster way to the same result: a cut is checked once the
-//! chunk before it is read (it must end exactly there, inside the same elements, with the
-//! builder between two children), and anything a chunk cannot decide alone (an error, a
-//! warning, a limit, a key both sides of a cut set, an `ioscope:format` key past the first
-//! cut…) gives `None`: the caller then reads the file on one thread, which gives the exact
-//! error or result. `tests` compare the two on every corpus archive.
+//! A cut is a guess until the chunk before it gets there: it ends there only if an entry
+//! `<dict>` begins exactly at the cut, inside the elements the next chunk assumed, while its
+//! builder waits for the next child of an entry (`Events::xml_chunk`). Otherwise it reads
+//! on to the next cut and the chunk that began at the wrong one is left out.
+//!
+//! The chunked read is only a faster way to the same result: anything a chunk cannot decide
+//! alone (an error, a warning, a limit only the chunks together pass, a key both sides of a
+//! cut set, an `ioscope:format` key past the first cut, a panicking thread…) gives `None`:
+//! the caller then reads the file on one thread, which gives the exact error or result.
+//! `tests` compare the two on every corpus archive, at many chunk sizes and thread counts.
 
 use super::events::{Cuts, Events, Stop};
 use super::xml::entry_stack;
