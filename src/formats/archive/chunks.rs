@@ -202,6 +202,13 @@ struct Piece {
     deferred: Deferred,
 }
 
+impl Piece {
+    /// Where the chunk's reading ended (every byte before it is behind its thread).
+    fn end(&self, len: usize) -> usize {
+        self.stop.map_or(len, |s| s.at)
+    }
+}
+
 /// Reads chunk `k` (≥ 1) of the plan.
 fn read_piece(bytes: &[u8], limits: &Limits, plan: &Plan, k: usize, release: Release<'_>) -> Piece {
     let cut = plan.cuts[k - 1];
@@ -247,7 +254,9 @@ fn read_piece(bytes: &[u8], limits: &Limits, plan: &Plan, k: usize, release: Rel
 ///
 /// This thread reads the first chunk, then stitches each chunk as soon as it and those
 /// before it are read (while the other threads read on), and reads chunks no thread has
-/// taken yet when it has nothing to stitch.
+/// taken yet when it has nothing to stitch. Each chunk read releases the bytes before its
+/// end (which may release some a slower thread still reads: they fault back in, from the
+/// page cache), so the mapped pages resident stay about a chunk per thread.
 pub(super) fn read(
     bytes: &[u8],
     limits: &Limits,
@@ -272,6 +281,7 @@ pub(super) fn read(
                     };
                     while let Some(k) = take() {
                         let piece = read_piece(bytes, limits, plan, k, &release);
+                        release(piece.end(bytes.len()));
                         let _ = tx.send(Done::Piece(k, Box::new(piece)));
                     }
                 })
@@ -295,8 +305,12 @@ pub(super) fn read(
         let events = Events::xml_chunk(bytes, (0, Vec::new()), cuts, &forward, limits, &budget);
         let mut first = Builder::new(events, limits);
         let result = first.document();
+        release(first.events.stopped().map_or(bytes.len(), |s| s.at));
         let mut stitcher = Stitcher::new(first, result, plan, limits);
         while let Some(st) = &mut stitcher {
+            while let Ok(done) = rx.try_recv() {
+                receive(done);
+            }
             for (k, piece) in arrived.borrow_mut().drain(..) {
                 read[k - 1] = Some(*piece);
             }
@@ -308,7 +322,9 @@ pub(super) fn read(
                     stitcher = None;
                 }
             } else if let Some(k) = take() {
-                read[k - 1] = Some(read_piece(bytes, limits, plan, k, &forward));
+                let piece = read_piece(bytes, limits, plan, k, &forward);
+                release(piece.end(bytes.len()));
+                read[k - 1] = Some(piece);
             } else {
                 // Wait for a worker (a panicking one drops its sender: then all are gone).
                 match rx.recv() {
