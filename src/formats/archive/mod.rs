@@ -61,7 +61,8 @@ fn read_xml(
     limits: &Limits,
     release: &dyn Fn(usize),
 ) -> Result<(Registry, bool), ReadError> {
-    let threads = super::parallel::read_threads();
+    // At most a thread per MB: starting one costs more than reading less than that.
+    let threads = super::parallel::read_threads().min(bytes.len() >> 20);
     if threads >= 2 && bytes.len() >= chunks::CHUNKED_AT_LEAST {
         let parts = chunks::chunks_for(bytes.len(), threads);
         if let Some(read) = chunks::read(bytes, limits, release, threads, parts) {
