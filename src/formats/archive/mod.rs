@@ -824,12 +824,18 @@ impl Builder<'_> {
     /// entry (`merged_links`, in file order, marked when they lie inside a repeated subtree).
     fn merge_repeats(&mut self) {
         let n = self.registry.len();
-        let mut first: HashMap<u64, usize> = HashMap::new();
+        let mut first: HashMap<u64, usize> = HashMap::with_capacity(n);
         let mut canon: Vec<usize> = (0..n).collect();
         for (i, e) in self.registry.entries() {
             if let Some(rid) = e.id {
                 canon[i.index()] = *first.entry(rid).or_insert(i.index());
             }
+        }
+        if canon.iter().enumerate().all(|(i, &c)| c == i) {
+            // No ID appears twice, so no dict lies inside a repeat (below, nothing changes).
+            self.registry.report.merged_appearances = 0;
+            self.merged_links = self.links.iter().map(|&(p, c)| (p, c, false)).collect();
+            return;
         }
         // Inside a repeat: the dict is a repeat, or its parent dict is inside one.
         let mut echo = vec![false; n];
