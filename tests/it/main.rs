@@ -21,3 +21,4 @@ mod roundtrip;
 mod text;
 mod tui;
 mod values;
+mod xml_chunks;

@@ -12,12 +12,11 @@
 //! held to the `string-bytes` limit.
 
 use super::ReadError;
-use super::xml::Scanner;
+use super::xml::{Open, Scanner};
 use crate::formats::archive::bplist::{self, BinaryEvents, Item, Obj};
-use crate::formats::release::{Release, Releaser};
+use crate::formats::release::Release;
 use crate::registry::{Budget, Date, Integer, LimitExceeded, Limits};
 use std::borrow::Cow;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// One plist event. Text borrows from the input where it can.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,8 +62,6 @@ impl Event<'_> {
 
 enum Inner<'a> {
     Xml(Scanner<'a>),
-    /// XML scanned by another thread ([`scanning_in_parallel`]).
-    Piped(Piped<'a>),
     Binary(BinaryEvents<'a>),
     /// A binary plist whose header or trailer is broken: the error, given once.
     Broken(Option<ReadError>),
@@ -81,7 +78,48 @@ pub(crate) struct Events<'a> {
     /// Offset of the last event, for errors raised by the model builder.
     last: u64,
     budget: Budget,
+    /// What the events charged to `budget` (a chunk's share of the load's).
+    charged: u64,
     max_string: usize,
+    /// XML events from this offset on may belong to the next chunk (`usize::MAX`: none).
+    stop: usize,
+    /// In a chunk: the places where a later chunk may begin, as [`Events::xml_chunk`] got them.
+    cuts: Cuts,
+    /// Set by the model builder while it waits for the next child of an entry: the only
+    /// place a chunk may end.
+    pub(crate) at_child: bool,
+    stopped: Option<Stop>,
+}
+
+/// The places where later chunks may begin: (offset of an entry `<dict>`, the elements open
+/// around it), in file order; the first is cut number `first`, the next one `next`.
+#[derive(Default)]
+pub(crate) struct Cuts {
+    pub(crate) first: usize,
+    pub(crate) list: Vec<(usize, Vec<Open>)>,
+    next: usize,
+}
+
+impl Cuts {
+    pub(crate) fn new(first: usize, list: Vec<(usize, Vec<Open>)>) -> Self {
+        Cuts {
+            first,
+            list,
+            next: 0,
+        }
+    }
+
+    fn next_offset(&self) -> usize {
+        self.list.get(self.next).map_or(usize::MAX, |c| c.0)
+    }
+}
+
+/// Where a chunk's events stopped: at cut number `cut`, the first event of the chunk that
+/// begins there (which they do not give).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Stop {
+    pub(crate) at: usize,
+    pub(crate) cut: usize,
 }
 
 impl<'a> Events<'a> {
@@ -110,23 +148,84 @@ impl<'a> Events<'a> {
         Self::with(inner, bytes.len(), limits, budget)
     }
 
-    /// Events of an XML plist scanned on another thread (see [`scanning_in_parallel`]):
-    /// the same events, offsets and errors as [`Events::xml_releasing`].
-    fn xml_piped(
-        batches: Receiver<Batch<'a>>,
-        len: usize,
+    /// Events of one chunk of an XML plist: from byte `at`, inside the elements `open`, up
+    /// to the first of `cuts` where the builder waits for a child entry and an entry `<dict>`
+    /// begins inside the elements the cut names (then every call is an error and
+    /// [`Events::stopped`] says where; the builder unwinds, leaving its entries open). A cut
+    /// that is not such a place (a guess that was wrong) is read through, to the next.
+    pub(crate) fn xml_chunk(
+        bytes: &'a [u8],
+        (at, open): (usize, Vec<Open>),
+        cuts: Cuts,
         release: Release<'a>,
         limits: &Limits,
         budget: &Budget,
     ) -> Self {
-        let inner = Inner::Piped(Piped {
-            batches,
-            batch: Vec::new().into_iter(),
-            end: None,
-            release: Releaser::new(release),
-            ended: None,
-        });
-        Self::with(inner, len, limits, budget)
+        let scanner = if at == 0 {
+            Scanner::releasing(bytes, release)
+        } else {
+            Scanner::resume(bytes, at, open, release)
+        };
+        let mut events = Self::with(Inner::Xml(scanner), bytes.len(), limits, budget);
+        events.stop = cuts.next_offset();
+        events.cuts = cuts;
+        events
+    }
+
+    /// Where a chunk's events stopped, if they did.
+    pub(crate) fn stopped(&self) -> Option<&Stop> {
+        self.stopped.as_ref()
+    }
+
+    /// Charges `n` more to the budget: what the other chunks of a load charged to theirs.
+    pub(crate) fn charge_more(&mut self, n: u64) -> Result<(), LimitExceeded> {
+        self.budget.charge(n)
+    }
+
+    /// What the events charged to the budget.
+    pub(crate) fn charged(&self) -> u64 {
+        self.charged
+    }
+
+    /// At or past the next cut: the error every call gives from there on if the chunk ends
+    /// there (the builder unwinds; the chunk's reader reads [`Events::stopped`], never this
+    /// message); `None` if it does not (the next cut is further on).
+    #[cold]
+    fn at_cut(
+        &mut self,
+        at: usize,
+        event: &Result<Option<Event<'a>>, ReadError>,
+    ) -> Option<ReadError> {
+        let stop = || Some(ReadError::byte(at as u64, "the chunk ends here"));
+        if self.stopped.is_some() {
+            return stop();
+        }
+        let Inner::Xml(scanner) = &self.inner else {
+            return None;
+        };
+        loop {
+            let Some((cut, around)) = self.cuts.list.get(self.cuts.next) else {
+                self.stop = usize::MAX;
+                return None;
+            };
+            let open = scanner.open_elements();
+            let here = at == *cut
+                && self.at_child
+                && matches!(event, Ok(Some(Event::StartDict)))
+                && open.len() == around.len() + 1
+                && open.starts_with(around)
+                && open.last() == Some(&Open::Dict);
+            if here {
+                let cut = self.cuts.first + self.cuts.next;
+                self.stopped = Some(Stop { at, cut });
+                return stop();
+            }
+            self.cuts.next += 1;
+            self.stop = self.cuts.next_offset();
+            if at < self.stop {
+                return None;
+            }
+        }
     }
 
     fn with(inner: Inner<'a>, len: usize, limits: &Limits, budget: &Budget) -> Self {
@@ -135,7 +234,12 @@ impl<'a> Events<'a> {
             len,
             last: 0,
             budget: budget.clone(),
+            charged: 0,
             max_string: limits.max_string_bytes,
+            stop: usize::MAX,
+            cuts: Cuts::default(),
+            at_child: false,
+            stopped: None,
         }
     }
 
@@ -144,12 +248,13 @@ impl<'a> Events<'a> {
         match &mut self.inner {
             Inner::Xml(scanner) => {
                 let event = scanner.next();
-                self.last = scanner.offset() as u64;
-                self.xml_event(event)
-            }
-            Inner::Piped(piped) => {
-                let (event, at) = piped.next();
+                let at = scanner.offset();
                 self.last = at as u64;
+                if at >= self.stop {
+                    if let Some(stop) = self.at_cut(at, &event) {
+                        return Err(stop);
+                    }
+                }
                 self.xml_event(event)
             }
             Inner::Binary(r) => {
@@ -199,9 +304,10 @@ impl<'a> Events<'a> {
         if bytes > self.max_string {
             return Err(self.limit(LimitExceeded::new("string-bytes", self.max_string)));
         }
-        self.budget
-            .charge(EVENT_COST + bytes as u64)
-            .map_err(|e| self.limit(e))
+        let cost = EVENT_COST + bytes as u64;
+        self.budget.charge(cost).map_err(|e| self.limit(e))?;
+        self.charged += cost;
+        Ok(())
     }
 
     fn limit(&self, e: LimitExceeded) -> ReadError {
@@ -228,124 +334,6 @@ impl<'a> Events<'a> {
     pub(crate) fn error(&self, message: impl Into<String>) -> ReadError {
         ReadError::byte(self.last, message)
     }
-}
-
-/// Scanned XML events with the offset each began at, handed from the scanning thread to the
-/// builder a batch at a time (a channel operation per event would cost more than the event).
-/// The last batch ends with the end of the document or the scanner's error.
-struct Batch<'a> {
-    events: Vec<(Event<'a>, usize)>,
-    end: Option<(Result<(), ReadError>, usize)>,
-}
-
-/// Events per batch: enough to make the hand-over rare, few enough to stay in the cache.
-const BATCH: usize = 2048;
-/// Batches the scanner may run ahead of the builder (bounds the memory in flight).
-const BATCHES_AHEAD: usize = 4;
-/// A batch ends early once its values hold this many decoded bytes, so the memory in flight
-/// stays a few MB (plus one value, as for one thread) before the builder's limits see it.
-const BATCH_HELD_BYTES: usize = 1 << 20;
-
-/// The builder's end of the pipe: the batch being read, and the end once it came.
-struct Piped<'a> {
-    batches: Receiver<Batch<'a>>,
-    batch: std::vec::IntoIter<(Event<'a>, usize)>,
-    /// The end of the document (or the scanner's error) after the batch being read.
-    end: Option<(Result<(), ReadError>, usize)>,
-    /// Releases the mapped bytes behind the builder (the scanner thread cannot call the hook).
-    release: Releaser<'a>,
-    /// Where the document ended (or failed): every later call is the end again, as a
-    /// scanner at the end of its input answers.
-    ended: Option<usize>,
-}
-
-impl<'a> Piped<'a> {
-    #[inline]
-    fn next(&mut self) -> (Result<Option<Event<'a>>, ReadError>, usize) {
-        loop {
-            if let Some((event, at)) = self.batch.next() {
-                self.release.advanced(at);
-                return (Ok(Some(event)), at);
-            }
-            if let Some((end, at)) = self.end.take() {
-                self.ended = Some(at);
-                return (end.map(|()| None), at);
-            }
-            if let Some(at) = self.ended {
-                return (Ok(None), at);
-            }
-            match self.batches.recv() {
-                Ok(batch) => {
-                    self.batch = batch.events.into_iter();
-                    self.end = batch.end;
-                }
-                // The scanner always ends with the end or an error; it is gone only if it
-                // panicked, which the scope that spawned it raises again.
-                Err(_) => return (Ok(None), 0),
-            }
-        }
-    }
-}
-
-/// The scanning thread: every event of `bytes` (as [`Scanner::next`] gives them, up to the
-/// end of the document or the first error), in batches, until the builder stops listening.
-fn scan_into<'a>(bytes: &'a [u8], batches: &SyncSender<Batch<'a>>) {
-    let mut scanner = Scanner::new(bytes);
-    loop {
-        let mut events = Vec::with_capacity(BATCH);
-        let mut end = None;
-        // Bytes the batch's events hold outside the input (data, text with entities).
-        let mut held = 0;
-        while events.len() < BATCH && held < BATCH_HELD_BYTES {
-            match scanner.next() {
-                Ok(Some(event)) => {
-                    held += match &event {
-                        Event::Data(d) => d.len(),
-                        Event::String(Cow::Owned(s)) | Event::Key(Cow::Owned(s)) => s.len(),
-                        _ => 0,
-                    };
-                    events.push((event, scanner.offset()));
-                }
-                Ok(None) => {
-                    end = Some((Ok(()), scanner.offset()));
-                    break;
-                }
-                Err(e) => {
-                    end = Some((Err(e), scanner.offset()));
-                    break;
-                }
-            }
-        }
-        let last = end.is_some();
-        if batches.send(Batch { events, end }).is_err() || last {
-            return;
-        }
-    }
-}
-
-/// Runs `build` on the events of the XML plist `bytes` while another thread scans them: the
-/// scanner (~40 % of a load) and the model builder run side by side on two cores, with the
-/// same events, offsets, errors and limits as [`Events::xml_releasing`] gives one thread.
-/// When `build` returns (early, on an error of its own, too), the scanner stops at its next
-/// batch.
-pub fn scanning_in_parallel<'a, T>(
-    bytes: &'a [u8],
-    release: Release<'a>,
-    limits: &Limits,
-    budget: &Budget,
-    build: impl FnOnce(Events<'a>) -> T,
-) -> T {
-    std::thread::scope(|scope| {
-        let (sender, receiver) = sync_channel(BATCHES_AHEAD);
-        scope.spawn(move || scan_into(bytes, &sender));
-        build(Events::xml_piped(
-            receiver,
-            bytes.len(),
-            release,
-            limits,
-            budget,
-        ))
-    })
 }
 
 /// A binary plist object as an event.

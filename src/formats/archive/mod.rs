@@ -24,6 +24,7 @@
 //! - Keys starting with `ioscope:` restore what the `ioreg` format cannot hold (see `keys`).
 
 pub(crate) mod bplist;
+mod chunks;
 mod events;
 pub(crate) mod keys;
 mod values;
@@ -44,45 +45,42 @@ use values::{Values, text};
 /// Reads an `ioreg -a` archive (XML in UTF-8, UTF-16 or UTF-32, or binary).
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
     super::encoding::read_as_utf8(bytes, &|_| {}, |bytes| {
-        if !bplist::is_bplist(bytes) && scan_in_parallel(bytes.len()) {
-            return read_xml(bytes, limits, &|_| {}, true).map(|(registry, _)| registry);
+        if !bplist::is_bplist(bytes) {
+            return read_xml(bytes, limits, &|_| {}).map(|(registry, _)| registry);
         }
         let budget = Budget::decoded(limits, bytes.len());
         build(Events::new(bytes, limits, &budget), limits)
     })
 }
 
-/// XML plists from this size on are scanned on a second core while the first builds the
-/// model (below it, starting a thread costs more than it saves).
-const PARALLEL_AT_LEAST: usize = 1 << 20;
-
-/// Whether an XML plist of `len` bytes is scanned on another thread: a large one, on a
-/// machine with two cores or more.
-fn scan_in_parallel(len: usize) -> bool {
-    len >= PARALLEL_AT_LEAST
-        && std::thread::available_parallelism().is_ok_and(|cores| cores.get() >= 2)
-}
-
-/// An XML archive, scanned on another thread or not (the two give the same registry, the
-/// same errors: `tests::scanning_in_parallel_reads_the_same`); and whether its top dict had
-/// a `$archiver` key.
+/// An XML archive, and whether its top dict had a `$archiver` key. A large one is read in
+/// chunks on every core the reader may use (`formats::parallel`), which gives the registry
+/// and errors of one thread ([`chunks`]), or steps aside for one thread.
 fn read_xml(
     bytes: &[u8],
     limits: &Limits,
     release: &dyn Fn(usize),
-    parallel: bool,
+) -> Result<(Registry, bool), ReadError> {
+    // At most a thread per MB: starting one costs more than reading less than that.
+    let threads = super::parallel::read_threads().min(bytes.len() >> 20);
+    if threads >= 2 && bytes.len() >= chunks::CHUNKED_AT_LEAST {
+        let parts = chunks::chunks_for(bytes.len(), threads);
+        if let Some(read) = chunks::read(bytes, limits, release, threads, parts) {
+            return Ok(read);
+        }
+    }
+    read_xml_on_one_thread(bytes, limits, release)
+}
+
+/// [`read_xml`] on this thread alone.
+fn read_xml_on_one_thread(
+    bytes: &[u8],
+    limits: &Limits,
+    release: &dyn Fn(usize),
 ) -> Result<(Registry, bool), ReadError> {
     let budget = Budget::decoded(limits, bytes.len());
-    if parallel {
-        events::scanning_in_parallel(bytes, release, limits, &budget, |events| {
-            build_noting_keyed(events, limits)
-        })
-    } else {
-        build_noting_keyed(
-            Events::xml_releasing(bytes, release, limits, &budget),
-            limits,
-        )
-    }
+    let events = Events::xml_releasing(bytes, release, limits, &budget);
+    build_noting_keyed(events, limits)
 }
 
 /// [`read`] for an XML archive, calling `release(offset)` every few MB once the bytes before
@@ -94,7 +92,7 @@ pub(crate) fn read_xml_releasing(
     limits: &Limits,
     release: &dyn Fn(usize),
 ) -> Result<Option<Registry>, ReadError> {
-    let (registry, keyed) = read_xml(bytes, limits, release, scan_in_parallel(bytes.len()))?;
+    let (registry, keyed) = read_xml(bytes, limits, release)?;
     Ok((!keyed).then_some(registry))
 }
 
@@ -104,37 +102,49 @@ fn build(events: Events<'_>, limits: &Limits) -> Result<Registry, ReadError> {
 
 /// The registry, and whether its top dict had a `$archiver` key.
 fn build_noting_keyed(events: Events<'_>, limits: &Limits) -> Result<(Registry, bool), ReadError> {
-    let mut b = Builder {
-        events,
-        limits: *limits,
-        registry: Registry::new(),
-        plane: "IOService".to_owned(),
-        ours: false,
-        quirk: QuirkScan::default(),
-        report: None,
-        warnings: Vec::new(),
-        tops: Vec::new(),
-        links: Vec::new(),
-        starts: Vec::new(),
-        merged_links: Vec::new(),
-        name_overrides: Vec::new(),
-        location_overrides: Vec::new(),
-        keyed: false,
-        values: Values::new(limits.max_depth),
-        props: Vec::new(),
-        raw: 0,
-    };
-    b.registry.report.origin = Origin::IoregArchive;
+    let mut b = Builder::new(events, limits);
     b.document()?;
     let keyed = b.keyed;
     Ok((b.finish()?, keyed))
+}
+
+impl<'a> Builder<'a> {
+    fn new(events: Events<'a>, limits: &Limits) -> Self {
+        let mut b = Builder {
+            events,
+            limits: *limits,
+            registry: Registry::new(),
+            plane: None,
+            ours: false,
+            quirk: QuirkScan::default(),
+            report: None,
+            warnings: Vec::new(),
+            tops: Vec::new(),
+            links: Vec::new(),
+            starts: Vec::new(),
+            merged_links: Vec::new(),
+            name_overrides: Vec::new(),
+            location_overrides: Vec::new(),
+            keyed: false,
+            values: Values::new(limits.max_depth),
+            props: Vec::new(),
+            raw: 0,
+            open: Vec::new(),
+            at_cut: false,
+            deferred: None,
+            closed: Vec::new(),
+        };
+        b.registry.report.origin = Origin::IoregArchive;
+        b
+    }
 }
 
 struct Builder<'a> {
     events: Events<'a>,
     limits: Limits,
     registry: Registry,
-    plane: String,
+    /// The plane an `ioscope:plane` key named (IOService when none did).
+    plane: Option<String>,
     /// Written by ioscope (an `ioscope:format` key was seen).
     ours: bool,
     quirk: QuirkScan,
@@ -157,6 +167,81 @@ struct Builder<'a> {
     props: Vec<(Text, Value)>,
     /// Values kept raw, counted as entries end (while their properties are in cache).
     raw: usize,
+    /// At a chunk's end: the entry dicts left open, innermost first (see `chunks`).
+    open: Vec<Frame>,
+    /// The chunk ended where a child entry dict of the innermost open entry begins.
+    at_cut: bool,
+    /// In a chunk after the first: classes named in a table of the chunk's own, interned
+    /// into the registry's when the chunks are stitched (see [`Deferred`]).
+    deferred: Option<Deferred>,
+    /// In a chunk after the first: the entries open when it began that it saw end.
+    closed: Vec<Closed>,
+}
+
+/// An entry dict left open at the end of a chunk.
+struct Frame {
+    /// The entry, or (in a chunk after the first) the open entry around the chunk's start
+    /// at this level (0: the root dict).
+    who: Who,
+    depth: usize,
+    s: Scratch,
+    /// Where its properties begin in `Builder::props`.
+    base: usize,
+}
+
+#[derive(Clone, Copy)]
+enum Who {
+    Entry(EntryId, Place),
+    Outer(usize),
+}
+
+/// The end of an entry open when a chunk began: what the chunk read of it.
+struct Closed {
+    s: Scratch,
+    properties: Properties,
+    /// How far the chunk's class requests, overrides and `IOObjectClass` evidence had got
+    /// when it ended (its own are applied in file order around it).
+    marks: Marks,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Marks {
+    requests: usize,
+    name_overrides: usize,
+    location_overrides: usize,
+    equal: usize,
+}
+
+/// Classes named in a chunk after the first: the chunk's own table, and per entry (in the
+/// order entries end) the classes it named, base first. Stitching interns them into the
+/// registry's table in that order, as one thread reading the whole file would have.
+#[derive(Default)]
+struct Deferred {
+    classes: crate::registry::ClassTable,
+    /// The local ids of every request, one after the other.
+    ids: Vec<u32>,
+    /// Where each request ends in `ids`.
+    ends: Vec<u32>,
+}
+
+impl Deferred {
+    /// Interns a request (base first) in the chunk's table; the local id of its last class.
+    fn request<'n>(
+        &mut self,
+        names: impl IntoIterator<Item = &'n str>,
+        max: usize,
+    ) -> Result<Option<crate::registry::ClassId>, crate::registry::LimitExceeded> {
+        let mut last = None;
+        for name in names {
+            let id = self.classes.try_intern(name, max)?;
+            self.ids.push(id.0);
+            last = Some(id);
+        }
+        if last.is_some() {
+            self.ends.push(self.ids.len() as u32);
+        }
+        Ok(last)
+    }
 }
 
 /// Evidence for the 2011–2019 `IOObjectClass` = name bug.
@@ -170,7 +255,7 @@ struct QuirkScan {
 }
 
 /// Where a node sits: the top of the archive, or below a parent.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 enum Place {
     Top { whole_registry: bool },
     Child(EntryId),
@@ -195,7 +280,40 @@ struct Scratch {
     service_unknown: bool,
     id: Option<u64>,
     retain: Option<u32>,
-    annotations: Vec<Value>,
+    annotations: Option<Vec<Value>>,
+}
+
+impl Scratch {
+    /// Adds what a later chunk read of the same entry dict; false if both parts set the same
+    /// field (one thread would have kept the second as a property: the chunks are not used).
+    fn merge(&mut self, tail: Scratch) -> bool {
+        fn one<T>(a: &mut Option<T>, b: Option<T>) -> bool {
+            match (a.is_some(), b) {
+                (_, None) => true,
+                (false, b) => {
+                    *a = b;
+                    true
+                }
+                (true, Some(_)) => false,
+            }
+        }
+        self.service_unknown |= tail.service_unknown;
+        one(&mut self.name, tail.name)
+            && one(&mut self.location, tail.location)
+            && one(&mut self.class, tail.class)
+            && one(&mut self.inheritance, tail.inheritance)
+            && one(&mut self.state, tail.state)
+            && one(&mut self.busy, tail.busy)
+            && one(&mut self.busy_time, tail.busy_time)
+            && one(&mut self.plane_name_bytes, tail.plane_name_bytes)
+            && one(&mut self.plane_location_bytes, tail.plane_location_bytes)
+            && one(&mut self.own_name, tail.own_name)
+            && one(&mut self.own_location, tail.own_location)
+            && one(&mut self.is_root, tail.is_root)
+            && one(&mut self.id, tail.id)
+            && one(&mut self.retain, tail.retain)
+            && one(&mut self.annotations, tail.annotations)
+    }
 }
 
 impl Builder<'_> {
@@ -223,10 +341,65 @@ impl Builder<'_> {
             },
             other => return Err(self.unexpected("a dict or an array at the top", &other)),
         }
+        self.document_end()
+    }
+
+    fn document_end(&mut self) -> Result<(), ReadError> {
         if let Some(ev) = self.events.next()? {
             return Err(self.unexpected("the end of the plist", &ev));
         }
         Ok(())
+    }
+
+    /// A chunk after the first: the rest of the `levels` entry dicts open around its start
+    /// (innermost first: the rest of its children array, then its keys), then the end of
+    /// the document. Outer entry `l` is `EntryId(OUTER - l)` in the chunk's links.
+    fn resume(&mut self, levels: usize) -> Result<(), ReadError> {
+        for level in (0..levels).rev() {
+            let id = outer_id(level);
+            let depth = level + 1;
+            let mut s = Scratch::default();
+            let base = self.props.len();
+            let read =
+                (self.children_rest(id, depth)).and_then(|()| self.entry_keys(id, depth, &mut s));
+            if let Err(e) = read {
+                if self.events.stopped().is_some() {
+                    let who = Who::Outer(level);
+                    self.open.push(Frame {
+                        who,
+                        depth,
+                        s,
+                        base,
+                    });
+                    for outer in (0..level).rev() {
+                        self.open.push(Frame {
+                            who: Who::Outer(outer),
+                            depth: outer + 1,
+                            s: Scratch::default(),
+                            base: self.props.len(),
+                        });
+                    }
+                }
+                return Err(e);
+            }
+            let properties = self.props.drain(base..).collect();
+            let marks = self.marks();
+            self.closed.push(Closed {
+                s,
+                properties,
+                marks,
+            });
+        }
+        self.document_end()
+    }
+
+    fn marks(&self) -> Marks {
+        Marks {
+            requests: self.deferred.as_ref().map_or(0, |d| d.ends.len()),
+            name_overrides: self.name_overrides.len(),
+            location_overrides: self.location_overrides.len(),
+            equal: self.quirk.equal.len(),
+        }
     }
 
     fn unexpected(&self, expected: &str, found: &Event<'_>) -> ReadError {
@@ -253,9 +426,28 @@ impl Builder<'_> {
         }
         let mut s = Scratch::default();
         let base = self.props.len();
+        if let Err(e) = self.entry_keys(id, depth, &mut s) {
+            if self.events.stopped().is_some() {
+                let who = Who::Entry(id, place);
+                self.open.push(Frame {
+                    who,
+                    depth,
+                    s,
+                    base,
+                });
+            }
+            return Err(e);
+        }
+        let properties = self.props.drain(base..).collect();
+        self.apply(id, s, place, properties)?;
+        Ok(id)
+    }
+
+    /// The keys of an entry dict up to its end.
+    fn entry_keys(&mut self, id: EntryId, depth: usize, s: &mut Scratch) -> Result<(), ReadError> {
         loop {
             let key = match self.events.expect("a key or the end of the entry dict")? {
-                Event::End => break,
+                Event::End => return Ok(()),
                 Event::Key(k) => k,
                 other => return Err(self.unexpected("a <key>", &other)),
             };
@@ -268,11 +460,8 @@ impl Builder<'_> {
             }
             let ev = self.events.expect("a value after a key")?;
             let value = self.value(ev, depth + 1)?;
-            self.field(&mut s, key, value);
+            self.field(s, key, value);
         }
-        let properties = self.props.drain(base..).collect();
-        self.apply(id, s, place, properties)?;
-        Ok(id)
     }
 
     /// `IORegistryEntryChildren`: an array of dicts, or one dict (`-r -t` ancestors).
@@ -281,21 +470,36 @@ impl Builder<'_> {
             Event::StartDict => {
                 self.node(Place::Child(parent), depth + 1)?;
             }
-            Event::StartArray => loop {
-                match self
-                    .events
-                    .expect("a child dict or the end of the children")?
-                {
-                    Event::End => break,
-                    Event::StartDict => {
-                        self.node(Place::Child(parent), depth + 1)?;
-                    }
-                    other => return Err(self.unexpected("a child entry dict", &other)),
-                }
-            },
+            Event::StartArray => self.children_rest(parent, depth)?,
             other => return Err(self.unexpected("an array or dict of children", &other)),
         }
         Ok(())
+    }
+
+    /// The rest of an array of children, up to its end. A chunk may end here (`at_cut`),
+    /// where a child begins.
+    fn children_rest(&mut self, parent: EntryId, depth: usize) -> Result<(), ReadError> {
+        loop {
+            self.events.at_child = true;
+            let ev = self
+                .events
+                .expect("a child dict or the end of the children");
+            self.events.at_child = false;
+            let ev = match ev {
+                Ok(ev) => ev,
+                Err(e) => {
+                    self.at_cut = self.events.stopped().is_some();
+                    return Err(e);
+                }
+            };
+            match ev {
+                Event::End => return Ok(()),
+                Event::StartDict => {
+                    self.node(Place::Child(parent), depth + 1)?;
+                }
+                other => return Err(self.unexpected("a child entry dict", &other)),
+            }
+        }
     }
 
     /// A property value (its first event already read).
@@ -371,7 +575,7 @@ impl Builder<'_> {
                 true
             }
             (PLANE, Value::String(t)) => {
-                self.plane = t.to_string_lossy().into_owned();
+                self.plane = Some(t.to_string_lossy().into_owned());
                 true
             }
             (REPORT, Value::Dict(_)) => {
@@ -390,7 +594,7 @@ impl Builder<'_> {
             }
             (ANNOTATIONS, Value::Array(_)) => {
                 if let Value::Array(items) = value {
-                    s.annotations = items;
+                    s.annotations = Some(items);
                 }
                 return None;
             }
@@ -478,7 +682,7 @@ impl Builder<'_> {
         entry.state = state;
         entry.is_root = is_root;
         entry.properties = properties;
-        for a in &s.annotations {
+        for a in s.annotations.iter().flatten() {
             if !annotate(&mut entry.properties, a) {
                 bad_annotations += 1;
             }
@@ -514,18 +718,35 @@ impl Builder<'_> {
             })
         };
         let max = self.limits.max_classes;
-        let classes = &mut self.registry.classes;
-        let (leaf, only_class) = if chain.len() >= 2 {
-            (classes.try_intern_chain(names(), max)?, false)
-        } else if let Some(single) = names().next() {
-            (Some(classes.try_intern(single, max)?), true)
-        } else if let Some(c) = class {
-            (Some(classes.try_intern(&c.to_string_lossy(), max)?), true)
-        } else {
-            (None, false)
+        // A chunk after the first names its classes in a table of its own (`Deferred`).
+        let (leaf, only_class) = match &mut self.deferred {
+            Some(d) if chain.len() >= 2 => (d.request(names(), max)?, false),
+            Some(d) => match names().next() {
+                Some(single) => (d.request([single], max)?, true),
+                None => match class {
+                    Some(c) => (d.request([&*c.to_string_lossy()], max)?, true),
+                    None => (None, false),
+                },
+            },
+            None => {
+                let classes = &mut self.registry.classes;
+                if chain.len() >= 2 {
+                    (classes.try_intern_chain(names(), max)?, false)
+                } else if let Some(single) = names().next() {
+                    (Some(classes.try_intern(single, max)?), true)
+                } else if let Some(c) = class {
+                    (Some(classes.try_intern(&c.to_string_lossy(), max)?), true)
+                } else {
+                    (None, false)
+                }
+            }
         };
         if let (Some(c), true) = (leaf, only_class) {
-            let cname = self.registry.classes.name(c);
+            let table = match &self.deferred {
+                Some(d) => &d.classes,
+                None => &self.registry.classes,
+            };
+            let cname = table.name(c);
             if cname.as_bytes() == name.as_bytes() {
                 self.quirk.equal.push(id);
                 self.quirk.root_named_root |= cname == "Root";
@@ -540,7 +761,9 @@ impl Builder<'_> {
     /// the report.
     fn finish(mut self) -> Result<Registry, ReadError> {
         self.merge_repeats();
-        let plane = self.registry.plane_mut(&self.plane);
+        let plane_name = self.plane.take();
+        let plane_name = plane_name.as_deref().unwrap_or("IOService");
+        let plane = self.registry.plane_mut(plane_name);
         for &t in &self.tops {
             plane.add_root(t);
         }
@@ -551,7 +774,7 @@ impl Builder<'_> {
             }
         }
         self.registry.report.duplicate_links += duplicates;
-        let plane = self.registry.plane_mut(&self.plane);
+        let plane = self.registry.plane_mut(plane_name);
         if let Some(e) = plane.find_cycle() {
             let entry = self.registry.entry(e);
             return Err(ReadError::byte(
@@ -563,7 +786,7 @@ impl Builder<'_> {
                 ),
             ));
         }
-        let plane = self.registry.plane_mut(&self.plane);
+        let plane = self.registry.plane_mut(plane_name);
         for (id, n) in self.name_overrides.drain(..) {
             plane.set_name_override(id, n);
         }
@@ -601,12 +824,18 @@ impl Builder<'_> {
     /// entry (`merged_links`, in file order, marked when they lie inside a repeated subtree).
     fn merge_repeats(&mut self) {
         let n = self.registry.len();
-        let mut first: HashMap<u64, usize> = HashMap::new();
+        let mut first: HashMap<u64, usize> = HashMap::with_capacity(n);
         let mut canon: Vec<usize> = (0..n).collect();
         for (i, e) in self.registry.entries() {
             if let Some(rid) = e.id {
                 canon[i.index()] = *first.entry(rid).or_insert(i.index());
             }
+        }
+        if canon.iter().enumerate().all(|(i, &c)| c == i) {
+            // No ID appears twice, so no dict lies inside a repeat (below, nothing changes).
+            self.registry.report.merged_appearances = 0;
+            self.merged_links = self.links.iter().map(|&(p, c)| (p, c, false)).collect();
+            return;
         }
         // Inside a repeat: the dict is a repeat, or its parent dict is inside one.
         let mut echo = vec![false; n];
@@ -670,6 +899,14 @@ impl Builder<'_> {
             .collect();
     }
 }
+
+/// In a chunk after the first, the id of the entry open at `level` when the chunk began (0:
+/// the root dict): ids counted down from the largest, far above any entry's.
+fn outer_id(level: usize) -> EntryId {
+    EntryId(OUTER - level as u32)
+}
+
+const OUTER: u32 = u32::MAX;
 
 /// The first value per entry.
 fn dedupe<T>(items: impl Iterator<Item = (EntryId, T)>) -> Vec<(EntryId, T)> {

@@ -24,7 +24,7 @@ use std::borrow::Cow;
 
 /// An element that holds others, open until its end tag.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Open {
+pub(crate) enum Open {
     Plist,
     Dict,
     Array,
@@ -81,6 +81,28 @@ impl<'a> Scanner<'a> {
             release: Releaser::new(release),
             ..Scanner::new(bytes)
         }
+    }
+
+    /// A scanner that starts at byte `at` of the document, inside the elements `open`
+    /// (outermost first), as a scanner that read everything before `at` would stand there
+    /// (a chunk of a large archive read on its own thread: `archive::chunks`).
+    pub(crate) fn resume(
+        bytes: &'a [u8],
+        at: usize,
+        open: Vec<Open>,
+        release: Release<'a>,
+    ) -> Self {
+        Scanner {
+            pos: at,
+            open,
+            release: Releaser::new(release),
+            ..Scanner::new(bytes)
+        }
+    }
+
+    /// The elements open now, outermost first.
+    pub(crate) fn open_elements(&self) -> &[Open] {
+        &self.open
     }
 
     /// Where the markup of the last event begins.
@@ -608,6 +630,20 @@ fn cf_date(d: plist::Date) -> Date {
         Err(before) => -before.duration().as_secs_f64(),
     };
     Date(unix - crate::registry::CF_EPOCH_UNIX as f64)
+}
+
+/// The elements open at an entry dict `levels` entries below the root dict of an `ioreg -a`
+/// archive (in a `<plist>` element or not): the root dict, then a children array and an
+/// entry dict per level, the last array holding the entry.
+pub(crate) fn entry_stack(plist: bool, levels: usize) -> Vec<Open> {
+    let mut open = Vec::with_capacity(1 + 2 * levels);
+    if plist {
+        open.push(Open::Plist);
+    }
+    for _ in 0..levels {
+        open.extend([Open::Dict, Open::Array]);
+    }
+    open
 }
 
 const COMMENT: &[u8] = b"<!--";
