@@ -1,0 +1,386 @@
+//! Reading a large dump on several threads (issue 22), to the very model the one-thread
+//! reader builds.
+//!
+//! A real dump is one tree under Root, so it can be cut before any tree line (`+-o`): the
+//! line's column gives its depth, whatever came before. The file is cut into one chunk per
+//! thread at tree lines near equal byte offsets; each thread counts its chunk's lines (so
+//! line numbers stay the file's), then reads its chunk with the one-thread [`Reader`],
+//! which looks one line past the chunk's end as it would in the whole file and stops
+//! before the next chunk's first line. A later chunk starts with blank nodes in place of
+//! the entries open above its first line (`Reader::open_placeholders`). The pieces are
+//! then stitched in file order: a chunk's placeholders become the entries the chunks before
+//! it left open, its classes are interned after theirs, its counts, clipped lines and
+//! warnings are added after theirs, and the whole segment is flushed once, as the one-thread
+//! reader flushes it (the ID merging of `tree::flush` sees the same nodes in the same order).
+//!
+//! The chunked read is only a shortcut: whenever a chunk meets anything the chunks before
+//! it could change (a plane header, text before its first tree line, a class chain, a
+//! first line deeper than what the chunks before left open, a value that runs over the cut),
+//! fails in any way (an error, a panic, a thread that cannot start) or the chunks together
+//! cross a limit (entries, classes), the result is thrown away and the one-thread reader
+//! reads the file: its result and its error are the reference.
+
+use super::{MAX_WARNINGS, Piece, Reader, lines};
+use crate::formats::parallel::read_threads;
+use crate::formats::release::Release;
+use crate::formats::{Limits, ReadError};
+use crate::registry::{ClassId, Registry};
+use std::sync::mpsc;
+use std::time::Instant;
+
+/// Files smaller than this are read on one thread (two threads gain nothing measurable
+/// below it: the threads' start and the stitch cost about what they save).
+const PARALLEL_AT_LEAST: usize = 4 << 20;
+/// No chunk is smaller than this.
+const MIN_CHUNK: usize = 2 << 20;
+/// Set (to anything) to print each chunk's read time and the stitch time on stderr.
+const TIMES_VAR: &str = "IOSCOPE_CHUNK_TIMES";
+
+/// Why the chunked read gave the file back to the one-thread reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fallback {
+    /// Indented with tabs or a margin: tree lines cannot be told from the raw bytes.
+    NotPlain,
+    /// Too small, or no tree line to cut at.
+    OneChunk,
+    /// A thread could not start, or panicked.
+    Thread,
+    /// A chunk failed (a read error or a limit, or what only the first chunk may hold).
+    Chunk,
+    /// A chunk read past its end (a value that runs over the cut).
+    Overran,
+    /// Something before a chunk's first tree line, or a class chain in a later chunk.
+    Unusual,
+    /// A chunk's first line is deeper than the entries open above it.
+    Detached,
+    /// The chunks together crossed a limit.
+    Limit,
+}
+
+/// The chunked read of `bytes` when the file is large enough and several threads may read
+/// it; `None` when the one-thread reader should read it (also when the chunked read gave
+/// up). `release` as in [`super::read_releasing`], called on this thread.
+pub(super) fn read(
+    bytes: &[u8],
+    limits: &Limits,
+    release: Option<Release<'_>>,
+) -> Option<Registry> {
+    if bytes.len() < PARALLEL_AT_LEAST {
+        return None;
+    }
+    let threads = read_threads();
+    if threads < 2 {
+        return None;
+    }
+    read_in_chunks(bytes, limits, threads, MIN_CHUNK, release)
+        .ok()
+        .map(|(registry, _)| registry)
+}
+
+/// Test hook: the chunked read with `threads` chunks of at least `min_chunk` bytes, and
+/// the one-thread read when it gives up. Also says how many chunks were read, or why not.
+#[cfg(test)]
+pub(crate) fn read_chunked(
+    bytes: &[u8],
+    limits: &Limits,
+    threads: usize,
+    min_chunk: usize,
+) -> (Result<Registry, ReadError>, Result<usize, Fallback>) {
+    match read_in_chunks(bytes, limits, threads, min_chunk, None) {
+        Ok((registry, chunks)) => (Ok(registry), Ok(chunks)),
+        Err(why) => (Reader::new(bytes, limits).run(), Err(why)),
+    }
+}
+
+/// One chunk: where it starts and where the next begins, and the lines before it.
+#[derive(Debug, Clone, Copy)]
+struct Chunk {
+    start: usize,
+    stop: usize,
+    lines_before: usize,
+}
+
+/// The registry and the number of chunks read.
+fn read_in_chunks(
+    bytes: &[u8],
+    limits: &Limits,
+    threads: usize,
+    min_chunk: usize,
+    release: Option<Release<'_>>,
+) -> Result<(Registry, usize), Fallback> {
+    let timed = std::env::var_os(TIMES_VAR).is_some();
+    let t0 = Instant::now();
+    let end = lines::Lines::new(bytes, false)
+        .plain_line_end()
+        .ok_or(Fallback::NotPlain)?;
+    let wanted = threads.min(bytes.len() / min_chunk.max(1));
+    let starts = cut_points(bytes, end, wanted);
+    if starts.len() < 2 {
+        return Err(Fallback::OneChunk);
+    }
+    let chunks = number_lines(bytes, end, &starts)?;
+    let t1 = Instant::now();
+    let pieces = read_pieces(bytes, limits, &chunks, release)?;
+    let t2 = Instant::now();
+    let registry = stitch(pieces, &chunks, limits)?;
+    if timed {
+        let t3 = Instant::now();
+        eprintln!(
+            "text chunks: {} of ~{:.1} MB; cut and count {:.1} ms, read {:.1} ms, stitch {:.1} ms",
+            chunks.len(),
+            bytes.len() as f64 / chunks.len() as f64 / 1e6,
+            (t1 - t0).as_secs_f64() * 1e3,
+            (t2 - t1).as_secs_f64() * 1e3,
+            (t3 - t2).as_secs_f64() * 1e3,
+        );
+    }
+    Ok((registry, chunks.len()))
+}
+
+/// Where the chunks start: 0, then the first tree line after each of `wanted - 1` equally
+/// spaced offsets (fewer where none is found).
+fn cut_points(bytes: &[u8], end: u8, wanted: usize) -> Vec<usize> {
+    let mut starts = vec![0];
+    for k in 1..wanted {
+        let target = bytes.len() / wanted * k;
+        let from = target.max(starts[starts.len() - 1] + 1);
+        if let Some(at) = next_tree_line(bytes, from, end) {
+            starts.push(at);
+        }
+    }
+    starts.dedup();
+    starts
+}
+
+/// The start of the first tree line that starts after `from`.
+fn next_tree_line(bytes: &[u8], from: usize, end: u8) -> Option<usize> {
+    let mut pos = from;
+    loop {
+        let start = pos + memchr::memchr(end, bytes.get(pos..)?)? + 1;
+        if start >= bytes.len() {
+            return None;
+        }
+        if lines::tree_line(&bytes[start..]).is_some() {
+            return Some(start);
+        }
+        pos = start;
+    }
+}
+
+/// The chunks, with the lines before each counted on as many threads.
+fn number_lines(bytes: &[u8], end: u8, starts: &[usize]) -> Result<Vec<Chunk>, Fallback> {
+    let stops: Vec<usize> = starts[1..]
+        .iter()
+        .copied()
+        .chain(std::iter::once(bytes.len()))
+        .collect();
+    let counts: Vec<usize> = std::thread::scope(|s| {
+        let handles = starts
+            .iter()
+            .zip(&stops)
+            .map(|(&a, &b)| {
+                std::thread::Builder::new()
+                    .spawn_scoped(s, move || memchr::memchr_iter(end, &bytes[a..b]).count())
+            })
+            .collect::<Vec<_>>();
+        handles
+            .into_iter()
+            .map(|h| h.ok().and_then(|h| h.join().ok()).ok_or(Fallback::Thread))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    let mut before = 0;
+    let mut chunks = Vec::with_capacity(starts.len());
+    for ((&start, &stop), count) in starts.iter().zip(&stops).zip(counts) {
+        chunks.push(Chunk {
+            start,
+            stop,
+            lines_before: before,
+        });
+        before += count;
+    }
+    // The last chunk reads to the end of the file.
+    if let Some(last) = chunks.last_mut() {
+        last.stop = usize::MAX;
+    }
+    Ok(chunks)
+}
+
+/// Reads every chunk on its own thread. Release requests from the threads come back here
+/// (the hook is this thread's) over a channel.
+fn read_pieces(
+    bytes: &[u8],
+    limits: &Limits,
+    chunks: &[Chunk],
+    release: Option<Release<'_>>,
+) -> Result<Vec<Piece>, Fallback> {
+    let releasing = release.is_some();
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::channel::<usize>();
+        let handles: Vec<_> = chunks
+            .iter()
+            .enumerate()
+            .map(|(k, &chunk)| {
+                let tx = tx.clone();
+                std::thread::Builder::new().spawn_scoped(s, move || {
+                    let hook = move |upto: usize| {
+                        let _ = tx.send(upto);
+                    };
+                    let hook: Option<Release<'_>> = releasing.then_some(&hook);
+                    read_piece(bytes, limits, k, chunk, hook)
+                })
+            })
+            .collect();
+        drop(tx);
+        for upto in rx {
+            if let Some(release) = release {
+                release(upto);
+            }
+        }
+        let mut pieces = Vec::with_capacity(handles.len());
+        let mut failed = None;
+        for h in handles {
+            // Every thread is joined, whatever the others did.
+            let outcome = match h {
+                Ok(h) => match h.join() {
+                    Ok(Ok(piece)) => Ok(piece),
+                    Ok(Err(_)) => Err(Fallback::Chunk),
+                    Err(_) => Err(Fallback::Thread),
+                },
+                Err(_) => Err(Fallback::Thread),
+            };
+            match outcome {
+                Ok(piece) => pieces.push(piece),
+                Err(why) => failed = failed.or(Some(why)),
+            }
+        }
+        match failed {
+            Some(why) => Err(why),
+            None => Ok(pieces),
+        }
+    })
+}
+
+/// Reads chunk `k` (the first reads as the one-thread reader does; the others start with
+/// placeholders for the entries open above them).
+fn read_piece(
+    bytes: &[u8],
+    limits: &Limits,
+    k: usize,
+    chunk: Chunk,
+    release: Option<Release<'_>>,
+) -> Result<Piece, ReadError> {
+    let mut reader = Reader::new(bytes, limits);
+    reader.lines = reader.lines.starting_at(chunk.start, chunk.lines_before);
+    if let Some(release) = release {
+        reader.lines = reader.lines.releasing(release);
+    }
+    reader.stop = chunk.stop;
+    reader.chunk = k > 0;
+    // About one entry per 400 bytes of a `-l` dump: the chunk's nodes grow once or twice,
+    // not from nothing.
+    let span = chunk.stop.min(bytes.len()) - chunk.start;
+    reader.segment.nodes.reserve(span / 400);
+    reader.read_lines()?;
+    Ok(reader.into_piece())
+}
+
+/// Joins the pieces in file order into the one-thread reader's state, then finishes it.
+fn stitch(pieces: Vec<Piece>, chunks: &[Chunk], limits: &Limits) -> Result<Registry, Fallback> {
+    let more: usize = pieces.iter().skip(1).map(|p| p.segment.nodes.len()).sum();
+    let mut pieces = pieces.into_iter().zip(chunks);
+    let Some((mut whole, first)) = pieces.next() else {
+        return Err(Fallback::OneChunk);
+    };
+    check_end(&whole, first)?;
+    whole.segment.nodes.reserve(more);
+    for (piece, chunk) in pieces {
+        check_end(&piece, chunk)?;
+        add(&mut whole, piece, limits)?;
+    }
+    Reader::resume(whole, limits)
+        .finish()
+        .map_err(|_| Fallback::Chunk)
+}
+
+/// A chunk must stop exactly before the next chunk's first line (not inside it or after).
+fn check_end(piece: &Piece, chunk: &Chunk) -> Result<(), Fallback> {
+    let stopped = match piece.stopped_at {
+        Some(at) => at == chunk.stop,
+        None => chunk.stop == usize::MAX,
+    };
+    if stopped {
+        Ok(())
+    } else {
+        Err(Fallback::Overran)
+    }
+}
+
+/// Adds a later chunk's piece to the state of the chunks before it.
+fn add(whole: &mut Piece, piece: Piece, limits: &Limits) -> Result<(), Fallback> {
+    let Piece {
+        registry,
+        segment,
+        stack,
+        total,
+        style,
+        numbers,
+        properties,
+        preamble,
+        dropped_warnings,
+        placeholders,
+        chains,
+        ..
+    } = piece;
+    if !preamble.is_empty() || chains || segment.plane.is_some() {
+        return Err(Fallback::Unusual);
+    }
+    if placeholders > whole.stack.len() || segment.nodes.len() <= placeholders {
+        return Err(Fallback::Detached);
+    }
+    whole.total += total;
+    if whole.total > limits.max_entries {
+        return Err(Fallback::Limit);
+    }
+    // Classes in the order this chunk met them, after those met before.
+    let classes = &mut whole.registry.classes;
+    let class_map = (0..registry.classes.len() as u32)
+        .map(|i| classes.try_intern(registry.classes.name(ClassId(i)), limits.max_classes))
+        .collect::<Result<Vec<ClassId>, _>>()
+        .map_err(|_| Fallback::Limit)?;
+    // Node `i` of the chunk: a placeholder is the entry open at that depth before it.
+    let outer: Vec<usize> = whole.stack[..placeholders].to_vec();
+    let base = whole.segment.nodes.len() - placeholders;
+    let place = |i: usize| if i < placeholders { outer[i] } else { base + i };
+    for mut node in segment.nodes.into_iter().skip(placeholders) {
+        node.parent = node.parent.map(place);
+        node.entry.class = node.entry.class.map(|c| class_map[c.0 as usize]);
+        whole.segment.nodes.push(node);
+    }
+    whole.stack = stack.into_iter().map(place).collect();
+    // The report: what the one-thread reader would have added after the chunks before.
+    let report = registry.report;
+    let into = &mut whole.registry.report;
+    for warning in report.warnings {
+        if into.warnings.len() < MAX_WARNINGS {
+            into.warnings.push(warning);
+        } else {
+            whole.dropped_warnings += 1;
+        }
+    }
+    whole.dropped_warnings += dropped_warnings;
+    into.raw_values += report.raw_values;
+    // `note_clipped` again line by line: the counts add up, the kept numbers stay bounded.
+    let seen = into.clipped_lines + report.clipped_lines;
+    for line in report.clipped_at {
+        into.note_clipped(line);
+    }
+    into.clipped_lines = seen;
+    if into.truncated.is_none() {
+        into.truncated = report.truncated;
+    }
+    whole.numbers.hex += numbers.hex;
+    whole.numbers.decimal += numbers.decimal;
+    whole.properties |= properties;
+    whole.style = whole.style.or(style);
+    Ok(())
+}
