@@ -20,6 +20,7 @@
 //! cross a limit (entries, classes), the result is thrown away and the one-thread reader
 //! reads the file: its result and its error are the reference.
 
+use super::tree::Later;
 use super::{MAX_WARNINGS, Piece, Reader, lines};
 use crate::formats::parallel::read_threads;
 use crate::formats::release::Release;
@@ -120,18 +121,23 @@ fn read_in_chunks(
     }
     let chunks = number_lines(bytes, end, &starts)?;
     let t1 = Instant::now();
-    let pieces = read_pieces(bytes, limits, &chunks, release)?;
+    let (pieces, piece_ms) = read_pieces(bytes, limits, &chunks, release)?;
     let t2 = Instant::now();
-    let registry = stitch(pieces, &chunks, limits)?;
+    let piece_ms: Vec<String> = piece_ms.iter().map(|ms| format!("{ms:.1}")).collect();
+    let (registry, joined) = stitch(pieces, &chunks, limits)?;
     if timed {
         let t3 = Instant::now();
         eprintln!(
-            "text chunks: {} of ~{:.1} MB; cut and count {:.1} ms, read {:.1} ms, stitch {:.1} ms",
+            "text chunks: {} of ~{:.1} MB; cut and count {:.1} ms, read {:.1} ms (each: {}), \
+             stitch {:.1} ms (join {:.1} ms, flush {:.1} ms)",
             chunks.len(),
             bytes.len() as f64 / chunks.len() as f64 / 1e6,
             (t1 - t0).as_secs_f64() * 1e3,
             (t2 - t1).as_secs_f64() * 1e3,
+            piece_ms.join(" "),
             (t3 - t2).as_secs_f64() * 1e3,
+            (joined - t2).as_secs_f64() * 1e3,
+            (t3 - joined).as_secs_f64() * 1e3,
         );
     }
     Ok((registry, chunks.len()))
@@ -212,7 +218,7 @@ fn read_pieces(
     limits: &Limits,
     chunks: &[Chunk],
     release: Option<Release<'_>>,
-) -> Result<Vec<Piece>, Fallback> {
+) -> Result<(Vec<Piece>, Vec<f64>), Fallback> {
     let releasing = release.is_some();
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<usize>();
@@ -237,12 +243,16 @@ fn read_pieces(
             }
         }
         let mut pieces = Vec::with_capacity(handles.len());
+        let mut times = Vec::with_capacity(handles.len());
         let mut failed = None;
         for h in handles {
             // Every thread is joined, whatever the others did.
             let outcome = match h {
                 Ok(h) => match h.join() {
-                    Ok(Ok(piece)) => Ok(piece),
+                    Ok(Ok((piece, ms))) => {
+                        times.push(ms);
+                        Ok(piece)
+                    }
                     Ok(Err(_)) => Err(Fallback::Chunk),
                     Err(_) => Err(Fallback::Thread),
                 },
@@ -255,7 +265,7 @@ fn read_pieces(
         }
         match failed {
             Some(why) => Err(why),
-            None => Ok(pieces),
+            None => Ok((pieces, times)),
         }
     })
 }
@@ -268,7 +278,8 @@ fn read_piece(
     k: usize,
     chunk: Chunk,
     release: Option<Release<'_>>,
-) -> Result<Piece, ReadError> {
+) -> Result<(Piece, f64), ReadError> {
+    let began = Instant::now();
     let mut reader = Reader::new(bytes, limits);
     reader.lines = reader.lines.starting_at(chunk.start, chunk.lines_before);
     if let Some(release) = release {
@@ -281,24 +292,28 @@ fn read_piece(
     let span = chunk.stop.min(bytes.len()) - chunk.start;
     reader.segment.nodes.reserve(span / 400);
     reader.read_lines()?;
-    Ok(reader.into_piece())
+    Ok((reader.into_piece(), began.elapsed().as_secs_f64() * 1e3))
 }
 
 /// Joins the pieces in file order into the one-thread reader's state, then finishes it.
-fn stitch(pieces: Vec<Piece>, chunks: &[Chunk], limits: &Limits) -> Result<Registry, Fallback> {
-    let more: usize = pieces.iter().skip(1).map(|p| p.segment.nodes.len()).sum();
+fn stitch(
+    pieces: Vec<Piece>,
+    chunks: &[Chunk],
+    limits: &Limits,
+) -> Result<(Registry, Instant), Fallback> {
     let mut pieces = pieces.into_iter().zip(chunks);
     let Some((mut whole, first)) = pieces.next() else {
         return Err(Fallback::OneChunk);
     };
     check_end(&whole, first)?;
-    whole.segment.nodes.reserve(more);
     for (piece, chunk) in pieces {
         check_end(&piece, chunk)?;
         add(&mut whole, piece, limits)?;
     }
+    let joined = Instant::now();
     Reader::resume(whole, limits)
         .finish()
+        .map(|r| (r, joined))
         .map_err(|_| Fallback::Chunk)
 }
 
@@ -348,15 +363,15 @@ fn add(whole: &mut Piece, piece: Piece, limits: &Limits) -> Result<(), Fallback>
         .collect::<Result<Vec<ClassId>, _>>()
         .map_err(|_| Fallback::Limit)?;
     // Node `i` of the chunk: a placeholder is the entry open at that depth before it.
-    let outer: Vec<usize> = whole.stack[..placeholders].to_vec();
-    let base = whole.segment.nodes.len() - placeholders;
-    let place = |i: usize| if i < placeholders { outer[i] } else { base + i };
-    for mut node in segment.nodes.into_iter().skip(placeholders) {
-        node.parent = node.parent.map(place);
-        node.entry.class = node.entry.class.map(|c| class_map[c.0 as usize]);
-        whole.segment.nodes.push(node);
-    }
-    whole.stack = stack.into_iter().map(place).collect();
+    let later = Later {
+        outer: whole.stack[..placeholders].to_vec(),
+        base: whole.segment.len(),
+        nodes: segment.nodes,
+        placeholders,
+        classes: class_map,
+    };
+    whole.stack = stack.into_iter().map(|i| later.place(i)).collect();
+    whole.segment.later.push(later);
     // The report: what the one-thread reader would have added after the chunks before.
     let report = registry.report;
     let into = &mut whole.registry.report;

@@ -7,7 +7,7 @@
 //! registry entry ID) becomes one entry sitting in both planes.
 
 use super::ReadError;
-use crate::registry::{Entry, EntryId, Link, Registry};
+use crate::registry::{ClassId, Entry, EntryId, Link, Registry};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 
@@ -72,6 +72,82 @@ pub(super) struct Segment {
     /// The plane named by a header line (`IOService:`), if any.
     pub plane: Option<String>,
     pub nodes: Vec<Pending>,
+    /// The nodes that later chunks of a chunked read added, in file order (see
+    /// `super::chunked`): placed after `nodes` as they are flushed, not moved there first.
+    pub later: Vec<Later>,
+}
+
+/// The nodes of a later chunk, numbered as that chunk numbered them: the first
+/// `placeholders` stand for the entries open above the chunk's first line (`outer`, by
+/// depth), the others follow the nodes before them from `base` on. Classes are the chunk's
+/// own, mapped to the registry's by `classes`.
+#[derive(Debug)]
+pub(super) struct Later {
+    pub nodes: Vec<Pending>,
+    pub placeholders: usize,
+    pub outer: Vec<usize>,
+    pub base: usize,
+    pub classes: Vec<ClassId>,
+}
+
+impl Later {
+    /// The index in the whole segment of the chunk's node `i`.
+    pub fn place(&self, i: usize) -> usize {
+        match self.outer.get(i) {
+            Some(&o) if i < self.placeholders => o,
+            _ => self.base + i - self.placeholders,
+        }
+    }
+
+    /// How many entries the chunk read (its placeholders aside).
+    pub fn len(&self) -> usize {
+        self.nodes.len() - self.placeholders
+    }
+
+    /// The parent, in the whole segment, of the chunk's node `node`.
+    fn parent(&self, node: &Pending) -> Option<usize> {
+        node.parent.map(|p| self.place(p))
+    }
+
+    /// The chunk's nodes numbered as the whole segment numbers them.
+    fn into_nodes(self) -> impl Iterator<Item = Pending> {
+        let Later {
+            nodes,
+            placeholders,
+            outer,
+            base,
+            classes,
+        } = self;
+        nodes.into_iter().skip(placeholders).map(move |mut node| {
+            node.parent = node.parent.map(|p| match outer.get(p) {
+                Some(&o) if p < placeholders => o,
+                _ => base + p - placeholders,
+            });
+            node.entry.class = node
+                .entry
+                .class
+                .map(|c| classes.get(c.0 as usize).copied().unwrap_or(c));
+            node
+        })
+    }
+}
+
+impl Segment {
+    /// Every node's parent (an index in the whole segment) and entry, in order.
+    fn links(&self) -> impl Iterator<Item = (Option<usize>, &Entry)> {
+        let first = self.nodes.iter().map(|n| (n.parent, &n.entry));
+        let later = self.later.iter().flat_map(|l| {
+            l.nodes[l.placeholders..]
+                .iter()
+                .map(move |n| (l.parent(n), &n.entry))
+        });
+        first.chain(later)
+    }
+
+    /// How many nodes the segment holds.
+    pub fn len(&self) -> usize {
+        self.nodes.len() + self.later.iter().map(Later::len).sum::<usize>()
+    }
 }
 
 /// The plane of a segment that has no header line.
@@ -81,12 +157,12 @@ pub(super) struct Segment {
 /// named after the model (`MacBookPro16,1`, `J313AP`). So: Root's first child named `/` or
 /// `device-tree` means IODeviceTree; anything else (including `-r` subtrees with no Root)
 /// means IOService, `ioreg`'s default plane.
-pub(super) fn infer_plane(nodes: &[Pending]) -> &'static str {
-    let root = nodes
-        .iter()
-        .position(|n| n.parent.is_none() && n.entry.is_root);
-    let first_child = root.and_then(|r| nodes.iter().find(|n| n.parent == Some(r)));
-    match first_child.map(|n| n.entry.name.as_bytes()) {
+pub(super) fn infer_plane(segment: &Segment) -> &'static str {
+    let root = segment
+        .links()
+        .position(|(parent, entry)| parent.is_none() && entry.is_root);
+    let first_child = root.and_then(|r| segment.links().find(|&(p, _)| p == Some(r)));
+    match first_child.map(|(_, entry)| entry.name.as_bytes()) {
         Some(b"/" | b"device-tree") => "IODeviceTree",
         _ => "IOService",
     }
@@ -115,21 +191,26 @@ pub(super) fn flush(
     by_id: &mut IdMap,
     merged: &mut Merged,
 ) -> Result<(), ReadError> {
-    if segment.nodes.is_empty() {
+    let n = segment.len();
+    if n == 0 {
         return Ok(());
     }
-    let plane = match segment.plane {
-        Some(p) => p,
-        None => infer_plane(&segment.nodes).to_owned(),
+    let plane = match &segment.plane {
+        Some(p) => p.clone(),
+        None => infer_plane(&segment).to_owned(),
     };
     registry.plane_mut(&plane);
-    let n = segment.nodes.len();
+    by_id.reserve(n);
     let mut ids: Vec<EntryId> = Vec::with_capacity(n);
     let mut parents: Vec<Option<usize>> = Vec::with_capacity(n);
     // A repeated appearance, or inside the subtree printed again below one (whose links
     // are known already).
     let mut echo: Vec<bool> = Vec::with_capacity(n);
-    for node in segment.nodes {
+    let nodes = segment
+        .nodes
+        .into_iter()
+        .chain(segment.later.into_iter().flat_map(Later::into_nodes));
+    for node in nodes {
         let parent = node.parent.filter(|&p| p < ids.len());
         let line = node.line;
         let repeat = node
