@@ -86,12 +86,17 @@ pub(crate) fn read_chunked(
     limits: &Limits,
     threads: usize,
     min_chunk: usize,
+    release: Option<Release<'_>>,
 ) -> (Result<Registry, ReadError>, Result<usize, Fallback>) {
-    match read_in_chunks(bytes, limits, threads, min_chunk, None) {
+    match read_in_chunks(bytes, limits, threads, min_chunk, release) {
         Ok((registry, chunks)) => (Ok(registry), Ok(chunks)),
         Err(why) => (Reader::new(bytes, limits).run(), Err(why)),
     }
 }
+
+/// A dump that starts so makes every chunk's thread after the first panic (test).
+#[cfg(test)]
+pub(crate) const PANIC_IN_LATER_CHUNKS: &[u8] = b"+-o PanicInLaterChunks ";
 
 /// One chunk: where it starts and where the next begins, and the lines before it.
 #[derive(Debug, Clone, Copy)]
@@ -123,12 +128,15 @@ fn read_in_chunks(
     let t1 = Instant::now();
     let (pieces, piece_ms) = read_pieces(bytes, limits, &chunks, release)?;
     let t2 = Instant::now();
-    let piece_ms: Vec<String> = piece_ms.iter().map(|ms| format!("{ms:.1}")).collect();
+    let piece_ms: Vec<String> = piece_ms
+        .iter()
+        .map(|(wall, cpu)| format!("{wall:.1}/{cpu:.1}"))
+        .collect();
     let (registry, joined) = stitch(pieces, &chunks, limits)?;
     if timed {
         let t3 = Instant::now();
         eprintln!(
-            "text chunks: {} of ~{:.1} MB; cut and count {:.1} ms, read {:.1} ms (each: {}), \
+            "text chunks: {} of ~{:.1} MB; cut and count {:.1} ms, read {:.1} ms (each, wall/thread CPU: {}), \
              stitch {:.1} ms (join {:.1} ms, flush {:.1} ms)",
             chunks.len(),
             bytes.len() as f64 / chunks.len() as f64 / 1e6,
@@ -218,7 +226,7 @@ fn read_pieces(
     limits: &Limits,
     chunks: &[Chunk],
     release: Option<Release<'_>>,
-) -> Result<(Vec<Piece>, Vec<f64>), Fallback> {
+) -> Result<(Vec<Piece>, Vec<(f64, f64)>), Fallback> {
     let releasing = release.is_some();
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<usize>();
@@ -278,8 +286,13 @@ fn read_piece(
     k: usize,
     chunk: Chunk,
     release: Option<Release<'_>>,
-) -> Result<(Piece, f64), ReadError> {
+) -> Result<(Piece, (f64, f64)), ReadError> {
     let began = Instant::now();
+    let cpu = thread_cpu_ms();
+    #[cfg(test)]
+    if k > 0 && bytes.starts_with(PANIC_IN_LATER_CHUNKS) {
+        panic!("a chunk's thread panics (test)");
+    }
     let mut reader = Reader::new(bytes, limits);
     reader.lines = reader.lines.starting_at(chunk.start, chunk.lines_before);
     if let Some(release) = release {
@@ -292,7 +305,25 @@ fn read_piece(
     let span = chunk.stop.min(bytes.len()) - chunk.start;
     reader.segment.nodes.reserve(span / 400);
     reader.read_lines()?;
-    Ok((reader.into_piece(), began.elapsed().as_secs_f64() * 1e3))
+    let times = (began.elapsed().as_secs_f64() * 1e3, thread_cpu_ms() - cpu);
+    Ok((reader.into_piece(), times))
+}
+
+/// The CPU time this thread has used, in ms (for [`TIMES_VAR`]: a chunk's cost apart from
+/// what other work on the machine takes from it).
+fn thread_cpu_ms() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `clock_gettime` writes the time into `t`, a valid timespec.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0 {
+            return t.tv_sec as f64 * 1e3 + t.tv_nsec as f64 / 1e6;
+        }
+    }
+    0.0
 }
 
 /// Joins the pieces in file order into the one-thread reader's state, then finishes it.

@@ -2,7 +2,7 @@
 //! errors, on every text dump of the corpus, on a generated dump and on hostile ones, with
 //! chunks far smaller than the real ones so that every kind of cut is met.
 
-use super::chunked::{Fallback, read_chunked};
+use super::chunked::{Fallback, PANIC_IN_LATER_CHUNKS, read_chunked};
 use super::read as read_one;
 use crate::formats::{Format, Limits, ReadError, detect};
 use crate::registry::{ClassId, Registry};
@@ -56,7 +56,7 @@ fn same_as_one_thread(name: &str, bytes: &[u8], limits: &Limits, threads: &[usiz
     let mut chunked = 0;
     for &n in threads {
         for min_chunk in [1, bytes.len() / 5] {
-            let (got, how) = read_chunked(bytes, limits, n, min_chunk);
+            let (got, how) = read_chunked(bytes, limits, n, min_chunk, None);
             let got = outcome(&got);
             if got != want {
                 let first = first_difference(&got, &want);
@@ -145,7 +145,7 @@ fn every_cut_of_a_small_dump_reads_the_same() {
     let limits = Limits::default();
     let want = outcome(&super::Reader::new(bytes.as_bytes(), &limits).run());
     for n in 2..40 {
-        let (got, how) = read_chunked(bytes.as_bytes(), &limits, n, 1);
+        let (got, how) = read_chunked(bytes.as_bytes(), &limits, n, 1, None);
         assert_eq!(outcome(&got), want, "{n} chunks ({how:?})");
     }
 }
@@ -163,7 +163,7 @@ fn entries_over_the_limit_only_together_fall_back_to_the_same_error() {
     let want = super::Reader::new(&bytes, &limits).run().unwrap_err();
     assert!(want.message.contains("too many entries"), "{want}");
     for n in [2, 3, 7] {
-        let (got, how) = read_chunked(&bytes, &limits, n, 1);
+        let (got, how) = read_chunked(&bytes, &limits, n, 1, None);
         assert_eq!(got.unwrap_err(), want, "{n} threads");
         assert_eq!(how, Err(Fallback::Limit), "no chunk alone crosses it");
     }
@@ -180,7 +180,7 @@ fn classes_over_the_limit_only_together_fall_back_to_the_same_error() {
         ..Limits::default()
     };
     let want = super::Reader::new(&bytes, &limits).run().unwrap_err();
-    let (got, how) = read_chunked(&bytes, &limits, 7, 1);
+    let (got, how) = read_chunked(&bytes, &limits, 7, 1, None);
     assert_eq!(got.unwrap_err(), want);
     assert!(
         matches!(how, Err(Fallback::Limit | Fallback::Chunk)),
@@ -213,7 +213,7 @@ fn a_cut_at_a_tree_line_inside_a_multi_line_string_reads_the_same() {
     let limits = Limits::default();
     let want = outcome(&super::Reader::new(dump.as_bytes(), &limits).run());
     for n in 2..30 {
-        let (got, how) = read_chunked(dump.as_bytes(), &limits, n, 1);
+        let (got, how) = read_chunked(dump.as_bytes(), &limits, n, 1, None);
         assert_eq!(outcome(&got), want, "{n} chunks ({how:?})");
     }
 }
@@ -234,7 +234,7 @@ fn a_value_that_runs_over_a_cut_falls_back() {
     let want = outcome(&super::Reader::new(dump.as_bytes(), &limits).run());
     let mut overran = 0;
     for n in 2..30 {
-        let (got, how) = read_chunked(dump.as_bytes(), &limits, n, 1);
+        let (got, how) = read_chunked(dump.as_bytes(), &limits, n, 1, None);
         assert_eq!(outcome(&got), want, "{n} chunks ({how:?})");
         overran += usize::from(how == Err(Fallback::Overran));
     }
@@ -256,7 +256,7 @@ fn an_error_in_a_later_chunk_is_the_one_thread_error() {
         .run()
         .unwrap_err();
     for n in [2, 3, 7] {
-        let (got, how) = read_chunked(&bytes, &Limits::default(), n, 1);
+        let (got, how) = read_chunked(&bytes, &Limits::default(), n, 1, None);
         assert_eq!(got.unwrap_err(), want, "{n} threads");
         assert_eq!(how, Err(Fallback::Chunk));
     }
@@ -270,9 +270,53 @@ fn a_later_plane_header_falls_back() {
     let want = outcome(&read_one(dump.as_bytes(), &limits));
     let mut fell_back = 0;
     for n in 2..12 {
-        let (got, how) = read_chunked(dump.as_bytes(), &limits, n, 1);
+        let (got, how) = read_chunked(dump.as_bytes(), &limits, n, 1, None);
         assert_eq!(outcome(&got), want, "{n} chunks ({how:?})");
         fell_back += usize::from(how.is_err());
     }
     assert!(fell_back > 0);
+}
+
+/// Each chunk's thread asks for the pages behind it to be released, through the caller's
+/// hook on the caller's thread, every few MB as with one thread.
+#[test]
+fn a_released_read_releases_behind_every_chunk() {
+    let registry = crate::kernel::sim::generate::synthetic(12_000, 3);
+    let mut bytes = Vec::new();
+    crate::formats::write(
+        &registry,
+        &crate::formats::Selection::default(),
+        crate::formats::DumpFormat::Text,
+        &mut bytes,
+    )
+    .unwrap();
+    assert!(bytes.len() > 9 << 20, "{} bytes", bytes.len());
+    let calls = std::cell::RefCell::new(Vec::new());
+    let hook = |upto: usize| calls.borrow_mut().push(upto);
+    let limits = Limits::default();
+    let (got, how) = read_chunked(&bytes, &limits, 2, 1, Some(&hook));
+    assert_eq!(how, Ok(2));
+    let want = outcome(&super::Reader::new(&bytes, &limits).run());
+    assert_eq!(outcome(&got), want);
+    let calls = calls.into_inner();
+    let half = bytes.len() / 2;
+    // The first chunk releases behind itself, and so does the second (past the middle).
+    assert!(calls.iter().any(|&u| u < half), "{calls:?}");
+    assert!(calls.iter().any(|&u| u > half), "{calls:?}");
+    assert!(calls.iter().all(|&u| u < bytes.len()), "{calls:?}");
+}
+
+#[test]
+fn a_thread_that_panics_falls_back() {
+    let mut bytes = PANIC_IN_LATER_CHUNKS.to_vec();
+    bytes.extend_from_slice(b" <class IORegistryEntry, id 0x100000100, retain 14>\n");
+    let rest = generated();
+    let first_child = memchr::memmem::find(&rest, b"\n  +-o ").unwrap() + 1;
+    bytes.extend_from_slice(&rest[first_child..]);
+    let limits = Limits::default();
+    let want = outcome(&super::Reader::new(&bytes, &limits).run());
+    assert!(want.is_ok());
+    let (got, how) = read_chunked(&bytes, &limits, 3, 1, None);
+    assert_eq!(how, Err(Fallback::Thread));
+    assert_eq!(outcome(&got), want);
 }
