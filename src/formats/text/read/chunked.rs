@@ -94,6 +94,9 @@ pub(crate) fn read_chunked(
     }
 }
 
+/// A chunk's read time and its thread's CPU time, in ms.
+type Times = (f64, f64);
+
 /// A dump that starts so makes every chunk's thread after the first panic (test).
 #[cfg(test)]
 pub(crate) const PANIC_IN_LATER_CHUNKS: &[u8] = b"+-o PanicInLaterChunks ";
@@ -226,7 +229,7 @@ fn read_pieces(
     limits: &Limits,
     chunks: &[Chunk],
     release: Option<Release<'_>>,
-) -> Result<(Vec<Piece>, Vec<(f64, f64)>), Fallback> {
+) -> Result<(Vec<Piece>, Vec<Times>), Fallback> {
     let releasing = release.is_some();
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<usize>();
@@ -286,7 +289,7 @@ fn read_piece(
     k: usize,
     chunk: Chunk,
     release: Option<Release<'_>>,
-) -> Result<(Piece, (f64, f64)), ReadError> {
+) -> Result<(Piece, Times), ReadError> {
     let began = Instant::now();
     let cpu = thread_cpu_ms();
     #[cfg(test)]
