@@ -20,7 +20,7 @@
 //! cross a limit (entries, classes), the result is thrown away and the one-thread reader
 //! reads the file: its result and its error are the reference.
 
-use super::tree::Later;
+use super::tree::{Flusher, Later, PlaneGuess};
 use super::{MAX_WARNINGS, Piece, Reader, lines};
 use crate::formats::parallel::read_threads;
 use crate::formats::release::Release;
@@ -129,26 +129,25 @@ fn read_in_chunks(
     }
     let chunks = number_lines(bytes, end, &starts)?;
     let t1 = Instant::now();
-    let (pieces, piece_ms) = read_pieces(bytes, limits, &chunks, release)?;
-    let t2 = Instant::now();
-    let piece_ms: Vec<String> = piece_ms
-        .iter()
-        .map(|(wall, cpu)| format!("{wall:.1}/{cpu:.1}"))
-        .collect();
-    let (registry, joined) = stitch(pieces, &chunks, limits)?;
+    let (registry, times) = read_and_stitch(bytes, limits, &chunks, release)?;
     if timed {
-        let t3 = Instant::now();
+        let each: Vec<String> = times
+            .chunks
+            .iter()
+            .map(|(wall, cpu)| format!("{wall:.1}/{cpu:.1}"))
+            .collect();
         eprintln!(
-            "text chunks: {} of ~{:.1} MB; cut and count {:.1} ms, read {:.1} ms (each, wall/thread CPU: {}), \
-             stitch {:.1} ms (join {:.1} ms, flush {:.1} ms)",
+            "text chunks: {} of ~{:.1} MB; cut and count {:.1} ms, read {:.1} ms (each, \
+             wall/thread CPU: {}); stitched and flushed meanwhile {:.1} ms, the last chunk {:.1} ms, \
+             then {:.1} ms",
             chunks.len(),
             bytes.len() as f64 / chunks.len() as f64 / 1e6,
             (t1 - t0).as_secs_f64() * 1e3,
-            (t2 - t1).as_secs_f64() * 1e3,
-            piece_ms.join(" "),
-            (t3 - t2).as_secs_f64() * 1e3,
-            (joined - t2).as_secs_f64() * 1e3,
-            (t3 - joined).as_secs_f64() * 1e3,
+            (times.read_all - t1).as_secs_f64() * 1e3,
+            each.join(" "),
+            times.flushed_meanwhile * 1e3,
+            times.flushed_last * 1e3,
+            times.read_all.elapsed().as_secs_f64() * 1e3,
         );
     }
     Ok((registry, chunks.len()))
@@ -222,63 +221,116 @@ fn number_lines(bytes: &[u8], end: u8, starts: &[usize]) -> Result<Vec<Chunk>, F
     Ok(chunks)
 }
 
-/// Reads every chunk on its own thread. Release requests from the threads come back here
-/// (the hook is this thread's) over a channel.
-fn read_pieces(
+/// What a chunk's thread says to the reading thread.
+enum Message {
+    /// Release the pages before this offset (the hook is the reading thread's).
+    Release(usize),
+    /// Chunk `k` is read.
+    Done(usize, Result<(Piece, Times), ReadError>),
+}
+
+/// When every chunk was read and stitched, each chunk's times, and the time spent
+/// stitching and flushing (in s) earlier chunks while later ones were still being read.
+struct StitchTimes {
+    read_all: Instant,
+    chunks: Vec<Times>,
+    flushed_meanwhile: f64,
+    /// The last chunk's stitch and flush.
+    flushed_last: f64,
+}
+
+/// Reads every chunk on its own thread, and stitches each one as soon as it and the chunks
+/// before it are read (their entries go into the registry while later chunks are read).
+fn read_and_stitch(
     bytes: &[u8],
     limits: &Limits,
     chunks: &[Chunk],
     release: Option<Release<'_>>,
-) -> Result<(Vec<Piece>, Vec<Times>), Fallback> {
+) -> Result<(Registry, StitchTimes), Fallback> {
     let releasing = release.is_some();
+    let mut stitch = Stitch::new(limits, chunks.len());
+    let mut times = StitchTimes {
+        read_all: Instant::now(),
+        chunks: vec![(0.0, 0.0); chunks.len()],
+        flushed_meanwhile: 0.0,
+        flushed_last: 0.0,
+    };
     std::thread::scope(|s| {
-        let (tx, rx) = mpsc::channel::<usize>();
+        let (tx, rx) = mpsc::channel::<Message>();
         let handles: Vec<_> = chunks
             .iter()
             .enumerate()
             .map(|(k, &chunk)| {
                 let tx = tx.clone();
                 std::thread::Builder::new().spawn_scoped(s, move || {
+                    let releaser = tx.clone();
                     let hook = move |upto: usize| {
-                        let _ = tx.send(upto);
+                        let _ = releaser.send(Message::Release(upto));
                     };
                     let hook: Option<Release<'_>> = releasing.then_some(&hook);
-                    read_piece(bytes, limits, k, chunk, hook)
+                    let piece = read_piece(bytes, limits, k, chunk, hook);
+                    let _ = tx.send(Message::Done(k, piece));
                 })
             })
             .collect();
         drop(tx);
-        for upto in rx {
-            if let Some(release) = release {
-                release(upto);
+        // Pieces in file order: those that came before their turn wait here.
+        let mut waiting: Vec<Option<Result<(Piece, Times), ReadError>>> =
+            chunks.iter().map(|_| None).collect();
+        let mut next = 0;
+        let mut failed = None;
+        for message in rx {
+            match message {
+                Message::Release(upto) => {
+                    if let Some(release) = release {
+                        release(upto);
+                    }
+                }
+                Message::Done(k, piece) => {
+                    waiting[k] = Some(piece);
+                    while failed.is_none() && next < chunks.len() {
+                        let Some(piece) = waiting[next].take() else {
+                            break;
+                        };
+                        let began = Instant::now();
+                        let taken = match piece {
+                            Ok((piece, t)) => {
+                                times.chunks[next] = t;
+                                stitch.take(piece, &chunks[next])
+                            }
+                            Err(_) => Err(Fallback::Chunk),
+                        };
+                        if let Err(why) = taken {
+                            failed = Some(why);
+                        }
+                        next += 1;
+                        let spent = began.elapsed().as_secs_f64();
+                        if next < chunks.len() {
+                            times.flushed_meanwhile += spent;
+                        } else {
+                            times.flushed_last = spent;
+                        }
+                    }
+                }
             }
         }
-        let mut pieces = Vec::with_capacity(handles.len());
-        let mut times = Vec::with_capacity(handles.len());
-        let mut failed = None;
+        times.read_all = Instant::now();
+        // Every thread is joined, whatever the others did: one that could not start or
+        // panicked sent no piece.
         for h in handles {
-            // Every thread is joined, whatever the others did.
-            let outcome = match h {
-                Ok(h) => match h.join() {
-                    Ok(Ok((piece, ms))) => {
-                        times.push(ms);
-                        Ok(piece)
-                    }
-                    Ok(Err(_)) => Err(Fallback::Chunk),
-                    Err(_) => Err(Fallback::Thread),
-                },
-                Err(_) => Err(Fallback::Thread),
-            };
-            match outcome {
-                Ok(piece) => pieces.push(piece),
-                Err(why) => failed = failed.or(Some(why)),
+            if !h.is_ok_and(|h| h.join().is_ok()) {
+                failed = failed.or(Some(Fallback::Thread));
             }
+        }
+        if next < chunks.len() {
+            failed = failed.or(Some(Fallback::Thread));
         }
         match failed {
             Some(why) => Err(why),
-            None => Ok((pieces, times)),
+            None => Ok(()),
         }
-    })
+    })?;
+    Ok((stitch.finish()?, times))
 }
 
 /// Reads chunk `k` (the first reads as the one-thread reader does; the others start with
@@ -329,26 +381,111 @@ fn thread_cpu_ms() -> f64 {
     0.0
 }
 
-/// Joins the pieces in file order into the one-thread reader's state, then finishes it.
-fn stitch(
-    pieces: Vec<Piece>,
-    chunks: &[Chunk],
-    limits: &Limits,
-) -> Result<(Registry, Instant), Fallback> {
-    let mut pieces = pieces.into_iter().zip(chunks);
-    let Some((mut whole, first)) = pieces.next() else {
-        return Err(Fallback::OneChunk);
-    };
-    check_end(&whole, first)?;
-    for (piece, chunk) in pieces {
-        check_end(&piece, chunk)?;
-        add(&mut whole, piece, limits)?;
+/// The pieces joined so far, in file order, into the one-thread reader's state; their
+/// entries flushed into its registry as soon as the plane they go in is known.
+struct Stitch<'l> {
+    limits: &'l Limits,
+    chunks: usize,
+    /// Chunk 0's state, with the chunks after it added.
+    whole: Option<Piece>,
+    /// Nodes of the segment so far (flushed or not).
+    placed: usize,
+    /// The segment's plane when no header names it.
+    guess: PlaneGuess,
+    /// Once the plane is known.
+    flusher: Option<Flusher>,
+    /// Nodes not flushed yet, in order.
+    unflushed: Vec<Later>,
+}
+
+impl<'l> Stitch<'l> {
+    fn new(limits: &'l Limits, chunks: usize) -> Self {
+        Stitch {
+            limits,
+            chunks,
+            whole: None,
+            placed: 0,
+            guess: PlaneGuess::default(),
+            flusher: None,
+            unflushed: Vec::new(),
+        }
     }
-    let joined = Instant::now();
-    Reader::resume(whole, limits)
-        .finish()
-        .map(|r| (r, joined))
-        .map_err(|_| Fallback::Chunk)
+
+    /// Adds the next chunk's piece and flushes what can be.
+    fn take(&mut self, piece: Piece, chunk: &Chunk) -> Result<(), Fallback> {
+        check_end(&piece, chunk)?;
+        let later = match &mut self.whole {
+            None => {
+                // The first chunk's nodes, as a piece with nothing to map.
+                let mut piece = piece;
+                let nodes = std::mem::take(&mut piece.segment.nodes);
+                self.whole = Some(piece);
+                Later {
+                    nodes,
+                    placeholders: 0,
+                    outer: Vec::new(),
+                    base: 0,
+                    classes: Vec::new(),
+                }
+            }
+            Some(whole) => add(whole, piece, self.placed, self.limits)?,
+        };
+        self.placed += later.len();
+        if self.flusher.is_none() {
+            self.guess.see(later.links());
+        }
+        self.unflushed.push(later);
+        self.flush(false)
+    }
+
+    /// Flushes the nodes waiting, if their plane is known (`at_end`: it is now).
+    fn flush(&mut self, at_end: bool) -> Result<(), Fallback> {
+        let Some(whole) = &mut self.whole else {
+            return Ok(());
+        };
+        if self.flusher.is_none() {
+            let plane = match (&whole.segment.plane, self.guess.known()) {
+                (Some(named), _) => named.clone(),
+                (None, Some(guessed)) => guessed.to_owned(),
+                (None, None) if at_end => self.guess.at_end().to_owned(),
+                (None, None) => return Ok(()),
+            };
+            // About as many nodes in each chunk.
+            let n = self.placed / self.unflushed.len().max(1) * self.chunks;
+            self.flusher = Some(Flusher::new(
+                plane,
+                n,
+                &mut whole.registry,
+                &mut whole.by_id,
+            ));
+        }
+        let Some(flusher) = &mut self.flusher else {
+            return Ok(());
+        };
+        for later in self.unflushed.drain(..) {
+            for node in later.into_nodes() {
+                flusher
+                    .add(
+                        node,
+                        &mut whole.registry,
+                        &mut whole.by_id,
+                        &mut whole.merged,
+                    )
+                    .map_err(|_| Fallback::Chunk)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The registry, once every chunk is in.
+    fn finish(mut self) -> Result<Registry, Fallback> {
+        self.flush(true)?;
+        let whole = self.whole.ok_or(Fallback::OneChunk)?;
+        // The segment's nodes are flushed: what is left is the one-thread reader's end.
+        Reader::resume(whole, self.limits)
+            .finish()
+            .map_err(|_| Fallback::Chunk)
+    }
 }
 
 /// A chunk must stop exactly before the next chunk's first line (not inside it or after).
@@ -364,8 +501,9 @@ fn check_end(piece: &Piece, chunk: &Chunk) -> Result<(), Fallback> {
     }
 }
 
-/// Adds a later chunk's piece to the state of the chunks before it.
-fn add(whole: &mut Piece, piece: Piece, limits: &Limits) -> Result<(), Fallback> {
+/// Adds a later chunk's piece to the state of the chunks before it, whose segment holds
+/// `placed` nodes; returns the chunk's nodes, to be flushed after those.
+fn add(whole: &mut Piece, piece: Piece, placed: usize, limits: &Limits) -> Result<Later, Fallback> {
     let Piece {
         registry,
         segment,
@@ -399,13 +537,12 @@ fn add(whole: &mut Piece, piece: Piece, limits: &Limits) -> Result<(), Fallback>
     // Node `i` of the chunk: a placeholder is the entry open at that depth before it.
     let later = Later {
         outer: whole.stack[..placeholders].to_vec(),
-        base: whole.segment.len(),
+        base: placed,
         nodes: segment.nodes,
         placeholders,
         classes: class_map,
     };
     whole.stack = stack.into_iter().map(|i| later.place(i)).collect();
-    whole.segment.later.push(later);
     // The report: what the one-thread reader would have added after the chunks before.
     let report = registry.report;
     let into = &mut whole.registry.report;
@@ -431,5 +568,5 @@ fn add(whole: &mut Piece, piece: Piece, limits: &Limits) -> Result<(), Fallback>
     whole.numbers.decimal += numbers.decimal;
     whole.properties |= properties;
     whole.style = whole.style.or(style);
-    Ok(())
+    Ok(later)
 }

@@ -72,15 +72,13 @@ pub(super) struct Segment {
     /// The plane named by a header line (`IOService:`), if any.
     pub plane: Option<String>,
     pub nodes: Vec<Pending>,
-    /// The nodes that later chunks of a chunked read added, in file order (see
-    /// `super::chunked`): placed after `nodes` as they are flushed, not moved there first.
-    pub later: Vec<Later>,
 }
 
-/// The nodes of a later chunk, numbered as that chunk numbered them: the first
-/// `placeholders` stand for the entries open above the chunk's first line (`outer`, by
-/// depth), the others follow the nodes before them from `base` on. Classes are the chunk's
-/// own, mapped to the registry's by `classes`.
+/// The nodes of a later chunk of a chunked read (see `super::chunked`), numbered as that
+/// chunk numbered them: the first `placeholders` stand for the entries open above the
+/// chunk's first line (`outer`, by depth, numbered in the whole segment), the others follow
+/// the nodes before them from `base` on. Classes are the chunk's own, mapped to the
+/// registry's by `classes`.
 #[derive(Debug)]
 pub(super) struct Later {
     pub nodes: Vec<Pending>,
@@ -93,10 +91,7 @@ pub(super) struct Later {
 impl Later {
     /// The index in the whole segment of the chunk's node `i`.
     pub fn place(&self, i: usize) -> usize {
-        match self.outer.get(i) {
-            Some(&o) if i < self.placeholders => o,
-            _ => self.base + i - self.placeholders,
-        }
+        place_in(&self.outer, self.placeholders, self.base, i)
     }
 
     /// How many entries the chunk read (its placeholders aside).
@@ -104,13 +99,15 @@ impl Later {
         self.nodes.len() - self.placeholders
     }
 
-    /// The parent, in the whole segment, of the chunk's node `node`.
-    fn parent(&self, node: &Pending) -> Option<usize> {
-        node.parent.map(|p| self.place(p))
+    /// Each entry's parent (numbered in the whole segment) and the entry, in order.
+    pub fn links(&self) -> impl Iterator<Item = (Option<usize>, &Entry)> {
+        self.nodes[self.placeholders..]
+            .iter()
+            .map(|n| (n.parent.map(|p| self.place(p)), &n.entry))
     }
 
     /// The chunk's nodes numbered as the whole segment numbers them.
-    fn into_nodes(self) -> impl Iterator<Item = Pending> {
+    pub fn into_nodes(self) -> impl Iterator<Item = Pending> {
         let Later {
             nodes,
             placeholders,
@@ -119,10 +116,7 @@ impl Later {
             classes,
         } = self;
         nodes.into_iter().skip(placeholders).map(move |mut node| {
-            node.parent = node.parent.map(|p| match outer.get(p) {
-                Some(&o) if p < placeholders => o,
-                _ => base + p - placeholders,
-            });
+            node.parent = node.parent.map(|p| place_in(&outer, placeholders, base, p));
             node.entry.class = node
                 .entry
                 .class
@@ -132,21 +126,10 @@ impl Later {
     }
 }
 
-impl Segment {
-    /// Every node's parent (an index in the whole segment) and entry, in order.
-    fn links(&self) -> impl Iterator<Item = (Option<usize>, &Entry)> {
-        let first = self.nodes.iter().map(|n| (n.parent, &n.entry));
-        let later = self.later.iter().flat_map(|l| {
-            l.nodes[l.placeholders..]
-                .iter()
-                .map(move |n| (l.parent(n), &n.entry))
-        });
-        first.chain(later)
-    }
-
-    /// How many nodes the segment holds.
-    pub fn len(&self) -> usize {
-        self.nodes.len() + self.later.iter().map(Later::len).sum::<usize>()
+fn place_in(outer: &[usize], placeholders: usize, base: usize, i: usize) -> usize {
+    match outer.get(i) {
+        Some(&o) if i < placeholders => o,
+        _ => base + i - placeholders,
     }
 }
 
@@ -157,14 +140,49 @@ impl Segment {
 /// named after the model (`MacBookPro16,1`, `J313AP`). So: Root's first child named `/` or
 /// `device-tree` means IODeviceTree; anything else (including `-r` subtrees with no Root)
 /// means IOService, `ioreg`'s default plane.
-pub(super) fn infer_plane(segment: &Segment) -> &'static str {
-    let root = segment
-        .links()
-        .position(|(parent, entry)| parent.is_none() && entry.is_root);
-    let first_child = root.and_then(|r| segment.links().find(|&(p, _)| p == Some(r)));
-    match first_child.map(|(_, entry)| entry.name.as_bytes()) {
-        Some(b"/" | b"device-tree") => "IODeviceTree",
-        _ => "IOService",
+pub(super) fn infer_plane(nodes: &[Pending]) -> &'static str {
+    let mut guess = PlaneGuess::default();
+    guess.see(nodes.iter().map(|n| (n.parent, &n.entry)));
+    guess.at_end()
+}
+
+/// [`infer_plane`] as a segment's nodes come, batch by batch: known as soon as Root's
+/// first child has come (nothing after it can change the answer).
+#[derive(Debug, Default)]
+pub(super) struct PlaneGuess {
+    seen: usize,
+    root: Option<usize>,
+    answer: Option<&'static str>,
+}
+
+impl PlaneGuess {
+    /// The next nodes: each one's parent (numbered in the segment) and entry.
+    pub fn see<'e>(&mut self, links: impl Iterator<Item = (Option<usize>, &'e Entry)>) {
+        for (parent, entry) in links {
+            let i = self.seen;
+            self.seen += 1;
+            match self.root {
+                _ if self.answer.is_some() => {}
+                None if parent.is_none() && entry.is_root => self.root = Some(i),
+                Some(r) if parent == Some(r) => {
+                    self.answer = Some(match entry.name.as_bytes() {
+                        b"/" | b"device-tree" => "IODeviceTree",
+                        _ => "IOService",
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The plane, once the nodes seen decide it.
+    pub fn known(&self) -> Option<&'static str> {
+        self.answer
+    }
+
+    /// The plane when no more nodes come.
+    pub fn at_end(&self) -> &'static str {
+        self.answer.unwrap_or("IOService")
     }
 }
 
@@ -191,46 +209,79 @@ pub(super) fn flush(
     by_id: &mut IdMap,
     merged: &mut Merged,
 ) -> Result<(), ReadError> {
-    let n = segment.len();
-    if n == 0 {
+    if segment.nodes.is_empty() {
         return Ok(());
     }
-    let plane = match &segment.plane {
-        Some(p) => p.clone(),
-        None => infer_plane(&segment).to_owned(),
+    let plane = match segment.plane {
+        Some(p) => p,
+        None => infer_plane(&segment.nodes).to_owned(),
     };
-    registry.plane_mut(&plane);
-    by_id.reserve(n);
-    let mut ids: Vec<EntryId> = Vec::with_capacity(n);
-    let mut parents: Vec<Option<usize>> = Vec::with_capacity(n);
-    // A repeated appearance, or inside the subtree printed again below one (whose links
-    // are known already).
-    let mut echo: Vec<bool> = Vec::with_capacity(n);
-    let nodes = segment
-        .nodes
-        .into_iter()
-        .chain(segment.later.into_iter().flat_map(Later::into_nodes));
-    for node in nodes {
+    let mut flusher = Flusher::new(plane, segment.nodes.len(), registry, by_id);
+    for node in segment.nodes {
+        flusher.add(node, registry, by_id, merged)?;
+    }
+    Ok(())
+}
+
+/// [`flush`] node by node: a chunked read flushes each chunk's nodes as they come.
+pub(super) struct Flusher {
+    plane: String,
+    /// Per node of the segment so far: its entry, its parent (a node), and whether it is a
+    /// repeated appearance or inside the subtree printed again below one (whose links are
+    /// known already).
+    ids: Vec<EntryId>,
+    parents: Vec<Option<usize>>,
+    echo: Vec<bool>,
+}
+
+impl Flusher {
+    /// For a segment of about `n` nodes in `plane`.
+    pub fn new(plane: String, n: usize, registry: &mut Registry, by_id: &mut IdMap) -> Self {
+        registry.plane_mut(&plane);
+        by_id.reserve(n);
+        Flusher {
+            plane,
+            ids: Vec::with_capacity(n),
+            parents: Vec::with_capacity(n),
+            echo: Vec::with_capacity(n),
+        }
+    }
+
+    /// Adds the segment's next node.
+    pub fn add(
+        &mut self,
+        node: Pending,
+        registry: &mut Registry,
+        by_id: &mut IdMap,
+        merged: &mut Merged,
+    ) -> Result<(), ReadError> {
+        let Flusher {
+            plane,
+            ids,
+            parents,
+            echo,
+        } = self;
+        let plane: &str = plane;
         let parent = node.parent.filter(|&p| p < ids.len());
         let line = node.line;
         let repeat = node
             .entry
             .id
             .and_then(|i| by_id.get(&i).copied())
-            .filter(|&e| registry.plane(&plane).is_some_and(|p| p.contains(e)));
+            .filter(|&e| registry.plane(plane).is_some_and(|p| p.contains(e)));
         let in_echo = parent.is_some_and(|p| echo[p]);
         // Inside a subtree printed again, a line that shows no ID (clipped at the terminal
         // width, or cut short) is the entry printed at the same place the first time: the
         // child of the same parent with the same name and location, and no ID either.
         let repeat = repeat.or_else(|| {
             let p = parent.filter(|_| in_echo && node.entry.id.is_none())?;
-            echoed_child(registry, &plane, ids[p], &node.entry)
+            echoed_child(registry, plane, ids[p], &node.entry)
         });
         let id = match repeat {
             Some(existing) => {
                 merged.appearances += 1;
                 if let Some(p) = parent
-                    && is_ancestor(existing, p, &ids, &parents)
+                    && is_ancestor(existing, p, ids, parents)
                 {
                     return Err(ReadError::line(
                         line,
@@ -243,9 +294,9 @@ pub(super) fn flush(
                 }
                 existing
             }
-            None => place(node.entry, &plane, registry, by_id),
+            None => place(node.entry, plane, registry, by_id),
         };
-        let plane = registry.plane_mut(&plane);
+        let plane = registry.plane_mut(plane);
         match parent {
             Some(p) => {
                 if plane.add_child(ids[p], id) == Link::Again && !in_echo {
@@ -257,8 +308,8 @@ pub(super) fn flush(
         ids.push(id);
         parents.push(parent);
         echo.push(in_echo || repeat.is_some());
+        Ok(())
     }
-    Ok(())
 }
 
 /// The child of `parent` in `plane` that `entry` (a line without an ID inside a repeated
