@@ -226,7 +226,7 @@ enum Message {
     /// Release the pages before this offset (the hook is the reading thread's).
     Release(usize),
     /// Chunk `k` is read.
-    Done(usize, Result<(Piece, Times), ReadError>),
+    Done(usize, Box<Result<(Piece, Times), ReadError>>),
 }
 
 /// When every chunk was read and stitched, each chunk's times, and the time spent
@@ -269,7 +269,7 @@ fn read_and_stitch(
                     };
                     let hook: Option<Release<'_>> = releasing.then_some(&hook);
                     let piece = read_piece(bytes, limits, k, chunk, hook);
-                    let _ = tx.send(Message::Done(k, piece));
+                    let _ = tx.send(Message::Done(k, Box::new(piece)));
                 })
             })
             .collect();
@@ -287,7 +287,7 @@ fn read_and_stitch(
                     }
                 }
                 Message::Done(k, piece) => {
-                    waiting[k] = Some(piece);
+                    waiting[k] = Some(*piece);
                     while failed.is_none() && next < chunks.len() {
                         let Some(piece) = waiting[next].take() else {
                             break;
