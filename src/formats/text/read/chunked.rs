@@ -8,10 +8,14 @@
 //! which looks one line past the chunk's end as it would in the whole file and stops
 //! before the next chunk's first line. A later chunk starts with blank nodes in place of
 //! the entries open above its first line (`Reader::open_placeholders`). The pieces are
-//! then stitched in file order: a chunk's placeholders become the entries the chunks before
-//! it left open, its classes are interned after theirs, its counts, clipped lines and
-//! warnings are added after theirs, and the whole segment is flushed once, as the one-thread
-//! reader flushes it (the ID merging of `tree::flush` sees the same nodes in the same order).
+//! then stitched in file order, each as soon as it and the chunks before it are read: a
+//! chunk's placeholders become the entries the chunks before it left open, its classes are
+//! interned after theirs, its counts, clipped lines and warnings are added after theirs, and
+//! its entries go into the registry through the one-thread reader's flush, node by node
+//! (`tree::Flusher`: the ID merging sees the same nodes in the same order), while the
+//! chunks after it are still being read. Each chunk's thread asks for the mapped pages
+//! behind it to be released (`formats::load_file`); the reading thread, whose hook that
+//! is, calls it.
 //!
 //! The chunked read is only a shortcut: whenever a chunk meets anything the chunks before
 //! it could change (a plane header, text before its first tree line, a class chain, a
