@@ -245,6 +245,11 @@ struct StitchTimes {
 
 /// Reads every chunk on its own thread, and stitches each one as soon as it and the chunks
 /// before it are read (their entries go into the registry while later chunks are read).
+///
+/// A release hook frees everything before the offset it is given, so a later chunk's
+/// request covers the chunks before it too: what they still read faults back in from the
+/// page cache (the hook's contract: released bytes stay readable), at the cost of a few
+/// pages each time, while every chunk's pages go behind it as with one thread.
 fn read_and_stitch(
     bytes: &[u8],
     limits: &Limits,
