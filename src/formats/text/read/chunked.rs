@@ -2,9 +2,10 @@
 //! reader builds.
 //!
 //! A real dump is one tree under Root, so it can be cut before any tree line (`+-o`): the
-//! line's column gives its depth, whatever came before. The file is cut into one chunk per
-//! thread at tree lines near equal byte offsets; each thread counts its chunk's lines (so
-//! line numbers stay the file's), then reads its chunk with the one-thread [`Reader`],
+//! line's column gives its depth, whatever came before. The file is cut into a few chunks
+//! per thread at tree lines near equal byte offsets; the threads count the chunks' lines (so
+//! line numbers stay the file's), then take the chunks in file order and read each with the
+//! one-thread [`Reader`],
 //! which looks one line past the chunk's end as it would in the whole file and stops
 //! before the next chunk's first line. A later chunk starts with blank nodes in place of
 //! the entries open above its first line (`Reader::open_placeholders`). The pieces are
@@ -30,6 +31,7 @@ use crate::formats::parallel::read_threads;
 use crate::formats::release::Release;
 use crate::formats::{Limits, ReadError};
 use crate::registry::{ClassId, Registry};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -38,6 +40,10 @@ use std::time::Instant;
 const PARALLEL_AT_LEAST: usize = 4 << 20;
 /// No chunk is smaller than this.
 const MIN_CHUNK: usize = 2 << 20;
+/// Chunks per thread: the threads take them in file order, so the first chunks are read
+/// (and their entries flushed on the reading thread) while the last ones are still being
+/// read, and a thread that finishes early takes more.
+const CHUNKS_PER_THREAD: usize = 4;
 /// Set (to anything) to print each chunk's read time and the stitch time on stderr.
 const TIMES_VAR: &str = "IOSCOPE_CHUNK_TIMES";
 
@@ -82,8 +88,9 @@ pub(super) fn read(
         .map(|(registry, _)| registry)
 }
 
-/// Test hook: the chunked read with `threads` chunks of at least `min_chunk` bytes, and
-/// the one-thread read when it gives up. Also says how many chunks were read, or why not.
+/// Test hook: the chunked read on `threads` threads, with chunks of at least `min_chunk`
+/// bytes, and the one-thread read when it gives up. Also says how many chunks were read, or
+/// why not.
 #[cfg(test)]
 pub(crate) fn read_chunked(
     bytes: &[u8],
@@ -126,14 +133,15 @@ fn read_in_chunks(
     let end = lines::Lines::new(bytes, false)
         .plain_line_end()
         .ok_or(Fallback::NotPlain)?;
-    let wanted = threads.min(bytes.len() / min_chunk.max(1));
+    let wanted = (threads * CHUNKS_PER_THREAD).min(bytes.len() / min_chunk.max(1));
     let starts = cut_points(bytes, end, wanted);
     if starts.len() < 2 {
         return Err(Fallback::OneChunk);
     }
-    let chunks = number_lines(bytes, end, &starts)?;
+    let threads = threads.min(starts.len());
+    let chunks = number_lines(bytes, end, &starts, threads)?;
     let t1 = Instant::now();
-    let (registry, times) = read_and_stitch(bytes, limits, &chunks, release)?;
+    let (registry, times) = read_and_stitch(bytes, limits, &chunks, threads, release)?;
     if timed {
         let each: Vec<String> = times
             .chunks
@@ -188,26 +196,40 @@ fn next_tree_line(bytes: &[u8], from: usize, end: u8) -> Option<usize> {
 }
 
 /// The chunks, with the lines before each counted on as many threads.
-fn number_lines(bytes: &[u8], end: u8, starts: &[usize]) -> Result<Vec<Chunk>, Fallback> {
+fn number_lines(
+    bytes: &[u8],
+    end: u8,
+    starts: &[usize],
+    threads: usize,
+) -> Result<Vec<Chunk>, Fallback> {
     let stops: Vec<usize> = starts[1..]
         .iter()
         .copied()
         .chain(std::iter::once(bytes.len()))
         .collect();
-    let counts: Vec<usize> = std::thread::scope(|s| {
-        let handles = starts
-            .iter()
-            .zip(&stops)
-            .map(|(&a, &b)| {
-                std::thread::Builder::new()
-                    .spawn_scoped(s, move || memchr::memchr_iter(end, &bytes[a..b]).count())
-            })
-            .collect::<Vec<_>>();
-        handles
-            .into_iter()
-            .map(|h| h.ok().and_then(|h| h.join().ok()).ok_or(Fallback::Thread))
-            .collect::<Result<Vec<_>, _>>()
+    let counts: Vec<AtomicUsize> = starts.iter().map(|_| AtomicUsize::new(0)).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        let count = || {
+            while let Some(k) = take(&next, starts.len()) {
+                let n = memchr::memchr_iter(end, &bytes[starts[k]..stops[k]]).count();
+                counts[k].store(n, Ordering::Relaxed);
+            }
+        };
+        let handles: Vec<_> = (0..threads)
+            .map(|_| std::thread::Builder::new().spawn_scoped(s, count))
+            .collect();
+        let mut ok = true;
+        for h in handles {
+            ok &= h.is_ok_and(|h| h.join().is_ok());
+        }
+        if ok && next.load(Ordering::Relaxed) >= starts.len() {
+            Ok(())
+        } else {
+            Err(Fallback::Thread)
+        }
     })?;
+    let counts = counts.into_iter().map(AtomicUsize::into_inner);
     let mut before = 0;
     let mut chunks = Vec::with_capacity(starts.len());
     for ((&start, &stop), count) in starts.iter().zip(&stops).zip(counts) {
@@ -223,6 +245,12 @@ fn number_lines(bytes: &[u8], end: u8, starts: &[usize]) -> Result<Vec<Chunk>, F
         last.stop = usize::MAX;
     }
     Ok(chunks)
+}
+
+/// The next chunk to take from `next`, of `n`.
+fn take(next: &AtomicUsize, n: usize) -> Option<usize> {
+    let k = next.fetch_add(1, Ordering::Relaxed);
+    (k < n).then_some(k)
 }
 
 /// What a chunk's thread says to the reading thread.
@@ -254,6 +282,7 @@ fn read_and_stitch(
     bytes: &[u8],
     limits: &Limits,
     chunks: &[Chunk],
+    threads: usize,
     release: Option<Release<'_>>,
 ) -> Result<(Registry, StitchTimes), Fallback> {
     let releasing = release.is_some();
@@ -264,12 +293,13 @@ fn read_and_stitch(
         flushed_meanwhile: 0.0,
         flushed_last: 0.0,
     };
+    // The next chunk to read; past the end once a chunk failed (the rest is not needed).
+    let queue = AtomicUsize::new(0);
+    let queue = &queue;
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<Message>();
-        let handles: Vec<_> = chunks
-            .iter()
-            .enumerate()
-            .map(|(k, &chunk)| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
                 let tx = tx.clone();
                 std::thread::Builder::new().spawn_scoped(s, move || {
                     let releaser = tx.clone();
@@ -277,8 +307,10 @@ fn read_and_stitch(
                         let _ = releaser.send(Message::Release(upto));
                     };
                     let hook: Option<Release<'_>> = releasing.then_some(&hook);
-                    let piece = read_piece(bytes, limits, k, chunk, hook);
-                    let _ = tx.send(Message::Done(k, Box::new(piece)));
+                    while let Some(k) = take(queue, chunks.len()) {
+                        let piece = read_piece(bytes, limits, k, chunks[k], hook);
+                        let _ = tx.send(Message::Done(k, Box::new(piece)));
+                    }
                 })
             })
             .collect();
@@ -311,6 +343,7 @@ fn read_and_stitch(
                         };
                         if let Err(why) = taken {
                             failed = Some(why);
+                            queue.store(chunks.len(), Ordering::Relaxed);
                         }
                         next += 1;
                         let spent = began.elapsed().as_secs_f64();

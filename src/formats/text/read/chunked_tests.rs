@@ -295,7 +295,7 @@ fn a_released_read_releases_behind_every_chunk() {
     let hook = |upto: usize| calls.borrow_mut().push(upto);
     let limits = Limits::default();
     let (got, how) = read_chunked(&bytes, &limits, 2, 1, Some(&hook));
-    assert_eq!(how, Ok(2));
+    assert!(how.is_ok_and(|n| n >= 2), "{how:?}");
     let want = outcome(&super::Reader::new(&bytes, &limits).run());
     assert_eq!(outcome(&got), want);
     let calls = calls.into_inner();
