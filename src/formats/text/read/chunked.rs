@@ -211,7 +211,8 @@ fn number_lines(
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {
         let count = || {
-            while let Some(k) = take(&next, starts.len()) {
+            // The last chunk's lines are needed by no chunk after it.
+            while let Some(k) = take(&next, starts.len() - 1) {
                 let n = memchr::memchr_iter(end, &bytes[starts[k]..stops[k]]).count();
                 counts[k].store(n, Ordering::Relaxed);
             }
@@ -223,7 +224,7 @@ fn number_lines(
         for h in handles {
             ok &= h.is_ok_and(|h| h.join().is_ok());
         }
-        if ok && next.load(Ordering::Relaxed) >= starts.len() {
+        if ok && next.load(Ordering::Relaxed) >= starts.len() - 1 {
             Ok(())
         } else {
             Err(Fallback::Thread)
