@@ -65,12 +65,12 @@ pub(crate) fn spawn(job: Job, waker: Option<Waker>) -> Receiver<LoadEvent> {
 ///
 /// A large dump is read by several threads at once (`formats::parallel`, issue 22). They
 /// all allocate the model as fast as they can, and on one arena they wait for its lock in
-/// turn: two threads then read slower than one (`ioscope stats` under
-/// `GLIBC_TUNABLES=glibc.malloc.arena_max=1`, best of 30 interleaved runs on the 2-core
-/// machine: 29 MB of real text 128 ms on two threads against 120 ms on one, a 90 MB
-/// 100,000-entry dump 336 against 301 ms), while with an arena each they read faster
-/// (101 ms, 244 ms) despite the `mprotect` calls. So the arenas are capped only when
-/// readers use one thread (`IOSCOPE_THREADS=1` or a one-core machine).
+/// turn: two threads then read slower than one, while with an arena each they read faster
+/// despite the `mprotect` calls. Opening the 100,000-entry text dump (`bench-tui open`, 2
+/// cores): 247 ms on one thread, 276 ms on two threads with one arena, 155 ms on two
+/// threads with an arena each (`ioscope stats` of 29 MB of real text, best of 30: 120,
+/// 128 and 101 ms). So the arenas are capped only when readers use one thread
+/// (`IOSCOPE_THREADS=1` or a one-core machine).
 fn one_malloc_arena() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
