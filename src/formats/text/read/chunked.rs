@@ -248,6 +248,30 @@ fn number_lines(
     Ok(chunks)
 }
 
+/// Grows this thread's glibc arena to about `bytes` (at most one 64 MB heap) at once.
+///
+/// glibc gives each reader thread an arena of its own (what they need: see
+/// `app::loader::one_malloc_arena`), whose heap grows with one `mprotect` per page a small
+/// allocation needs: 21,500 calls for a 90 MB dump read on two threads, each taking the
+/// process's memory-map lock that the other thread's page faults wait for. Blocks just
+/// under the `mmap` threshold, allocated and freed, grow the heap a block at a time; freed,
+/// the heap's pages are given back (`MADV_DONTNEED`) but it stays open for use without
+/// `mprotect`: 1,000 calls, half the system time, the same peak memory (`ioscope stats`:
+/// 29 MB of real text read in 89 ms instead of 101, the 90 MB dump in 215 instead of 231).
+fn grow_arena(bytes: usize) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        const BLOCK: usize = 120 << 10;
+        const HEAP: usize = 60 << 20;
+        let blocks: Vec<Vec<u8>> = (0..bytes.min(HEAP) / BLOCK)
+            .map(|_| Vec::with_capacity(BLOCK))
+            .collect();
+        drop(std::hint::black_box(blocks));
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = bytes;
+}
+
 /// The next chunk to take from `next`, of `n`.
 fn take(next: &AtomicUsize, n: usize) -> Option<usize> {
     let k = next.fetch_add(1, Ordering::Relaxed);
@@ -308,6 +332,7 @@ fn read_and_stitch(
                         let _ = releaser.send(Message::Release(upto));
                     };
                     let hook: Option<Release<'_>> = releasing.then_some(&hook);
+                    grow_arena(bytes.len() / threads * 3);
                     while let Some(k) = take(queue, chunks.len()) {
                         let piece = read_piece(bytes, limits, k, chunks[k], hook);
                         let _ = tx.send(Message::Done(k, Box::new(piece)));
