@@ -67,10 +67,10 @@ pub(crate) fn spawn(job: Job, waker: Option<Waker>) -> Receiver<LoadEvent> {
 /// all allocate the model as fast as they can, and on one arena they wait for its lock in
 /// turn: two threads then read slower than one, while with an arena each they read faster
 /// despite the `mprotect` calls (which the readers batch, see `formats::text::read`).
-/// Opening the 100,000-entry text dump (`bench-tui open`, 2 cores, three runs each):
-/// 243–258 ms on one thread, 256–409 ms on two threads with one arena, 142–161 ms on two
-/// threads with an arena each. So the arenas are capped only when readers use one thread
-/// (`IOSCOPE_THREADS=1` or a one-core machine).
+/// Opening the 100,000-entry text dump (`bench-tui open`, 2 cores, criterion estimates of
+/// two runs each): 243–258 ms on one thread, 256–409 ms on two threads with one arena,
+/// 142–161 ms on two threads with an arena each. So the arenas are capped only when readers
+/// use one thread (`IOSCOPE_THREADS=1` or a one-core machine).
 fn one_malloc_arena() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
