@@ -54,16 +54,29 @@ pub(crate) fn spawn(job: Job, waker: Option<Waker>) -> Receiver<LoadEvent> {
     rx
 }
 
-/// Makes every thread allocate from glibc's main arena.
+/// Makes every thread allocate from glibc's main arena, unless dumps are read on several
+/// threads.
 ///
 /// The loader thread allocates the whole registry, then hands it to the UI thread. Left to
 /// itself, glibc gives a new thread an arena of its own, made of 64 MB heaps grown a few
 /// pages at a time with `mprotect`: a 142 MB text dump then took 330 ms to open instead of
-/// 275 ms (`scripts/bench-tui open`). Only one thread allocates much at a time here, so one
-/// arena costs no contention.
+/// 275 ms (`scripts/bench-tui open`). When one thread allocates much at a time, one arena
+/// costs no contention.
+///
+/// A large dump is read by several threads at once (`formats::parallel`, issue 22). They
+/// all allocate the model as fast as they can, and on one arena they wait for its lock in
+/// turn: two threads then read slower than one, while with an arena each they read faster
+/// despite the `mprotect` calls (which the readers batch, see `formats::text::read`).
+/// Opening the 100,000-entry text dump (`bench-tui open`, 2 cores, criterion estimates of
+/// two runs each): 243–258 ms on one thread, 256–409 ms on two threads with one arena,
+/// 142–161 ms on two threads with an arena each. So the arenas are capped only when readers
+/// use one thread (`IOSCOPE_THREADS=1` or a one-core machine).
 fn one_malloc_arena() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
+        if crate::formats::parallel::read_threads() > 1 {
+            return;
+        }
         static ONCE: std::sync::Once = std::sync::Once::new();
         // SAFETY: `mallopt` only sets an allocator tunable; M_ARENA_MAX may be set at any
         // time and applies to arenas created afterwards.

@@ -10,7 +10,7 @@ pub mod iorex;
 pub(crate) mod json;
 pub mod output;
 #[allow(dead_code)] // used by the chunked readers (issue 22)
-mod parallel;
+pub(crate) mod parallel;
 pub(crate) mod read;
 pub mod recording;
 pub mod redact;

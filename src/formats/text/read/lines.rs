@@ -13,6 +13,8 @@ pub(super) struct Line<'a> {
     pub number: usize,
     /// Whether a line ending followed it (the last line of a truncated file has none).
     pub terminated: bool,
+    /// Where the line starts in the file's bytes.
+    pub offset: usize,
 }
 
 /// A line cursor with one line of look-ahead.
@@ -69,6 +71,7 @@ impl<'a> Lines<'a> {
         if self.pos >= self.bytes.len() {
             return None;
         }
+        let offset = self.pos;
         let rest = &self.bytes[self.pos..];
         let (mut text, terminated, advance) = match memchr::memchr(self.end, rest) {
             Some(n) => (&rest[..n], true, n + 1),
@@ -93,6 +96,7 @@ impl<'a> Lines<'a> {
             text,
             number: self.number,
             terminated,
+            offset,
         })
     }
 
@@ -134,6 +138,21 @@ impl<'a> Lines<'a> {
             self.peeked = Some(line);
         }
         self.peeked.as_ref().and_then(Option::as_ref)
+    }
+
+    /// The cursor moved to `pos` (the start of a line), the lines before it counted as
+    /// `lines`: a chunk of the file read on its own thread (`super::chunked`).
+    pub(crate) fn starting_at(mut self, pos: usize, lines: usize) -> Self {
+        self.pos = pos;
+        self.number = lines;
+        self.peeked = None;
+        self
+    }
+
+    /// The byte that ends lines, when every line reads as it is written (no tabs to expand
+    /// and no margin to take off): then a tree line can be told from its raw bytes.
+    pub(crate) fn plain_line_end(&self) -> Option<u8> {
+        (!self.tabs && self.margin == 0).then_some(self.end)
     }
 
     /// The number of the last line handed out (or peeked).

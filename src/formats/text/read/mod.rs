@@ -30,12 +30,15 @@
 //! - A tree line that stops before its `>` with more lines after it is an error (`ioreg`
 //!   marks a clipped line with `$`; only a truncated file's last line may stop early).
 
+mod chunked;
 mod header;
 mod hexdump;
 mod lines;
 mod tree;
 mod value;
 
+#[cfg(test)]
+mod chunked_tests;
 #[cfg(test)]
 mod tests;
 
@@ -53,8 +56,11 @@ const MAX_PREAMBLE_LINES: usize = 10;
 /// Warnings kept word for word; the rest are counted.
 const MAX_WARNINGS: usize = 50;
 
-/// Reads an `ioreg` text dump.
+/// Reads an `ioreg` text dump (a large one on several threads, see [`chunked`]).
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
+    if let Some(registry) = chunked::read(bytes, limits, None) {
+        return Ok(registry);
+    }
     Reader::new(bytes, limits).run()
 }
 
@@ -65,6 +71,9 @@ pub(crate) fn read_releasing(
     limits: &Limits,
     release: &dyn Fn(usize),
 ) -> Result<Registry, ReadError> {
+    if let Some(registry) = chunked::read(bytes, limits, Some(release)) {
+        return Ok(registry);
+    }
     let mut reader = Reader::new(bytes, limits);
     reader.lines = reader.lines.releasing(release);
     reader.run()
@@ -94,6 +103,39 @@ struct Reader<'a> {
     block_properties: Vec<(Text, Value)>,
     /// Planes named by header lines so far (held to the `planes` limit).
     planes: HashSet<String>,
+    /// Lines from this offset on are left to the next chunk (`usize::MAX`: the whole file).
+    stop: usize,
+    /// Where the first line left to the next chunk starts, once met.
+    stopped_at: Option<usize>,
+    /// Reading a chunk after the first: its first entries hang under entries of the chunks
+    /// before, which stand in the segment as `placeholders` blank nodes (see [`chunked`]).
+    chunk: bool,
+    placeholders: usize,
+    /// A class chain (`-i`, or post-processed lines) was met.
+    chains: bool,
+}
+
+/// A reader's state without its line cursor: what a chunk's thread hands back (see
+/// [`chunked`]), and what [`Reader::resume`] goes on from.
+struct Piece {
+    registry: Registry,
+    segment: Segment,
+    stack: Vec<usize>,
+    by_id: tree::IdMap,
+    merged: tree::Merged,
+    total: usize,
+    style: Option<HeaderStyle>,
+    numbers: value::NumberStats,
+    properties: bool,
+    inheritance: bool,
+    html: bool,
+    crlf: bool,
+    preamble: Vec<usize>,
+    dropped_warnings: usize,
+    planes: HashSet<String>,
+    stopped_at: Option<usize>,
+    placeholders: usize,
+    chains: bool,
 }
 
 /// How a property block ended.
@@ -127,15 +169,120 @@ impl<'a> Reader<'a> {
             dropped_warnings: 0,
             block_properties: Vec::new(),
             planes: HashSet::new(),
+            stop: usize::MAX,
+            stopped_at: None,
+            chunk: false,
+            placeholders: 0,
+            chains: false,
         }
     }
 
     fn run(mut self) -> Result<Registry, ReadError> {
+        self.read_lines()?;
+        self.finish()
+    }
+
+    /// Handles every line up to the end, or up to the first one at `stop` or after it.
+    fn read_lines(&mut self) -> Result<(), ReadError> {
         let mut pending = None;
         while let Some(line) = pending.take().or_else(|| self.lines.next_line()) {
+            if line.offset >= self.stop {
+                self.stopped_at = Some(line.offset);
+                break;
+            }
             pending = self.line(line)?;
         }
-        self.finish()
+        Ok(())
+    }
+
+    /// The state after reading, without the line cursor.
+    fn into_piece(self) -> Piece {
+        let Reader {
+            registry,
+            segment,
+            stack,
+            by_id,
+            merged,
+            total,
+            style,
+            numbers,
+            properties,
+            inheritance,
+            html,
+            crlf,
+            preamble,
+            dropped_warnings,
+            planes,
+            stopped_at,
+            placeholders,
+            chains,
+            ..
+        } = self;
+        Piece {
+            registry,
+            segment,
+            stack,
+            by_id,
+            merged,
+            total,
+            style,
+            numbers,
+            properties,
+            inheritance,
+            html,
+            crlf,
+            preamble,
+            dropped_warnings,
+            planes,
+            stopped_at,
+            placeholders,
+            chains,
+        }
+    }
+
+    /// A reader holding `piece`'s state, with no lines left (to [`Reader::finish`] it).
+    fn resume(piece: Piece, limits: &'a Limits) -> Self {
+        let Piece {
+            registry,
+            segment,
+            stack,
+            by_id,
+            merged,
+            total,
+            style,
+            numbers,
+            properties,
+            inheritance,
+            html,
+            crlf,
+            preamble,
+            dropped_warnings,
+            planes,
+            stopped_at,
+            placeholders,
+            chains,
+        } = piece;
+        Reader {
+            registry,
+            segment,
+            stack,
+            by_id,
+            merged,
+            total,
+            style,
+            numbers,
+            properties,
+            inheritance,
+            html,
+            crlf,
+            preamble,
+            dropped_warnings,
+            planes,
+            stopped_at,
+            placeholders,
+            chains,
+            ..Reader::new(&[], limits)
+        }
     }
 
     /// Handles a line outside property blocks; returns a line that still needs handling.
@@ -148,6 +295,12 @@ impl<'a> Reader<'a> {
             return Ok(None);
         }
         if let Some(plane) = lines::plane_header(text) {
+            if self.chunk {
+                return Err(ReadError::line(
+                    line.number,
+                    "a plane header after the first chunk",
+                ));
+            }
             if !self.planes.contains(plane) {
                 // Two inferred planes may join the named ones.
                 if self.planes.len() + 2 >= self.limits.max_planes {
@@ -231,6 +384,9 @@ impl<'a> Reader<'a> {
         let h = header::parse(&line.text[at..]);
         self.check_header(&h, &line, at)?;
         self.note_header(&h, &line);
+        if self.chunk && self.segment.nodes.is_empty() {
+            self.open_placeholders(depth);
+        }
         let parent = self.attach(depth, line.number);
         let entry = self.entry(&h, depth == 0 || parent.is_none(), line.number)?;
         let index = self.segment.nodes.len();
@@ -309,6 +465,21 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A chunk after the first starts at a tree line of some depth: the entries open above
+    /// it belong to the chunks before. Blank nodes stand in for them (the stitch replaces
+    /// them, see [`chunked`]), so the line is read as the one-thread reader reads it.
+    fn open_placeholders(&mut self, depth: usize) {
+        self.placeholders = depth;
+        for i in 0..depth {
+            self.segment.nodes.push(Pending {
+                entry: Entry::default(),
+                parent: i.checked_sub(1),
+                line: 0,
+            });
+            self.stack.push(i);
+        }
+    }
+
     /// The parent of an entry at `depth`, closing deeper open entries.
     fn attach(&mut self, depth: usize, number: usize) -> Option<usize> {
         if depth > self.stack.len() {
@@ -368,6 +539,7 @@ impl<'a> Reader<'a> {
         let max = self.limits.max_classes;
         let classes = &mut self.registry.classes;
         if name.contains(':') && !name.contains("::") {
+            self.chains = true;
             if self.style != Some(HeaderStyle::PostProcessed) {
                 self.inheritance = true;
             }

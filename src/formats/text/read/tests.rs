@@ -27,7 +27,7 @@ fn s(v: &str) -> Value {
     Value::string(v)
 }
 
-const MODERN: &str = r#"+-o Root  <class IORegistryEntry, id 0x100000100, retain 14>
+pub(super) const MODERN: &str = r#"+-o Root  <class IORegistryEntry, id 0x100000100, retain 14>
   | {
   |   "IOKitBuildVersion" = "Darwin Kernel Version 22.6.0"
   |   "OSKernelCPUSubtype" = 18446744073709551615

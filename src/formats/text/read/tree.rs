@@ -7,7 +7,7 @@
 //! registry entry ID) becomes one entry sitting in both planes.
 
 use super::ReadError;
-use crate::registry::{Entry, EntryId, Link, Registry};
+use crate::registry::{ClassId, Entry, EntryId, Link, Registry};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 
@@ -74,6 +74,65 @@ pub(super) struct Segment {
     pub nodes: Vec<Pending>,
 }
 
+/// The nodes of a later chunk of a chunked read (see `super::chunked`), numbered as that
+/// chunk numbered them: the first `placeholders` stand for the entries open above the
+/// chunk's first line (`outer`, by depth, numbered in the whole segment), the others follow
+/// the nodes before them from `base` on. Classes are the chunk's own, mapped to the
+/// registry's by `classes`.
+#[derive(Debug)]
+pub(super) struct Later {
+    pub nodes: Vec<Pending>,
+    pub placeholders: usize,
+    pub outer: Vec<usize>,
+    pub base: usize,
+    pub classes: Vec<ClassId>,
+}
+
+impl Later {
+    /// The index in the whole segment of the chunk's node `i`.
+    pub fn place(&self, i: usize) -> usize {
+        place_in(&self.outer, self.placeholders, self.base, i)
+    }
+
+    /// How many entries the chunk read (its placeholders aside).
+    pub fn len(&self) -> usize {
+        self.nodes.len() - self.placeholders
+    }
+
+    /// Each entry's parent (numbered in the whole segment) and the entry, in order.
+    pub fn links(&self) -> impl Iterator<Item = (Option<usize>, &Entry)> {
+        self.nodes[self.placeholders..]
+            .iter()
+            .map(|n| (n.parent.map(|p| self.place(p)), &n.entry))
+    }
+
+    /// The chunk's nodes numbered as the whole segment numbers them.
+    pub fn into_nodes(self) -> impl Iterator<Item = Pending> {
+        let Later {
+            nodes,
+            placeholders,
+            outer,
+            base,
+            classes,
+        } = self;
+        nodes.into_iter().skip(placeholders).map(move |mut node| {
+            node.parent = node.parent.map(|p| place_in(&outer, placeholders, base, p));
+            node.entry.class = node
+                .entry
+                .class
+                .map(|c| classes.get(c.0 as usize).copied().unwrap_or(c));
+            node
+        })
+    }
+}
+
+fn place_in(outer: &[usize], placeholders: usize, base: usize, i: usize) -> usize {
+    match outer.get(i) {
+        Some(&o) if i < placeholders => o,
+        _ => base + i - placeholders,
+    }
+}
+
 /// The plane of a segment that has no header line.
 ///
 /// `ioreg -p IODeviceTree` shows the platform expert device under Root by its device-tree
@@ -82,13 +141,48 @@ pub(super) struct Segment {
 /// `device-tree` means IODeviceTree; anything else (including `-r` subtrees with no Root)
 /// means IOService, `ioreg`'s default plane.
 pub(super) fn infer_plane(nodes: &[Pending]) -> &'static str {
-    let root = nodes
-        .iter()
-        .position(|n| n.parent.is_none() && n.entry.is_root);
-    let first_child = root.and_then(|r| nodes.iter().find(|n| n.parent == Some(r)));
-    match first_child.map(|n| n.entry.name.as_bytes()) {
-        Some(b"/" | b"device-tree") => "IODeviceTree",
-        _ => "IOService",
+    let mut guess = PlaneGuess::default();
+    guess.see(nodes.iter().map(|n| (n.parent, &n.entry)));
+    guess.at_end()
+}
+
+/// [`infer_plane`] as a segment's nodes come, batch by batch: known as soon as Root's
+/// first child has come (nothing after it can change the answer).
+#[derive(Debug, Default)]
+pub(super) struct PlaneGuess {
+    seen: usize,
+    root: Option<usize>,
+    answer: Option<&'static str>,
+}
+
+impl PlaneGuess {
+    /// The next nodes: each one's parent (numbered in the segment) and entry.
+    pub fn see<'e>(&mut self, links: impl Iterator<Item = (Option<usize>, &'e Entry)>) {
+        for (parent, entry) in links {
+            let i = self.seen;
+            self.seen += 1;
+            match self.root {
+                _ if self.answer.is_some() => {}
+                None if parent.is_none() && entry.is_root => self.root = Some(i),
+                Some(r) if parent == Some(r) => {
+                    self.answer = Some(match entry.name.as_bytes() {
+                        b"/" | b"device-tree" => "IODeviceTree",
+                        _ => "IOService",
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The plane, once the nodes seen decide it.
+    pub fn known(&self) -> Option<&'static str> {
+        self.answer
+    }
+
+    /// The plane when no more nodes come.
+    pub fn at_end(&self) -> &'static str {
+        self.answer.unwrap_or("IOService")
     }
 }
 
@@ -122,34 +216,72 @@ pub(super) fn flush(
         Some(p) => p,
         None => infer_plane(&segment.nodes).to_owned(),
     };
-    registry.plane_mut(&plane);
-    let n = segment.nodes.len();
-    let mut ids: Vec<EntryId> = Vec::with_capacity(n);
-    let mut parents: Vec<Option<usize>> = Vec::with_capacity(n);
-    // A repeated appearance, or inside the subtree printed again below one (whose links
-    // are known already).
-    let mut echo: Vec<bool> = Vec::with_capacity(n);
+    let mut flusher = Flusher::new(plane, segment.nodes.len(), registry, by_id);
     for node in segment.nodes {
+        flusher.add(node, registry, by_id, merged)?;
+    }
+    Ok(())
+}
+
+/// [`flush`] node by node: a chunked read flushes each chunk's nodes as they come.
+pub(super) struct Flusher {
+    plane: String,
+    /// Per node of the segment so far: its entry, its parent (a node), and whether it is a
+    /// repeated appearance or inside the subtree printed again below one (whose links are
+    /// known already).
+    ids: Vec<EntryId>,
+    parents: Vec<Option<usize>>,
+    echo: Vec<bool>,
+}
+
+impl Flusher {
+    /// For a segment of about `n` nodes in `plane`.
+    pub fn new(plane: String, n: usize, registry: &mut Registry, by_id: &mut IdMap) -> Self {
+        registry.plane_mut(&plane);
+        by_id.reserve(n);
+        Flusher {
+            plane,
+            ids: Vec::with_capacity(n),
+            parents: Vec::with_capacity(n),
+            echo: Vec::with_capacity(n),
+        }
+    }
+
+    /// Adds the segment's next node.
+    pub fn add(
+        &mut self,
+        node: Pending,
+        registry: &mut Registry,
+        by_id: &mut IdMap,
+        merged: &mut Merged,
+    ) -> Result<(), ReadError> {
+        let Flusher {
+            plane,
+            ids,
+            parents,
+            echo,
+        } = self;
+        let plane: &str = plane;
         let parent = node.parent.filter(|&p| p < ids.len());
         let line = node.line;
         let repeat = node
             .entry
             .id
             .and_then(|i| by_id.get(&i).copied())
-            .filter(|&e| registry.plane(&plane).is_some_and(|p| p.contains(e)));
+            .filter(|&e| registry.plane(plane).is_some_and(|p| p.contains(e)));
         let in_echo = parent.is_some_and(|p| echo[p]);
         // Inside a subtree printed again, a line that shows no ID (clipped at the terminal
         // width, or cut short) is the entry printed at the same place the first time: the
         // child of the same parent with the same name and location, and no ID either.
         let repeat = repeat.or_else(|| {
             let p = parent.filter(|_| in_echo && node.entry.id.is_none())?;
-            echoed_child(registry, &plane, ids[p], &node.entry)
+            echoed_child(registry, plane, ids[p], &node.entry)
         });
         let id = match repeat {
             Some(existing) => {
                 merged.appearances += 1;
                 if let Some(p) = parent
-                    && is_ancestor(existing, p, &ids, &parents)
+                    && is_ancestor(existing, p, ids, parents)
                 {
                     return Err(ReadError::line(
                         line,
@@ -162,9 +294,9 @@ pub(super) fn flush(
                 }
                 existing
             }
-            None => place(node.entry, &plane, registry, by_id),
+            None => place(node.entry, plane, registry, by_id),
         };
-        let plane = registry.plane_mut(&plane);
+        let plane = registry.plane_mut(plane);
         match parent {
             Some(p) => {
                 if plane.add_child(ids[p], id) == Link::Again && !in_echo {
@@ -176,8 +308,8 @@ pub(super) fn flush(
         ids.push(id);
         parents.push(parent);
         echo.push(in_echo || repeat.is_some());
+        Ok(())
     }
-    Ok(())
 }
 
 /// The child of `parent` in `plane` that `entry` (a line without an ID inside a repeated
