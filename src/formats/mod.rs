@@ -9,7 +9,6 @@ mod encoding;
 pub mod iorex;
 pub(crate) mod json;
 pub mod output;
-#[allow(dead_code)] // used by the chunked readers (issue 22)
 pub(crate) mod parallel;
 pub(crate) mod read;
 pub mod recording;

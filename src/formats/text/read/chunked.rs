@@ -426,7 +426,7 @@ fn read_piece(
     // About one entry per 400 bytes of a `-l` dump: the chunk's nodes grow once or twice,
     // not from nothing.
     let span = chunk.stop.min(bytes.len()) - chunk.start;
-    reader.segment.nodes.reserve(span / 400);
+    reader.piece.segment.nodes.reserve(span / 400);
     reader.read_lines()?;
     let times = (began.elapsed().as_secs_f64() * 1e3, thread_cpu_ms() - cpu);
     Ok((reader.into_piece(), times))

@@ -82,6 +82,22 @@ pub(crate) fn read_releasing(
 struct Reader<'a> {
     lines: Lines<'a>,
     limits: &'a Limits,
+    /// Everything read so far: what a chunk's thread hands back (see [`chunked`]).
+    piece: Piece,
+    scratch: value::Scratch,
+    /// The properties of the block being read, moved into their entry at its end: one
+    /// allocation of the exact size per entry (a growing vector reallocates and copies).
+    block_properties: Vec<(Text, Value)>,
+    /// Lines from this offset on are left to the next chunk (`usize::MAX`: the whole file).
+    stop: usize,
+    /// Reading a chunk after the first: its first entries hang under entries of the chunks
+    /// before, which stand in the segment as `piece.placeholders` blank nodes.
+    chunk: bool,
+}
+
+/// A reader's state without its line cursor: what a chunk's thread hands back (see
+/// [`chunked`]), and what [`Reader::resume`] goes on from.
+struct Piece {
     registry: Registry,
     segment: Segment,
     /// Indices into `segment.nodes` of the open entries, by depth.
@@ -91,50 +107,20 @@ struct Reader<'a> {
     total: usize,
     style: Option<HeaderStyle>,
     numbers: value::NumberStats,
-    scratch: value::Scratch,
     properties: bool,
     inheritance: bool,
     html: bool,
     crlf: bool,
     preamble: Vec<usize>,
     dropped_warnings: usize,
-    /// The properties of the block being read, moved into their entry at its end: one
-    /// allocation of the exact size per entry (a growing vector reallocates and copies).
-    block_properties: Vec<(Text, Value)>,
     /// Planes named by header lines so far (held to the `planes` limit).
     planes: HashSet<String>,
-    /// Lines from this offset on are left to the next chunk (`usize::MAX`: the whole file).
-    stop: usize,
     /// Where the first line left to the next chunk starts, once met.
     stopped_at: Option<usize>,
-    /// Reading a chunk after the first: its first entries hang under entries of the chunks
-    /// before, which stand in the segment as `placeholders` blank nodes (see [`chunked`]).
-    chunk: bool,
+    /// How many blank nodes stand, at the start of the segment, for the entries the chunks
+    /// before left open.
     placeholders: usize,
     /// A class chain (`-i`, or post-processed lines) was met.
-    chains: bool,
-}
-
-/// A reader's state without its line cursor: what a chunk's thread hands back (see
-/// [`chunked`]), and what [`Reader::resume`] goes on from.
-struct Piece {
-    registry: Registry,
-    segment: Segment,
-    stack: Vec<usize>,
-    by_id: tree::IdMap,
-    merged: tree::Merged,
-    total: usize,
-    style: Option<HeaderStyle>,
-    numbers: value::NumberStats,
-    properties: bool,
-    inheritance: bool,
-    html: bool,
-    crlf: bool,
-    preamble: Vec<usize>,
-    dropped_warnings: usize,
-    planes: HashSet<String>,
-    stopped_at: Option<usize>,
-    placeholders: usize,
     chains: bool,
 }
 
@@ -152,28 +138,30 @@ impl<'a> Reader<'a> {
         Reader {
             lines: Lines::new(bytes, html),
             limits,
-            registry: Registry::new(),
-            segment: Segment::default(),
-            stack: Vec::new(),
-            by_id: tree::IdMap::default(),
-            merged: tree::Merged::default(),
-            total: 0,
-            style: None,
-            numbers: value::NumberStats::default(),
+            piece: Piece {
+                registry: Registry::new(),
+                segment: Segment::default(),
+                stack: Vec::new(),
+                by_id: tree::IdMap::default(),
+                merged: tree::Merged::default(),
+                total: 0,
+                style: None,
+                numbers: value::NumberStats::default(),
+                properties: false,
+                inheritance: false,
+                html,
+                crlf: lines::is_crlf(bytes),
+                preamble: Vec::new(),
+                dropped_warnings: 0,
+                planes: HashSet::new(),
+                stopped_at: None,
+                placeholders: 0,
+                chains: false,
+            },
             scratch: value::Scratch::default(),
-            properties: false,
-            inheritance: false,
-            html,
-            crlf: lines::is_crlf(bytes),
-            preamble: Vec::new(),
-            dropped_warnings: 0,
             block_properties: Vec::new(),
-            planes: HashSet::new(),
             stop: usize::MAX,
-            stopped_at: None,
             chunk: false,
-            placeholders: 0,
-            chains: false,
         }
     }
 
@@ -187,7 +175,7 @@ impl<'a> Reader<'a> {
         let mut pending = None;
         while let Some(line) = pending.take().or_else(|| self.lines.next_line()) {
             if line.offset >= self.stop {
-                self.stopped_at = Some(line.offset);
+                self.piece.stopped_at = Some(line.offset);
                 break;
             }
             pending = self.line(line)?;
@@ -197,90 +185,13 @@ impl<'a> Reader<'a> {
 
     /// The state after reading, without the line cursor.
     fn into_piece(self) -> Piece {
-        let Reader {
-            registry,
-            segment,
-            stack,
-            by_id,
-            merged,
-            total,
-            style,
-            numbers,
-            properties,
-            inheritance,
-            html,
-            crlf,
-            preamble,
-            dropped_warnings,
-            planes,
-            stopped_at,
-            placeholders,
-            chains,
-            ..
-        } = self;
-        Piece {
-            registry,
-            segment,
-            stack,
-            by_id,
-            merged,
-            total,
-            style,
-            numbers,
-            properties,
-            inheritance,
-            html,
-            crlf,
-            preamble,
-            dropped_warnings,
-            planes,
-            stopped_at,
-            placeholders,
-            chains,
-        }
+        self.piece
     }
 
     /// A reader holding `piece`'s state, with no lines left (to [`Reader::finish`] it).
     fn resume(piece: Piece, limits: &'a Limits) -> Self {
-        let Piece {
-            registry,
-            segment,
-            stack,
-            by_id,
-            merged,
-            total,
-            style,
-            numbers,
-            properties,
-            inheritance,
-            html,
-            crlf,
-            preamble,
-            dropped_warnings,
-            planes,
-            stopped_at,
-            placeholders,
-            chains,
-        } = piece;
         Reader {
-            registry,
-            segment,
-            stack,
-            by_id,
-            merged,
-            total,
-            style,
-            numbers,
-            properties,
-            inheritance,
-            html,
-            crlf,
-            preamble,
-            dropped_warnings,
-            planes,
-            stopped_at,
-            placeholders,
-            chains,
+            piece,
             ..Reader::new(&[], limits)
         }
     }
@@ -301,28 +212,28 @@ impl<'a> Reader<'a> {
                     "a plane header after the first chunk",
                 ));
             }
-            if !self.planes.contains(plane) {
+            if !self.piece.planes.contains(plane) {
                 // Two inferred planes may join the named ones.
-                if self.planes.len() + 2 >= self.limits.max_planes {
+                if self.piece.planes.len() + 2 >= self.limits.max_planes {
                     let e = LimitExceeded::new("planes", self.limits.max_planes);
                     return Err(ReadError::line(
                         line.number,
                         format!("one plane too many: {e}"),
                     ));
                 }
-                self.planes.insert(plane.to_owned());
+                self.piece.planes.insert(plane.to_owned());
             }
             let plane = plane.to_owned();
             self.new_segment(Some(plane))?;
             return Ok(None);
         }
-        if self.total == 0 {
+        if self.piece.total == 0 {
             return self.preamble_line(&line).map(|()| None);
         }
         let bars = lines::bars_len(text);
         if &text[bars..] == b"{" {
-            if let Some(&node) = self.stack.last() {
-                if self.segment.nodes[node].entry.properties.is_empty() {
+            if let Some(&node) = self.piece.stack.last() {
+                if self.piece.segment.nodes[node].entry.properties.is_empty() {
                     let prefix = text[..bars].to_vec();
                     return self.block(node, prefix, line.number);
                 }
@@ -337,10 +248,10 @@ impl<'a> Reader<'a> {
     }
 
     fn preamble_line(&mut self, line: &Line<'_>) -> Result<(), ReadError> {
-        self.preamble.push(line.number);
+        self.piece.preamble.push(line.number);
         let texty = std::str::from_utf8(&line.text)
             .is_ok_and(|s| !s.chars().any(|c| c.is_control() && c != '\t'));
-        if !texty || self.preamble.len() > MAX_PREAMBLE_LINES {
+        if !texty || self.piece.preamble.len() > MAX_PREAMBLE_LINES {
             // The line quoted is the line named.
             return Err(ReadError::line(
                 line.number,
@@ -354,10 +265,15 @@ impl<'a> Reader<'a> {
     }
 
     fn new_segment(&mut self, plane: Option<String>) -> Result<(), ReadError> {
-        let done = std::mem::take(&mut self.segment);
-        tree::flush(done, &mut self.registry, &mut self.by_id, &mut self.merged)?;
-        self.segment.plane = plane;
-        self.stack.clear();
+        let done = std::mem::take(&mut self.piece.segment);
+        tree::flush(
+            done,
+            &mut self.piece.registry,
+            &mut self.piece.by_id,
+            &mut self.piece.merged,
+        )?;
+        self.piece.segment.plane = plane;
+        self.piece.stack.clear();
         Ok(())
     }
 
@@ -372,8 +288,8 @@ impl<'a> Reader<'a> {
             let e = LimitExceeded::new("depth", self.limits.max_depth);
             return Err(ReadError::line(line.number, format!("tree too deep: {e}")));
         }
-        self.total += 1;
-        if self.total > self.limits.max_entries {
+        self.piece.total += 1;
+        if self.piece.total > self.limits.max_entries {
             let e = LimitExceeded::new("entries", self.limits.max_entries);
             return Err(ReadError::line(
                 line.number,
@@ -384,18 +300,18 @@ impl<'a> Reader<'a> {
         let h = header::parse(&line.text[at..]);
         self.check_header(&h, &line, at)?;
         self.note_header(&h, &line);
-        if self.chunk && self.segment.nodes.is_empty() {
+        if self.chunk && self.piece.segment.nodes.is_empty() {
             self.open_placeholders(depth);
         }
         let parent = self.attach(depth, line.number);
         let entry = self.entry(&h, depth == 0 || parent.is_none(), line.number)?;
-        let index = self.segment.nodes.len();
-        self.segment.nodes.push(Pending {
+        let index = self.piece.segment.nodes.len();
+        self.piece.segment.nodes.push(Pending {
             entry,
             parent,
             line: line.number,
         });
-        self.stack.push(index);
+        self.piece.stack.push(index);
 
         let Some(next) = self.lines.peek() else {
             return Ok(None);
@@ -446,11 +362,11 @@ impl<'a> Reader<'a> {
     }
 
     fn note_header(&mut self, h: &header::Header<'_>, line: &Line<'_>) {
-        if self.style.is_none() {
-            self.style = h.style;
+        if self.piece.style.is_none() {
+            self.piece.style = h.style;
         }
         if h.clipped {
-            self.registry.report.note_clipped(line.number as u64);
+            self.piece.registry.report.note_clipped(line.number as u64);
         }
         if h.incomplete && !h.clipped && !line.terminated {
             self.truncated(line.number, "the file ends in the middle of a tree line");
@@ -469,36 +385,36 @@ impl<'a> Reader<'a> {
     /// it belong to the chunks before. Blank nodes stand in for them (the stitch replaces
     /// them, see [`chunked`]), so the line is read as the one-thread reader reads it.
     fn open_placeholders(&mut self, depth: usize) {
-        self.placeholders = depth;
+        self.piece.placeholders = depth;
         for i in 0..depth {
-            self.segment.nodes.push(Pending {
+            self.piece.segment.nodes.push(Pending {
                 entry: Entry::default(),
                 parent: i.checked_sub(1),
                 line: 0,
             });
-            self.stack.push(i);
+            self.piece.stack.push(i);
         }
     }
 
     /// The parent of an entry at `depth`, closing deeper open entries.
     fn attach(&mut self, depth: usize, number: usize) -> Option<usize> {
-        if depth > self.stack.len() {
-            let msg = if self.stack.is_empty() {
+        if depth > self.piece.stack.len() {
+            let msg = if self.piece.stack.is_empty() {
                 format!("line {number}: a tree starts at depth {depth}; read as a root")
             } else {
                 format!(
                     "line {number}: entry at depth {depth} below one at depth {}; \
                      attached to it",
-                    self.stack.len() - 1
+                    self.piece.stack.len() - 1
                 )
             };
             self.warn(msg);
         }
-        self.stack.truncate(depth.min(self.stack.len()));
+        self.piece.stack.truncate(depth.min(self.piece.stack.len()));
         if depth == 0 {
             None
         } else {
-            self.stack.last().copied()
+            self.piece.stack.last().copied()
         }
     }
 
@@ -518,7 +434,7 @@ impl<'a> Reader<'a> {
         };
         let is_root = top
             && name == b"Root"
-            && class.is_none_or(|c| self.registry.classes.name(c) == "IORegistryEntry");
+            && class.is_none_or(|c| self.piece.registry.classes.name(c) == "IORegistryEntry");
         Ok(Entry {
             id: h.id,
             name: Text::from_bytes(name),
@@ -537,11 +453,11 @@ impl<'a> Reader<'a> {
         let text = Text::from_bytes(raw);
         let name = text.to_string_lossy();
         let max = self.limits.max_classes;
-        let classes = &mut self.registry.classes;
+        let classes = &mut self.piece.registry.classes;
         if name.contains(':') && !name.contains("::") {
-            self.chains = true;
-            if self.style != Some(HeaderStyle::PostProcessed) {
-                self.inheritance = true;
+            self.piece.chains = true;
+            if self.piece.style != Some(HeaderStyle::PostProcessed) {
+                self.piece.inheritance = true;
             }
             let chain = name.split(':').filter(|s| !s.is_empty());
             if let Some(leaf) = classes.try_intern_chain(chain, max)? {
@@ -558,9 +474,9 @@ impl<'a> Reader<'a> {
         prefix: Vec<u8>,
         open: usize,
     ) -> Result<Option<Line<'a>>, ReadError> {
-        self.properties = true;
+        self.piece.properties = true;
         let end = self.block_lines(&prefix)?;
-        self.segment.nodes[node].entry.properties = self.block_properties.drain(..).collect();
+        self.piece.segment.nodes[node].entry.properties = self.block_properties.drain(..).collect();
         match end {
             BlockEnd::Closed => Ok(None),
             BlockEnd::Interrupted(line) => {
@@ -616,18 +532,18 @@ impl<'a> Reader<'a> {
             let key = body.strip_suffix(b"$").unwrap_or(body);
             let key = key.strip_prefix(b"\"").unwrap_or(key);
             if body.ends_with(b"$") {
-                self.registry.report.note_clipped(line.number as u64);
+                self.piece.registry.report.note_clipped(line.number as u64);
             }
             let value = Value::Raw {
                 text: Text::default(),
                 clipped: body.ends_with(b"$"),
             };
-            self.registry.report.raw_values += 1;
+            self.piece.registry.report.raw_values += 1;
             return Ok((Text::from_bytes(key), value));
         };
         let key = Text::from_bytes(key);
         let (value, raws) = self.value(value, line, prefix)?;
-        self.registry.report.raw_values += raws;
+        self.piece.registry.report.raw_values += raws;
         Ok((key, value))
     }
 
@@ -658,7 +574,7 @@ impl<'a> Reader<'a> {
             return self.multi_line(text, at, prefix);
         }
         if clipped_mark {
-            self.registry.report.note_clipped(at as u64);
+            self.piece.registry.report.note_clipped(at as u64);
             return Ok((raw(&text[..text.len() - 1], true), 1));
         }
         if self.lines.peek().is_none() && !line.terminated {
@@ -672,10 +588,10 @@ impl<'a> Reader<'a> {
         match value::parse(
             text,
             self.limits.max_depth,
-            &mut self.numbers,
+            &mut self.piece.numbers,
             &mut self.scratch,
         ) {
-            Ok(v) => Ok(Some((v, self.numbers.raws))),
+            Ok(v) => Ok(Some((v, self.piece.numbers.raws))),
             Err(value::Fail::Malformed) => Ok(None),
             Err(value::Fail::TooDeep) => {
                 let e = LimitExceeded::new("depth", self.limits.max_depth);
@@ -748,8 +664,8 @@ impl<'a> Reader<'a> {
     }
 
     fn truncated(&mut self, line: usize, message: &str) {
-        if self.registry.report.truncated.is_none() {
-            self.registry.report.truncated = Some(Truncation {
+        if self.piece.registry.report.truncated.is_none() {
+            self.piece.registry.report.truncated = Some(Truncation {
                 position: format!("line {line}"),
                 message: message.to_owned(),
             });
@@ -757,17 +673,17 @@ impl<'a> Reader<'a> {
     }
 
     fn warn(&mut self, message: String) {
-        if self.registry.report.warnings.len() < MAX_WARNINGS {
-            self.registry.report.warnings.push(message);
+        if self.piece.registry.report.warnings.len() < MAX_WARNINGS {
+            self.piece.registry.report.warnings.push(message);
         } else {
-            self.dropped_warnings += 1;
+            self.piece.dropped_warnings += 1;
         }
     }
 
     /// Says how entries with several parents were read (merged by ID, or not at all).
     fn report_merges(&mut self) {
-        let m = &self.merged;
-        let report = &mut self.registry.report;
+        let m = &self.piece.merged;
+        let report = &mut self.piece.registry.report;
         report.merged_appearances = m.appearances;
         report.duplicate_links += m.duplicate_links;
         if m.duplicate_links > 0 {
@@ -777,47 +693,48 @@ impl<'a> Reader<'a> {
             );
             self.warn(msg);
         }
-        let has_ids = self.registry.entries().any(|(_, e)| e.id.is_some());
+        let has_ids = self.piece.registry.entries().any(|(_, e)| e.id.is_some());
         if !has_ids {
-            self.registry.report.unmerged = true;
+            self.piece.registry.report.unmerged = true;
         }
     }
 
     fn finish(mut self) -> Result<Registry, ReadError> {
-        if self.total == 0 {
-            let line = self.preamble.first().copied().unwrap_or(1);
+        if self.piece.total == 0 {
+            let line = self.piece.preamble.first().copied().unwrap_or(1);
             return Err(ReadError::line(
                 line,
                 "expected an ioreg tree line `+-o NAME  <class …>`, found none in the file",
             ));
         }
         self.new_segment(None)?;
-        if let Some(&first) = self.preamble.first() {
+        if let Some(&first) = self.piece.preamble.first() {
             let msg = format!(
                 "line {first}: skipped {} line(s) before the first tree line",
-                self.preamble.len()
+                self.piece.preamble.len()
             );
             self.warn(msg);
         }
         self.report_merges();
-        if self.dropped_warnings > 0 {
-            let n = self.dropped_warnings;
-            self.registry
+        if self.piece.dropped_warnings > 0 {
+            let n = self.piece.dropped_warnings;
+            self.piece
+                .registry
                 .report
                 .warnings
                 .push(format!("… and {n} more warnings"));
         }
-        let report: &mut LoadReport = &mut self.registry.report;
+        let report: &mut LoadReport = &mut self.piece.registry.report;
         report.origin = Origin::IoregText;
         report.dialect = Some(TextDialect {
-            header: self.style.unwrap_or_default(),
-            hex: self.numbers.hex > 0 && self.numbers.decimal == 0,
-            properties: self.properties,
-            html_escaped: self.html,
-            crlf: self.crlf,
-            inheritance: self.inheritance,
+            header: self.piece.style.unwrap_or_default(),
+            hex: self.piece.numbers.hex > 0 && self.piece.numbers.decimal == 0,
+            properties: self.piece.properties,
+            html_escaped: self.piece.html,
+            crlf: self.piece.crlf,
+            inheritance: self.piece.inheritance,
         });
-        Ok(self.registry)
+        Ok(self.piece.registry)
     }
 }
 
