@@ -73,7 +73,11 @@ const EXAMPLES: &str = "Examples:
   ioscope dump.txt              explore a saved `ioreg -l` dump
   ioscope dump -p IODeviceTree -o dt.plist --format plist
   ioscope stats saved.ioreg
-  ioscope explain 0x10000003";
+  ioscope explain 0x10000003
+
+Environment:
+  IOSCOPE_LIMITS=\"NAME=N,…\"     limits, as --limit gives them (--limit wins)
+  IOSCOPE_THREADS=N             threads that read a large dump (default: every core; 1: one)";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
