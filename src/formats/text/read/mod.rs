@@ -56,7 +56,7 @@ const MAX_PREAMBLE_LINES: usize = 10;
 /// Warnings kept word for word; the rest are counted.
 const MAX_WARNINGS: usize = 50;
 
-/// Reads an `ioreg` text dump (a large one on several threads, see [`chunked`]).
+/// Reads an `ioreg` text dump (a large one on several threads, in chunks).
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
     if let Some(registry) = chunked::read(bytes, limits, None) {
         return Ok(registry);
