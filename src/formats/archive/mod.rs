@@ -53,6 +53,19 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
     })
 }
 
+/// Tests and fuzzing (`testkit`): an XML archive read in `chunks` chunks on up to `threads`
+/// threads, or `None` when the chunks step aside (the one-thread [`read`] is the reference).
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+pub fn read_in_chunks(
+    bytes: &[u8],
+    limits: &Limits,
+    threads: usize,
+    chunks: usize,
+) -> Option<Registry> {
+    chunks::read(bytes, limits, &|_| {}, threads, chunks).map(|(registry, _)| registry)
+}
+
 /// An XML archive, and whether its top dict had a `$archiver` key. A large one is read in
 /// chunks on every core the reader may use (`formats::parallel`), which gives the registry
 /// and errors of one thread ([`chunks`]), or steps aside for one thread.

@@ -4,3 +4,6 @@ pub(crate) mod read;
 pub(crate) mod write;
 
 pub use read::read;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+pub use read::read_in_chunks;

@@ -91,7 +91,7 @@ pub(super) fn read(
 /// Test hook: the chunked read on `threads` threads, with chunks of at least `min_chunk`
 /// bytes, and the one-thread read when it gives up. Also says how many chunks were read, or
 /// why not.
-#[cfg(test)]
+#[cfg(any(test, feature = "testkit"))]
 pub(crate) fn read_chunked(
     bytes: &[u8],
     limits: &Limits,

@@ -64,6 +64,21 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
     Reader::new(bytes, limits).run()
 }
 
+/// Tests and fuzzing (`testkit`): the chunked read on `threads` threads with chunks of at
+/// least `min_chunk` bytes, or the one-thread read when the chunks step aside; and whether
+/// the chunks read it.
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+pub fn read_in_chunks(
+    bytes: &[u8],
+    limits: &Limits,
+    threads: usize,
+    min_chunk: usize,
+) -> (Result<Registry, ReadError>, bool) {
+    let (result, chunks) = chunked::read_chunked(bytes, limits, threads, min_chunk, None);
+    (result, chunks.is_ok())
+}
+
 /// [`read`], calling `release(offset)` every few MB once the bytes before `offset` are
 /// behind the reader (they may still be read again, so they must stay readable).
 pub(crate) fn read_releasing(
