@@ -26,3 +26,26 @@ pub fn roundtrip_limits() -> Limits {
         ..Limits::default()
     }
 }
+
+/// A chunked reader's registry against the one-thread reader's result for the same bytes:
+/// when the chunks read them (`Some`), one thread must read them too, to the same JSON dump
+/// (load report included, byte for byte).
+pub fn same_as_one_thread(
+    chunked: Option<ioscope::registry::Registry>,
+    one: Result<ioscope::registry::Registry, ioscope::formats::ReadError>,
+) {
+    let Some(chunked) = chunked else {
+        return;
+    };
+    match one {
+        Ok(one) => assert!(json(&chunked) == json(&one), "chunks and one thread differ"),
+        Err(e) => panic!("the chunks read what one thread refuses: {e}"),
+    }
+}
+
+fn json(registry: &ioscope::registry::Registry) -> Vec<u8> {
+    use ioscope::formats::{self, DumpFormat, Selection};
+    let mut out = Vec::new();
+    let _ = formats::write(registry, &Selection::default(), DumpFormat::Json, &mut out);
+    out
+}

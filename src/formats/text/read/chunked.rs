@@ -91,7 +91,7 @@ pub(super) fn read(
 /// Test hook: the chunked read on `threads` threads, with chunks of at least `min_chunk`
 /// bytes, and the one-thread read when it gives up. Also says how many chunks were read, or
 /// why not.
-#[cfg(any(test, feature = "testkit"))]
+#[cfg(test)]
 pub(crate) fn read_chunked(
     bytes: &[u8],
     limits: &Limits,
@@ -121,7 +121,7 @@ struct Chunk {
 }
 
 /// The registry and the number of chunks read.
-fn read_in_chunks(
+pub(super) fn read_in_chunks(
     bytes: &[u8],
     limits: &Limits,
     threads: usize,

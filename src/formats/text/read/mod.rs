@@ -64,9 +64,9 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
     Reader::new(bytes, limits).run()
 }
 
-/// Tests and fuzzing (`testkit`): the chunked read on `threads` threads with chunks of at
-/// least `min_chunk` bytes, or the one-thread read when the chunks step aside; and whether
-/// the chunks read it.
+/// Tests and fuzzing (`testkit`): a text dump read on `threads` threads in chunks of at least
+/// `min_chunk` bytes, or `None` when the chunks step aside (the one-thread [`read`] is the
+/// reference).
 #[cfg(feature = "testkit")]
 #[doc(hidden)]
 pub fn read_in_chunks(
@@ -74,9 +74,10 @@ pub fn read_in_chunks(
     limits: &Limits,
     threads: usize,
     min_chunk: usize,
-) -> (Result<Registry, ReadError>, bool) {
-    let (result, chunks) = chunked::read_chunked(bytes, limits, threads, min_chunk, None);
-    (result, chunks.is_ok())
+) -> Option<Registry> {
+    chunked::read_in_chunks(bytes, limits, threads, min_chunk, None)
+        .ok()
+        .map(|(registry, _)| registry)
 }
 
 /// [`read`], calling `release(offset)` every few MB once the bytes before `offset` are
