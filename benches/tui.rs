@@ -358,7 +358,8 @@ fn pathological(c: &mut Criterion) {
         properties: vec![
             ("huge-string".into(), Value::string(&"s".repeat(HUGE))),
             ("huge-data".into(), Value::Data(vec![0xa5; HUGE].into())),
-        ],
+        ]
+        .into(),
         ..Entry::named("n".repeat(HUGE).as_str())
     });
     let after = r.add_entry(Entry::named("after"));

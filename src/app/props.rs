@@ -541,7 +541,8 @@ mod tests {
             properties: vec![(
                 "IOPowerManagement".into(),
                 Value::Dict(vec![("CurrentPowerState".into(), Value::u64(2))]),
-            )],
+            )]
+            .into(),
             ..Entry::named("x")
         });
         let mut exp = PropExpansion::default();
@@ -604,7 +605,8 @@ mod tests {
                     Value::Dict(vec![("CurrentPowerState".into(), Value::u64(2))]),
                 ),
                 ("a".into(), Value::string("hello")),
-            ],
+            ]
+            .into(),
             ..Entry::named("x")
         });
         let exp = PropExpansion::default();

@@ -239,7 +239,8 @@ mod tests {
             properties: vec![(
                 Text::from("IOKitBuildVersion"),
                 Value::String(Text::from("Darwin Kernel Version 17.3.0")),
-            )],
+            )]
+            .into(),
             ..Entry::default()
         });
         let pe = r.add_entry(Entry {
@@ -247,7 +248,8 @@ mod tests {
             properties: vec![(
                 Text::from("model"),
                 Value::Data(b"iMacPro1,1\0".to_vec().into()),
-            )],
+            )]
+            .into(),
             ..Entry::default()
         });
         let opts = r.add_entry(Entry {
@@ -255,7 +257,8 @@ mod tests {
             properties: vec![(
                 Text::from("OS Build Version"),
                 Value::String(Text::from("17C2120")),
-            )],
+            )]
+            .into(),
             ..Entry::default()
         });
         let p = r.plane_mut("IOService");

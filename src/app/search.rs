@@ -472,7 +472,7 @@ mod tests {
             ..Entry::named("XHC1")
         });
         let kb = r.add_entry(Entry {
-            properties: vec![("USB Product Name".into(), Value::string("Magic Keyboard"))],
+            properties: vec![("USB Product Name".into(), Value::string("Magic Keyboard"))].into(),
             ..Entry::named("Keyboard")
         });
         let c = r.classes.intern("AppleUSBXHCI");
@@ -535,7 +535,7 @@ mod tests {
                 Vec::new()
             };
             let e = r.add_entry(Entry {
-                properties: props,
+                properties: props.into(),
                 ..Entry::named(name)
             });
             r.plane_mut("IOService").add_child(root, e);

@@ -5,6 +5,7 @@
 //! The format of a file is told from its bytes ([`read::detect`]), never from its name.
 
 pub mod archive;
+mod deferred;
 mod encoding;
 pub mod iorex;
 pub(crate) mod json;
@@ -18,6 +19,9 @@ pub mod select;
 pub mod text;
 pub mod write;
 
+#[cfg(feature = "testkit")]
+pub use deferred::read_deferring;
+pub(crate) use deferred::{Deferred, ValueMode};
 pub use read::*;
 pub use select::Selection;
 pub use write::*;

@@ -3,7 +3,7 @@
 //! The format is told from the bytes, never from the file name (a corpus file named
 //! `.ioreg` is plain `ioreg` text).
 
-use super::{archive, encoding, iorex, json, recording, text};
+use super::{Deferred, ValueMode, archive, encoding, iorex, json, recording, text};
 use crate::registry::Registry;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -160,7 +160,7 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> 
 /// What every reader's registry gets last: a claimed cycle of parent links is refused (the
 /// readers that know positions refuse it first, naming the line or byte); entries whose
 /// parent the dump lacks are gathered under one node per plane, never shown as extra roots.
-fn settle(mut registry: Registry) -> Result<Registry, ReadError> {
+pub(super) fn settle(mut registry: Registry) -> Result<Registry, ReadError> {
     for plane in registry.planes() {
         if let Some(e) = plane.find_cycle() {
             return Err(ReadError::byte(
@@ -309,19 +309,26 @@ fn mapped_read(
             encoding::read_as_utf8(bytes, release, |utf8| read_bytes(utf8, limits))
         });
     }
-    if !is_plist(&head) {
-        return mapped::read(file, len, parsing, |bytes, release| {
-            text::read::read_releasing(bytes, limits, release)
-        });
-    }
-    // Read as an `ioreg -a` archive; one with `$archiver` at its top is a keyed archive
-    // (maybe an IORegistryExplorer document): read whole, [`detect`] tells.
-    let archive = mapped::read(file, len, parsing, |bytes, release| {
-        archive::read_xml_releasing(bytes, limits, release)
-    })?;
-    Ok(match archive {
+    // Property values stay in the file, read again through a descriptor of their own when
+    // they are first shown (`deferred`).
+    let again = file.try_clone()?;
+    let read = if !is_plist(&head) {
+        mapped::read(file, len, parsing, |bytes, release| {
+            text::read::read_releasing(bytes, limits, release, ValueMode::Defer).map(Some)
+        })?
+    } else {
+        // Read as an `ioreg -a` archive; one with `$archiver` at its top is a keyed archive
+        // (maybe an IORegistryExplorer document): read whole, [`detect`] tells.
+        mapped::read(file, len, parsing, |bytes, release| {
+            archive::read_xml_releasing(bytes, limits, release, ValueMode::Defer)
+        })?
+    };
+    Ok(match read {
         Some(Ok(None)) | None => None,
-        Some(Ok(Some(registry))) => Some(Ok(registry)),
+        Some(Ok(Some(mut registry))) => {
+            Deferred::attach_file(&mut registry, again, limits)?;
+            Some(Ok(registry))
+        }
         Some(Err(e)) => Some(Err(e)),
     })
 }

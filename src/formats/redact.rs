@@ -635,7 +635,8 @@ mod tests {
                     Text::from("IOUserClientCreator"),
                     Value::string("pid 1, loginwindow"),
                 ),
-            ],
+            ]
+            .into(),
             ..Entry::default()
         };
         let id = r.add_entry(e);

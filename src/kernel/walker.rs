@@ -309,7 +309,7 @@ impl<K: IoKit + ?Sized> Walk<'_, K> {
             class: class_id,
             retain: (retain != 0).then_some(retain),
             state,
-            properties,
+            properties: properties.into(),
             is_root: false,
             synthetic: false,
         });

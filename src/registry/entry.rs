@@ -1,6 +1,6 @@
 //! One registry entry and its service state.
 
-use super::{ClassId, Properties, Text};
+use super::{ClassId, EntryProperties, Text};
 
 /// Index of an entry in its [`Registry`](super::Registry). Only meaningful for that registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -25,8 +25,9 @@ pub struct Entry {
     /// The kernel object's retain count (`IOObjectGetKernelRetainCount`), as captured.
     pub retain: Option<u32>,
     pub state: ServiceState,
-    /// Properties in their original order.
-    pub properties: Properties,
+    /// Properties in their original order (maybe left in the file they were read from:
+    /// see [`EntryProperties`]).
+    pub properties: EntryProperties,
     /// Marks the registry root (some sources say so explicitly).
     pub is_root: bool,
     /// Not a registry entry: the node that holds a plane's unattached entries (entries whose

@@ -10,6 +10,7 @@
 mod class;
 mod entry;
 pub mod escape;
+mod lazy;
 pub mod limits;
 mod meta;
 mod path;
@@ -20,6 +21,7 @@ mod value;
 
 pub(crate) use class::{ClassId, ClassTable};
 pub use entry::{Entry, EntryId, ServiceInfo, ServiceState};
+pub use lazy::{EntryProperties, PropertySource, Span, Unavailable};
 pub(crate) use limits::Budget;
 pub use limits::{LimitExceeded, Limits};
 pub(crate) use meta::LoadReport;
@@ -103,6 +105,10 @@ impl Registry {
             .iter()
             .enumerate()
             .map(|(i, e)| (EntryId(i as u32), e))
+    }
+
+    pub(crate) fn entries_mut(&mut self) -> impl Iterator<Item = &mut Entry> + '_ {
+        self.entries.iter_mut()
     }
 
     pub fn planes(&self) -> &[Plane] {

@@ -430,7 +430,8 @@ mod tests {
                 Value::Data(b"/pci@f4000000/ata-6@d\0".to_vec().into()),
             ),
             ("ultra0".into(), Value::string("/pci@f4000000/ata-6@d")),
-        ];
+        ]
+        .into();
         let aliases = r.add_entry(aliases);
         let pci = r.add_entry(Entry {
             location: Some("f4000000".into()),

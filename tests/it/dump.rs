@@ -212,7 +212,7 @@ fn gen_entry() -> impl Strategy<Value = GenEntry> {
                         class: None,
                         retain,
                         state,
-                        properties: props,
+                        properties: props.into(),
                         is_root,
                         synthetic: false,
                     },
@@ -348,7 +348,8 @@ fn sample() -> Registry {
                     clipped: true,
                 },
             ),
-        ],
+        ]
+        .into(),
         ..Entry::named("Keyboard")
     });
     r.entry_mut(usb).class =

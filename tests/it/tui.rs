@@ -566,7 +566,8 @@ fn hostile_strings_are_drawn_escaped() {
         properties: vec![(
             "\x1b[2Jkey".into(),
             ioscope::registry::Value::string("\x1b]52;c;cHduZWQ=\x07"),
-        )],
+        )]
+        .into(),
         ..Entry::named("evil\x1b]0;pwned\x07")
     });
     let c = r.classes.intern("Class\x1b[31m");
@@ -785,7 +786,8 @@ fn a_long_key_in_a_narrow_pane_puts_its_value_below() {
         properties: vec![(
             "AVeryLongPropertyKeyName".into(),
             ioscope::registry::Value::string("0123456789abcdef"),
-        )],
+        )]
+        .into(),
         ..Entry::named("Root")
     });
     r.plane_mut("IOService").add_root(root);
@@ -1033,7 +1035,7 @@ fn enter_on_a_data_value_opens_a_scrollable_hex_view() {
     let mut r = Registry::new();
     let bytes: Vec<u8> = (0..65_536u32).map(|i| (i % 251) as u8).collect();
     let root = r.add_entry(Entry {
-        properties: vec![("blob".into(), ioscope::registry::Value::Data(bytes.into()))],
+        properties: vec![("blob".into(), ioscope::registry::Value::Data(bytes.into()))].into(),
         ..Entry::named("Root")
     });
     r.plane_mut("IOService").add_root(root);
@@ -1163,7 +1165,8 @@ fn zero_width_and_bidi_controls_are_shown_and_huge_names_cut() {
         properties: vec![(
             "v".into(),
             ioscope::registry::Value::string(&"v".repeat(5_000_000)),
-        )],
+        )]
+        .into(),
         ..Entry::named("n".repeat(5_000_000).as_str())
     });
     let p = r.plane_mut("IOService");
@@ -1193,7 +1196,8 @@ fn a_long_key_ends_in_an_ellipsis_and_keeps_its_equals_sign() {
         properties: vec![(
             "AKeyFarLongerThanAnyPaneCouldShowInOneLineEvenAtEightyColumns".into(),
             ioscope::registry::Value::string("value"),
-        )],
+        )]
+        .into(),
         ..Entry::named("Root")
     });
     r.plane_mut("IOService").add_root(root);

@@ -32,7 +32,7 @@ mod xml;
 
 pub(crate) use values::properties;
 
-use super::{Limits, ReadError};
+use super::{Limits, ReadError, ValueMode};
 use crate::registry::{
     Budget, Date, Entry, EntryId, IntRadix, Integer, Link, Origin, Properties, Registry,
     ServiceInfo, ServiceState, Text, Value,
@@ -104,9 +104,24 @@ pub(crate) fn read_xml_releasing(
     bytes: &[u8],
     limits: &Limits,
     release: &dyn Fn(usize),
+    values: ValueMode,
 ) -> Result<Option<Registry>, ReadError> {
+    let _ = values; // TODO(lazy xml): honour Values::Defer
     let (registry, keyed) = read_xml(bytes, limits, release)?;
     Ok((!keyed).then_some(registry))
+}
+
+/// The properties of one entry dict left in the file by a reader given [`ValueMode::Defer`]:
+/// `head` and `tail` hold the bytes of its span before and after its hole (see
+/// `registry::Span`), `flags` the span's flags.
+pub(crate) fn decode_properties(
+    head: &[u8],
+    tail: &[u8],
+    flags: u32,
+    limits: &Limits,
+) -> Result<Properties, ReadError> {
+    let _ = (head, tail, flags, limits);
+    Err(ReadError::byte(0, "TODO(lazy xml)"))
 }
 
 fn build(events: Events<'_>, limits: &Limits) -> Result<Registry, ReadError> {
@@ -694,7 +709,7 @@ impl Builder<'_> {
         entry.retain = s.retain;
         entry.state = state;
         entry.is_root = is_root;
-        entry.properties = properties;
+        entry.properties = properties.into();
         for a in s.annotations.iter().flatten() {
             if !annotate(&mut entry.properties, a) {
                 bad_annotations += 1;

@@ -161,13 +161,15 @@ fn decode_entry(
         Some(true) => ServiceState::Service(service_info(inst)?),
     };
     if let Some(xml) = archive.data(inst, "properties")? {
-        entry.properties = archive::properties(xml, limits, archive.budget()).map_err(|e| {
-            let mut err = inst.error(format!("properties: {}", e.message));
-            if let Position::Byte(n) = e.at {
-                err.at = Position::Byte(archive.offset_of(xml) + n);
-            }
-            err
-        })?;
+        entry.properties = archive::properties(xml, limits, archive.budget())
+            .map_err(|e| {
+                let mut err = inst.error(format!("properties: {}", e.message));
+                if let Position::Byte(n) = e.at {
+                    err.at = Position::Byte(archive.offset_of(xml) + n);
+                }
+                err
+            })?
+            .into();
         reg.report.raw_values += entry
             .properties
             .iter()

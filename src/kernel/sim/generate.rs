@@ -365,7 +365,7 @@ impl Builder {
             } else {
                 ServiceState::NotService
             },
-            properties: spec.properties,
+            properties: spec.properties.into(),
             is_root: false,
             synthetic: false,
         };

@@ -133,7 +133,8 @@ fn built() -> Registry {
             ("neg".into(), Value::Integer(Integer::signed(-1, 32))),
             ("real".into(), Value::Real(2.9)),
             ("when".into(), Value::Date(crate::registry::Date(0.0))),
-        ],
+        ]
+        .into(),
         ..Entry::named("Keyboard")
     });
     let plane = r.plane_mut("IOService");
