@@ -215,6 +215,16 @@ pub fn main() -> ExitCode {
         Err(err) => return usage_error(&err),
     };
     match run(cli) {
+        // Properties left in a file that changed on disk behind the command read as none:
+        // say so and fail rather than print or write a registry that is not the file's.
+        Ok(_) if ioscope::registry::unavailable_reads() > 0 => {
+            warn(&format!(
+                "the dump changed on disk while ioscope was reading it: {} entries' properties \
+                 could not be read again (left out); run the command again",
+                ioscope::registry::unavailable_reads()
+            ));
+            ExitCode::FAILURE
+        }
         Ok(code) => code,
         Err(err) => {
             if is_broken_pipe(&err) {

@@ -180,3 +180,73 @@ pub fn read_deferring(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadErr
     Deferred::attach_memory(&mut registry, bytes, limits);
     super::read::settle(registry)
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file_store(path: &std::path::Path) -> Store {
+        let file = File::open(path).unwrap();
+        let meta = file.metadata().unwrap();
+        Store::File {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            file,
+        }
+    }
+
+    #[test]
+    fn a_file_gives_its_bytes_back_until_it_is_written_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.txt");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let store = file_store(&path);
+        assert_eq!(&*store.read(2, 5).unwrap(), b"234");
+        assert!(store.read(8, 11).is_err(), "past the end");
+        // Appended to (a new size): nothing is read again.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"x")
+            .unwrap();
+        let e = store.read(2, 5).unwrap_err();
+        assert_eq!(e.0, CHANGED);
+    }
+
+    #[test]
+    fn a_file_shrunk_behind_the_reader_fails_without_a_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.txt");
+        std::fs::write(&path, vec![b'a'; 1 << 16]).unwrap();
+        let store = file_store(&path);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(10)
+            .unwrap();
+        assert!(store.read(60_000, 60_010).is_err());
+    }
+
+    #[test]
+    fn a_file_replaced_by_a_new_one_keeps_its_old_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.txt");
+        std::fs::write(&path, b"old bytes").unwrap();
+        let store = file_store(&path);
+        // An editor's atomic save: a new file renamed over the old name.
+        let new = dir.path().join("new.txt");
+        std::fs::write(&new, b"NEW BYTES, longer").unwrap();
+        std::fs::rename(&new, &path).unwrap();
+        assert_eq!(&*store.read(0, 3).unwrap(), b"old");
+    }
+
+    #[test]
+    fn memory_gives_back_what_it_holds_and_refuses_outside_it() {
+        let store = Store::Memory(Arc::from(&b"abcdef"[..]));
+        assert_eq!(&*store.read(1, 3).unwrap(), b"bc");
+        assert!(store.read(4, 9).is_err());
+    }
+}

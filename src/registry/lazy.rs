@@ -17,6 +17,7 @@
 
 use super::{Properties, Text, Value};
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Where a reader left an entry's properties: bytes `start..end` of its source without the
@@ -119,16 +120,18 @@ impl EntryProperties {
 
     /// Calls `f` with the list, decoding it for the call only when it is not kept yet (for
     /// readers that visit every entry once: they leave the model as small as they found it).
-    pub fn with<R>(&self, f: impl FnOnce(&Properties) -> R) -> R {
+    /// An error when the list cannot be decoded from its source.
+    pub fn with<R>(&self, f: impl FnOnce(&Properties) -> R) -> Result<R, Unavailable> {
         match &self.0 {
             Repr::Lazy(lazy) => match lazy.decoded.get() {
-                Some(kept) => f(kept.as_ref().unwrap_or(&NONE)),
+                Some(Ok(kept)) => Ok(f(kept)),
+                Some(Err(e)) => Err(e.clone()),
                 None => match lazy.source.decode(&lazy.span) {
-                    Ok(list) => f(&list),
-                    Err(_) => f(&NONE),
+                    Ok(list) => Ok(f(&list)),
+                    Err(e) => Err(counted(e)),
                 },
             },
-            _ => f(self),
+            _ => Ok(f(self)),
         }
     }
 
@@ -157,9 +160,24 @@ impl EntryProperties {
 impl Lazy {
     fn get(&self) -> Result<&Properties, &Unavailable> {
         self.decoded
-            .get_or_init(|| self.source.decode(&self.span))
+            .get_or_init(|| self.source.decode(&self.span).map_err(counted))
             .as_ref()
     }
+}
+
+/// How many lists this process could not decode from their source (see [`unavailable_reads`]).
+static UNAVAILABLE: AtomicUsize = AtomicUsize::new(0);
+
+fn counted(e: Unavailable) -> Unavailable {
+    UNAVAILABLE.fetch_add(1, Ordering::Relaxed);
+    e
+}
+
+/// How many times this process found properties it could not decode from their source
+/// (they then read as none): a command that printed or wrote properties checks it, so that
+/// a file changed on disk behind it never makes it silently wrong.
+pub fn unavailable_reads() -> usize {
+    UNAVAILABLE.load(Ordering::Relaxed)
 }
 
 impl std::ops::Deref for EntryProperties {
@@ -284,7 +302,6 @@ impl super::Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Decodes span `a..b` as `b - a` properties named by their offsets; fails past `limit`.
     #[derive(Debug, Default)]
@@ -335,11 +352,11 @@ mod tests {
         });
         let source: Arc<dyn PropertySource> = numbers.clone();
         let p = lazy(&source, 0, 2);
-        assert_eq!(p.with(|l| l.len()), 2);
-        assert_eq!(p.with(|l| l.len()), 2);
+        assert_eq!(p.with(|l| l.len()), Ok(2));
+        assert_eq!(p.with(|l| l.len()), Ok(2));
         assert_eq!(numbers.calls.load(Ordering::Relaxed), 2);
         let _ = &*p;
-        assert_eq!(p.with(|l| l.len()), 2);
+        assert_eq!(p.with(|l| l.len()), Ok(2));
         assert_eq!(numbers.calls.load(Ordering::Relaxed), 3);
     }
 
@@ -350,7 +367,10 @@ mod tests {
             ..Numbers::default()
         });
         let p = lazy(&source, 3, 8);
+        let before = unavailable_reads();
+        assert!(p.with(|l| l.len()).is_err());
         assert!(p.iter().next().is_none());
+        assert!(unavailable_reads() >= before + 2);
         assert_eq!(
             p.unavailable(),
             Some(&Unavailable("the file changed".into()))

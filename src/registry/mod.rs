@@ -21,7 +21,7 @@ mod value;
 
 pub(crate) use class::{ClassId, ClassTable};
 pub use entry::{Entry, EntryId, ServiceInfo, ServiceState};
-pub use lazy::{EntryProperties, PropertySource, Span, Unavailable};
+pub use lazy::{EntryProperties, PropertySource, Span, Unavailable, unavailable_reads};
 pub(crate) use limits::Budget;
 pub use limits::{LimitExceeded, Limits};
 pub(crate) use meta::LoadReport;

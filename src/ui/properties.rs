@@ -70,12 +70,21 @@ pub(crate) fn draw(
         }
     }
     if state.props.is_empty() {
-        let note = if state.prop_view.filter.is_empty() {
-            "(no properties)"
-        } else {
-            "(no property matches the filter: Esc clears it)"
+        let unavailable = state
+            .props_for
+            .and_then(|id| state.registry.entry(id).properties.unavailable());
+        let note = match unavailable {
+            // Properties left in a file that has changed since: never other values.
+            Some(why) => format!("({count} properties unavailable: {})", sanitize(&why.0)),
+            None if state.prop_view.filter.is_empty() => "(no properties)".to_owned(),
+            None => "(no property matches the filter: Esc clears it)".to_owned(),
         };
-        buf.set_string(inner.x, inner.y, note, theme.dim);
+        let style = if unavailable.is_some() {
+            theme.error
+        } else {
+            theme.dim
+        };
+        buf.set_stringn(inner.x, inner.y, note, width, style);
     }
     (inner, map)
 }

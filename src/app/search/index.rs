@@ -97,17 +97,21 @@ impl SearchIndex {
             index.classes.push(class);
             index.ids.push(entry.id);
             let first = index.keys.ends.len();
-            for (k, v) in &entry.properties {
-                key.clear();
-                key.push_str(&k.to_string_lossy());
-                nested_keys(v, &mut key, VALUE_CAP);
-                key.make_ascii_lowercase();
-                index.keys.push(&key);
-                value.clear();
-                props::search_text(v, &mut value, VALUE_CAP);
-                value.make_ascii_lowercase();
-                index.values.push(&value);
-            }
+            // Every entry once: decoded for the index, not kept (`EntryProperties::with`); a
+            // list its source cannot give back is indexed as none (the pane says why).
+            let _ = entry.properties.with(|list| {
+                for (k, v) in list {
+                    key.clear();
+                    key.push_str(&k.to_string_lossy());
+                    nested_keys(v, &mut key, VALUE_CAP);
+                    key.make_ascii_lowercase();
+                    index.keys.push(&key);
+                    value.clear();
+                    props::search_text(v, &mut value, VALUE_CAP);
+                    value.make_ascii_lowercase();
+                    index.values.push(&value);
+                }
+            });
             index.props.push(first..index.keys.ends.len());
         }
         index.order = vec![u32::MAX; n];

@@ -276,12 +276,21 @@ impl Writer<'_, '_> {
             path: Vec::new(),
             list: Vec::new(),
         };
-        for (i, (k, v)) in self.registry.entry(id).properties.iter().enumerate() {
-            notes.path.push(i);
-            self.key(k, &mut notes, true)?;
-            self.value(v, &mut notes)?;
-            notes.path.pop();
-        }
+        // Visited once: decoded for the write, not kept (`EntryProperties::with`).
+        let registry = self.registry;
+        registry
+            .entry(id)
+            .properties
+            .with(|list| {
+                for (i, (k, v)) in list.iter().enumerate() {
+                    notes.path.push(i);
+                    self.key(k, &mut notes, true)?;
+                    self.value(v, &mut notes)?;
+                    notes.path.pop();
+                }
+                Ok::<_, io::Error>(())
+            })
+            .map_err(io::Error::other)??;
         if !notes.list.is_empty() && self.annotate {
             self.key_str(keys::ANNOTATIONS)?;
             let list = Value::Array(std::mem::take(&mut notes.list));

@@ -334,7 +334,10 @@ impl Json<'_, '_, '_> {
                 self.decode = Some(values::Context::of(r, id));
             }
             self.raw(",\"properties\":")?;
-            self.dict(&e.properties)?;
+            // Visited once: decoded for the write, not kept (`EntryProperties::with`).
+            e.properties
+                .with(|list| self.dict(list))
+                .map_err(io::Error::other)??;
         }
         match single {
             Some((rest, entry)) => {

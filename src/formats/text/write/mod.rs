@@ -202,15 +202,23 @@ impl Writer<'_, '_, '_, '_> {
         self.prefixed(prefix, b"{")?;
         let hex = self.dialect.hex;
         let registry = self.selected.registry;
-        for (key, value) in &registry.entry(id).properties {
-            self.line.clear();
-            self.line.extend_from_slice(prefix);
-            self.line.extend_from_slice(b"  \"");
-            self.line.extend_from_slice(key.as_bytes());
-            self.line.extend_from_slice(b"\" = ");
-            value::show(value, hex, &mut self.line);
-            self.emit()?;
-        }
+        // Visited once: decoded for the write, not kept (`EntryProperties::with`).
+        registry
+            .entry(id)
+            .properties
+            .with(|list| {
+                for (key, value) in list {
+                    self.line.clear();
+                    self.line.extend_from_slice(prefix);
+                    self.line.extend_from_slice(b"  \"");
+                    self.line.extend_from_slice(key.as_bytes());
+                    self.line.extend_from_slice(b"\" = ");
+                    value::show(value, hex, &mut self.line);
+                    self.emit()?;
+                }
+                Ok::<_, io::Error>(())
+            })
+            .map_err(io::Error::other)??;
         self.prefixed(prefix, b"}")?;
         self.prefixed(prefix, b"")
     }
