@@ -11,7 +11,7 @@ pub(crate) mod index;
 pub(crate) mod query;
 
 use index::KEY_SEP;
-pub(crate) use index::{SearchIndex, VALUE_CAP};
+pub(crate) use index::{PropertyText, SearchIndex, VALUE_CAP};
 use query::{Field, Query, Term};
 
 use crate::registry::{EntryId, Plane};

@@ -2,7 +2,7 @@
 
 use super::cursor::Cursor;
 use super::props::{PropExpansion, PropRow, PropView};
-use super::search::{Search, SearchIndex};
+use super::search::{PropertyText, Search, SearchIndex};
 use super::tree_view::TreeView;
 use crate::kernel::HandleProbe;
 use crate::kernel::session::WalkProgress;
@@ -286,6 +286,30 @@ pub(crate) fn plane_at(registry: &Registry, index: usize) -> &Plane {
     registry.planes().get(index).unwrap_or(&EMPTY_PLANE)
 }
 
+/// The properties' search text ([`PropertyText`]): not built, being built, or built.
+#[derive(Debug, Default)]
+pub(crate) enum SearchText {
+    #[default]
+    None,
+    Building(std::thread::JoinHandle<PropertyText>),
+    Ready(std::sync::Arc<PropertyText>),
+}
+
+impl SearchText {
+    fn spawn(registry: &Registry) -> Self {
+        PropertyText::spawn(registry).map_or(SearchText::None, SearchText::Building)
+    }
+
+    /// The text, once built (waiting for its thread); `None` when it is not built.
+    fn take(&mut self) -> Option<std::sync::Arc<PropertyText>> {
+        match std::mem::take(self) {
+            SearchText::None => None,
+            SearchText::Building(job) => job.join().ok().map(std::sync::Arc::new),
+            SearchText::Ready(text) => Some(text),
+        }
+    }
+}
+
 /// The explorer's whole state.
 #[derive(Debug)]
 pub struct State {
@@ -299,6 +323,9 @@ pub struct State {
     pub mode: Mode,
     pub search: Search,
     pub index: Option<SearchIndex>,
+    /// The properties' search text, kept across planes (and built on a thread of its own
+    /// while a registry whose values stay in their file opens).
+    pub(crate) search_text: SearchText,
     /// Expansion before filter mode, restored when it ends.
     pub filter_saved: Option<Vec<bool>>,
     /// Where `/` began, for Esc in the prompt to go back to.
@@ -338,6 +365,7 @@ pub struct State {
 
 impl State {
     pub fn new(source: SourceKind, registry: Registry) -> Self {
+        let search_text = SearchText::spawn(&registry);
         let plane = registry.plane_index("IOService").unwrap_or(0);
         let view = TreeView::new(plane_at(&registry, plane), registry.len());
         let mut state = State {
@@ -350,6 +378,7 @@ impl State {
             mode: Mode::Normal,
             search: Search::default(),
             index: None,
+            search_text,
             filter_saved: None,
             search_origin: None,
             zoom: false,
@@ -466,13 +495,15 @@ impl State {
         self.prop.clamp(self.props.len());
     }
 
-    /// The search index, built on first use.
+    /// The search index, built on first use (its property text maybe on a thread since the
+    /// registry opened: waited for).
     pub(crate) fn ensure_index(&mut self) {
         if self.index.is_none() {
-            self.index = Some(SearchIndex::build(
-                &self.registry,
-                plane_at(&self.registry, self.plane),
-            ));
+            let text = self.search_text.take();
+            let index =
+                SearchIndex::with_text(&self.registry, plane_at(&self.registry, self.plane), text);
+            self.search_text = SearchText::Ready(index.text());
+            self.index = Some(index);
         }
     }
 

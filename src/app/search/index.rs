@@ -8,8 +8,9 @@
 //! than a pane shows.
 
 use crate::app::props;
-use crate::registry::{EntryId, Plane, Registry, Value};
+use crate::registry::{EntryId, EntryProperties, Plane, Registry, Value};
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Most bytes of one property's value text that are indexed.
 pub(crate) const VALUE_CAP: usize = 64 * 1024;
@@ -54,6 +55,67 @@ impl Segments {
     }
 }
 
+/// Every entry's properties as search text: the part of the index that no plane changes,
+/// and the costly one — a registry whose values are left in their file
+/// (`EntryProperties`) decodes every entry for it, so the explorer builds it on a thread of
+/// its own as soon as such a registry opens ([`PropertyText::spawn`]).
+#[derive(Debug, Default)]
+pub(crate) struct PropertyText {
+    /// Each entry's properties: a range of segments in `keys` and `values`.
+    props: Vec<Range<usize>>,
+    keys: Segments,
+    values: Segments,
+}
+
+impl PropertyText {
+    /// The text of `lists`, one per entry in id order; each decoded for the visit only.
+    fn build<'a>(lists: impl ExactSizeIterator<Item = &'a EntryProperties>) -> Self {
+        let mut text = PropertyText {
+            props: Vec::with_capacity(lists.len()),
+            ..PropertyText::default()
+        };
+        let mut key = String::new();
+        let mut value = String::new();
+        for list in lists {
+            let first = text.keys.ends.len();
+            // A list its source cannot give back is indexed as none (the pane says why).
+            let _ = list.with(|list| {
+                for (k, v) in list {
+                    key.clear();
+                    key.push_str(&k.to_string_lossy());
+                    nested_keys(v, &mut key, VALUE_CAP);
+                    key.make_ascii_lowercase();
+                    text.keys.push(&key);
+                    value.clear();
+                    props::search_text(v, &mut value, VALUE_CAP);
+                    value.make_ascii_lowercase();
+                    text.values.push(&value);
+                }
+            });
+            text.props.push(first..text.keys.ends.len());
+        }
+        text
+    }
+
+    /// Builds the text of `registry`'s properties on a thread of its own, when they are left
+    /// in their file (decoding them is most of an index's cost); `None` otherwise (the index
+    /// is then built on first use, as fast as it is).
+    pub(crate) fn spawn(registry: &Registry) -> Option<std::thread::JoinHandle<PropertyText>> {
+        if !registry.has_deferred_properties() {
+            return None;
+        }
+        // A handle on each list (a source and a span), not the values.
+        let lists: Vec<EntryProperties> = registry
+            .entries()
+            .map(|(_, e)| e.properties.clone())
+            .collect();
+        std::thread::Builder::new()
+            .name("search text".into())
+            .spawn(move || PropertyText::build(lists.iter()))
+            .ok()
+    }
+}
+
 /// The searchable text of every entry of a registry, with names as one plane shows them.
 #[derive(Debug, Default)]
 pub struct SearchIndex {
@@ -64,10 +126,7 @@ pub struct SearchIndex {
     labels_lc: Vec<String>,
     classes_lc: Vec<String>,
     ids: Vec<Option<u64>>,
-    /// Each entry's properties: a range of segments in `keys` and `values`.
-    props: Vec<Range<usize>>,
-    keys: Segments,
-    values: Segments,
+    text: Arc<PropertyText>,
     /// Pre-order position of each entry in the plane (`u32::MAX`: not in it), so that
     /// matches of one rank are visited in the order the tree shows them.
     order: Vec<u32>,
@@ -75,7 +134,18 @@ pub struct SearchIndex {
 
 impl SearchIndex {
     /// Builds the text of every entry, using each entry's names in `plane`.
+    #[cfg(test)]
     pub(crate) fn build(registry: &Registry, plane: &Plane) -> Self {
+        Self::with_text(registry, plane, None)
+    }
+
+    /// [`Self::build`] with the property text already built (or being built: waited for),
+    /// if it is.
+    pub(crate) fn with_text(
+        registry: &Registry,
+        plane: &Plane,
+        text: Option<Arc<PropertyText>>,
+    ) -> Self {
         let n = registry.len();
         let mut index = SearchIndex {
             labels: Vec::with_capacity(n),
@@ -83,11 +153,8 @@ impl SearchIndex {
             labels_lc: Vec::with_capacity(n),
             classes_lc: Vec::with_capacity(n),
             ids: Vec::with_capacity(n),
-            props: Vec::with_capacity(n),
             ..SearchIndex::default()
         };
-        let mut key = String::new();
-        let mut value = String::new();
         for (id, entry) in registry.entries() {
             let label = registry.label_in(plane, id);
             let class = registry.class_name(id).unwrap_or("").to_string();
@@ -96,24 +163,12 @@ impl SearchIndex {
             index.labels.push(label);
             index.classes.push(class);
             index.ids.push(entry.id);
-            let first = index.keys.ends.len();
-            // Every entry once: decoded for the index, not kept (`EntryProperties::with`); a
-            // list its source cannot give back is indexed as none (the pane says why).
-            let _ = entry.properties.with(|list| {
-                for (k, v) in list {
-                    key.clear();
-                    key.push_str(&k.to_string_lossy());
-                    nested_keys(v, &mut key, VALUE_CAP);
-                    key.make_ascii_lowercase();
-                    index.keys.push(&key);
-                    value.clear();
-                    props::search_text(v, &mut value, VALUE_CAP);
-                    value.make_ascii_lowercase();
-                    index.values.push(&value);
-                }
-            });
-            index.props.push(first..index.keys.ends.len());
         }
+        index.text = text.filter(|t| t.props.len() == n).unwrap_or_else(|| {
+            Arc::new(PropertyText::build(
+                registry.entries().map(|(_, e)| &e.properties),
+            ))
+        });
         index.order = vec![u32::MAX; n];
         for (i, (id, _)) in plane.walk().enumerate() {
             if let Some(slot) = index.order.get_mut(id.index()) {
@@ -163,18 +218,27 @@ impl SearchIndex {
 
     /// Every key segment of the entry (NUL-separated), and the property a byte of it is in.
     pub(crate) fn keys(&self, id: EntryId) -> &str {
-        self.keys.span(&self.props[id.index()])
+        self.text.keys.span(&self.text.props[id.index()])
     }
 
     pub(crate) fn values(&self, id: EntryId) -> &str {
-        self.values.span(&self.props[id.index()])
+        self.text.values.span(&self.text.props[id.index()])
+    }
+
+    /// The property text, for the next plane's index.
+    pub(crate) fn text(&self) -> Arc<PropertyText> {
+        Arc::clone(&self.text)
     }
 
     /// Which of the entry's properties (0-based, file order) byte `at` of [`Self::keys`]
     /// or [`Self::values`] belongs to.
     pub(crate) fn property_at(&self, id: EntryId, in_keys: bool, at: usize) -> usize {
-        let range = &self.props[id.index()];
-        let seg = if in_keys { &self.keys } else { &self.values };
+        let range = &self.text.props[id.index()];
+        let seg = if in_keys {
+            &self.text.keys
+        } else {
+            &self.text.values
+        };
         seg.property_at(range, at) - range.start
     }
 }
