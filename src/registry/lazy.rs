@@ -291,11 +291,15 @@ impl super::Registry {
         for e in self.entries_mut() {
             e.properties.attach(&source);
         }
+        let deferred = self.entries().any(|(_, e)| e.properties.is_deferred());
+        self.deferred = deferred;
     }
 
-    /// Whether some entry's properties are left in their source.
+    /// Whether some entry's properties were left in their source when it was read (some may
+    /// be decoded since): such a registry decodes on use what scans of every value would
+    /// keep.
     pub fn has_deferred_properties(&self) -> bool {
-        self.entries().any(|(_, e)| e.properties.is_deferred())
+        self.deferred
     }
 }
 

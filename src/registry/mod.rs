@@ -47,6 +47,8 @@ pub struct Registry {
     pub classes: ClassTable,
     /// What read this registry and what it noticed while reading.
     pub report: LoadReport,
+    /// Some properties were left in the file they were read from (see [`EntryProperties`]).
+    deferred: bool,
 }
 
 impl Registry {

@@ -287,7 +287,7 @@ pub fn link(registry: &Registry, key: &str, v: &Value) -> Option<String> {
         }
         Value::String(_) => None,
         // Finding an entry by ID or phandle is a scan: only where it costs little.
-        _ if registry.len() > BACKLINK_SCAN_LIMIT => None,
+        _ if !scannable(registry) => None,
         Value::Integer(i) if i.bits > u64::from(u32::MAX) => registry
             .find_by_id(i.bits)
             .map(|_| format!("{:#x}", i.bits)),
@@ -305,6 +305,13 @@ pub fn link(registry: &Registry, key: &str, v: &Value) -> Option<String> {
 /// would cost more than a key press may).
 pub(crate) const BACKLINK_SCAN_LIMIT: usize = 20_000;
 
+/// Whether every entry's properties may be scanned on a key press: not in a registry larger
+/// than [`BACKLINK_SCAN_LIMIT`], nor in one whose values were left in their file (a large
+/// dump: the scan would decode, and keep, every value of the file).
+fn scannable(registry: &Registry) -> bool {
+    registry.len() <= BACKLINK_SCAN_LIMIT && !registry.has_deferred_properties()
+}
+
 /// The entries whose top-level properties point at `target` (as [`link`] reads them: its
 /// path in any plane, its registry ID, its `AAPL,phandle`), with the key, at most `max`;
 /// `None` when the registry is too large to scan (`BACKLINK_SCAN_LIMIT`).
@@ -313,7 +320,7 @@ pub fn backlinks(
     target: EntryId,
     max: usize,
 ) -> Option<Vec<(EntryId, String)>> {
-    if registry.len() > BACKLINK_SCAN_LIMIT {
+    if !scannable(registry) {
         return None;
     }
     let paths: Vec<String> = registry
