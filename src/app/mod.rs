@@ -292,6 +292,7 @@ impl App {
         let mut changed = self.poll_loader();
         if self.loading.is_none() {
             changed |= self.timers();
+            changed |= self.state.poll_scan();
         }
         changed
     }

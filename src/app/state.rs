@@ -7,6 +7,7 @@ use super::tree_view::TreeView;
 use crate::kernel::HandleProbe;
 use crate::kernel::session::WalkProgress;
 use crate::registry::{EntryId, Plane, Registry};
+use crate::values::References;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Instant;
@@ -287,25 +288,54 @@ pub(crate) fn plane_at(registry: &Registry, index: usize) -> &Plane {
 }
 
 /// The properties' search text ([`PropertyText`]): not built, being built, or built.
+///
+/// A registry whose values stay in their file (`EntryProperties`) would decode every
+/// value for the index, and for each key press's back-links: as soon as such a registry
+/// opens, one thread goes through every value once for both (the first frame does not wait;
+/// the first search waits only if it is not done).
 #[derive(Debug, Default)]
 pub(crate) enum SearchText {
     #[default]
     None,
-    Building(std::thread::JoinHandle<PropertyText>),
+    Building(std::thread::JoinHandle<(PropertyText, References)>),
     Ready(std::sync::Arc<PropertyText>),
 }
 
 impl SearchText {
     fn spawn(registry: &Registry) -> Self {
-        PropertyText::spawn(registry).map_or(SearchText::None, SearchText::Building)
+        if !registry.has_deferred_properties() {
+            return SearchText::None;
+        }
+        // A handle on each list (a source and a span), not the values.
+        let lists: Vec<_> = registry
+            .entries()
+            .map(|(_, e)| e.properties.clone())
+            .collect();
+        let job = std::thread::Builder::new()
+            .name("value scan".into())
+            .spawn(move || {
+                let text = PropertyText::build(lists.iter());
+                let ids = (0..lists.len() as u32).map(EntryId);
+                (text, References::gather(ids.zip(&lists)))
+            });
+        job.map_or(SearchText::None, SearchText::Building)
     }
 
-    /// The text, once built (waiting for its thread); `None` when it is not built.
-    fn take(&mut self) -> Option<std::sync::Arc<PropertyText>> {
+    /// Whether a thread is building the text and has finished.
+    fn finished(&self) -> bool {
+        matches!(self, SearchText::Building(job) if job.is_finished())
+    }
+
+    /// The text, once built (waiting for its thread), and the references gathered with it;
+    /// `None` when it is not built.
+    fn take(&mut self) -> (Option<std::sync::Arc<PropertyText>>, Option<References>) {
         match std::mem::take(self) {
-            SearchText::None => None,
-            SearchText::Building(job) => job.join().ok().map(std::sync::Arc::new),
-            SearchText::Ready(text) => Some(text),
+            SearchText::None => (None, None),
+            SearchText::Building(job) => match job.join() {
+                Ok((text, refs)) => (Some(std::sync::Arc::new(text)), Some(refs)),
+                Err(_) => (None, None),
+            },
+            SearchText::Ready(text) => (Some(text), None),
         }
     }
 }
@@ -326,6 +356,9 @@ pub struct State {
     /// The properties' search text, kept across planes (and built on a thread of its own
     /// while a registry whose values stay in their file opens).
     pub(crate) search_text: SearchText,
+    /// Every property that may point at an entry, for back-links where the values stay in
+    /// their file (gathered with the search text).
+    pub(crate) references: Option<References>,
     /// Expansion before filter mode, restored when it ends.
     pub filter_saved: Option<Vec<bool>>,
     /// Where `/` began, for Esc in the prompt to go back to.
@@ -379,6 +412,7 @@ impl State {
             search: Search::default(),
             index: None,
             search_text,
+            references: None,
             filter_saved: None,
             search_origin: None,
             zoom: false,
@@ -482,7 +516,7 @@ impl State {
         self.prop = Cursor::default();
         self.details_scroll = 0;
         self.rebuild_props();
-        self.linked_from = entry.and_then(|id| crate::values::backlinks(&self.registry, id, 8));
+        self.linked_from = entry.and_then(|id| self.backlinks(id));
     }
 
     pub(crate) fn rebuild_props(&mut self) {
@@ -495,11 +529,41 @@ impl State {
         self.prop.clamp(self.props.len());
     }
 
+    /// The background value scan's results, once it is done (waiting for it); the search text.
+    fn take_scan(&mut self) -> Option<std::sync::Arc<PropertyText>> {
+        let (text, refs) = self.search_text.take();
+        if refs.is_some() {
+            self.references = refs;
+        }
+        text
+    }
+
+    /// Takes the background value scan's results if it has just finished, and shows the
+    /// selected entry's back-links; true if it did.
+    pub(crate) fn poll_scan(&mut self) -> bool {
+        if !self.search_text.finished() {
+            return false;
+        }
+        if let Some(text) = self.take_scan() {
+            self.search_text = SearchText::Ready(text);
+        }
+        self.linked_from = self.props_for.and_then(|id| self.backlinks(id));
+        true
+    }
+
+    /// The entries whose properties point at `id` (see [`crate::values::backlinks`]).
+    fn backlinks(&self, id: EntryId) -> Option<Vec<(EntryId, String)>> {
+        match &self.references {
+            Some(refs) => Some(refs.backlinks(&self.registry, id, 8)),
+            None => crate::values::backlinks(&self.registry, id, 8),
+        }
+    }
+
     /// The search index, built on first use (its property text maybe on a thread since the
     /// registry opened: waited for).
     pub(crate) fn ensure_index(&mut self) {
         if self.index.is_none() {
-            let text = self.search_text.take();
+            let text = self.take_scan();
             let index =
                 SearchIndex::with_text(&self.registry, plane_at(&self.registry, self.plane), text);
             self.search_text = SearchText::Ready(index.text());

@@ -18,7 +18,7 @@ pub(crate) use decode::{
     strings, uuid, uuid_text,
 };
 
-use crate::registry::{EntryId, Integer, Registry, Value};
+use crate::registry::{EntryId, EntryProperties, Integer, Registry, Text, Value};
 
 /// One way of reading a value: its name (the key under `"$views"` in JSON) and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,12 +286,18 @@ pub fn link(registry: &Registry, key: &str, v: &Value) -> Option<String> {
             reference(registry, &t.to_string_lossy()).map(str::to_owned)
         }
         Value::String(_) => None,
-        // Finding an entry by ID or phandle is a scan: only where it costs little.
-        _ if !scannable(registry) => None,
+        // Finding an entry by ID or phandle is a scan: only where it costs little (a phandle
+        // is a property: not where values stay in their file, where the scan would decode
+        // them all).
+        _ if registry.len() > BACKLINK_SCAN_LIMIT => None,
         Value::Integer(i) if i.bits > u64::from(u32::MAX) => registry
             .find_by_id(i.bits)
             .map(|_| format!("{:#x}", i.bits)),
-        Value::Data(d) if d.len() == 4 && (key.ends_with("-parent") || key == "phandle") => {
+        Value::Data(d)
+            if d.len() == 4
+                && (key.ends_with("-parent") || key == "phandle")
+                && !registry.has_deferred_properties() =>
+        {
             let (target, _) = registry.entries().find(
                 |(_, e)| matches!(e.property("AAPL,phandle"), Some(Value::Data(p)) if **p == **d),
             )?;
@@ -314,7 +320,8 @@ fn scannable(registry: &Registry) -> bool {
 
 /// The entries whose top-level properties point at `target` (as [`link`] reads them: its
 /// path in any plane, its registry ID, its `AAPL,phandle`), with the key, at most `max`;
-/// `None` when the registry is too large to scan (`BACKLINK_SCAN_LIMIT`).
+/// `None` when the registry is too large to scan (`BACKLINK_SCAN_LIMIT`) or its values stay
+/// in their file (then [`References`] answers).
 pub fn backlinks(
     registry: &Registry,
     target: EntryId,
@@ -323,42 +330,112 @@ pub fn backlinks(
     if !scannable(registry) {
         return None;
     }
-    let paths: Vec<String> = registry
-        .planes()
-        .iter()
-        .filter(|p| p.contains(target))
-        .filter_map(|p| registry.path_in(p, target))
-        .collect();
-    let t = registry.entry(target);
-    let id = t.id;
-    let phandle = match t.property("AAPL,phandle") {
-        Some(Value::Data(d)) if d.len() == 4 => Some(d.clone()),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    for (from, e) in registry.entries() {
-        if from == target {
-            continue;
-        }
-        for (k, v) in &e.properties {
-            let hit = match v {
-                Value::String(s) => {
-                    s.as_bytes().starts_with(b"IO") && paths.iter().any(|p| *s == p.as_str())
-                }
-                Value::Integer(i) => id.is_some_and(|id| id > u64::from(u32::MAX) && i.bits == id),
-                Value::Data(d) => {
-                    phandle.as_ref().is_some_and(|p| p == d)
-                        && k.to_string_lossy().ends_with("-parent")
-                }
-                _ => false,
-            };
-            if hit {
-                out.push((from, k.to_string_lossy().into_owned()));
-                if out.len() >= max {
-                    return Some(out);
-                }
-            }
+    let every = registry
+        .entries()
+        .flat_map(|(from, e)| e.properties.iter().map(move |(k, v)| (from, k, v)));
+    Some(Target::of(registry, target).find(every, max))
+}
+
+/// What points at one entry: its paths, registry ID and phandle.
+struct Target {
+    entry: EntryId,
+    paths: Vec<String>,
+    id: Option<u64>,
+    phandle: Option<Box<[u8]>>,
+}
+
+impl Target {
+    fn of(registry: &Registry, entry: EntryId) -> Self {
+        let paths = registry
+            .planes()
+            .iter()
+            .filter(|p| p.contains(entry))
+            .filter_map(|p| registry.path_in(p, entry))
+            .collect();
+        let t = registry.entry(entry);
+        let phandle = match t.property("AAPL,phandle") {
+            Some(Value::Data(d)) if d.len() == 4 => Some(d.clone()),
+            _ => None,
+        };
+        Target {
+            entry,
+            paths,
+            id: t.id,
+            phandle,
         }
     }
-    Some(out)
+
+    /// Whether property `k` = `v` points at the target.
+    fn hit(&self, k: &Text, v: &Value) -> bool {
+        match v {
+            Value::String(s) => {
+                s.as_bytes().starts_with(b"IO") && self.paths.iter().any(|p| *s == p.as_str())
+            }
+            Value::Integer(i) => self
+                .id
+                .is_some_and(|id| id > u64::from(u32::MAX) && i.bits == id),
+            Value::Data(d) => {
+                self.phandle.as_ref().is_some_and(|p| p == d)
+                    && k.to_string_lossy().ends_with("-parent")
+            }
+            _ => false,
+        }
+    }
+
+    /// The first `max` properties of `every` (entry, key, value) that point at the target.
+    fn find<'a>(
+        &self,
+        every: impl Iterator<Item = (EntryId, &'a Text, &'a Value)>,
+        max: usize,
+    ) -> Vec<(EntryId, String)> {
+        every
+            .filter(|&(from, k, v)| from != self.entry && self.hit(k, v))
+            .map(|(from, k, _)| (from, k.to_string_lossy().into_owned()))
+            .take(max)
+            .collect()
+    }
+}
+
+/// Every top-level property of a registry that may point at an entry (a string that may be a
+/// path, an integer that may be a registry ID, 4 bytes under a `…-parent` key), gathered in
+/// one pass: [`backlinks`] for a registry whose values stay in their file, where a scan per
+/// key press would decode them all (the explorer gathers them on a thread of its own).
+#[derive(Debug, Default)]
+pub struct References {
+    refs: Vec<(EntryId, Text, Value)>,
+}
+
+impl References {
+    /// Gathers the properties of `lists` (each decoded for the visit only).
+    pub fn gather<'a>(lists: impl Iterator<Item = (EntryId, &'a EntryProperties)>) -> Self {
+        let mut refs = Vec::new();
+        for (from, list) in lists {
+            // A list its source cannot give back points nowhere (the pane says why).
+            let _ = list.with(|list| {
+                for (k, v) in list {
+                    let may_point = match v {
+                        Value::String(s) => s.as_bytes().starts_with(b"IO"),
+                        Value::Integer(i) => i.bits > u64::from(u32::MAX),
+                        Value::Data(d) => d.len() == 4 && k.as_bytes().ends_with(b"-parent"),
+                        _ => false,
+                    };
+                    if may_point {
+                        refs.push((from, k.clone(), v.clone()));
+                    }
+                }
+            });
+        }
+        References { refs }
+    }
+
+    /// [`backlinks`] from the gathered properties.
+    pub fn backlinks(
+        &self,
+        registry: &Registry,
+        target: EntryId,
+        max: usize,
+    ) -> Vec<(EntryId, String)> {
+        let every = self.refs.iter().map(|(from, k, v)| (*from, k, v));
+        Target::of(registry, target).find(every, max)
+    }
 }

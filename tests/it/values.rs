@@ -489,6 +489,27 @@ fn corpus_references_paths_and_phandles() {
     assert_eq!(values::link(&dell, "retain", &Value::u64(5)), None);
 }
 
+/// `References` (gathered once, for registries whose values stay in their file) gives every
+/// entry the back-links a scan gives, on real dumps with paths, IDs and phandles.
+#[test]
+fn gathered_references_give_the_back_links_of_a_scan() {
+    let Some(dir) = shared_corpus() else {
+        eprintln!("shared corpus absent: skipped");
+        return;
+    };
+    for prefix in ["m1-macbookpro17-1", "hackintosh-dell-latitude-e7480"] {
+        let r = load(&dir, prefix);
+        let refs = values::References::gather(r.entries().map(|(id, e)| (id, &e.properties)));
+        let mut linked = 0;
+        for (id, _) in r.entries() {
+            let scanned = values::backlinks(&r, id, 1000).unwrap();
+            linked += usize::from(!scanned.is_empty());
+            assert_eq!(refs.backlinks(&r, id, 1000), scanned, "{prefix}: {id:?}");
+        }
+        assert!(linked >= 3, "{prefix}: {linked} entries linked");
+    }
+}
+
 /// `x` in the explorer: the selected subtree to a file named in the prompt, in the format its
 /// extension says, redacted when asked, through the atomic writer (`dump -o`'s rules).
 #[test]

@@ -58,7 +58,7 @@ impl Segments {
 /// Every entry's properties as search text: the part of the index that no plane changes,
 /// and the costly one — a registry whose values are left in their file
 /// (`EntryProperties`) decodes every entry for it, so the explorer builds it on a thread of
-/// its own as soon as such a registry opens ([`PropertyText::spawn`]).
+/// its own as soon as such a registry opens (`app::state::SearchText`).
 #[derive(Debug, Default)]
 pub(crate) struct PropertyText {
     /// Each entry's properties: a range of segments in `keys` and `values`.
@@ -69,7 +69,7 @@ pub(crate) struct PropertyText {
 
 impl PropertyText {
     /// The text of `lists`, one per entry in id order; each decoded for the visit only.
-    fn build<'a>(lists: impl ExactSizeIterator<Item = &'a EntryProperties>) -> Self {
+    pub(crate) fn build<'a>(lists: impl ExactSizeIterator<Item = &'a EntryProperties>) -> Self {
         let mut text = PropertyText {
             props: Vec::with_capacity(lists.len()),
             ..PropertyText::default()
@@ -95,24 +95,6 @@ impl PropertyText {
             text.props.push(first..text.keys.ends.len());
         }
         text
-    }
-
-    /// Builds the text of `registry`'s properties on a thread of its own, when they are left
-    /// in their file (decoding them is most of an index's cost); `None` otherwise (the index
-    /// is then built on first use, as fast as it is).
-    pub(crate) fn spawn(registry: &Registry) -> Option<std::thread::JoinHandle<PropertyText>> {
-        if !registry.has_deferred_properties() {
-            return None;
-        }
-        // A handle on each list (a source and a span), not the values.
-        let lists: Vec<EntryProperties> = registry
-            .entries()
-            .map(|(_, e)| e.properties.clone())
-            .collect();
-        std::thread::Builder::new()
-            .name("search text".into())
-            .spawn(move || PropertyText::build(lists.iter()))
-            .ok()
     }
 }
 
