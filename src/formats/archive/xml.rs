@@ -110,6 +110,11 @@ impl<'a> Scanner<'a> {
         self.start
     }
 
+    /// Where the markup of the last event ends (the bytes before it are read).
+    pub(crate) fn consumed(&self) -> usize {
+        self.pos
+    }
+
     /// The next event; `Ok(None)` at the end of the document.
     pub(crate) fn next(&mut self) -> Result<Option<Event<'a>>, ReadError> {
         if self.owed_end {
