@@ -661,4 +661,4 @@ fn splice(
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -733,10 +733,7 @@ impl Builder<'_> {
         let base = base.min(self.props.len());
         let properties = &mut self.props[base..];
         let bad_annotations = annotate_all(properties, s.annotations.as_deref());
-        self.raw += properties
-            .iter()
-            .map(|(_, v)| v.raw_count())
-            .sum::<usize>();
+        self.raw += properties.iter().map(|(_, v)| v.raw_count()).sum::<usize>();
         let span = s.at.span().filter(|_| self.defer && !properties.is_empty());
         let properties = match span {
             Some(span) => {

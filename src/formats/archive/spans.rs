@@ -128,7 +128,9 @@ pub(crate) fn decode_properties(
     let mut s = Scratch::default();
     b.entry_keys(EntryId(0), 1, &mut s)?;
     if !b.registry.is_empty() {
-        return Err(b.events.error("expected an entry's properties, found its children"));
+        return Err(b
+            .events
+            .error("expected an entry's properties, found its children"));
     }
     b.document_end()?;
     let mut properties = b.props;

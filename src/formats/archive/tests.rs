@@ -16,7 +16,7 @@ fn err(bytes: &[u8]) -> ReadError {
     read(bytes, &Limits::default()).expect_err("must fail")
 }
 
-const ROOT: &str = r#"<dict>
+pub(super) const ROOT: &str = r#"<dict>
   <key>IOKitBuildVersion</key><string>Darwin 23</string>
   <key>IORegistryEntryChildren</key>
   <array>
