@@ -67,8 +67,11 @@ fn write_archive(registry: &Registry, annotate: bool) -> Vec<u8> {
     out
 }
 
+/// Archives to check, each with a name.
+type Archives = Vec<(String, Vec<u8>)>;
+
 /// Every XML archive to check: the corpus's own, and archives of its text dumps' entries.
-fn archives() -> Option<Vec<(String, Vec<u8>)>> {
+fn archives() -> Option<Archives> {
     let dir = shared_corpus()?;
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -101,8 +104,7 @@ fn archives() -> Option<Vec<(String, Vec<u8>)>> {
 
 /// [`archives`], made once for both tests.
 fn corpus_archives() -> Option<&'static [(String, Vec<u8>)]> {
-    static ARCHIVES: std::sync::OnceLock<Option<Vec<(String, Vec<u8>)>>> =
-        std::sync::OnceLock::new();
+    static ARCHIVES: std::sync::OnceLock<Option<Archives>> = std::sync::OnceLock::new();
     ARCHIVES.get_or_init(archives).as_deref()
 }
 
