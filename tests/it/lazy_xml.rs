@@ -164,3 +164,86 @@ fn corpus_archives_read_deferring_in_chunks_are_read_keeping() {
         archives.len()
     );
 }
+
+/// Every corpus text dump's tree under one root, each dump's IDs made its own, laid out as
+/// `ioreg -a` lays it out (keys sorted): real entries, past the size from which the loader
+/// maps a file and leaves its values in it.
+fn large_real_archive() -> Option<Vec<u8>> {
+    fn own_ids(v: &mut plist::Value, offset: u64) {
+        match v {
+            plist::Value::Dictionary(d) => {
+                for (k, v) in d.iter_mut() {
+                    match v.as_unsigned_integer() {
+                        Some(id) if k == "IORegistryEntryID" => {
+                            *v = plist::Value::Integer(id.wrapping_add(offset).into());
+                        }
+                        _ => own_ids(v, offset),
+                    }
+                }
+            }
+            plist::Value::Array(items) => items.iter_mut().for_each(|v| own_ids(v, offset)),
+            _ => {}
+        }
+    }
+    let dir = shared_corpus()?;
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_none_or(|e| e != "md"))
+        .collect();
+    paths.sort();
+    let mut children = Vec::new();
+    for (i, path) in paths.iter().enumerate() {
+        let bytes = std::fs::read(path).unwrap();
+        if formats::detect(&bytes) != formats::Format::Text {
+            continue;
+        }
+        let registry = formats::read_bytes(&bytes, &Limits::default()).expect("loads");
+        let archive = write_archive(&registry, false);
+        let mut top = plist::Value::from_reader_xml(&archive[..]).unwrap();
+        own_ids(&mut top, (i as u64 + 1) << 44);
+        match top {
+            plist::Value::Array(items) => children.extend(items),
+            dict => children.push(dict),
+        }
+    }
+    let mut root = plist::Dictionary::new();
+    root.insert("IORegistryEntryName".into(), "Root".into());
+    root.insert("IOObjectClass".into(), "IORegistryEntry".into());
+    root.insert("IORegistryEntryID".into(), 1u64.into());
+    root.insert("IOKitBuildVersion".into(), "the corpus".into());
+    root.insert(
+        "IORegistryEntryChildren".into(),
+        plist::Value::Array(children),
+    );
+    let mut out = Vec::new();
+    plist::Value::Dictionary(root)
+        .to_writer_xml(&mut out)
+        .unwrap();
+    Some(sorted_like_ioreg(&out))
+}
+
+/// Through the loader: a large archive file is mapped, read deferring (in chunks), and its
+/// properties read again from the file (`pread`) give what reading its bytes keeping gives.
+#[test]
+fn a_large_archive_file_loads_deferring_as_its_bytes_read_keeping() {
+    let Some(bytes) = large_real_archive() else {
+        eprintln!("shared corpus absent: skipped");
+        return;
+    };
+    assert!(
+        bytes.len() as u64 > formats::MAP_AT_LEAST,
+        "{} bytes",
+        bytes.len()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("corpus.xml");
+    std::fs::write(&path, &bytes).unwrap();
+    let got = formats::load_file(&path).unwrap();
+    assert!(got.has_deferred_properties());
+    let want = formats::read_bytes(&bytes, &Limits::default()).unwrap();
+    assert!(want.len() > 10_000, "{} entries", want.len());
+    if let Some(why) = difference(&got, &want) {
+        panic!("{why}");
+    }
+}
