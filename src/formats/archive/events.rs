@@ -343,6 +343,14 @@ impl<'a> Events<'a> {
         self.last
     }
 
+    /// The whole XML document the events come from (`None` for a binary plist).
+    pub(crate) fn xml_bytes(&self) -> Option<&'a [u8]> {
+        match &self.inner {
+            Inner::Xml(scanner) => Some(scanner.bytes()),
+            _ => None,
+        }
+    }
+
     /// Where the last event ended (a byte offset; XML only, 0 for a binary plist).
     pub(crate) fn end_offset(&self) -> u64 {
         match &self.inner {

@@ -186,7 +186,7 @@ struct Builder<'a> {
     events: Events<'a>,
     limits: Limits,
     /// [`ValueMode::Defer`]: each entry's properties are left where they lie in the file
-    /// once read (see [`spans`]).
+    /// once read, most values read past without being built (see [`spans`]).
     defer: bool,
     registry: Registry,
     /// The plane an `ioscope:plane` key named (IOService when none did).
@@ -329,6 +329,9 @@ struct Scratch {
     annotations: Option<Vec<Value>>,
     /// Where the dict's keys lie in the file (for [`ValueMode::Defer`]).
     at: spans::Extent,
+    /// Some property values were read past, not built ([`ValueMode::Defer`]): the properties
+    /// hold placeholders until the entry is applied.
+    skipped: bool,
 }
 
 impl Scratch {
@@ -346,6 +349,7 @@ impl Scratch {
             }
         }
         self.service_unknown |= tail.service_unknown;
+        self.skipped |= tail.skipped;
         self.at = self.at.then(tail.at);
         one(&mut self.name, tail.name)
             && one(&mut self.location, tail.location)
@@ -515,6 +519,12 @@ impl Builder<'_> {
                 self.keyed = true;
             }
             let ev = self.events.expect("a value after a key")?;
+            if self.defer && !keys::interpreted(&key) {
+                self.values.skip(&mut self.events, ev, depth + 1)?;
+                self.props.push((Text::default(), Value::Bool(false)));
+                s.skipped = true;
+                continue;
+            }
             let value = self.value(ev, depth + 1)?;
             self.field(s, key, value);
         }
@@ -577,13 +587,7 @@ impl Builder<'_> {
     /// Interprets a synthetic or `ioscope:` key; gives the value back if it is a property.
     fn synthetic(&mut self, s: &mut Scratch, key: &str, value: Value) -> Option<Value> {
         use keys::*;
-        // Every synthetic key starts with `IO`, every one of ours with `i`: most properties
-        // are told apart by their first byte.
-        if !matches!(key.as_bytes().first(), Some(b'I' | b'i')) {
-            return Some(value);
-        }
-        let ours_key = key.starts_with(PREFIX) && !key.starts_with(ESCAPED_KEY);
-        if !SYNTHETIC.contains(&key) && !ours_key {
+        if !interpreted(key) {
             return Some(value);
         }
         let ok = match (key, &value) {
@@ -731,6 +735,13 @@ impl Builder<'_> {
             None => plane_location,
         };
         let base = base.min(self.props.len());
+        if s.skipped && (s.annotations.is_some() || s.at.span().is_none()) {
+            // The values read past are needed: for the annotations, or to keep the list.
+            let again = self.reread(&s.at)?;
+            debug_assert_eq!(again.len(), self.props.len() - base);
+            self.props.truncate(base);
+            self.props.extend(again);
+        }
         let properties = &mut self.props[base..];
         let bad_annotations = annotate_all(properties, s.annotations.as_deref());
         self.raw += properties.iter().map(|(_, v)| v.raw_count()).sum::<usize>();

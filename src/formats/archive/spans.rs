@@ -6,8 +6,13 @@
 //! children, maybe most of the file — in the middle. An entry's [`Span`] is therefore the
 //! keys of its dict, from just after `<dict>` to just after `</dict>`, with a hole: the
 //! children key and its value (an array, or one dict in the `-r -t` form). The reader
-//! records it as it reads the keys ([`Extent`]), parses every value as it would keep them
-//! (the load report, limits and errors are the same), then drops the values.
+//! records it as it reads the keys ([`Extent`]) and parses every value with the same checks
+//! and errors (the load report and limits are the same), but builds only the values of keys
+//! it may interpret (`keys::interpreted`: synthetic and `ioscope:` keys); the others it reads
+//! past (`Values::skip`), counting them. Where the values are needed after all — an entry
+//! with `ioscope:annotations` (applied to its values, which may make raw values or misfit),
+//! or one kept loaded (below) — the entry's keys are read again from the document when its
+//! dict ends (`Builder::reread`).
 //! [`decode_properties`] runs the reader's own key loop (`Builder::entry_keys`, with
 //! `field`/`synthetic` filing the entry's own fields into a throwaway scratch and the same
 //! key un-escaping) over the span without its hole, and applies the entry's `ioscope:`
@@ -18,7 +23,8 @@
 //! `ioscope:format` key wherever it comes: the span's flags carry it ([`OURS`]) as it was
 //! when the entry's keys began; one of the entry's own keys that sets it is read again
 //! with them. Entries kept loaded (their properties stay in the model, correct but not
-//! deferred), because one span cannot describe them:
+//! deferred; read again whole, children and all, when values were read past), because one
+//! span cannot describe them:
 //! - an entry dict with two `IORegistryEntryChildren` keys (two holes);
 //! - an entry whose children set `Builder::ours` (an `ioscope:format` key in a child: the
 //!   keys after the hole were filed otherwise than those before it);
@@ -28,7 +34,7 @@ use super::events::Events;
 use super::xml::Open;
 use super::{Builder, Scratch, annotate_all};
 use crate::formats::{ReadError, ValueMode};
-use crate::registry::{Budget, EntryId, Limits, Properties, Span};
+use crate::registry::{Budget, EntryId, Limits, Properties, Span, Value};
 
 /// [`Span::flags`]: the archive was known to be ioscope's when the entry's keys began.
 pub(crate) const OURS: u32 = 1;
@@ -114,6 +120,19 @@ pub(crate) fn decode_properties(
     flags: u32,
     limits: &Limits,
 ) -> Result<Properties, ReadError> {
+    let (mut properties, annotations) = keys_at(head, tail, flags, limits)?;
+    annotate_all(&mut properties, annotations.as_deref());
+    Ok(properties)
+}
+
+/// [`decode_properties`] without the annotations applied: the properties and the entry's
+/// annotations.
+fn keys_at(
+    head: &[u8],
+    tail: &[u8],
+    flags: u32,
+    limits: &Limits,
+) -> Result<(Properties, Option<Vec<Value>>), ReadError> {
     let joined;
     let bytes: &[u8] = if tail.is_empty() {
         head
@@ -133,9 +152,39 @@ pub(crate) fn decode_properties(
             .error("expected an entry's properties, found its children"));
     }
     b.document_end()?;
-    let mut properties = b.props;
-    annotate_all(&mut properties, s.annotations.as_deref());
-    Ok(properties)
+    Ok((b.props, s.annotations))
+}
+
+impl Builder<'_> {
+    /// The properties of the entry dict whose keys lie at `at`, read again from the document
+    /// with their values (the reader read past some: `Scratch::skipped`), annotations not
+    /// applied. One span when there is one; otherwise the whole dict, its children with it
+    /// (read into a throwaway registry: what makes it no span — a second children array,
+    /// an `ioscope:format` key in a child — is read again as it was read).
+    pub(super) fn reread(&self, at: &Extent) -> Result<Properties, ReadError> {
+        let lost = || self.events.error("an entry's keys cannot be read again");
+        let bytes = self.events.xml_bytes().ok_or_else(lost)?;
+        let part = |from: u64, to: u64| {
+            usize::try_from(from)
+                .ok()
+                .zip(usize::try_from(to).ok())
+                .and_then(|(from, to)| bytes.get(from..to))
+                .ok_or_else(lost)
+        };
+        if let Some(span) = at.span() {
+            let head = part(span.start, span.hole_start)?;
+            let tail = part(span.hole_end, span.end)?;
+            return Ok(keys_at(head, tail, span.flags, &self.limits)?.0);
+        }
+        let ((start, ours), end) = at.start.zip(at.end).ok_or_else(lost)?;
+        let dict = part(start, end)?;
+        let budget = Budget::decoded(&self.limits, usize::MAX);
+        let events = Events::xml_inside(dict, vec![Open::Dict], &self.limits, &budget);
+        let mut b = Builder::new(events, &self.limits, ValueMode::Keep);
+        b.ours = ours;
+        b.entry_keys(EntryId(u32::MAX), 1, &mut Scratch::default())?;
+        Ok(b.props)
+    }
 }
 
 #[cfg(test)]

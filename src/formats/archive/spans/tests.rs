@@ -386,7 +386,7 @@ fn what_one_span_cannot_hold_stays_loaded() {
     let root = entry(
         0,
         &[("IORegistryEntryName", string("Root"))],
-        &[twice, flips],
+        &[twice.clone(), flips],
         &[],
     );
     let bytes = plist(root.trim_end()).into_bytes();
@@ -402,6 +402,24 @@ fn what_one_span_cannot_hold_stays_loaded() {
     let (got, _) = deferred(&bytes);
     assert_eq!(names(&got, false), ["twice", "flips"]);
     assert_eq!(names(&got, true), ["a", "b", "says"]);
+
+    // The same in an archive known to be ioscope's from its first key: the escapes of the
+    // entry with two children arrays are undone.
+    let root = entry(
+        0,
+        &[
+            ("ioscope:format", integer(1)),
+            ("IORegistryEntryName", string("Root")),
+        ],
+        &[twice.replace("<key>k2</key>", "<key>ioscope:key:k2</key>")],
+        &[],
+    );
+    let bytes = plist(root.trim_end()).into_bytes();
+    let want = kept(&bytes);
+    let twice = want.entries().find(|(_, e)| e.name == "twice").unwrap().1;
+    assert_eq!(twice.property("k2"), Some(&Value::u64(2)));
+    same(&bytes, "ours, kept loaded");
+    assert_eq!(names(&deferred(&bytes).0, false), ["twice"]);
 }
 
 #[test]
