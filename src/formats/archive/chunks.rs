@@ -25,8 +25,8 @@
 use super::events::{Cuts, Events, Stop};
 use super::xml::entry_stack;
 use super::{Builder, Closed, Deferred, Frame, Marks, OUTER, Place, Scratch, Who};
-use crate::formats::ReadError;
 use crate::formats::release::Release;
+use crate::formats::{ReadError, ValueMode};
 use crate::registry::{Budget, ClassId, EntryId, Limits, Properties, Registry, Text, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -210,13 +210,20 @@ impl Piece {
 }
 
 /// Reads chunk `k` (≥ 1) of the plan.
-fn read_piece(bytes: &[u8], limits: &Limits, plan: &Plan, k: usize, release: Release<'_>) -> Piece {
+fn read_piece(
+    bytes: &[u8],
+    limits: &Limits,
+    plan: &Plan,
+    k: usize,
+    release: Release<'_>,
+    values: ValueMode,
+) -> Piece {
     let cut = plan.cuts[k - 1];
     let budget = Budget::decoded(limits, bytes.len());
     let open = entry_stack(plan.plist, cut.levels);
     let cuts = plan.cuts_from(k);
     let events = Events::xml_chunk(bytes, (cut.at, open), cuts, release, limits, &budget);
-    let mut b = Builder::new(events, limits);
+    let mut b = Builder::new(events, limits, values);
     b.ours = plan.ours;
     b.deferred = Some(Deferred::default());
     let result = b.resume(cut.levels);
@@ -263,6 +270,7 @@ pub(super) fn read(
     release: Release<'_>,
     threads: usize,
     chunks: usize,
+    values: ValueMode,
 ) -> Option<(Registry, bool)> {
     let plan = plan(bytes, chunks)?;
     let plan = &plan;
@@ -280,7 +288,7 @@ pub(super) fn read(
                         let _ = tx.send(Done::Release(upto));
                     };
                     while let Some(k) = take() {
-                        let piece = read_piece(bytes, limits, plan, k, &release);
+                        let piece = read_piece(bytes, limits, plan, k, &release, values);
                         release(piece.end(bytes.len()));
                         let _ = tx.send(Done::Piece(k, Box::new(piece)));
                     }
@@ -303,7 +311,7 @@ pub(super) fn read(
         let budget = Budget::decoded(limits, bytes.len());
         let cuts = plan.cuts_from(0);
         let events = Events::xml_chunk(bytes, (0, Vec::new()), cuts, &forward, limits, &budget);
-        let mut first = Builder::new(events, limits);
+        let mut first = Builder::new(events, limits, values);
         let result = first.document();
         release(first.events.stopped().map_or(bytes.len(), |s| s.at));
         let mut stitcher = Stitcher::new(first, result, plan, limits);
@@ -322,7 +330,7 @@ pub(super) fn read(
                     stitcher = None;
                 }
             } else if let Some(k) = take() {
-                let piece = read_piece(bytes, limits, plan, k, &forward);
+                let piece = read_piece(bytes, limits, plan, k, &forward, values);
                 release(piece.end(bytes.len()));
                 read[k - 1] = Some(piece);
             } else {
@@ -485,7 +493,9 @@ impl<'a, 'p> Stitcher<'a, 'p> {
                 return None;
             }
             p.props.extend(closed.properties);
-            self.g.apply(p.id, p.s, p.place, p.props).ok()?;
+            let base = self.g.props.len();
+            self.g.props.append(&mut p.props);
+            self.g.apply(p.id, p.s, p.place, base).ok()?;
         }
         let all = Marks {
             requests: deferred.ends.len(),
@@ -651,4 +661,4 @@ fn splice(
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

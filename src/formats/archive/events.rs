@@ -172,6 +172,19 @@ impl<'a> Events<'a> {
         events
     }
 
+    /// Events of XML bytes that begin inside the elements `open` (outermost first): the keys
+    /// and end of an entry dict, read again from where a reader left them
+    /// (`archive::decode_properties`).
+    pub(crate) fn xml_inside(
+        bytes: &'a [u8],
+        open: Vec<Open>,
+        limits: &Limits,
+        budget: &Budget,
+    ) -> Self {
+        let inner = Inner::Xml(Scanner::resume(bytes, 0, open, &|_| {}));
+        Self::with(inner, bytes.len(), limits, budget)
+    }
+
     /// Where a chunk's events stopped, if they did.
     pub(crate) fn stopped(&self) -> Option<&Stop> {
         self.stopped.as_ref()
@@ -328,6 +341,22 @@ impl<'a> Events<'a> {
     /// Where the last event began (a byte offset).
     pub(crate) fn offset(&self) -> u64 {
         self.last
+    }
+
+    /// The whole XML document the events come from (`None` for a binary plist).
+    pub(crate) fn xml_bytes(&self) -> Option<&'a [u8]> {
+        match &self.inner {
+            Inner::Xml(scanner) => Some(scanner.bytes()),
+            _ => None,
+        }
+    }
+
+    /// Where the last event ended (a byte offset; XML only, 0 for a binary plist).
+    pub(crate) fn end_offset(&self) -> u64 {
+        match &self.inner {
+            Inner::Xml(scanner) => scanner.consumed() as u64,
+            _ => 0,
+        }
     }
 
     /// An error at the current position.

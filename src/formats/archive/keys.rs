@@ -76,6 +76,15 @@ pub(crate) mod annotation {
     pub(crate) const DATE: &str = "date";
 }
 
+/// Whether the reader may interpret a key of an entry dict (a synthetic or `ioscope:` key:
+/// `Builder::synthetic`); any other key is a property.
+pub(crate) fn interpreted(key: &str) -> bool {
+    // Every synthetic key starts with `IO`, every one of ours with `i`: most properties are
+    // told apart by their first byte.
+    matches!(key.as_bytes().first(), Some(b'I' | b'i'))
+        && (SYNTHETIC.contains(&key) || (key.starts_with(PREFIX) && !key.starts_with(ESCAPED_KEY)))
+}
+
 /// Whether a property key must be escaped to be written (it collides with a key the reader
 /// interprets).
 pub(crate) fn needs_escape(key: &[u8]) -> bool {

@@ -27,6 +27,7 @@ pub(crate) mod bplist;
 mod chunks;
 mod events;
 pub(crate) mod keys;
+mod spans;
 mod values;
 mod xml;
 
@@ -34,8 +35,8 @@ pub(crate) use values::properties;
 
 use super::{Limits, ReadError, ValueMode};
 use crate::registry::{
-    Budget, Date, Entry, EntryId, IntRadix, Integer, Link, Origin, Properties, Registry,
-    ServiceInfo, ServiceState, Text, Value,
+    Budget, Date, Entry, EntryId, EntryProperties, IntRadix, Integer, Link, Origin, Properties,
+    Registry, ServiceInfo, ServiceState, Text, Value,
 };
 use events::{Event, Events};
 use std::borrow::Cow;
@@ -46,7 +47,7 @@ use values::{Values, text};
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
     super::encoding::read_as_utf8(bytes, &|_| {}, |bytes| {
         if !bplist::is_bplist(bytes) {
-            return read_xml(bytes, limits, &|_| {}).map(|(registry, _)| registry);
+            return read_xml(bytes, limits, &|_| {}, ValueMode::Keep).map(|(registry, _)| registry);
         }
         let budget = Budget::decoded(limits, bytes.len());
         build(Events::new(bytes, limits, &budget), limits)
@@ -63,7 +64,22 @@ pub fn read_in_chunks(
     threads: usize,
     chunks: usize,
 ) -> Option<Registry> {
-    chunks::read(bytes, limits, &|_| {}, threads, chunks).map(|(registry, _)| registry)
+    chunks::read(bytes, limits, &|_| {}, threads, chunks, ValueMode::Keep)
+        .map(|(registry, _)| registry)
+}
+
+/// Tests and fuzzing (`testkit`): [`read_in_chunks`] with the property values left in a copy
+/// of `bytes` ([`ValueMode::Defer`]), as the loader leaves them in a large file.
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+pub fn read_in_chunks_deferring(
+    bytes: &[u8],
+    limits: &Limits,
+    threads: usize,
+    chunks: usize,
+) -> Option<Registry> {
+    let (registry, _) = chunks::read(bytes, limits, &|_| {}, threads, chunks, ValueMode::Defer)?;
+    Some(super::deferred::attach_copy(registry, bytes, limits))
 }
 
 /// An XML archive, and whether its top dict had a `$archiver` key. A large one is read in
@@ -73,16 +89,17 @@ fn read_xml(
     bytes: &[u8],
     limits: &Limits,
     release: &dyn Fn(usize),
+    values: ValueMode,
 ) -> Result<(Registry, bool), ReadError> {
     // At most a thread per MB: starting one costs more than reading less than that.
     let threads = super::parallel::read_threads().min(bytes.len() >> 20);
     if threads >= 2 && bytes.len() >= chunks::CHUNKED_AT_LEAST {
         let parts = chunks::chunks_for(bytes.len(), threads);
-        if let Some(read) = chunks::read(bytes, limits, release, threads, parts) {
+        if let Some(read) = chunks::read(bytes, limits, release, threads, parts, values) {
             return Ok(read);
         }
     }
-    read_xml_on_one_thread(bytes, limits, release)
+    read_xml_on_one_thread(bytes, limits, release, values)
 }
 
 /// [`read_xml`] on this thread alone.
@@ -90,57 +107,55 @@ fn read_xml_on_one_thread(
     bytes: &[u8],
     limits: &Limits,
     release: &dyn Fn(usize),
+    values: ValueMode,
 ) -> Result<(Registry, bool), ReadError> {
     let budget = Budget::decoded(limits, bytes.len());
     let events = Events::xml_releasing(bytes, release, limits, &budget);
-    build_noting_keyed(events, limits)
+    build_noting_keyed(events, limits, values)
 }
 
 /// [`read`] for an XML archive, calling `release(offset)` every few MB once the bytes before
 /// `offset` are behind the reader (a memory-mapped file drops those pages: see
 /// `formats::load_file`). `None` when the top dict has a `$archiver` key: the document is
 /// a keyed archive (an IORegistryExplorer document, perhaps), not an `ioreg -a` archive.
+///
+/// With [`ValueMode::Defer`], entries' properties are parsed (the registry and its report
+/// are those [`ValueMode::Keep`] gives) but left in `bytes` (see [`spans`]): the caller
+/// attaches the source they are decoded from again ([`decode_properties`]).
 pub(crate) fn read_xml_releasing(
     bytes: &[u8],
     limits: &Limits,
     release: &dyn Fn(usize),
     values: ValueMode,
 ) -> Result<Option<Registry>, ReadError> {
-    let _ = values; // TODO(lazy xml): honour Values::Defer
-    let (registry, keyed) = read_xml(bytes, limits, release)?;
+    let (registry, keyed) = read_xml(bytes, limits, release, values)?;
     Ok((!keyed).then_some(registry))
 }
 
-/// The properties of one entry dict left in the file by a reader given [`ValueMode::Defer`]:
-/// `head` and `tail` hold the bytes of its span before and after its hole (see
-/// `registry::Span`), `flags` the span's flags.
-pub(crate) fn decode_properties(
-    head: &[u8],
-    tail: &[u8],
-    flags: u32,
-    limits: &Limits,
-) -> Result<Properties, ReadError> {
-    let _ = (head, tail, flags, limits);
-    Err(ReadError::byte(0, "TODO(lazy xml)"))
-}
+pub(crate) use spans::decode_properties;
 
 fn build(events: Events<'_>, limits: &Limits) -> Result<Registry, ReadError> {
-    build_noting_keyed(events, limits).map(|(registry, _)| registry)
+    build_noting_keyed(events, limits, ValueMode::Keep).map(|(registry, _)| registry)
 }
 
 /// The registry, and whether its top dict had a `$archiver` key.
-fn build_noting_keyed(events: Events<'_>, limits: &Limits) -> Result<(Registry, bool), ReadError> {
-    let mut b = Builder::new(events, limits);
+fn build_noting_keyed(
+    events: Events<'_>,
+    limits: &Limits,
+    values: ValueMode,
+) -> Result<(Registry, bool), ReadError> {
+    let mut b = Builder::new(events, limits, values);
     b.document()?;
     let keyed = b.keyed;
     Ok((b.finish()?, keyed))
 }
 
 impl<'a> Builder<'a> {
-    fn new(events: Events<'a>, limits: &Limits) -> Self {
+    fn new(events: Events<'a>, limits: &Limits, values: ValueMode) -> Self {
         let mut b = Builder {
             events,
             limits: *limits,
+            defer: values == ValueMode::Defer,
             registry: Registry::new(),
             plane: None,
             ours: false,
@@ -170,6 +185,9 @@ impl<'a> Builder<'a> {
 struct Builder<'a> {
     events: Events<'a>,
     limits: Limits,
+    /// [`ValueMode::Defer`]: each entry's properties are left where they lie in the file
+    /// once read, most values read past without being built (see [`spans`]).
+    defer: bool,
     registry: Registry,
     /// The plane an `ioscope:plane` key named (IOService when none did).
     plane: Option<String>,
@@ -309,6 +327,11 @@ struct Scratch {
     id: Option<u64>,
     retain: Option<u32>,
     annotations: Option<Vec<Value>>,
+    /// Where the dict's keys lie in the file (for [`ValueMode::Defer`]).
+    at: spans::Extent,
+    /// Some property values were read past, not built ([`ValueMode::Defer`]): the properties
+    /// hold placeholders until the entry is applied.
+    skipped: bool,
 }
 
 impl Scratch {
@@ -326,6 +349,8 @@ impl Scratch {
             }
         }
         self.service_unknown |= tail.service_unknown;
+        self.skipped |= tail.skipped;
+        self.at = self.at.then(tail.at);
         one(&mut self.name, tail.name)
             && one(&mut self.location, tail.location)
             && one(&mut self.class, tail.class)
@@ -388,8 +413,10 @@ impl Builder<'_> {
             let depth = level + 1;
             let mut s = Scratch::default();
             let base = self.props.len();
-            let read =
-                (self.children_rest(id, depth)).and_then(|()| self.entry_keys(id, depth, &mut s));
+            let read = self.children_rest(id, depth).and_then(|()| {
+                s.at.hole_ends(self.events.end_offset(), self.ours);
+                self.entry_keys(id, depth, &mut s)
+            });
             if let Err(e) = read {
                 if self.events.stopped().is_some() {
                     let who = Who::Outer(level);
@@ -453,6 +480,7 @@ impl Builder<'_> {
             Place::Child(parent) => self.links.push((parent, id)),
         }
         let mut s = Scratch::default();
+        s.at.starts(self.events.end_offset(), self.ours);
         let base = self.props.len();
         if let Err(e) = self.entry_keys(id, depth, &mut s) {
             if self.events.stopped().is_some() {
@@ -466,8 +494,7 @@ impl Builder<'_> {
             }
             return Err(e);
         }
-        let properties = self.props.drain(base..).collect();
-        self.apply(id, s, place, properties)?;
+        self.apply(id, s, place, base)?;
         Ok(id)
     }
 
@@ -475,18 +502,29 @@ impl Builder<'_> {
     fn entry_keys(&mut self, id: EntryId, depth: usize, s: &mut Scratch) -> Result<(), ReadError> {
         loop {
             let key = match self.events.expect("a key or the end of the entry dict")? {
-                Event::End => return Ok(()),
+                Event::End => {
+                    s.at.ends(self.events.end_offset());
+                    return Ok(());
+                }
                 Event::Key(k) => k,
                 other => return Err(self.unexpected("a <key>", &other)),
             };
             if key == keys::CHILDREN {
+                s.at.hole_starts(self.events.offset(), self.ours);
                 self.children(id, depth)?;
+                s.at.hole_ends(self.events.end_offset(), self.ours);
                 continue;
             }
             if depth == 1 && key == "$archiver" {
                 self.keyed = true;
             }
             let ev = self.events.expect("a value after a key")?;
+            if self.defer && !keys::interpreted(&key) {
+                self.values.skip(&mut self.events, ev, depth + 1)?;
+                self.props.push((Text::default(), Value::Bool(false)));
+                s.skipped = true;
+                continue;
+            }
             let value = self.value(ev, depth + 1)?;
             self.field(s, key, value);
         }
@@ -549,13 +587,7 @@ impl Builder<'_> {
     /// Interprets a synthetic or `ioscope:` key; gives the value back if it is a property.
     fn synthetic(&mut self, s: &mut Scratch, key: &str, value: Value) -> Option<Value> {
         use keys::*;
-        // Every synthetic key starts with `IO`, every one of ours with `i`: most properties
-        // are told apart by their first byte.
-        if !matches!(key.as_bytes().first(), Some(b'I' | b'i')) {
-            return Some(value);
-        }
-        let ours_key = key.starts_with(PREFIX) && !key.starts_with(ESCAPED_KEY);
-        if !SYNTHETIC.contains(&key) && !ours_key {
+        if !interpreted(key) {
             return Some(value);
         }
         let ok = match (key, &value) {
@@ -649,13 +681,15 @@ impl Builder<'_> {
         }
     }
 
-    /// Applies what a node dict said once it has ended.
+    /// Applies what a node dict said once it has ended; its properties are `self.props[base..]`
+    /// (taken off the stack: moved into the entry, or, with [`ValueMode::Defer`], dropped
+    /// once they are counted and the entry records where they lie).
     fn apply(
         &mut self,
         id: EntryId,
         s: Scratch,
         place: Place,
-        properties: Properties,
+        base: usize,
     ) -> Result<(), ReadError> {
         let plane_name = match s.plane_name_bytes {
             Some(b) => Text::from_bytes(&b),
@@ -700,7 +734,26 @@ impl Builder<'_> {
             }
             None => plane_location,
         };
-        let mut bad_annotations = 0;
+        let base = base.min(self.props.len());
+        if s.skipped && (s.annotations.is_some() || s.at.span().is_none()) {
+            // The values read past are needed: for the annotations, or to keep the list.
+            let again = self.reread(&s.at)?;
+            debug_assert_eq!(again.len(), self.props.len() - base);
+            self.props.truncate(base);
+            self.props.extend(again);
+        }
+        let properties = &mut self.props[base..];
+        let bad_annotations = annotate_all(properties, s.annotations.as_deref());
+        self.raw += properties.iter().map(|(_, v)| v.raw_count()).sum::<usize>();
+        let span = s.at.span().filter(|_| self.defer && !properties.is_empty());
+        let properties = match span {
+            Some(span) => {
+                let n = properties.len();
+                self.props.truncate(base);
+                EntryProperties::pending(span, n)
+            }
+            None => self.props.drain(base..).collect(),
+        };
         let entry = self.registry.entry_mut(id);
         entry.name = name;
         entry.location = location;
@@ -709,17 +762,7 @@ impl Builder<'_> {
         entry.retain = s.retain;
         entry.state = state;
         entry.is_root = is_root;
-        entry.properties = properties.into();
-        for a in s.annotations.iter().flatten() {
-            if !annotate(&mut entry.properties, a) {
-                bad_annotations += 1;
-            }
-        }
-        self.raw += entry
-            .properties
-            .iter()
-            .map(|(_, v)| v.raw_count())
-            .sum::<usize>();
+        entry.properties = properties;
         if bad_annotations > 0 {
             self.warn(format!(
                 "{bad_annotations} ioscope annotations did not fit their values"
@@ -951,6 +994,13 @@ fn put<T>(slot: &mut Option<T>, value: T) -> bool {
     }
     *slot = Some(value);
     true
+}
+
+/// Applies an entry's `ioscope:annotations` to its properties; how many did not fit.
+fn annotate_all(props: &mut [(Text, Value)], annotations: Option<&[Value]>) -> usize {
+    (annotations.unwrap_or_default().iter())
+        .filter(|a| !annotate(props, a))
+        .count()
 }
 
 /// Applies one `ioscope:annotations` item; false if it does not fit.

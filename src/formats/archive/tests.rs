@@ -16,7 +16,7 @@ fn err(bytes: &[u8]) -> ReadError {
     read(bytes, &Limits::default()).expect_err("must fail")
 }
 
-const ROOT: &str = r#"<dict>
+pub(super) const ROOT: &str = r#"<dict>
   <key>IOKitBuildVersion</key><string>Darwin 23</string>
   <key>IORegistryEntryChildren</key>
   <array>
@@ -287,8 +287,8 @@ pub(super) fn fingerprint(r: &Registry) -> String {
 /// Both ways of reading an XML archive, compared: one thread, and the chunks (or one thread
 /// when they step aside, as the reader does): the same registry, or the same error.
 fn same_both_ways(bytes: &[u8], limits: &Limits) -> Result<(), String> {
-    let one = || read_xml_on_one_thread(bytes, limits, &|_| {});
-    let chunked = match chunks::read(bytes, limits, &|_| {}, 2, 7) {
+    let one = || read_xml_on_one_thread(bytes, limits, &|_| {}, ValueMode::Keep);
+    let chunked = match chunks::read(bytes, limits, &|_| {}, 2, 7, ValueMode::Keep) {
         Some(read) => Ok(read),
         None => one(),
     };

@@ -81,6 +81,47 @@ impl Values {
         })
     }
 
+    /// Reads past a value at `depth` whose first event, `ev`, has been read, as [`Values::value`]
+    /// reads it (the same checks and errors) without building it.
+    pub(crate) fn skip(
+        &mut self,
+        events: &mut Events<'_>,
+        ev: Event<'_>,
+        depth: usize,
+    ) -> Result<(), ReadError> {
+        self.check_depth(events, depth)?;
+        match ev {
+            Event::StartArray => loop {
+                match events.expect("a value or the end of the array")? {
+                    Event::End => break,
+                    ev => self.skip(events, ev, depth + 1)?,
+                }
+            },
+            Event::StartDict => {
+                let depth = depth + 1;
+                loop {
+                    match events.expect("a key or the end of the dict")? {
+                        Event::End => break,
+                        Event::Key(_) => {}
+                        other => {
+                            return Err(events.error(format!(
+                                "expected a <key> in a dict, found {}",
+                                other.name()
+                            )));
+                        }
+                    }
+                    let ev = events.expect("a value after a key")?;
+                    self.skip(events, ev, depth)?;
+                }
+            }
+            Event::End => {
+                return Err(events.error("expected a value, found the end of a collection"));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// The pairs of a dict whose start has been read, its values at `depth`.
     pub(crate) fn dict(
         &mut self,

@@ -110,6 +110,16 @@ impl<'a> Scanner<'a> {
         self.start
     }
 
+    /// The whole document.
+    pub(crate) fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Where the markup of the last event ends (the bytes before it are read).
+    pub(crate) fn consumed(&self) -> usize {
+        self.pos
+    }
+
     /// The next event; `Ok(None)` at the end of the document.
     pub(crate) fn next(&mut self) -> Result<Option<Event<'a>>, ReadError> {
         if self.owed_end {

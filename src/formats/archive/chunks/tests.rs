@@ -9,7 +9,7 @@ use crate::formats::{self, DumpFormat, Selection};
 
 /// One thread's read: the registry and the `$archiver` flag, or the error.
 fn one_thread(bytes: &[u8], limits: &Limits) -> Result<(Registry, bool), ReadError> {
-    read_xml_on_one_thread(bytes, limits, &|_| {})
+    read_xml_on_one_thread(bytes, limits, &|_| {}, ValueMode::Keep)
 }
 
 /// Where two registries differ (entries, classes, planes with their names and locations,
@@ -66,7 +66,8 @@ fn compare_with(
     threads: usize,
     chunks: usize,
 ) -> Result<bool, String> {
-    let Some((chunked, keyed)) = read(bytes, limits, &|_| {}, threads, chunks) else {
+    let Some((chunked, keyed)) = read(bytes, limits, &|_| {}, threads, chunks, ValueMode::Keep)
+    else {
         return Ok(false);
     };
     let why = match one {
@@ -90,7 +91,7 @@ fn chunks_or_one_thread(
     threads: usize,
     chunks: usize,
 ) -> Result<(Registry, bool), ReadError> {
-    match read(bytes, limits, &|_| {}, threads, chunks) {
+    match read(bytes, limits, &|_| {}, threads, chunks, ValueMode::Keep) {
         Some(read) => Ok(read),
         None => one_thread(bytes, limits),
     }
@@ -99,7 +100,7 @@ fn chunks_or_one_thread(
 /// The same archive with every dict's keys sorted and written by the `plist` crate (tabs,
 /// one element a line): the key order of a real `ioreg -a` archive, where an entry's
 /// `IORegistryEntryID` and `IORegistryEntryName` come after its `IORegistryEntryChildren`.
-fn sorted_like_ioreg(bytes: &[u8]) -> Option<Vec<u8>> {
+pub(in crate::formats::archive) fn sorted_like_ioreg(bytes: &[u8]) -> Option<Vec<u8>> {
     fn sort(v: &mut plist::Value) {
         match v {
             plist::Value::Dictionary(d) => {
@@ -119,7 +120,7 @@ fn sorted_like_ioreg(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn write_archive(registry: &Registry, annotate: bool) -> Vec<u8> {
+pub(in crate::formats::archive) fn write_archive(registry: &Registry, annotate: bool) -> Vec<u8> {
     let selection = Selection {
         annotate,
         ..Selection::default()
@@ -243,7 +244,7 @@ fn a_limit_crossed_only_by_the_sum_of_chunks_is_one_threads_error() {
         let one = one_thread(&bytes, &limits).expect_err("one thread passes the limit");
         for (threads, chunks) in [(2, 2), (3, 3), (7, 7), (3, 40)] {
             assert!(
-                read(&bytes, &limits, &|_| {}, threads, chunks).is_none(),
+                read(&bytes, &limits, &|_| {}, threads, chunks, ValueMode::Keep).is_none(),
                 "{chunks} chunks step aside"
             );
             let got = chunks_or_one_thread(&bytes, &limits, threads, chunks).unwrap_err();
@@ -262,7 +263,17 @@ fn a_truncated_archive_is_one_threads_error() {
         let short = &bytes[..cut];
         let one = one_thread(short, &Limits::default()).expect_err("truncated");
         for (threads, chunks) in [(2, 2), (3, 5), (7, 30)] {
-            assert!(read(short, &Limits::default(), &|_| {}, threads, chunks).is_none());
+            assert!(
+                read(
+                    short,
+                    &Limits::default(),
+                    &|_| {},
+                    threads,
+                    chunks,
+                    ValueMode::Keep
+                )
+                .is_none()
+            );
             assert_eq!(
                 chunks_or_one_thread(short, &Limits::default(), threads, chunks).unwrap_err(),
                 one
