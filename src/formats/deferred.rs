@@ -147,7 +147,7 @@ impl PropertySource for Deferred {
         let failed = |e: ReadError| Unavailable(format!("could not be read again: {e}"));
         match self.format {
             Format::Text { html } => {
-                text::read::decode_properties(&head, html, &self.limits).map_err(failed)
+                text::read::decode_properties(&head, html, span.flags, &self.limits).map_err(failed)
             }
             Format::Xml => {
                 let tail = self.store.read(span.hole_end, span.end)?;

@@ -13,6 +13,7 @@ mod graph;
 mod hostile;
 mod json_checksums;
 mod layers;
+mod lazy_text;
 mod load;
 mod paths;
 mod ports;

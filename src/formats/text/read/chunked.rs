@@ -29,7 +29,7 @@ use super::tree::{Flusher, Later, PlaneGuess};
 use super::{MAX_WARNINGS, Piece, Reader, lines};
 use crate::formats::parallel::read_threads;
 use crate::formats::release::Release;
-use crate::formats::{Limits, ReadError};
+use crate::formats::{Limits, ReadError, ValueMode};
 use crate::registry::{ClassId, Registry};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -70,11 +70,13 @@ pub(crate) enum Fallback {
 
 /// The chunked read of `bytes` when the file is large enough and several threads may read
 /// it; `None` when the one-thread reader should read it (also when the chunked read gave
-/// up). `release` as in [`super::read_releasing`], called on this thread.
+/// up). `release` and `values` as in [`super::read_releasing`], `release` called on this
+/// thread.
 pub(super) fn read(
     bytes: &[u8],
     limits: &Limits,
     release: Option<Release<'_>>,
+    values: ValueMode,
 ) -> Option<Registry> {
     if bytes.len() < PARALLEL_AT_LEAST {
         return None;
@@ -83,7 +85,7 @@ pub(super) fn read(
     if threads < 2 {
         return None;
     }
-    read_in_chunks(bytes, limits, threads, MIN_CHUNK, release)
+    read_in_chunks(bytes, limits, threads, MIN_CHUNK, release, values)
         .ok()
         .map(|(registry, _)| registry)
 }
@@ -99,7 +101,7 @@ pub(crate) fn read_chunked(
     min_chunk: usize,
     release: Option<Release<'_>>,
 ) -> (Result<Registry, ReadError>, Result<usize, Fallback>) {
-    match read_in_chunks(bytes, limits, threads, min_chunk, release) {
+    match read_in_chunks(bytes, limits, threads, min_chunk, release, ValueMode::Keep) {
         Ok((registry, chunks)) => (Ok(registry), Ok(chunks)),
         Err(why) => (Reader::new(bytes, limits).run(), Err(why)),
     }
@@ -127,6 +129,7 @@ pub(super) fn read_in_chunks(
     threads: usize,
     min_chunk: usize,
     release: Option<Release<'_>>,
+    values: ValueMode,
 ) -> Result<(Registry, usize), Fallback> {
     let timed = std::env::var_os(TIMES_VAR).is_some();
     let t0 = Instant::now();
@@ -141,7 +144,7 @@ pub(super) fn read_in_chunks(
     let threads = threads.min(starts.len());
     let chunks = number_lines(bytes, end, &starts, threads)?;
     let t1 = Instant::now();
-    let (registry, times) = read_and_stitch(bytes, limits, &chunks, threads, release)?;
+    let (registry, times) = read_and_stitch(bytes, limits, &chunks, threads, release, values)?;
     if timed {
         let each: Vec<String> = times
             .chunks
@@ -309,6 +312,7 @@ fn read_and_stitch(
     chunks: &[Chunk],
     threads: usize,
     release: Option<Release<'_>>,
+    values: ValueMode,
 ) -> Result<(Registry, StitchTimes), Fallback> {
     let releasing = release.is_some();
     let mut stitch = Stitch::new(limits, chunks.len());
@@ -334,7 +338,7 @@ fn read_and_stitch(
                     let hook: Option<Release<'_>> = releasing.then_some(&hook);
                     grow_arena(bytes.len() / threads * 3);
                     while let Some(k) = take(queue, chunks.len()) {
-                        let piece = read_piece(bytes, limits, k, chunks[k], hook);
+                        let piece = read_piece(bytes, limits, k, chunks[k], hook, values);
                         let _ = tx.send(Message::Done(k, Box::new(piece)));
                     }
                 })
@@ -409,6 +413,7 @@ fn read_piece(
     k: usize,
     chunk: Chunk,
     release: Option<Release<'_>>,
+    values: ValueMode,
 ) -> Result<(Piece, Times), ReadError> {
     let began = Instant::now();
     let cpu = thread_cpu_ms();
@@ -423,6 +428,7 @@ fn read_piece(
     }
     reader.stop = chunk.stop;
     reader.chunk = k > 0;
+    reader.values = values;
     // About one entry per 400 bytes of a `-l` dump: the chunk's nodes grow once or twice,
     // not from nothing.
     let span = chunk.stop.min(bytes.len()) - chunk.start;
