@@ -40,6 +40,8 @@ mod value;
 #[cfg(test)]
 mod chunked_tests;
 #[cfg(test)]
+mod deferred_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::formats::{Limits, ReadError, ValueMode};
