@@ -138,11 +138,16 @@ pub(super) fn read_in_chunks(
         .ok_or(Fallback::NotPlain)?;
     let wanted = (threads * CHUNKS_PER_THREAD).min(bytes.len() / min_chunk.max(1));
     let starts = cut_points(bytes, end, wanted);
+    if let Some(release) = release {
+        // Finding the cuts touched a page at each (a large folio of the page cache maps
+        // whole, up to 2 MB each): the counting and the reading will come back to them.
+        release(bytes.len());
+    }
     if starts.len() < 2 {
         return Err(Fallback::OneChunk);
     }
     let threads = threads.min(starts.len());
-    let chunks = number_lines(bytes, end, &starts, threads)?;
+    let chunks = number_lines(bytes, end, &starts, threads, release)?;
     let t1 = Instant::now();
     let (registry, times) = read_and_stitch(bytes, limits, &chunks, threads, release, values)?;
     if timed {
@@ -198,42 +203,45 @@ fn next_tree_line(bytes: &[u8], from: usize, end: u8) -> Option<usize> {
     }
 }
 
-/// The chunks, with the lines before each counted on as many threads.
+/// The chunks, with the lines before each counted on as many threads, `threads` chunks at a
+/// time. The count touches every page the chunks will read: `release` gives back the pages of
+/// each round of chunks before the next one is counted, so the file is not all resident at
+/// once (the readers fault them back in from the page cache). The threads count too fast for
+/// this thread to release pages while they count: rounds are what keeps them in step.
 fn number_lines(
     bytes: &[u8],
     end: u8,
     starts: &[usize],
     threads: usize,
+    release: Option<Release<'_>>,
 ) -> Result<Vec<Chunk>, Fallback> {
     let stops: Vec<usize> = starts[1..]
         .iter()
         .copied()
         .chain(std::iter::once(bytes.len()))
         .collect();
-    let counts: Vec<AtomicUsize> = starts.iter().map(|_| AtomicUsize::new(0)).collect();
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        let count = || {
-            // The last chunk's lines are needed by no chunk after it.
-            while let Some(k) = take(&next, starts.len() - 1) {
-                let n = memchr::memchr_iter(end, &bytes[starts[k]..stops[k]]).count();
-                counts[k].store(n, Ordering::Relaxed);
+    let count = |k: usize| memchr::memchr_iter(end, &bytes[starts[k]..stops[k]]).count();
+    let count = &count;
+    // The last chunk's lines are needed by no chunk after it.
+    let counted = starts.len() - 1;
+    let mut counts = vec![0; starts.len()];
+    for first in (0..counted).step_by(threads.max(1)) {
+        let round = first..(first + threads.max(1)).min(counted);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (round.start + 1..round.end)
+                .map(|k| std::thread::Builder::new().spawn_scoped(s, move || count(k)))
+                .collect();
+            counts[round.start] = count(round.start);
+            for (k, h) in (round.start + 1..round.end).zip(handles) {
+                let n = h.map_err(|_| Fallback::Thread)?.join();
+                counts[k] = n.map_err(|_| Fallback::Thread)?;
             }
-        };
-        let handles: Vec<_> = (0..threads)
-            .map(|_| std::thread::Builder::new().spawn_scoped(s, count))
-            .collect();
-        let mut ok = true;
-        for h in handles {
-            ok &= h.is_ok_and(|h| h.join().is_ok());
-        }
-        if ok && next.load(Ordering::Relaxed) >= starts.len() - 1 {
             Ok(())
-        } else {
-            Err(Fallback::Thread)
+        })?;
+        if let Some(release) = release {
+            release(stops[round.end - 1]);
         }
-    })?;
-    let counts = counts.into_iter().map(AtomicUsize::into_inner);
+    }
     let mut before = 0;
     let mut chunks = Vec::with_capacity(starts.len());
     for ((&start, &stop), count) in starts.iter().zip(&stops).zip(counts) {
