@@ -232,11 +232,15 @@ fn number_lines(
                 .map(|k| std::thread::Builder::new().spawn_scoped(s, move || count(k)))
                 .collect();
             counts[round.start] = count(round.start);
+            // Every thread is joined, whatever the others did.
+            let mut ok = true;
             for (k, h) in (round.start + 1..round.end).zip(handles) {
-                let n = h.map_err(|_| Fallback::Thread)?.join();
-                counts[k] = n.map_err(|_| Fallback::Thread)?;
+                match h.map(|h| h.join()) {
+                    Ok(Ok(n)) => counts[k] = n,
+                    _ => ok = false,
+                }
             }
-            Ok(())
+            if ok { Ok(()) } else { Err(Fallback::Thread) }
         })?;
         if let Some(release) = release {
             release(stops[round.end - 1]);
