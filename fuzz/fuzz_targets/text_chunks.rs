@@ -14,19 +14,24 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let limits = common::limits();
     let one = text::read(data, &limits);
+    // `text::read` leaves a claimed cycle of parent links (an entry's ID met again below
+    // itself) to `formats::read_bytes`, which refuses it: a cyclic plane's JSON dump has no
+    // end, so bytes that one thread reads and `read_bytes` refuses are not compared.
+    let settled = formats::read_bytes(data, &limits);
+    if one.is_ok() && settled.is_err() {
+        return;
+    }
     common::same_as_one_thread(text::read_in_chunks(data, &limits, 3, 64), one.clone());
     common::same_as_one_thread(
         text::read_in_chunks_deferring(data, &limits, 3, 64),
         one.clone(),
     );
     // On one thread: `read_deferring` reads a text dump as `load_file` reads a large one.
-    if one.is_ok() {
-        if let Ok(kept) = formats::read_bytes(data, &limits) {
-            if kept.report.origin == Origin::IoregText {
-                let deferred = formats::read_deferring(data, &limits)
-                    .unwrap_or_else(|e| panic!("deferring the values, the read fails: {e}"));
-                common::same_as_one_thread(Some(deferred), Ok(kept));
-            }
+    if let (Ok(_), Ok(kept)) = (one, settled) {
+        if kept.report.origin == Origin::IoregText {
+            let deferred = formats::read_deferring(data, &limits)
+                .unwrap_or_else(|e| panic!("deferring the values, the read fails: {e}"));
+            common::same_as_one_thread(Some(deferred), Ok(kept));
         }
     }
 });
