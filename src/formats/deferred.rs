@@ -44,6 +44,8 @@ enum Store {
         len: u64,
         modified: Option<SystemTime>,
     },
+    /// A copy of bytes read from memory (tests and fuzzing).
+    #[cfg_attr(not(any(test, feature = "testkit")), allow(dead_code))]
     Memory(Arc<[u8]>),
 }
 
@@ -136,6 +138,7 @@ impl Deferred {
     }
 
     /// Attaches a copy of `bytes` (read into `registry` with [`ValueMode::Defer`]).
+    #[cfg_attr(not(any(test, feature = "testkit")), allow(dead_code))]
     pub(crate) fn attach_memory(registry: &mut Registry, bytes: &[u8], limits: &Limits) {
         Self::attach(registry, Store::Memory(bytes.into()), limits);
     }
@@ -147,7 +150,7 @@ impl PropertySource for Deferred {
         let failed = |e: ReadError| Unavailable(format!("could not be read again: {e}"));
         match self.format {
             Format::Text { html } => {
-                text::read::decode_properties(&head, html, &self.limits).map_err(failed)
+                text::read::decode_properties(&head, html, span.flags, &self.limits).map_err(failed)
             }
             Format::Xml => {
                 let tail = self.store.read(span.hole_end, span.end)?;

@@ -14,6 +14,7 @@ mod hostile;
 mod json_checksums;
 mod layers;
 mod lazy_xml;
+mod lazy_text;
 mod load;
 mod paths;
 mod ports;

@@ -6,4 +6,4 @@ pub(crate) mod write;
 pub use read::read;
 #[cfg(feature = "testkit")]
 #[doc(hidden)]
-pub use read::read_in_chunks;
+pub use read::{read_in_chunks, read_in_chunks_deferring};

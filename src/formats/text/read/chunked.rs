@@ -29,7 +29,7 @@ use super::tree::{Flusher, Later, PlaneGuess};
 use super::{MAX_WARNINGS, Piece, Reader, lines};
 use crate::formats::parallel::read_threads;
 use crate::formats::release::Release;
-use crate::formats::{Limits, ReadError};
+use crate::formats::{Limits, ReadError, ValueMode};
 use crate::registry::{ClassId, Registry};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -70,11 +70,13 @@ pub(crate) enum Fallback {
 
 /// The chunked read of `bytes` when the file is large enough and several threads may read
 /// it; `None` when the one-thread reader should read it (also when the chunked read gave
-/// up). `release` as in [`super::read_releasing`], called on this thread.
+/// up). `release` and `values` as in [`super::read_releasing`], `release` called on this
+/// thread.
 pub(super) fn read(
     bytes: &[u8],
     limits: &Limits,
     release: Option<Release<'_>>,
+    values: ValueMode,
 ) -> Option<Registry> {
     if bytes.len() < PARALLEL_AT_LEAST {
         return None;
@@ -83,7 +85,7 @@ pub(super) fn read(
     if threads < 2 {
         return None;
     }
-    read_in_chunks(bytes, limits, threads, MIN_CHUNK, release)
+    read_in_chunks(bytes, limits, threads, MIN_CHUNK, release, values)
         .ok()
         .map(|(registry, _)| registry)
 }
@@ -99,7 +101,7 @@ pub(crate) fn read_chunked(
     min_chunk: usize,
     release: Option<Release<'_>>,
 ) -> (Result<Registry, ReadError>, Result<usize, Fallback>) {
-    match read_in_chunks(bytes, limits, threads, min_chunk, release) {
+    match read_in_chunks(bytes, limits, threads, min_chunk, release, ValueMode::Keep) {
         Ok((registry, chunks)) => (Ok(registry), Ok(chunks)),
         Err(why) => (Reader::new(bytes, limits).run(), Err(why)),
     }
@@ -127,6 +129,7 @@ pub(super) fn read_in_chunks(
     threads: usize,
     min_chunk: usize,
     release: Option<Release<'_>>,
+    values: ValueMode,
 ) -> Result<(Registry, usize), Fallback> {
     let timed = std::env::var_os(TIMES_VAR).is_some();
     let t0 = Instant::now();
@@ -135,13 +138,18 @@ pub(super) fn read_in_chunks(
         .ok_or(Fallback::NotPlain)?;
     let wanted = (threads * CHUNKS_PER_THREAD).min(bytes.len() / min_chunk.max(1));
     let starts = cut_points(bytes, end, wanted);
+    if let Some(release) = release {
+        // Finding the cuts touched a page at each (a large folio of the page cache maps
+        // whole, up to 2 MB each): the counting and the reading will come back to them.
+        release(bytes.len());
+    }
     if starts.len() < 2 {
         return Err(Fallback::OneChunk);
     }
     let threads = threads.min(starts.len());
-    let chunks = number_lines(bytes, end, &starts, threads)?;
+    let chunks = number_lines(bytes, end, &starts, threads, release)?;
     let t1 = Instant::now();
-    let (registry, times) = read_and_stitch(bytes, limits, &chunks, threads, release)?;
+    let (registry, times) = read_and_stitch(bytes, limits, &chunks, threads, release, values)?;
     if timed {
         let each: Vec<String> = times
             .chunks
@@ -195,42 +203,49 @@ fn next_tree_line(bytes: &[u8], from: usize, end: u8) -> Option<usize> {
     }
 }
 
-/// The chunks, with the lines before each counted on as many threads.
+/// The chunks, with the lines before each counted on as many threads, `threads` chunks at a
+/// time. The count touches every page the chunks will read: `release` gives back the pages of
+/// each round of chunks before the next one is counted, so the file is not all resident at
+/// once (the readers fault them back in from the page cache). The threads count too fast for
+/// this thread to release pages while they count: rounds are what keeps them in step.
 fn number_lines(
     bytes: &[u8],
     end: u8,
     starts: &[usize],
     threads: usize,
+    release: Option<Release<'_>>,
 ) -> Result<Vec<Chunk>, Fallback> {
     let stops: Vec<usize> = starts[1..]
         .iter()
         .copied()
         .chain(std::iter::once(bytes.len()))
         .collect();
-    let counts: Vec<AtomicUsize> = starts.iter().map(|_| AtomicUsize::new(0)).collect();
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        let count = || {
-            // The last chunk's lines are needed by no chunk after it.
-            while let Some(k) = take(&next, starts.len() - 1) {
-                let n = memchr::memchr_iter(end, &bytes[starts[k]..stops[k]]).count();
-                counts[k].store(n, Ordering::Relaxed);
+    let count = |k: usize| memchr::memchr_iter(end, &bytes[starts[k]..stops[k]]).count();
+    let count = &count;
+    // The last chunk's lines are needed by no chunk after it.
+    let counted = starts.len() - 1;
+    let mut counts = vec![0; starts.len()];
+    for first in (0..counted).step_by(threads.max(1)) {
+        let round = first..(first + threads.max(1)).min(counted);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (round.start + 1..round.end)
+                .map(|k| std::thread::Builder::new().spawn_scoped(s, move || count(k)))
+                .collect();
+            counts[round.start] = count(round.start);
+            // Every thread is joined, whatever the others did.
+            let mut ok = true;
+            for (k, h) in (round.start + 1..round.end).zip(handles) {
+                match h.map(|h| h.join()) {
+                    Ok(Ok(n)) => counts[k] = n,
+                    _ => ok = false,
+                }
             }
-        };
-        let handles: Vec<_> = (0..threads)
-            .map(|_| std::thread::Builder::new().spawn_scoped(s, count))
-            .collect();
-        let mut ok = true;
-        for h in handles {
-            ok &= h.is_ok_and(|h| h.join().is_ok());
+            if ok { Ok(()) } else { Err(Fallback::Thread) }
+        })?;
+        if let Some(release) = release {
+            release(stops[round.end - 1]);
         }
-        if ok && next.load(Ordering::Relaxed) >= starts.len() - 1 {
-            Ok(())
-        } else {
-            Err(Fallback::Thread)
-        }
-    })?;
-    let counts = counts.into_iter().map(AtomicUsize::into_inner);
+    }
     let mut before = 0;
     let mut chunks = Vec::with_capacity(starts.len());
     for ((&start, &stop), count) in starts.iter().zip(&stops).zip(counts) {
@@ -309,6 +324,7 @@ fn read_and_stitch(
     chunks: &[Chunk],
     threads: usize,
     release: Option<Release<'_>>,
+    values: ValueMode,
 ) -> Result<(Registry, StitchTimes), Fallback> {
     let releasing = release.is_some();
     let mut stitch = Stitch::new(limits, chunks.len());
@@ -334,7 +350,7 @@ fn read_and_stitch(
                     let hook: Option<Release<'_>> = releasing.then_some(&hook);
                     grow_arena(bytes.len() / threads * 3);
                     while let Some(k) = take(queue, chunks.len()) {
-                        let piece = read_piece(bytes, limits, k, chunks[k], hook);
+                        let piece = read_piece(bytes, limits, k, chunks[k], hook, values);
                         let _ = tx.send(Message::Done(k, Box::new(piece)));
                     }
                 })
@@ -409,6 +425,7 @@ fn read_piece(
     k: usize,
     chunk: Chunk,
     release: Option<Release<'_>>,
+    values: ValueMode,
 ) -> Result<(Piece, Times), ReadError> {
     let began = Instant::now();
     let cpu = thread_cpu_ms();
@@ -423,6 +440,7 @@ fn read_piece(
     }
     reader.stop = chunk.stop;
     reader.chunk = k > 0;
+    reader.values = values;
     // About one entry per 400 bytes of a `-l` dump: the chunk's nodes grow once or twice,
     // not from nothing.
     let span = chunk.stop.min(bytes.len()) - chunk.start;

@@ -41,10 +41,63 @@ pub(super) struct Lines<'a> {
     release: Releaser<'a>,
 }
 
-impl<'a> Lines<'a> {
-    pub(crate) fn new(bytes: &'a [u8], html: bool) -> Self {
+/// How a dump's lines end and are indented, judged from its start: what a part of it read on
+/// its own (a property block decoded again, `super::decode_properties`) needs to cut and
+/// unindent its lines as the whole dump's were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Layout {
+    /// The line ending byte: `\n`, or `\r` for classic Mac OS line endings.
+    end: u8,
+    /// Leading tabs are indentation (expanded to spaces).
+    tabs: bool,
+    /// Columns of indentation before every line (taken off where present).
+    margin: usize,
+}
+
+/// [`Layout::flags`]: lines end in `\r`.
+const CR_FLAG: u32 = 1;
+/// [`Layout::flags`]: leading tabs are expanded.
+const TABS_FLAG: u32 = 2;
+/// [`Layout::flags`]: the margin is held above this many bits.
+const MARGIN_SHIFT: u32 = 8;
+
+impl Layout {
+    /// The layout of a whole dump.
+    fn of(bytes: &[u8]) -> Self {
         let end = line_end(bytes);
         let (tabs, margin) = indentation(bytes, end);
+        Layout { end, tabs, margin }
+    }
+
+    /// The layout as a `registry::Span`'s flags (0 for a dump as `ioreg` wrote it, with `\n`
+    /// line endings). The margin is measured on the first 64 KB, tabs expanded: at most
+    /// 512 Ki columns, which fit the 24 bits it is given.
+    pub(super) fn flags(self) -> u32 {
+        let most = (u32::MAX >> MARGIN_SHIFT) as usize;
+        let margin = (self.margin.min(most) as u32) << MARGIN_SHIFT;
+        let cr = if self.end == b'\r' { CR_FLAG } else { 0 };
+        let tabs = if self.tabs { TABS_FLAG } else { 0 };
+        margin | cr | tabs
+    }
+
+    /// The layout [`flags`](Self::flags) gave.
+    pub(super) fn from_flags(flags: u32) -> Self {
+        Layout {
+            end: if flags & CR_FLAG != 0 { b'\r' } else { b'\n' },
+            tabs: flags & TABS_FLAG != 0,
+            margin: (flags >> MARGIN_SHIFT) as usize,
+        }
+    }
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(bytes: &'a [u8], html: bool) -> Self {
+        Self::with_layout(bytes, html, Layout::of(bytes))
+    }
+
+    /// Lines of `bytes` (a part of a dump) cut and unindented as the dump's `layout` says.
+    pub(super) fn with_layout(bytes: &'a [u8], html: bool, layout: Layout) -> Self {
+        let Layout { end, tabs, margin } = layout;
         Lines {
             bytes,
             pos: 0,
@@ -55,6 +108,23 @@ impl<'a> Lines<'a> {
             margin,
             peeked: None,
             release: Releaser::default(),
+        }
+    }
+
+    /// How the lines end and are indented.
+    pub(super) fn layout(&self) -> Layout {
+        Layout {
+            end: self.end,
+            tabs: self.tabs,
+            margin: self.margin,
+        }
+    }
+
+    /// Where the first line not handed out yet starts (a line peeked at is not handed out).
+    pub(super) fn consumed(&self) -> usize {
+        match &self.peeked {
+            Some(Some(line)) => line.offset,
+            _ => self.pos,
         }
     }
 

@@ -40,14 +40,16 @@ mod value;
 #[cfg(test)]
 mod chunked_tests;
 #[cfg(test)]
+mod deferred_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::formats::{Limits, ReadError, ValueMode};
 use crate::registry::{
     Entry, EntryProperties, HeaderStyle, LimitExceeded, LoadReport, Origin, Properties, Registry,
-    Text, TextDialect, Truncation, Value,
+    Span, Text, TextDialect, Truncation, Value,
 };
-use lines::{Line, Lines};
+use lines::{Layout, Line, Lines};
 use std::collections::HashSet;
 use tree::{Pending, Segment};
 
@@ -58,7 +60,7 @@ const MAX_WARNINGS: usize = 50;
 
 /// Reads an `ioreg` text dump (a large one on several threads, in chunks).
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Registry, ReadError> {
-    if let Some(registry) = chunked::read(bytes, limits, None) {
+    if let Some(registry) = chunked::read(bytes, limits, None, ValueMode::Keep) {
         return Ok(registry);
     }
     Reader::new(bytes, limits).run()
@@ -75,9 +77,26 @@ pub fn read_in_chunks(
     threads: usize,
     min_chunk: usize,
 ) -> Option<Registry> {
-    chunked::read_in_chunks(bytes, limits, threads, min_chunk, None)
+    chunked::read_in_chunks(bytes, limits, threads, min_chunk, None, ValueMode::Keep)
         .ok()
         .map(|(registry, _)| registry)
+}
+
+/// Tests and fuzzing (`testkit`): [`read_in_chunks`] with the property values left in a copy
+/// of `bytes` (as `formats::read_deferring` reads a dump on one thread), or `None` when the
+/// chunks step aside.
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+pub fn read_in_chunks_deferring(
+    bytes: &[u8],
+    limits: &Limits,
+    threads: usize,
+    min_chunk: usize,
+) -> Option<Registry> {
+    let (mut registry, _) =
+        chunked::read_in_chunks(bytes, limits, threads, min_chunk, None, ValueMode::Defer).ok()?;
+    crate::formats::Deferred::attach_memory(&mut registry, bytes, limits);
+    Some(registry)
 }
 
 /// [`read`], calling `release(offset)` every few MB once the bytes before `offset` are
@@ -88,25 +107,47 @@ pub(crate) fn read_releasing(
     release: &dyn Fn(usize),
     values: ValueMode,
 ) -> Result<Registry, ReadError> {
-    let _ = values; // TODO(lazy text): honour ValueMode::Defer
-    if let Some(registry) = chunked::read(bytes, limits, Some(release)) {
+    if let Some(registry) = chunked::read(bytes, limits, Some(release), values) {
         return Ok(registry);
     }
     let mut reader = Reader::new(bytes, limits);
     reader.lines = reader.lines.releasing(release);
+    reader.values = values;
     reader.run()
 }
 
 /// The properties of one entry left in the file by a reader given [`ValueMode::Defer`]: `head`
-/// holds the bytes of its span (see `registry::Span`), `html` whether the dump is
-/// HTML-escaped.
+/// holds the bytes of its span (see `registry::Span`: the block's `{` line up to where the
+/// block ended), `html` whether the dump is HTML-escaped, `flags` the span's flags (how the
+/// dump's lines end and are indented, [`Layout::flags`]).
+///
+/// The block is read again by the code that read it ([`Reader::block_lines`]): nothing a value
+/// is parsed from lies outside the block, except how the dump cuts and indents its lines
+/// (judged from its start, so carried in `flags`) and what follows the block, which only
+/// decides the load report (a truncation, a warning), never a value: the line after a block
+/// that ends early is a tree line, and a tree line ends a value as the end of the bytes does.
 pub(crate) fn decode_properties(
     head: &[u8],
     html: bool,
+    flags: u32,
     limits: &Limits,
 ) -> Result<Properties, ReadError> {
-    let _ = (head, html, limits);
-    Err(ReadError::line(1, "TODO(lazy text)"))
+    let lines = Lines::with_layout(head, html, Layout::from_flags(flags));
+    let mut reader = Reader::with_lines(lines, html, false, limits);
+    let open = reader.lines.next_line();
+    let prefix = open.as_ref().and_then(|line| {
+        let bars = lines::bars_len(&line.text);
+        (line.text[bars..] == *b"{").then(|| line.text[..bars].to_vec())
+    });
+    let Some(prefix) = prefix else {
+        let found = open.map_or_else(|| "an empty line".to_owned(), |l| describe(&l.text));
+        return Err(ReadError::line(
+            1,
+            format!("expected the `{{` line of a property block, found {found}"),
+        ));
+    };
+    reader.block_lines(&prefix)?;
+    Ok(reader.block_properties.drain(..).collect())
 }
 
 struct Reader<'a> {
@@ -123,6 +164,11 @@ struct Reader<'a> {
     /// Reading a chunk after the first: its first entries hang under entries of the chunks
     /// before, which stand in the segment as `piece.placeholders` blank nodes.
     chunk: bool,
+    /// Whether entries keep the property values read, or where they lie
+    /// (`EntryProperties::pending`; see [`decode_properties`]).
+    values: ValueMode,
+    /// The dump's [`Layout`] as deferred spans' flags.
+    flags: u32,
 }
 
 /// A reader's state without its line cursor: what a chunk's thread hands back (see
@@ -165,8 +211,14 @@ enum BlockEnd<'a> {
 impl<'a> Reader<'a> {
     fn new(bytes: &'a [u8], limits: &'a Limits) -> Self {
         let html = lines::is_html_escaped(bytes);
+        Self::with_lines(Lines::new(bytes, html), html, lines::is_crlf(bytes), limits)
+    }
+
+    /// A reader of `lines` (`html`, `crlf`: what the dump is, judged from its start).
+    fn with_lines(lines: Lines<'a>, html: bool, crlf: bool, limits: &'a Limits) -> Self {
         Reader {
-            lines: Lines::new(bytes, html),
+            flags: lines.layout().flags(),
+            lines,
             limits,
             piece: Piece {
                 registry: Registry::new(),
@@ -180,7 +232,7 @@ impl<'a> Reader<'a> {
                 properties: false,
                 inheritance: false,
                 html,
-                crlf: lines::is_crlf(bytes),
+                crlf,
                 preamble: Vec::new(),
                 dropped_warnings: 0,
                 planes: HashSet::new(),
@@ -192,6 +244,7 @@ impl<'a> Reader<'a> {
             block_properties: Vec::new(),
             stop: usize::MAX,
             chunk: false,
+            values: ValueMode::Keep,
         }
     }
 
@@ -265,7 +318,7 @@ impl<'a> Reader<'a> {
             if let Some(&node) = self.piece.stack.last() {
                 if self.piece.segment.nodes[node].entry.properties.is_empty() {
                     let prefix = text[..bars].to_vec();
-                    return self.block(node, prefix, line.number);
+                    return self.block(node, prefix, &line);
                 }
             }
         }
@@ -351,9 +404,10 @@ impl<'a> Reader<'a> {
             return Ok(None);
         }
         let prefix = next.text[..bars].to_vec();
-        let open = next.number;
-        self.lines.next_line();
-        self.block(index, prefix, open)
+        let Some(open) = self.lines.next_line() else {
+            return Ok(None);
+        };
+        self.block(index, prefix, &open)
     }
 
     /// An error if a line or value of `len` bytes is over the `string-bytes` limit.
@@ -497,16 +551,36 @@ impl<'a> Reader<'a> {
         classes.try_intern(&name, max)
     }
 
-    /// Reads the property lines of a block whose `{` line had `prefix` before the brace.
+    /// Reads the property lines of a block whose `{` line (`open`) had `prefix` before the
+    /// brace.
     fn block(
         &mut self,
         node: usize,
         prefix: Vec<u8>,
-        open: usize,
+        open: &Line<'_>,
     ) -> Result<Option<Line<'a>>, ReadError> {
         self.piece.properties = true;
         let end = self.block_lines(&prefix)?;
-        self.piece.segment.nodes[node].entry.properties = self.block_properties.drain(..).collect();
+        let properties = match self.values {
+            ValueMode::Keep => self.block_properties.drain(..).collect(),
+            ValueMode::Defer if self.block_properties.is_empty() => EntryProperties::default(),
+            ValueMode::Defer => {
+                // The values were read (the report counts them); where they lie is kept.
+                let stop = match &end {
+                    BlockEnd::Interrupted(line) => line.offset,
+                    BlockEnd::Closed | BlockEnd::Eof => self.lines.consumed(),
+                };
+                let span = Span {
+                    flags: self.flags,
+                    ..Span::new(open.offset as u64, stop as u64)
+                };
+                let len = self.block_properties.len();
+                self.block_properties.clear();
+                EntryProperties::pending(span, len)
+            }
+        };
+        self.piece.segment.nodes[node].entry.properties = properties;
+        let open = open.number;
         match end {
             BlockEnd::Closed => Ok(None),
             BlockEnd::Interrupted(line) => {
