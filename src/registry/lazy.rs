@@ -135,8 +135,8 @@ impl EntryProperties {
         }
     }
 
-    /// A pending list's span and length (readers stitching chunks move them).
-    #[allow(dead_code)] // TODO(lazy): the chunked readers' stitching
+    /// A pending list's span and length (the readers' tests check what they recorded).
+    #[cfg(test)]
     pub(crate) fn pending_span(&self) -> Option<(Span, usize)> {
         match &self.0 {
             Repr::Pending { span, len } => Some((*span, *len as usize)),
