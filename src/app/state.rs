@@ -292,17 +292,32 @@ pub(crate) fn plane_at(registry: &Registry, index: usize) -> &Plane {
 /// A registry whose values stay in their file (`EntryProperties`) would decode every
 /// value for the index, and for each key press's back-links: as soon as such a registry
 /// opens, one thread goes through every value once for both (the first frame does not wait;
-/// the first search waits only if it is not done).
+/// the first search waits only if it is not done). A state dropped before it is done (a
+/// reload, the explorer closing) stops it.
 #[derive(Debug, Default)]
 pub(crate) enum SearchText {
     #[default]
     None,
-    Building(std::thread::JoinHandle<(PropertyText, References)>),
+    Building(Scan),
     Ready(std::sync::Arc<PropertyText>),
+}
+
+/// The thread going through every value, and the flag that stops it.
+#[derive(Debug)]
+pub(crate) struct Scan {
+    job: Option<std::thread::JoinHandle<(PropertyText, References)>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Scan {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl SearchText {
     fn spawn(registry: &Registry) -> Self {
+        use std::sync::atomic::{AtomicBool, Ordering};
         if !registry.has_deferred_properties() {
             return SearchText::None;
         }
@@ -311,19 +326,29 @@ impl SearchText {
             .entries()
             .map(|(_, e)| e.properties.clone())
             .collect();
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let stopped = std::sync::Arc::clone(&stop);
         let job = std::thread::Builder::new()
             .name("value scan".into())
             .spawn(move || {
-                let text = PropertyText::build(lists.iter());
+                let going = || !stopped.load(Ordering::Relaxed);
+                let text = PropertyText::build(lists.iter().take_while(|_| going()));
                 let ids = (0..lists.len() as u32).map(EntryId);
-                (text, References::gather(ids.zip(&lists)))
+                let refs = References::gather(ids.zip(&lists).take_while(|_| going()));
+                (text, refs)
             });
-        job.map_or(SearchText::None, SearchText::Building)
+        match job {
+            Ok(job) => SearchText::Building(Scan {
+                job: Some(job),
+                stop,
+            }),
+            Err(_) => SearchText::None,
+        }
     }
 
     /// Whether a thread is building the text and has finished.
     fn finished(&self) -> bool {
-        matches!(self, SearchText::Building(job) if job.is_finished())
+        matches!(self, SearchText::Building(Scan { job: Some(job), .. }) if job.is_finished())
     }
 
     /// The text, once built (waiting for its thread), and the references gathered with it;
@@ -331,9 +356,9 @@ impl SearchText {
     fn take(&mut self) -> (Option<std::sync::Arc<PropertyText>>, Option<References>) {
         match std::mem::take(self) {
             SearchText::None => (None, None),
-            SearchText::Building(job) => match job.join() {
-                Ok((text, refs)) => (Some(std::sync::Arc::new(text)), Some(refs)),
-                Err(_) => (None, None),
+            SearchText::Building(mut scan) => match scan.job.take().map(|job| job.join()) {
+                Some(Ok((text, refs))) => (Some(std::sync::Arc::new(text)), Some(refs)),
+                _ => (None, None),
             },
             SearchText::Ready(text) => (Some(text), None),
         }

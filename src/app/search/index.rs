@@ -69,9 +69,9 @@ pub(crate) struct PropertyText {
 
 impl PropertyText {
     /// The text of `lists`, one per entry in id order; each decoded for the visit only.
-    pub(crate) fn build<'a>(lists: impl ExactSizeIterator<Item = &'a EntryProperties>) -> Self {
+    pub(crate) fn build<'a>(lists: impl Iterator<Item = &'a EntryProperties>) -> Self {
         let mut text = PropertyText {
-            props: Vec::with_capacity(lists.len()),
+            props: Vec::with_capacity(lists.size_hint().0),
             ..PropertyText::default()
         };
         let mut key = String::new();

@@ -645,7 +645,11 @@ impl<'a> Reader<'a> {
             self.piece.registry.report.raw_values += 1;
             return Ok((Text::from_bytes(key), value));
         };
-        let key = Text::from_bytes(key);
+        // Left in the file: read past (the report counts it), not built.
+        let key = match self.values {
+            ValueMode::Keep => Text::from_bytes(key),
+            ValueMode::Defer => Text::default(),
+        };
         let (value, raws) = self.value(value, line, prefix)?;
         self.piece.registry.report.raw_values += raws;
         Ok((key, value))
@@ -694,6 +698,7 @@ impl<'a> Reader<'a> {
             self.limits.max_depth,
             &mut self.piece.numbers,
             &mut self.scratch,
+            self.values == ValueMode::Keep,
         ) {
             Ok(v) => Ok(Some((v, self.piece.numbers.raws))),
             Err(value::Fail::Malformed) => Ok(None),

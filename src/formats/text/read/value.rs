@@ -40,11 +40,14 @@ pub(super) struct Scratch {
 }
 
 /// Parses one whole value (the text after ` = `, multi-line strings joined with `\n`).
+/// With `build` false the value is read past, not built (a reader leaving values in the
+/// file): the same bytes are accepted and counted, and a placeholder comes back.
 pub(super) fn parse(
     text: &[u8],
     max_depth: usize,
     stats: &mut NumberStats,
     scratch: &mut Scratch,
+    build: bool,
 ) -> Result<Value, Fail> {
     stats.raws = 0;
     // What a failed value left behind.
@@ -59,6 +62,7 @@ pub(super) fn parse(
         pairs: &mut scratch.pairs,
         max_depth,
         stats,
+        build,
     }
     .run()
 }
@@ -92,6 +96,8 @@ struct Parser<'a, 's> {
     pairs: &'s mut Vec<(Text, Value)>,
     max_depth: usize,
     stats: &'s mut NumberStats,
+    /// Build the value (not only read past it).
+    build: bool,
 }
 
 impl Parser<'_, '_> {
@@ -107,17 +113,22 @@ impl Parser<'_, '_> {
     /// Adds a value to the innermost open container.
     fn push(&mut self, value: Value) {
         match self.stack.last_mut() {
-            Some(Frame::Array(_) | Frame::Set(_)) => self.items.push(value),
+            Some(Frame::Array(_) | Frame::Set(_)) if self.build => self.items.push(value),
             Some(Frame::Dict(_, key)) => {
                 let key = key.take().unwrap_or_default();
-                self.pairs.push((key, value));
+                if self.build {
+                    self.pairs.push((key, value));
+                }
             }
-            None => {}
+            _ => {}
         }
     }
 
     /// The finished container, its elements moved out of the scratch buffers.
     fn close(&mut self, frame: Frame) -> Value {
+        if !self.build {
+            return Value::Bool(false);
+        }
         match frame {
             Frame::Array(start) => Value::Array(self.items.drain(start..).collect()),
             Frame::Set(start) => Value::Set(self.items.drain(start..).collect()),
@@ -246,7 +257,7 @@ impl Parser<'_, '_> {
             let q = j + n;
             if self.follows(self.s.get(q + 1).copied()) && self.plausible_after(q + 1) {
                 self.i = q + 1;
-                return Ok(Text::from_bytes(&self.s[start..q]));
+                return Ok(self.text(start, q));
             }
             j = q + 1;
         }
@@ -320,8 +331,17 @@ impl Parser<'_, '_> {
         self.i = end;
         self.stats.raws += 1;
         Value::Raw {
-            text: Text::from_bytes(&self.s[start..end]),
+            text: self.text(start, end),
             clipped: false,
+        }
+    }
+
+    /// Bytes `start..end` as text (empty when the value is only read past).
+    fn text(&self, start: usize, end: usize) -> Text {
+        if self.build {
+            Text::from_bytes(&self.s[start..end])
+        } else {
+            Text::default()
         }
     }
 
@@ -337,10 +357,14 @@ impl Parser<'_, '_> {
         let rest = &self.s[start + 1..];
         let n = rest.iter().take_while(|c| c.is_ascii_hexdigit()).count();
         if rest.get(n) == Some(&b'>') && n % 2 == 0 && self.follows(rest.get(n + 1).copied()) {
-            let bytes: Box<[u8]> = rest[..n]
-                .chunks_exact(2)
-                .map(|p| (hex_val(p[0]).unwrap_or(0) << 4) | hex_val(p[1]).unwrap_or(0))
-                .collect();
+            let bytes: Box<[u8]> = if self.build {
+                rest[..n]
+                    .chunks_exact(2)
+                    .map(|p| (hex_val(p[0]).unwrap_or(0) << 4) | hex_val(p[1]).unwrap_or(0))
+                    .collect()
+            } else {
+                Box::default()
+            };
             self.i = start + 1 + n + 1;
             return Ok(Value::Data(bytes));
         }
@@ -352,7 +376,7 @@ impl Parser<'_, '_> {
                 self.i = end;
                 self.stats.raws += 1;
                 return Ok(Value::Raw {
-                    text: Text::from_bytes(&self.s[start..end]),
+                    text: self.text(start, end),
                     clipped: false,
                 });
             }
@@ -379,8 +403,10 @@ impl Parser<'_, '_> {
                     _ => k = q + 1,
                 }
             };
-            out.extend_from_slice(&self.s[start..end]);
-            out.push(0);
+            if self.build {
+                out.extend_from_slice(&self.s[start..end]);
+                out.push(0);
+            }
             if self.s[end + 1] == b'>' {
                 self.i = end + 2;
                 return Some(Value::Data(out.into_boxed_slice()));
