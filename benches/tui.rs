@@ -243,7 +243,7 @@ fn search(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                s.app.state.index = None;
+                s.app.state.forget_search_index();
                 let t = Stamp::now();
                 s.press(Action::Input('u'));
                 total += t.elapsed();

@@ -554,6 +554,14 @@ impl State {
         self.prop.clamp(self.props.len());
     }
 
+    /// Forgets the search index and the properties' search text (benchmarks time a first
+    /// search from nothing).
+    #[doc(hidden)]
+    pub fn forget_search_index(&mut self) {
+        self.index = None;
+        self.search_text = SearchText::None;
+    }
+
     /// The background value scan's results, once it is done (waiting for it); the search text.
     fn take_scan(&mut self) -> Option<std::sync::Arc<PropertyText>> {
         let (text, refs) = self.search_text.take();
