@@ -160,15 +160,6 @@ impl PropertySource for Deferred {
     }
 }
 
-/// Tests and fuzzing (`testkit`): `registry`, read from `bytes` with [`ValueMode::Defer`],
-/// with a copy of `bytes` attached as the source of its properties (as [`read_deferring`]
-/// attaches it).
-#[cfg(feature = "testkit")]
-pub(crate) fn attach_copy(mut registry: Registry, bytes: &[u8], limits: &Limits) -> Registry {
-    Deferred::attach_memory(&mut registry, bytes, limits);
-    registry
-}
-
 /// Tests and fuzzing (`testkit`): a text dump or XML archive read with its property values
 /// left in a copy of `bytes`, as [`super::load_file`] reads a large file; other formats as
 /// [`super::read_bytes`] reads them.

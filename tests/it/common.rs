@@ -140,3 +140,25 @@ pub fn json(out: &std::process::Output) -> serde_json::Value {
         )
     })
 }
+
+/// The archive with every dict's keys sorted, as `ioreg -a` writes them (an entry's ID and
+/// name after its children).
+pub fn sorted_like_ioreg(bytes: &[u8]) -> Vec<u8> {
+    fn sort(v: &mut plist::Value) {
+        match v {
+            plist::Value::Dictionary(d) => {
+                d.sort_keys();
+                for (_, v) in d.iter_mut() {
+                    sort(v);
+                }
+            }
+            plist::Value::Array(items) => items.iter_mut().for_each(sort),
+            _ => {}
+        }
+    }
+    let mut value = plist::Value::from_reader_xml(bytes).unwrap();
+    sort(&mut value);
+    let mut out = Vec::new();
+    value.to_writer_xml(&mut out).unwrap();
+    out
+}

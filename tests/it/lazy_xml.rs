@@ -6,7 +6,7 @@
 //! `ioreg -a` lays them out (keys sorted: an entry's name and ID after its children) and as
 //! ioscope writes them with `--annotate` (`ioscope:` keys, escaped keys, annotations).
 
-use crate::common::{fingerprint, shared_corpus};
+use crate::common::{fingerprint, shared_corpus, sorted_like_ioreg};
 use ioscope::formats::{self, DumpFormat, Limits, Selection, archive};
 use ioscope::registry::Registry;
 
@@ -34,27 +34,6 @@ fn difference(got: &Registry, want: &Registry) -> Option<String> {
         return Some("planes, classes or report differ".into());
     }
     (json(got) != json(want)).then(|| "the JSON dumps differ".into())
-}
-
-/// The archive with every dict's keys sorted, as `ioreg -a` writes them.
-fn sorted_like_ioreg(bytes: &[u8]) -> Vec<u8> {
-    fn sort(v: &mut plist::Value) {
-        match v {
-            plist::Value::Dictionary(d) => {
-                d.sort_keys();
-                for (_, v) in d.iter_mut() {
-                    sort(v);
-                }
-            }
-            plist::Value::Array(items) => items.iter_mut().for_each(sort),
-            _ => {}
-        }
-    }
-    let mut value = plist::Value::from_reader_xml(bytes).unwrap();
-    sort(&mut value);
-    let mut out = Vec::new();
-    value.to_writer_xml(&mut out).unwrap();
-    out
 }
 
 fn write_archive(registry: &Registry, annotate: bool) -> Vec<u8> {

@@ -5,7 +5,7 @@
 //! every corpus archive at many places; this one goes through `load_file` (a memory-mapped
 //! file released behind each chunk) and the command line.
 
-use crate::common::ioscope_bin;
+use crate::common::{ioscope_bin, sorted_like_ioreg};
 use ioscope::formats::{self, DumpFormat, Selection};
 
 /// `ioscope ARGS` with `IOSCOPE_THREADS=threads`.
@@ -15,28 +15,6 @@ fn run_with_threads(threads: usize, args: &[&str]) -> std::process::Output {
         .env("IOSCOPE_THREADS", threads.to_string())
         .output()
         .unwrap()
-}
-
-/// The archive with every dict's keys sorted, as `ioreg -a` writes them (an entry's ID and
-/// name after its children).
-fn sorted_like_ioreg(bytes: &[u8]) -> Vec<u8> {
-    fn sort(v: &mut plist::Value) {
-        match v {
-            plist::Value::Dictionary(d) => {
-                d.sort_keys();
-                for (_, v) in d.iter_mut() {
-                    sort(v);
-                }
-            }
-            plist::Value::Array(items) => items.iter_mut().for_each(sort),
-            _ => {}
-        }
-    }
-    let mut value = plist::Value::from_reader_xml(bytes).unwrap();
-    sort(&mut value);
-    let mut out = Vec::new();
-    value.to_writer_xml(&mut out).unwrap();
-    out
 }
 
 #[test]

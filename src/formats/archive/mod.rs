@@ -78,8 +78,10 @@ pub fn read_in_chunks_deferring(
     threads: usize,
     chunks: usize,
 ) -> Option<Registry> {
-    let (registry, _) = chunks::read(bytes, limits, &|_| {}, threads, chunks, ValueMode::Defer)?;
-    Some(super::deferred::attach_copy(registry, bytes, limits))
+    let (mut registry, _) =
+        chunks::read(bytes, limits, &|_| {}, threads, chunks, ValueMode::Defer)?;
+    super::Deferred::attach_memory(&mut registry, bytes, limits);
+    Some(registry)
 }
 
 /// An XML archive, and whether its top dict had a `$archiver` key. A large one is read in
