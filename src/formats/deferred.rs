@@ -68,7 +68,10 @@ impl Store {
                 if meta.len() != *len || meta.modified().ok() != *modified || end > *len {
                     return Err(changed());
                 }
-                let size = usize::try_from(end - start).map_err(|_| changed())?;
+                let size = end
+                    .checked_sub(start)
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| Unavailable("outside the dump".to_owned()))?;
                 let mut buf = vec![0; size];
                 read_at(file, &mut buf, start).map_err(|e| Unavailable(e.to_string()))?;
                 Ok(Cow::Owned(buf))
@@ -207,6 +210,7 @@ mod tests {
         let store = file_store(&path);
         assert_eq!(&*store.read(2, 5).unwrap(), b"234");
         assert!(store.read(8, 11).is_err(), "past the end");
+        assert!(store.read(5, 2).is_err(), "backwards");
         // Appended to (a new size): nothing is read again.
         std::fs::OpenOptions::new()
             .append(true)
