@@ -162,3 +162,14 @@ pub fn sorted_like_ioreg(bytes: &[u8]) -> Vec<u8> {
     value.to_writer_xml(&mut out).unwrap();
     out
 }
+
+/// Every dump in the corpus directory (not its PROVENANCE.md), in name order.
+pub fn corpus_dumps(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_none_or(|e| e != "md"))
+        .collect();
+    paths.sort();
+    paths
+}

@@ -52,12 +52,7 @@ type Archives = Vec<(String, Vec<u8>)>;
 /// Every XML archive to check: the corpus's own, and archives of its text dumps' entries.
 fn archives() -> Option<Archives> {
     let dir = shared_corpus()?;
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_none_or(|e| e != "md"))
-        .collect();
-    paths.sort();
+    let paths = crate::common::corpus_dumps(&dir);
     let mut out = Vec::new();
     for path in paths {
         let name = crate::common::file_name(&path).to_owned();
@@ -165,12 +160,7 @@ fn large_real_archive() -> Option<Vec<u8>> {
         }
     }
     let dir = shared_corpus()?;
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_none_or(|e| e != "md"))
-        .collect();
-    paths.sort();
+    let paths = crate::common::corpus_dumps(&dir);
     let mut children = Vec::new();
     for (i, path) in paths.iter().enumerate() {
         let bytes = std::fs::read(path).unwrap();
