@@ -109,7 +109,8 @@ impl EntryProperties {
         !matches!(self.0, Repr::Loaded(_))
     }
 
-    /// Why the properties could not be decoded from their source, if they could not.
+    /// Why the properties could not be decoded from their source, if they could not (trying
+    /// to decode them, and keeping the result, if that was not done yet).
     pub fn unavailable(&self) -> Option<&Unavailable> {
         match &self.0 {
             Repr::Lazy(lazy) => lazy.get().err(),

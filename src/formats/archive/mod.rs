@@ -101,7 +101,13 @@ fn read_xml(
             return Ok(read);
         }
     }
-    read_xml_on_one_thread(bytes, limits, release, values)
+    match read_xml_on_one_thread(bytes, limits, release, values) {
+        // Leaving the values in the file would cost more than keeping them.
+        Err(e) if values == ValueMode::Defer && e.message == spans::REREAD_EXHAUSTED => {
+            read_xml_on_one_thread(bytes, limits, release, ValueMode::Keep)
+        }
+        read => read,
+    }
 }
 
 /// [`read_xml`] on this thread alone.
@@ -158,6 +164,7 @@ impl<'a> Builder<'a> {
             events,
             limits: *limits,
             defer: values == ValueMode::Defer,
+            reread_bytes: 0,
             registry: Registry::new(),
             plane: None,
             ours: false,
@@ -190,6 +197,8 @@ struct Builder<'a> {
     /// [`ValueMode::Defer`]: each entry's properties are left where they lie in the file
     /// once read, most values read past without being built (see [`spans`]).
     defer: bool,
+    /// Bytes of whole entry dicts read again so far (`Builder::reread`).
+    reread_bytes: usize,
     registry: Registry,
     /// The plane an `ioscope:plane` key named (IOService when none did).
     plane: Option<String>,

@@ -161,7 +161,11 @@ impl Builder<'_> {
     /// applied. One span when there is one; otherwise the whole dict, its children with it
     /// (read into a throwaway registry: what makes it no span — a second children array,
     /// an `ioscope:format` key in a child — is read again as it was read).
-    pub(super) fn reread(&self, at: &Extent) -> Result<Properties, ReadError> {
+    ///
+    /// Whole dicts read again cost their children too: nested ones (a hostile archive) would
+    /// read the document once per level. Past one document's worth of bytes the read stops
+    /// with [`REREAD_EXHAUSTED`], and `read_xml` reads the document again keeping every value.
+    pub(super) fn reread(&mut self, at: &Extent) -> Result<Properties, ReadError> {
         let lost = || self.events.error("an entry's keys cannot be read again");
         let bytes = self.events.xml_bytes().ok_or_else(lost)?;
         let part = |from: u64, to: u64| {
@@ -178,6 +182,10 @@ impl Builder<'_> {
         }
         let ((start, ours), end) = at.start.zip(at.end).ok_or_else(lost)?;
         let dict = part(start, end)?;
+        self.reread_bytes = self.reread_bytes.saturating_add(dict.len());
+        if self.reread_bytes > bytes.len() {
+            return Err(ReadError::byte(start, REREAD_EXHAUSTED));
+        }
         let budget = Budget::decoded(&self.limits, usize::MAX);
         let events = Events::xml_inside(dict, vec![Open::Dict], &self.limits, &budget);
         let mut b = Builder::new(events, &self.limits, ValueMode::Keep);
@@ -186,6 +194,10 @@ impl Builder<'_> {
         Ok(b.props)
     }
 }
+
+/// Why a read leaving values in the file stopped: it would read more again than the document
+/// holds (see `Builder::reread`); never shown (the document is read again keeping them).
+pub(super) const REREAD_EXHAUSTED: &str = "too many entry dicts to read again";
 
 #[cfg(test)]
 mod tests;

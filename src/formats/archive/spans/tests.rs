@@ -497,3 +497,47 @@ fn a_span_whose_bytes_changed_is_an_error_not_other_values() {
     let e = decode_properties(whole, b"", span.flags, &limits()).unwrap_err();
     assert!(e.message.contains("children"), "{e}");
 }
+
+/// Entry dicts nested `depth` deep, each with a property and two children arrays (no one
+/// span holds its keys: each is read again whole, children with it), around a leaf with
+/// many properties.
+fn nested_twice_parented(depth: usize) -> Vec<u8> {
+    let mut open = String::new();
+    let mut close = String::new();
+    for i in 0..depth {
+        open.push_str(&format!(
+            "<dict><key>IORegistryEntryName</key><string>e{i}</string><key>a</key>\
+             <string>x</string><key>IORegistryEntryChildren</key><array/>\
+             <key>IORegistryEntryChildren</key><array>\n"
+        ));
+        close.push_str("</array></dict>\n");
+    }
+    let leaf: String = (0..200)
+        .map(|i| format!("<key>k{i}</key><integer>{i}</integer>"))
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n{open}\
+         <dict><key>IORegistryEntryName</key><string>leaf</string>{leaf}</dict>\n{close}</plist>\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn dicts_read_again_whole_level_after_level_give_way_to_keeping_every_value() {
+    let read = |bytes: &[u8]| {
+        super::super::read_xml(bytes, &limits(), &|_| {}, ValueMode::Defer)
+            .unwrap()
+            .0
+    };
+    // One level: read again once, within one document's worth: the leaf's properties stay
+    // in the file.
+    let shallow = nested_twice_parented(1);
+    let r = read(&shallow);
+    assert_eq!(held_back(&r), 1);
+    // Forty levels would read the leaf forty times: the document is read keeping every value
+    // instead (linear), the same registry as a read that keeps them.
+    let deep = nested_twice_parented(40);
+    let r = read(&deep);
+    assert_eq!(held_back(&r), 0);
+    assert_same(&r, &kept(&deep), "forty levels");
+}
